@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// One settings array for every target (STYLE: Package.swift).
+let settings: [SwiftSetting] = [
+    // SE-0335: `any` spelled out for existentials.
+    .enableUpcomingFeature("ExistentialAny"),
+    // SE-0409: imports carry access levels; nothing leaks across the walls by accident.
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    // SE-0444: member lookup only through modules this file imports.
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .target(name: "CLinux", path: "Sources/CLinux"),
+        .target(name: "SluiceNet", dependencies: ["CLinux"], swiftSettings: settings),
+        .target(name: "SluiceHTTP", dependencies: ["SluiceNet"], swiftSettings: settings),
+        .target(
+            name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: settings),
+        .target(name: "SluiceBackends", dependencies: ["SluiceCore"], swiftSettings: settings),
+        .target(
+            name: "SluiceServer",
+            dependencies: [
+                "SluiceNet", "SluiceHTTP", "SluiceCore", "SluiceBackends",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(name: "SluiceNetTests", dependencies: ["SluiceNet"], swiftSettings: settings),
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"], swiftSettings: settings),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceBackendsTests", dependencies: ["SluiceBackends", "SluiceCore"],
+            resources: [.copy("Fixtures")], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceServerTests",
+            dependencies: ["SluiceServer", "SluiceCore", "SluiceHTTP", "SluiceNet"],
+            swiftSettings: settings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,18 @@
+#ifndef SLUICE_CLINUX_H
+#define SLUICE_CLINUX_H
+// What Swift's Glibc module leaves out: epoll, eventfd, timerfd, accept4, and the stdio globals.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <signal.h>
+
+extern int accept4(int, struct sockaddr *, socklen_t *, int);
+
+static inline FILE *clinux_stderr(void) { return stderr; }
+static inline FILE *clinux_stdout(void) { return stdout; }
+#endif

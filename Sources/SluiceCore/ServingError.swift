@@ -1,0 +1,29 @@
+/// Everything the serving core can refuse or fail at. The server maps each case to an HTTP
+/// status in one exhaustive switch (SluiceServer/ErrorResponse.swift).
+package enum ServingError: Error, Sendable, Equatable {
+    /// The request is malformed or does not fit the model's signature (400).
+    case invalidInput(String)
+    /// No such model (404).
+    case modelNotFound(String)
+    /// The model exists but not that version (404).
+    case versionNotFound(model: String, version: Int)
+    /// The model or version exists but is not ready to serve (503).
+    case unavailable(String)
+    /// A backend failed on a request it had accepted: our fault (500).
+    case backendFailure(String)
+    /// A model file could not be loaded (reported on the version, never to an inference client).
+    case loadFailure(String)
+}
+
+extension ServingError: CustomStringConvertible {
+    package var description: String {
+        switch self {
+        case .invalidInput(let m): m
+        case .modelNotFound(let name): "unknown model '\(name)'"
+        case .versionNotFound(let model, let version): "model '\(model)' has no version \(version)"
+        case .unavailable(let m): m
+        case .backendFailure(let m): m
+        case .loadFailure(let m): m
+        }
+    }
+}
