@@ -1,0 +1,145 @@
+import SluiceNet
+import Synchronization
+
+/// One HTTP/1.1 connection: parses requests, hands them to the responder one at a time (so
+/// pipelined answers stay in order), writes answers, and enforces the header, body and idle
+/// timeouts on the loop's tick. Confined to its loop, except `ResponseWriter.send`, which hops.
+final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
+    let loop: EventLoop
+    private let stream: Connection
+    private let responder: any Responder
+    private let limits: HTTPLimits
+    private let server: ServerState
+    private var parser: HTTPParser
+    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool)?
+    private var sequence: UInt64 = 0
+    private var phaseSince: UInt64
+    private var lastPhase = HTTPParser.Phase.idle
+    private var closing = false
+
+    /// A writer holding more than this stops the next pipelined request until it drains.
+    private static let maxPendingWrite = 1 << 20
+
+    init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState) {
+        self.loop = stream.loop
+        self.stream = stream
+        self.responder = responder
+        self.limits = limits
+        self.server = server
+        parser = HTTPParser(limits: .init(maxHeaderBytes: limits.maxHeaderBytes, maxBodyBytes: limits.maxBodyBytes))
+        phaseSince = MonotonicClock.now()
+    }
+
+    var isClosed: Bool { stream.isClosed }
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        guard !closing else { return }
+        parser.append(bytes)
+        if inFlight != nil {
+            // Pipelined bytes wait for the current answer; stop reading once a request's worth is queued.
+            if parser.bufferedCount > limits.maxHeaderBytes + limits.maxBodyBytes { stream.setReading(false) }
+            return
+        }
+        process()
+    }
+
+    func connectionDidDrain(_ connection: Connection) {
+        if inFlight == nil && !closing { process() }
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        server.connectionClosed(self)
+    }
+
+    /// Runs the parser until it needs bytes, a request is in flight, or the connection must wait.
+    private func process() {
+        while inFlight == nil && !closing && !stream.isClosed && stream.pendingWriteBytes < Self.maxPendingWrite {
+            switch parser.next() {
+            case .needMore:
+                notePhase()
+                stream.setReading(true)
+                return
+            case .expectContinue:
+                stream.write([Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)])
+            case .error(let error):
+                server.stats.protocolErrors.add(1, ordering: .relaxed)
+                writeAndClose(Response.error(error.status, error.message))
+                return
+            case .request(let request):
+                sequence &+= 1
+                inFlight = (sequence, request.method == "HEAD", request.keepAlive && !server.isDraining)
+                responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence))
+            }
+        }
+    }
+
+    /// Called on the loop by `ResponseWriter.send`.
+    func finish(_ response: Response, sequence: UInt64) {
+        guard let current = inFlight, current.sequence == sequence, !stream.isClosed else { return }
+        inFlight = nil
+        let keepAlive = current.keepAlive && !server.isDraining
+        stream.write(Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: server.date(loop)))
+        if keepAlive {
+            phaseSince = MonotonicClock.now()
+            lastPhase = .idle
+            process()
+        } else {
+            closing = true
+            stream.closeAfterWrites()
+        }
+    }
+
+    /// Enforces timeouts; called on every loop tick.
+    func tick(_ now: UInt64) {
+        guard inFlight == nil, !closing, !stream.isClosed else { return }
+        notePhase(now)
+        let elapsed = now &- phaseSince
+        switch lastPhase {
+        case .idle:
+            if elapsed > limits.idleTimeout { stream.close() }
+        case .head:
+            if elapsed > limits.headerTimeout { timeOut("request headers not received within the header timeout") }
+        case .body:
+            if elapsed > limits.bodyTimeout { timeOut("request body not received within the body timeout") }
+        }
+    }
+
+    /// Server shutdown: idle connections close now, busy ones after their answer.
+    func drain() {
+        if inFlight == nil && parser.phase == .idle { stream.closeAfterWrites() }
+    }
+
+    private func timeOut(_ message: String) {
+        server.stats.protocolErrors.add(1, ordering: .relaxed)
+        writeAndClose(Response.error(408, message))
+    }
+
+    private func notePhase(_ now: UInt64 = MonotonicClock.now()) {
+        let phase = parser.phase
+        if phase != lastPhase {
+            lastPhase = phase
+            phaseSince = now
+        }
+    }
+
+    private func writeAndClose(_ response: Response) {
+        closing = true
+        stream.write(Self.serialize(response, omitBody: false, keepAlive: false, date: server.date(loop)))
+        stream.closeAfterWrites()
+    }
+
+    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: String) -> [[UInt8]] {
+        var head = "HTTP/1.1 \(response.status) \(Response.reason(response.status))\r\n"
+        head.reserveCapacity(256)
+        for (name, value) in response.headers where name != "content-length" && name != "connection" {
+            head += name
+            head += ": "
+            head += value
+            head += "\r\n"
+        }
+        head += "content-length: \(response.body.count)\r\ndate: \(date)\r\n"
+        if !keepAlive { head += "connection: close\r\n" }
+        head += "\r\n"
+        return omitBody ? [Array(head.utf8)] : [Array(head.utf8), response.body]
+    }
+}

@@ -1,0 +1,14 @@
+/// Per-connection limits and timeouts of the HTTP server (DESIGN §7, §8 `limits`).
+package struct HTTPLimits: Sendable {
+    package var maxHeaderBytes = 16 * 1024
+    package var maxBodyBytes = 64 * 1024 * 1024
+    /// Nanoseconds from a request's first byte to its complete head, else 408.
+    package var headerTimeout: UInt64 = 10_000_000_000
+    /// Nanoseconds from a complete head to a complete body, else 408.
+    package var bodyTimeout: UInt64 = 30_000_000_000
+    /// Nanoseconds a keep-alive connection may sit idle before it is closed.
+    package var idleTimeout: UInt64 = 60_000_000_000
+    package var maxConnections = 10_000
+
+    package init() {}
+}

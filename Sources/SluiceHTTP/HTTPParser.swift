@@ -1,0 +1,347 @@
+/// An incremental HTTP/1.1 request parser: feed it bytes, ask it for the next event.
+///
+/// A pure value (no I/O, no clock), owned by one connection on its loop; tested with byte
+/// literals. It refuses what request smuggling feeds on: both Content-Length and
+/// Transfer-Encoding, conflicting lengths, transfer codings other than `chunked`, bare CR or LF
+/// line ends, whitespace before a colon, obsolete line folding.
+package struct HTTPParser: Sendable {
+    package struct Limits: Sendable {
+        package var maxHeaderBytes: Int
+        package var maxBodyBytes: Int
+
+        package init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 64 * 1024 * 1024) {
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    /// What the parser is waiting for; the connection picks its timeout from it.
+    package enum Phase: Sendable, Equatable {
+        case idle, head, body
+    }
+
+    package enum Event: Sendable {
+        /// More bytes are needed.
+        case needMore
+        /// A head with `Expect: 100-continue` arrived and its body has not: answer 100 first.
+        case expectContinue
+        case request(Request)
+        case error(HTTPParseError)
+    }
+
+    private enum Framing: Sendable {
+        case length(Int)
+        case chunked
+    }
+
+    private enum State: Sendable {
+        case head
+        case body(Request, Framing, bodyStart: Int)
+        case failed
+    }
+
+    package let limits: Limits
+    private var buffer: [UInt8] = []
+    private var start = 0          // first unconsumed byte
+    private var scanFrom = 0       // where the search for the end of the head resumes
+    private var state = State.head
+    private var continueSent = false
+    // chunked decoding progress, relative to `start`
+    private var chunkCursor = 0
+    private var chunkBody: [UInt8] = []
+
+    package init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Unconsumed bytes buffered.
+    package var bufferedCount: Int { buffer.count - start }
+
+    package var phase: Phase {
+        switch state {
+        case .head: bufferedCount == 0 ? .idle : .head
+        case .body: .body
+        case .failed: .idle
+        }
+    }
+
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        if start > 0 && start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            scanFrom = 0
+            start = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    package mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// The next event from what is buffered. After `.error` the parser stays failed.
+    package mutating func next() -> Event {
+        switch state {
+        case .failed:
+            return .needMore
+        case .head:
+            return parseHead()
+        case .body(let request, let framing, let bodyStart):
+            return parseBody(request, framing, bodyStart)
+        }
+    }
+
+    // MARK: head
+
+    private mutating func parseHead() -> Event {
+        // Tolerate empty lines before a request (RFC 9112 §2.2).
+        while start + 1 < buffer.count && buffer[start] == 13 && buffer[start + 1] == 10 { start += 2 }
+        guard let end = findHeadEnd() else {
+            if bufferedCount > limits.maxHeaderBytes { return fail(.headersTooLarge(limit: limits.maxHeaderBytes)) }
+            return .needMore
+        }
+        if end - start > limits.maxHeaderBytes { return fail(.headersTooLarge(limit: limits.maxHeaderBytes)) }
+        let head: Request
+        let framing: Framing
+        do {
+            (head, framing) = try buffer.withUnsafeBufferPointer { all throws(HTTPParseError) in
+                try Self.parseHeadLines(UnsafeBufferPointer(rebasing: all[start..<end]), limits: limits)
+            }
+        } catch {
+            return fail(error)
+        }
+        let bodyStart = end + 4
+        state = .body(head, framing, bodyStart: bodyStart)
+        chunkCursor = bodyStart
+        chunkBody = []
+        continueSent = false
+        return parseBody(head, framing, bodyStart)
+    }
+
+    private mutating func findHeadEnd() -> Int? {
+        var i = max(scanFrom, start)
+        let n = buffer.count
+        while i + 3 < n {
+            if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { return i }
+            i += 1
+        }
+        scanFrom = max(start, n - 3)
+        return nil
+    }
+
+    private static func parseHeadLines(_ bytes: UnsafeBufferPointer<UInt8>, limits: Limits) throws(HTTPParseError) -> (Request, Framing) {
+        var lines = HeadLines(bytes)
+        guard let requestLine = try lines.next() else { throw .badRequestLine("empty") }
+        let parts = requestLine.split(separator: 32, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .badRequestLine("expected 'METHOD target HTTP/1.1'") }
+        guard !parts[0].isEmpty, parts[0].allSatisfy(isTokenByte) else { throw .badRequestLine("invalid method") }
+        guard !parts[1].isEmpty, parts[1].allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .badRequestLine("invalid request target") }
+        let version = parts[2]
+        let minor: Int
+        switch Array(version) {
+        case Array("HTTP/1.1".utf8): minor = 1
+        case Array("HTTP/1.0".utf8): minor = 0
+        case let v where v.count == 8 && v.starts(with: Array("HTTP/".utf8)) && v[5] >= 48 && v[5] <= 57 && v[6] == 46 && v[7] >= 48 && v[7] <= 57:
+            throw .unsupportedVersion(String(decoding: v, as: UTF8.self))
+        default:
+            throw .badRequestLine("invalid HTTP version")
+        }
+        var headers = Headers()
+        while let line = try lines.next() {
+            guard let colon = line.firstIndex(of: 58) else { throw .badHeader("no colon") }
+            let name = line[line.startIndex..<colon]
+            if let first = line.first, first == 32 || first == 9 { throw .badHeader("obsolete line folding") }
+            guard !name.isEmpty, name.allSatisfy(isTokenByte) else { throw .badHeader("invalid field name") }
+            var value = line[(colon + 1)...]
+            while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
+            while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }
+            guard value.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else { throw .badHeader("control character in value") }
+            headers.add(String(decoding: name.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self), String(decoding: value, as: UTF8.self))
+        }
+        if minor == 1 && headers["host"] == nil { throw .missingHost }
+        let framing = try framing(of: headers, minor: minor, limits: limits)
+        let connection = headers.values("connection").joined(separator: ",").lowercased()
+        let tokens = connection.split(separator: ",").map { $0.trimmingSpaces() }
+        let keepAlive = minor == 1 ? !tokens.contains("close") : tokens.contains("keep-alive")
+        let request = Request(
+            method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
+            headers: headers, minorVersion: minor, keepAlive: keepAlive)
+        return (request, framing)
+    }
+
+    private static func framing(of headers: Headers, minor: Int, limits: Limits) throws(HTTPParseError) -> Framing {
+        let te = headers.values("transfer-encoding")
+        let cl = headers.values("content-length")
+        if !te.isEmpty {
+            guard cl.isEmpty else { throw .ambiguousFraming("both Content-Length and Transfer-Encoding") }
+            guard minor == 1 else { throw .ambiguousFraming("Transfer-Encoding in an HTTP/1.0 request") }
+            let codings = te.joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces().lowercased() }
+            guard codings == ["chunked"] else { throw .unsupportedTransferEncoding(te.joined(separator: ", ")) }
+            return .chunked
+        }
+        var length: Int?
+        for value in cl {
+            for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let digits = item.trimmingSpaces()
+                guard !digits.isEmpty, digits.utf8.count <= 18, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(digits) else {
+                    throw .badContentLength("'\(value)' is not a non-negative integer")
+                }
+                if let seen = length, seen != n { throw .ambiguousFraming("conflicting Content-Length values") }
+                length = n
+            }
+        }
+        let n = length ?? 0
+        if n > limits.maxBodyBytes { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+        return .length(n)
+    }
+
+    // MARK: body
+
+    private mutating func parseBody(_ head: Request, _ framing: Framing, _ bodyStart: Int) -> Event {
+        switch framing {
+        case .length(let n):
+            if buffer.count - bodyStart >= n {
+                var request = head
+                request.body = Array(buffer[bodyStart..<(bodyStart + n)])
+                return finish(request, consumedTo: bodyStart + n)
+            }
+            return continueIfExpected(head)
+        case .chunked:
+            do {
+                if let end = try decodeChunks() {
+                    var request = head
+                    request.body = chunkBody
+                    chunkBody = []
+                    return finish(request, consumedTo: end)
+                }
+            } catch {
+                return fail(error)
+            }
+            return continueIfExpected(head)
+        }
+    }
+
+    private mutating func continueIfExpected(_ head: Request) -> Event {
+        if !continueSent, head.minorVersion == 1, head.headers["expect"]?.lowercased() == "100-continue" {
+            continueSent = true
+            return .expectContinue
+        }
+        return .needMore
+    }
+
+    /// Decodes whole chunks from `chunkCursor`; returns the index after the final CRLF when done.
+    private mutating func decodeChunks() throws(HTTPParseError) -> Int? {
+        while true {
+            guard let lineEnd = findCRLF(from: chunkCursor) else {
+                if buffer.count - chunkCursor > 1024 { throw .badChunk("chunk size line too long") }
+                return nil
+            }
+            var sizeEnd = chunkCursor
+            while sizeEnd < lineEnd, buffer[sizeEnd] != 59 /* ; */ { sizeEnd += 1 }
+            var size = 0
+            guard sizeEnd > chunkCursor, sizeEnd - chunkCursor <= 15 else { throw .badChunk("invalid chunk size") }
+            for i in chunkCursor..<sizeEnd {
+                guard let digit = hexValue(buffer[i]) else { throw .badChunk("invalid chunk size") }
+                size = size * 16 + digit
+            }
+            if size == 0 {
+                // Trailer section: skip fields until the empty line.
+                var cursor = lineEnd + 2
+                while true {
+                    guard let end = findCRLF(from: cursor) else {
+                        if buffer.count - cursor > limits.maxHeaderBytes { throw .headersTooLarge(limit: limits.maxHeaderBytes) }
+                        return nil
+                    }
+                    if end == cursor { return end + 2 }
+                    cursor = end + 2
+                }
+            }
+            if chunkBody.count + size > limits.maxBodyBytes { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            let dataStart = lineEnd + 2
+            guard buffer.count >= dataStart + size + 2 else { return nil }
+            guard buffer[dataStart + size] == 13, buffer[dataStart + size + 1] == 10 else { throw .badChunk("chunk data longer than its size") }
+            chunkBody.append(contentsOf: buffer[dataStart..<(dataStart + size)])
+            chunkCursor = dataStart + size + 2
+        }
+    }
+
+    private func findCRLF(from index: Int) -> Int? {
+        var i = index
+        while i + 1 < buffer.count {
+            if buffer[i] == 13 { return buffer[i + 1] == 10 ? i : nil }
+            if buffer[i] == 10 { return nil }
+            i += 1
+        }
+        return nil
+    }
+
+    private mutating func finish(_ request: Request, consumedTo end: Int) -> Event {
+        start = end
+        scanFrom = end
+        state = .head
+        if start > 64 * 1024 && start * 2 > buffer.count {
+            buffer.removeSubrange(0..<start)
+            scanFrom -= start
+            start = 0
+        }
+        return .request(request)
+    }
+
+    private mutating func fail(_ error: HTTPParseError) -> Event {
+        state = .failed
+        return .error(error)
+    }
+}
+
+private func isTokenByte(_ b: UInt8) -> Bool {
+    switch b {
+    case 48...57, 65...90, 97...122: true
+    case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: true
+    default: false
+    }
+}
+
+private func hexValue(_ b: UInt8) -> Int? {
+    switch b {
+    case 48...57: Int(b - 48)
+    case 65...70: Int(b - 55)
+    case 97...102: Int(b - 87)
+    default: nil
+    }
+}
+
+/// Splits a head into CRLF-terminated lines; a bare CR or LF is an error.
+private struct HeadLines {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index: Int
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        index = bytes.startIndex
+    }
+
+    mutating func next() throws(HTTPParseError) -> Slice<UnsafeBufferPointer<UInt8>>? {
+        guard index < bytes.endIndex else { return nil }
+        var i = index
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if b == 13 {
+                guard i + 1 < bytes.endIndex, bytes[i + 1] == 10 else { throw .badHeader("bare CR") }
+                break
+            }
+            if b == 10 { throw .badHeader("bare LF") }
+            i += 1
+        }
+        let line = bytes[index..<i]
+        index = min(i + 2, bytes.endIndex)
+        return line
+    }
+}
+
+extension StringProtocol {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

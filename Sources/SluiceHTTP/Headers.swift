@@ -1,0 +1,47 @@
+/// Header fields in arrival order. Names are kept lower-cased (HTTP names are case-insensitive,
+/// and HTTP/2 requires lower case), so look-ups compare bytes, not case-folded strings.
+package struct Headers: Sendable, Sequence {
+    package private(set) var fields: [(name: String, value: String)] = []
+
+    package init() {}
+
+    package init(_ fields: [(String, String)]) {
+        for (name, value) in fields { add(name, value) }
+    }
+
+    /// Appends a field; `name` is lower-cased.
+    package mutating func add(_ name: String, _ value: String) {
+        fields.append((name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name, value))
+    }
+
+    /// Replaces every field of that name with one.
+    package mutating func set(_ name: String, _ value: String) {
+        let lower = name.lowercased()
+        fields.removeAll { $0.name == lower }
+        fields.append((lower, value))
+    }
+
+    /// The first value of `name` (any case), or nil.
+    package subscript(name: String) -> String? {
+        for field in fields where Self.equalIgnoringCase(field.name, name) { return field.value }
+        return nil
+    }
+
+    /// Every value of `name` (any case), in order.
+    package func values(_ name: String) -> [String] {
+        fields.filter { Self.equalIgnoringCase($0.name, name) }.map(\.value)
+    }
+
+    /// ASCII case-insensitive comparison without allocating (`lower` is stored lower-case).
+    private static func equalIgnoringCase(_ lower: String, _ other: String) -> Bool {
+        guard lower.utf8.count == other.utf8.count else { return false }
+        for (a, b) in zip(lower.utf8, other.utf8) where a != b {
+            guard b >= 65 && b <= 90 && a == b | 0x20 else { return false }
+        }
+        return true
+    }
+
+    package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        fields.makeIterator()
+    }
+}

@@ -1,0 +1,25 @@
+/// One HTTP request, whole: head and body, whichever protocol version carried it.
+/// Built by the connection on its event loop and handed to a `Responder`; a value, safe to
+/// pass to a worker thread.
+package struct Request: Sendable {
+    package var method: String
+    /// The request target as sent, e.g. `/v2/models/fraud/infer?x=1`.
+    package var target: String
+    /// The path of `target`, percent-decoding not applied.
+    package var path: Substring { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    package var headers: Headers
+    package var body: [UInt8]
+    /// HTTP minor version: 0 or 1.
+    package var minorVersion: Int
+    /// Whether the connection stays open after the answer (per version and `Connection:`).
+    package var keepAlive: Bool
+
+    package init(method: String, target: String, headers: Headers = Headers(), body: [UInt8] = [], minorVersion: Int = 1, keepAlive: Bool = true) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.minorVersion = minorVersion
+        self.keepAlive = keepAlive
+    }
+}

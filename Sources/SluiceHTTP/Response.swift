@@ -1,0 +1,70 @@
+/// One HTTP response. The connection adds `Content-Length`, `Date` and `Connection`.
+package struct Response: Sendable {
+    package var status: Int
+    package var headers: Headers
+    package var body: [UInt8]
+
+    package init(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response; `body` must already be JSON.
+    package static func json(_ status: Int, _ body: [UInt8], headers extra: Headers = Headers()) -> Response {
+        var headers = extra
+        headers.add("content-type", "application/json")
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// `{"error": message}`: the one error body of every endpoint (DESIGN §5).
+    package static func error(_ status: Int, _ message: String, headers: Headers = Headers()) -> Response {
+        json(status, Array("{\"error\":\(jsonString(message))}".utf8), headers: headers)
+    }
+
+    /// The reason phrase for the status line.
+    package static func reason(_ status: Int) -> String {
+        switch status {
+        case 100: "Continue"
+        case 200: "OK"
+        case 204: "No Content"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 411: "Length Required"
+        case 413: "Content Too Large"
+        case 414: "URI Too Long"
+        case 415: "Unsupported Media Type"
+        case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 503: "Service Unavailable"
+        case 505: "HTTP Version Not Supported"
+        default: "Status \(status)"
+        }
+    }
+
+    /// A JSON string literal for `s` (quotes included), escaping what RFC 8259 requires.
+    package static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,159 @@
+import Glibc
+
+/// What sits on top of a byte stream (the HTTP layer). Called on the connection's loop only.
+package protocol ConnectionDelegate: AnyObject {
+    /// Bytes arrived. They are valid only during the call.
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer)
+    /// Everything queued has been written.
+    func connectionDidDrain(_ connection: Connection)
+    /// The connection is closed (by either side); called once.
+    func connectionDidClose(_ connection: Connection)
+}
+
+/// A non-blocking TCP stream owned by one event loop for life: reads into a scratch buffer
+/// shared by the loop, writes with `writev` and queues what the socket did not take.
+///
+/// Confined to `loop`: every method must be called on the loop's thread.
+package final class Connection: Selectable, @unchecked Sendable {
+    package let fd: Int32
+    package unowned let loop: EventLoop
+    package weak var delegate: (any ConnectionDelegate)?
+    package private(set) var isClosed = false
+    /// Bytes queued and not yet written (for back-pressure decisions).
+    package private(set) var pendingWriteBytes = 0
+
+    private var queue: [[UInt8]] = []
+    private var queueOffset = 0
+    private var closeWhenDrained = false
+    private var readEnabled = true
+    private let scratch: UnsafeMutableRawBufferPointer
+
+    /// Takes ownership of `fd`; registers it on `loop` (the caller is on that loop).
+    package init(fd: Int32, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer) throws(SocketError) {
+        self.fd = fd
+        self.loop = loop
+        self.scratch = scratch
+        try loop.register(self)
+    }
+
+    package func onReadable() {
+        while !isClosed && readEnabled {
+            let n: IOResult<Int>
+            do {
+                n = try syscall("read") { read(fd, scratch.baseAddress, scratch.count) }
+            } catch {
+                close()
+                return
+            }
+            switch n {
+            case .wouldBlock:
+                return
+            case .done(0):
+                // Peer closed its side. Finish writing what we owe, then close.
+                if queue.isEmpty { close() } else { closeWhenDrained = true; readEnabled = false; updateInterest() }
+                return
+            case .done(let count):
+                delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+                if count < scratch.count { return }
+            }
+        }
+    }
+
+    package func onWritable() {
+        flush()
+    }
+
+    /// Queues `parts` in order and writes as much as the socket takes now.
+    package func write(_ parts: [[UInt8]]) {
+        guard !isClosed else { return }
+        for part in parts where !part.isEmpty {
+            queue.append(part)
+            pendingWriteBytes += part.count
+        }
+        flush()
+    }
+
+    /// Closes after everything queued so far has been written; reads stop at once.
+    package func closeAfterWrites() {
+        guard !isClosed else { return }
+        closeWhenDrained = true
+        readEnabled = false
+        if queue.isEmpty { close() } else { updateInterest() }
+    }
+
+    /// Stops or resumes reading (back-pressure while a request is being answered).
+    package func setReading(_ enabled: Bool) {
+        guard !isClosed, !closeWhenDrained, enabled != readEnabled else { return }
+        readEnabled = enabled
+        updateInterest()
+    }
+
+    /// Closes at once, dropping queued bytes. Idempotent.
+    package func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        loop.deregister(self)
+        Glibc.close(fd)
+        queue.removeAll()
+        pendingWriteBytes = 0
+        delegate?.connectionDidClose(self)
+    }
+
+    private func flush() {
+        while !queue.isEmpty && !isClosed {
+            let result: IOResult<Int>
+            do {
+                result = try writeQueued()
+            } catch {
+                close()
+                return
+            }
+            guard case .done(var written) = result else { break }
+            pendingWriteBytes -= written
+            while written > 0, let first = queue.first {
+                let remaining = first.count - queueOffset
+                if written >= remaining {
+                    written -= remaining
+                    queue.removeFirst()
+                    queueOffset = 0
+                } else {
+                    queueOffset += written
+                    written = 0
+                }
+            }
+        }
+        if isClosed { return }
+        if queue.isEmpty {
+            if closeWhenDrained { close(); return }
+            updateInterest()
+            delegate?.connectionDidDrain(self)
+        } else {
+            updateInterest()
+        }
+    }
+
+    private func writeQueued() throws(SocketError) -> IOResult<Int> {
+        let count = min(queue.count, 64)
+        // writev wants pointers that outlive the call: pin each array in turn, recursively.
+        func pinned(_ index: Int, _ iov: inout [iovec]) -> Int {
+            if index == count {
+                return iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32(count)) }
+            }
+            return queue[index].withUnsafeBytes { raw in
+                let skip = index == 0 ? queueOffset : 0
+                let base = raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0 + skip) }
+                iov.append(iovec(iov_base: base, iov_len: raw.count - skip))
+                return pinned(index + 1, &iov)
+            }
+        }
+        return try syscall("writev") {
+            var iov: [iovec] = []
+            iov.reserveCapacity(count)
+            return pinned(0, &iov)
+        }
+    }
+
+    private func updateInterest() {
+        loop.setInterest(self, read: readEnabled, write: !queue.isEmpty)
+    }
+}

@@ -1,0 +1,163 @@
+import CLinux
+import Glibc
+import Synchronization
+
+/// One thread running one epoll set: the home of every connection registered on it.
+///
+/// Loop-confined state (handlers, tick callbacks) is touched only on the loop's thread, which is
+/// why the class is `@unchecked Sendable`; other threads reach it only through `execute(_:)`,
+/// whose queue is a `Mutex` and whose wake-up is an eventfd. A timerfd fires `tick` callbacks
+/// every `tickInterval` so connections can enforce their timeouts without a timer each.
+package final class EventLoop: @unchecked Sendable {
+    /// Small numbers: loop 0, 1, … of a group; used in logs and thread names.
+    package let index: Int
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let timerFD: Int32
+    private var handlers: [Int32: any Selectable] = [:]
+    private var interest: [Int32: UInt32] = [:]
+    private var tickCallbacks: [(UInt64) -> Void] = []
+    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    private let stopping = Atomic<Bool>(false)
+    private let threadID = Atomic<UInt>(0)
+
+    /// - Parameter tickInterval: how often tick callbacks run (default 250 ms): the resolution of
+    ///   every connection timeout.
+    package init(index: Int, tickInterval: UInt64 = 250_000_000) throws(SocketError) {
+        self.index = index
+        epfd = try syscallNonBlocking("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        wakeFD = try syscallNonBlocking("eventfd") { eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC)) }
+        timerFD = try syscallNonBlocking("timerfd_create") {
+            timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK) | Int32(TFD_CLOEXEC))
+        }
+        var spec = itimerspec()
+        spec.it_interval.tv_sec = Int(tickInterval / 1_000_000_000)
+        spec.it_interval.tv_nsec = Int(tickInterval % 1_000_000_000)
+        spec.it_value = spec.it_interval
+        _ = try syscallNonBlocking("timerfd_settime") { timerfd_settime(timerFD, 0, &spec, nil) }
+        try control(EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue)
+        try control(EPOLL_CTL_ADD, timerFD, EPOLLIN.rawValue)
+    }
+
+    deinit {
+        close(epfd)
+        close(wakeFD)
+        close(timerFD)
+    }
+
+    /// Whether the caller runs on this loop's thread.
+    package var inEventLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
+
+    /// Runs `task` on the loop's thread: at once if already there, else after a wake-up.
+    /// Callable from any thread; this is how worker threads hand results back.
+    package func execute(_ task: @escaping @Sendable () -> Void) {
+        if inEventLoop {
+            task()
+            return
+        }
+        let wasEmpty = tasks.withLock { queue in
+            queue.append(task)
+            return queue.count == 1
+        }
+        if wasEmpty { wake() }
+    }
+
+    /// Asks the loop to return from `run()` after the current iteration. Any thread.
+    package func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake()
+    }
+
+    /// Adds `handler` for read events. Loop thread only.
+    package func register(_ handler: any Selectable) throws(SocketError) {
+        try control(EPOLL_CTL_ADD, handler.fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        handlers[handler.fd] = handler
+        interest[handler.fd] = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+    }
+
+    /// Turns read and write interest on or off for a registered fd. Loop thread only.
+    package func setInterest(_ handler: any Selectable, read: Bool, write: Bool) {
+        var events: UInt32 = EPOLLRDHUP.rawValue
+        if read { events |= EPOLLIN.rawValue }
+        if write { events |= EPOLLOUT.rawValue }
+        guard interest[handler.fd] != events, handlers[handler.fd] != nil else { return }
+        interest[handler.fd] = events
+        try? control(EPOLL_CTL_MOD, handler.fd, events)
+    }
+
+    /// Removes the fd from the loop (the caller closes it). Loop thread only.
+    package func deregister(_ handler: any Selectable) {
+        guard handlers.removeValue(forKey: handler.fd) != nil else { return }
+        interest[handler.fd] = nil
+        try? control(EPOLL_CTL_DEL, handler.fd, 0)
+    }
+
+    /// Adds a callback run every tick with the monotonic time. Loop thread only.
+    package func onTick(_ callback: @escaping (UInt64) -> Void) {
+        tickCallbacks.append(callback)
+    }
+
+    /// Runs the loop on the calling thread until `stop()`.
+    package func run() {
+        threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while !stopping.load(ordering: .acquiring) {
+            runTasks()
+            let count = events.withUnsafeMutableBufferPointer { buffer in
+                epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), -1)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                preconditionFailure("epoll_wait failed: errno \(errno)")
+            }
+            for i in 0..<Int(count) {
+                let fd = events[i].data.fd
+                let flags = events[i].events
+                if fd == wakeFD {
+                    drain(wakeFD)
+                } else if fd == timerFD {
+                    drain(timerFD)
+                    let now = MonotonicClock.now()
+                    for callback in tickCallbacks { callback(now) }
+                } else {
+                    if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                        handlers[fd]?.onReadable()
+                    }
+                    if flags & EPOLLOUT.rawValue != 0 {
+                        handlers[fd]?.onWritable()
+                    }
+                }
+            }
+        }
+        runTasks()
+    }
+
+    private func runTasks() {
+        while true {
+            let batch = tasks.withLock { queue -> [@Sendable () -> Void] in
+                let taken = queue
+                queue.removeAll(keepingCapacity: true)
+                return taken
+            }
+            if batch.isEmpty { return }
+            for task in batch { task() }
+        }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    private func drain(_ fd: Int32) {
+        var value: UInt64 = 0
+        _ = read(fd, &value, 8)
+    }
+
+    private func control(_ op: Int32, _ fd: Int32, _ events: UInt32) throws(SocketError) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        _ = try syscallNonBlocking("epoll_ctl") { epoll_ctl(epfd, op, fd, &event) }
+    }
+}

@@ -1,0 +1,137 @@
+import Testing
+@testable import SluiceHTTP
+
+private func parse(_ text: String, limits: HTTPParser.Limits = .init()) -> [HTTPParser.Event] {
+    var parser = HTTPParser(limits: limits)
+    parser.append(Array(text.utf8))
+    var events: [HTTPParser.Event] = []
+    while true {
+        let event = parser.next()
+        if case .needMore = event { break }
+        events.append(event)
+        if case .error = event { break }
+    }
+    return events
+}
+
+private func requests(_ events: [HTTPParser.Event]) -> [Request] {
+    events.compactMap { if case .request(let r) = $0 { r } else { nil } }
+}
+
+private func error(_ events: [HTTPParser.Event]) -> HTTPParseError? {
+    for case .error(let e) in events { return e }
+    return nil
+}
+
+@Test func parsesASimpleGet() throws {
+    let rs = requests(parse("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Thing:  a b \r\n\r\n"))
+    let r = try #require(rs.first)
+    #expect(r.method == "GET")
+    #expect(r.target == "/v2/health/live")
+    #expect(r.headers["x-thing"] == "a b")
+    #expect(r.headers["X-THING"] == "a b")
+    #expect(r.keepAlive)
+    #expect(r.body.isEmpty)
+}
+
+@Test func parsesAContentLengthBody() throws {
+    let r = try #require(requests(parse("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")).first)
+    #expect(r.body == Array("hello".utf8))
+}
+
+@Test func parsesPipelinedRequestsInOrder() {
+    let rs = requests(parse("GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: x\r\n\r\n"))
+    #expect(rs.map(\.target) == ["/a", "/b", "/c"])
+    #expect(rs[1].body == Array("hi".utf8))
+}
+
+@Test func waitsForBytesSplitAnywhere() throws {
+    let text = Array("POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: t\r\n\r\n".utf8)
+    for split in 1..<text.count {
+        var parser = HTTPParser()
+        parser.append(Array(text[0..<split]))
+        var got: Request?
+        if case .request(let r) = parser.next() { got = r }
+        parser.append(Array(text[split...]))
+        if got == nil, case .request(let r) = parser.next() { got = r }
+        #expect(got?.body == Array("abcde".utf8), "split at \(split)")
+    }
+}
+
+@Test func http10ClosesUnlessKeepAlive() throws {
+    #expect(try #require(requests(parse("GET / HTTP/1.0\r\n\r\n")).first).keepAlive == false)
+    #expect(try #require(requests(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")).first).keepAlive)
+    #expect(try #require(requests(parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).first).keepAlive == false)
+}
+
+@Test func expectContinueIsAnnouncedBeforeTheBody() {
+    var parser = HTTPParser()
+    parser.append(Array("POST /p HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n".utf8))
+    guard case .expectContinue = parser.next() else { Issue.record("no 100-continue"); return }
+    guard case .needMore = parser.next() else { Issue.record("expected needMore"); return }
+    parser.append(Array("abc".utf8))
+    guard case .request(let r) = parser.next() else { Issue.record("no request"); return }
+    #expect(r.body == Array("abc".utf8))
+}
+
+@Test(arguments: [
+    ("GET /\r\nHost: x\r\n\r\n", 400),                                     // no version
+    ("GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 400),                           // double space
+    ("G(T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),                            // bad method
+    ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    ("GET / HTTX/1.1\r\nHost: x\r\n\r\n", 400),
+    ("GET / HTTP/1.1\r\n\r\n", 400),                                       // no Host
+    ("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),                           // space before colon
+    ("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),                 // obs-fold
+    ("GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400),                      // bare LF
+    ("GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400),                      // bare CR
+    ("GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x10\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+    ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", 400),
+    ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", 400),
+])
+func malformedRequestsAreRefusedWithTheirStatus(_ text: String, _ status: Int) throws {
+    let e = try #require(error(parse(text)), "\(text.debugDescription) was accepted")
+    #expect(e.status == status, "\(text.debugDescription): \(e)")
+}
+
+@Test func oversizedHeadersAnswer431EvenBeforeTheyEnd() throws {
+    let limits = HTTPParser.Limits(maxHeaderBytes: 64, maxBodyBytes: 1024)
+    let e = try #require(error(parse("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 100), limits: limits)))
+    #expect(e.status == 431)
+}
+
+@Test func announcedOversizedBodyIsRefusedBeforeItIsRead() throws {
+    let limits = HTTPParser.Limits(maxHeaderBytes: 1024, maxBodyBytes: 10)
+    let e = try #require(error(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", limits: limits)))
+    #expect(e == .bodyTooLarge(limit: 10))
+}
+
+@Test func chunkedBodyOverTheLimitIsRefused() throws {
+    let limits = HTTPParser.Limits(maxHeaderBytes: 1024, maxBodyBytes: 4)
+    let e = try #require(error(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n", limits: limits)))
+    #expect(e.status == 413)
+}
+
+@Test func phaseFollowsTheRequest() {
+    var parser = HTTPParser()
+    #expect(parser.phase == .idle)
+    parser.append(Array("POST / HTTP/1.1\r\nHo".utf8))
+    _ = parser.next()
+    #expect(parser.phase == .head)
+    parser.append(Array("st: x\r\nContent-Length: 2\r\n\r\na".utf8))
+    _ = parser.next()
+    #expect(parser.phase == .body)
+    parser.append(Array("b".utf8))
+    _ = parser.next()
+    #expect(parser.phase == .idle)
+}

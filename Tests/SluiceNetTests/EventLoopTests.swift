@@ -1,0 +1,84 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+@testable import SluiceNet
+
+/// Echoes what it reads; lives on the loop.
+private final class Echo: ConnectionDelegate, @unchecked Sendable {
+    var connections: [Connection] = []
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        connection.write([Array(bytes)])
+    }
+    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidClose(_ connection: Connection) {}
+}
+
+private func connectBlocking(port: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = UInt16(port).bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let rc = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    try #require(rc == 0)
+    return fd
+}
+
+@Test func tasksFromOtherThreadsRunOnTheLoop() async throws {
+    let loop = try EventLoop(index: 0)
+    let thread = Thread { loop.run() }
+    thread.start()
+    let ranOnLoop = Atomic<Int>(0)
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        loop.execute {
+            if loop.inEventLoop { ranOnLoop.add(1, ordering: .relaxed) }
+            done.resume()
+        }
+    }
+    #expect(ranOnLoop.load(ordering: .relaxed) == 1)
+    #expect(!loop.inEventLoop)
+    loop.stop()
+}
+
+@Test func aListenerAcceptsAndAConnectionEchoes() throws {
+    let loop = try EventLoop(index: 0)
+    let echo = Echo()
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+    defer { scratch.deallocate() }
+    let listener = try Listener(host: "127.0.0.1", port: 0, loop: loop, onAccept: { fd in
+        if let c = try? Connection(fd: fd, loop: loop, scratch: scratch) {
+            c.delegate = echo
+            echo.connections.append(c)
+        }
+    }, onError: { _ in })
+    let thread = Thread { loop.run() }
+    thread.start()
+    defer { loop.stop() }
+    let fd = try connectBlocking(port: listener.port)
+    defer { close(fd) }
+    let message = Array("hello, loop".utf8)
+    #expect(write(fd, message, message.count) == message.count)
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64)
+    while received.count < message.count {
+        let n = read(fd, &buffer, buffer.count)
+        try #require(n > 0)
+        received += buffer[0..<n]
+    }
+    #expect(received == message)
+}
+
+@Test func listenersShareAPortThroughReusePort() throws {
+    let first = try Socket.listen(host: "127.0.0.1", port: 0)
+    defer { close(first.fd) }
+    let second = try Socket.listen(host: "127.0.0.1", port: first.port)
+    defer { close(second.fd) }
+    #expect(second.port == first.port)
+}
+
+@Test func bindingABadAddressThrowsASocketError() {
+    #expect(throws: SocketError.self) { try Socket.listen(host: "not-an-address", port: 0) }
+}
