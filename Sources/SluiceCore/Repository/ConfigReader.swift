@@ -10,13 +10,32 @@ import Yams
 struct ConfigReader {
     let file: String
 
-    /// Composes `yaml` into a node tree. An empty document (or one of only comments) is `nil`,
-    /// which callers treat as "all defaults".
+    /// Composes `yaml` into a node tree. An empty document (nothing, only comments, or a bare
+    /// `---`) is `nil`, which callers treat as "all defaults".
     func compose(_ yaml: String) throws(ConfigError) -> Node? {
+        let root: Node?
         do {
-            return try Yams.compose(yaml: yaml)
+            root = try Yams.compose(yaml: yaml)
         } catch {
-            throw fail("", "is not valid YAML: \(error)")
+            throw fail("", "is not valid YAML: \(Self.oneLine(error))")
+        }
+        guard let root, !isNull(root) else { return nil }
+        return root
+    }
+
+    /// Yams' own description spans several lines (it quotes the document with a caret); a
+    /// finding or log line must stay on one, so keep the position and the problem.
+    static func oneLine(_ error: any Error) -> String {
+        guard let yamlError = error as? YamlError else { return "\(error)" }
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return "line \(mark.line), column \(mark.column): \(problem)\(during)"
+        case .reader(let problem, _, _, _):
+            return problem
+        default:
+            return "\(error)".split(separator: "\n").joined(separator: " ")
         }
     }
 
