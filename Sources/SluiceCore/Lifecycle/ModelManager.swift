@@ -46,7 +46,8 @@ package final class ModelManager: Sendable {
     package func loadAll() -> [Finding] {
         let scan = RepositoryScanner(root: repository).scan()
         for finding in scan.findings {
-            log(finding.severity == .error ? .error : .warning, finding.description)
+            // The level carries the severity; the line is the finding without it.
+            log(finding.severity == .error ? .error : .warning, "\(finding.path): \(finding.message)")
         }
         let plans = scan.models.map(Self.plan)
         publish(ModelTable(models: plans.map { $0.entry(with: [:]) }, isComplete: false))
