@@ -166,3 +166,47 @@ import Testing
         #expect(table.model(named: "nope") == nil)
     }
 }
+
+/// What a loader sees when it reads the published table in the middle of `loadAll()`.
+@Test func tableDuringLoadingListsVersionsAsLoadingAndIsNotReady() throws {
+    let repo = try TemporaryRepository()
+    try repo.write("m/model.yaml", "version_policy: {all: true}")
+    try repo.write("m/1/model.json")
+    try repo.write("m/2/model.json")
+    let fake = FakeLoader()
+    let managerBox = Mutex<ModelManager?>(nil)
+    let seen = Mutex<[ModelTable]>([])
+    let loader: BackendLoader = { request throws(ServingError) in
+        if let manager = managerBox.withLock({ $0 }) {
+            let table = manager.snapshot
+            seen.withLock { $0.append(table) }
+        }
+        return try fake.loader(request)
+    }
+    let manager = ModelManager(repository: repo.root, loader: loader, log: { _, _ in })
+    managerBox.withLock { $0 = manager }
+    manager.loadAll()
+    let tables = seen.withLock { $0 }
+    #expect(tables.count == 2)
+    for table in tables {
+        #expect(!table.isReady)
+        #expect(table.model(named: "m")?.versions.map(\.state) == [.loading, .loading])
+    }
+    #expect(manager.snapshot.model(named: "m")?.readyVersions == [1, 2])
+    #expect(manager.snapshot.isReady)
+}
+
+@Test(arguments: [
+    (DataType.bool, TensorData.bool([false, false])), (.uint8, .uint8([0, 0])), (.int32, .int32([0, 0])),
+    (.fp16, .fp16([0, 0])), (.fp64, .fp64([0, 0])), (.bytes, .bytes([[], []])),
+])
+func warmupZerosMatchTheDeclaredDatatype(datatype: DataType, zeros: TensorData) throws {
+    let inputs = try Warmup.makeInputs(for: [TensorSpec(name: "x", datatype: datatype, shape: [-1, 2])])
+    #expect(inputs == [Tensor(unchecked: "x", shape: [1, 2], data: zeros)])
+}
+
+@Test func warmupRefusesASignatureTooLargeToFill() {
+    #expect(throws: ServingError.self) {
+        try Warmup.makeInputs(for: [TensorSpec(name: "x", datatype: .fp32, shape: [-1, 1 << 20, 1 << 20])])
+    }
+}
