@@ -7,6 +7,8 @@ package enum ServingError: Error, Sendable, Equatable {
     case modelNotFound(String)
     /// The model exists but not that version (404).
     case versionNotFound(model: String, version: Int)
+    /// The model exists but has no such label (404), e.g. `/v1/models/m/labels/canary`.
+    case labelNotFound(model: String, label: String)
     /// The model or version exists but is not ready to serve (503).
     case unavailable(String)
     /// A backend failed on a request it had accepted: our fault (500).
@@ -21,6 +23,7 @@ extension ServingError: CustomStringConvertible {
         case .invalidInput(let m): m
         case .modelNotFound(let name): "unknown model '\(name)'"
         case .versionNotFound(let model, let version): "model '\(model)' has no version \(version)"
+        case .labelNotFound(let model, let label): "model '\(model)' has no label '\(label)'"
         case .unavailable(let m): m
         case .backendFailure(let m): m
         case .loadFailure(let m): m

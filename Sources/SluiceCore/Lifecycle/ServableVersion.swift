@@ -1,0 +1,33 @@
+/// A loaded, warmed-up model version that requests can run on.
+///
+/// Created by the model manager on a loader thread once a version is ready; then shared,
+/// immutable, by every snapshot that lists it and by every request that runs on it. A request
+/// holds this reference for its whole life, so a version taken out of the table is released
+/// only after its last in-flight request (DESIGN §3). A class so that holding it is one retain.
+package final class ServableVersion: Sendable {
+    package let modelName: String
+    package let version: Int
+    package let backend: any Backend
+    /// The signature requests are checked against: the backend's own, which already includes
+    /// any `model.yaml` override the loader applied.
+    package let inputs: [TensorSpec]
+    package let outputs: [TensorSpec]
+    /// `xgboost`, `lightgbm` or `onnx`, for model metadata's `platform`.
+    package let platform: String
+    /// The model file this version was loaded from, for logs and metadata.
+    package let file: String
+    /// The version's effective config (model-level with the version's own `model.yaml` applied);
+    /// schedulers read batching settings from it.
+    package let config: ModelConfig
+
+    package init(modelName: String, version: Int, backend: any Backend, file: String, config: ModelConfig) {
+        self.modelName = modelName
+        self.version = version
+        self.backend = backend
+        self.inputs = backend.inputs
+        self.outputs = backend.outputs
+        self.platform = backend.platform
+        self.file = file
+        self.config = config
+    }
+}

@@ -1,0 +1,114 @@
+import Yams
+
+/// Reads a composed YAML tree with the strictness `model.yaml` needs: every value checked for
+/// its YAML type (a quoted `"2"` is not an integer, `1.0` is not an integer), unknown and
+/// duplicate keys refused, and every failure a `ConfigError` naming the key path.
+///
+/// Used only by the config parsers in this folder, on the scanning thread. Yams' own accessors
+/// (`node.int`, `node.bool`) are deliberately not used: they convert any scalar whose text looks
+/// right, which would let a typo'd type slip through.
+struct ConfigReader {
+    let file: String
+
+    /// Composes `yaml` into a node tree. An empty document (nothing, only comments, or a bare
+    /// `---`) is `nil`, which callers treat as "all defaults".
+    func compose(_ yaml: String) throws(ConfigError) -> Node? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw fail("", "is not valid YAML: \(Self.oneLine(error))")
+        }
+        guard let root, !isNull(root) else { return nil }
+        return root
+    }
+
+    /// Yams' own description spans several lines (it quotes the document with a caret); a
+    /// finding or log line must stay on one, so keep the position and the problem.
+    static func oneLine(_ error: any Error) -> String {
+        guard let yamlError = error as? YamlError else { return "\(error)" }
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return "line \(mark.line), column \(mark.column): \(problem)\(during)"
+        case .reader(let problem, _, _, _):
+            return problem
+        default:
+            return "\(error)".split(separator: "\n").joined(separator: " ")
+        }
+    }
+
+    func fail(_ keyPath: String, _ reason: String) -> ConfigError {
+        ConfigError(file: file, keyPath: keyPath, reason: reason)
+    }
+
+    /// The keys of a mapping, refusing anything but a mapping of string keys, duplicate keys and
+    /// keys outside `allowed` (`nil` allows any key: label names). A key whose value is YAML null (`key:` or `key: null`) is dropped,
+    /// so writing a key without a value means the same as leaving it out.
+    func mapping(_ node: Node, at path: String, allowed: [String]?) throws(ConfigError) -> [String: Node] {
+        guard case .mapping(let mapping) = node else { throw fail(path, "must be a mapping") }
+        var result: [String: Node] = [:]
+        var seen: Set<String> = []
+        for (keyNode, value) in mapping {
+            guard let key = scalarText(keyNode) else {
+                throw fail(path, "keys must be strings")
+            }
+            let keyPath = Self.join(path, key)
+            if let allowed, !allowed.contains(key) {
+                // Listing the known keys turns a typo into a one-glance fix.
+                throw fail(keyPath, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+            }
+            guard seen.insert(key).inserted else { throw fail(keyPath, "duplicate key") }
+            if !isNull(value) { result[key] = value }
+        }
+        return result
+    }
+
+    func sequence(_ node: Node, at path: String) throws(ConfigError) -> [Node] {
+        guard case .sequence(let sequence) = node else { throw fail(path, "must be a list") }
+        return Array(sequence)
+    }
+
+    func int(_ node: Node, at path: String, _ requirement: String) throws(ConfigError) -> Int {
+        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .int, let value = node.int
+        else { throw fail(path, requirement) }
+        return value
+    }
+
+    func positiveInt(_ node: Node, at path: String) throws(ConfigError) -> Int {
+        let value = try int(node, at: path, "must be a positive integer")
+        guard value > 0 else { throw fail(path, "must be a positive integer") }
+        return value
+    }
+
+    func bool(_ node: Node, at path: String) throws(ConfigError) -> Bool {
+        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .bool, let value = node.bool
+        else { throw fail(path, "must be true or false") }
+        return value
+    }
+
+    /// A name-like string. Plain integers are accepted as their text because ONNX exports have
+    /// inputs named `0`, and making users quote them would be a trap.
+    func string(_ node: Node, at path: String) throws(ConfigError) -> String {
+        guard let text = scalarText(node) else { throw fail(path, "must be a string") }
+        return text
+    }
+
+    private func scalarText(_ node: Node) -> String? {
+        guard case .scalar(let scalar) = node else { return nil }
+        let tag = Resolver.default.resolveTag(of: node)
+        return tag == .str || tag == .int ? scalar.string : nil
+    }
+
+    private func isNull(_ node: Node) -> Bool {
+        guard case .scalar = node else { return false }
+        return Resolver.default.resolveTag(of: node) == .null
+    }
+
+    static func join(_ path: String, _ key: String) -> String {
+        path.isEmpty ? key : "\(path).\(key)"
+    }
+
+    static func index(_ path: String, _ i: Int) -> String { "\(path)[\(i)]" }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Yams
+
+extension ModelConfig {
+    /// The keys a model-level `model.yaml` may hold; anything else is a typo and refused.
+    static let knownKeys = [
+        "backend", "inputs", "outputs", "version_policy", "labels", "max_batch_size", "dynamic_batching",
+        "warmup",
+    ]
+
+    /// Parses a model-level `model.yaml`. `file` is only used in errors (the path as the user
+    /// would type it). An empty document gives the defaults.
+    ///
+    /// Called by the repository scanner, once per model per scan, off the event loops.
+    /// Throws the first problem found; nothing is partially applied.
+    package static func parse(yaml: String, file: String) throws(ConfigError) -> ModelConfig {
+        let reader = ConfigReader(file: file)
+        guard let root = try reader.compose(yaml) else { return ModelConfig() }
+        let keys = try reader.mapping(root, at: "", allowed: knownKeys)
+        var config = ModelConfig()
+        config.backend = try keys["backend"].map { node throws(ConfigError) in try reader.backend(node) }
+        config.inputs = try keys["inputs"].map { node throws(ConfigError) in
+            try reader.tensorSpecs(node, at: "inputs", role: "input")
+        } ?? []
+        config.outputs = try keys["outputs"].map { node throws(ConfigError) in
+            try reader.tensorSpecs(node, at: "outputs", role: "output")
+        } ?? []
+        if let node = keys["version_policy"] { config.versionPolicy = try reader.versionPolicy(node) }
+        if let node = keys["labels"] { config.labels = try reader.labels(node) }
+        if let node = keys["max_batch_size"] {
+            config.maxBatchSize = try reader.positiveInt(node, at: "max_batch_size")
+        }
+        if let node = keys["dynamic_batching"] {
+            config.dynamicBatching = try reader.dynamicBatching(node, maxBatchSize: config.maxBatchSize)
+        }
+        if let node = keys["warmup"] { config.warmup = try reader.bool(node, at: "warmup") }
+        return config
+    }
+
+    /// Reads and parses the `model.yaml` at `path` (which is also what errors name).
+    package static func parse(contentsOf path: String) throws(ConfigError) -> ModelConfig {
+        try parse(yaml: ConfigReader.read(path), file: path)
+    }
+}
+
+extension SignatureOverride {
+    static let knownKeys = ["backend", "inputs", "outputs"]
+
+    /// Parses a version folder's `model.yaml`. Model-wide keys get a reason that says where they
+    /// belong, since "unknown key" would be misleading for a key that is valid one level up.
+    ///
+    /// Called by the repository scanner, once per version folder that has the file.
+    package static func parse(yaml: String, file: String) throws(ConfigError) -> SignatureOverride {
+        let reader = ConfigReader(file: file)
+        guard let root = try reader.compose(yaml) else { return SignatureOverride() }
+        if case .mapping(let mapping) = root {
+            for key in mapping.keys {
+                if let name = key.string, ModelConfig.knownKeys.contains(name), !knownKeys.contains(name) {
+                    throw reader.fail(name, "belongs in the model's own model.yaml, not a version's")
+                }
+            }
+        }
+        let keys = try reader.mapping(root, at: "", allowed: knownKeys)
+        var result = SignatureOverride()
+        result.backend = try keys["backend"].map { node throws(ConfigError) in try reader.backend(node) }
+        result.inputs = try keys["inputs"].map { node throws(ConfigError) in
+            try reader.tensorSpecs(node, at: "inputs", role: "input")
+        }
+        result.outputs = try keys["outputs"].map { node throws(ConfigError) in
+            try reader.tensorSpecs(node, at: "outputs", role: "output")
+        }
+        return result
+    }
+
+    package static func parse(contentsOf path: String) throws(ConfigError) -> SignatureOverride {
+        try parse(yaml: ConfigReader.read(path), file: path)
+    }
+}
+
+extension ConfigReader {
+    /// The text of a config file; unreadable or non-UTF-8 files are a `ConfigError` on the file.
+    static func read(_ path: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, keyPath: "", reason: "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, keyPath: "", reason: "is not UTF-8 text")
+        }
+        return text
+    }
+
+    func backend(_ node: Node) throws(ConfigError) -> BackendKind {
+        let names = BackendKind.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let text = try? string(node, at: "backend"), let kind = BackendKind(rawValue: text) else {
+            throw fail("backend", "must be one of \(names)")
+        }
+        return kind
+    }
+
+    func tensorSpecs(_ node: Node, at path: String, role: String) throws(ConfigError) -> [TensorSpec] {
+        var specs: [TensorSpec] = []
+        for (i, item) in try sequence(node, at: path).enumerated() {
+            let itemPath = Self.index(path, i)
+            let keys = try mapping(item, at: itemPath, allowed: ["name", "datatype", "shape"])
+            guard let nameNode = keys["name"] else { throw fail(itemPath, "needs a name") }
+            guard let typeNode = keys["datatype"] else { throw fail(itemPath, "needs a datatype") }
+            guard let shapeNode = keys["shape"] else { throw fail(itemPath, "needs a shape") }
+            let name = try string(nameNode, at: Self.join(itemPath, "name"))
+            guard !name.isEmpty else { throw fail(Self.join(itemPath, "name"), "must not be empty") }
+            guard !specs.contains(where: { $0.name == name }) else {
+                throw fail(Self.join(itemPath, "name"), "duplicate \(role) name '\(name)'")
+            }
+            let typePath = Self.join(itemPath, "datatype")
+            let typeText = try string(typeNode, at: typePath)
+            guard let datatype = DataType(rawValue: typeText) else {
+                let names = DataType.allCases.map(\.rawValue).joined(separator: ", ")
+                throw fail(typePath, "'\(typeText)' is not a datatype (expected one of: \(names))")
+            }
+            let shapePath = Self.join(itemPath, "shape")
+            var shape: [Int] = []
+            for (j, dim) in try sequence(shapeNode, at: shapePath).enumerated() {
+                let dimPath = Self.index(shapePath, j)
+                let value = try int(dim, at: dimPath, "must be an integer >= -1 (-1 means any size)")
+                guard value >= -1 else { throw fail(dimPath, "must be an integer >= -1 (-1 means any size)") }
+                shape.append(value)
+            }
+            specs.append(TensorSpec(name: name, datatype: datatype, shape: shape))
+        }
+        return specs
+    }
+
+    func versionPolicy(_ node: Node) throws(ConfigError) -> VersionPolicy {
+        let path = "version_policy"
+        let keys = try mapping(node, at: path, allowed: ["latest", "all", "specific"])
+        guard keys.count == 1, let (key, value) = keys.first else {
+            throw fail(path, "must have exactly one of latest, all, specific")
+        }
+        let keyPath = Self.join(path, key)
+        switch key {
+        case "latest":
+            return .latest(try positiveInt(value, at: keyPath))
+        case "all":
+            // `{all: false}` has no meaning of its own; refusing it beats guessing.
+            guard try bool(value, at: keyPath) else {
+                throw fail(keyPath, "must be true (leave version_policy out for the default, latest 1)")
+            }
+            return .all
+        default:
+            var versions: [Int] = []
+            for (i, item) in try sequence(value, at: keyPath).enumerated() {
+                versions.append(try positiveInt(item, at: Self.index(keyPath, i)))
+            }
+            guard !versions.isEmpty else { throw fail(keyPath, "must list at least one version") }
+            return .specific(versions)
+        }
+    }
+
+    func labels(_ node: Node) throws(ConfigError) -> [String: Int] {
+        let keys = try mapping(node, at: "labels", allowed: nil)
+        var labels: [String: Int] = [:]
+        for (name, value) in keys.sorted(by: { $0.key < $1.key }) {
+            let path = Self.join("labels", name)
+            guard RepositoryScanner.isValidName(name) else {
+                throw fail(path, "label names must match [a-zA-Z0-9_.-]{1,128}")
+            }
+            labels[name] = try positiveInt(value, at: path)
+        }
+        return labels
+    }
+
+    func dynamicBatching(_ node: Node, maxBatchSize: Int?) throws(ConfigError) -> DynamicBatching {
+        let path = "dynamic_batching"
+        let keys = try mapping(node, at: path, allowed: ["max_queue_delay_us", "preferred_batch_sizes"])
+        var result = DynamicBatching()
+        if let value = keys["max_queue_delay_us"] {
+            let keyPath = Self.join(path, "max_queue_delay_us")
+            result.maxQueueDelayMicroseconds = try int(value, at: keyPath, "must be a non-negative integer")
+            guard result.maxQueueDelayMicroseconds >= 0 else {
+                throw fail(keyPath, "must be a non-negative integer")
+            }
+        }
+        if let value = keys["preferred_batch_sizes"] {
+            let keyPath = Self.join(path, "preferred_batch_sizes")
+            for (i, item) in try sequence(value, at: keyPath).enumerated() {
+                let size = try positiveInt(item, at: Self.index(keyPath, i))
+                if let maxBatchSize, size > maxBatchSize {
+                    throw fail(Self.index(keyPath, i), "must not exceed max_batch_size (\(maxBatchSize))")
+                }
+                result.preferredBatchSizes.append(size)
+            }
+            result.preferredBatchSizes = Set(result.preferredBatchSizes).sorted()
+        }
+        return result
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+
+/// Lists a model repository (DESIGN §3) and says, for every model folder, what could be loaded:
+/// the *source* of TF Serving's source → manager split. It reads only; loading is the manager's.
+///
+/// Called by `ModelManager.loadAll()` at start-up and by `sluice validate`, on a thread that
+/// may block on file I/O (never an event loop). A scan costs a few directory listings and one
+/// small file read per `model.yaml`. It never throws: problems become findings, and a broken
+/// folder is reported on the model or version it belongs to.
+package struct RepositoryScanner: Sendable {
+    /// The repository folder as the user named it (`models`, `/srv/models`); paths in findings
+    /// and errors start with it.
+    package let root: String
+
+    package init(root: String) {
+        // `models/` and `models` must produce the same paths in messages.
+        var root = root
+        while root.count > 1, root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    /// Whether `name` may be a model (or label) name: `[a-zA-Z0-9_.-]{1,128}`, not `.` or `..`.
+    /// Names reach URLs and file paths, so anything that could climb out of a folder is refused.
+    package static func isValidName(_ name: String) -> Bool {
+        guard (1...128).contains(name.utf8.count), name != ".", name != ".." else { return false }
+        return name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
+                true
+            default: false
+            }
+        }
+    }
+
+    /// The version number a folder name denotes: a positive decimal integer without sign or
+    /// leading zeros, so `7` and `007` can never be two folders for one version.
+    package static func versionNumber(_ name: String) -> Int? {
+        guard let first = name.utf8.first, first != UInt8(ascii: "0"),
+            name.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            let value = Int(name), value > 0
+        else { return nil }
+        return value
+    }
+
+    /// Scans the repository once. See the type's contract.
+    package func scan() -> RepositoryScan {
+        var scan = RepositoryScan()
+        guard isDirectory(root) else {
+            scan.findings.append(Finding(.error, root, "is not a readable folder"))
+            return scan
+        }
+        for entry in listing(root, into: &scan) {
+            // Hidden entries are tooling, not models: `.git`, editors' files, and Kubernetes'
+            // ConfigMap mounts (`..data`, `..2024_01_01…`), which would otherwise pass the name rule.
+            if entry.hasPrefix(".") { continue }
+            let path = "\(root)/\(entry)"
+            guard isDirectory(path) else { continue }  // a README beside the models is fine
+            guard Self.isValidName(entry) else {
+                scan.findings.append(Finding(.warning, path, "skipped: model names must match [a-zA-Z0-9_.-]{1,128}"))
+                continue
+            }
+            scan.models.append(scanModel(named: entry, at: path, into: &scan))
+        }
+        return scan
+    }
+
+    private func scanModel(named name: String, at path: String, into scan: inout RepositoryScan) -> ScannedModel {
+        let configPath = "\(path)/model.yaml"
+        let config: Result<ModelConfig, ConfigError>
+        if FileManager.default.fileExists(atPath: configPath) {
+            config = Result { () throws(ConfigError) in try ModelConfig.parse(contentsOf: configPath) }
+        } else {
+            config = .success(ModelConfig())
+        }
+        if case .failure(let error) = config { scan.findings.append(Finding(error)) }
+
+        var versions: [ScannedVersion] = []
+        for entry in listing(path, into: &scan) where !entry.hasPrefix(".") {
+            let versionPath = "\(path)/\(entry)"
+            guard isDirectory(versionPath) else { continue }
+            guard let number = Self.versionNumber(entry) else {
+                scan.findings.append(Finding(.warning, versionPath, "ignored: version folders are positive integers"))
+                continue
+            }
+            let bundle: Result<VersionBundle, BundleError>
+            switch config {
+            case .success(let modelConfig):
+                bundle = scanVersion(at: versionPath, modelConfig: modelConfig, into: &scan)
+            case .failure(let error):
+                bundle = .failure(BundleError(reason: error.description))
+            }
+            versions.append(ScannedVersion(version: number, directory: versionPath, bundle: bundle))
+        }
+        versions.sort { $0.version < $1.version }
+        if versions.isEmpty { scan.findings.append(Finding(.error, path, "has no version folders")) }
+        if case .success(let modelConfig) = config {
+            checkReferences(modelConfig, versions: versions.map(\.version), configPath: configPath, into: &scan)
+        }
+        return ScannedModel(name: name, directory: path, config: config, versions: versions)
+    }
+
+    /// Finds the model file of one version folder and applies the folder's own `model.yaml`.
+    /// Adds an error finding when the folder cannot be loaded.
+    private func scanVersion(
+        at path: String, modelConfig: ModelConfig, into scan: inout RepositoryScan
+    ) -> Result<VersionBundle, BundleError> {
+        var config = modelConfig
+        let overridePath = "\(path)/model.yaml"
+        if FileManager.default.fileExists(atPath: overridePath) {
+            do throws(ConfigError) {
+                config = config.applying(try SignatureOverride.parse(contentsOf: overridePath))
+            } catch {
+                scan.findings.append(Finding(error))
+                return .failure(BundleError(reason: error.description))
+            }
+        }
+        let kinds = config.backend.map { [$0] } ?? BackendKind.allCases
+        var found: [(file: String, kind: BackendKind)] = []
+        for kind in kinds {
+            for file in kind.fileNames where isRegularFile("\(path)/\(file)") {
+                found.append((file, kind))
+            }
+        }
+        let expected = kinds.flatMap(\.fileNames).joined(separator: ", ")
+        switch found.count {
+        case 0:
+            let backendNote = config.backend.map { " for backend \($0.rawValue)" } ?? ""
+            let reason = "no model file\(backendNote) (expected one of: \(expected))"
+            scan.findings.append(Finding(.error, path, reason))
+            return .failure(BundleError(reason: reason))
+        case 1:
+            return .success(VersionBundle(file: "\(path)/\(found[0].file)", kind: found[0].kind, config: config))
+        default:
+            let names = found.map(\.file).joined(separator: ", ")
+            let reason = "two candidate model files (\(names)); keep one, or set backend: in model.yaml"
+            scan.findings.append(Finding(.error, path, reason))
+            return .failure(BundleError(reason: reason))
+        }
+    }
+
+    /// Labels and specific policies that name versions the repository does not have still load
+    /// the rest, but are almost always a mistake worth a warning.
+    private func checkReferences(
+        _ config: ModelConfig, versions: [Int], configPath: String, into scan: inout RepositoryScan
+    ) {
+        let present = Set(versions)
+        for (label, version) in config.labels.sorted(by: { $0.key < $1.key }) where !present.contains(version) {
+            scan.findings.append(Finding(.warning, configPath, "labels.\(label): version \(version) is not in the repository"))
+        }
+        if case .specific(let wanted) = config.versionPolicy {
+            for version in wanted where !present.contains(version) {
+                scan.findings.append(
+                    Finding(.warning, configPath, "version_policy.specific: version \(version) is not in the repository"))
+            }
+        }
+    }
+
+    /// Entries of a folder, sorted so that scans and their findings are deterministic.
+    private func listing(_ path: String, into scan: inout RepositoryScan) -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+        } catch {
+            scan.findings.append(Finding(.error, path, "cannot be listed: \(error.localizedDescription)"))
+            return []
+        }
+    }
+
+    /// Follows symbolic links, because mounted repositories (Kubernetes volumes) are links.
+    private func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    private func isRegularFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+}
