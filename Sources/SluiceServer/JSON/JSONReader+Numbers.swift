@@ -34,7 +34,7 @@ extension JSONReader {
             return t.negative ? -v : v
         }
         let v = withToken(t) { strtod($0, nil) }
-        guard v.isFinite else { throw JSONError("\(text(t)) is out of range for a 64-bit float", at: t.start) }
+        guard v.isFinite else { throw JSONError(value: "\(text(t)) is out of range for a 64-bit float", at: t.start) }
         return v
     }
 
@@ -50,14 +50,14 @@ extension JSONReader {
             return t.negative ? -v : v
         }
         let v = withToken(t) { strtof($0, nil) }
-        guard v.isFinite else { throw JSONError("\(text(t)) is out of range for a 32-bit float", at: t.start) }
+        guard v.isFinite else { throw JSONError(value: "\(text(t)) is out of range for a 32-bit float", at: t.start) }
         return v
     }
 
     /// Reads an integer that must fit `T` exactly: `1.5`, `1e3` and out-of-range values throw.
     package mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(JSONError) -> T {
         let t = try scanNumber()
-        guard t.isInteger else { throw JSONError("\(text(t)) is not an integer", at: t.start) }
+        guard t.isInteger else { throw JSONError(value: "\(text(t)) is not an integer", at: t.start) }
         var magnitude: UInt64 = 0
         var i = t.negative ? t.start + 1 : t.start
         var overflow = false
@@ -84,7 +84,7 @@ extension JSONReader {
         } else {
             value = T(exactly: magnitude)
         }
-        guard let value else { throw JSONError("\(text(t)) is out of range", at: t.start) }
+        guard let value else { throw JSONError(value: "\(text(t)) is out of range", at: t.start) }
         return value
     }
 
@@ -126,7 +126,7 @@ extension JSONReader {
         let first = byte(i)
         guard Self.isDigit(first) else {
             if t.negative { throw JSONError("expected a digit after '-'", at: i) }
-            throw unexpected(expecting: "a number")
+            throw mismatch(expecting: "a number")
         }
         if first == UInt8(ascii: "0") {
             i += 1

@@ -1,7 +1,7 @@
 extension JSONReader {
     /// Reads a string value, checking escapes and UTF-8 (RFC 8259 §7, §8.1). Positioned at `"`.
     package mutating func readString() throws(JSONError) -> String {
-        guard peek() == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string") }
+        guard peek() == UInt8(ascii: "\"") else { throw mismatch(expecting: "a string") }
         // Fast path: plain ASCII up to the closing quote becomes a String without a copy buffer.
         var i = offset + 1
         while i < end {
@@ -21,7 +21,7 @@ extension JSONReader {
 
     /// Reads a string value as its UTF-8 bytes (for BYTES tensors), with the same checks.
     package mutating func readStringBytes() throws(JSONError) -> [UInt8] {
-        guard peek() == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string") }
+        guard peek() == UInt8(ascii: "\"") else { throw mismatch(expecting: "a string") }
         offset += 1
         var out: [UInt8] = []
         while true {

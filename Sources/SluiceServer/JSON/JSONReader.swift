@@ -78,7 +78,7 @@ package struct JSONReader {
     }
 
     private mutating func open(_ bracket: UInt8, _ what: String) throws(JSONError) {
-        guard peek() == bracket else { throw unexpected(expecting: what) }
+        guard peek() == bracket else { throw mismatch(expecting: what) }
         guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)", at: offset) }
         offset += 1
         depth += 1
@@ -136,7 +136,7 @@ package struct JSONReader {
         switch peek() {
         case UInt8(ascii: "t"): try literal("true"); return true
         case UInt8(ascii: "f"): try literal("false"); return false
-        default: throw unexpected(expecting: "true or false")
+        default: throw mismatch(expecting: "true or false")
         }
     }
 
@@ -155,6 +155,22 @@ package struct JSONReader {
     package mutating func finish() throws(JSONError) {
         skipWhitespace()
         guard offset >= end else { throw JSONError("unexpected data after the JSON value", at: offset) }
+    }
+
+    /// An error for a value of the wrong kind (`"2"` where a number belongs): not a syntax error
+    /// when what is there starts a JSON value, `unexpected(expecting:)` otherwise.
+    func mismatch(expecting: String) -> JSONError {
+        let found: String
+        switch byte(offset) {
+        case UInt8(ascii: "{"): found = "an object"
+        case UInt8(ascii: "["): found = "an array"
+        case UInt8(ascii: "\""): found = "a string"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
+        case UInt8(ascii: "n"): found = "null"
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): found = "a number"
+        default: return unexpected(expecting: expecting)
+        }
+        return JSONError(value: "expected \(expecting), found \(found)", at: offset)
     }
 
     /// An error describing what was found at the current offset instead of `expecting`.

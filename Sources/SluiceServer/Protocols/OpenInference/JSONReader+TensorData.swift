@@ -21,7 +21,7 @@ enum FP16Element: TensorElementReader {
         let start = r.offset
         let d = try r.readDouble(allowNonFinite: true)
         let h = Float16(d)
-        guard h.isFinite || !d.isFinite else { throw JSONError("\(d) is out of range for FP16", at: start) }
+        guard h.isFinite || !d.isFinite else { throw JSONError(value: "\(d) is out of range for FP16", at: start) }
         return h
     }
 }
@@ -81,20 +81,20 @@ extension JSONReader {
                 counts[level] += 1
                 if peek() == UInt8(ascii: "[") {
                     if let leafLevel, level >= leafLevel {
-                        throw JSONError("data is not rectangular: arrays and values at the same depth", at: offset)
+                        throw JSONError("data is not rectangular: arrays and values at the same depth")
                     }
                     guard level < deepestLeafLevel else {
-                        throw JSONError("data is nested deeper than shape \(shape)", at: offset)
+                        throw JSONError("data is nested deeper than shape \(shape)")
                     }
                     try beginArray()
                     counts.append(0)
                 } else {
                     if leafLevel == nil { leafLevel = level }
                     guard leafLevel == level else {
-                        throw JSONError("data is not rectangular: values at different depths", at: offset)
+                        throw JSONError("data is not rectangular: values at different depths")
                     }
                     guard out.count < count else {
-                        throw JSONError("data has more than the \(count) elements of shape \(shape)", at: offset)
+                        throw JSONError("data has more than the \(count) elements of shape \(shape)")
                     }
                     out.append(try E.read(&self))
                 }

@@ -71,7 +71,7 @@ extension V2Request {
         var name: String?
         var binary: Bool?
         var seen: Set<String> = []
-        if r.peek() != UInt8(ascii: "{") { throw r.unexpected(expecting: "an object").prefixed("output \(index)") }
+        if r.peek() != UInt8(ascii: "{") { throw r.mismatch(expecting: "an object").prefixed("output \(index)") }
         try r.beginObject()
         while let key = try r.nextKey() {
             let label = name.map { "output '\($0)'" } ?? "output \(index)"

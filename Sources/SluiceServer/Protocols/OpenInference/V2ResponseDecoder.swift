@@ -76,7 +76,7 @@ package enum V2ResponseDecoder {
         guard r.peek() == UInt8(ascii: "\"") else { return try r.readInt() }
         let start = r.offset
         let text = try r.readString()
-        guard let version = Int(text) else { throw JSONError("'\(text)' is not a version number", at: start) }
+        guard let version = Int(text) else { throw JSONError(value: "'\(text)' is not a version number", at: start) }
         return version
     }
 }

@@ -1,10 +1,10 @@
 package import SluiceCore
 
-/// A rendered V2 inference response body.
-package struct V2EncodedResponse: Sendable, Equatable {
+/// A rendered V2 body (a response, or a request for clients and tests).
+package struct V2EncodedBody: Sendable, Equatable {
     package var body: [UInt8]
     /// Length of the JSON part when binary tensor data follows it: the value of the
-    /// `Inference-Header-Content-Length` response header. `nil` when the body is all JSON.
+    /// `Inference-Header-Content-Length` header. `nil` when the body is all JSON.
     package var jsonLength: Int?
 }
 
@@ -31,7 +31,7 @@ package enum V2ResponseEncoder {
     /// `binary` flag says so, or by default when `binaryDataOutput` is set.
     package static func encode(
         _ response: InferenceResponse, requested: [RequestedOutput] = [], binaryDataOutput: Bool = false
-    ) throws(ServingError) -> V2EncodedResponse {
+    ) throws(ServingError) -> V2EncodedBody {
         var selected: [(tensor: Tensor, binary: Bool)] = []
         if requested.isEmpty {
             selected = response.outputs.map { ($0, binaryDataOutput) }
@@ -57,23 +57,30 @@ package enum V2ResponseEncoder {
             }
             w.key("outputs")
             w.array { w in
-                for (tensor, binary) in selected { writeOutput(tensor, binary: binary, to: &w) }
+                for (tensor, binary) in selected { writeTensor(tensor, binary: binary, to: &w) }
             }
         }
-        guard selected.contains(where: \.binary) else { return V2EncodedResponse(body: w.bytes, jsonLength: nil) }
-        var body = w.bytes
+        return appendBinarySection(json: w.bytes, selected)
+    }
+
+    /// The JSON followed by the binary tensors' data, in order; all JSON when none is binary.
+    static func appendBinarySection(json: [UInt8], _ tensors: [(tensor: Tensor, binary: Bool)]) -> V2EncodedBody {
+        guard tensors.contains(where: \.binary) else { return V2EncodedBody(body: json, jsonLength: nil) }
+        var body = json
         let jsonLength = body.count
-        body.reserveCapacity(jsonLength + selected.reduce(0) { $0 + ($1.binary ? V2BinaryTensor.byteCount($1.tensor.data) : 0) })
-        for (tensor, binary) in selected where binary { V2BinaryTensor.encode(tensor.data, into: &body) }
-        return V2EncodedResponse(body: body, jsonLength: jsonLength)
+        body.reserveCapacity(jsonLength + tensors.reduce(0) { $0 + ($1.binary ? V2BinaryTensor.byteCount($1.tensor.data) : 0) })
+        for (tensor, binary) in tensors where binary { V2BinaryTensor.encode(tensor.data, into: &body) }
+        return V2EncodedBody(body: body, jsonLength: jsonLength)
     }
 
     /// The V2 response of `request` (its outputs and `binary_data_output` flag).
-    package static func encode(_ response: InferenceResponse, for request: V2Request) throws(ServingError) -> V2EncodedResponse {
+    package static func encode(_ response: InferenceResponse, for request: V2Request) throws(ServingError) -> V2EncodedBody {
         try encode(response, requested: request.request.outputs, binaryDataOutput: request.binaryDataOutput)
     }
 
-    private static func writeOutput(_ tensor: Tensor, binary: Bool, to w: inout JSONWriter) {
+    /// One `$response_output` (or `$request_input`: the same fields): name, datatype, shape,
+    /// then `data` or `parameters.binary_data_size`.
+    static func writeTensor(_ tensor: Tensor, binary: Bool, to w: inout JSONWriter) {
         w.object { w in
             w.key("name")
             w.string(tensor.name)

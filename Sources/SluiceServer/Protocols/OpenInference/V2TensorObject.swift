@@ -42,7 +42,7 @@ struct V2TensorObject {
             seen.insert(field)
         }
 
-        if r.peek() != UInt8(ascii: "{") { throw r.unexpected(expecting: "an object").prefixed("\(role) \(index)") }
+        if r.peek() != UInt8(ascii: "{") { throw r.mismatch(expecting: "an object").prefixed("\(role) \(index)") }
         try r.beginObject()
         while let key = try r.nextKey() {
             switch key {
