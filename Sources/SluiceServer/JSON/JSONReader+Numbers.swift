@@ -49,9 +49,30 @@ extension JSONReader {
             let v = t.exponent >= 0 ? m * p : m / p
             return t.negative ? -v : v
         }
+        // Python writes FP32 data as the double's repr (17 digits), too many for the exact path
+        // above and slow through strtof. A double estimate is within 2 ulps of the decimal, so
+        // narrowing it rounds correctly unless it lies near a halfway point between two floats.
+        if !t.truncated, (-22...22).contains(t.exponent) {
+            let m = Double(t.mantissa)
+            let d = t.exponent >= 0 ? m * Self.doublePowers[t.exponent] : m / Self.doublePowers[-t.exponent]
+            if let f = Self.narrowUnlessNearHalfway(d) { return t.negative ? -f : f }
+        }
         let v = withToken(t) { strtof($0, nil) }
         guard v.isFinite else { throw JSONError(value: "\(text(t)) is out of range for a 32-bit float", at: t.start) }
         return v
+    }
+
+    /// `Float(d)` when every value within 4 ulps of `d` rounds to the same float; `nil` near a
+    /// halfway point and outside the normal range (zero, subnormal, overflow), left to strtof.
+    private static func narrowUnlessNearHalfway(_ d: Double) -> Float? {
+        let f = Float(d)
+        guard f.isNormal else { return nil }
+        let margin = 4 * d.ulp
+        let here = Double(f)
+        let halfwayUp = (here + Double(f.nextUp)) / 2
+        let halfwayDown = (here + Double(f.nextDown)) / 2
+        guard abs(d - halfwayUp) > margin, abs(d - halfwayDown) > margin else { return nil }
+        return f
     }
 
     /// Reads an integer that must fit `T` exactly: `1.5`, `1e3` and out-of-range values throw.

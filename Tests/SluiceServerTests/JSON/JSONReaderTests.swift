@@ -160,3 +160,20 @@ func floatsRoundOnceFromTheirDecimalText(_ text: String, _ expected: Float) thro
     #expect(a == [1, 2, 3])
     #expect(b == "c")
 }
+
+@Test func floatsWrittenAsDoublesRoundLikeTheStandardLibrary() throws {
+    // Python sends FP32 data as double reprs; halfway points between floats are the hard case.
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<3000 {
+        let f = Float(bitPattern: generator.next() as UInt32)
+        guard f.isFinite, !f.nextUp.isInfinite else { continue }
+        let halfway = (Double(f) + Double(f.nextUp)) / 2
+        let random = Double(bitPattern: generator.next())
+        for text in [Double(f).description, halfway.description, halfway.nextUp.description,
+                     halfway.nextDown.description, random.description] {
+            guard let expected = Float(text), expected.isFinite else { continue }
+            let read = try reading(text) { (r: inout JSONReader) throws(JSONError) in try r.readFloat() }
+            #expect(read == expected, "\(text)")
+        }
+    }
+}
