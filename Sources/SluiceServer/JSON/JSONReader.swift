@@ -69,10 +69,12 @@ package struct JSONReader {
         return true
     }
 
+    /// Opens an object (then read it with `nextKey()`); throws for any other value or past `maxDepth`.
     package mutating func beginObject() throws(JSONError) {
         try open(UInt8(ascii: "{"), "an object")
     }
 
+    /// Opens an array (then read it with `nextElement()`); throws for any other value or past `maxDepth`.
     package mutating func beginArray() throws(JSONError) {
         try open(UInt8(ascii: "["), "an array")
     }
@@ -132,6 +134,7 @@ package struct JSONReader {
         return nil
     }
 
+    /// Reads `true` or `false`; any other value throws.
     package mutating func readBool() throws(JSONError) -> Bool {
         switch peek() {
         case UInt8(ascii: "t"): try literal("true"); return true

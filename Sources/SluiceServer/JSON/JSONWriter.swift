@@ -14,6 +14,7 @@
 ///     }
 ///     send(w.bytes)
 package struct JSONWriter: Sendable {
+    /// The text so far; complete once every container opened has been closed.
     package private(set) var bytes: [UInt8]
     private var needsComma = false
 
@@ -32,17 +33,20 @@ package struct JSONWriter: Sendable {
         return w.bytes
     }
 
+    /// Containers by hand, for callers that cannot use the closure forms below.
     package mutating func beginObject() { open(UInt8(ascii: "{")) }
     package mutating func endObject() { close(UInt8(ascii: "}")) }
     package mutating func beginArray() { open(UInt8(ascii: "[")) }
     package mutating func endArray() { close(UInt8(ascii: "]")) }
 
+    /// An object whose members `body` writes (alternating `key` and a value).
     package mutating func object(_ body: (inout JSONWriter) -> Void) {
         beginObject()
         body(&self)
         endObject()
     }
 
+    /// An array whose elements `body` writes.
     package mutating func array(_ body: (inout JSONWriter) -> Void) {
         beginArray()
         body(&self)
@@ -57,6 +61,7 @@ package struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// A string value, escaped.
     package mutating func string(_ value: String) {
         comma()
         appendQuoted(value)
@@ -69,6 +74,8 @@ package struct JSONWriter: Sendable {
         string(String(decoding: value, as: UTF8.self))
     }
 
+    /// `true`, `false`, `null` and integers are written as JSON literals; integers in full,
+    /// whatever their width.
     package mutating func bool(_ value: Bool) {
         comma()
         appendASCII(value ? "true" : "false")

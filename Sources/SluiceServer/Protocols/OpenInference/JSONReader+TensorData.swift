@@ -1,6 +1,7 @@
 import SluiceCore
 
-/// Reads one element of a tensor's JSON `data` straight into its Swift type.
+/// Reads one element of a tensor's JSON `data` straight into its Swift type. One conforming
+/// enum per element type, so `readElements` is specialised per type with no closure calls.
 protocol TensorElementReader {
     associatedtype Element
     static func read(_ r: inout JSONReader) throws(JSONError) -> Element

@@ -6,6 +6,7 @@ package import SluiceCore
 /// Made by `V2Request.decode(_:jsonLength:)` on the event loop that received the body; handed
 /// to the data plane (`request`) and back to `V2ResponseEncoder` (the flags).
 package struct V2Request: Sendable {
+    /// What the data plane runs: id, input tensors, requested outputs with their `binary_data`.
     package var request: InferenceRequest
     /// Request-level `parameters.binary_data_output`: every output binary unless an output's own
     /// `binary_data` says otherwise.

@@ -16,6 +16,7 @@ package enum V2ResponseDecoder {
         return try result.get()
     }
 
+    /// As `decode(_:jsonLength:)`, over bytes the caller keeps alive for the call.
     package static func decode(_ body: UnsafeRawBufferPointer, jsonLength: Int? = nil) throws(ServingError) -> InferenceResponse {
         do throws(JSONError) {
             let jsonEnd = try V2Body.jsonEnd(body, jsonLength: jsonLength)

@@ -2,6 +2,7 @@ package import SluiceCore
 
 /// A rendered V2 body (a response, or a request for clients and tests).
 package struct V2EncodedBody: Sendable, Equatable {
+    /// The whole HTTP body: JSON, then binary tensor data when `jsonLength` is set.
     package var body: [UInt8]
     /// Length of the JSON part when binary tensor data follows it: the value of the
     /// `Inference-Header-Content-Length` header. `nil` when the body is all JSON.

@@ -69,7 +69,7 @@ struct V2TensorObject {
                     let count = try elementCount(shape, label())
                     do throws(JSONError) {
                         data = try r.readTensorData(datatype, shape: shape, count: count)
-                    } catch { throw error.prefixed(label()) }
+                    } catch { throw error.prefixed("\(label()) (\(datatype.rawValue))") }
                 } else {
                     r.skipWhitespace()
                     let start = r.offset
@@ -89,7 +89,7 @@ struct V2TensorObject {
             var again = JSONReader(r.bytes, range: deferred.range, depth: deferred.depth)
             do throws(JSONError) {
                 data = try again.readTensorData(datatype, shape: shape, count: count)
-            } catch { throw error.prefixed(label()) }
+            } catch { throw error.prefixed("\(label()) (\(datatype.rawValue))") }
         }
         switch (data, binaryDataSize) {
         case (.some, .some):
