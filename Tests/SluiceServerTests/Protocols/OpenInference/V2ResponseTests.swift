@@ -87,3 +87,13 @@ func responsesReadBackThroughTheResponseDecoder(_ binary: Bool) throws {
     #expect(V2ResponseDecoder.errorMessage(Array(#"{"model_name":"m"}"#.utf8)) == nil)
     #expect(V2ResponseDecoder.errorMessage(Array("not json".utf8)) == nil)
 }
+
+@Test func bytesThatAreNotUTF8BecomeReplacementCharactersInJSONButSurviveAsBinary() throws {
+    let raw: [UInt8] = [0x61, 0xFF, 0x62]
+    let sent = InferenceResponse(
+        modelName: "m", modelVersion: 1, id: nil, outputs: [Tensor(unchecked: "s", shape: [1], data: .bytes([raw]))])
+    let json = try V2ResponseEncoder.encode(sent)
+    #expect(try V2ResponseDecoder.decode(json.body).outputs.first?.data == .bytes([Array("a\u{FFFD}b".utf8)]))
+    let binary = try V2ResponseEncoder.encode(sent, binaryDataOutput: true)
+    #expect(try V2ResponseDecoder.decode(binary.body, jsonLength: binary.jsonLength).outputs.first?.data == .bytes([raw]))
+}
