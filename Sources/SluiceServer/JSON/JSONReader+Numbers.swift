@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One number token, checked against the RFC 8259 grammar, with its significant digits when they
+/// fit in 19 (for the exact fast path below).
+struct NumberToken {
+    var start: Int
+    var end: Int
+    var negative: Bool
+    /// No fraction and no exponent.
+    var isInteger: Bool
+    var mantissa: UInt64
+    /// More than 19 significant digits: `mantissa` and `exponent` are not exact.
+    var truncated: Bool
+    /// The value is `mantissa × 10^exponent` when not truncated.
+    var exponent: Int
+}
+
+extension JSONReader {
+    /// Reads a number as a `Double`. With `allowNonFinite`, also the tokens `NaN`, `Infinity` and
+    /// `-Infinity` (Python's `json` writes them). A literal beyond `Double`'s range (`1e999`)
+    /// throws rather than becoming infinity.
+    package mutating func readDouble(allowNonFinite: Bool = false) throws(JSONError) -> Double {
+        if allowNonFinite, let special = try readNonFinite() { return special }
+        let t = try scanNumber()
+        if !t.truncated, t.mantissa == 0 { return t.negative ? -0.0 : 0.0 }
+        // Clinger's fast path: both operands exact, so one IEEE operation rounds correctly.
+        if !t.truncated, t.mantissa <= 1 << 53, (-22...22).contains(t.exponent) {
+            let m = Double(t.mantissa)
+            let v = t.exponent >= 0 ? m * Self.doublePowers[t.exponent] : m / Self.doublePowers[-t.exponent]
+            return t.negative ? -v : v
+        }
+        let v = withToken(t) { strtod($0, nil) }
+        guard v.isFinite else { throw JSONError(value: "\(text(t)) is out of range for a 64-bit float", at: t.start) }
+        return v
+    }
+
+    /// Reads a number as a `Float`, rounded once from the decimal text (not through `Double`).
+    package mutating func readFloat(allowNonFinite: Bool = false) throws(JSONError) -> Float {
+        if allowNonFinite, let special = try readNonFinite() { return Float(special) }
+        let t = try scanNumber()
+        if !t.truncated, t.mantissa == 0 { return t.negative ? -0.0 : 0.0 }
+        if !t.truncated, t.mantissa <= 1 << 24, (-10...10).contains(t.exponent) {
+            let m = Float(t.mantissa)
+            let p = Float(Self.doublePowers[abs(t.exponent)])
+            let v = t.exponent >= 0 ? m * p : m / p
+            return t.negative ? -v : v
+        }
+        // Python writes FP32 data as the double's repr (17 digits), too many for the exact path
+        // above and slow through strtof. A double estimate is within 2 ulps of the decimal, so
+        // narrowing it rounds correctly unless it lies near a halfway point between two floats.
+        if !t.truncated, (-22...22).contains(t.exponent) {
+            let m = Double(t.mantissa)
+            let d = t.exponent >= 0 ? m * Self.doublePowers[t.exponent] : m / Self.doublePowers[-t.exponent]
+            if let f = Self.narrowUnlessNearHalfway(d) { return t.negative ? -f : f }
+        }
+        let v = withToken(t) { strtof($0, nil) }
+        guard v.isFinite else { throw JSONError(value: "\(text(t)) is out of range for a 32-bit float", at: t.start) }
+        return v
+    }
+
+    /// `Float(d)` when every value within 4 ulps of `d` rounds to the same float; `nil` near a
+    /// halfway point and outside the normal range (zero, subnormal, overflow), left to strtof.
+    private static func narrowUnlessNearHalfway(_ d: Double) -> Float? {
+        let f = Float(d)
+        guard f.isNormal else { return nil }
+        let margin = 4 * d.ulp
+        let here = Double(f)
+        let halfwayUp = (here + Double(f.nextUp)) / 2
+        let halfwayDown = (here + Double(f.nextDown)) / 2
+        guard abs(d - halfwayUp) > margin, abs(d - halfwayDown) > margin else { return nil }
+        return f
+    }
+
+    /// Reads an integer that must fit `T` exactly: `1.5`, `1e3` and out-of-range values throw.
+    package mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(JSONError) -> T {
+        let t = try scanNumber()
+        guard t.isInteger else { throw JSONError(value: "\(text(t)) is not an integer", at: t.start) }
+        var magnitude: UInt64 = 0
+        var i = t.negative ? t.start + 1 : t.start
+        var overflow = false
+        while i < t.end, !overflow {
+            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(bytes[i] &- UInt8(ascii: "0")))
+            magnitude = s
+            overflow = o1 || o2
+            i += 1
+        }
+        let value: T?
+        if overflow {
+            value = nil
+        } else if t.negative {
+            if magnitude == 0 {
+                value = 0
+            } else if magnitude <= UInt64(Int64.max) {
+                value = T(exactly: -Int64(magnitude))
+            } else if magnitude == UInt64(Int64.max) + 1 {
+                value = T(exactly: Int64.min)
+            } else {
+                value = nil
+            }
+        } else {
+            value = T(exactly: magnitude)
+        }
+        guard let value else { throw JSONError(value: "\(text(t)) is out of range", at: t.start) }
+        return value
+    }
+
+    /// Reads a non-negative `Int` (a dimension, a size); other numbers throw.
+    package mutating func readInt() throws(JSONError) -> Int {
+        try readInteger(Int.self)
+    }
+
+    /// `NaN`, `Infinity` or `-Infinity` when one is next; `nil` (nothing consumed) otherwise.
+    mutating func readNonFinite() throws(JSONError) -> Double? {
+        switch peek() {
+        case UInt8(ascii: "N"):
+            try literal("NaN")
+            return .nan
+        case UInt8(ascii: "I"):
+            try literal("Infinity")
+            return .infinity
+        case UInt8(ascii: "-") where byte(offset + 1) == UInt8(ascii: "I"):
+            try literal("-Infinity")
+            return -.infinity
+        default:
+            return nil
+        }
+    }
+
+    /// Scans one number token (RFC 8259 §6): `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    /// No `+` sign, no leading zeros, no bare `.` or exponent.
+    mutating func scanNumber() throws(JSONError) -> NumberToken {
+        skipWhitespace()
+        var t = NumberToken(
+            start: offset, end: offset, negative: false, isInteger: true, mantissa: 0, truncated: false,
+            exponent: 0)
+        var i = offset
+        var significant = 0
+        if byte(i) == UInt8(ascii: "-") {
+            t.negative = true
+            i += 1
+        }
+        let first = byte(i)
+        guard Self.isDigit(first) else {
+            if t.negative { throw JSONError("expected a digit after '-'", at: i) }
+            throw mismatch(expecting: "a number")
+        }
+        if first == UInt8(ascii: "0") {
+            i += 1
+            if Self.isDigit(byte(i)) { throw JSONError("leading zeros are not allowed", at: t.start) }
+        } else {
+            while Self.isDigit(byte(i)) {
+                Self.accumulate(byte(i), into: &t, significant: &significant, fraction: false)
+                i += 1
+            }
+        }
+        if byte(i) == UInt8(ascii: ".") {
+            t.isInteger = false
+            i += 1
+            guard Self.isDigit(byte(i)) else { throw JSONError("expected a digit after '.'", at: i) }
+            while Self.isDigit(byte(i)) {
+                Self.accumulate(byte(i), into: &t, significant: &significant, fraction: true)
+                i += 1
+            }
+        }
+        if byte(i) == UInt8(ascii: "e") || byte(i) == UInt8(ascii: "E") {
+            t.isInteger = false
+            i += 1
+            var negativeExponent = false
+            if byte(i) == UInt8(ascii: "+") || byte(i) == UInt8(ascii: "-") {
+                negativeExponent = byte(i) == UInt8(ascii: "-")
+                i += 1
+            }
+            guard Self.isDigit(byte(i)) else { throw JSONError("expected a digit in the exponent", at: i) }
+            var e = 0
+            while Self.isDigit(byte(i)) {
+                // Capped: anything this large is out of range or zero either way.
+                e = min(e * 10 + Int(byte(i) - UInt8(ascii: "0")), 1_000_000)
+                i += 1
+            }
+            t.exponent += negativeExponent ? -e : e
+        }
+        t.end = i
+        offset = i
+        return t
+    }
+
+    @inline(__always)
+    private static func accumulate(_ digit: UInt8, into t: inout NumberToken, significant: inout Int, fraction: Bool) {
+        let d = UInt64(digit - UInt8(ascii: "0"))
+        if significant < 19 {
+            t.mantissa = t.mantissa * 10 + d
+            if t.mantissa != 0 { significant += 1 }
+            if fraction { t.exponent -= 1 }
+        } else {
+            if d != 0 { t.truncated = true }
+            if !fraction { t.exponent += 1 }
+        }
+    }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+
+    /// Calls `parse` with the token as a NUL-terminated C string (the body is not terminated).
+    private func withToken<R>(_ t: NumberToken, _ parse: (UnsafePointer<CChar>) -> R) -> R {
+        let n = t.end - t.start
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf in
+            for k in 0..<n { buf[k] = CChar(bitPattern: bytes[t.start + k]) }
+            buf[n] = 0
+            // A temporary allocation of at least one element always has a base address.
+            guard let base = buf.baseAddress else { return parse("0") }
+            return parse(base)
+        }
+    }
+
+    /// The token's text, for error messages.
+    func text(_ t: NumberToken) -> String {
+        let shown = min(t.end, t.start + 40)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[t.start..<shown]), as: UTF8.self)
+            + (shown < t.end ? "…" : "")
+    }
+
+    static let doublePowers: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+}

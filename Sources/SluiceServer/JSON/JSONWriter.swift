@@ -1,0 +1,187 @@
+/// Writes JSON text straight into a byte array: response bodies of the V2 codec, metadata
+/// bodies, and `{"error": "…"}` bodies everywhere in the server.
+///
+/// A value type built per body by whoever renders it, on that thread. It places commas itself
+/// (a value or key after a value gets one), so callers only say what comes next; it does not
+/// check that keys and values alternate — the caller's code shape does. It cannot fail: strings
+/// are escaped per RFC 8259, and non-finite floats are written as `NaN`, `Infinity` and
+/// `-Infinity`, as Python's `json` does (not strict JSON, but what V2 clients read).
+///
+///     var w = JSONWriter()
+///     w.object { w in
+///         w.key("name"); w.string("fraud")
+///         w.key("versions"); w.array { w in w.int(1); w.int(2) }
+///     }
+///     send(w.bytes)
+package struct JSONWriter: Sendable {
+    /// The text so far; complete once every container opened has been closed.
+    package private(set) var bytes: [UInt8]
+    private var needsComma = false
+
+    package init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// `{"error": message}`, the body of every error response (DESIGN §5).
+    package static func errorBody(_ message: String) -> [UInt8] {
+        var w = JSONWriter(capacity: message.utf8.count + 16)
+        w.object { w in
+            w.key("error")
+            w.string(message)
+        }
+        return w.bytes
+    }
+
+    /// Containers by hand, for callers that cannot use the closure forms below.
+    package mutating func beginObject() { open(UInt8(ascii: "{")) }
+    package mutating func endObject() { close(UInt8(ascii: "}")) }
+    package mutating func beginArray() { open(UInt8(ascii: "[")) }
+    package mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    /// An object whose members `body` writes (alternating `key` and a value).
+    package mutating func object(_ body: (inout JSONWriter) -> Void) {
+        beginObject()
+        body(&self)
+        endObject()
+    }
+
+    /// An array whose elements `body` writes.
+    package mutating func array(_ body: (inout JSONWriter) -> Void) {
+        beginArray()
+        body(&self)
+        endArray()
+    }
+
+    /// An object key; the next call writes its value.
+    package mutating func key(_ name: String) {
+        comma()
+        appendQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A string value, escaped.
+    package mutating func string(_ value: String) {
+        comma()
+        appendQuoted(value)
+        needsComma = true
+    }
+
+    /// A string from bytes that should be UTF-8 (a BYTES tensor element); invalid sequences are
+    /// written as U+FFFD, because JSON text cannot carry them (binary output can).
+    package mutating func string(utf8 value: [UInt8]) {
+        string(String(decoding: value, as: UTF8.self))
+    }
+
+    /// `true`, `false`, `null` and integers are written as JSON literals; integers in full,
+    /// whatever their width.
+    package mutating func bool(_ value: Bool) {
+        comma()
+        appendASCII(value ? "true" : "false")
+        needsComma = true
+    }
+
+    package mutating func null() {
+        comma()
+        appendASCII("null")
+        needsComma = true
+    }
+
+    package mutating func int<T: BinaryInteger>(_ value: T) {
+        comma()
+        appendInteger(value)
+        needsComma = true
+    }
+
+    /// Shortest text that reads back to the same `Double`.
+    package mutating func double(_ value: Double) {
+        comma()
+        if value.isFinite { appendASCII(value.description) } else { appendNonFinite(value.isNaN, value < 0) }
+        needsComma = true
+    }
+
+    /// Shortest text that reads back to the same `Float` (not the `Double` widening's digits).
+    package mutating func float(_ value: Float) {
+        comma()
+        if value.isFinite { appendASCII(value.description) } else { appendNonFinite(value.isNaN, value < 0) }
+        needsComma = true
+    }
+
+    /// Text already known to be one valid JSON value (for example a cached fragment).
+    package mutating func raw(_ json: [UInt8]) {
+        comma()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    private mutating func open(_ bracket: UInt8) {
+        comma()
+        bytes.append(bracket)
+        needsComma = false
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        needsComma = true
+    }
+
+    @inline(__always)
+    private mutating func comma() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func appendNonFinite(_ isNaN: Bool, _ negative: Bool) {
+        appendASCII(isNaN ? "NaN" : negative ? "-Infinity" : "Infinity")
+    }
+
+    private mutating func appendASCII(_ s: String) {
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    private mutating func appendInteger<T: BinaryInteger>(_ value: T) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        // Digits of the magnitude, least significant first, without a String per number.
+        var digits: (UInt64, Bool)
+        if let v = Int64(exactly: value) {
+            digits = (v.magnitude, v < 0)
+        } else if let v = UInt64(exactly: value) {
+            digits = (v, false)
+        } else {
+            appendASCII(String(value))
+            return
+        }
+        if digits.1 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        while digits.0 > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(digits.0 % 10))
+            digits.0 /= 10
+        }
+        bytes[start...].reverse()
+    }
+
+    private mutating func appendQuoted(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(hex[Int(b >> 4)])
+                bytes.append(hex[Int(b & 0xF)])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,109 @@
+package import SluiceCore
+
+extension V2Request {
+    /// Decodes a V2 inference request body. `jsonLength` is the parsed
+    /// `Inference-Header-Content-Length` (see `V2BinaryHeader.parseLength`); `nil` means the
+    /// whole body is JSON. Binary tensor data follows the JSON, in input order, for each input
+    /// with `parameters.binary_data_size`, and must use up the body exactly.
+    ///
+    /// Called once per request on the event loop that read the body. Every fault in the body is
+    /// `ServingError.invalidInput` with a message naming the field or tensor.
+    package static func decode(_ body: [UInt8], jsonLength: Int? = nil) throws(ServingError) -> V2Request {
+        let result = body.withUnsafeBytes { raw in
+            Result { () throws(ServingError) -> V2Request in try decode(raw, jsonLength: jsonLength) }
+        }
+        return try result.get()
+    }
+
+    /// As `decode(_:jsonLength:)`, over bytes the caller keeps alive for the call.
+    package static func decode(_ body: UnsafeRawBufferPointer, jsonLength: Int? = nil) throws(ServingError) -> V2Request {
+        do throws(JSONError) {
+            let jsonEnd = try V2Body.jsonEnd(body, jsonLength: jsonLength)
+            var r = JSONReader(body, range: 0..<jsonEnd)
+            var inputs: [V2TensorObject] = []
+            var outputs: [RequestedOutput] = []
+            var id: String?
+            var binaryDataOutput = false
+            var seen: Set<String> = []
+
+            try r.beginObject()
+            while let key = try r.nextKey() {
+                switch key {
+                case "id", "parameters", "inputs", "outputs":
+                    guard seen.insert(key).inserted else { throw JSONError("request has a duplicate field '\(key)'") }
+                default:
+                    break
+                }
+                switch key {
+                case "id":
+                    if try r.skipNull() { break }
+                    id = try r.field("id", of: "request") { (r: inout JSONReader) throws(JSONError) in try r.readString() }
+                case "parameters":
+                    binaryDataOutput = try readBoolParameter(&r, "binary_data_output", of: "request") ?? false
+                case "inputs":
+                    try r.beginArray()
+                    while try r.nextElement() {
+                        inputs.append(try V2TensorObject.read(&r, role: "input", index: inputs.count))
+                    }
+                case "outputs":
+                    if try r.skipNull() { break }
+                    try r.beginArray()
+                    while try r.nextElement() { outputs.append(try readRequestedOutput(&r, index: outputs.count)) }
+                default:
+                    try r.skipValue()
+                }
+            }
+            try r.finish()
+            guard seen.contains("inputs") else { throw JSONError("request has no 'inputs'") }
+            try V2Body.refuseDuplicates(inputs.map(\.name), role: "input")
+            try V2Body.refuseDuplicates(outputs.map(\.name), role: "output")
+
+            let tensors = try V2Body.readBinarySection(body, from: jsonEnd, into: inputs, hasHeader: jsonLength != nil)
+            let request = InferenceRequest(id: id, inputs: tensors, outputs: outputs)
+            return V2Request(request: request, binaryDataOutput: binaryDataOutput)
+        } catch {
+            throw .invalidInput(error.description)
+        }
+    }
+
+    /// One `$request_output`: a name and, optionally, `parameters.binary_data`.
+    private static func readRequestedOutput(_ r: inout JSONReader, index: Int) throws(JSONError) -> RequestedOutput {
+        var name: String?
+        var binary: Bool?
+        var seen: Set<String> = []
+        if r.peek() != UInt8(ascii: "{") { throw r.mismatch(expecting: "an object").prefixed("output \(index)") }
+        try r.beginObject()
+        while let key = try r.nextKey() {
+            let label = name.map { "output '\($0)'" } ?? "output \(index)"
+            if key == "name" || key == "parameters" {
+                guard seen.insert(key).inserted else { throw JSONError("\(label) has a duplicate field '\(key)'") }
+            }
+            switch key {
+            case "name":
+                name = try r.field(key, of: label) { (r: inout JSONReader) throws(JSONError) in try r.readString() }
+            case "parameters":
+                binary = try readBoolParameter(&r, "binary_data", of: label)
+            default:
+                try r.skipValue()
+            }
+        }
+        guard let name else { throw JSONError("output \(index) has no 'name'") }
+        return RequestedOutput(name: name, binary: binary)
+    }
+
+    /// Reads a `parameters` object (or `null`) and returns its boolean `key`, skipping the rest.
+    private static func readBoolParameter(_ r: inout JSONReader, _ key: String, of label: String) throws(JSONError) -> Bool? {
+        if try r.skipNull() { return nil }
+        var value: Bool?
+        try r.beginObject()
+        while let k = try r.nextKey() {
+            guard k == key else {
+                try r.skipValue()
+                continue
+            }
+            guard value == nil else { throw JSONError("\(label) has a duplicate parameter '\(key)'") }
+            value = try r.field("parameters.\(key)", of: label) { (r: inout JSONReader) throws(JSONError) in try r.readBool() }
+        }
+        return value
+    }
+}

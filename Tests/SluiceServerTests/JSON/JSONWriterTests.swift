@@ -1,0 +1,55 @@
+import Testing
+@testable import SluiceServer
+
+@Test func writerPlacesCommasAndEscapesStrings() {
+    var w = JSONWriter()
+    w.object { w in
+        w.key("s")
+        w.string("q\"\\\n\t\u{01}é/")
+        w.key("ints")
+        w.array { w in
+            w.int(0)
+            w.int(-12)
+            w.int(Int64.min)
+            w.int(UInt64.max)
+        }
+        w.key("floats")
+        w.array { w in
+            w.float(0.1)
+            w.float(1)
+            w.double(0.1)
+            w.double(1e-5)
+            w.float(.nan)
+            w.double(.infinity)
+            w.float(-.infinity)
+        }
+        w.key("misc")
+        w.array { w in
+            w.bool(true)
+            w.bool(false)
+            w.null()
+            w.object { _ in }
+            w.array { _ in }
+        }
+    }
+    let text = String(decoding: w.bytes, as: UTF8.self)
+    #expect(text == #"{"s":"q\"\\\n\t\u0001é/","ints":[0,-12,-9223372036854775808,18446744073709551615],"#
+        + #""floats":[0.1,1.0,0.1,1e-05,NaN,Infinity,-Infinity],"misc":[true,false,null,{},[]]}"#)
+}
+
+@Test func errorBodyIsOneObjectWithTheMessage() {
+    #expect(String(decoding: JSONWriter.errorBody("bad \"x\""), as: UTF8.self) == #"{"error":"bad \"x\""}"#)
+}
+
+@Test func everyControlCharacterSurvivesWritingAndReading() throws {
+    let original = String((0..<0x80).map { Character(Unicode.Scalar(UInt8($0))) }) + "é😀"
+    var w = JSONWriter()
+    w.string(original)
+    let back = w.bytes.withUnsafeBytes { raw in
+        Result { () throws(JSONError) -> String in
+            var r = JSONReader(raw)
+            return try r.readString()
+        }
+    }
+    #expect(try back.get() == original)
+}
