@@ -65,7 +65,7 @@ def expected_outputs(booster, objective, x):
     d = xgb.DMatrix(x, missing=np.nan)
     pred = booster.predict(d)
     if objective not in CLASSIFIERS:
-        return {"predictions": tensor([len(x)], "FP32", pred.astype(np.float32))}
+        return {"predictions": tensor(list(pred.shape), "FP32", pred.astype(np.float32))}
     margins = booster.predict(d, output_margin=True)
     if objective == "binary:logistic":
         p = pred.astype(np.float32)
@@ -148,6 +148,15 @@ def main():
                params={"max_depth": 14, "min_child_weight": 0, "lambda": 0.01})
     train_case("many_trees", "binary:logistic", 12, cols=4, rounds=600,
                params={"max_depth": 2, "eta": 0.05})
+    # DART: predict scales each tree by its weight_drop.
+    train_case("dart", "binary:logistic", 15, rounds=12,
+               params={"booster": "dart", "rate_drop": 0.3, "skip_drop": 0.0, "sample_type": "weighted"})
+    # Two regression targets, one tree per target per round: predictions [-1, 2].
+    rng, x = data(16, 4)
+    y = np.stack([labels(rng, x, "reg:squarederror"), np.nan_to_num(x[:, 3]) * 2 - 1], axis=1)
+    booster = xgb.train({"objective": "reg:squarederror", "max_depth": 3, "nthread": 1, "seed": 16},
+                        xgb.DMatrix(x[:TRAIN_ROWS], y[:TRAIN_ROWS]), 6)
+    write_case("multi_target", booster, "reg:squarederror", x[TRAIN_ROWS:])
     # Categorical splits: feature 0 holds category codes 0..7; max_cat_to_onehot=1 makes xgboost
     # partition the categories, so nodes carry lists of several categories.
     rng, x = data(13, 4)

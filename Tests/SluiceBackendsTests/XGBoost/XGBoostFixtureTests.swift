@@ -15,7 +15,7 @@ import Testing
         "missing_values/model.json", "deep_tree/model.ubj", "many_trees/model.json",
         "categorical/model.json", "categorical/model.ubj",
         "legacy_binary_logistic/model.json", "legacy_binary_logistic/model.ubj",
-        "legacy_multi_softprob/model.json",
+        "legacy_multi_softprob/model.json", "dart/model.json", "multi_target/model.json",
     ]
 
     static func load(_ model: String) throws -> any Backend {
