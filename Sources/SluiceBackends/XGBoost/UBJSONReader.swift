@@ -61,7 +61,8 @@ struct UBJSONReader {
     private mutating func length() throws(ModelSyntaxError) -> Int {
         let m = try marker()
         guard let n = try integer(marker: m) else { throw fail("expected an integer length") }
-        guard n >= 0, n <= Int64(bytes.count) else { throw fail("length \(n) is out of range") }
+        guard n >= 0 else { throw fail("negative length \(n)") }
+        guard n <= Int64(bytes.count - position) else { throw fail("length \(n) exceeds the file (truncated?)") }
         return Int(n)
     }
 
