@@ -12,52 +12,85 @@ extension TreeEnsemble {
         var out = [Float](repeating: 0, count: rows * outputCount)
         input.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { o in
-                switch accumulation {
-                case .float: accumulate(x, rows: rows, into: o, as: Float.self)
-                case .double: accumulate(x, rows: rows, into: o, as: Double.self)
+                withNodes { nodes in
+                    switch accumulation {
+                    case .float: accumulate(x, rows: rows, into: o, nodes: nodes, as: Float.self)
+                    case .double: accumulate(x, rows: rows, into: o, nodes: nodes, as: Double.self)
+                    }
                 }
             }
         }
         return out
     }
 
+    /// The node arrays as raw buffers for the walk: construction range-checked every index the
+    /// walk can reach, so per-node bounds checks (and array uniqueness checks) would only cost.
+    struct Nodes {
+        let feature: UnsafeBufferPointer<Int32>
+        let threshold: UnsafeBufferPointer<Float>
+        let left: UnsafeBufferPointer<Int32>
+        let right: UnsafeBufferPointer<Int32>
+        let flags: UnsafeBufferPointer<UInt8>
+        let value: UnsafeBufferPointer<Float>
+    }
+
+    private func withNodes(_ body: (Nodes) -> Void) {
+        feature.withUnsafeBufferPointer { feature in
+            threshold.withUnsafeBufferPointer { threshold in
+                left.withUnsafeBufferPointer { left in
+                    right.withUnsafeBufferPointer { right in
+                        flags.withUnsafeBufferPointer { flags in
+                            value.withUnsafeBufferPointer { value in
+                                body(Nodes(
+                                    feature: feature, threshold: threshold, left: left, right: right,
+                                    flags: flags, value: value))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private func accumulate<Sum: BinaryFloatingPoint>(
         _ x: UnsafeBufferPointer<Float>, rows: Int, into out: UnsafeMutableBufferPointer<Float>,
-        as _: Sum.Type
+        nodes: Nodes, as _: Sum.Type
     ) {
-        var sums = [Sum](repeating: 0, count: outputCount)
+        let sums = UnsafeMutableBufferPointer<Sum>.allocate(capacity: outputCount)
+        defer { sums.deallocate() }
+        let lessOrEqual = comparison == .lessOrEqual
         for row in 0..<rows {
             let features = UnsafeBufferPointer(rebasing: x[row * featureCount..<(row + 1) * featureCount])
             for o in 0..<outputCount { sums[o] = Sum(baseScores[o]) }
             for t in 0..<roots.count {
-                let leaf = leafIndex(tree: t, features)
-                sums[Int(treeOutput[t])] += Sum(value[leaf])
+                let leaf = leafIndex(root: Int(roots[t]), features, nodes, lessOrEqual: lessOrEqual)
+                sums[Int(treeOutput[t])] += Sum(nodes.value[leaf])
             }
             for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
         }
     }
 
-    /// Walks tree `t` to its leaf. Terminates because construction proved every reachable node
-    /// is visited at most once on the way down; indices were range-checked then too.
+    /// Walks one tree to its leaf. Terminates because construction proved every reachable node
+    /// is visited at most once on the way down.
     @inline(__always)
-    func leafIndex(tree t: Int, _ x: UnsafeBufferPointer<Float>) -> Int {
-        var n = Int(roots[t])
+    private func leafIndex(root: Int, _ x: UnsafeBufferPointer<Float>, _ nodes: Nodes, lessOrEqual: Bool) -> Int {
+        var n = root
         while true {
-            let f = feature[n]
+            let f = nodes.feature[n]
             if f < 0 { return n }
             let v = x[Int(f)]
-            let flag = flags[n]
+            let flag = nodes.flags[n]
             let goLeft: Bool
             if v.isNaN {
                 goLeft = flag & Self.defaultLeftFlag != 0
             } else if flag & Self.categoricalFlag != 0 {
                 goLeft = categoryGoesLeft(node: n, v)
-            } else if comparison == .less {
-                goLeft = v < threshold[n]
+            } else if lessOrEqual {
+                goLeft = v <= nodes.threshold[n]
             } else {
-                goLeft = v <= threshold[n]
+                goLeft = v < nodes.threshold[n]
             }
-            n = Int(goLeft ? left[n] : right[n])
+            n = Int(goLeft ? nodes.left[n] : nodes.right[n])
         }
     }
 
