@@ -55,10 +55,11 @@ def labels(rng, x, objective, num_class=3):
 
 
 def softmax32(margins):
-    # As xgboost does it: float32, max subtracted first.
+    # As xgboost's multi:softprob does it: float32 exponentials of (margin - max), summed in
+    # float64, divided in float32.
     m = margins.astype(np.float32)
     e = np.exp(m - m.max(axis=1, keepdims=True)).astype(np.float32)
-    return (e / e.sum(axis=1, keepdims=True, dtype=np.float32)).astype(np.float32)
+    return (e / e.sum(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)).astype(np.float32)
 
 
 def expected_outputs(booster, objective, x):
@@ -74,8 +75,12 @@ def expected_outputs(booster, objective, x):
     elif objective == "multi:softprob":
         probs = pred.astype(np.float32)
         label = np.argmax(margins, axis=1)
-    else:  # multi:softmax: predict answers the label; probabilities are softmax(margins)
-        probs = softmax32(margins)
+    else:  # multi:softmax: predict answers the label; probabilities are softmax(margins),
+        # computed by xgboost itself by serving the same trees as multi:softprob.
+        twin = booster.copy()
+        twin.set_param({"objective": "multi:softprob"})
+        probs = twin.predict(d).astype(np.float32)
+        assert np.allclose(probs, softmax32(margins), rtol=1e-6, atol=1e-7)
         label = pred.astype(np.int64)
         assert (label == np.argmax(margins, axis=1)).all()
     return {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// What turns summed margins into the model's answer, applied in place, row by row.
-/// Float arithmetic throughout, in the same steps as XGBoost (`common::Sigmoid`,
-/// `common::Softmax`, `expf`), so outputs match it to the last bit or two.
+/// Float arithmetic in the same steps as XGBoost (`common::Sigmoid`, `common::Softmax`, `expf`),
+/// so outputs match its predict bit for bit on the reference fixtures.
 package enum PostTransform: Sendable {
     case none
     /// 1 / (1 + e^-x), per value.
@@ -30,12 +30,13 @@ package enum PostTransform: Sendable {
             while start + width <= values.count {
                 var largest = values[start]
                 for i in start..<start + width { largest = max(largest, values[i]) }
-                var sum: Float = 0
+                // XGBoost sums the exponentials in Double; with a Float sum, answers drift by an ulp.
+                var sum: Double = 0
                 for i in start..<start + width {
                     values[i] = Foundation.exp(values[i] - largest)
-                    sum += values[i]
+                    sum += Double(values[i])
                 }
-                for i in start..<start + width { values[i] /= sum }
+                for i in start..<start + width { values[i] /= Float(sum) }
                 start += width
             }
         }
