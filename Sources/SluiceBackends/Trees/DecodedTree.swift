@@ -9,10 +9,15 @@
 ///   says whether ties go left) or, when `categories` is non-nil, tests membership;
 /// - `defaultLeft` says where a missing value (NaN) goes.
 package struct DecodedTree: Sendable {
+    /// The input column each internal node tests (ignored on leaves).
     package var feature: [Int32]
+    /// The split value of each internal node (ignored on leaves and categorical splits).
     package var threshold: [Float]
+    /// Child indices in this tree's numbering, -1 on leaves.
     package var left: [Int32]
+    /// (as `left`)
     package var right: [Int32]
+    /// Where a missing value (NaN) goes at each internal node.
     package var defaultLeft: [Bool]
     /// The leaf values; ignored on internal nodes.
     package var value: [Float]
@@ -37,6 +42,7 @@ package struct DecodedTree: Sendable {
         self.output = output
     }
 
+    /// The node count, as the child arrays give it; the ensemble checks the others agree.
     package var nodeCount: Int { left.count }
 }
 

@@ -8,12 +8,17 @@
 /// Node `i` of the ensemble is described by the `i`-th entry of each node array; trees are
 /// stored one after another and `roots[t]` is where tree `t` starts.
 package struct TreeEnsemble: Sendable {
+    /// Columns per input row; every feature index in the trees is below it.
     package let featureCount: Int
+    /// Values per output row (classes or targets); every tree adds to one of them.
     package let outputCount: Int
     /// Added to each output's sum before the first tree (margin space).
     package let baseScores: [Float]
+    /// How numeric splits treat a value equal to the threshold.
     package let comparison: SplitComparison
+    /// Which way categorical splits send a listed category.
     package let categoryMatch: CategoryMatch
+    /// Whether sums run in Float or Double.
     package let accumulation: Accumulation
 
     // Per node. `feature < 0` marks a leaf.
@@ -41,6 +46,7 @@ package struct TreeEnsemble: Sendable {
     /// gigabytes (4 MiB words = 16 MiB).
     static let categoryWordBudget = 1 << 22
 
+    /// For metadata and tests.
     package var treeCount: Int { roots.count }
 
     /// Checks and flattens `trees`. Throws `TreeEnsembleError` naming the first tree and node

@@ -22,6 +22,7 @@ package enum TreeEnsembleError: Error, Sendable, Equatable, CustomStringConverti
     /// A category list holds a value beyond what a Float input can name exactly (2^24).
     case categoryOutOfRange(tree: Int, node: Int, category: UInt32)
 
+    /// The reason, worded for a load failure message after the file name.
     package var description: String {
         switch self {
         case .emptySignature(let outputs, let features):

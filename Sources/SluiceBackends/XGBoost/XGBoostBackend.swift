@@ -8,8 +8,11 @@ package import SluiceCore
 /// `probabilities` + `label` for classifiers or `predictions` otherwise, renamed in order by
 /// `model.yaml` when it declares them.
 package struct XGBoostBackend: Backend {
+    /// Always `xgboost`, reported as the model's platform in metadata.
     package var platform: String { "xgboost" }
+    /// One input, `[-1, num_feature]`; its name and element type may come from model.yaml.
     package let inputs: [TensorSpec]
+    /// The answers in the order `infer` returns them, under model.yaml's names if it gave any.
     package let outputs: [TensorSpec]
     let objective: XGBoostObjective
     let ensemble: TreeEnsemble
