@@ -1,0 +1,69 @@
+package import SluiceCore
+
+extension XGBoostBackend {
+    /// Scores every row of the one input. Called concurrently from event-loop or worker threads;
+    /// touches only immutable state. Throws `.invalidInput` for a missing input, BYTES, a rank
+    /// other than 2, or a feature count other than the model's. NaN is a missing value and
+    /// follows each split's default direction, as in XGBoost.
+    package func infer(_ inputs: [Tensor]) throws(ServingError) -> [Tensor] {
+        let spec = self.inputs[0]
+        guard let tensor = inputs.first(where: { $0.name == spec.name }) else {
+            throw .invalidInput("missing input '\(spec.name)'")
+        }
+        let features = ensemble.featureCount
+        guard tensor.shape.count == 2 else {
+            throw .invalidInput(
+                "input '\(spec.name)' has shape \(tensor.shape); expected [rows, \(features)]")
+        }
+        guard tensor.shape[1] == features else {
+            throw .invalidInput(
+                "input '\(spec.name)' has \(tensor.shape[1]) features per row; the model takes \(features)")
+        }
+        guard let values = tensor.floatValues() else {
+            throw .invalidInput("input '\(spec.name)' is \(tensor.datatype.rawValue); expected numbers (FP32)")
+        }
+        let rows = tensor.shape[0]
+        let (expected, overflow) = rows.multipliedReportingOverflow(by: features)
+        guard rows >= 0, !overflow, values.count == expected else {
+            throw .invalidInput(
+                "input '\(spec.name)' has \(values.count) values for shape \(tensor.shape)")
+        }
+        var margins = ensemble.margins(values, rows: rows)
+        return answer(&margins, rows: rows)
+    }
+
+    /// Turns margins into the outputs of `outputs`, in its order and under its names.
+    private func answer(_ margins: inout [Float], rows: Int) -> [Tensor] {
+        let width = ensemble.outputCount
+        switch objective.answer {
+        case .binaryClassifier:
+            PostTransform.sigmoid.apply(to: &margins, width: 1)
+            var probabilities = [Float](repeating: 0, count: rows * 2)
+            var labels = [Int64](repeating: 0, count: rows)
+            for row in 0..<rows {
+                let p = margins[row]
+                probabilities[2 * row] = 1 - p
+                probabilities[2 * row + 1] = p
+                // argmax of [1-p, p], the first on a tie
+                labels[row] = p > 1 - p ? 1 : 0
+            }
+            return [
+                Tensor(unchecked: outputs[0].name, shape: [rows, 2], data: .fp32(probabilities)),
+                Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(labels)),
+            ]
+        case .multiClassifier:
+            // The label is the argmax of the margins, as multi:softmax's predict answers it;
+            // softmax is monotonic, so it is also the argmax of the probabilities.
+            let labels = Argmax.rows(margins, width: width)
+            PostTransform.softmax.apply(to: &margins, width: width)
+            return [
+                Tensor(unchecked: outputs[0].name, shape: [rows, width], data: .fp32(margins)),
+                Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(labels)),
+            ]
+        case .regressor:
+            objective.transform.apply(to: &margins, width: width)
+            let shape = width == 1 ? [rows] : [rows, width]
+            return [Tensor(unchecked: outputs[0].name, shape: shape, data: .fp32(margins))]
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+package import SluiceCore
+
+/// An XGBoost tree model (gbtree or dart, `model.json` or `model.ubj`) ready to serve.
+///
+/// Created by `load(_:)` on a loader thread; immutable afterwards, so `infer` may run on many
+/// threads at once. Signature per DESIGN §9: one input (`input`, `[-1, num_feature]`) and
+/// `probabilities` + `label` for classifiers or `predictions` otherwise, renamed in order by
+/// `model.yaml` when it declares them.
+package struct XGBoostBackend: Backend {
+    /// Always `xgboost`, reported as the model's platform in metadata.
+    package var platform: String { "xgboost" }
+    /// One input, `[-1, num_feature]`; its name and element type may come from model.yaml.
+    package let inputs: [TensorSpec]
+    /// The answers in the order `infer` returns them, under model.yaml's names if it gave any.
+    package let outputs: [TensorSpec]
+    let objective: XGBoostObjective
+    let ensemble: TreeEnsemble
+
+    /// Reads and checks the model file named by `request`. Called by `Backends.load` on a loader
+    /// thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an unreadable,
+    /// malformed or unsupported file or a signature that does not fit the model. Never traps on
+    /// file contents.
+    package static func load(_ request: BackendLoadRequest) throws(ServingError) -> XGBoostBackend {
+        let name = (request.file as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: request.file) else {
+            throw .loadFailure("\(name): cannot read \(request.file)")
+        }
+        let bytes = [UInt8](data)
+        let document: ModelValue
+        do {
+            document = Self.isUBJSON(bytes) ? try UBJSONReader.parse(bytes) : try JSONReader.parse(bytes)
+        } catch {
+            throw .loadFailure("\(name): not a valid model file at byte \(error.offset): \(error.reason)")
+        }
+        let model = try XGBoostModel(document: ModelField(value: document, path: "", file: name))
+        return try XGBoostBackend(model: model, request: request, fileName: name)
+    }
+
+    /// The content decides, not the extension: a UBJSON object starts `{` followed by a length
+    /// marker or a container header, never by JSON's quote or whitespace.
+    static func isUBJSON(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{") else { return false }
+        return Array("iUIlL$#N".utf8).contains(bytes[1])
+    }
+
+    init(model: XGBoostModel, request: BackendLoadRequest, fileName: String) throws(ServingError) {
+        objective = model.objective
+        ensemble = model.ensemble
+        inputs = try Self.inputSignature(request.inputs, featureCount: model.featureCount, fileName: fileName)
+        outputs = try Self.outputSignature(
+            request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)
+    }
+
+    static func defaultOutputs(_ model: XGBoostModel) -> [TensorSpec] {
+        switch model.objective.answer {
+        case .binaryClassifier, .multiClassifier:
+            let classes = model.objective.answer == .binaryClassifier ? 2 : model.outputCount
+            return [
+                TensorSpec(name: "probabilities", datatype: .fp32, shape: [-1, classes]),
+                TensorSpec(name: "label", datatype: .int64, shape: [-1]),
+            ]
+        case .regressor:
+            let shape = model.outputCount == 1 ? [-1] : [-1, model.outputCount]
+            return [TensorSpec(name: "predictions", datatype: .fp32, shape: shape)]
+        }
+    }
+
+    /// `model.yaml` may rename the input and declare its type; its feature dimension must be the
+    /// model's, and BYTES cannot feed trees.
+    static func inputSignature(
+        _ declared: [TensorSpec], featureCount: Int, fileName: String
+    ) throws(ServingError) -> [TensorSpec] {
+        guard let spec = declared.first else {
+            return [TensorSpec(name: "input", datatype: .fp32, shape: [-1, featureCount])]
+        }
+        guard declared.count == 1 else {
+            throw .loadFailure("\(fileName): model.yaml declares \(declared.count) inputs; a tree model takes one")
+        }
+        guard spec.shape.count == 2, spec.shape[1] == featureCount else {
+            throw .loadFailure(
+                "\(fileName): input '\(spec.name)' has shape \(spec.shape), but the model takes [-1, \(featureCount)]")
+        }
+        guard spec.datatype != .bytes else {
+            throw .loadFailure("\(fileName): input '\(spec.name)' is BYTES; a tree model takes numbers")
+        }
+        return [spec]
+    }
+
+    /// Declared outputs rename the defaults in order; the count, element types and shapes must
+    /// agree with what the model produces (-1 matches any size).
+    static func outputSignature(
+        _ declared: [TensorSpec], defaults: [TensorSpec], fileName: String
+    ) throws(ServingError) -> [TensorSpec] {
+        guard !declared.isEmpty else { return defaults }
+        let names = defaults.map(\.name).joined(separator: ", ")
+        guard declared.count == defaults.count else {
+            throw .loadFailure(
+                "\(fileName): model.yaml declares \(declared.count) outputs, but the model answers \(defaults.count) (\(names))")
+        }
+        var renamed: [TensorSpec] = []
+        for (spec, ours) in zip(declared, defaults) {
+            guard spec.datatype == ours.datatype,
+                Shape.matches(ours.shape, declared: spec.shape) || Shape.matches(spec.shape, declared: ours.shape)
+            else {
+                throw .loadFailure(
+                    "\(fileName): output '\(spec.name)' is declared \(spec.datatype.rawValue) \(spec.shape), but the model's '\(ours.name)' is \(ours.datatype.rawValue) \(ours.shape)")
+            }
+            renamed.append(TensorSpec(name: spec.name, datatype: ours.datatype, shape: ours.shape))
+        }
+        return renamed
+    }
+}

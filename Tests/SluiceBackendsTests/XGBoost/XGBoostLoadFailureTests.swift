@@ -1,0 +1,46 @@
+import SluiceBackends
+import SluiceCore
+import Testing
+
+/// Broken and unsupported model files are refused at load with a reason, never a crash.
+@Suite struct XGBoostLoadFailureTests {
+    /// Each bad fixture and words its load failure must contain.
+    static let badFiles: [(file: String, reason: String)] = [
+        ("truncated.json", "truncated"),
+        ("truncated.ubj", "truncated"),
+        ("not_a_model.json", "missing 'learner'"),
+        ("child_out_of_range.json", "child index 9999 is out of range"),
+        ("feature_out_of_range.json", "feature index 77 is out of range"),
+        ("cycle.json", "reachable twice"),
+        ("short_array.json", "thresholds has"),
+        ("tree_info_class_out_of_range.json", "adds to output 5"),
+        ("gblinear.json", "booster 'gblinear' is not supported"),
+    ]
+
+    @Test(arguments: badFiles)
+    func badFileIsRefusedWithItsReason(_ file: String, _ reason: String) throws {
+        let path = try XGBoostFixture.path("bad/\(file)")
+        let error = #expect(throws: ServingError.self) {
+            try Backends.load(BackendLoadRequest(file: path, kind: .xgboost))
+        }
+        guard case .loadFailure(let message) = error else {
+            Issue.record("expected loadFailure, got \(String(describing: error))")
+            return
+        }
+        #expect(message.hasPrefix("\(file): "), "\(message)")
+        #expect(message.contains(reason), "\(message)")
+    }
+
+    @Test func missingFileIsALoadFailure() {
+        #expect(throws: ServingError.self) {
+            try Backends.load(BackendLoadRequest(file: "/nonexistent/model.json", kind: .xgboost))
+        }
+    }
+
+    @Test(arguments: [BackendKind.lightgbm, .onnx])
+    func backendsNotBuiltSaySo(_ kind: BackendKind) {
+        #expect(throws: ServingError.loadFailure("\(kind.rawValue) backend is not available in this build")) {
+            try Backends.load(BackendLoadRequest(file: "/tmp/model", kind: kind))
+        }
+    }
+}
