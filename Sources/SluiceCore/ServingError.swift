@@ -9,6 +9,8 @@ package enum ServingError: Error, Sendable, Equatable {
     case versionNotFound(model: String, version: Int)
     /// The model exists but has no such label (404), e.g. `/v1/models/m/labels/canary`.
     case labelNotFound(model: String, label: String)
+    /// The request body is in a media type the endpoint does not read (415).
+    case unsupportedMediaType(String)
     /// The model or version exists but is not ready to serve (503).
     case unavailable(String)
     /// A backend failed on a request it had accepted: our fault (500).
@@ -24,6 +26,7 @@ extension ServingError: CustomStringConvertible {
         case .modelNotFound(let name): "unknown model '\(name)'"
         case .versionNotFound(let model, let version): "model '\(model)' has no version \(version)"
         case .labelNotFound(let model, let label): "model '\(model)' has no label '\(label)'"
+        case .unsupportedMediaType(let m): m
         case .unavailable(let m): m
         case .backendFailure(let m): m
         case .loadFailure(let m): m

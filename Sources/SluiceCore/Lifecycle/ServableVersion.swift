@@ -19,6 +19,8 @@ package final class ServableVersion: Sendable {
     /// The version's effective config (model-level with the version's own `model.yaml` applied);
     /// schedulers read batching settings from it.
     package let config: ModelConfig
+    /// Run counts and measured cost, updated by the threads that run this version.
+    package let stats = VersionStats()
 
     package init(modelName: String, version: Int, backend: any Backend, file: String, config: ModelConfig) {
         self.modelName = modelName
