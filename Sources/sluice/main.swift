@@ -1,1 +1,47 @@
-print("sluice")
+import ArgumentParser
+import SluiceServer
+
+/// The command line (DESIGN §8) and nothing else: it parses flags into a `ServerConfig` and hands
+/// over to `SluiceServer`.
+@main
+struct Sluice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "A model-serving HTTP server: versioned model bundles over the Open Inference Protocol.",
+        subcommands: [Serve.self, Validate.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the model repository.")
+
+    @Option(help: "Server settings (YAML). Default: config/sluice.yaml when it exists.") var config: String?
+    @Option(help: "Model repository folder. Default: models.") var models: String?
+    @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists.") var routes: String?
+    @Option(help: "Address to listen on. Default: 0.0.0.0.") var host: String?
+    @Option(help: "Port to listen on (0 = any free port). Default: 8080.") var port: Int?
+    @Option(help: "Event loops (0 = one per core).") var threads: Int?
+    @Option(name: .customLong("poll-interval"), help: "Seconds between repository scans (0 = never).") var pollInterval: Double?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+
+    func run() throws {
+        let overrides = CommandLineOverrides(
+            config: config, models: models, routes: routes, host: host, port: port, threads: threads,
+            pollInterval: pollInterval, logLevel: logLevel)
+        throw ExitCode(Application.serve(overrides))
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the model bundles and configuration, print findings, exit 1 on an error.")
+
+    @Option(help: "Server settings (YAML). Default: config/sluice.yaml when it exists.") var config: String?
+    @Option(help: "Model repository folder. Default: models.") var models: String?
+    @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists.") var routes: String?
+
+    func run() throws {
+        let overrides = CommandLineOverrides(config: config, models: models, routes: routes)
+        throw ExitCode(Application.validate(overrides))
+    }
+}

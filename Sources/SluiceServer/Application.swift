@@ -1,0 +1,93 @@
+import Dispatch
+import Foundation
+import Logging
+import SluiceBackends
+import SluiceCore
+
+/// The process around a `Server`: configuration, logging, signals and exit codes.
+/// Called once by `main.swift` on the main thread.
+package enum Application {
+    /// `sluice serve`. Returns the process exit code: 0 after a clean shutdown, 1 for a bad
+    /// configuration or a port that cannot be bound.
+    package static func serve(_ flags: CommandLineOverrides) -> Int32 {
+        let config: ServerConfig
+        do {
+            config = try ServerConfig.resolve(flags, environment: ProcessInfo.processInfo.environment,
+                                              fileExists: { FileManager.default.fileExists(atPath: $0) })
+        } catch {
+            bootstrapLogging(level: .info)
+            Logger(label: "sluice").critical("configuration error: \(error)")
+            return 1
+        }
+        bootstrapLogging(level: Logger.Level(rawValue: config.logLevel) ?? .info)
+        let logger = Logger(label: "sluice")
+        let server: Server
+        do {
+            server = try Server(config: config, logger: logger)
+            try server.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            return 1
+        }
+        let signalled = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { signalled.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        signalled.wait()
+        logger.info("signal received: draining for up to \(config.limits.gracePeriod) s")
+        server.shutdown(grace: config.limits.gracePeriod)
+        logger.info("stopped")
+        _ = sources
+        return 0
+    }
+
+    /// `sluice validate`: scans the repository and loads every aspired version (without serving),
+    /// prints one line per finding, exits 1 when anything will not serve.
+    package static func validate(_ flags: CommandLineOverrides) -> Int32 {
+        let config: ServerConfig
+        do {
+            config = try ServerConfig.resolve(flags, environment: ProcessInfo.processInfo.environment,
+                                              fileExists: { FileManager.default.fileExists(atPath: $0) })
+        } catch {
+            print("error: \(error)")
+            return 1
+        }
+        let manager = ModelManager(repository: config.models, loader: Backends.load) { _, _ in }
+        let findings = manager.loadAll()
+        var failed = false
+        for finding in findings {
+            print("\(finding.severity.rawValue): \(finding.description)")
+            failed = failed || finding.severity == .error
+        }
+        for model in manager.snapshot.models {
+            for version in model.versions {
+                switch version.state {
+                case .ready: print("ok: \(model.name) version \(version.version) (\(version.servable?.platform ?? ""))")
+                case .unavailable(let reason):
+                    print("error: \(model.name) version \(version.version): \(reason)")
+                    failed = true
+                default: break
+                }
+            }
+            if model.versions.isEmpty {
+                print("error: \(model.name): no version to serve")
+                failed = true
+            }
+        }
+        print(failed ? "validation failed" : "validation passed")
+        return failed ? 1 : 0
+    }
+
+    private static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+package import SluiceCore
+import Yams
+
+extension ServerConfig {
+    /// The keys `sluice.yaml` and `SLUICE_<KEY>` accept, for error messages and the README.
+    static let topLevelKeys = ["host", "port", "threads", "models", "routes", "poll_interval", "tls", "admin",
+                               "limits", "access_log", "log_level", "scheduling"]
+
+    /// Reads `file` over the defaults. Throws `ConfigError` naming the file, key and reason.
+    package mutating func apply(file: String) throws(ConfigError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: file, keyPath: "", reason: "cannot read: \(error.localizedDescription)")
+        }
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError(file: file, keyPath: "", reason: "not valid YAML: \(error)")
+        }
+        guard let root else { return }
+        guard let map = root as? [String: Any] else {
+            throw ConfigError(file: file, keyPath: "", reason: "must be a mapping of settings")
+        }
+        let reader = SettingsReader(file: file, values: map)
+        try apply(reader)
+    }
+
+    /// Applies `SLUICE_<KEY>` variables (e.g. `SLUICE_PORT=9000`, `SLUICE_LIMITS_MAX_BODY_BYTES=1MiB`).
+    package mutating func apply(environment: [String: String]) throws(ConfigError) {
+        var flat: [String: Any] = [:]
+        var limits: [String: Any] = [:]
+        var scheduling: [String: Any] = [:]
+        for (name, value) in environment where name.hasPrefix("SLUICE_") {
+            let key = name.dropFirst("SLUICE_".count).lowercased()
+            if key.hasPrefix("limits_") {
+                limits[String(key.dropFirst("limits_".count))] = value
+            } else if key.hasPrefix("scheduling_") {
+                scheduling[String(key.dropFirst("scheduling_".count))] = value
+            } else if key == "admin_token_file" {
+                flat["admin"] = ["token_file": value]
+            } else {
+                flat[key] = value
+            }
+        }
+        if !limits.isEmpty { flat["limits"] = limits }
+        if !scheduling.isEmpty { flat["scheduling"] = scheduling }
+        let reader = SettingsReader(file: "environment (SLUICE_*)", values: flat, stringly: true)
+        try apply(reader)
+    }
+
+    private mutating func apply(_ r: SettingsReader) throws(ConfigError) {
+        try r.rejectUnknown(Self.topLevelKeys)
+        if let v = try r.string("host") { host = v }
+        if let v = try r.int("port", in: 0...65535) { port = v }
+        if let v = try r.int("threads", in: 0...1024) { threads = v }
+        if let v = try r.string("models") { models = v }
+        if let v = try r.optionalString("routes") { routes = v }  // null clears the default
+        if let v = try r.duration("poll_interval") { pollInterval = v }
+        if let v = try r.bool("access_log") { accessLog = v }
+        if let v = try r.string("log_level") {
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) else {
+                throw r.error("log_level", "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = v
+        }
+        if try r.isPresentAndNotNull("tls") {
+            throw r.error("tls", "TLS is not available in this build yet; remove the key or set it to null")
+        }
+        if let admin = try r.nested("admin") {
+            try admin.rejectUnknown(["token_file"])
+            if let v = try admin.optionalString("token_file") { adminTokenFile = v }
+        }
+        if let l = try r.nested("limits") {
+            try l.rejectUnknown(["max_header_bytes", "max_body_bytes", "header_timeout", "body_timeout",
+                                 "idle_timeout", "max_connections", "grace_period"])
+            if let v = try l.size("max_header_bytes") { limits.maxHeaderBytes = v }
+            if let v = try l.size("max_body_bytes") { limits.maxBodyBytes = v }
+            if let v = try l.duration("header_timeout") { limits.headerTimeout = v }
+            if let v = try l.duration("body_timeout") { limits.bodyTimeout = v }
+            if let v = try l.duration("idle_timeout") { limits.idleTimeout = v }
+            if let v = try l.int("max_connections", in: 1...1_000_000) { limits.maxConnections = v }
+            if let v = try l.duration("grace_period") { limits.gracePeriod = v }
+        }
+        if let s = try r.nested("scheduling") {
+            try s.rejectUnknown(["inline_budget_us", "workers", "max_queue"])
+            if let v = try s.int("inline_budget_us", in: 0...60_000_000) { scheduling.inlineBudgetMicros = v }
+            if let v = try s.int("workers", in: 0...1024) { scheduling.workers = v }
+            if let v = try s.int("max_queue", in: 1...1_000_000) { scheduling.maxQueue = v }
+        }
+    }
+}

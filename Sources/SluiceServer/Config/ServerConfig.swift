@@ -1,0 +1,41 @@
+/// The server's settings (DESIGN §8): defaults, then `config/sluice.yaml`, then `SLUICE_<KEY>`
+/// environment variables, then command-line flags, each overriding the one before.
+/// Built once at start-up on the main thread; read-only afterwards.
+package struct ServerConfig: Sendable, Equatable {
+    package var host = "0.0.0.0"
+    package var port = 8080
+    /// Event loops; 0 = one per core.
+    package var threads = 0
+    package var models = "models"
+    package var routes: String?
+    /// Seconds between repository polls; 0 = no polling.
+    package var pollInterval: Double = 5
+    package var adminTokenFile: String?
+    package var accessLog = false
+    package var logLevel = "info"
+    package var limits = Limits()
+    package var scheduling = Scheduling()
+
+    package struct Limits: Sendable, Equatable {
+        package var maxHeaderBytes = 16 * 1024
+        package var maxBodyBytes = 64 * 1024 * 1024
+        package var headerTimeout: Double = 10
+        package var bodyTimeout: Double = 30
+        package var idleTimeout: Double = 60
+        package var maxConnections = 10_000
+        package var gracePeriod: Double = 30
+    }
+
+    /// Where inference runs (README "Where inference runs").
+    package struct Scheduling: Sendable, Equatable {
+        /// A request whose estimated compute exceeds this many microseconds goes to the worker
+        /// pool; cheaper ones run inline on their event loop.
+        package var inlineBudgetMicros = 200
+        /// Worker threads; 0 = one per core.
+        package var workers = 0
+        /// Requests waiting for a worker beyond which new ones get 503 + Retry-After.
+        package var maxQueue = 1024
+    }
+
+    package init() {}
+}

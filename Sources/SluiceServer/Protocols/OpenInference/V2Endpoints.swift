@@ -1,0 +1,182 @@
+import SluiceCore
+import SluiceHTTP
+
+/// The Open Inference Protocol (KServe V2) REST endpoints of DESIGN §5: health, server and model
+/// metadata, readiness and inference (JSON and the binary tensor data extension).
+/// Registered once at start-up; handlers run on the event loop of the request's connection.
+struct V2Endpoints: Sendable {
+    let dataPlane: DataPlane
+    let scheduler: Scheduler
+    let serverVersion: String
+
+    /// Extensions of the protocol this build implements (answered by `GET /v2`).
+    static let extensions = ["binary_tensor_data"]
+
+    func register(in endpoints: inout Endpoints) {
+        endpoints.add("GET", "/v2/health/live") { _, _, writer in
+            writer.send(.json(200, Array(#"{"live":true}"#.utf8)))
+        }
+        endpoints.add("GET", "/v2/health/ready") { _, _, writer in writer.send(ready()) }
+        endpoints.add("GET", "/v2") { _, _, writer in writer.send(serverMetadata()) }
+        endpoints.add("GET", "/v2/models/{model}") { _, p, writer in
+            writer.send(answer { () throws(ServingError) in try modelMetadata(p["model"], version: nil) })
+        }
+        endpoints.add("GET", "/v2/models/{model}/versions/{version}") { _, p, writer in
+            writer.send(answer { () throws(ServingError) in try modelMetadata(p["model"], version: p["version"]) })
+        }
+        endpoints.add("GET", "/v2/models/{model}/ready") { _, p, writer in
+            writer.send(answer { () throws(ServingError) in try modelReady(p["model"], version: nil) })
+        }
+        endpoints.add("GET", "/v2/models/{model}/versions/{version}/ready") { _, p, writer in
+            writer.send(answer { () throws(ServingError) in try modelReady(p["model"], version: p["version"]) })
+        }
+        endpoints.add("POST", "/v2/models/{model}/infer") { request, p, writer in
+            infer(request, model: p["model"], version: nil, writer: writer)
+        }
+        endpoints.add("POST", "/v2/models/{model}/versions/{version}/infer") { request, p, writer in
+            infer(request, model: p["model"], version: p["version"], writer: writer)
+        }
+    }
+
+    // MARK: metadata and health
+
+    private func ready() -> Response {
+        if dataPlane.isReady { return .json(200, Array(#"{"ready":true}"#.utf8)) }
+        let reason = dataPlane.isAccepting() ? "not every model has a ready version" : "the server is starting or shutting down"
+        var w = JSONWriter()
+        w.object { w in
+            w.key("ready"); w.bool(false)
+            w.key("error"); w.string("not ready: \(reason)")
+        }
+        return .json(503, w.bytes)
+    }
+
+    private func serverMetadata() -> Response {
+        var w = JSONWriter()
+        w.object { w in
+            w.key("name"); w.string("sluice")
+            w.key("version"); w.string(serverVersion)
+            w.key("extensions")
+            w.array { w in for e in Self.extensions { w.string(e) } }
+        }
+        return .json(200, w.bytes)
+    }
+
+    private func modelMetadata(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
+        let model = try dataPlane.model(named: name ?? "")
+        let number = try DataPlane.versionNumber(version)
+        let servable = number == nil ? try? model.servable(version: nil) : try model.servable(version: number)
+        var w = JSONWriter()
+        w.object { w in
+            w.key("name"); w.string(model.name)
+            w.key("versions")
+            w.array { w in
+                if let number { w.string(String(number)) } else { for v in model.readyVersions { w.string(String(v)) } }
+            }
+            w.key("platform"); w.string(servable?.platform ?? model.config.backend?.rawValue ?? "")
+            w.key("inputs"); Self.write(servable?.inputs ?? model.config.inputs, to: &w)
+            w.key("outputs"); Self.write(servable?.outputs ?? model.config.outputs, to: &w)
+            let unavailable = model.versions.compactMap { entry -> (Int, String)? in
+                if case .unavailable(let reason) = entry.state, number == nil || number == entry.version { return (entry.version, reason) }
+                return nil
+            }
+            if !unavailable.isEmpty {
+                // Not part of V2: says why a version is missing from `versions`.
+                w.key("unavailable")
+                w.array { w in
+                    for (v, reason) in unavailable {
+                        w.object { w in
+                            w.key("version"); w.string(String(v))
+                            w.key("reason"); w.string(reason)
+                        }
+                    }
+                }
+            }
+        }
+        return .json(200, w.bytes)
+    }
+
+    private func modelReady(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
+        let model = try dataPlane.model(named: name ?? "")
+        let number = try DataPlane.versionNumber(version)
+        var w = JSONWriter()
+        do {
+            _ = try model.servable(version: number)
+        } catch .versionNotFound(let m, let v) {
+            throw .versionNotFound(model: m, version: v)
+        } catch {
+            w.object { w in
+                w.key("name"); w.string(model.name)
+                w.key("ready"); w.bool(false)
+                w.key("error"); w.string(error.description)
+            }
+            return .json(503, w.bytes)
+        }
+        w.object { w in
+            w.key("name"); w.string(model.name)
+            w.key("ready"); w.bool(true)
+        }
+        return .json(200, w.bytes)
+    }
+
+    private static func write(_ specs: [TensorSpec], to w: inout JSONWriter) {
+        w.array { w in
+            for spec in specs {
+                w.object { w in
+                    w.key("name"); w.string(spec.name)
+                    w.key("datatype"); w.string(spec.datatype.rawValue)
+                    w.key("shape"); w.array { w in for d in spec.shape { w.int(d) } }
+                }
+            }
+        }
+    }
+
+    // MARK: inference
+
+    private func infer(_ http: Request, model name: Substring?, version: Substring?, writer: ResponseWriter) {
+        let prepared: (V2Request, ServableVersion)
+        do throws(ServingError) {
+            try Self.checkContentType(http)
+            let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
+                try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
+            }
+            var request = try V2Request.decode(http.body, jsonLength: jsonLength)
+            let model = try dataPlane.model(named: name ?? "")
+            let servable = try model.servable(version: DataPlane.versionNumber(version))
+            request.request = try dataPlane.prepare(request.request, for: servable)
+            prepared = (request, servable)
+        } catch {
+            writer.send(ErrorResponse.response(for: error))
+            return
+        }
+        let (request, servable) = prepared
+        let dataPlane = dataPlane
+        scheduler.run(on: servable, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) {
+            do throws(ServingError) {
+                let response = try dataPlane.infer(request.request, on: servable)
+                let encoded = try V2ResponseEncoder.encode(response, for: request)
+                var headers = Headers()
+                headers.add("x-sluice-model-version", String(servable.version))
+                if let jsonLength = encoded.jsonLength {
+                    headers.add("inference-header-content-length", String(jsonLength))
+                    headers.add("content-type", "application/octet-stream")
+                    return Response(status: 200, headers: headers, body: encoded.body)
+                }
+                return .json(200, encoded.body, headers: headers)
+            } catch {
+                return ErrorResponse.response(for: error, model: servable.modelName, version: servable.version)
+            }
+        }
+    }
+
+    /// JSON, the binary extension's octet-stream, or no type at all; anything else is 415.
+    private static func checkContentType(_ request: Request) throws(ServingError) {
+        guard let type = request.headers["content-type"]?.lowercased() else { return }
+        if type.hasPrefix("application/json") || type.hasPrefix("application/octet-stream") { return }
+        throw .unsupportedMediaType("Content-Type '\(type)' is not supported; send application/json (or application/octet-stream with \(V2BinaryHeader.name))")
+    }
+
+    private func answer(_ body: () throws(ServingError) -> Response) -> Response {
+        do { return try body() } catch { return ErrorResponse.response(for: error) }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Synchronization
+
+/// A fixed set of worker threads for inferences too costly to run inline on an event loop.
+///
+/// `submit` is called from event loops and never blocks: when `maxQueue` jobs already wait it
+/// returns false and the caller answers 503 with `Retry-After`. Jobs run in FIFO order; a job
+/// posts its answer back to its loop itself (through `ResponseWriter`).
+final class WorkerPool: Sendable {
+    private let queue = Mutex<[@Sendable () -> Void]>([])
+    private let available = DispatchSemaphore(value: 0)
+    private let maxQueue: Int
+    let threadCount: Int
+
+    init(threads: Int, maxQueue: Int) {
+        threadCount = max(1, threads)
+        self.maxQueue = maxQueue
+        for index in 0..<threadCount {
+            let thread = Thread { [self] in self.work() }
+            thread.name = "sluice-worker-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Queues `job`; false when the queue is full (the caller sheds the request).
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+        let accepted = queue.withLock { jobs -> Bool in
+            guard jobs.count < maxQueue else { return false }
+            jobs.append(job)
+            return true
+        }
+        if accepted { available.signal() }
+        return accepted
+    }
+
+    /// Jobs waiting for a worker.
+    var queued: Int { queue.withLock { $0.count } }
+
+    private func work() {
+        while true {
+            available.wait()
+            let job = queue.withLock { jobs in jobs.isEmpty ? nil : jobs.removeFirst() }
+            job?()
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+package import Logging
+import SluiceBackends
+package import SluiceCore
+import SluiceHTTP
+import Synchronization
+
+/// One Sluice server: the model manager, the data plane, the endpoints and the HTTP listeners,
+/// wired together. Tests create one on `127.0.0.1:0`; the command line creates one per process.
+///
+/// `start()` blocks while the models load (before any listener accepts), then returns with
+/// the loops running. `shutdown()` and `stop()` may be called from any thread.
+package final class Server: Sendable {
+    package static let version = "0.1.0"
+
+    package let config: ServerConfig
+    package let manager: ModelManager
+    private let http: HTTPServer
+    private let accepting: Flag
+    private let logger: Logger
+
+    /// Builds everything but binds nothing. Throws `SocketError` if the event loops cannot be made.
+    package init(config: ServerConfig, logger: Logger = Logger(label: "sluice"), loader: @escaping BackendLoader = Backends.load) throws {
+        self.config = config
+        self.logger = logger
+        let log = logger
+        manager = ModelManager(repository: config.models, loader: loader) { level, message in
+            log.log(level: Self.logLevel(level), "\(message)")
+        }
+        let accepting = Flag()
+        self.accepting = accepting
+        let dataPlane = DataPlane(manager: manager, isAccepting: { accepting.value })
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let pool = WorkerPool(
+            threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
+        let scheduler = Scheduler(pool: pool, inlineBudgetNanos: config.scheduling.inlineBudgetMicros * 1000)
+        var endpoints = Endpoints()
+        V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
+        http = try HTTPServer(configuration: Self.httpConfiguration(config), responder: EndpointResponder(endpoints: endpoints))
+    }
+
+    /// The port the listeners are bound to (the kernel's pick when configured as 0).
+    package var port: Int { http.port }
+
+    /// Loads the repository (blocking), then binds the listeners and starts the loops.
+    /// Readiness turns true once every model has a ready version.
+    package func start() throws {
+        let started = DispatchTime.now().uptimeNanoseconds
+        manager.loadAll()
+        try http.start()
+        accepting.value = true
+        let table = manager.snapshot
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        let summary = table.models.map { "\($0.name) \($0.readyVersions.map(String.init).joined(separator: ","))" }
+        logger.info("sluice \(Self.version) listening on \(config.host):\(port) with \(table.models.count) models (\(summary.joined(separator: "; "))), ready=\(table.isReady) after \(String(format: "%.1f", ms)) ms")
+    }
+
+    /// Graceful stop: readiness turns false, listeners close, idle connections close, busy ones
+    /// after their answer. Returns when every connection is gone or `grace` seconds passed.
+    package func shutdown(grace: Double) {
+        accepting.value = false
+        http.shutdown()
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, grace) * 1e9)
+        while http.openConnections > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(10_000)
+        }
+        http.stop()
+    }
+
+    /// Stops the loops at once.
+    package func stop() {
+        accepting.value = false
+        http.stop()
+    }
+
+    private static func httpConfiguration(_ config: ServerConfig) -> HTTPServer.Configuration {
+        var c = HTTPServer.Configuration()
+        c.host = config.host
+        c.port = config.port
+        c.threads = config.threads
+        c.limits.maxHeaderBytes = config.limits.maxHeaderBytes
+        c.limits.maxBodyBytes = config.limits.maxBodyBytes
+        c.limits.headerTimeout = nanos(config.limits.headerTimeout)
+        c.limits.bodyTimeout = nanos(config.limits.bodyTimeout)
+        c.limits.idleTimeout = nanos(config.limits.idleTimeout)
+        c.limits.maxConnections = config.limits.maxConnections
+        return c
+    }
+
+    private static func nanos(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
+
+    static func logLevel(_ level: LogLevel) -> Logger.Level {
+        switch level {
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}
+
+/// A Sendable boolean shared between the server and its data plane.
+final class Flag: Sendable {
+    private let storage = Atomic<Bool>(false)
+    var value: Bool {
+        get { storage.load(ordering: .relaxed) }
+        set { storage.store(newValue, ordering: .relaxed) }
+    }
+}
+
+/// Hands every request to the endpoint table.
+struct EndpointResponder: Responder {
+    let endpoints: Endpoints
+
+    func respond(to request: Request, writer: ResponseWriter) {
+        endpoints.dispatch(request, writer: writer)
+    }
+}
