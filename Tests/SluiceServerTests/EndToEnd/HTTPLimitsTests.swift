@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import SluiceServer
+
+/// Each limit and framing error over a raw socket: the right status and a JSON error, the
+/// offending connection closed, and the server still serving everyone else.
+@Suite struct HTTPLimitsTests {
+    let server: TestServer
+    init() throws {
+        server = try TestServer { config in
+            config.limits.maxHeaderBytes = 1024
+            config.limits.maxBodyBytes = 4096
+            config.limits.headerTimeout = 0.5
+            config.limits.bodyTimeout = 0.5
+            config.limits.idleTimeout = 0.5
+        }
+    }
+
+    private func expectRefused(_ bytes: String, _ status: Int, _ what: String) throws {
+        let bystander = try server.client()
+        #expect(try bystander.request("GET", "/v2/health/live").status == 200)
+        let c = try server.client()
+        c.send(bytes)
+        let a = try c.readAnswer()
+        #expect(a.status == status, "\(what): \(a.status) \(a.text)")
+        #expect(a.error?.isEmpty == false, "\(what)")
+        #expect(a.headers["connection"] == "close", "\(what)")
+        #expect(c.isClosedByPeer(), "\(what)")
+        // Another connection, opened before, is unaffected.
+        #expect(try bystander.request("GET", "/v2/health/live").status == 200, "\(what)")
+    }
+
+    @Test(arguments: [
+        ("GARBAGE\r\n\r\n", 400, "malformed request line"),
+        ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "CL and TE"),
+        ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400, "conflicting CL"),
+        ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400, "bad chunk size"),
+        ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n", 400, "chunk overrun"),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n", 431, "oversized headers"),
+        ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n", 413, "announced oversized body"),
+        ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n\(String(repeating: "a", count: 4096))\r\n1\r\na\r\n", 413, "chunked oversized body"),
+        ("GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, "unsupported version"),
+    ])
+    func framingErrorsAnswerAndCloseOnlyThatConnection(_ bytes: String, _ status: Int, _ what: String) throws {
+        try expectRefused(bytes, status, what)
+    }
+
+    @Test func aClientTooSlowWithItsHeadersGets408() throws {
+        let c = try server.client()
+        c.send("GET /v2/health/live HTTP/1.1\r\nHo")
+        let a = try c.readAnswer()
+        #expect(a.status == 408)
+        #expect(a.error != nil)
+        #expect(c.isClosedByPeer())
+    }
+
+    @Test func aClientTooSlowWithItsBodyGets408() throws {
+        let c = try server.client()
+        c.send("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        let a = try c.readAnswer()
+        #expect(a.status == 408)
+        #expect(c.isClosedByPeer())
+    }
+
+    @Test func anIdleKeepAliveConnectionIsClosedQuietly() throws {
+        let c = try server.client()
+        #expect(try c.request("GET", "/v2/health/live").status == 200)
+        #expect(c.isClosedByPeer())
+    }
+
+    @Test func manyRequestsShareOneConnection() throws {
+        let c = try server.client()
+        for _ in 0..<200 { #expect(try c.request("GET", "/v2/health/live").status == 200) }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import SluiceServer
+
+/// The answer over HTTP equals xgboost's own `predict` (reference outputs made by
+/// scripts/make_xgboost_fixtures.py), for a model served from a repository with no model.yaml.
+@Suite struct ReferenceOutputTests {
+    @Test(arguments: ["binary_logistic", "multi_softprob", "missing_values", "reg_squarederror"])
+    func servedOutputsMatchTheLibrary(_ fixture: String) throws {
+        let dir = "\(TestServer.xgboostFixtures)/\(fixture)"
+        let repo = try TemporaryRepository()
+        let file = FileManager.default.fileExists(atPath: "\(dir)/model.json") ? "model.json" : "model.ubj"
+        try repo.add(model: "m", version: 3, file: "\(dir)/\(file)", as: file)
+        let server = try TestServer(models: repo.path)
+
+        let input = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/input.json"))) as? [String: Any])
+        let rows = try #require(input["rows"] as? Int), cols = try #require(input["cols"] as? Int)
+        let data = try #require(input["data"] as? [Any]).map { ($0 as? Double).map { String($0) } ?? "NaN" }
+        let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[\#(rows),\#(cols)],"data":[\#(data.joined(separator: ","))]}]}"#
+        let a = try server.client().request("POST", "/v2/models/m/infer", json: body)
+        #expect(a.status == 200, "\(a.text)")
+        #expect(a.headers["x-sluice-model-version"] == "3")
+
+        let expected = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/expected.json"))) as? [String: Any])
+        let want = try #require(expected["outputs"] as? [String: [String: Any]])
+        let got = try #require(a.json?["outputs"] as? [[String: Any]])
+        #expect(Set(got.compactMap { $0["name"] as? String }) == Set(want.keys))
+        for output in got {
+            let name = try #require(output["name"] as? String)
+            let reference = try #require(want[name])
+            #expect(output["shape"] as? [Int] == reference["shape"] as? [Int], "\(name)")
+            let values = try #require(output["data"] as? [Double]), refs = try #require(reference["data"] as? [Double])
+            #expect(values.count == refs.count)
+            for (v, r) in zip(values, refs) {
+                #expect(abs(v - r) <= 1e-6 * max(1, abs(r)), "\(fixture) \(name): \(v) vs \(r)")
+            }
+        }
+    }
+}
