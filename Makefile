@@ -1,0 +1,28 @@
+# The two commands of the README: `make run` serves the bundled models/ and config/,
+# `make test` runs every test. Each first installs only what is missing.
+SWIFT ?= swift
+
+.PHONY: run test build bench fixtures clean
+
+run:
+	@scripts/ensure-deps.sh run
+	$(SWIFT) build -c release --product sluice
+	.build/release/sluice serve
+
+build:
+	$(SWIFT) build -c release --product sluice
+
+test:
+	@scripts/ensure-deps.sh test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(SWIFT) build -c release --product sluice
+	python3 scripts/check_tritonclient.py .build/release/sluice
+
+bench:
+	@scripts/ensure-deps.sh bench
+	$(SWIFT) build -c release --product sluice
+	bench/http-infer.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs only what is missing for one make target, so `make run` / `make test` work on a fresh
+# machine of this kind (Swift, libssl-dev, zlib1g-dev and pkg-config are already there).
+#   scripts/ensure-deps.sh run|test|bench
+set -euo pipefail
+need_apt=()
+need_pip=()
+apt_missing() { for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p"); done; }
+pip_missing() { for p in "$@"; do python3 -c "import ${p%%=*}" 2>/dev/null || need_pip+=("$1"); shift; done; }
+
+case "${1:-}" in
+  run) ;;
+  test)
+    # The tritonclient check drives the server with the client users run; numpy comes with it.
+    python3 -c 'import tritonclient.http' 2>/dev/null || need_pip+=("tritonclient[http]")
+    ;;
+  bench)
+    apt_missing wrk nginx
+    ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+if ((${#need_apt[@]})); then
+  echo "installing: ${need_apt[*]}"
+  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ((${#need_pip[@]})); then
+  echo "installing (pip): ${need_pip[*]}"
+  python3 -m pip install -q "${need_pip[@]}"
+fi
