@@ -47,6 +47,9 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .executableTarget(
+            name: "sluice-micro", dependencies: ["SluiceServer", "SluiceCore", "SluiceBackends"],
+            path: "bench/micro", swiftSettings: settings),
         .testTarget(name: "SluiceNetTests", dependencies: ["SluiceNet"], swiftSettings: settings),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"], swiftSettings: settings),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: settings),

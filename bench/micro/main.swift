@@ -1,0 +1,44 @@
+import Foundation
+import SluiceBackends
+import SluiceCore
+import SluiceServer
+
+// In-process micro-benchmarks of the per-request path, pieces measured apart:
+//   swift run -c release sluice-micro [models-dir]
+// Each line: median and best of 15 rounds, ns per operation. Used for the scheduling decision
+// (README "Where inference runs") and to find what to make faster; never run by the tests.
+
+func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows {
+    var samples: [Double] = []
+    for _ in 0..<15 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<iterations { try body() }
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / Double(iterations))
+    }
+    samples.sort()
+    let pad = name.padding(toLength: 44, withPad: " ", startingAt: 0)
+    print("\(pad) median \(String(format: "%10.0f", samples[7])) ns   best \(String(format: "%10.0f", samples[0])) ns")
+}
+
+let models = CommandLine.arguments.dropFirst().first ?? "models"
+let manager = ModelManager(repository: models, loader: Backends.load) { _, _ in }
+manager.loadAll()
+guard let fraud = try? manager.snapshot.model(named: "fraud")?.servable(version: nil) else {
+    print("no ready 'fraud' model under \(models)")
+    exit(1)
+}
+let dataPlane = DataPlane(manager: manager, isAccepting: { true })
+
+for rows in [1, 64, 256] {
+    var generator = SystemRandomNumberGenerator()
+    let values = (0..<(rows * 20)).map { _ in Float.random(in: -2...2, using: &generator) }
+    let body = Array(#"{"inputs":[{"name":"input","datatype":"FP32","shape":[\#(rows),20],"data":[\#(values.map { "\($0)" }.joined(separator: ","))]}]}"#.utf8)
+    let iterations = max(20, 4000 / rows)
+    try measure("V2 JSON decode, \(rows) rows", iterations: iterations) { _ = try V2Request.decode(body) }
+    let request = try V2Request.decode(body)
+    let prepared = try dataPlane.prepare(request.request, for: fraud)
+    try measure("prepare (signature check), \(rows) rows", iterations: iterations) { _ = try dataPlane.prepare(request.request, for: fraud) }
+    try measure("infer fraud v\(fraud.version), \(rows) rows", iterations: iterations) { _ = try dataPlane.infer(prepared, on: fraud) }
+    let response = try dataPlane.infer(prepared, on: fraud)
+    try measure("V2 JSON encode, \(rows) rows", iterations: iterations) { _ = try V2ResponseEncoder.encode(response, for: request) }
+}
