@@ -10,6 +10,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private let responder: any Responder
     private let limits: HTTPLimits
     private let server: ServerState
+    private unowned let context: LoopContext
     private var parser: HTTPParser
     private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool)?
     private var sequence: UInt64 = 0
@@ -20,7 +21,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// A writer holding more than this stops the next pipelined request until it drains.
     private static let maxPendingWrite = 1 << 20
 
-    init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState) {
+    init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState, context: LoopContext) {
+        self.context = context
         self.loop = stream.loop
         self.stream = stream
         self.responder = responder
@@ -48,7 +50,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     }
 
     func connectionDidClose(_ connection: Connection) {
-        server.connectionClosed(self)
+        server.stats.connectionsOpen.subtract(1, ordering: .relaxed)
+        context.remove(self)
     }
 
     /// Runs the parser until it needs bytes, a request is in flight, or the connection must wait.
@@ -78,7 +81,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         guard let current = inFlight, current.sequence == sequence, !stream.isClosed else { return }
         inFlight = nil
         let keepAlive = current.keepAlive && !server.isDraining
-        stream.write(Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: server.date(loop)))
+        stream.write(Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date))
         if keepAlive {
             phaseSince = MonotonicClock.now()
             lastPhase = .idle
@@ -124,22 +127,36 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
 
     private func writeAndClose(_ response: Response) {
         closing = true
-        stream.write(Self.serialize(response, omitBody: false, keepAlive: false, date: server.date(loop)))
+        stream.write(Self.serialize(response, omitBody: false, keepAlive: false, date: context.date))
         stream.closeAfterWrites()
     }
 
-    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: String) -> [[UInt8]] {
-        var head = "HTTP/1.1 \(response.status) \(Response.reason(response.status))\r\n"
-        head.reserveCapacity(256)
+    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: [UInt8]) -> [[UInt8]] {
+        var head: [UInt8] = []
+        head.reserveCapacity(160 + response.headers.fields.count * 48)
+        head += statusLine(response.status)
         for (name, value) in response.headers where name != "content-length" && name != "connection" {
-            head += name
-            head += ": "
-            head += value
-            head += "\r\n"
+            head += name.utf8
+            head += [58, 32]
+            head += value.utf8
+            head += [13, 10]
         }
-        head += "content-length: \(response.body.count)\r\ndate: \(date)\r\n"
-        if !keepAlive { head += "connection: close\r\n" }
-        head += "\r\n"
-        return omitBody ? [Array(head.utf8)] : [Array(head.utf8), response.body]
+        head += "content-length: ".utf8
+        appendDecimal(response.body.count, to: &head)
+        head += "\r\ndate: ".utf8
+        head += date
+        head += keepAlive ? [13, 10, 13, 10] : Array("\r\nconnection: close\r\n\r\n".utf8)
+        return omitBody || response.body.isEmpty ? [head] : [head, response.body]
+    }
+
+    private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
+
+    private static func statusLine(_ status: Int) -> [UInt8] {
+        status == 200 ? ok : Array("HTTP/1.1 \(status) \(Response.reason(status))\r\n".utf8)
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, to: &out) }
+        out.append(UInt8(48 + value % 10))
     }
 }

@@ -131,20 +131,24 @@ package struct HTTPParser: Sendable {
     private static func parseHeadLines(_ bytes: UnsafeBufferPointer<UInt8>, limits: Limits) throws(HTTPParseError) -> (Request, Framing) {
         var lines = HeadLines(bytes)
         guard let requestLine = try lines.next() else { throw .badRequestLine("empty") }
-        let parts = requestLine.split(separator: 32, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw .badRequestLine("expected 'METHOD target HTTP/1.1'") }
-        guard !parts[0].isEmpty, parts[0].allSatisfy(isTokenByte) else { throw .badRequestLine("invalid method") }
-        guard !parts[1].isEmpty, parts[1].allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .badRequestLine("invalid request target") }
-        let version = parts[2]
-        let minor: Int
-        switch Array(version) {
-        case Array("HTTP/1.1".utf8): minor = 1
-        case Array("HTTP/1.0".utf8): minor = 0
-        case let v where v.count == 8 && v.starts(with: Array("HTTP/".utf8)) && v[5] >= 48 && v[5] <= 57 && v[6] == 46 && v[7] >= 48 && v[7] <= 57:
-            throw .unsupportedVersion(String(decoding: v, as: UTF8.self))
-        default:
-            throw .badRequestLine("invalid HTTP version")
+        guard let firstSpace = requestLine.firstIndex(of: 32),
+              let secondSpace = requestLine[(firstSpace + 1)...].firstIndex(of: 32)
+        else { throw .badRequestLine("expected 'METHOD target HTTP/1.1'") }
+        let method = requestLine[requestLine.startIndex..<firstSpace]
+        let target = requestLine[(firstSpace + 1)..<secondSpace]
+        let version = requestLine[(secondSpace + 1)...]
+        guard !method.isEmpty, method.allSatisfy(isTokenByte) else { throw .badRequestLine("invalid method") }
+        guard !target.isEmpty, target.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .badRequestLine("invalid request target") }
+        // "HTTP/" digit "." digit, compared in place: this runs once per request.
+        let v = version.startIndex
+        guard version.count == 8, version[v] == 72, version[v + 1] == 84, version[v + 2] == 84, version[v + 3] == 80,
+              version[v + 4] == 47, version[v + 6] == 46,
+              (48...57).contains(version[v + 5]), (48...57).contains(version[v + 7])
+        else { throw .badRequestLine("invalid HTTP version") }
+        guard version[v + 5] == 49, version[v + 7] <= 49 else {
+            throw .unsupportedVersion(String(decoding: version, as: UTF8.self))
         }
+        let minor = Int(version[v + 7] - 48)
         var headers = Headers()
         while let line = try lines.next() {
             guard let colon = line.firstIndex(of: 58) else { throw .badHeader("no colon") }
@@ -155,28 +159,51 @@ package struct HTTPParser: Sendable {
             while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
             while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }
             guard value.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else { throw .badHeader("control character in value") }
-            headers.add(String(decoding: name.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            let lowerName = name.contains(where: { $0 >= 65 && $0 <= 90 })
+                ? String(decoding: name.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
+                : String(decoding: name, as: UTF8.self)
+            headers.appendLowercased(lowerName, String(decoding: value, as: UTF8.self))
         }
-        if minor == 1 && headers["host"] == nil { throw .missingHost }
-        let framing = try framing(of: headers, minor: minor, limits: limits)
-        let connection = headers.values("connection").joined(separator: ",").lowercased()
-        let tokens = connection.split(separator: ",").map { $0.trimmingSpaces() }
-        let keepAlive = minor == 1 ? !tokens.contains("close") : tokens.contains("keep-alive")
+        var hasHost = false, closeToken = false, keepAliveToken = false
+        var transferEncodings: [String] = [], contentLengths: [String] = []
+        for (name, value) in headers {
+            switch name {
+            case "host": hasHost = true
+            case "transfer-encoding": transferEncodings.append(value)
+            case "content-length": contentLengths.append(value)
+            case "connection":
+                for token in value.split(separator: ",") {
+                    switch token.trimmingSpaces().lowercased() {
+                    case "close": closeToken = true
+                    case "keep-alive": keepAliveToken = true
+                    default: break
+                    }
+                }
+            default: break
+            }
+        }
+        if minor == 1 && !hasHost { throw .missingHost }
+        let framing = try framing(transferEncodings: transferEncodings, contentLengths: contentLengths, minor: minor, limits: limits)
+        let keepAlive = minor == 1 ? !closeToken : keepAliveToken
         let request = Request(
-            method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
+            method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
             headers: headers, minorVersion: minor, keepAlive: keepAlive)
         return (request, framing)
     }
 
-    private static func framing(of headers: Headers, minor: Int, limits: Limits) throws(HTTPParseError) -> Framing {
-        let te = headers.values("transfer-encoding")
-        let cl = headers.values("content-length")
+    private static func framing(transferEncodings te: [String], contentLengths cl: [String], minor: Int, limits: Limits) throws(HTTPParseError) -> Framing {
         if !te.isEmpty {
             guard cl.isEmpty else { throw .ambiguousFraming("both Content-Length and Transfer-Encoding") }
             guard minor == 1 else { throw .ambiguousFraming("Transfer-Encoding in an HTTP/1.0 request") }
             let codings = te.joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces().lowercased() }
             guard codings == ["chunked"] else { throw .unsupportedTransferEncoding(te.joined(separator: ", ")) }
             return .chunked
+        }
+        // The common case, one plain number, without splitting strings.
+        if cl.count == 1, let value = cl.first, !value.isEmpty, value.utf8.count <= 18,
+           value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(value) {
+            if n > limits.maxBodyBytes { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            return .length(n)
         }
         var length: Int?
         for value in cl {

@@ -109,18 +109,6 @@ final class ServerState: @unchecked Sendable {
         contexts.withLock { $0[index] }
     }
 
-    func date(_ loop: EventLoop) -> String {
-        context(forLoop: loop)?.date ?? HTTPDate.now()
-    }
-
-    private func context(forLoop loop: EventLoop) -> LoopContext? {
-        contexts.withLock { $0[loop.index] }
-    }
-
-    func connectionClosed(_ connection: HTTPConnection) {
-        stats.connectionsOpen.subtract(1, ordering: .relaxed)
-        context(forLoop: connection.loop)?.remove(connection)
-    }
 }
 
 /// One loop's listener, connections and cached `Date`; confined to that loop.
@@ -132,7 +120,8 @@ final class LoopContext: @unchecked Sendable {
     private(set) var listenerPort = 0
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-    private(set) var date = HTTPDate.now()
+    /// The `Date` header value, refreshed every tick (the loop's clock resolution).
+    private(set) var date = Array(HTTPDate.now().utf8)
 
     init(loop: EventLoop, state: ServerState, responder: any Responder) {
         self.loop = loop
@@ -150,7 +139,7 @@ final class LoopContext: @unchecked Sendable {
             onError: { _ in })
         listenerPort = listener?.port ?? 0
         loop.onTick { [unowned self] now in
-            self.date = HTTPDate.now()
+            self.date = Array(HTTPDate.now().utf8)
             for connection in self.connections.values { connection.tick(now) }
         }
     }
@@ -169,7 +158,7 @@ final class LoopContext: @unchecked Sendable {
         }
         do {
             let stream = try Connection(fd: fd, loop: loop, scratch: scratch)
-            let connection = HTTPConnection(stream: stream, responder: responder, limits: state.limits, server: state)
+            let connection = HTTPConnection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
             stream.delegate = connection
             connections[ObjectIdentifier(connection)] = connection
             state.stats.connectionsOpen.add(1, ordering: .relaxed)

@@ -14,6 +14,11 @@ package struct Headers: Sendable, Sequence {
         fields.append((name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name, value))
     }
 
+    /// Appends a field whose name the caller has already lower-cased (the parser).
+    mutating func appendLowercased(_ name: String, _ value: String) {
+        fields.append((name, value))
+    }
+
     /// Replaces every field of that name with one.
     package mutating func set(_ name: String, _ value: String) {
         let lower = name.lowercased()

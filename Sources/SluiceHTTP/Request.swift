@@ -6,7 +6,10 @@ package struct Request: Sendable {
     /// The request target as sent, e.g. `/v2/models/fraud/infer?x=1`.
     package var target: String
     /// The path of `target`, percent-decoding not applied.
-    package var path: Substring { target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+    package var path: Substring {
+        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
+        return target[..<q]
+    }
     package var headers: Headers
     package var body: [UInt8]
     /// HTTP minor version: 0 or 1.
