@@ -1,0 +1,88 @@
+import Foundation
+import SluiceCore
+import Testing
+@testable import SluiceServer
+
+private func write(_ text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(UUID().uuidString).yaml").path
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+@Test func theBundledConfigReadsAsTheDefaults() throws {
+    var config = ServerConfig()
+    let bundled = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("config/sluice.yaml").path
+    try config.apply(file: bundled)
+    var expected = ServerConfig()
+    expected.routes = config.routes
+    #expect(config == expected)
+}
+
+@Test func sizesDurationsAndNestedKeysAreRead() throws {
+    var config = ServerConfig()
+    try config.apply(file: write("""
+        port: 9000
+        threads: 3
+        poll_interval: 250ms
+        limits: {max_header_bytes: 8KiB, max_body_bytes: 1MB, header_timeout: 2s, idle_timeout: 1m, max_connections: 5}
+        scheduling: {inline_budget_us: 50, workers: 4, max_queue: 10}
+        """))
+    #expect(config.port == 9000)
+    #expect(config.threads == 3)
+    #expect(config.pollInterval == 0.25)
+    #expect(config.limits.maxHeaderBytes == 8192)
+    #expect(config.limits.maxBodyBytes == 1_000_000)
+    #expect(config.limits.headerTimeout == 2)
+    #expect(config.limits.idleTimeout == 60)
+    #expect(config.limits.maxConnections == 5)
+    #expect(config.scheduling == .init(inlineBudgetMicros: 50, workers: 4, maxQueue: 10))
+}
+
+@Test(arguments: [
+    ("port: 70000", "port: must be between 0 and 65535"),
+    ("prot: 8080", "prot: unknown key"),
+    ("limits: {max_body_bytes: lots}", "limits.max_body_bytes: must be a positive size"),
+    ("limits: {header_timeout: soon}", "limits.header_timeout: must be a duration"),
+    ("limits: {max_bodybytes: 1}", "limits.max_bodybytes: unknown key"),
+    ("host: [1, 2]", "host: must be a string"),
+    ("tls: {port: 8443}", "tls: TLS is not available"),
+    ("access_log: true", "access_log: access logging is not available"),
+    ("- just\n- a list", "must be a mapping"),
+    ("port: [", "not valid YAML"),
+])
+func badSettingsNameTheFileKeyAndReason(_ yaml: String, _ message: String) throws {
+    let file = try write(yaml)
+    var config = ServerConfig()
+    do {
+        try config.apply(file: file)
+        Issue.record("\(yaml) was accepted")
+    } catch {
+        #expect(error.description.hasPrefix(file), "\(error)")
+        #expect(error.description.contains(message), "\(error)")
+    }
+}
+
+@Test func environmentSitsBetweenTheFileAndTheFlags() throws {
+    let file = try write("port: 9000\nhost: 127.0.0.1\nthreads: 1")
+    let config = try ServerConfig.resolve(
+        CommandLineOverrides(config: file, port: 9002),
+        environment: ["SLUICE_PORT": "9001", "SLUICE_THREADS": "2", "SLUICE_LIMITS_MAX_BODY_BYTES": "2MiB", "OTHER": "x"],
+        fileExists: { FileManager.default.fileExists(atPath: $0) })
+    #expect(config.port == 9002)
+    #expect(config.threads == 2)
+    #expect(config.host == "127.0.0.1")
+    #expect(config.limits.maxBodyBytes == 2 << 20)
+}
+
+@Test func aBadEnvironmentVariableIsRefused() {
+    #expect(throws: ConfigError.self) {
+        try ServerConfig.resolve(CommandLineOverrides(), environment: ["SLUICE_PORT": "eighty"], fileExists: { _ in false })
+    }
+}
+
+@Test func aMissingConfigFileNamedOnTheCommandLineIsAnError() {
+    #expect(throws: ConfigError.self) {
+        try ServerConfig.resolve(CommandLineOverrides(config: "/nonexistent.yaml"), environment: [:], fileExists: { _ in false })
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import SluiceServer
+
+/// Serving from repositories built on the spot: a broken version next to good ones, the worker
+/// pool path, and `sluice validate`.
+@Suite struct RepositoryServingTests {
+    private static func fixture(_ name: String) -> String { "\(TestServer.xgboostFixtures)/\(name)/model.json" }
+    private let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,5],"data":[0.1,0.2,0.3,0.4,0.5]}]}"#
+
+    @Test func aCorruptVersionIsUnavailableWithItsReasonWhileTheRestServe() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "good", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        try repo.add(model: "mixed", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        try repo.write("{\"learner\": ", to: "mixed/2/model.json")
+        try repo.write("version_policy: {all: true}\n", to: "mixed/model.yaml")
+        try repo.write("\u{0}\u{1}garbage", to: "broken/1/model.json")
+        let server = try TestServer(models: repo.path)
+        let c = try server.client()
+
+        let ready = try c.request("GET", "/v2/health/ready")
+        #expect(ready.status == 503)
+        #expect(ready.error?.isEmpty == false)
+        let brokenMeta = try c.request("POST", "/v2/models/broken/infer", json: body)
+        #expect(brokenMeta.status == 503)
+        #expect(brokenMeta.error?.contains("no ready version") == true, "\(brokenMeta.text)")
+        #expect(try c.request("POST", "/v2/models/good/infer", json: body).status == 200)
+        // The model without a version in the path falls to its highest ready version.
+        let fallback = try c.request("POST", "/v2/models/mixed/infer", json: body)
+        #expect(fallback.status == 200)
+        #expect(fallback.headers["x-sluice-model-version"] == "1")
+        let broken = try c.request("POST", "/v2/models/mixed/versions/2/infer", json: body)
+        #expect(broken.status == 503)
+        #expect(broken.headers["retry-after"] != nil)
+        #expect(broken.error?.contains("model.json") == true, "\(broken.text)")
+        let versionReady = try c.request("GET", "/v2/models/mixed/versions/2/ready")
+        #expect(versionReady.status == 503)
+        let meta = try c.request("GET", "/v2/models/mixed")
+        #expect(meta.json?["versions"] as? [String] == ["1"])
+        let unavailable = try #require(meta.json?["unavailable"] as? [[String: Any]])
+        #expect(unavailable.first?["version"] as? String == "2")
+        #expect((unavailable.first?["reason"] as? String)?.isEmpty == false)
+    }
+
+    @Test func costlyRequestsRunOnTheWorkerPoolWithTheSameAnswers() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "m", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        let inline = try TestServer(models: repo.path)
+        let pooled = try TestServer(models: repo.path) { $0.scheduling.inlineBudgetMicros = 0 }
+        let a = try inline.client().request("POST", "/v2/models/m/infer", json: body)
+        // Measured once, every later request of this version exceeds a zero budget.
+        let clientB = try pooled.client()
+        var last: RawClient.Answer?
+        for _ in 0..<5 { last = try clientB.request("POST", "/v2/models/m/infer", json: body) }
+        let b = try #require(last)
+        #expect(a.status == 200 && b.status == 200)
+        #expect(a.body == b.body)
+    }
+
+    @Test func validateReportsEveryBrokenVersionAndExitsOne() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "ok", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        #expect(Application.validate(CommandLineOverrides(models: repo.path)) == 0)
+        try repo.write("not a model", to: "bad/1/model.json")
+        #expect(Application.validate(CommandLineOverrides(models: repo.path)) == 1)
+        #expect(Application.validate(CommandLineOverrides(models: TestServer.bundledModels)) == 0)
+    }
+}
