@@ -2,7 +2,7 @@ import Foundation
 package import Logging
 import SluiceBackends
 package import SluiceCore
-import SluiceHTTP
+package import SluiceHTTP
 import Synchronization
 
 /// One Sluice server: the model manager, the data plane, the endpoints and the HTTP listeners,
@@ -38,6 +38,9 @@ package final class Server: Sendable {
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
         http = try HTTPServer(configuration: Self.httpConfiguration(config), responder: EndpointResponder(endpoints: endpoints))
     }
+
+    /// Transport counters of the HTTP layer (read at scrape time).
+    package var httpStats: HTTPStats { http.stats }
 
     /// The port the listeners are bound to (the kernel's pick when configured as 0).
     package var port: Int { http.port }

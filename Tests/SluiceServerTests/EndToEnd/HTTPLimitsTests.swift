@@ -1,4 +1,6 @@
 import Foundation
+import SluiceHTTP
+import Synchronization
 import Testing
 @testable import SluiceServer
 
@@ -72,4 +74,15 @@ import Testing
         let c = try server.client()
         for _ in 0..<200 { #expect(try c.request("GET", "/v2/health/live").status == 200) }
     }
+}
+
+@Test func connectionsBeyondMaxConnectionsAreClosedAndTheOthersServe() throws {
+    let server = try TestServer { $0.limits.maxConnections = 2; $0.threads = 1 }
+    let a = try server.client(), b = try server.client()
+    #expect(try a.request("GET", "/v2/health/live").status == 200)
+    #expect(try b.request("GET", "/v2/health/live").status == 200)
+    let c = try server.client()
+    #expect(c.isClosedByPeer())
+    #expect(try a.request("GET", "/v2/health/live").status == 200)
+    #expect(server.server.httpStats.connectionsRejected.load(ordering: .relaxed) == 1)
 }
