@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCore
 import SluiceHTTP
 
@@ -169,10 +170,15 @@ struct V2Endpoints: Sendable {
         }
     }
 
-    /// JSON, the binary extension's octet-stream, or no type at all; anything else is 415.
+    /// Types whose body may be a V2 request: JSON, the binary extension's octet-stream, and the
+    /// two that `curl -d` and hand-written clients send by default for what is JSON text.
+    private static let acceptedTypes = ["application/json", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain"]
+
+    /// No type, or one of `acceptedTypes`; anything else (multipart, XML, protobuf…) is 415.
     private static func checkContentType(_ request: Request) throws(ServingError) {
         guard let type = request.headers["content-type"]?.lowercased() else { return }
-        if type.hasPrefix("application/json") || type.hasPrefix("application/octet-stream") { return }
+        let bare = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        if acceptedTypes.contains(bare) { return }
         throw .unsupportedMediaType("Content-Type '\(type)' is not supported; send application/json (or application/octet-stream with \(V2BinaryHeader.name))")
     }
 
