@@ -1,4 +1,5 @@
 package import SluiceCore
+import SluiceNet
 
 /// The one protocol-free façade of the serving core (after MLServer/KServe's DataPlane): every
 /// wire protocol — V2 REST today, gRPC and V1 later — asks it the same questions.
@@ -69,9 +70,16 @@ package struct DataPlane: Sendable {
         return prepared
     }
 
-    /// Runs a prepared request on `servable`. Any thread. The codec picks the outputs the
-    /// client asked for (`prepare` has already checked their names).
-    package func infer(_ request: InferenceRequest, on servable: ServableVersion) throws(ServingError) -> InferenceResponse {
+    /// Runs a prepared request on `servable` and records the execution in its stats (compute
+    /// time, rows, `queuedNanos` of waiting for a worker). Any thread. The codec picks the
+    /// outputs the client asked for (`prepare` has already checked their names).
+    package func infer(_ request: InferenceRequest, on servable: ServableVersion, queuedNanos: Int = 0) throws(ServingError) -> InferenceResponse {
+        let start = MonotonicClock.now()
+        defer {
+            servable.stats.recordExecution(
+                rows: request.inputs.first?.shape.first ?? 1, nanos: Int(clamping: MonotonicClock.now() &- start),
+                queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970())
+        }
         let outputs = try servable.backend.infer(request.inputs)
         return InferenceResponse(modelName: servable.modelName, modelVersion: servable.version, id: request.id, outputs: outputs)
     }

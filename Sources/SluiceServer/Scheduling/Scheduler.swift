@@ -13,22 +13,17 @@ struct Scheduler: Sendable {
     /// Estimated nanoseconds above which a request goes to the pool.
     let inlineBudgetNanos: Int
 
-    /// Runs `job` inline or on the pool and sends its response through `writer`. When the pool's
-    /// queue is full the request is shed with 503 and `Retry-After` instead of waiting unbounded.
-    func run(on servable: ServableVersion, rows: Int, writer: ResponseWriter, _ job: @escaping @Sendable () -> Response) {
-        let stats = servable.stats
-        let estimate = stats.nanosPerRow.multipliedReportingOverflow(by: max(rows, 1))
-        let timed: @Sendable () -> Response = {
-            let start = MonotonicClock.now()
-            let response = job()
-            stats.recordRun(rows: rows, nanos: Int(clamping: MonotonicClock.now() &- start))
-            return response
-        }
+    /// Runs `job` inline or on the pool and sends its response through `writer`; `job` receives
+    /// the nanoseconds it waited for a worker (0 inline). When the pool's queue is full the
+    /// request is shed with 503 and `Retry-After` instead of waiting unbounded.
+    func run(on servable: ServableVersion, rows: Int, writer: ResponseWriter, _ job: @escaping @Sendable (_ queuedNanos: Int) -> Response) {
+        let estimate = servable.stats.nanosPerRow.multipliedReportingOverflow(by: max(rows, 1))
         if !estimate.overflow && estimate.partialValue <= inlineBudgetNanos {
-            writer.send(timed())
+            writer.send(job(0))
             return
         }
-        let accepted = pool.submit { writer.send(timed()) }
+        let enqueued = MonotonicClock.now()
+        let accepted = pool.submit { writer.send(job(Int(clamping: MonotonicClock.now() &- enqueued))) }
         if !accepted {
             var headers = Headers()
             headers.add("retry-after", "1")

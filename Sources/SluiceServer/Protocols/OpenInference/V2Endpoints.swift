@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceHTTP
+import SluiceNet
 
 /// The Open Inference Protocol (KServe V2) REST endpoints of DESIGN §5: health, server and model
 /// metadata, readiness and inference (JSON and the binary tensor data extension).
@@ -11,9 +12,10 @@ struct V2Endpoints: Sendable {
     let serverVersion: String
 
     /// Extensions of the protocol this build implements (answered by `GET /v2`).
-    static let extensions = ["binary_tensor_data"]
+    static let extensions = ["binary_tensor_data", "statistics"]
 
     func register(in endpoints: inout Endpoints) {
+        V2Statistics(dataPlane: dataPlane).register(in: &endpoints)
         endpoints.add("GET", "/v2/health/live") { _, _, writer in
             writer.send(.json(200, Array(#"{"live":true}"#.utf8)))
         }
@@ -135,38 +137,49 @@ struct V2Endpoints: Sendable {
     // MARK: inference
 
     private func infer(_ http: Request, model name: Substring?, version: Substring?, writer: ResponseWriter) {
+        let arrived = MonotonicClock.now()
         let prepared: (V2Request, ServableVersion)
+        var servable: ServableVersion?
         do throws(ServingError) {
             try Self.checkContentType(http)
             let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
                 try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
             }
-            var request = try V2Request.decode(http.body, jsonLength: jsonLength)
             let model = try dataPlane.model(named: name ?? "")
-            let servable = try model.servable(version: DataPlane.versionNumber(version))
-            request.request = try dataPlane.prepare(request.request, for: servable)
-            prepared = (request, servable)
+            let target = try model.servable(version: DataPlane.versionNumber(version))
+            servable = target
+            var request = try V2Request.decode(http.body, jsonLength: jsonLength)
+            request.request = try dataPlane.prepare(request.request, for: target)
+            prepared = (request, target)
         } catch {
+            // A request the version rejected counts as its failure (Triton's `fail` statistic).
+            servable?.stats.recordRequest(succeeded: false, nanos: Int(clamping: MonotonicClock.now() &- arrived))
             writer.send(ErrorResponse.response(for: error))
             return
         }
-        let (request, servable) = prepared
+        let (request, target) = prepared
         let dataPlane = dataPlane
-        scheduler.run(on: servable, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) {
+        scheduler.run(on: target, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
+            let response: Response
+            var succeeded = false
             do throws(ServingError) {
-                let response = try dataPlane.infer(request.request, on: servable)
-                let encoded = try V2ResponseEncoder.encode(response, for: request)
+                let result = try dataPlane.infer(request.request, on: target, queuedNanos: queued)
+                let encoded = try V2ResponseEncoder.encode(result, for: request)
                 var headers = Headers()
-                headers.add("x-sluice-model-version", String(servable.version))
+                headers.add("x-sluice-model-version", String(target.version))
                 if let jsonLength = encoded.jsonLength {
                     headers.add("inference-header-content-length", String(jsonLength))
                     headers.add("content-type", "application/octet-stream")
-                    return Response(status: 200, headers: headers, body: encoded.body)
+                    response = Response(status: 200, headers: headers, body: encoded.body)
+                } else {
+                    response = .json(200, encoded.body, headers: headers)
                 }
-                return .json(200, encoded.body, headers: headers)
+                succeeded = true
             } catch {
-                return ErrorResponse.response(for: error, model: servable.modelName, version: servable.version)
+                response = ErrorResponse.response(for: error, model: target.modelName, version: target.version)
             }
+            target.stats.recordRequest(succeeded: succeeded, nanos: Int(clamping: MonotonicClock.now() &- arrived))
+            return response
         }
     }
 

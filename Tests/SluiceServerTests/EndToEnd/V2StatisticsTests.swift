@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import SluiceServer
+
+/// The statistics extension counts exactly what was sent, per version, in Triton's shape.
+@Suite struct V2StatisticsTests {
+    let server: TestServer
+    init() throws { server = try TestServer() }
+
+    private static let row = (0..<20).map { _ in "0.5" }.joined(separator: ",")
+
+    @Test func countsSuccessesFailuresAndRowsPerVersion() throws {
+        let c = try server.client()
+        for rows in [1, 3, 2] {
+            let data = Array(repeating: Self.row, count: rows).joined(separator: ",")
+            let a = try c.request("POST", "/v2/models/fraud/versions/1/infer",
+                                  json: #"{"inputs":[{"name":"input","datatype":"FP32","shape":[\#(rows),20],"data":[\#(data)]}]}"#)
+            #expect(a.status == 200)
+        }
+        #expect(try c.request("POST", "/v2/models/fraud/versions/1/infer", json: #"{"inputs":[]}"#).status == 400)
+
+        let a = try c.request("GET", "/v2/models/fraud/versions/1/stats")
+        #expect(a.status == 200)
+        let stats = try #require((a.json?["model_stats"] as? [[String: Any]])?.first)
+        #expect(stats["name"] as? String == "fraud")
+        #expect(stats["version"] as? String == "1")
+        #expect(stats["inference_count"] as? Int == 6)
+        #expect(stats["execution_count"] as? Int == 3)
+        #expect((stats["last_inference"] as? Int ?? 0) > 1_700_000_000_000)
+        let inference = try #require(stats["inference_stats"] as? [String: [String: Int]])
+        #expect(inference["success"]?["count"] == 3)
+        #expect(inference["fail"]?["count"] == 1)
+        #expect(inference["compute_infer"]?["count"] == 3)
+        #expect((inference["compute_infer"]?["ns"] ?? 0) > 0)
+        #expect((inference["success"]?["ns"] ?? 0) >= inference["compute_infer"]?["ns"] ?? 0)
+
+        let all = try c.request("GET", "/v2/models/stats")
+        let entries = try #require(all.json?["model_stats"] as? [[String: Any]])
+        #expect(entries.map { "\($0["name"] ?? "")/\($0["version"] ?? "")" } == ["fraud/1", "fraud/2", "iris/1"])
+        let v2 = try #require(entries.first { $0["version"] as? String == "2" && $0["name"] as? String == "fraud" })
+        #expect(v2["execution_count"] as? Int == 0)
+        #expect(try c.request("GET", "/v2/models/fraud/stats").json?["model_stats"] as? [Any] != nil)
+        #expect(try c.request("GET", "/v2/models/nope/stats").status == 404)
+        #expect(try c.request("GET", "/v2/models/fraud/versions/9/stats").status == 404)
+    }
+}
