@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SluiceBackends
 import SluiceCore
+import Synchronization
 
 /// The process around a `Server`: configuration, logging, signals and exit codes.
 /// Called once by `main.swift` on the main thread.
@@ -29,20 +30,35 @@ package enum Application {
             logger.critical("cannot start: \(error)")
             return 1
         }
-        let signalled = DispatchSemaphore(value: 0)
+        // First SIGTERM/SIGINT: drain for at most grace_period, then exit 0. A second one: exit now.
+        let events = DispatchSemaphore(value: 0)
+        let signals = Atomic<Int>(0)
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { signalled.signal() }
+            source.setEventHandler {
+                signals.add(1, ordering: .relaxed)
+                events.signal()
+            }
             source.resume()
             sources.append(source)
         }
-        signalled.wait()
-        logger.info("signal received: draining for up to \(config.limits.gracePeriod) s")
-        server.shutdown(grace: config.limits.gracePeriod)
+        events.wait()
+        logger.info("signal received: not ready, listeners closed, draining for up to \(config.limits.gracePeriod) s")
+        let drained = Atomic<Bool>(false)
+        DispatchQueue.global().async {
+            server.shutdown(grace: config.limits.gracePeriod)
+            drained.store(true, ordering: .relaxed)
+            events.signal()
+        }
+        events.wait()
+        withExtendedLifetime(sources) {}
+        if !drained.load(ordering: .relaxed) {
+            logger.warning("second signal: exiting without waiting for in-flight requests")
+            return 1
+        }
         logger.info("stopped")
-        _ = sources
         return 0
     }
 

@@ -1,0 +1,65 @@
+import Foundation
+import Glibc
+import Testing
+@testable import SluiceServer
+
+/// `sluice serve` as a process: SIGTERM with a request in flight answers it, tells keep-alive
+/// clients `Connection: close`, closes idle ones, and exits 0.
+@Suite struct ShutdownTests {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Starts the debug binary that `swift build --build-tests` made, on a kernel-chosen port.
+    static func launch() throws -> (Process, Int, Pipe) {
+        let binary = root.appendingPathComponent(".build/debug/sluice").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", TestServer.bundledModels, "--threads", "1"]
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The log line "listening on 127.0.0.1:PORT" says where it is.
+        var seen = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let port = Int(seen[range].split(separator: ":").last ?? "") ?? 0
+                return (process, port, errors)
+            }
+        }
+        process.terminate()
+        throw RawClient.Failure.malformed("no listening line in: \(seen)")
+    }
+
+    @Test func sigtermAnswersInFlightRequestsThenExitsZero() throws {
+        let (process, port, _) = try Self.launch()
+        defer { if process.isRunning { process.terminate() } }
+        let idle = try RawClient(port: port)
+        #expect(try idle.request("GET", "/v2/health/ready").status == 200)
+
+        // A request whose body is still arriving when the signal comes.
+        let busy = try RawClient(port: port)
+        let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"data":[\#((0..<20).map { _ in "0.25" }.joined(separator: ","))]}]}"#
+        let bytes = Array(body.utf8)
+        busy.send("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nContent-Length: \(bytes.count)\r\n\r\n")
+        busy.send(Array(bytes[0..<10]))
+        // Let the server see the head before the signal.
+        #expect(try idle.request("GET", "/v2/health/live").status == 200)
+
+        kill(process.processIdentifier, SIGTERM)
+        #expect(idle.isClosedByPeer())
+        busy.send(Array(bytes[10...]))
+        let answer = try busy.readAnswer()
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(answer.headers["connection"] == "close")
+        #expect(throws: (any Error).self) { _ = try RawClient(port: port).request("GET", "/v2/health/live") }
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
