@@ -37,8 +37,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         guard !closing else { return }
         parser.append(bytes)
-        if inFlight != nil {
-            // Pipelined bytes wait for the current answer; stop reading once a request's worth is queued.
+        if inFlight != nil || stream.pendingWriteBytes >= Self.maxPendingWrite {
+            // Pipelined bytes wait for the current answer (or for a client that does not read its
+            // answers); stop reading once a request's worth is queued, resume on drain.
             if parser.bufferedCount > limits.maxHeaderBytes + limits.maxBodyBytes { stream.setReading(false) }
             return
         }
@@ -109,6 +110,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
 
     /// Server shutdown: idle connections close now, busy ones after their answer.
     func drain() {
+        // Bytes may already sit in the socket that the loop has not read yet: a request sent
+        // before the signal deserves its answer, so read them first.
+        if inFlight == nil && !closing { stream.onReadable() }
         if inFlight == nil && parser.phase == .idle { stream.closeAfterWrites() }
     }
 

@@ -151,7 +151,7 @@ final class LoopContext: @unchecked Sendable {
 
     private func accept(_ fd: Int32) {
         let open = state.stats.connectionsOpen.load(ordering: .relaxed)
-        guard open < state.limits.maxConnections, !state.isDraining else {
+        guard open < state.limits.maxConnections else {
             state.stats.connectionsRejected.add(1, ordering: .relaxed)
             close(fd)
             return
@@ -173,8 +173,11 @@ final class LoopContext: @unchecked Sendable {
     }
 
     func drain() {
+        // Connections already in the accept queue were made before the signal: take them, so
+        // closing the listener does not reset them, then let each answer what it has received.
+        listener?.onReadable()
         closeListener()
-        for connection in connections.values { connection.drain() }
+        for connection in Array(connections.values) { connection.drain() }
     }
 }
 

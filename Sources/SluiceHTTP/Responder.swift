@@ -15,6 +15,10 @@ package struct ResponseWriter: Sendable {
 
     /// Sends the response. Any thread.
     package func send(_ response: Response) {
+        if connection.loop.inEventLoop {
+            connection.finish(response, sequence: sequence)
+            return
+        }
         let connection = connection
         let sequence = sequence
         connection.loop.execute { connection.finish(response, sequence: sequence) }

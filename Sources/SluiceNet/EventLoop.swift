@@ -134,10 +134,11 @@ package final class EventLoop: @unchecked Sendable {
 
     private func runTasks() {
         while true {
-            let batch = tasks.withLock { queue -> [@Sendable () -> Void] in
-                let taken = queue
-                queue.removeAll(keepingCapacity: true)
-                return taken
+            // Swap the queue out rather than copy-and-clear, which would reallocate its buffer on
+            // every loop iteration.
+            var batch: [@Sendable () -> Void] = []
+            tasks.withLock { queue in
+                if !queue.isEmpty { swap(&queue, &batch) }
             }
             if batch.isEmpty { return }
             for task in batch { task() }
