@@ -67,18 +67,14 @@ extension TreeEnsemble {
         // On the stack for any real output count: no heap allocation per request.
         withUnsafeTemporaryAllocation(of: Sum.self, capacity: outputCount) { sums in
             let lessOrEqual = comparison == .lessOrEqual
-            roots.withUnsafeBufferPointer { roots in
-                treeOutput.withUnsafeBufferPointer { treeOutput in
-                    for row in 0..<rows {
-                        let features = UnsafeBufferPointer(rebasing: x[row * featureCount..<(row + 1) * featureCount])
-                        for o in 0..<outputCount { sums[o] = Sum(baseScores[o]) }
-                        for t in 0..<roots.count {
-                            let leaf = leafIndex(root: Int(roots[t]), features, nodes, lessOrEqual: lessOrEqual)
-                            sums[Int(treeOutput[t])] += Sum(nodes.value[leaf])
-                        }
-                        for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
-                    }
+            for row in 0..<rows {
+                let features = UnsafeBufferPointer(rebasing: x[row * featureCount..<(row + 1) * featureCount])
+                for o in 0..<outputCount { sums[o] = Sum(baseScores[o]) }
+                for t in 0..<roots.count {
+                    let leaf = leafIndex(root: Int(roots[t]), features, nodes, lessOrEqual: lessOrEqual)
+                    sums[Int(treeOutput[t])] += Sum(nodes.value[leaf])
                 }
+                for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
             }
         }
     }
