@@ -39,6 +39,15 @@ package struct DataPlane: Sendable {
     /// backend receives exactly the inputs it expects. Runs on the loop before any scheduling,
     /// so a bad request costs no worker time.
     package func prepare(_ request: InferenceRequest, for servable: ServableVersion) throws(ServingError) -> InferenceRequest {
+        if Self.isInDeclaredOrder(request.inputs, servable.inputs) {
+            // The usual request: nothing to reorder, so no dictionary and no copy. The checks and
+            // their order are those of the general path below for the same request.
+            for (tensor, spec) in zip(request.inputs, servable.inputs) {
+                try Self.check(tensor, against: spec, maxBatchSize: servable.config.maxBatchSize)
+            }
+            try Self.checkRequestedOutputs(request.outputs, of: servable)
+            return request
+        }
         var byName: [String: Tensor] = [:]
         for tensor in request.inputs {
             guard byName.updateValue(tensor, forKey: tensor.name) == nil else {
@@ -57,17 +66,35 @@ package struct DataPlane: Sendable {
         if let unknown = byName.keys.sorted().first {
             throw .invalidInput("unknown input '\(unknown)' (model '\(servable.modelName)' expects \(Self.describe(servable.inputs)))")
         }
-        let outputNames = Set(servable.outputs.map(\.name))
-        var seen = Set<String>()
-        for output in request.outputs {
-            guard outputNames.contains(output.name) else {
-                throw .invalidInput("unknown output '\(output.name)' (model '\(servable.modelName)' has \(servable.outputs.map { "'\($0.name)'" }.joined(separator: ", ")))")
-            }
-            guard seen.insert(output.name).inserted else { throw .invalidInput("output '\(output.name)' is requested more than once") }
-        }
+        try Self.checkRequestedOutputs(request.outputs, of: servable)
         var prepared = request
         prepared.inputs = ordered
         return prepared
+    }
+
+    /// Whether `inputs` name exactly the declared inputs, in declared order, each once: then
+    /// `prepare` has nothing to reorder and no duplicate, missing or unknown input to report.
+    static func isInDeclaredOrder(_ inputs: [Tensor], _ specs: [TensorSpec]) -> Bool {
+        guard inputs.count == specs.count else { return false }
+        for i in inputs.indices {
+            guard inputs[i].name == specs[i].name else { return false }
+            // Should a signature ever name one input twice, the general path reports it.
+            for j in 0..<i where inputs[j].name == inputs[i].name { return false }
+        }
+        return true
+    }
+
+    /// Refuses outputs the model does not have and outputs asked for twice, the first fault in
+    /// request order. Scans rather than building sets: requests name a handful of outputs.
+    static func checkRequestedOutputs(_ outputs: [RequestedOutput], of servable: ServableVersion) throws(ServingError) {
+        for (i, output) in outputs.enumerated() {
+            guard servable.outputs.contains(where: { $0.name == output.name }) else {
+                throw .invalidInput("unknown output '\(output.name)' (model '\(servable.modelName)' has \(servable.outputs.map { "'\($0.name)'" }.joined(separator: ", ")))")
+            }
+            guard !outputs[..<i].contains(where: { $0.name == output.name }) else {
+                throw .invalidInput("output '\(output.name)' is requested more than once")
+            }
+        }
     }
 
     /// Runs a prepared request on `servable` and records the execution in its stats (compute

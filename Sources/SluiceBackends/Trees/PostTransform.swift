@@ -14,6 +14,11 @@ package enum PostTransform: Sendable {
 
     /// Called by backends on their own output buffer; `values.count` is a multiple of `width`.
     package func apply(to values: inout [Float], width: Int) {
+        values.withUnsafeMutableBufferPointer { apply(to: $0, width: width) }
+    }
+
+    /// As `apply(to:width:)`, on a buffer the backend owns (same arithmetic, same bits).
+    package func apply(to values: UnsafeMutableBufferPointer<Float>, width: Int) {
         switch self {
         case .none:
             return

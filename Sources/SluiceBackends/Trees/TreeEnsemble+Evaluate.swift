@@ -9,18 +9,26 @@ extension TreeEnsemble {
     /// input size against the request (a mismatch here is a bug in Sluice, hence the precondition).
     package func margins(_ input: [Float], rows: Int) -> [Float] {
         precondition(rows >= 0 && input.count == rows * featureCount, "input size checked by the backend")
-        var out = [Float](repeating: 0, count: rows * outputCount)
-        input.withUnsafeBufferPointer { x in
-            out.withUnsafeMutableBufferPointer { o in
-                withNodes { nodes in
-                    switch accumulation {
-                    case .float: accumulate(x, rows: rows, into: o, nodes: nodes, as: Float.self)
-                    case .double: accumulate(x, rows: rows, into: o, nodes: nodes, as: Double.self)
-                    }
-                }
+        return input.withUnsafeBufferPointer { x in
+            [Float](unsafeUninitializedCapacity: rows * outputCount) { o, initialized in
+                margins(x, rows: rows, into: o)
+                initialized = rows * outputCount
             }
         }
-        return out
+    }
+
+    /// As `margins(_:rows:)`, into a buffer the caller owns (`rows × outputCount` values, all
+    /// written), for backends that post-process margins without an array of them per request.
+    package func margins(_ x: UnsafeBufferPointer<Float>, rows: Int, into o: UnsafeMutableBufferPointer<Float>) {
+        precondition(
+            rows >= 0 && x.count == rows * featureCount && o.count >= rows * outputCount,
+            "sizes checked by the backend")
+        withNodes { nodes in
+            switch accumulation {
+            case .float: accumulate(x, rows: rows, into: o, nodes: nodes, as: Float.self)
+            case .double: accumulate(x, rows: rows, into: o, nodes: nodes, as: Double.self)
+            }
+        }
     }
 
     /// The node arrays as raw buffers for the walk: construction range-checked every index the
@@ -56,17 +64,18 @@ extension TreeEnsemble {
         _ x: UnsafeBufferPointer<Float>, rows: Int, into out: UnsafeMutableBufferPointer<Float>,
         nodes: Nodes, as _: Sum.Type
     ) {
-        let sums = UnsafeMutableBufferPointer<Sum>.allocate(capacity: outputCount)
-        defer { sums.deallocate() }
-        let lessOrEqual = comparison == .lessOrEqual
-        for row in 0..<rows {
-            let features = UnsafeBufferPointer(rebasing: x[row * featureCount..<(row + 1) * featureCount])
-            for o in 0..<outputCount { sums[o] = Sum(baseScores[o]) }
-            for t in 0..<roots.count {
-                let leaf = leafIndex(root: Int(roots[t]), features, nodes, lessOrEqual: lessOrEqual)
-                sums[Int(treeOutput[t])] += Sum(nodes.value[leaf])
+        // On the stack for any real output count: no heap allocation per request.
+        withUnsafeTemporaryAllocation(of: Sum.self, capacity: outputCount) { sums in
+            let lessOrEqual = comparison == .lessOrEqual
+            for row in 0..<rows {
+                let features = UnsafeBufferPointer(rebasing: x[row * featureCount..<(row + 1) * featureCount])
+                for o in 0..<outputCount { sums[o] = Sum(baseScores[o]) }
+                for t in 0..<roots.count {
+                    let leaf = leafIndex(root: Int(roots[t]), features, nodes, lessOrEqual: lessOrEqual)
+                    sums[Int(treeOutput[t])] += Sum(nodes.value[leaf])
+                }
+                for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
             }
-            for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
         }
     }
 

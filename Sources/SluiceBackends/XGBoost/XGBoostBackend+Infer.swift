@@ -19,6 +19,7 @@ extension XGBoostBackend {
             throw .invalidInput(
                 "input '\(spec.name)' has \(tensor.shape[1]) features per row; the model takes \(features)")
         }
+        // FP32 input (the usual case) is read in place; other types are widened once.
         guard let values = tensor.floatValues() else {
             throw .invalidInput("input '\(spec.name)' is \(tensor.datatype.rawValue); expected numbers (FP32)")
         }
@@ -28,30 +29,18 @@ extension XGBoostBackend {
             throw .invalidInput(
                 "input '\(spec.name)' has \(values.count) values for shape \(tensor.shape)")
         }
-        var margins = ensemble.margins(values, rows: rows)
-        return answer(&margins, rows: rows)
+        return values.withUnsafeBufferPointer { answer($0, rows: rows) }
     }
 
-    /// Turns margins into the outputs of `outputs`, in its order and under its names.
-    private func answer(_ margins: inout [Float], rows: Int) -> [Tensor] {
+    /// Scores `x` and turns the margins into the outputs of `outputs`, in its order and under
+    /// its names.
+    private func answer(_ x: UnsafeBufferPointer<Float>, rows: Int) -> [Tensor] {
         let width = ensemble.outputCount
         switch objective.answer {
         case .binaryClassifier:
-            PostTransform.sigmoid.apply(to: &margins, width: 1)
-            var probabilities = [Float](repeating: 0, count: rows * 2)
-            var labels = [Int64](repeating: 0, count: rows)
-            for row in 0..<rows {
-                let p = margins[row]
-                probabilities[2 * row] = 1 - p
-                probabilities[2 * row + 1] = p
-                // argmax of [1-p, p], the first on a tie
-                labels[row] = p > 1 - p ? 1 : 0
-            }
-            return [
-                Tensor(unchecked: outputs[0].name, shape: [rows, 2], data: .fp32(probabilities)),
-                Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(labels)),
-            ]
+            return binaryAnswer(x, rows: rows)
         case .multiClassifier:
+            var margins = margins(x, rows: rows)
             // The label is the argmax of the margins, as multi:softmax's predict answers it;
             // softmax is monotonic, so it is also the argmax of the probabilities.
             let labels = Argmax.rows(margins, width: width)
@@ -61,9 +50,48 @@ extension XGBoostBackend {
                 Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(labels)),
             ]
         case .regressor:
+            var margins = margins(x, rows: rows)
             objective.transform.apply(to: &margins, width: width)
             let shape = width == 1 ? [rows] : [rows, width]
             return [Tensor(unchecked: outputs[0].name, shape: shape, data: .fp32(margins))]
         }
+    }
+
+    /// The margins as an array that becomes an output.
+    private func margins(_ x: UnsafeBufferPointer<Float>, rows: Int) -> [Float] {
+        let count = rows * ensemble.outputCount
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            ensemble.margins(x, rows: rows, into: out)
+            initialized = count
+        }
+    }
+
+    /// The binary classifier's outputs, built straight from margins in a scratch buffer: only
+    /// the two output arrays are allocated per request.
+    private func binaryAnswer(_ x: UnsafeBufferPointer<Float>, rows: Int) -> [Tensor] {
+        var labels = [Int64]()
+        // A binary model has one output per row; the capacity matches whatever `margins` writes.
+        let capacity = rows * ensemble.outputCount
+        let probabilities = withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { margins in
+            ensemble.margins(x, rows: rows, into: margins)
+            PostTransform.sigmoid.apply(to: margins, width: 1)
+            labels = [Int64](unsafeUninitializedCapacity: rows) { out, initialized in
+                // argmax of [1-p, p], the first on a tie
+                for row in 0..<rows { out[row] = margins[row] > 1 - margins[row] ? 1 : 0 }
+                initialized = rows
+            }
+            return [Float](unsafeUninitializedCapacity: rows * 2) { out, initialized in
+                for row in 0..<rows {
+                    let p = margins[row]
+                    out[2 * row] = 1 - p
+                    out[2 * row + 1] = p
+                }
+                initialized = rows * 2
+            }
+        }
+        return [
+            Tensor(unchecked: outputs[0].name, shape: [rows, 2], data: .fp32(probabilities)),
+            Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(labels)),
+        ]
     }
 }

@@ -40,6 +40,7 @@ extension JSONReader {
 
     /// Reads a number as a `Float`, rounded once from the decimal text (not through `Double`).
     package mutating func readFloat(allowNonFinite: Bool = false) throws(JSONError) -> Float {
+        if let f = readPlainFloat() { return f }
         if allowNonFinite, let special = try readNonFinite() { return Float(special) }
         let t = try scanNumber()
         if !t.truncated, t.mantissa == 0 { return t.negative ? -0.0 : 0.0 }
@@ -60,6 +61,78 @@ extension JSONReader {
         let v = withToken(t) { strtof($0, nil) }
         guard v.isFinite else { throw JSONError(value: "\(text(t)) is out of range for a 32-bit float", at: t.start) }
         return v
+    }
+
+    /// The common case of `readFloat` in one pass: `-?digits(.digits)?` with at most 19 digits and
+    /// no exponent (what `Float.description` and most clients write), converted exactly as the
+    /// general path would. `nil`, with nothing consumed, for anything else — other syntax,
+    /// errors and hard cases are the general path's, so messages and results do not change.
+    @inline(__always)
+    private mutating func readPlainFloat() -> Float? {
+        skipWhitespace()
+        var i = offset
+        let negative = byte(i) == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var b = byte(i)
+        guard Self.isDigit(b) else { return nil }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        if b == UInt8(ascii: "0") {
+            i += 1
+            b = byte(i)
+            // Leading zeros are an error the general path reports.
+            if Self.isDigit(b) { return nil }
+        } else {
+            repeat {
+                mantissa = mantissa &* 10 &+ UInt64(b &- UInt8(ascii: "0"))
+                digits += 1
+                i += 1
+                b = byte(i)
+            } while Self.isDigit(b)
+        }
+        var exponent = 0
+        if b == UInt8(ascii: ".") {
+            i += 1
+            b = byte(i)
+            guard Self.isDigit(b) else { return nil }
+            repeat {
+                mantissa = mantissa &* 10 &+ UInt64(b &- UInt8(ascii: "0"))
+                digits += 1
+                exponent -= 1
+                i += 1
+                b = byte(i)
+            } while Self.isDigit(b)
+        }
+        // More than 19 digits may have wrapped the mantissa; exponents are rare enough to leave.
+        guard digits <= 19, b != UInt8(ascii: "e"), b != UInt8(ascii: "E") else { return nil }
+        let value: Float
+        if mantissa == 0 {
+            value = 0
+        } else if mantissa <= 1 << 24, exponent >= -10 {
+            // Both operands exact in Float, so the one division rounds correctly.
+            value = Float(mantissa) / Float(Self.doublePowers[-exponent])
+        } else if mantissa <= 1 << 53, exponent >= -22, let f = Self.narrowUnlessNearHalfway(
+            correctlyRounded: Double(mantissa) / Self.doublePowers[-exponent])
+        {
+            value = f
+        } else {
+            return nil
+        }
+        offset = i
+        return negative ? -value : value
+    }
+
+    /// `Float(d)` for a `d` within half an ulp of the decimal (one exact division), unless `d`
+    /// lies within 2 of its ulps of a halfway point between two floats; `nil` then, and outside
+    /// Float's normal range. The cheap test of `narrowUnlessNearHalfway(_:)`: narrowing drops
+    /// Double's low 29 significand bits, and the halfway point is where they are exactly 2^28.
+    /// Only for the plain-float path, whose values (at least 1e-22) are far from subnormal floats.
+    @inline(__always)
+    private static func narrowUnlessNearHalfway(correctlyRounded d: Double) -> Float? {
+        let dropped = Int64(d.bitPattern & 0x1FFF_FFFF)
+        guard abs(dropped - 0x1000_0000) > 2 else { return nil }
+        let f = Float(d)
+        return f.isNormal ? f : nil
     }
 
     /// `Float(d)` when every value within 4 ulps of `d` rounds to the same float; `nil` near a

@@ -89,6 +89,13 @@ package struct JSONReader {
 
     /// The next key of the open object, positioned at its value; `nil` after the closing `}`.
     package mutating func nextKey() throws(JSONError) -> String? {
+        try nextRawKey()?.string
+    }
+
+    /// As `nextKey()`, without making a `String`: decoders that switch over known keys compare
+    /// the key's bytes against literals (`case "name":`), so a request allocates nothing per key.
+    /// The key is valid while the reader's bytes are.
+    package mutating func nextRawKey() throws(JSONError) -> JSONRawString? {
         skipWhitespace()
         let b = byte(offset)
         if atFirst {
@@ -103,7 +110,7 @@ package struct JSONReader {
             throw unexpected(expecting: "',' or '}'")
         }
         guard byte(offset) == UInt8(ascii: "\"") else { throw unexpected(expecting: "a string key") }
-        let key = try readString()
+        let key = try readRawString()
         skipWhitespace()
         guard byte(offset) == UInt8(ascii: ":") else { throw unexpected(expecting: "':'") }
         offset += 1
@@ -128,7 +135,7 @@ package struct JSONReader {
     }
 
     /// Consumes a closing bracket already checked by the caller; always `nil`, for `nextKey`.
-    private mutating func close() -> String? {
+    private mutating func close() -> JSONRawString? {
         offset += 1
         depth -= 1
         return nil

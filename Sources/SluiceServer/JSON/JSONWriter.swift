@@ -61,6 +61,26 @@ package struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// A key written from a literal, without making or scanning a `String`: for encoders whose
+    /// keys are fixed (`"model_name"`). The literal must be plain ASCII that needs no escaping.
+    package mutating func key(literal name: StaticString) {
+        comma()
+        bytes.append(UInt8(ascii: "\""))
+        appendLiteral(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A string value from a literal that needs no escaping (an enum's wire name), as `key(literal:)`.
+    package mutating func string(literal value: StaticString) {
+        comma()
+        bytes.append(UInt8(ascii: "\""))
+        appendLiteral(value)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     /// A string value, escaped.
     package mutating func string(_ value: String) {
         comma()
@@ -91,6 +111,16 @@ package struct JSONWriter: Sendable {
     package mutating func int<T: BinaryInteger>(_ value: T) {
         comma()
         appendInteger(value)
+        needsComma = true
+    }
+
+    /// An integer written as a JSON string (`"2"`), as V2 writes model versions, without making
+    /// a `String` of it first.
+    package mutating func string<T: BinaryInteger>(integer value: T) {
+        comma()
+        bytes.append(UInt8(ascii: "\""))
+        appendInteger(value)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -135,6 +165,12 @@ package struct JSONWriter: Sendable {
         appendASCII(isNaN ? "NaN" : negative ? "-Infinity" : "Infinity")
     }
 
+    private mutating func appendLiteral(_ text: StaticString) {
+        let utf8 = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+        bytes.append(contentsOf: utf8)
+    }
+
     private mutating func appendASCII(_ s: String) {
         bytes.append(contentsOf: s.utf8)
     }
@@ -165,6 +201,16 @@ package struct JSONWriter: Sendable {
 
     private mutating func appendQuoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Names and keys rarely need escaping: then one bulk copy instead of an append per byte.
+        let copied = s.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied == true {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)

@@ -53,3 +53,37 @@ import Testing
     }
     #expect(try back.get() == original)
 }
+
+@Test func literalKeysAndIntegerStringsWriteAsTheirStringForms() {
+    var literal = JSONWriter()
+    literal.beginObject()
+    literal.key(literal: "model_version")
+    literal.string(integer: 2)
+    literal.key(literal: "datatype")
+    literal.string(literal: "FP32")
+    literal.key(literal: "v")
+    literal.string(integer: Int64.min)
+    literal.endObject()
+
+    var plain = JSONWriter()
+    plain.object { w in
+        w.key("model_version")
+        w.string("2")
+        w.key("datatype")
+        w.string("FP32")
+        w.key("v")
+        w.string(String(Int64.min))
+    }
+    #expect(literal.bytes == plain.bytes)
+    #expect(String(decoding: literal.bytes, as: UTF8.self) == #"{"model_version":"2","datatype":"FP32","v":"-9223372036854775808"}"#)
+}
+
+@Test func plainAndEscapedStringsTakeTheirOwnPaths() {
+    // Plain text is copied in bulk; anything needing an escape goes byte by byte.
+    for (value, json) in [("fraud", #""fraud""#), ("é😀", #""é😀""#), ("", #""""#), ("a\"b", #""a\"b""#),
+                          (String(repeating: "x", count: 40) + "\n", "\"" + String(repeating: "x", count: 40) + "\\n\"")] {
+        var w = JSONWriter()
+        w.string(value)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == json)
+    }
+}

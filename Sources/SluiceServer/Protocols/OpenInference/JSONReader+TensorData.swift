@@ -68,6 +68,13 @@ extension JSONReader {
     private mutating func readElements<E: TensorElementReader>(
         _: E.Type, shape: [Int], count: Int
     ) throws(JSONError) -> [E.Element] {
+        // Most clients send flat data; the walk below has the messages for everything else,
+        // so any failure of the fast path re-reads from the start with it.
+        var probe = self
+        if let flat = try? probe.readFlatElements(E.self, count: count) {
+            self = probe
+            return flat
+        }
         var out: [E.Element] = []
         // Every element takes at least two bytes ("1,"), so a lying shape cannot reserve more
         // memory than the body could fill.
@@ -115,6 +122,23 @@ extension JSONReader {
             }
         }
         return out
+    }
+
+    /// A flat array of exactly `count` leaves, with no per-depth bookkeeping; `nil` (or a throw)
+    /// for anything else, which the caller then reads with the general walk.
+    private mutating func readFlatElements<E: TensorElementReader>(
+        _: E.Type, count: Int
+    ) throws(JSONError) -> [E.Element]? {
+        try beginArray()
+        if peek() == UInt8(ascii: "[") { return nil }
+        var out: [E.Element] = []
+        // Same bound as the walk: a lying shape cannot reserve more than the body could fill.
+        out.reserveCapacity(min(count, (end - offset) / 2 + 1))
+        while try nextElement() {
+            guard out.count < count, peek() != UInt8(ascii: "[") else { return nil }
+            out.append(try E.read(&self))
+        }
+        return out.count == count ? out : nil
     }
 
     /// Product of dimensions, saturating (a mismatch then reports a huge expected count rather

@@ -48,7 +48,21 @@ enum V2Body {
         return tensors
     }
 
-    static func refuseDuplicates(_ names: [String], role: String) throws(JSONError) {
+    /// Throws for the first name that repeats an earlier one. Requests name a handful of
+    /// tensors, so a scan of the earlier names beats building a `Set` per request.
+    static func refuseDuplicates<C: Collection<String>>(_ names: C, role: String) throws(JSONError) {
+        guard names.count > 1 else { return }
+        if names.count <= 16 {
+            var i = names.startIndex
+            while i != names.endIndex {
+                let name = names[i]
+                if names[names.startIndex..<i].contains(name) {
+                    throw JSONError("\(role) '\(name)' appears more than once")
+                }
+                names.formIndex(after: &i)
+            }
+            return
+        }
         var seen: Set<String> = []
         for name in names where !seen.insert(name).inserted {
             throw JSONError("\(role) '\(name)' appears more than once")

@@ -24,28 +24,31 @@ extension V2Request {
             var outputs: [RequestedOutput] = []
             var id: String?
             var binaryDataOutput = false
-            var seen: Set<String> = []
+            // The known fields seen so far, one bit each: no Set and no key Strings per request.
+            var seen: UInt8 = 0
+            func once(_ bit: UInt8, _ key: StaticString) throws(JSONError) {
+                guard seen & bit == 0 else { throw JSONError("request has a duplicate field '\(key)'") }
+                seen |= bit
+            }
 
             try r.beginObject()
-            while let key = try r.nextKey() {
-                switch key {
-                case "id", "parameters", "inputs", "outputs":
-                    guard seen.insert(key).inserted else { throw JSONError("request has a duplicate field '\(key)'") }
-                default:
-                    break
-                }
+            while let key = try r.nextRawKey() {
                 switch key {
                 case "id":
+                    try once(1, "id")
                     if try r.skipNull() { break }
                     id = try r.field("id", of: "request") { (r: inout JSONReader) throws(JSONError) in try r.readString() }
                 case "parameters":
+                    try once(2, "parameters")
                     binaryDataOutput = try readBoolParameter(&r, "binary_data_output", of: "request") ?? false
                 case "inputs":
+                    try once(4, "inputs")
                     try r.beginArray()
                     while try r.nextElement() {
                         inputs.append(try V2TensorObject.read(&r, role: "input", index: inputs.count))
                     }
                 case "outputs":
+                    try once(8, "outputs")
                     if try r.skipNull() { break }
                     try r.beginArray()
                     while try r.nextElement() { outputs.append(try readRequestedOutput(&r, index: outputs.count)) }
@@ -54,9 +57,9 @@ extension V2Request {
                 }
             }
             try r.finish()
-            guard seen.contains("inputs") else { throw JSONError("request has no 'inputs'") }
-            try V2Body.refuseDuplicates(inputs.map(\.name), role: "input")
-            try V2Body.refuseDuplicates(outputs.map(\.name), role: "output")
+            guard seen & 4 != 0 else { throw JSONError("request has no 'inputs'") }
+            try V2Body.refuseDuplicates(inputs.lazy.map(\.name), role: "input")
+            try V2Body.refuseDuplicates(outputs.lazy.map(\.name), role: "output")
 
             let tensors = try V2Body.readBinarySection(body, from: jsonEnd, into: inputs, hasHeader: jsonLength != nil)
             let request = InferenceRequest(id: id, inputs: tensors, outputs: outputs)
@@ -70,19 +73,22 @@ extension V2Request {
     private static func readRequestedOutput(_ r: inout JSONReader, index: Int) throws(JSONError) -> RequestedOutput {
         var name: String?
         var binary: Bool?
-        var seen: Set<String> = []
+        var seen: UInt8 = 0
         if r.peek() != UInt8(ascii: "{") { throw r.mismatch(expecting: "an object").prefixed("output \(index)") }
         try r.beginObject()
-        while let key = try r.nextKey() {
-            let label = name.map { "output '\($0)'" } ?? "output \(index)"
-            if key == "name" || key == "parameters" {
-                guard seen.insert(key).inserted else { throw JSONError("\(label) has a duplicate field '\(key)'") }
+        while let key = try r.nextRawKey() {
+            func label() -> String { name.map { "output '\($0)'" } ?? "output \(index)" }
+            func once(_ bit: UInt8, _ key: StaticString) throws(JSONError) {
+                guard seen & bit == 0 else { throw JSONError("\(label()) has a duplicate field '\(key)'") }
+                seen |= bit
             }
             switch key {
             case "name":
-                name = try r.field(key, of: label) { (r: inout JSONReader) throws(JSONError) in try r.readString() }
+                try once(1, "name")
+                name = try r.field("name", of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readString() }
             case "parameters":
-                binary = try readBoolParameter(&r, "binary_data", of: label)
+                try once(2, "parameters")
+                binary = try readBoolParameter(&r, "binary_data", of: label())
             default:
                 try r.skipValue()
             }
@@ -92,17 +98,19 @@ extension V2Request {
     }
 
     /// Reads a `parameters` object (or `null`) and returns its boolean `key`, skipping the rest.
-    private static func readBoolParameter(_ r: inout JSONReader, _ key: String, of label: String) throws(JSONError) -> Bool? {
+    private static func readBoolParameter(
+        _ r: inout JSONReader, _ key: StaticString, of label: @autoclosure () -> String
+    ) throws(JSONError) -> Bool? {
         if try r.skipNull() { return nil }
         var value: Bool?
         try r.beginObject()
-        while let k = try r.nextKey() {
-            guard k == key else {
+        while let k = try r.nextRawKey() {
+            guard k.equals(key) else {
                 try r.skipValue()
                 continue
             }
-            guard value == nil else { throw JSONError("\(label) has a duplicate parameter '\(key)'") }
-            value = try r.field("parameters.\(key)", of: label) { (r: inout JSONReader) throws(JSONError) in try r.readBool() }
+            guard value == nil else { throw JSONError("\(label()) has a duplicate parameter '\(key)'") }
+            value = try r.field("parameters.\(key)", of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readBool() }
         }
         return value
     }

@@ -33,6 +33,16 @@ package enum V2ResponseEncoder {
     package static func encode(
         _ response: InferenceResponse, requested: [RequestedOutput] = [], binaryDataOutput: Bool = false
     ) throws(ServingError) -> V2EncodedBody {
+        if requested.isEmpty, !binaryDataOutput {
+            // The usual response: every output as JSON, written straight from the response
+            // without a list of selected outputs.
+            let jsonElements = response.outputs.reduce(0) { $0 + $1.data.count }
+            var w = JSONWriter(capacity: 128 + 64 * response.outputs.count + 12 * jsonElements)
+            writeResponse(response, to: &w) { w in
+                for tensor in response.outputs { writeTensor(tensor, binary: false, to: &w) }
+            }
+            return V2EncodedBody(body: w.bytes, jsonLength: nil)
+        }
         var selected: [(tensor: Tensor, binary: Bool)] = []
         if requested.isEmpty {
             selected = response.outputs.map { ($0, binaryDataOutput) }
@@ -46,22 +56,32 @@ package enum V2ResponseEncoder {
 
         let jsonElements = selected.reduce(0) { $0 + ($1.binary ? 0 : $1.tensor.data.count) }
         var w = JSONWriter(capacity: 128 + 64 * selected.count + 12 * jsonElements)
-        w.object { w in
-            w.key("model_name")
-            w.string(response.modelName)
-            // A string, as Triton writes it.
-            w.key("model_version")
-            w.string(String(response.modelVersion))
-            if let id = response.id {
-                w.key("id")
-                w.string(id)
-            }
-            w.key("outputs")
-            w.array { w in
-                for (tensor, binary) in selected { writeTensor(tensor, binary: binary, to: &w) }
-            }
+        writeResponse(response, to: &w) { w in
+            for (tensor, binary) in selected { writeTensor(tensor, binary: binary, to: &w) }
         }
         return appendBinarySection(json: w.bytes, selected)
+    }
+
+    /// The response object around the `outputs` that `writeOutputs` writes. Keys are literals
+    /// and containers opened by hand: this runs once per request.
+    private static func writeResponse(
+        _ response: InferenceResponse, to w: inout JSONWriter, _ writeOutputs: (inout JSONWriter) -> Void
+    ) {
+        w.beginObject()
+        w.key(literal: "model_name")
+        w.string(response.modelName)
+        // A string, as Triton writes it.
+        w.key(literal: "model_version")
+        w.string(integer: response.modelVersion)
+        if let id = response.id {
+            w.key(literal: "id")
+            w.string(id)
+        }
+        w.key(literal: "outputs")
+        w.beginArray()
+        writeOutputs(&w)
+        w.endArray()
+        w.endObject()
     }
 
     /// The JSON followed by the binary tensors' data, in order; all JSON when none is binary.
@@ -82,23 +102,46 @@ package enum V2ResponseEncoder {
     /// One `$response_output` (or `$request_input`: the same fields): name, datatype, shape,
     /// then `data` or `parameters.binary_data_size`.
     static func writeTensor(_ tensor: Tensor, binary: Bool, to w: inout JSONWriter) {
-        w.object { w in
-            w.key("name")
-            w.string(tensor.name)
-            w.key("datatype")
-            w.string(tensor.datatype.rawValue)
-            w.key("shape")
-            w.array { w in for d in tensor.shape { w.int(d) } }
-            if binary {
-                w.key("parameters")
-                w.object { w in
-                    w.key("binary_data_size")
-                    w.int(V2BinaryTensor.byteCount(tensor.data))
-                }
-            } else {
-                w.key("data")
-                w.array { w in writeElements(tensor.data, to: &w) }
-            }
+        w.beginObject()
+        w.key(literal: "name")
+        w.string(tensor.name)
+        w.key(literal: "datatype")
+        w.string(literal: wireName(tensor.datatype))
+        w.key(literal: "shape")
+        w.beginArray()
+        for d in tensor.shape { w.int(d) }
+        w.endArray()
+        if binary {
+            w.key(literal: "parameters")
+            w.beginObject()
+            w.key(literal: "binary_data_size")
+            w.int(V2BinaryTensor.byteCount(tensor.data))
+            w.endObject()
+        } else {
+            w.key(literal: "data")
+            w.beginArray()
+            writeElements(tensor.data, to: &w)
+            w.endArray()
+        }
+        w.endObject()
+    }
+
+    /// `datatype.rawValue` as a literal, so writing it scans and copies no `String`.
+    private static func wireName(_ datatype: DataType) -> StaticString {
+        switch datatype {
+        case .bool: "BOOL"
+        case .uint8: "UINT8"
+        case .uint16: "UINT16"
+        case .uint32: "UINT32"
+        case .uint64: "UINT64"
+        case .int8: "INT8"
+        case .int16: "INT16"
+        case .int32: "INT32"
+        case .int64: "INT64"
+        case .fp16: "FP16"
+        case .fp32: "FP32"
+        case .fp64: "FP64"
+        case .bytes: "BYTES"
         }
     }
 

@@ -16,8 +16,11 @@ struct V2TensorObject {
     /// `parameters.binary_data_size`: the data follows the JSON header.
     var binaryDataSize: Int?
 
-    /// "input 'x'", for messages.
-    var label: String
+    /// "input" or "output", for messages.
+    var role: String
+
+    /// "input 'x'", for messages; made only when one is needed.
+    var label: String { "\(role) '\(name)'" }
 
     /// Fields this decoder understands, to refuse duplicates.
     private struct Seen: OptionSet {
@@ -37,33 +40,37 @@ struct V2TensorObject {
         var deferredData: (range: Range<Int>, depth: Int)?
         var seen: Seen = []
         func label() -> String { name.map { "\(role) '\($0)'" } ?? "\(role) \(index)" }
-        func once(_ field: Seen, _ key: String) throws(JSONError) {
+        func once(_ field: Seen, _ key: StaticString) throws(JSONError) {
             guard !seen.contains(field) else { throw JSONError("\(label()) has a duplicate field '\(key)'") }
             seen.insert(field)
         }
 
         if r.peek() != UInt8(ascii: "{") { throw r.mismatch(expecting: "an object").prefixed("\(role) \(index)") }
         try r.beginObject()
-        while let key = try r.nextKey() {
+        // Keys are compared as bytes and labels made only for messages: a well-formed tensor
+        // object costs no String but its name.
+        while let key = try r.nextRawKey() {
             switch key {
             case "name":
-                try once(.name, key)
-                name = try r.field(key, of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readString() }
+                try once(.name, "name")
+                name = try r.field("name", of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readString() }
             case "shape":
-                try once(.shape, key)
-                shape = try r.field(key, of: label()) { (r: inout JSONReader) throws(JSONError) in try readShape(&r) }
+                try once(.shape, "shape")
+                shape = try r.field("shape", of: label()) { (r: inout JSONReader) throws(JSONError) in try readShape(&r) }
             case "datatype":
-                try once(.datatype, key)
-                let text = try r.field(key, of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readString() }
-                guard let dt = DataType(rawValue: text) else {
-                    throw JSONError("\(label()) has unknown datatype '\(text)'")
+                try once(.datatype, "datatype")
+                let text = try r.field("datatype", of: label()) { (r: inout JSONReader) throws(JSONError) in
+                    try r.readRawString()
+                }
+                guard let dt = DataType(wireName: text) else {
+                    throw JSONError("\(label()) has unknown datatype '\(text.string)'")
                 }
                 datatype = dt
             case "parameters":
-                try once(.parameters, key)
+                try once(.parameters, "parameters")
                 binaryDataSize = try readParameters(&r, label: label())
             case "data":
-                try once(.data, key)
+                try once(.data, "data")
                 if try r.skipNull() { break }
                 if let datatype, let shape {
                     let count = try elementCount(shape, label())
@@ -109,7 +116,7 @@ struct V2TensorObject {
         }
         return V2TensorObject(
             name: name, shape: shape, datatype: datatype, count: count, data: data,
-            binaryDataSize: binaryDataSize, label: label())
+            binaryDataSize: binaryDataSize, role: role)
     }
 
     /// The tensor once its data is known.
@@ -121,34 +128,38 @@ struct V2TensorObject {
 
     private static func readShape(_ r: inout JSONReader) throws(JSONError) -> [Int] {
         var dims: [Int] = []
+        // Ranks above 4 are rare; this saves the regrowth for the usual ones.
+        dims.reserveCapacity(4)
         try r.beginArray()
         while try r.nextElement() { dims.append(try r.readInt()) }
         return dims
     }
 
     /// Reads `parameters`, returning `binary_data_size` (the only one with meaning here).
-    private static func readParameters(_ r: inout JSONReader, label: String) throws(JSONError) -> Int? {
+    private static func readParameters(
+        _ r: inout JSONReader, label: @autoclosure () -> String
+    ) throws(JSONError) -> Int? {
         if try r.skipNull() { return nil }
         var size: Int?
         try r.beginObject()
-        while let key = try r.nextKey() {
-            guard key == "binary_data_size" else {
+        while let key = try r.nextRawKey() {
+            guard key.equals("binary_data_size") else {
                 try r.skipValue()
                 continue
             }
-            guard size == nil else { throw JSONError("\(label) has a duplicate 'binary_data_size'") }
-            let value = try r.field("parameters.binary_data_size", of: label) { (r: inout JSONReader) throws(JSONError) in try r.readInt() }
-            guard value >= 0 else { throw JSONError("\(label) has a negative binary_data_size \(value)") }
+            guard size == nil else { throw JSONError("\(label()) has a duplicate 'binary_data_size'") }
+            let value = try r.field("parameters.binary_data_size", of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readInt() }
+            guard value >= 0 else { throw JSONError("\(label()) has a negative binary_data_size \(value)") }
             size = value
         }
         return size
     }
 
-    private static func elementCount(_ shape: [Int], _ label: String) throws(JSONError) -> Int {
+    private static func elementCount(_ shape: [Int], _ label: @autoclosure () -> String) throws(JSONError) -> Int {
         do throws(ServingError) {
             return try Shape.elementCount(shape)
         } catch {
-            throw JSONError("\(label): \(error)")
+            throw JSONError("\(label()): \(error)")
         }
     }
 }
@@ -156,13 +167,46 @@ struct V2TensorObject {
 extension JSONReader {
     /// Runs `read` so that its failure names the field and tensor (`input 'x' field 'shape':
     /// expected an array, found '"'`).
+    /// `key` and `label` are made only on failure, so the common path builds no message.
     mutating func field<T>(
-        _ key: String, of label: String, _ read: (inout JSONReader) throws(JSONError) -> T
+        _ key: @autoclosure () -> String, of label: @autoclosure () -> String,
+        _ read: (inout JSONReader) throws(JSONError) -> T
     ) throws(JSONError) -> T {
         do throws(JSONError) {
             return try read(&self)
         } catch {
-            throw error.prefixed("\(label) field '\(key)'")
+            throw error.prefixed("\(label()) field '\(key())'")
         }
+    }
+}
+
+extension DataType {
+    /// The datatype spelled by `text` on the wire (`"FP32"`), compared as bytes so that no
+    /// `String` is made per tensor; `nil` for anything else, as `init(rawValue:)`.
+    init?(wireName text: JSONRawString) {
+        let found: DataType? = text.withUTF8 { bytes in
+            // Dispatch on the length and a distinguishing byte, then confirm every byte.
+            let candidate: DataType?
+            switch (bytes.count, bytes.first ?? 0, bytes.last ?? 0) {
+            case (4, UInt8(ascii: "B"), _): candidate = .bool
+            case (4, UInt8(ascii: "I"), _): candidate = .int8
+            case (4, UInt8(ascii: "F"), UInt8(ascii: "6")): candidate = .fp16
+            case (4, UInt8(ascii: "F"), UInt8(ascii: "2")): candidate = .fp32
+            case (4, UInt8(ascii: "F"), UInt8(ascii: "4")): candidate = .fp64
+            case (5, UInt8(ascii: "U"), _): candidate = .uint8
+            case (5, UInt8(ascii: "I"), UInt8(ascii: "6")): candidate = .int16
+            case (5, UInt8(ascii: "I"), UInt8(ascii: "2")): candidate = .int32
+            case (5, UInt8(ascii: "I"), UInt8(ascii: "4")): candidate = .int64
+            case (5, UInt8(ascii: "B"), _): candidate = .bytes
+            case (6, _, UInt8(ascii: "6")): candidate = .uint16
+            case (6, _, UInt8(ascii: "2")): candidate = .uint32
+            case (6, _, UInt8(ascii: "4")): candidate = .uint64
+            default: candidate = nil
+            }
+            guard let candidate else { return nil }
+            return candidate.rawValue.utf8.elementsEqual(bytes) ? candidate : nil
+        }
+        guard let found else { return nil }
+        self = found
     }
 }

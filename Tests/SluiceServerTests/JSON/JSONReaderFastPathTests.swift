@@ -1,0 +1,123 @@
+import SluiceCore
+import Testing
+@testable import SluiceServer
+
+/// Reads `text` with `body`, then checks nothing but whitespace is left.
+private func reading<T>(_ text: String, _ body: (inout JSONReader) throws(JSONError) -> T) throws(JSONError) -> T {
+    let bytes = Array(text.utf8)
+    let result = bytes.withUnsafeBytes { raw in
+        Result { () throws(JSONError) -> T in
+            var r = JSONReader(raw)
+            let value = try body(&r)
+            try r.finish()
+            return value
+        }
+    }
+    return try result.get()
+}
+
+private func readFloat(_ text: String) throws(JSONError) -> Float {
+    try reading(text) { (r: inout JSONReader) throws(JSONError) in try r.readFloat() }
+}
+
+/// Random decimal text without an exponent: up to `maxDigits` digits with the point anywhere,
+/// including far to the left (`0.000…`), the shapes the plain-float path reads.
+private func randomPlainDecimal(maxDigits: Int, using generator: inout some RandomNumberGenerator) -> String {
+    let count = Int.random(in: 1...maxDigits, using: &generator)
+    var digits = (0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) }
+    let leadingZeros = Int.random(in: 0...12, using: &generator)
+    let point = Int.random(in: 0...count, using: &generator)
+    var text = point == 0 ? "0." + String(repeating: "0", count: leadingZeros) : ""
+    if point > 0 {
+        // No leading zeros in the integer part: JSON forbids them.
+        if point > 1, digits[0] == "0" { digits[0] = "1" }
+        text += String(digits[..<point])
+        if point < count { text += "." }
+    }
+    text += String(digits[point...])
+    return Bool.random(using: &generator) ? "-" + text : text
+}
+
+@Test func plainDecimalsReadAsTheStandardLibraryRoundsThem() throws {
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+        let text = randomPlainDecimal(maxDigits: 21, using: &generator)
+        guard let expected = Float(text) else { continue }
+        let read = try readFloat(text)
+        #expect(read.bitPattern == expected.bitPattern, "\(text)")
+    }
+}
+
+@Test func benchmarkShapedFloatsReadBackExactly() throws {
+    // What clients send most: `Float.description` of modest values, up to 9 significant digits.
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+        let value = Float.random(in: -2...2, using: &generator)
+        let read = try readFloat(value.description)
+        #expect(read.bitPattern == value.bitPattern, "\(value.description)")
+    }
+}
+
+@Test func integersHalfwayBetweenFloatsRoundToEven() throws {
+    // Above 2^24 floats are spaced 2^k apart; the midpoints and their neighbours are the inputs
+    // where narrowing a Double estimate could round the wrong way.
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<5_000 {
+        let shift = Int.random(in: 1...30, using: &generator)
+        let base = UInt64.random(in: (1 << 23)...(1 << 24), using: &generator) << shift
+        let halfway = base + (1 << (shift - 1))
+        for n in [halfway - 1, halfway, halfway + 1] {
+            let text = String(n)
+            let expected = try #require(Float(text))
+            #expect(try readFloat(text).bitPattern == expected.bitPattern, "\(text)")
+        }
+    }
+}
+
+@Test(arguments: ["0", "-0", "0.0", "-0.000", "1", "16777216", "16777217", "0.1", "-2.5", "1234567890123456789",
+                  "0.0000000000000000000001", "3.4028235e38", "1E2", "12345678901234567890"])
+func edgeTokensReadAsTheStandardLibraryRoundsThem(_ text: String) throws {
+    let expected = try #require(Float(text))
+    #expect(try readFloat(text).bitPattern == expected.bitPattern)
+}
+
+@Test(arguments: ["01", "1.", "-", ".5", "1.e3", "--1", "+1"])
+func malformedNumbersStillFail(_ text: String) {
+    #expect(throws: JSONError.self) { try readFloat(text) }
+}
+
+@Test func rawKeysCompareByTheirDecodedBytes() throws {
+    let keys = try reading(#"{"name": 1, "na\u006De": 2, "né": 3, "": 4}"#) { (r: inout JSONReader) throws(JSONError) -> [String] in
+        var matched: [String] = []
+        try r.beginObject()
+        while let key = try r.nextRawKey() {
+            switch key {
+            case "name": matched.append("name")
+            case "né": matched.append("né")
+            case "": matched.append("empty")
+            default: matched.append("other:" + key.string)
+            }
+            try r.skipValue()
+        }
+        return matched
+    }
+    #expect(keys == ["name", "name", "né", "empty"])
+}
+
+@Test func everyDatatypeIsFoundByItsWireName() throws {
+    for datatype in DataType.allCases {
+        let text = "\"" + datatype.rawValue + "\""
+        let found = try reading(text) { (r: inout JSONReader) throws(JSONError) in DataType(wireName: try r.readRawString()) }
+        #expect(found == datatype)
+    }
+    let others: [(String, DataType?)] = [
+        ("FP3", nil), ("fp32", nil), ("FP322", nil), ("UINT1", nil), ("BYTEZ", nil), ("INT9", nil), ("UNT16", nil),
+        ("", nil), ("F\\u005032", .fp32), ("FP\\u0033\\u0032", .fp32),
+    ]
+    for (text, expected) in others {
+        let found = try reading("\"" + text + "\"") { (r: inout JSONReader) throws(JSONError) in
+            DataType(wireName: try r.readRawString())
+        }
+        #expect(found == expected, "\(text)")
+    }
+}
