@@ -21,6 +21,11 @@ extension ModelManager {
                     checksums = cached.1
                 } else {
                     checksums = ChecksumManifest.check(directory: scanned.directory)
+                    // Logged when the verdict is new, not every poll: a copy in progress says
+                    // so once per change of its files.
+                    if case .mismatch(let reason) = checksums {
+                        log(.warning, "\(scanned.directory): not loaded: \(ChecksumManifest.fileName): \(reason)")
+                    }
                 }
                 cache[scanned.directory] = (fingerprint, checksums)
             }

@@ -72,6 +72,10 @@ import Testing
         manager.poll()
         #expect(states() == [1: "unavailable: SHA256SUMS: model.json does not match its SHA256SUMS digest"])
         #expect(fake.loadedFiles(under: repo.root).isEmpty)
+        manager.poll()
+        #expect(logs.lines.withLock { $0.filter { $0.contains("SHA256SUMS") } } == [
+            "warning: \(repo.root)/m/1: not loaded: SHA256SUMS: model.json does not match its SHA256SUMS digest"
+        ])
         try repo.write("m/1/model.json", "whole model")
         manager.poll()  // no clock advance: a matching manifest needs no wait
         #expect(states() == [1: "ready"])
