@@ -41,10 +41,16 @@ package struct VersionFingerprint: Sendable, Hashable {
     }
 
     /// Regular files only: a folder's own time changes with its entries, which the entries say.
+    /// A link is measured by what it points to, because mounted volumes (Kubernetes ConfigMaps
+    /// and Secrets) present every file as a link that is swapped on update.
     private static func stat(_ path: String, as name: String) -> File? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            attributes[.type] as? FileAttributeType == .typeRegular
-        else { return nil }
+        guard var attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        if attributes[.type] as? FileAttributeType == .typeSymbolicLink {
+            let target = (path as NSString).resolvingSymlinksInPath
+            guard let resolved = try? FileManager.default.attributesOfItem(atPath: target) else { return nil }
+            attributes = resolved
+        }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
         let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
         let seconds = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         return File(name: name, size: size, modified: Int64((seconds * 1e9).rounded()))
