@@ -72,7 +72,7 @@ package final class ModelManager: Sendable {
     }
 
     /// Rescans the repository and reconciles: loads new aspired versions whose files are settled
-    /// (concurrently, off the caller's thread only in that it blocks it), publishes them in one
+    /// (concurrently, on loader threads, while the caller waits), publishes them in one
     /// swap, lets go of versions that left the aspired set once a successor is ready, and drops
     /// drained ones. Blocks until done. Called every `poll_interval` by the server's poll thread.
     /// Never throws; returns the scan's findings (new ones are also logged).
