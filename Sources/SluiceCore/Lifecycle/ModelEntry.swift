@@ -9,18 +9,26 @@ package struct ModelEntry: Sendable {
     /// Why the model's `model.yaml` was refused, if it was; every version is then unavailable
     /// with this as its reason.
     package let configError: ConfigError?
-    /// The aspired versions (those the version policy chose), ascending. Versions on disk that
-    /// the policy did not choose are not listed.
+    /// The versions the manager holds, ascending: those the version policy chose, plus older
+    /// ones still serving until a successor is ready or draining their last requests. Versions on
+    /// disk that the policy did not choose and that are not loaded are not listed.
     package let versions: [VersionEntry]
     /// `labels:` of the config, label to version number.
     package let labels: [String: Int]
+    /// An operator unloaded it through the repository API: it stays listed, serves nothing, and
+    /// does not count against readiness, until an explicit load.
+    package let isUnloaded: Bool
 
-    package init(name: String, config: ModelConfig, configError: ConfigError? = nil, versions: [VersionEntry]) {
+    package init(
+        name: String, config: ModelConfig, configError: ConfigError? = nil, versions: [VersionEntry],
+        isUnloaded: Bool = false
+    ) {
         self.name = name
         self.config = config
         self.configError = configError
         self.versions = versions.sorted { $0.version < $1.version }
         self.labels = config.labels
+        self.isUnloaded = isUnloaded
     }
 
     /// Version numbers in state `.ready`, ascending.
@@ -69,6 +77,7 @@ package struct ModelEntry: Sendable {
     /// Says why, so a client's 503 carries the cause instead of sending someone to the logs.
     private var noReadyVersionMessage: String {
         let reasons = versions.map { "version \($0.version): \(Self.reason($0.state))" }
+        if isUnloaded { return "model '\(name)' is unloaded" }
         if let configError { return "model '\(name)' has no ready version: \(configError)" }
         if reasons.isEmpty { return "model '\(name)' has no versions" }
         return "model '\(name)' has no ready version (\(reasons.joined(separator: "; ")))"

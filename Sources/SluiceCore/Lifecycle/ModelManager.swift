@@ -1,42 +1,62 @@
 import Dispatch
 import Synchronization
 
-/// Loads the repository's models and publishes what can serve: the *manager* of TF Serving's
-/// source → manager → loader split (DESIGN §3), with `RepositoryScanner` as the source and the
-/// injected `BackendLoader` as the loader.
+/// Loads the repository's models, keeps them in step with the folder, and publishes what can
+/// serve: the *manager* of TF Serving's source → manager → loader split (DESIGN §3), with
+/// `RepositoryScanner` as the source, `ModelLifecycle` as the rules and the injected
+/// `BackendLoader` as the loader.
 ///
-/// The server creates one at start-up. `loadAll()` runs once, before the listeners accept
-/// traffic, on a thread that may block (never an event loop). `snapshot` is read per request by
-/// every event loop and worker. State lives in one `Mutex` held only to swap or copy the table,
-/// so a request never waits on a load.
-///
-/// Not built yet: periodic re-scans and their reconciliation (keeping the last ready version
-/// until its successor is ready, unloading after the last in-flight request), SHA256SUMS checks.
+/// The server creates one at start-up and calls `loadAll()` once before the listeners accept,
+/// then `poll()` every `poll_interval` from a background thread it owns; the repository API calls
+/// `load(model:)`, `unload(model:)` and `repositoryIndex()` from request handlers, which must
+/// run them off the event loops (they block on file I/O and loads). Those control calls take
+/// turns under one lock; `snapshot` never waits for them: it copies the last published table,
+/// which is swapped whole, so a request never sees half of a reload and never waits on a load.
 package final class ModelManager: Sendable {
-    private let repository: String
-    private let loader: BackendLoader
-    private let log: @Sendable (LogLevel, String) -> Void
+    let repository: String
+    let loader: BackendLoader
+    let log: @Sendable (LogLevel, String) -> Void
+    private let now: @Sendable () -> ContinuousClock.Instant
     private let table = Mutex(ModelTable.empty)
+    /// Held for a whole control operation (scan, loads, publish), so they never interleave.
+    let control: Mutex<Control>
+
+    struct Control: Sendable {
+        var lifecycle: ModelLifecycle
+        /// Checksum verdicts by version folder, reused while the fingerprint is unchanged.
+        var checksums: [String: (VersionFingerprint, ChecksumStatus)] = [:]
+        /// Findings of the previous poll, so a poll logs only what is new.
+        var findings: Set<String> = []
+    }
 
     /// - Parameters:
     ///   - repository: the repository folder as the user named it (paths in messages start with it).
     ///   - loader: builds a backend from a model file; called concurrently from loader threads.
-    ///   - log: receives one line per finding, per loaded or failed version, and a summary.
-    ///     Called from loader threads concurrently, so it must be thread-safe.
+    ///   - pollInterval: how long a version without `SHA256SUMS` must keep the same files before
+    ///     a poll loads it; the server passes its `poll_interval` (when polling is off, only
+    ///     `loadAll` and explicit loads load, and they do not wait).
+    ///   - now: the clock the stability wait is measured on; tests pass a manual one.
+    ///   - log: receives one line per finding, per loaded, failed or released version, and a
+    ///     summary. Called from loader threads concurrently, so it must be thread-safe.
     package init(
-        repository: String, loader: @escaping BackendLoader, log: @escaping @Sendable (LogLevel, String) -> Void
+        repository: String, loader: @escaping BackendLoader, pollInterval: Duration = .seconds(5),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        log: @escaping @Sendable (LogLevel, String) -> Void
     ) {
         self.repository = repository
         self.loader = loader
+        self.now = now
         self.log = log
+        self.control = Mutex(Control(lifecycle: ModelLifecycle(pollInterval: pollInterval)))
     }
 
     /// The current table: a lock and a struct copy. Called per request from any thread; the
     /// caller keeps the copy for the request's life.
     package var snapshot: ModelTable { table.withLock { $0 } }
 
-    /// Scans the repository, applies each model's version policy, loads and warms every aspired
-    /// version concurrently, and publishes the result in one swap. Blocks until done.
+    /// Scans the repository, loads and warms every aspired version concurrently without a
+    /// stability wait, and publishes the result in one swap. Blocks until done; the server calls
+    /// it once at start-up, before the listeners open.
     ///
     /// Never throws: a broken model or version is published as `.unavailable` with its reason
     /// and logged, and the rest serve. Returns the scan's findings so the caller can decide
@@ -44,110 +64,120 @@ package final class ModelManager: Sendable {
     /// lists the aspired versions as `.loading` (metadata can say so; `isReady` stays false).
     @discardableResult
     package func loadAll() -> [Finding] {
-        let scan = RepositoryScanner(root: repository).scan()
-        for finding in scan.findings {
-            // The level carries the severity; the line is the finding without it.
-            log(finding.severity == .error ? .error : .warning, "\(finding.path): \(finding.message)")
-        }
-        let plans = scan.models.map(Self.plan)
-        publish(ModelTable(models: plans.map { $0.entry(with: [:]) }, isComplete: false))
-
-        let jobs = plans.flatMap { plan in plan.jobs }
-        let results = Mutex<[JobKey: VersionEntry]>([:])
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-            let entry = load(jobs[i])
-            results.withLock { $0[jobs[i].key] = entry }
-        }
-        let loaded = results.withLock { $0 }
-        let final = ModelTable(models: plans.map { $0.entry(with: loaded) }, isComplete: true)
-        publish(final)
-
+        let findings = reconcile(mode: .startup)
+        let final = snapshot
         let ready = final.models.filter { !$0.readyVersions.isEmpty }.count
         log(.info, "model repository \(repository): \(ready) of \(final.models.count) models ready")
-        return scan.findings
+        return findings
+    }
+
+    /// Rescans the repository and reconciles: loads new aspired versions whose files are settled
+    /// (concurrently, on loader threads, while the caller waits), publishes them in one
+    /// swap, lets go of versions that left the aspired set once a successor is ready, and drops
+    /// drained ones. Blocks until done. Called every `poll_interval` by the server's poll thread.
+    /// Never throws; returns the scan's findings (new ones are also logged).
+    @discardableResult
+    package func poll() -> [Finding] {
+        reconcile(mode: .poll)
+    }
+
+    /// `POST /v2/repository/models/{m}/load`: rescans that one model now and loads what its
+    /// policy aspires to without the stability wait, retrying failed versions; clears an earlier
+    /// explicit unload. Blocks until the loads are done; call it off the event loops.
+    ///
+    /// Throws `.modelNotFound` when there is no such model folder (a model that was known is then
+    /// drained and unloaded), and `.unavailable` with the reasons when the model ends up with no
+    /// ready version.
+    package func load(model name: String) throws(ServingError) {
+        let scan = RepositoryScanner(root: repository).scan(model: name)
+        logNew(scan.findings, replacing: false)
+        let observed = scan.models.first.map(observe)
+        let failure: ServingError? = control.withLock { control in
+            let known = control.lifecycle.models[name] != nil
+            guard observed != nil || known else { return .modelNotFound(name) }
+            let actions = control.lifecycle.on(.loadRequested(model: name, observed: observed, at: now()))
+            perform(actions, on: &control)
+            return observed == nil ? .modelNotFound(name) : nil
+        }
+        if let failure { throw failure }
+        guard let entry = snapshot.model(named: name) else { throw .modelNotFound(name) }
+        _ = try entry.servable(version: nil)
+    }
+
+    /// `POST /v2/repository/models/{m}/unload`: takes every version of the model out of service
+    /// (each drains its in-flight requests first); the model stays listed as unloaded, and polls
+    /// leave it so, until the next `load(model:)`. Throws `.modelNotFound` for a model the
+    /// manager does not know.
+    package func unload(model name: String) throws(ServingError) {
+        let known: Bool = control.withLock { control in
+            guard control.lifecycle.models[name] != nil else { return false }
+            perform(control.lifecycle.on(.unloadRequested(model: name)), on: &control)
+            return true
+        }
+        if !known { throw .modelNotFound(name) }
+        log(.info, "model '\(name)' unloaded on request")
+    }
+
+    /// `POST /v2/repository/index`: one row per listed version, and one version-less row for a
+    /// model that lists none, read from the current snapshot (it never waits for a poll).
+    package func repositoryIndex() -> [RepositoryIndexEntry] {
+        snapshot.models.flatMap { model -> [RepositoryIndexEntry] in
+            guard !model.versions.isEmpty else {
+                let reason = model.isUnloaded ? "unloaded" : model.configError?.description ?? "no versions"
+                return [RepositoryIndexEntry(name: model.name, version: nil, state: "UNAVAILABLE", reason: reason)]
+            }
+            return model.versions.map { entry in
+                let reason = if case .unavailable(let why) = entry.state { why } else { "" }
+                return RepositoryIndexEntry(
+                    name: model.name, version: entry.version, state: entry.state.name.uppercased(), reason: reason)
+            }
+        }
+    }
+
+    private func reconcile(mode: ModelLifecycle.ScanMode) -> [Finding] {
+        let scan = RepositoryScanner(root: repository).scan()
+        logNew(scan.findings, replacing: true)
+        return control.withLock { control in
+            let observed = scan.models.map { observe($0, cache: &control.checksums) }
+            perform(control.lifecycle.on(.scanned(observed, mode: mode, at: now())), on: &control)
+            return scan.findings
+        }
+    }
+
+    /// Carries out the lifecycle's actions: publishes the `.loading` state, runs the loads
+    /// concurrently on loader threads, feeds their results back, drops drained versions, and
+    /// publishes the outcome in one swap.
+    private func perform(_ actions: [ModelLifecycle.Action], on control: inout Control) {
+        var pending: [(ModelID, VersionBundle)] = []
+        for action in actions {
+            switch action {
+            case .load(let id, let bundle): pending.append((id, bundle))
+            case .unload(let id): log(.info, "\(id) is unloading")
+            case .publish: break
+            }
+        }
+        let jobs = pending
+        if !jobs.isEmpty {
+            publish(control.lifecycle.table)
+            let results = Mutex<[(ModelID, Result<ServableVersion, ServingError>)]>([])
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+                let result = load(jobs[i].0, jobs[i].1)
+                results.withLock { $0.append((jobs[i].0, result)) }
+            }
+            for (id, result) in results.withLock({ $0 }) {
+                for case .unload(let old) in control.lifecycle.on(.loadFinished(id, result)) {
+                    log(.info, "\(old) is unloading: a newer version is ready")
+                }
+            }
+        }
+        for (id, servable) in control.lifecycle.unloading where servable.stats.inFlightRequests == 0 {
+            _ = control.lifecycle.on(.requestsDrained(id))
+            log(.info, "\(id) is unloaded")
+        }
+        publish(control.lifecycle.table)
     }
 
     private func publish(_ newTable: ModelTable) {
         table.withLock { $0 = newTable }
-    }
-
-    /// Loads and warms one version. Runs on a loader thread; every failure becomes the
-    /// version's `.unavailable` reason.
-    private func load(_ job: Job) -> VersionEntry {
-        let label = "model '\(job.model)' version \(job.version)"
-        let start = ContinuousClock.now
-        do throws(ServingError) {
-            let backend = try loader(job.bundle.loadRequest)
-            if job.bundle.config.warmup {
-                do throws(ServingError) {
-                    try Warmup.run(backend)
-                } catch {
-                    throw .loadFailure("warm-up failed: \(error)")
-                }
-            }
-            let servable = ServableVersion(
-                modelName: job.model, version: job.version, backend: backend, file: job.bundle.file,
-                config: job.bundle.config)
-            log(.info, "\(label) is ready (\(backend.platform), \(job.bundle.file), \(ContinuousClock.now - start))")
-            return VersionEntry(ready: servable)
-        } catch {
-            log(.error, "\(label) is unavailable: \(error)")
-            return VersionEntry(version: job.version, state: .unavailable(reason: error.description))
-        }
-    }
-}
-
-extension ModelManager {
-    struct JobKey: Hashable, Sendable {
-        var model: String
-        var version: Int
-    }
-
-    /// One version to hand to the loader.
-    struct Job: Sendable {
-        var model: String
-        var version: Int
-        var bundle: VersionBundle
-        var key: JobKey { JobKey(model: model, version: version) }
-    }
-
-    /// What the policy decided for one model: the versions that need loading, and those already
-    /// known to be unavailable (broken folder or config) with their reasons.
-    struct Plan: Sendable {
-        var model: ScannedModel
-        var config: ModelConfig
-        var configError: ConfigError?
-        var jobs: [Job]
-        var broken: [VersionEntry]
-
-        /// The model's entry, with loaded versions from `results` and the rest `.loading`.
-        func entry(with results: [JobKey: VersionEntry]) -> ModelEntry {
-            let loaded = jobs.map { results[$0.key] ?? VersionEntry(version: $0.version, state: .loading) }
-            return ModelEntry(name: model.name, config: config, configError: configError, versions: broken + loaded)
-        }
-    }
-
-    /// Applies the version policy to one scanned model. A model whose config is broken has no
-    /// policy to apply, so every version folder is listed as unavailable with the config's error.
-    static func plan(_ model: ScannedModel) -> Plan {
-        switch model.config {
-        case .failure(let error):
-            let broken = model.versions.map {
-                VersionEntry(version: $0.version, state: .unavailable(reason: error.description))
-            }
-            return Plan(model: model, config: ModelConfig(), configError: error, jobs: [], broken: broken)
-        case .success(let config):
-            let aspired = Set(config.versionPolicy.aspiredVersions(from: model.versions.map(\.version)))
-            var plan = Plan(model: model, config: config, configError: nil, jobs: [], broken: [])
-            for scanned in model.versions where aspired.contains(scanned.version) {
-                switch scanned.bundle {
-                case .success(let bundle):
-                    plan.jobs.append(Job(model: model.name, version: scanned.version, bundle: bundle))
-                case .failure(let error):
-                    plan.broken.append(VersionEntry(version: scanned.version, state: .unavailable(reason: error.reason)))
-                }
-            }
-            return plan
-        }
     }
 }

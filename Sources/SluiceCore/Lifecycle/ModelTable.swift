@@ -31,8 +31,9 @@ package struct ModelTable: Sendable {
     /// the repository has at least one version in state `.ready`. A model whose every version
     /// failed (or whose folder has no versions, or whose `model.yaml` is broken) keeps the server
     /// not ready, as Triton's strict readiness does: a replica missing a model should not get
-    /// traffic. An empty repository is ready once loaded (there is nothing to wait for).
+    /// traffic. An empty repository is ready once loaded (there is nothing to wait for). A model an
+    /// operator unloaded does not count: they asked for it to be gone.
     package var isReady: Bool {
-        isComplete && models.allSatisfy { model in model.versions.contains { $0.servable != nil } }
+        isComplete && models.allSatisfy { model in model.isUnloaded || model.versions.contains { $0.servable != nil } }
     }
 }

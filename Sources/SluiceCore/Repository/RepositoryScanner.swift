@@ -65,6 +65,17 @@ package struct RepositoryScanner: Sendable {
         return scan
     }
 
+    /// Scans one model folder, for the repository API's load: `models` holds it, or is empty
+    /// when there is no such folder (or the name is not a valid model name). Same contract as
+    /// `scan()`.
+    package func scan(model name: String) -> RepositoryScan {
+        var scan = RepositoryScan()
+        let path = "\(root)/\(name)"
+        guard Self.isValidName(name), isDirectory(path) else { return scan }
+        scan.models.append(scanModel(named: name, at: path, into: &scan))
+        return scan
+    }
+
     private func scanModel(named name: String, at path: String, into scan: inout RepositoryScan) -> ScannedModel {
         let configPath = "\(path)/model.yaml"
         let config: Result<ModelConfig, ConfigError>
