@@ -85,6 +85,8 @@ package final class Histogram: @unchecked Sendable {
         Double(bitPattern: sumBits.load(ordering: .relaxed))
     }
 
+    private static let infinity = Array("+Inf".utf8)
+
     func write(to writer: inout ExpositionWriter, name: FamilyName) {
         let counts = cumulativeCounts
         let bounds = layout.renderedBounds(for: writer.format)
@@ -92,7 +94,7 @@ package final class Histogram: @unchecked Sendable {
             writer.bucketStart(name: name.sample, labels: labels, le: bounds[i])
             writer.value(counts[i])
         }
-        writer.bucketStart(name: name.sample, labels: labels, le: Array("+Inf".utf8))
+        writer.bucketStart(name: name.sample, labels: labels, le: Self.infinity)
         writer.value(counts[bucketCount])
         writer.sampleStart(name: name.sample, suffix: "_sum", labels: labels)
         writer.value(sum)

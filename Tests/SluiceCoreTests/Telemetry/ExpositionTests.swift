@@ -219,3 +219,15 @@ func numbersAreWrittenAsPrometheusParsesThem(value: Double, expected: String) {
     ExpositionWriter.appendDecimal(.max, to: &out)
     #expect(String(decoding: out, as: UTF8.self) == "18446744073709551615")
 }
+
+@Test func exponentialBucketsMultiplyEachBound() {
+    #expect(Buckets.exponential(start: 1, factor: 2, count: 4) == [1, 2, 4, 8])
+    #expect(Buckets.batchSize.first == 1 && Buckets.batchSize.last == 1024)
+}
+
+@Test func observingSinceAnInstantRecordsTheElapsedSeconds() {
+    let handle = MetricsRegistry().histogram(name: "h_seconds", help: "h.", buckets: [3600]).handle()
+    handle.observe(since: ContinuousClock.now)
+    #expect(handle.cumulativeCounts == [1, 1])
+    #expect(handle.sum >= 0 && handle.sum < 3600)
+}
