@@ -11,6 +11,7 @@ import Synchronization
 package final class MetricFamily<Handle: AnyObject & Sendable>: Sendable {
     /// The name as registered (for counters, with `_total`).
     package let name: String
+    /// The label names, in the order `handle(labels:)` takes values.
     package let labelNames: [String]
     let help: String
     let type: MetricType

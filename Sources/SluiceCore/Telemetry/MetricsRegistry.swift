@@ -16,6 +16,7 @@ package final class MetricsRegistry: Sendable {
     /// The size of the last rendering, so the next one allocates its buffer once.
     private let lastRenderSize = Atomic<Int>(4096)
 
+    /// An empty registry. The server makes one at start-up; tests make their own.
     package init() {}
 
     /// A counter family. Name it as its samples are named, `…_total` (DESIGN §6); OpenMetrics
