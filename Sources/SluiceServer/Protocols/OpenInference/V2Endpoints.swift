@@ -1,4 +1,3 @@
-import Foundation
 import SluiceCore
 import SluiceHTTP
 import SluiceNet
@@ -189,9 +188,12 @@ struct V2Endpoints: Sendable {
 
     /// No type, or one of `acceptedTypes`; anything else (multipart, XML, protobuf…) is 415.
     private static func checkContentType(_ request: Request) throws(ServingError) {
-        guard let type = request.headers["content-type"]?.lowercased() else { return }
-        let bare = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        if acceptedTypes.contains(bare) { return }
+        guard let type = request.headers["content-type"] else { return }
+        // The media type before any parameters, lower-cased, without Foundation: this runs per request.
+        var bare = type.utf8.prefix { $0 != UInt8(ascii: ";") }.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+        while bare.last == 32 || bare.last == 9 { bare.removeLast() }
+        while bare.first == 32 || bare.first == 9 { bare.removeFirst() }
+        if acceptedTypes.contains(where: { $0.utf8.elementsEqual(bare) }) { return }
         throw .unsupportedMediaType("Content-Type '\(type)' is not supported; send application/json (or application/octet-stream with \(V2BinaryHeader.name))")
     }
 
