@@ -17,6 +17,7 @@ package final class Server: Sendable {
     package let manager: ModelManager
     private let http: HTTPServer
     private let accepting: Flag
+    private let poller = Mutex<RepositoryPoller?>(nil)
     private let logger: Logger
 
     /// Builds everything but binds nothing. Throws `SocketError` if the event loops cannot be made.
@@ -24,7 +25,9 @@ package final class Server: Sendable {
         self.config = config
         self.logger = logger
         let log = logger
-        manager = ModelManager(repository: config.models, loader: loader) { level, message in
+        manager = ModelManager(
+            repository: config.models, loader: loader, pollInterval: .milliseconds(Int(config.pollInterval * 1000))
+        ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
         }
         let accepting = Flag()
@@ -35,6 +38,7 @@ package final class Server: Sendable {
             threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
         let scheduler = Scheduler(pool: pool, inlineBudgetNanos: config.scheduling.inlineBudgetMicros * 1000)
         var endpoints = Endpoints()
+        V2Repository(manager: manager, auth: try AdminAuth(tokenFile: config.adminTokenFile)).register(in: &endpoints)
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
         http = try HTTPServer(configuration: Self.httpConfiguration(config), responder: EndpointResponder(endpoints: endpoints))
     }
@@ -52,6 +56,10 @@ package final class Server: Sendable {
         manager.loadAll()
         try http.start()
         accepting.value = true
+        if config.pollInterval > 0 {
+            let poller = RepositoryPoller(manager: manager, interval: config.pollInterval)
+            self.poller.withLock { $0 = poller }
+        }
         let table = manager.snapshot
         let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let summary = table.models.map { "\($0.name) \($0.readyVersions.map(String.init).joined(separator: ","))" }
@@ -62,6 +70,7 @@ package final class Server: Sendable {
     /// after their answer. Returns when every connection is gone or `grace` seconds passed.
     package func shutdown(grace: Double) {
         accepting.value = false
+        poller.withLock { $0?.stop() }
         http.shutdown()
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, grace) * 1e9)
         while http.openConnections > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
@@ -73,6 +82,7 @@ package final class Server: Sendable {
     /// Stops the loops at once.
     package func stop() {
         accepting.value = false
+        poller.withLock { $0?.stop() }
         http.stop()
     }
 

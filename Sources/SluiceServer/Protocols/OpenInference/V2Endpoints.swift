@@ -11,7 +11,7 @@ struct V2Endpoints: Sendable {
     let serverVersion: String
 
     /// Extensions of the protocol this build implements (answered by `GET /v2`).
-    static let extensions = ["binary_tensor_data", "statistics"]
+    static let extensions = ["binary_tensor_data", "statistics", "model_repository"]
 
     func register(in endpoints: inout Endpoints) {
         V2Statistics(dataPlane: dataPlane).register(in: &endpoints)
@@ -159,6 +159,9 @@ struct V2Endpoints: Sendable {
         let (request, target) = prepared
         let dataPlane = dataPlane
         scheduler.run(on: target, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
+            // Counted while it runs, so an unloading version is released only after it.
+            target.stats.requestStarted()
+            defer { target.stats.requestFinished() }
             let response: Response
             var succeeded = false
             do throws(ServingError) {

@@ -1,0 +1,77 @@
+import Dispatch
+import SluiceCore
+import SluiceHTTP
+
+/// The model repository extension (`POST /v2/repository/index`, `…/models/{m}/load`,
+/// `…/unload`) behind the admin bearer token. Loads and scans block, so the handlers check the
+/// token on the loop and then run on a background queue, answering through the writer.
+struct V2Repository: Sendable {
+    let manager: ModelManager
+    let auth: AdminAuth
+
+    func register(in endpoints: inout Endpoints) {
+        endpoints.add("POST", "/v2/repository/index") { request, _, writer in
+            guarded(request, writer) { () throws(ServingError) in
+                let readyOnly = (try? JSONReader.readReadyFlag(request.body)) ?? false
+                var w = JSONWriter()
+                w.array { w in
+                    for entry in manager.repositoryIndex() where !readyOnly || entry.state == "READY" {
+                        w.object { w in
+                            w.key("name"); w.string(entry.name)
+                            if let version = entry.version { w.key("version"); w.string(String(version)) }
+                            w.key("state"); w.string(entry.state)
+                            w.key("reason"); w.string(entry.reason)
+                        }
+                    }
+                }
+                return .json(200, w.bytes)
+            }
+        }
+        endpoints.add("POST", "/v2/repository/models/{model}/load") { request, p, writer in
+            let name = String(p["model"] ?? "")
+            guarded(request, writer) { () throws(ServingError) in
+                try manager.load(model: name)
+                return .json(200, Array(#"{"name":\#(Response.jsonString(name)),"state":"READY"}"#.utf8))
+            }
+        }
+        endpoints.add("POST", "/v2/repository/models/{model}/unload") { request, p, writer in
+            let name = String(p["model"] ?? "")
+            guarded(request, writer) { () throws(ServingError) in
+                try manager.unload(model: name)
+                return .json(200, Array(#"{"name":\#(Response.jsonString(name)),"state":"UNAVAILABLE"}"#.utf8))
+            }
+        }
+    }
+
+    private func guarded(_ request: Request, _ writer: ResponseWriter, _ work: @escaping @Sendable () throws(ServingError) -> Response) {
+        if let refusal = auth.check(request) {
+            writer.send(refusal)
+            return
+        }
+        DispatchQueue.global().async {
+            do throws(ServingError) { writer.send(try work()) } catch { writer.send(ErrorResponse.response(for: error)) }
+        }
+    }
+}
+
+extension JSONReader {
+    /// `{"ready": true}` in an index request body (Triton's filter); an empty body is no filter.
+    static func readReadyFlag(_ body: [UInt8]) throws(JSONError) -> Bool {
+        if body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { return false }
+        let result: Result<Bool, JSONError> = body.withUnsafeBytes { raw in
+            do throws(JSONError) {
+                var r = JSONReader(raw)
+                var ready = false
+                try r.beginObject()
+                while let key = try r.nextKey() {
+                    if key == "ready" { ready = try r.readBool() } else { try r.skipValue(allowNonFinite: false) }
+                }
+                try r.finish()
+                return .success(ready)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}

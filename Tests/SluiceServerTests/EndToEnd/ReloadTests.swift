@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+import SluiceCore
+import Testing
+@testable import SluiceServer
+
+/// Hot reload under load: versions added (half-written first), replaced and broken while clients
+/// keep sending, with not one failed request; and the model repository extension's API.
+@Suite struct ReloadTests {
+    private static func fixture(_ name: String) -> String { "\(TestServer.xgboostFixtures)/\(name)/model.json" }
+    private static let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,5],"data":[0.1,0.2,0.3,0.4,0.5]}]}"#
+
+    /// Polls `condition` every 50 ms until it holds or `seconds` pass (a bounded wait, no fixed sleep).
+    private static func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
+    @Test func versionsComeAndGoWithoutAFailedRequest() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("version_policy: {latest: 1}\n", to: "m/model.yaml")
+        try repo.add(model: "m", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        let server = try TestServer(models: repo.path) { $0.pollInterval = 0.2 }
+
+        // Three clients send without pause until told to stop (bounded: 60 s at most).
+        let stop = Flag()
+        let sent = Atomic<Int>(0), failed = Atomic<Int>(0)
+        let versionsSeen = Mutex<Set<String>>([])
+        let done = DispatchGroup()
+        let port = server.port
+        for _ in 0..<3 {
+            DispatchQueue.global().async(group: done) {
+                guard let client = try? RawClient(port: port) else { failed.add(1, ordering: .relaxed); return }
+                let deadline = Date().addingTimeInterval(60)
+                while !stop.value && Date() < deadline {
+                    let answer = try? client.request("POST", "/v2/models/m/infer", json: Self.body)
+                    sent.add(1, ordering: .relaxed)
+                    if answer?.status != 200 { failed.add(1, ordering: .relaxed) }
+                    if let v = answer?.headers["x-sluice-model-version"] { _ = versionsSeen.withLock { $0.insert(v) } }
+                }
+            }
+        }
+
+        // Version 2 arrives with a SHA256SUMS, its model file written in two halves a second apart.
+        let model = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("binary_logistic")))
+        let digest = SHA256.hex(SHA256.digest(Array(model)))
+        try repo.write("\(digest)  model.json\n", to: "m/2/SHA256SUMS")
+        try repo.write(String(decoding: model.prefix(model.count / 2), as: UTF8.self), to: "m/2/model.json")
+        usleep(1_000_000)
+        #expect(server.server.manager.snapshot.model(named: "m")?.readyVersions == [1], "a half-written version must not load")
+        try repo.write(String(decoding: model, as: UTF8.self), to: "m/2/model.json")
+        let c = try server.client()
+        #expect(try Self.eventually(within: 15) {
+            try c.request("POST", "/v2/models/m/infer", json: Self.body).headers["x-sluice-model-version"] == "2"
+        }, "version 2 did not take over")
+        // Version 1 left the aspired set: it drains and goes.
+        #expect(Self.eventually(within: 15) { server.server.manager.snapshot.model(named: "m")?.version(1) == nil })
+
+        // A corrupt version 3: reported with its reason, version 2 keeps serving.
+        try repo.write("{\"learner\": {\"truncated", to: "m/3/model.json")
+        var meta = try c.request("GET", "/v2/models/m")
+        #expect(try Self.eventually(within: 15) {
+            meta = try c.request("GET", "/v2/models/m")
+            return meta.json?["unavailable"] != nil
+        })
+        #expect(try c.request("GET", "/v2/models/m/versions/3/ready").status == 503)
+        let unavailable = meta.json?["unavailable"] as? [[String: Any]]
+        #expect(unavailable?.first?["version"] as? String == "3")
+        #expect((unavailable?.first?["reason"] as? String)?.contains("model.json") == true, "\(meta.text)")
+        #expect(try c.request("POST", "/v2/models/m/infer", json: Self.body).headers["x-sluice-model-version"] == "2")
+
+        stop.value = true
+        done.wait()
+        #expect(sent.load(ordering: .relaxed) > 50)
+        #expect(failed.load(ordering: .relaxed) == 0)
+        #expect(versionsSeen.withLock { $0 } == ["1", "2"])
+    }
+
+    @Test func theRepositoryAPINeedsTheAdminToken() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "m", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        let closed = try TestServer(models: repo.path) { $0.pollInterval = 0 }
+        #expect(try closed.client().request("POST", "/v2/repository/index").status == 403)
+
+        let tokenFile = repo.path + "-token"
+        try Data("s3cret\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        let server = try TestServer(models: repo.path) { $0.pollInterval = 0; $0.adminTokenFile = tokenFile }
+        let c = try server.client()
+        #expect(try c.request("POST", "/v2/repository/index").status == 401)
+        let wrong = try c.request("POST", "/v2/repository/index", headers: ["Authorization": "Bearer nope"])
+        #expect(wrong.status == 401)
+        #expect(wrong.headers["www-authenticate"] == "Bearer")
+        let auth = ["Authorization": "Bearer s3cret"]
+
+        let index = try c.request("POST", "/v2/repository/index", body: [], headers: auth)
+        #expect(index.status == 200)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(index.body)) as? [[String: Any]])
+        #expect(rows.first?["name"] as? String == "m")
+        #expect(rows.first?["state"] as? String == "READY")
+
+        #expect(try c.request("POST", "/v2/repository/models/m/unload", body: [], headers: auth).status == 200)
+        #expect(try c.request("POST", "/v2/models/m/infer", json: Self.body).status == 503)
+        #expect(try c.request("POST", "/v2/repository/models/m/load", body: [], headers: auth).status == 200)
+        #expect(try c.request("POST", "/v2/models/m/infer", json: Self.body).status == 200)
+        #expect(try c.request("POST", "/v2/repository/models/nope/load", body: [], headers: auth).status == 404)
+    }
+}
