@@ -13,6 +13,8 @@ case "${1:-}" in
   test)
     # The tritonclient check drives the server with the client users run; numpy comes with it.
     python3 -c 'import tritonclient.http' 2>/dev/null || need_pip+=("tritonclient[http]")
+    # promtool lints a live scrape and a real Prometheus scrapes Sluice in the telemetry tests.
+    apt_missing prometheus
     ;;
   bench)
     apt_missing wrk nginx

@@ -12,7 +12,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private let server: ServerState
     private unowned let context: LoopContext
     private var parser: HTTPParser
-    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool)?
+    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool, summary: RequestSummary, started: UInt64)?
     private var sequence: UInt64 = 0
     private var phaseSince: UInt64
     private var lastPhase = HTTPParser.Phase.idle
@@ -71,7 +71,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 return
             case .request(let request):
                 sequence &+= 1
-                inFlight = (sequence, request.method == "HEAD", request.keepAlive && !server.isDraining)
+                inFlight = (sequence, request.method == "HEAD", request.keepAlive && !server.isDraining,
+                            server.accessLog == nil ? RequestSummary.none : RequestSummary(method: request.method, target: request.target),
+                            server.accessLog == nil ? 0 : MonotonicClock.now())
                 responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence))
             }
         }
@@ -81,6 +83,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     func finish(_ response: Response, sequence: UInt64) {
         guard let current = inFlight, current.sequence == sequence, !stream.isClosed else { return }
         inFlight = nil
+        if response.status >= 400 { server.stats.recordError(status: response.status) }
+        if let accessLog = server.accessLog { accessLog(current.summary, response, MonotonicClock.now() &- current.started) }
         let keepAlive = current.keepAlive && !server.isDraining
         stream.write(Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date))
         if keepAlive {
@@ -130,6 +134,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     }
 
     private func writeAndClose(_ response: Response) {
+        server.stats.recordError(status: response.status)
         closing = true
         stream.write(Self.serialize(response, omitBody: false, keepAlive: false, date: context.date))
         stream.closeAfterWrites()

@@ -15,6 +15,9 @@ package final class HTTPServer: Sendable {
         /// Event loops; 0 means one per core.
         package var threads = 0
         package var limits = HTTPLimits()
+        /// Called on the loop after each answered request with its duration in nanoseconds
+        /// (access logging); nil costs nothing per request.
+        package var accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
 
         package init() {}
     }
@@ -33,7 +36,7 @@ package final class HTTPServer: Sendable {
         var loops: [EventLoop] = []
         for index in 0..<count { loops.append(try EventLoop(index: index)) }
         self.loops = loops
-        state = ServerState(limits: configuration.limits, loopCount: count)
+        state = ServerState(limits: configuration.limits, loopCount: count, accessLog: configuration.accessLog)
     }
 
     /// The port every loop listens on (the kernel's pick when configured as 0). Valid after `start`.
@@ -88,11 +91,13 @@ package final class HTTPServer: Sendable {
 final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
+    let accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
     private let draining = Atomic<Bool>(false)
     private let contexts: Mutex<[Int: LoopContext]>
 
-    init(limits: HTTPLimits, loopCount: Int) {
+    init(limits: HTTPLimits, loopCount: Int, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?) {
         self.limits = limits
+        self.accessLog = accessLog
         contexts = Mutex([:])
     }
 

@@ -10,5 +10,26 @@ package final class HTTPStats: Sendable {
     /// Requests the HTTP layer itself refused (parse errors, limits, timeouts).
     package let protocolErrors = Atomic<Int>(0)
 
+    /// Responses with status 400–599 by status, from the HTTP layer and the application alike.
+    private let errors: [ErrorCount] = (400...599).map { _ in ErrorCount() }
+
     package init() {}
+
+    /// Counts one error response. Any loop thread.
+    package func recordError(status: Int) {
+        guard status >= 400 && status <= 599 else { return }
+        errors[status - 400].count.add(1, ordering: .relaxed)
+    }
+
+    /// `(status, count)` for every status answered at least once; read at scrape time.
+    package var errorCounts: [(status: Int, count: Int)] {
+        errors.enumerated().compactMap { index, box in
+            let n = box.count.load(ordering: .relaxed)
+            return n > 0 ? (index + 400, n) : nil
+        }
+    }
+
+    private final class ErrorCount: Sendable {
+        let count = Atomic<Int>(0)
+    }
 }

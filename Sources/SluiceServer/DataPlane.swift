@@ -9,11 +9,14 @@ import SluiceNet
 /// Every failure is a `ServingError`, turned into a status by `ErrorResponse` alone.
 package struct DataPlane: Sendable {
     package let manager: ModelManager
+    /// The serving metric families, for requests that never reach a version.
+    package let metrics: ServingMetrics?
     /// Whether the server is accepting traffic (false while starting and while draining).
     package let isAccepting: @Sendable () -> Bool
 
-    package init(manager: ModelManager, isAccepting: @escaping @Sendable () -> Bool) {
+    package init(manager: ModelManager, metrics: ServingMetrics? = nil, isAccepting: @escaping @Sendable () -> Bool) {
         self.manager = manager
+        self.metrics = metrics
         self.isAccepting = isAccepting
     }
 
@@ -103,9 +106,14 @@ package struct DataPlane: Sendable {
     package func infer(_ request: InferenceRequest, on servable: ServableVersion, queuedNanos: Int = 0) throws(ServingError) -> InferenceResponse {
         let start = MonotonicClock.now()
         defer {
-            servable.stats.recordExecution(
-                rows: request.inputs.first?.shape.first ?? 1, nanos: Int(clamping: MonotonicClock.now() &- start),
-                queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970())
+            let rows = request.inputs.first?.shape.first ?? 1
+            let nanos = Int(clamping: MonotonicClock.now() &- start)
+            servable.stats.recordExecution(rows: rows, nanos: nanos, queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970())
+            if let metrics = servable.metrics {
+                metrics.compute.observe(seconds: Double(nanos) / 1e9)
+                metrics.queue.observe(seconds: Double(queuedNanos) / 1e9)
+                metrics.batch.observe(Double(rows))
+            }
         }
         let outputs = try servable.backend.infer(request.inputs)
         return InferenceResponse(modelName: servable.modelName, modelVersion: servable.version, id: request.id, outputs: outputs)

@@ -25,14 +25,17 @@ package final class Server: Sendable {
         self.config = config
         self.logger = logger
         let log = logger
+        let registry = MetricsRegistry()
+        let serving = ServingMetrics(registry: registry)
         manager = ModelManager(
-            repository: config.models, loader: loader, pollInterval: .milliseconds(Int(config.pollInterval * 1000))
+            repository: config.models, loader: loader, pollInterval: .milliseconds(Int(config.pollInterval * 1000)),
+            metrics: serving
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
         }
         let accepting = Flag()
         self.accepting = accepting
-        let dataPlane = DataPlane(manager: manager, isAccepting: { accepting.value })
+        let dataPlane = DataPlane(manager: manager, metrics: serving, isAccepting: { accepting.value })
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = WorkerPool(
             threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
@@ -40,7 +43,11 @@ package final class Server: Sendable {
         var endpoints = Endpoints()
         V2Repository(manager: manager, auth: try AdminAuth(tokenFile: config.adminTokenFile)).register(in: &endpoints)
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
-        http = try HTTPServer(configuration: Self.httpConfiguration(config), responder: EndpointResponder(endpoints: endpoints))
+        MetricsEndpoint(registry: registry).register(in: &endpoints)
+        var httpConfiguration = Self.httpConfiguration(config)
+        if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }
+        http = try HTTPServer(configuration: httpConfiguration, responder: EndpointResponder(endpoints: endpoints))
+        MetricsEndpoint.registerCollectors(in: registry, manager: manager, http: http.stats)
     }
 
     /// Transport counters of the HTTP layer (read at scrape time).

@@ -57,10 +57,13 @@ extension ModelManager {
                 }
             }
             let servable = ServableVersion(
-                modelName: id.name, version: id.version, backend: backend, file: bundle.file, config: bundle.config)
+                modelName: id.name, version: id.version, backend: backend, file: bundle.file, config: bundle.config,
+                metrics: metrics.map { VersionMetrics($0, model: id.name, version: id.version) })
+            metrics?.loadDuration.handle(labels: [id.name]).observe(since: start)
             log(.info, "\(id) is ready (\(backend.platform), \(bundle.file), \(ContinuousClock.now - start))")
             return .success(servable)
         } catch {
+            metrics?.loadFailures.handle(labels: [id.name]).increment()
             log(.error, "\(id) is unavailable: \(error)")
             return .failure(error)
         }

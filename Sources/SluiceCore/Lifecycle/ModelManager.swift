@@ -16,6 +16,8 @@ package final class ModelManager: Sendable {
     let repository: String
     let loader: BackendLoader
     let log: @Sendable (LogLevel, String) -> Void
+    /// Serving metrics: load durations and failures, and each loaded version's handles.
+    let metrics: ServingMetrics?
     private let now: @Sendable () -> ContinuousClock.Instant
     private let table = Mutex(ModelTable.empty)
     /// Held for a whole control operation (scan, loads, publish), so they never interleave.
@@ -41,8 +43,10 @@ package final class ModelManager: Sendable {
     package init(
         repository: String, loader: @escaping BackendLoader, pollInterval: Duration = .seconds(5),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        metrics: ServingMetrics? = nil,
         log: @escaping @Sendable (LogLevel, String) -> Void
     ) {
+        self.metrics = metrics
         self.repository = repository
         self.loader = loader
         self.now = now

@@ -21,8 +21,11 @@ package final class ServableVersion: Sendable {
     package let config: ModelConfig
     /// Run counts and measured cost, updated by the threads that run this version.
     package let stats = VersionStats()
+    /// Metric handles resolved at load; nil when the manager has no metrics (tests, validate).
+    package let metrics: VersionMetrics?
 
-    package init(modelName: String, version: Int, backend: any Backend, file: String, config: ModelConfig) {
+    package init(modelName: String, version: Int, backend: any Backend, file: String, config: ModelConfig, metrics: VersionMetrics? = nil) {
+        self.metrics = metrics
         self.modelName = modelName
         self.version = version
         self.backend = backend

@@ -60,10 +60,7 @@ extension ServerConfig {
         if let v = try r.string("models") { models = v }
         if let v = try r.optionalString("routes") { routes = v }  // null clears the default
         if let v = try r.duration("poll_interval") { pollInterval = v }
-        if let v = try r.bool("access_log") {
-            guard !v else { throw r.error("access_log", "access logging is not available in this build yet; set it to false") }
-            accessLog = v
-        }
+        if let v = try r.bool("access_log") { accessLog = v }
         if let v = try r.string("log_level") {
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) else {
                 throw r.error("log_level", "must be one of trace, debug, info, notice, warning, error, critical")

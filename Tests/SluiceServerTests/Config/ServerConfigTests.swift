@@ -47,7 +47,7 @@ private func write(_ text: String) throws -> String {
     ("limits: {max_bodybytes: 1}", "limits.max_bodybytes: unknown key"),
     ("host: [1, 2]", "host: must be a string"),
     ("tls: {port: 8443}", "tls: TLS is not available"),
-    ("access_log: true", "access_log: access logging is not available"),
+    ("access_log: maybe", "access_log: must be true or false"),
     ("- just\n- a list", "must be a mapping"),
     ("port: [", "not valid YAML"),
 ])

@@ -152,12 +152,21 @@ struct V2Endpoints: Sendable {
             prepared = (request, target)
         } catch {
             // A request the version rejected counts as its failure (Triton's `fail` statistic).
-            servable?.stats.recordRequest(succeeded: false, nanos: Int(clamping: MonotonicClock.now() &- arrived))
-            writer.send(ErrorResponse.response(for: error))
+            let response = ErrorResponse.response(for: error)
+            let nanos = Int(clamping: MonotonicClock.now() &- arrived)
+            if let servable {
+                servable.stats.recordRequest(succeeded: false, nanos: nanos)
+                servable.metrics?.recordRequest(protocol: "v2", code: response.status, seconds: Double(nanos) / 1e9)
+            } else {
+                // Only a model the repository knows is a label value; a client's typo is not.
+                let known = name.flatMap { self.dataPlane.manager.snapshot.model(named: String($0))?.name } ?? ""
+                self.dataPlane.metrics?.countUnresolved(model: known, protocol: "v2", code: response.status)
+            }
+            writer.send(response)
             return
         }
         let (request, target) = prepared
-        let dataPlane = dataPlane
+        let plane = dataPlane
         scheduler.run(on: target, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
             // Counted while it runs, so an unloading version is released only after it.
             target.stats.requestStarted()
@@ -165,7 +174,7 @@ struct V2Endpoints: Sendable {
             let response: Response
             var succeeded = false
             do throws(ServingError) {
-                let result = try dataPlane.infer(request.request, on: target, queuedNanos: queued)
+                let result = try plane.infer(request.request, on: target, queuedNanos: queued)
                 let encoded = try V2ResponseEncoder.encode(result, for: request)
                 var headers = Headers()
                 headers.add("x-sluice-model-version", String(target.version))
@@ -180,7 +189,9 @@ struct V2Endpoints: Sendable {
             } catch {
                 response = ErrorResponse.response(for: error, model: target.modelName, version: target.version)
             }
-            target.stats.recordRequest(succeeded: succeeded, nanos: Int(clamping: MonotonicClock.now() &- arrived))
+            let nanos = Int(clamping: MonotonicClock.now() &- arrived)
+            target.stats.recordRequest(succeeded: succeeded, nanos: nanos)
+            target.metrics?.recordRequest(protocol: "v2", code: response.status, seconds: Double(nanos) / 1e9)
             return response
         }
     }

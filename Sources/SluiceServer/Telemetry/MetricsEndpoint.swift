@@ -1,0 +1,59 @@
+import SluiceCore
+import SluiceHTTP
+import Synchronization
+
+/// `GET /metrics`: Prometheus text 0.0.4, or OpenMetrics 1.0 when the scraper's `Accept` asks
+/// for it (DESIGN §6). Rendering copies the family list under a lock and reads atomics, so a
+/// scrape never makes a request wait.
+struct MetricsEndpoint: Sendable {
+    let registry: MetricsRegistry
+
+    func register(in endpoints: inout Endpoints) {
+        endpoints.add("GET", "/metrics") { request, _, writer in
+            let format = ExpositionFormat.negotiate(accept: request.headers["accept"])
+            var headers = Headers()
+            headers.add("content-type", format.contentType)
+            writer.send(Response(status: 200, headers: headers, body: registry.render(format: format)))
+        }
+    }
+
+    /// Metrics read at scrape time from the model table and the HTTP layer's counters (DESIGN
+    /// §1: the lower layers keep plain atomics and carry no metrics code).
+    static func registerCollectors(in registry: MetricsRegistry, manager: ModelManager, http: HTTPStats) {
+        ProcessMetrics.register(in: registry)
+        registry.collectGauge(
+            name: "sluice_inflight_requests", help: "Inference requests running now, by model and version.",
+            labelNames: ["model", "version"]
+        ) {
+            manager.snapshot.models.flatMap { model in
+                model.versions.compactMap { entry in
+                    entry.servable.map { MetricSample(labelValues: [model.name, String(entry.version)], value: Double($0.stats.inFlightRequests)) }
+                }
+            }
+        }
+        registry.collectGauge(
+            name: "sluice_model_version_state", help: "1 for the state each model version is in, 0 for the others.",
+            labelNames: ["model", "version", "state"]
+        ) {
+            let states = ["loading", "ready", "unavailable", "unloading"]
+            return manager.snapshot.models.flatMap { model in
+                model.versions.flatMap { entry in
+                    states.map { state in
+                        MetricSample(labelValues: [model.name, String(entry.version), state], value: entry.state.name == state ? 1 : 0)
+                    }
+                }
+            }
+        }
+        registry.collectGauge(
+            name: "sluice_connections_open", help: "Client connections open now, by protocol.", labelNames: ["protocol"]
+        ) {
+            [MetricSample(labelValues: ["http1"], value: Double(http.connectionsOpen.load(ordering: .relaxed)))]
+        }
+        registry.collectCounter(
+            name: "sluice_http_errors_total", help: "Responses with a 4xx or 5xx status, from the HTTP layer and the application.",
+            labelNames: ["code"]
+        ) {
+            http.errorCounts.map { MetricSample(labelValues: [String($0.status)], value: Double($0.count)) }
+        }
+    }
+}
