@@ -16,8 +16,7 @@ test:
 	@scripts/ensure-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	$(SWIFT) build -c release --product sluice
-	python3 scripts/check_tritonclient.py .build/release/sluice
+	python3 scripts/check_tritonclient.py .build/debug/sluice
 
 bench:
 	@scripts/ensure-deps.sh bench
