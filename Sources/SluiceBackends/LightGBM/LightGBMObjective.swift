@@ -48,19 +48,20 @@ struct LightGBMObjective: Sendable {
                 bare.insert(token)
             }
         }
-        // LightGBM writes `sigmoid:<scale>` for the objectives that use it; a value it could not
-        // have written (zero, negative, not a number) makes the model unservable.
-        var scale = 1.0
+        // binary and multiclassova write `sigmoid:<scale>`; a value LightGBM could not have
+        // written (zero, negative, not a number) makes the model unservable.
+        var scale: Double? = 1.0
         if let text = parameters["sigmoid"] {
-            guard let value = Double(text), value > 0, value.isFinite else { return nil }
-            scale = value
+            scale = Double(text).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
         }
         switch name {
         case "binary":
+            guard let scale else { return nil }
             return LightGBMObjective(name: name, answer: .binaryClassifier, transform: .sigmoid(scale: scale))
         case "multiclass":
             return LightGBMObjective(name: name, answer: .multiClassifier, transform: .softmax)
         case "multiclassova":
+            guard let scale else { return nil }
             return LightGBMObjective(name: name, answer: .multiClassifier, transform: .sigmoid(scale: scale))
         case "cross_entropy":
             return LightGBMObjective(name: name, answer: .regressor, transform: .sigmoid(scale: 1))
