@@ -10,7 +10,9 @@ package enum Backends {
         switch request.kind {
         case .xgboost:
             return try XGBoostBackend.load(request)
-        case .lightgbm, .onnx:
+        case .lightgbm:
+            return try LightGBMBackend.load(request)
+        case .onnx:
             throw .loadFailure("\(request.kind.rawValue) backend is not available in this build")
         }
     }

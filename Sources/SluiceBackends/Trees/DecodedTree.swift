@@ -7,7 +7,10 @@
 /// - a leaf has `left == -1` and `right == -1`; its contribution is `value`;
 /// - an internal node compares `input[feature]` with `threshold` (the ensemble's `SplitComparison`
 ///   says whether ties go left) or, when `categories` is non-nil, tests membership;
-/// - `defaultLeft` says where a missing value (NaN) goes.
+/// - `defaultLeft` says where a missing value (NaN) goes;
+/// - `zeroIsMissing` marks numeric splits that also treat zero as missing (LightGBM's
+///   `MissingType::Zero`). Readers of formats that turn NaN into a value instead (LightGBM's
+///   `MissingType::None`) store where that value goes as `defaultLeft`.
 package struct DecodedTree: Sendable {
     /// The input column each internal node tests (ignored on leaves).
     package var feature: [Int32]
@@ -24,13 +27,16 @@ package struct DecodedTree: Sendable {
     /// For a categorical split, the categories that count as a match; `nil` for numeric splits
     /// (and on leaves). Empty, or shorter than the node count, means no categorical splits.
     package var categories: [[UInt32]?]
+    /// Numeric splits where a value within 1e-35 of zero counts as missing and follows
+    /// `defaultLeft`. Empty, or shorter than the node count, means no such splits.
+    package var zeroIsMissing: [Bool]
     /// Which output (class or target) this tree's leaves add to.
     package var output: Int
 
     /// Readers call this with parallel arrays; the ensemble validates their lengths.
     package init(
         feature: [Int32], threshold: [Float], left: [Int32], right: [Int32], defaultLeft: [Bool],
-        value: [Float], categories: [[UInt32]?] = [], output: Int
+        value: [Float], categories: [[UInt32]?] = [], zeroIsMissing: [Bool] = [], output: Int
     ) {
         self.feature = feature
         self.threshold = threshold
@@ -39,6 +45,7 @@ package struct DecodedTree: Sendable {
         self.defaultLeft = defaultLeft
         self.value = value
         self.categories = categories
+        self.zeroIsMissing = zeroIsMissing
         self.output = output
     }
 
@@ -57,6 +64,13 @@ package enum SplitComparison: Sendable {
 /// category) goes the other way; a missing value follows `defaultLeft`.
 package enum CategoryMatch: Sendable {
     case goesLeft, goesRight
+}
+
+/// Which inputs name a category at all. XGBoost refuses any negative value (no match); LightGBM
+/// casts with C's `static_cast<int>`, which truncates toward zero, so a value in (-1, 0) is
+/// category 0 and only values at or below -1 are no match.
+package enum CategoryDomain: Sendable {
+    case nonNegative, truncatedToInt
 }
 
 /// The precision leaf values are summed in, to match the training library bit for bit:

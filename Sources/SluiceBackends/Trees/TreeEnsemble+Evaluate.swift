@@ -92,8 +92,15 @@ extension TreeEnsemble {
             let goLeft: Bool
             if v.isNaN {
                 goLeft = flag & Self.defaultLeftFlag != 0
-            } else if flag & Self.categoricalFlag != 0 {
-                goLeft = categoryGoesLeft(node: n, v)
+            } else if flag & (Self.categoricalFlag | Self.zeroIsMissingFlag) != 0 {
+                // One test keeps plain numeric splits (all of XGBoost's) on the short path.
+                if flag & Self.categoricalFlag != 0 {
+                    goLeft = categoryGoesLeft(node: n, v)
+                } else if abs(v) <= Self.zeroThreshold {
+                    goLeft = flag & Self.defaultLeftFlag != 0
+                } else {
+                    goLeft = lessOrEqual ? v <= nodes.threshold[n] : v < nodes.threshold[n]
+                }
             } else if lessOrEqual {
                 goLeft = v <= nodes.threshold[n]
             } else {
@@ -104,10 +111,11 @@ extension TreeEnsemble {
     }
 
     /// A category is the input truncated to an integer (as XGBoost's and LightGBM's casts do);
-    /// negative, too large or unlisted categories are no match.
+    /// values outside `categoryDomain`, too large or unlisted categories are no match.
     private func categoryGoesLeft(node n: Int, _ v: Float) -> Bool {
         var matched = false
-        if v >= 0, v < Float(Self.categoryLimit) {
+        let named = categoryDomain == .nonNegative ? v >= 0 : v > -1
+        if named, v < Float(Self.categoryLimit) {
             let c = Int(v)
             let word = c >> 5
             if word < Int(categoryWords[n]) {

@@ -34,6 +34,8 @@ extension TreeEnsemble {
                 if !isLeaf, node < tree.categories.count, let cats = tree.categories[node] {
                     flag |= TreeEnsemble.categoricalFlag
                     (start, words) = try appendBitset(cats, tree: index, node: node)
+                } else if !isLeaf, node < tree.zeroIsMissing.count, tree.zeroIsMissing[node] {
+                    flag |= TreeEnsemble.zeroIsMissingFlag
                 }
                 flags.append(flag)
                 categoryStart.append(start)

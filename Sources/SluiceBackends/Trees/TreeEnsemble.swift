@@ -1,5 +1,5 @@
 /// A validated, immutable tree ensemble in flat structure-of-arrays form: the one evaluator
-/// shared by every tree format (XGBoost now; LightGBM and ONNX TreeEnsemble later).
+/// shared by every tree format (XGBoost, LightGBM; ONNX TreeEnsemble later).
 ///
 /// Built once by a format reader on a loader thread; afterwards only read, so it is shared
 /// freely by concurrent `infer` calls. Every index in it was checked at build time, which is
@@ -20,13 +20,15 @@ package struct TreeEnsemble: Sendable {
     package let categoryMatch: CategoryMatch
     /// Whether sums run in Float or Double.
     package let accumulation: Accumulation
+    /// Which inputs count as categories at categorical splits.
+    package let categoryDomain: CategoryDomain
 
     // Per node. `feature < 0` marks a leaf.
     let feature: [Int32]
     let threshold: [Float]
     let left: [Int32]
     let right: [Int32]
-    /// Bit 0: a missing value goes left. Bit 1: the split is categorical.
+    /// Bit 0: a missing value goes left. Bit 1: the split is categorical. Bit 2: zero is missing.
     let flags: [UInt8]
     let value: [Float]
     /// For categorical nodes: where the node's bitset starts in `categoryBits` and its length.
@@ -40,6 +42,9 @@ package struct TreeEnsemble: Sendable {
 
     static let defaultLeftFlag: UInt8 = 1
     static let categoricalFlag: UInt8 = 2
+    static let zeroIsMissingFlag: UInt8 = 4
+    /// LightGBM's `kZeroThreshold` (1e-35f): inputs this close to zero are "zero".
+    static let zeroThreshold: Float = 1e-35
     /// Categories must be exactly representable as Float inputs (XGBoost uses the same bound).
     static let categoryLimit: UInt32 = 1 << 24
     /// Bounds the memory categorical bitsets may take, so a tiny hostile file cannot ask for
@@ -53,7 +58,8 @@ package struct TreeEnsemble: Sendable {
     /// that is out of range, not a tree, or inconsistent; never traps on bad input.
     package init(
         trees: [DecodedTree], featureCount: Int, outputCount: Int, baseScores: [Float],
-        comparison: SplitComparison, categoryMatch: CategoryMatch, accumulation: Accumulation
+        comparison: SplitComparison, categoryMatch: CategoryMatch, accumulation: Accumulation,
+        categoryDomain: CategoryDomain = .nonNegative
     ) throws(TreeEnsembleError) {
         guard outputCount > 0, featureCount > 0 else {
             throw .emptySignature(outputs: outputCount, features: featureCount)
@@ -74,6 +80,7 @@ package struct TreeEnsemble: Sendable {
         self.comparison = comparison
         self.categoryMatch = categoryMatch
         self.accumulation = accumulation
+        self.categoryDomain = categoryDomain
         feature = flat.feature
         threshold = flat.threshold
         left = flat.left
@@ -104,6 +111,10 @@ package struct TreeEnsemble: Sendable {
         }
         guard tree.categories.count <= n else {
             throw .arrayLength(tree: index, field: "categories", expected: n, found: tree.categories.count)
+        }
+        guard tree.zeroIsMissing.count <= n else {
+            throw .arrayLength(
+                tree: index, field: "zero-as-missing marks", expected: n, found: tree.zeroIsMissing.count)
         }
         guard tree.output >= 0, tree.output < outputCount else {
             throw .outputOutOfRange(tree: index, output: tree.output, outputs: outputCount)

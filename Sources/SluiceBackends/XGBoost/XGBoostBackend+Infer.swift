@@ -6,29 +6,8 @@ extension XGBoostBackend {
     /// other than 2, or a feature count other than the model's. NaN is a missing value and
     /// follows each split's default direction, as in XGBoost.
     package func infer(_ inputs: [Tensor]) throws(ServingError) -> [Tensor] {
-        let spec = self.inputs[0]
-        guard let tensor = inputs.first(where: { $0.name == spec.name }) else {
-            throw .invalidInput("missing input '\(spec.name)'")
-        }
-        let features = ensemble.featureCount
-        guard tensor.shape.count == 2 else {
-            throw .invalidInput(
-                "input '\(spec.name)' has shape \(tensor.shape); expected [rows, \(features)]")
-        }
-        guard tensor.shape[1] == features else {
-            throw .invalidInput(
-                "input '\(spec.name)' has \(tensor.shape[1]) features per row; the model takes \(features)")
-        }
-        // FP32 input (the usual case) is read in place; other types are widened once.
-        guard let values = tensor.floatValues() else {
-            throw .invalidInput("input '\(spec.name)' is \(tensor.datatype.rawValue); expected numbers (FP32)")
-        }
-        let rows = tensor.shape[0]
-        let (expected, overflow) = rows.multipliedReportingOverflow(by: features)
-        guard rows >= 0, !overflow, values.count == expected else {
-            throw .invalidInput(
-                "input '\(spec.name)' has \(values.count) values for shape \(tensor.shape)")
-        }
+        let (values, rows) = try TreeSignature.features(
+            inputs, spec: self.inputs[0], featureCount: ensemble.featureCount)
         return values.withUnsafeBufferPointer { answer($0, rows: rows) }
     }
 

@@ -47,8 +47,8 @@ package struct XGBoostBackend: Backend {
     init(model: XGBoostModel, request: BackendLoadRequest, fileName: String) throws(ServingError) {
         objective = model.objective
         ensemble = model.ensemble
-        inputs = try Self.inputSignature(request.inputs, featureCount: model.featureCount, fileName: fileName)
-        outputs = try Self.outputSignature(
+        inputs = try TreeSignature.inputs(request.inputs, featureCount: model.featureCount, fileName: fileName)
+        outputs = try TreeSignature.outputs(
             request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)
     }
 
@@ -64,50 +64,5 @@ package struct XGBoostBackend: Backend {
             let shape = model.outputCount == 1 ? [-1] : [-1, model.outputCount]
             return [TensorSpec(name: "predictions", datatype: .fp32, shape: shape)]
         }
-    }
-
-    /// `model.yaml` may rename the input and declare its type; its feature dimension must be the
-    /// model's, and BYTES cannot feed trees.
-    static func inputSignature(
-        _ declared: [TensorSpec], featureCount: Int, fileName: String
-    ) throws(ServingError) -> [TensorSpec] {
-        guard let spec = declared.first else {
-            return [TensorSpec(name: "input", datatype: .fp32, shape: [-1, featureCount])]
-        }
-        guard declared.count == 1 else {
-            throw .loadFailure("\(fileName): model.yaml declares \(declared.count) inputs; a tree model takes one")
-        }
-        guard spec.shape.count == 2, spec.shape[1] == featureCount else {
-            throw .loadFailure(
-                "\(fileName): input '\(spec.name)' has shape \(spec.shape), but the model takes [-1, \(featureCount)]")
-        }
-        guard spec.datatype != .bytes else {
-            throw .loadFailure("\(fileName): input '\(spec.name)' is BYTES; a tree model takes numbers")
-        }
-        return [spec]
-    }
-
-    /// Declared outputs rename the defaults in order; the count, element types and shapes must
-    /// agree with what the model produces (-1 matches any size).
-    static func outputSignature(
-        _ declared: [TensorSpec], defaults: [TensorSpec], fileName: String
-    ) throws(ServingError) -> [TensorSpec] {
-        guard !declared.isEmpty else { return defaults }
-        let names = defaults.map(\.name).joined(separator: ", ")
-        guard declared.count == defaults.count else {
-            throw .loadFailure(
-                "\(fileName): model.yaml declares \(declared.count) outputs, but the model answers \(defaults.count) (\(names))")
-        }
-        var renamed: [TensorSpec] = []
-        for (spec, ours) in zip(declared, defaults) {
-            guard spec.datatype == ours.datatype,
-                Shape.matches(ours.shape, declared: spec.shape) || Shape.matches(spec.shape, declared: ours.shape)
-            else {
-                throw .loadFailure(
-                    "\(fileName): output '\(spec.name)' is declared \(spec.datatype.rawValue) \(spec.shape), but the model's '\(ours.name)' is \(ours.datatype.rawValue) \(ours.shape)")
-            }
-            renamed.append(TensorSpec(name: spec.name, datatype: ours.datatype, shape: ours.shape))
-        }
-        return renamed
     }
 }

@@ -45,7 +45,8 @@ struct XGBoostModel {
         do {
             ensemble = try TreeEnsemble(
                 trees: trees, featureCount: featureCount, outputCount: outputCount, baseScores: baseScores,
-                comparison: .less, categoryMatch: .goesRight, accumulation: .float)
+                comparison: .less, categoryMatch: .goesRight, accumulation: .float,
+                categoryDomain: .nonNegative)
         } catch {
             throw document.fail(error.description)
         }

@@ -43,6 +43,30 @@ import Testing
         #expect(xgboost.margins([.nan, 0], rows: 1) == [20])
     }
 
+    @Test func zeroAsMissingSendsNearZeroAndNaNTheDefaultWay() throws {
+        var tree = Self.stump(defaultLeft: false)
+        tree.threshold = [0.5, 0, 0]
+        tree.zeroIsMissing = [true, false, false]
+        let ensemble = try Self.ensemble([tree], comparison: .lessOrEqual)
+        // 0, ±1e-36 and NaN are missing (right); 1e-30 is a value (left, as 1e-30 <= 0.5).
+        let values: [Float] = [0, 1e-36, -1e-36, .nan, 1e-30, 0.5, 0.6]
+        let rows: [Float] = values.flatMap { v -> [Float] in [v, 0] }
+        #expect(ensemble.margins(rows, rows: values.count) == [20, 20, 20, 20, 10, 10, 20])
+        // Without the mark, zero is an ordinary value.
+        #expect(try Self.ensemble([Self.stump()], comparison: .lessOrEqual).margins([0, 0], rows: 1) == [10])
+    }
+
+    @Test func truncatedCategoriesReadMinusAHalfAsZero() throws {
+        let stump = Self.stump(categories: [0])
+        let rows: [Float] = [-0.5, 0, -1, 0]
+        // XGBoost refuses negatives; LightGBM's int cast makes -0.5 category 0, but not -1.
+        #expect(try Self.ensemble([stump]).margins(rows, rows: 2) == [10, 10])
+        let truncating = try TreeEnsemble(
+            trees: [stump], featureCount: 2, outputCount: 1, baseScores: [0], comparison: .lessOrEqual,
+            categoryMatch: .goesLeft, accumulation: .double, categoryDomain: .truncatedToInt)
+        #expect(truncating.margins(rows, rows: 2) == [10, 20])
+    }
+
     @Test func treesAddToTheirOwnOutputAfterTheBaseScore() throws {
         let ensemble = try TreeEnsemble(
             trees: [Self.stump(output: 1), Self.stump(output: 0), Self.stump(output: 1)], featureCount: 2,

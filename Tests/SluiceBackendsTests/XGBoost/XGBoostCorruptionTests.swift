@@ -20,8 +20,8 @@ import Testing
 
     @Test(arguments: ["categorical/model.ubj", "categorical/model.json", "multi_softprob/model.ubj"])
     func damagedFilesNeverCrash(_ model: String) throws {
-        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: XGBoostFixture.path(model))))
-        let fixture = try XGBoostFixture(String(model.split(separator: "/")[0]))
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TreeFixture.path("xgboost", model))))
+        let fixture = try TreeFixture("xgboost", String(model.split(separator: "/")[0]))
         let input = try fixture.inputTensor
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("sluice-corrupt-\(getpid())-\(model.replacingOccurrences(of: "/", with: "-"))")

@@ -19,20 +19,20 @@ import Testing
     ]
 
     static func load(_ model: String) throws -> any Backend {
-        try Backends.load(BackendLoadRequest(file: XGBoostFixture.path(model), kind: .xgboost))
+        try Backends.load(BackendLoadRequest(file: TreeFixture.path("xgboost", model), kind: .xgboost))
     }
 
     @Test(arguments: models)
     func modelAnswersAsXGBoostPredictDid(_ model: String) throws {
-        let fixture = try XGBoostFixture(String(model.split(separator: "/")[0]))
+        let fixture = try TreeFixture("xgboost", String(model.split(separator: "/")[0]))
         let backend = try Self.load(model)
         let outputs = try backend.infer([fixture.inputTensor])
-        try Self.expect(outputs, match: fixture, in: backend)
+        try fixture.check(outputs, from: backend)
     }
 
     @Test(arguments: models)
     func fp64InputsAnswerLikeFP32(_ model: String) throws {
-        let fixture = try XGBoostFixture(String(model.split(separator: "/")[0]))
+        let fixture = try TreeFixture("xgboost", String(model.split(separator: "/")[0]))
         let backend = try Self.load(model)
         let wide = try Tensor(
             name: "input", shape: [fixture.rows, fixture.cols], data: .fp64(fixture.input.map(Double.init)))
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func everyFixtureIsListed() throws {
-        let root = try XGBoostFixture.root
+        let root = try TreeFixture.root("xgboost")
         var found: [String] = []
         for folder in try FileManager.default.contentsOfDirectory(atPath: root.path) where folder != "bad" {
             for file in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)
@@ -49,30 +49,5 @@ import Testing
             }
         }
         #expect(found.sorted() == Self.models.sorted())
-    }
-
-    static func expect(_ outputs: [Tensor], match fixture: XGBoostFixture, in backend: any Backend) throws {
-        #expect(outputs.map(\.name) == backend.outputs.map(\.name))
-        #expect(Set(outputs.map(\.name)) == Set(fixture.outputs.keys))
-        for output in outputs {
-            let expected = try #require(fixture.outputs[output.name])
-            #expect(output.shape == expected.shape, "\(output.name)")
-            #expect(output.datatype.rawValue == expected.datatype, "\(output.name)")
-            switch output.data {
-            case .int64(let labels):
-                #expect(labels == expected.data.map { Int64($0) }, "\(output.name)")
-            case .fp32(let values):
-                try #require(values.count == expected.data.count)
-                var worst = 0.0
-                for (got, want) in zip(values, expected.data) {
-                    let error = abs(Double(got) - want)
-                    worst = max(worst, error / max(abs(want), 1))
-                    #expect(error <= 1e-6 * abs(want) || error <= 1e-6, "\(output.name): \(got) vs \(want)")
-                }
-                #expect(worst <= 1e-6)
-            default:
-                Issue.record("unexpected datatype \(output.datatype) for \(output.name)")
-            }
-        }
     }
 }

@@ -19,7 +19,7 @@ import Testing
 
     @Test(arguments: badFiles)
     func badFileIsRefusedWithItsReason(_ file: String, _ reason: String) throws {
-        let path = try XGBoostFixture.path("bad/\(file)")
+        let path = try TreeFixture.path("xgboost", "bad/\(file)")
         let error = #expect(throws: ServingError.self) {
             try Backends.load(BackendLoadRequest(file: path, kind: .xgboost))
         }
@@ -37,7 +37,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [BackendKind.lightgbm, .onnx])
+    @Test(arguments: [BackendKind.onnx])
     func backendsNotBuiltSaySo(_ kind: BackendKind) {
         #expect(throws: ServingError.loadFailure("\(kind.rawValue) backend is not available in this build")) {
             try Backends.load(BackendLoadRequest(file: "/tmp/model", kind: kind))

@@ -6,7 +6,7 @@ import Testing
 @Suite struct XGBoostSignatureTests {
     static func load(_ model: String, inputs: [TensorSpec] = [], outputs: [TensorSpec] = []) throws -> any Backend {
         try Backends.load(BackendLoadRequest(
-            file: XGBoostFixture.path(model), kind: .xgboost, inputs: inputs, outputs: outputs))
+            file: TreeFixture.path("xgboost", model), kind: .xgboost, inputs: inputs, outputs: outputs))
     }
 
     @Test func classifierDeclaresProbabilitiesAndLabel() throws {

@@ -66,6 +66,16 @@ private let rowJSON = row.map { String($0) }.joined(separator: ",")
         #expect(label["data"] as? [Int] == [0])
     }
 
+    @Test func theLightGBMModelAnswersOverTheWire() throws {
+        let a = try infer(
+            #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,10],"data":[0.5,-1,0.3,2,0,0.1,-0.3,1.2,0.7,-2]}]}"#,
+            path: "/v2/models/churn-lgbm/infer")
+        #expect(a.status == 200, "\(a.text)")
+        let outputs = try #require(a.json?["outputs"] as? [[String: Any]])
+        #expect(outputs.map { $0["name"] as? String } == ["probabilities", "label"])
+        #expect(outputs.first?["shape"] as? [Int] == [1, 2])
+    }
+
     @Test func binaryTensorDataGoesBothWays() throws {
         let header = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"parameters":{"binary_data_size":80}}],"outputs":[{"name":"probabilities","parameters":{"binary_data":true}},{"name":"label"}]}"#
         var body = Array(header.utf8)

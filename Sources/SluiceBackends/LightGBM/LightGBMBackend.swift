@@ -1,0 +1,56 @@
+import Foundation
+package import SluiceCore
+
+/// A LightGBM tree model (`model.txt` from `Booster.save_model`) ready to serve.
+///
+/// Created by `load(_:)` on a loader thread; immutable afterwards, so `infer` may run on many
+/// threads at once. Signature per DESIGN §9: one input (`input`, `[-1, max_feature_idx + 1]`) and
+/// `probabilities` + `label` for binary, multiclass and multiclassova, `predictions` otherwise,
+/// renamed in order by `model.yaml` when it declares them.
+package struct LightGBMBackend: Backend {
+    /// Always `lightgbm`, reported as the model's platform in metadata.
+    package var platform: String { "lightgbm" }
+    /// One input, `[-1, features]`; its name and element type may come from model.yaml.
+    package let inputs: [TensorSpec]
+    /// The answers in the order `infer` returns them, under model.yaml's names if it gave any.
+    package let outputs: [TensorSpec]
+    let objective: LightGBMObjective
+    let ensemble: TreeEnsemble
+    /// rf mode: scores are divided by this many iterations before the objective's transform.
+    let iterations: Int?
+
+    /// Reads and checks the model file named by `request`. Called by `Backends.load` on a loader
+    /// thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an unreadable,
+    /// truncated, malformed or unsupported file (linear trees among them) or a signature that
+    /// does not fit the model. Never traps on file contents.
+    package static func load(_ request: BackendLoadRequest) throws(ServingError) -> LightGBMBackend {
+        let name = (request.file as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: request.file) else {
+            throw .loadFailure("\(name): cannot read \(request.file)")
+        }
+        let text = try LightGBMText(String(decoding: data, as: UTF8.self), file: name)
+        let model = try LightGBMModel(text: text)
+        return try LightGBMBackend(model: model, request: request, fileName: name)
+    }
+
+    init(model: LightGBMModel, request: BackendLoadRequest, fileName: String) throws(ServingError) {
+        objective = model.objective
+        ensemble = model.ensemble
+        iterations = model.iterations
+        inputs = try TreeSignature.inputs(request.inputs, featureCount: model.featureCount, fileName: fileName)
+        outputs = try TreeSignature.outputs(request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)
+    }
+
+    static func defaultOutputs(_ model: LightGBMModel) -> [TensorSpec] {
+        switch model.objective.answer {
+        case .binaryClassifier, .multiClassifier:
+            let classes = model.objective.answer == .binaryClassifier ? 2 : model.outputCount
+            return [
+                TensorSpec(name: "probabilities", datatype: .fp32, shape: [-1, classes]),
+                TensorSpec(name: "label", datatype: .int64, shape: [-1]),
+            ]
+        case .regressor:
+            return [TensorSpec(name: "predictions", datatype: .fp32, shape: [-1])]
+        }
+    }
+}
