@@ -5,12 +5,21 @@ package struct Headers: Sendable, Sequence {
 
     package init() {}
 
+    /// Room for `capacity` fields in one allocation (the parser: a typical head has a handful,
+    /// and growing from empty would allocate at 1, 2, 4 and 8).
+    init(capacity: Int) {
+        fields.reserveCapacity(capacity)
+    }
+
     package init(_ fields: [(String, String)]) {
         for (name, value) in fields { add(name, value) }
     }
 
     /// Appends a field; `name` is lower-cased.
     package mutating func add(_ name: String, _ value: String) {
+        // A response's fields are added one by one (the endpoint's, then `content-type`):
+        // start with room for a few rather than reallocating at 1 and 2.
+        if fields.count == fields.capacity && fields.count < 4 { fields.reserveCapacity(4) }
         fields.append((name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name, value))
     }
 
