@@ -26,6 +26,9 @@ package final class Connection: Selectable, @unchecked Sendable {
     private var queueOffset = 0
     private var closeWhenDrained = false
     private var readEnabled = true
+    /// What the loop was last told (registration starts with read interest only).
+    private var interestRead = true
+    private var interestWrite = false
     private let scratch: UnsafeMutableRawBufferPointer
 
     /// Takes ownership of `fd`; registers it on `loop` (the caller is on that loop).
@@ -215,7 +218,13 @@ package final class Connection: Selectable, @unchecked Sendable {
         }
     }
 
+    /// Tells the loop only about changes: this runs after every write, and the loop's own
+    /// check costs two dictionary look-ups.
     private func updateInterest() {
-        loop.setInterest(self, read: readEnabled, write: !queue.isEmpty)
+        let write = !queue.isEmpty
+        guard readEnabled != interestRead || write != interestWrite else { return }
+        interestRead = readEnabled
+        interestWrite = write
+        loop.setInterest(self, read: readEnabled, write: write)
     }
 }
