@@ -1,9 +1,13 @@
 /// Path dispatch: `(method, pattern)` → handler, where a pattern is `/`-separated segments and
-/// `{name}` captures one segment. Built once at start-up; `dispatch` is called on event loops,
-/// allocation-light: one split of the path and a scan over the table.
+/// `{name}` captures one segment. Built once at start-up; `dispatch` is called on event loops
+/// for every request, so it walks the path's bytes in place: segment bounds go to a stack
+/// buffer, literals compare as bytes, and the only allocation is the captured parameters of the
+/// endpoint that answers.
 ///
-/// A path that matches with another method answers 405 with `Allow`; no match answers 404.
-/// HEAD is served by the GET handler (the connection drops the body).
+/// Empty segments are skipped (`//v2/` is `/v2`). Literals compare byte for byte, which is
+/// what the parser's targets are (printable ASCII). A path that matches with another method
+/// answers 405 with `Allow`; no match answers 404. HEAD is served by the GET handler (the
+/// connection drops the body).
 package struct Endpoints: Sendable {
     package typealias Handler = @Sendable (Request, Parameters, ResponseWriter) -> Void
 
@@ -18,19 +22,31 @@ package struct Endpoints: Sendable {
     }
 
     private enum Segment: Sendable {
-        case literal(String)
+        case literal([UInt8])
         case capture(String)
         /// `{name}:verb`: captures the part before a literal suffix (TF-Serving's `m:predict`).
-        case captureWithSuffix(String, String)
+        case captureWithSuffix(String, [UInt8])
     }
 
     private struct Entry: Sendable {
         var method: String
         var segments: [Segment]
+        var captures: Int
         var handler: Handler
     }
 
+    /// What a method and path resolve to; `dispatch` acts on it, tests inspect it.
+    enum Resolution {
+        case found(Handler, Parameters)
+        /// The path exists with other methods (the `Allow` list, in table order).
+        case notAllowed([String])
+        case notFound
+    }
+
     private var entries: [Entry] = []
+    /// The most segments any pattern has: longer paths match nothing, and the stack buffer of
+    /// segment bounds never needs more room.
+    private var maxSegments = 0
 
     package init() {}
 
@@ -40,49 +56,109 @@ package struct Endpoints: Sendable {
             if part.hasPrefix("{"), let close = part.firstIndex(of: "}") {
                 let name = String(part[part.index(after: part.startIndex)..<close])
                 let rest = part[part.index(after: close)...]
-                return rest.isEmpty ? .capture(name) : .captureWithSuffix(name, String(rest))
+                return rest.isEmpty ? .capture(name) : .captureWithSuffix(name, Array(rest.utf8))
             }
-            return .literal(String(part))
+            return .literal(Array(part.utf8))
         }
-        entries.append(Entry(method: method, segments: segments, handler: handler))
+        let captures = segments.count(where: { if case .literal = $0 { false } else { true } })
+        entries.append(Entry(method: method, segments: segments, captures: captures, handler: handler))
+        maxSegments = max(maxSegments, segments.count)
     }
 
-    /// Finds the handler for `request` and calls it, or answers 404/405.
+    /// Finds the handler for `request` and calls it, or answers 404/405. On the request's loop.
     package func dispatch(_ request: Request, writer: ResponseWriter) {
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true)
-        let method = request.method == "HEAD" ? "GET" : request.method
-        var allowed: [String] = []
-        for entry in entries {
-            guard let parameters = match(entry.segments, parts) else { continue }
-            if entry.method == method {
-                entry.handler(request, parameters, writer)
-                return
-            }
-            if !allowed.contains(entry.method) { allowed.append(entry.method) }
-        }
-        if allowed.isEmpty {
+        switch resolve(method: request.method, path: request.path) {
+        case .found(let handler, let parameters):
+            handler(request, parameters, writer)
+        case .notFound:
             writer.send(.error(404, "no endpoint \(request.path)"))
-        } else {
+        case .notAllowed(let allowed):
             var headers = Headers()
             headers.add("allow", allowed.joined(separator: ", "))
             writer.send(.error(405, "\(request.method) is not allowed on \(request.path)", headers: headers))
         }
     }
 
-    private func match(_ segments: [Segment], _ parts: [Substring]) -> Parameters? {
-        guard segments.count == parts.count else { return nil }
-        var parameters = Parameters()
+    /// The endpoint for `method` (HEAD as GET) on `path`, without calling it.
+    func resolve(method: String, path: Substring) -> Resolution {
+        let method = method == "HEAD" ? "GET" : method
+        if let found = path.utf8.withContiguousStorageIfAvailable({ resolve(method: method, path: path, bytes: $0) }) {
+            return found
+        }
+        let copy = Array(path.utf8)
+        return copy.withUnsafeBufferPointer { resolve(method: method, path: path, bytes: $0) }
+    }
+
+    /// `bytes` are `path`'s UTF-8; segment bounds are offsets into both.
+    private func resolve(method: String, path: Substring, bytes: UnsafeBufferPointer<UInt8>) -> Resolution {
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: maxSegments + 1) { bounds in
+            var count = 0
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] == slash { i += 1; continue }
+                var j = i + 1
+                while j < bytes.count && bytes[j] != slash { j += 1 }
+                // More segments than any pattern has: nothing can match, not even for `Allow`.
+                if count == maxSegments { return .notFound }
+                bounds.initializeElement(at: count, to: i..<j)
+                count += 1
+                i = j
+            }
+            let parts = UnsafeBufferPointer(rebasing: bounds[0..<count])
+            var allowed: [String] = []
+            for entry in entries where entry.segments.count == count && matches(entry.segments, bytes, parts) {
+                if entry.method == method {
+                    return .found(entry.handler, parameters(entry, path, parts))
+                }
+                if !allowed.contains(entry.method) { allowed.append(entry.method) }
+            }
+            return allowed.isEmpty ? .notFound : .notAllowed(allowed)
+        }
+    }
+
+    private func matches(_ segments: [Segment], _ bytes: UnsafeBufferPointer<UInt8>, _ parts: UnsafeBufferPointer<Range<Int>>) -> Bool {
         for (segment, part) in zip(segments, parts) {
             switch segment {
             case .literal(let literal):
-                guard part == literal else { return nil }
+                guard literal.count == part.count, literal.withUnsafeBufferPointer({ equal($0, bytes, from: part.lowerBound) }) else { return false }
+            case .capture:
+                break
+            case .captureWithSuffix(_, let suffix):
+                guard part.count > suffix.count,
+                      suffix.withUnsafeBufferPointer({ equal($0, bytes, from: part.upperBound - suffix.count) })
+                else { return false }
+            }
+        }
+        return true
+    }
+
+    /// The captures of a matched `entry`, as substrings of `path`.
+    private func parameters(_ entry: Entry, _ path: Substring, _ parts: UnsafeBufferPointer<Range<Int>>) -> Parameters {
+        var parameters = Parameters()
+        guard entry.captures > 0 else { return parameters }
+        parameters.values.reserveCapacity(entry.captures)
+        let utf8 = path.utf8
+        func slice(_ lower: Int, _ upper: Int) -> Substring {
+            path[utf8.index(utf8.startIndex, offsetBy: lower)..<utf8.index(utf8.startIndex, offsetBy: upper)]
+        }
+        for (segment, part) in zip(entry.segments, parts) {
+            switch segment {
+            case .literal:
+                break
             case .capture(let name):
-                parameters.values.append((name, part))
+                parameters.values.append((name, slice(part.lowerBound, part.upperBound)))
             case .captureWithSuffix(let name, let suffix):
-                guard part.hasSuffix(suffix), part.count > suffix.count else { return nil }
-                parameters.values.append((name, part.dropLast(suffix.count)))
+                parameters.values.append((name, slice(part.lowerBound, part.upperBound - suffix.count)))
             }
         }
         return parameters
     }
+}
+
+private let slash = UInt8(ascii: "/")
+
+/// Whether `bytes[from...]` starts with `literal` (the caller checked the length).
+private func equal(_ literal: UnsafeBufferPointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Bool {
+    for k in 0..<literal.count where literal[k] != bytes[from + k] { return false }
+    return true
 }

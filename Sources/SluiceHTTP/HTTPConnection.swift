@@ -17,6 +17,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private var phaseSince: UInt64
     private var lastPhase = HTTPParser.Phase.idle
     private var closing = false
+    /// Set while `finish` writes, so the drain callback inside that write does not run the
+    /// parser a second time.
+    private var finishing = false
 
     /// A writer holding more than this stops the next pipelined request until it drains.
     private static let maxPendingWrite = 1 << 20
@@ -47,7 +50,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     }
 
     func connectionDidDrain(_ connection: Connection) {
-        if inFlight == nil && !closing { process() }
+        // `finish` runs the parser itself once its write returns.
+        if inFlight == nil && !closing && !finishing { process() }
     }
 
     func connectionDidClose(_ connection: Connection) {
@@ -64,7 +68,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 stream.setReading(true)
                 return
             case .expectContinue:
-                stream.write([Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)])
+                stream.write(Self.continueLine)
             case .error(let error):
                 server.stats.protocolErrors.add(1, ordering: .relaxed)
                 writeAndClose(Response.error(error.status, error.message))
@@ -86,7 +90,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         if response.status >= 400 { server.stats.recordError(status: response.status) }
         if let accessLog = server.accessLog { accessLog(current.summary, response, MonotonicClock.now() &- current.started) }
         let keepAlive = current.keepAlive && !server.isDraining
-        stream.write(Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date))
+        let (head, body) = Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date)
+        finishing = true
+        stream.write(head, body)
+        finishing = false
         if keepAlive {
             phaseSince = MonotonicClock.now()
             lastPhase = .idle
@@ -125,43 +132,86 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         writeAndClose(Response.error(408, message))
     }
 
-    private func notePhase(_ now: UInt64 = MonotonicClock.now()) {
+    /// Restarts the phase clock when the parser's phase changed; reads the clock only then
+    /// (this runs after every request).
+    private func notePhase(_ now: UInt64? = nil) {
         let phase = parser.phase
         if phase != lastPhase {
             lastPhase = phase
-            phaseSince = now
+            phaseSince = now ?? MonotonicClock.now()
         }
     }
 
     private func writeAndClose(_ response: Response) {
         server.stats.recordError(status: response.status)
         closing = true
-        stream.write(Self.serialize(response, omitBody: false, keepAlive: false, date: context.date))
+        let (head, body) = Self.serialize(response, omitBody: false, keepAlive: false, date: context.date)
+        stream.write(head, body)
         stream.closeAfterWrites()
     }
 
-    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: [UInt8]) -> [[UInt8]] {
+    /// The bytes of `response`: the head with `content-length`, `date` and, unless `keepAlive`,
+    /// `connection: close`, then the body. A body up to `inlineBodyLimit` is copied behind the
+    /// head (one buffer, one write); a larger one comes back as `body`, uncopied. The head is
+    /// built from pre-rendered byte constants; a response's own `content-length` or
+    /// `connection` fields are dropped, as the connection decides those.
+    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: [UInt8]) -> (head: [UInt8], body: [UInt8]) {
+        let body = omitBody ? [] : response.body
+        let inline = body.count <= inlineBodyLimit
         var head: [UInt8] = []
-        head.reserveCapacity(160 + response.headers.fields.count * 48)
-        head += statusLine(response.status)
-        for (name, value) in response.headers where name != "content-length" && name != "connection" {
-            head += name.utf8
-            head += [58, 32]
-            head += value.utf8
-            head += [13, 10]
+        head.reserveCapacity(128 + response.headers.fields.count * 48 + (inline ? body.count : 0))
+        if response.status == 200 {
+            head += ok
+        } else {
+            head += "HTTP/1.1 ".utf8
+            appendDecimal(response.status, to: &head)
+            head.append(32)
+            head += Response.reason(response.status).utf8
+            head += crlf
         }
-        head += "content-length: ".utf8
+        for (name, value) in response.headers where !isFramingField(name) {
+            append(name, to: &head)
+            head += colonSpace
+            append(value, to: &head)
+            head += crlf
+        }
+        head += contentLength
         appendDecimal(response.body.count, to: &head)
-        head += "\r\ndate: ".utf8
+        head += datePrefix
         head += date
-        head += keepAlive ? [13, 10, 13, 10] : Array("\r\nconnection: close\r\n\r\n".utf8)
-        return omitBody || response.body.isEmpty ? [head] : [head, response.body]
+        head += keepAlive ? crlfcrlf : closeTrailer
+        if inline {
+            head += body
+            return (head, [])
+        }
+        return (head, body)
     }
 
-    private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
+    /// Bodies up to this many bytes travel in the head's buffer: copying them is cheaper than a
+    /// second iovec and queue slot.
+    static let inlineBodyLimit = 16 * 1024
 
-    private static func statusLine(_ status: Int) -> [UInt8] {
-        status == 200 ? ok : Array("HTTP/1.1 \(status) \(Response.reason(status))\r\n".utf8)
+    private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
+    private static let crlf: [UInt8] = [13, 10]
+    private static let crlfcrlf: [UInt8] = [13, 10, 13, 10]
+    private static let colonSpace: [UInt8] = [58, 32]
+    private static let contentLength = Array("content-length: ".utf8)
+    private static let datePrefix = Array("\r\ndate: ".utf8)
+    private static let closeTrailer = Array("\r\nconnection: close\r\n\r\n".utf8)
+
+    /// `content-length` or `connection`, which the connection writes itself (names are stored
+    /// lower-case).
+    private static func isFramingField(_ name: String) -> Bool {
+        let n = name.utf8.count
+        return (n == 14 && name == "content-length") || (n == 10 && name == "connection")
+    }
+
+    /// Appends a string's UTF-8 in one copy (literals and native strings are contiguous).
+    private static func append(_ string: String, to out: inout [UInt8]) {
+        if string.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
+            out.append(contentsOf: Array(string.utf8))
+        }
     }
 
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {

@@ -100,7 +100,7 @@ package struct HTTPParser: Sendable {
             return .needMore
         }
         if end - start > limits.maxHeaderBytes { return fail(.headersTooLarge(limit: limits.maxHeaderBytes)) }
-        let head: Request
+        var head: Request
         let framing: Framing
         do {
             (head, framing) = try buffer.withUnsafeBufferPointer { all throws(HTTPParseError) in
@@ -110,6 +110,12 @@ package struct HTTPParser: Sendable {
             return fail(error)
         }
         let bodyStart = end + 4
+        // The common case: the whole body came with the head. Hand the request over without
+        // parking it in `state` (a copy in and a release out per request).
+        if case .length(let n) = framing, buffer.count - bodyStart >= n {
+            if n > 0 { head.body = Array(buffer[bodyStart..<(bodyStart + n)]) }
+            return finish(head, consumedTo: bodyStart + n)
+        }
         state = .body(head, framing, bodyStart: bodyStart)
         chunkCursor = bodyStart
         chunkBody = []
@@ -118,14 +124,24 @@ package struct HTTPParser: Sendable {
     }
 
     private mutating func findHeadEnd() -> Int? {
-        var i = max(scanFrom, start)
+        let from = max(scanFrom, start)
         let n = buffer.count
-        while i + 3 < n {
-            if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { return i }
-            i += 1
+        let found: Int? = buffer.withUnsafeBufferPointer { bytes in
+            var i = from
+            while i + 3 < n {
+                if bytes[i + 3] != 10 {
+                    // No LF at i + 3 rules out a CRLFCRLF starting at i; skip ahead by the
+                    // distance to the next possible LF.
+                    i += bytes[i + 3] == 13 ? 1 : 4
+                    continue
+                }
+                if bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 { return i }
+                i += 1
+            }
+            return nil
         }
-        scanFrom = max(start, n - 3)
-        return nil
+        if found == nil { scanFrom = max(start, n - 3) }
+        return found
     }
 
     private static func parseHeadLines(_ bytes: UnsafeBufferPointer<UInt8>, limits: Limits) throws(HTTPParseError) -> (Request, Framing) {
@@ -149,7 +165,12 @@ package struct HTTPParser: Sendable {
             throw .unsupportedVersion(String(decoding: version, as: UTF8.self))
         }
         let minor = Int(version[v + 7] - 48)
-        var headers = Headers()
+        var headers = Headers(capacity: 8)
+        // Framing and persistence are decided from the bytes as the fields go by; only unusual
+        // framing (several lengths, any Transfer-Encoding) goes back to the stored strings.
+        var hasHost = false, closeToken = false, keepAliveToken = false
+        var lengthCount = 0, codingCount = 0
+        var plainLength: Int?
         while let line = try lines.next() {
             guard let colon = line.firstIndex(of: 58) else { throw .badHeader("no colon") }
             let name = line[line.startIndex..<colon]
@@ -159,31 +180,44 @@ package struct HTTPParser: Sendable {
             while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
             while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }
             guard value.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else { throw .badHeader("control character in value") }
+            let valueString = String(decoding: value, as: UTF8.self)
+            // Well-known names reuse a literal: no decoding, no lower-casing, no allocation.
+            if let known = KnownName(name) {
+                switch known {
+                case .host: hasHost = true
+                case .contentLength:
+                    lengthCount += 1
+                    if lengthCount == 1 { plainLength = plainDecimal(value) }
+                case .transferEncoding: codingCount += 1
+                case .connection:
+                    for token in valueString.split(separator: ",") {
+                        switch token.trimmingSpaces().lowercased() {
+                        case "close": closeToken = true
+                        case "keep-alive": keepAliveToken = true
+                        default: break
+                        }
+                    }
+                case .contentType, .expect, .userAgent, .accept, .authorization: break
+                }
+                headers.appendLowercased(known.name, valueString)
+                continue
+            }
             let lowerName = name.contains(where: { $0 >= 65 && $0 <= 90 })
                 ? String(decoding: name.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
                 : String(decoding: name, as: UTF8.self)
-            headers.appendLowercased(lowerName, String(decoding: value, as: UTF8.self))
-        }
-        var hasHost = false, closeToken = false, keepAliveToken = false
-        var transferEncodings: [String] = [], contentLengths: [String] = []
-        for (name, value) in headers {
-            switch name {
-            case "host": hasHost = true
-            case "transfer-encoding": transferEncodings.append(value)
-            case "content-length": contentLengths.append(value)
-            case "connection":
-                for token in value.split(separator: ",") {
-                    switch token.trimmingSpaces().lowercased() {
-                    case "close": closeToken = true
-                    case "keep-alive": keepAliveToken = true
-                    default: break
-                    }
-                }
-            default: break
-            }
+            headers.appendLowercased(lowerName, valueString)
         }
         if minor == 1 && !hasHost { throw .missingHost }
-        let framing = try framing(transferEncodings: transferEncodings, contentLengths: contentLengths, minor: minor, limits: limits)
+        let framing: Framing
+        if codingCount == 0 && lengthCount <= 1 && (lengthCount == 0 || plainLength != nil) {
+            let n = plainLength ?? 0
+            if n > limits.maxBodyBytes { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            framing = .length(n)
+        } else {
+            framing = try Self.framing(
+                transferEncodings: headers.values("transfer-encoding"), contentLengths: headers.values("content-length"),
+                minor: minor, limits: limits)
+        }
         let keepAlive = minor == 1 ? !closeToken : keepAliveToken
         let request = Request(
             method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
@@ -198,12 +232,6 @@ package struct HTTPParser: Sendable {
             let codings = te.joined(separator: ",").split(separator: ",").map { $0.trimmingSpaces().lowercased() }
             guard codings == ["chunked"] else { throw .unsupportedTransferEncoding(te.joined(separator: ", ")) }
             return .chunked
-        }
-        // The common case, one plain number, without splitting strings.
-        if cl.count == 1, let value = cl.first, !value.isEmpty, value.utf8.count <= 18,
-           value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(value) {
-            if n > limits.maxBodyBytes { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
-            return .length(n)
         }
         var length: Int?
         for value in cl {
@@ -324,6 +352,61 @@ private func isTokenByte(_ b: UInt8) -> Bool {
     case 48...57, 65...90, 97...122: true
     case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: true
     default: false
+    }
+}
+
+/// The value of a plain decimal Content-Length (1 to 18 digits, nothing else), else nil.
+private func plainDecimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+    var n = 0
+    for b in bytes {
+        guard b >= 48 && b <= 57 else { return nil }
+        n = n * 10 + Int(b - 48)
+    }
+    return n
+}
+
+/// Field names the parser or the server looks at, recognised from raw bytes in any case.
+private enum KnownName {
+    case host, contentLength, contentType, transferEncoding, connection, expect, userAgent, accept, authorization
+
+    init?(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        // The length and first byte narrow it to one candidate; then one comparison decides.
+        let candidate: KnownName
+        switch (bytes.count, bytes[bytes.startIndex] | 0x20) {
+        case (4, UInt8(ascii: "h")): candidate = .host
+        case (14, UInt8(ascii: "c")): candidate = .contentLength
+        case (12, UInt8(ascii: "c")): candidate = .contentType
+        case (17, UInt8(ascii: "t")): candidate = .transferEncoding
+        case (10, UInt8(ascii: "c")): candidate = .connection
+        case (6, UInt8(ascii: "e")): candidate = .expect
+        case (10, UInt8(ascii: "u")): candidate = .userAgent
+        case (6, UInt8(ascii: "a")): candidate = .accept
+        case (13, UInt8(ascii: "a")): candidate = .authorization
+        default: return nil
+        }
+        var index = bytes.startIndex
+        for expected in candidate.name.utf8 {
+            let b = bytes[index]
+            guard (b >= 65 && b <= 90 ? b | 0x20 : b) == expected else { return nil }
+            index += 1
+        }
+        self = candidate
+    }
+
+    /// The lower-case name, a literal (no allocation when stored).
+    var name: String {
+        switch self {
+        case .host: "host"
+        case .contentLength: "content-length"
+        case .contentType: "content-type"
+        case .transferEncoding: "transfer-encoding"
+        case .connection: "connection"
+        case .expect: "expect"
+        case .userAgent: "user-agent"
+        case .accept: "accept"
+        case .authorization: "authorization"
+        }
     }
 }
 

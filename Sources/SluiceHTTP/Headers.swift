@@ -5,13 +5,22 @@ package struct Headers: Sendable, Sequence {
 
     package init() {}
 
+    /// Room for `capacity` fields in one allocation (the parser: a typical head has a handful,
+    /// and growing from empty would allocate at 1, 2, 4 and 8).
+    init(capacity: Int) {
+        fields.reserveCapacity(capacity)
+    }
+
     package init(_ fields: [(String, String)]) {
         for (name, value) in fields { add(name, value) }
     }
 
     /// Appends a field; `name` is lower-cased.
     package mutating func add(_ name: String, _ value: String) {
-        fields.append((name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name, value))
+        // A response's fields are added one by one (the endpoint's, then `content-type`):
+        // start with room for a few rather than reallocating at 1 and 2.
+        if fields.count == fields.capacity && fields.count < 4 { fields.reserveCapacity(4) }
+        fields.append((Self.hasUpperCase(name) ? name.lowercased() : name, value))
     }
 
     /// Appends a field whose name the caller has already lower-cased (the parser).
@@ -38,12 +47,28 @@ package struct Headers: Sendable, Sequence {
     }
 
     /// ASCII case-insensitive comparison without allocating (`lower` is stored lower-case).
+    /// Runs for every field on every look-up, so it compares the contiguous UTF-8 of both (what
+    /// literals, small and native strings have) before falling back to the views.
     private static func equalIgnoringCase(_ lower: String, _ other: String) -> Bool {
         guard lower.utf8.count == other.utf8.count else { return false }
+        let fast = lower.utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in
+                for i in 0..<a.count where a[i] != b[i] {
+                    guard b[i] >= 65 && b[i] <= 90 && a[i] == b[i] | 0x20 else { return false }
+                }
+                return true
+            }
+        }
+        if let fast, let equal = fast { return equal }
         for (a, b) in zip(lower.utf8, other.utf8) where a != b {
             guard b >= 65 && b <= 90 && a == b | 0x20 else { return false }
         }
         return true
+    }
+
+    private static func hasUpperCase(_ name: String) -> Bool {
+        if let found = name.utf8.withContiguousStorageIfAvailable({ $0.contains { $0 >= 65 && $0 <= 90 } }) { return found }
+        return name.utf8.contains { $0 >= 65 && $0 <= 90 }
     }
 
     package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

@@ -26,6 +26,9 @@ package final class Connection: Selectable, @unchecked Sendable {
     private var queueOffset = 0
     private var closeWhenDrained = false
     private var readEnabled = true
+    /// What the loop was last told (registration starts with read interest only).
+    private var interestRead = true
+    private var interestWrite = false
     private let scratch: UnsafeMutableRawBufferPointer
 
     /// Takes ownership of `fd`; registers it on `loop` (the caller is on that loop).
@@ -66,11 +69,70 @@ package final class Connection: Selectable, @unchecked Sendable {
     /// Queues `parts` in order and writes as much as the socket takes now.
     package func write(_ parts: [[UInt8]]) {
         guard !isClosed else { return }
-        for part in parts where !part.isEmpty {
-            queue.append(part)
-            pendingWriteBytes += part.count
-        }
+        for part in parts { enqueue(part, from: 0) }
         flush()
+    }
+
+    /// Writes `bytes` then `more` (a response's head and body), as much as the socket takes
+    /// now, and queues the rest. With nothing queued before — every keep-alive answer — the
+    /// bytes go to the socket straight from the caller's arrays in one call, and an array is
+    /// retained only if the socket did not take it all.
+    package func write(_ bytes: [UInt8], _ more: [UInt8] = []) {
+        guard !isClosed else { return }
+        guard queue.isEmpty else {
+            enqueue(bytes, from: 0)
+            enqueue(more, from: 0)
+            flush()
+            return
+        }
+        let result: IOResult<Int>
+        do {
+            result = try writeDirect(bytes, more)
+        } catch {
+            close()
+            return
+        }
+        let written: Int
+        switch result {
+        case .done(let n): written = n
+        case .wouldBlock: written = 0
+        }
+        if written < bytes.count {
+            enqueue(bytes, from: written)
+            enqueue(more, from: 0)
+        } else {
+            enqueue(more, from: written - bytes.count)
+        }
+        didFlush()
+    }
+
+    /// Queues `part` minus its first `offset` bytes (already written); only the head of the
+    /// queue may start part-way, which holds because only an empty queue is written directly.
+    private func enqueue(_ part: [UInt8], from offset: Int) {
+        guard offset < part.count else { return }
+        if queue.isEmpty { queueOffset = offset }
+        queue.append(part)
+        pendingWriteBytes += part.count - offset
+    }
+
+    /// One `send`/`writev` of up to two arrays, pinned for the call only.
+    private func writeDirect(_ bytes: [UInt8], _ more: [UInt8]) throws(SocketError) -> IOResult<Int> {
+        if more.isEmpty {
+            if bytes.isEmpty { return .done(0) }
+            return try syscall("send") {
+                bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+        return try syscall("writev") {
+            bytes.withUnsafeBytes { first in
+                more.withUnsafeBytes { second in
+                    var iov = (
+                        iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+                        iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count))
+                    return withUnsafeMutableBytes(of: &iov) { writev(fd, $0.baseAddress?.assumingMemoryBound(to: iovec.self), 2) }
+                }
+            }
+        }
     }
 
     /// Closes after everything queued so far has been written; reads stop at once.
@@ -122,6 +184,12 @@ package final class Connection: Selectable, @unchecked Sendable {
                 }
             }
         }
+        didFlush()
+    }
+
+    /// After a write: close if asked to once drained, keep epoll interest in step, and tell the
+    /// delegate when everything is out.
+    private func didFlush() {
         if isClosed { return }
         if queue.isEmpty {
             if closeWhenDrained { close(); return }
@@ -134,26 +202,29 @@ package final class Connection: Selectable, @unchecked Sendable {
 
     private func writeQueued() throws(SocketError) -> IOResult<Int> {
         let count = min(queue.count, 64)
-        // writev wants pointers that outlive the call: pin each array in turn, recursively.
-        func pinned(_ index: Int, _ iov: inout [iovec]) -> Int {
-            if index == count {
-                return iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32(count)) }
+        // writev wants pointers that outlive the call: pin each array in turn, recursively,
+        // filling a stack-allocated iovec table.
+        return try withUnsafeTemporaryAllocation(of: iovec.self, capacity: count) { iov throws(SocketError) in
+            func pinned(_ index: Int) -> Int {
+                if index == count { return writev(fd, iov.baseAddress, Int32(count)) }
+                return queue[index].withUnsafeBytes { raw in
+                    let skip = index == 0 ? queueOffset : 0
+                    let base = raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0 + skip) }
+                    iov.initializeElement(at: index, to: iovec(iov_base: base, iov_len: raw.count - skip))
+                    return pinned(index + 1)
+                }
             }
-            return queue[index].withUnsafeBytes { raw in
-                let skip = index == 0 ? queueOffset : 0
-                let base = raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0 + skip) }
-                iov.append(iovec(iov_base: base, iov_len: raw.count - skip))
-                return pinned(index + 1, &iov)
-            }
-        }
-        return try syscall("writev") {
-            var iov: [iovec] = []
-            iov.reserveCapacity(count)
-            return pinned(0, &iov)
+            return try syscall("writev") { pinned(0) }
         }
     }
 
+    /// Tells the loop only about changes: this runs after every write, and the loop's own
+    /// check costs two dictionary look-ups.
     private func updateInterest() {
-        loop.setInterest(self, read: readEnabled, write: !queue.isEmpty)
+        let write = !queue.isEmpty
+        guard readEnabled != interestRead || write != interestWrite else { return }
+        interestRead = readEnabled
+        interestWrite = write
+        loop.setInterest(self, read: readEnabled, write: write)
     }
 }

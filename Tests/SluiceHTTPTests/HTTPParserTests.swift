@@ -135,3 +135,60 @@ func malformedRequestsAreRefusedWithTheirStatus(_ text: String, _ status: Int) t
     _ = parser.next()
     #expect(parser.phase == .idle)
 }
+
+@Test func wellKnownNamesInAnyCaseAreStoredLowerCase() throws {
+    let r = try #require(requests(parse(
+        "POST /p HTTP/1.1\r\nHOST: h\r\nContent-TYPE: application/json\r\ncontent-length: 2\r\nAuthorization: Bearer t\r\nX-Other: o\r\n\r\nhi")).first)
+    #expect(r.headers.map(\.name) == ["host", "content-type", "content-length", "authorization", "x-other"])
+    #expect(r.headers["content-type"] == "application/json")
+    #expect(r.headers["Authorization"] == "Bearer t")
+    #expect(r.body == Array("hi".utf8))
+}
+
+@Test func namesThatOnlyResembleKnownOnesAreOrdinaryFields() throws {
+    // Same length and first letter as `host` / `content-length`, so they reach the comparison.
+    let r = try #require(requests(parse("GET / HTTP/1.1\r\nHost: x\r\nHoss: y\r\nContent-Lengtz: 5\r\n\r\n")).first)
+    #expect(r.headers["hoss"] == "y")
+    #expect(r.headers["content-lengtz"] == "5")
+    #expect(r.body.isEmpty)  // not a Content-Length: no body expected
+}
+
+@Test func repeatedEqualLengthsAndListsStillFrame() throws {
+    let twice = try #require(requests(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi")).first)
+    #expect(twice.body == Array("hi".utf8))
+    let list = try #require(requests(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 2\r\n\r\nhi")).first)
+    #expect(list.body == Array("hi".utf8))
+    let padded = try #require(requests(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:  007 \r\n\r\n1234567")).first)
+    #expect(padded.body == Array("1234567".utf8))
+}
+
+@Test func connectionTokensAreReadFromAnyCase() throws {
+    #expect(try #require(requests(parse("GET / HTTP/1.1\r\nHost: x\r\nCONNECTION: Keep-Alive, CLOSE\r\n\r\n")).first).keepAlive == false)
+}
+
+@Test func headEndIsFoundWhenFedOneByteAtATime() {
+    // The first body is a CR LF CR look-alike of a head's end, right behind a real one.
+    let text = Array("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n\r\n\rGET /b HTTP/1.1\r\nHost: y\r\n\r\n".utf8)
+    var parser = HTTPParser()
+    var got: [Request] = []
+    for byte in text {
+        parser.append([byte])
+        while case .request(let r) = parser.next() { got.append(r) }
+    }
+    #expect(got.map(\.target) == ["/a", "/b"])
+    #expect(got.first?.body == [13, 10, 13])
+}
+
+@Test func bodiesThatArriveWithTheHeadAndAfterItAreTheSame() {
+    let whole = requests(parse("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /q HTTP/1.1\r\nHost: x\r\n\r\n"))
+    #expect(whole.map(\.target) == ["/p", "/q"])
+    #expect(whole.first?.body == Array("abc".utf8))
+    var parser = HTTPParser()
+    parser.append(Array("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\na".utf8))
+    guard case .needMore = parser.next() else { Issue.record("a partial body was accepted"); return }
+    #expect(parser.phase == .body)
+    parser.append(Array("bc".utf8))
+    guard case .request(let r) = parser.next() else { Issue.record("no request"); return }
+    #expect(r.body == Array("abc".utf8))
+    #expect(parser.phase == .idle)
+}
