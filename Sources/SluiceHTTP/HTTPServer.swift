@@ -45,6 +45,9 @@ package final class HTTPServer: Sendable {
     /// Binds the listeners (the first decides the port when it is 0) and starts the loop threads.
     /// Throws if any listener cannot bind; then nothing keeps running.
     package func start() throws(SocketError) {
+        // A peer that resets while we write must cost an EPIPE on that connection, not the
+        // process: the default action of SIGPIPE is to terminate.
+        signal(SIGPIPE, SIG_IGN)
         var port = configuration.port
         var contexts: [LoopContext] = []
         for loop in loops {

@@ -86,3 +86,4 @@ import Testing
     #expect(try a.request("GET", "/v2/health/live").status == 200)
     #expect(server.server.httpStats.connectionsRejected.load(ordering: .relaxed) == 1)
 }
+

@@ -11,7 +11,8 @@ import Testing
 
     /// Starts the debug binary that `swift build --build-tests` made, on a kernel-chosen port.
     static func launch() throws -> (Process, Int, Pipe) {
-        let binary = root.appendingPathComponent(".build/debug/sluice").path
+        // Beside the test bundle in whatever build folder made both.
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -61,5 +62,20 @@ import Testing
         #expect(throws: (any Error).self) { _ = try RawClient(port: port).request("GET", "/v2/health/live") }
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+    }
+
+    @Test func clientsThatResetWhileAnsweredDoNotTakeTheProcessDown() throws {
+        let (process, port, _) = try Self.launch()
+        defer { if process.isRunning { process.terminate() } }
+        for _ in 0..<20 {
+            let c = try RawClient(port: port)
+            // Many pipelined requests, then a reset (linger 0) before reading any answer: the
+            // server's writes meet EPIPE or ECONNRESET, which must cost only this connection.
+            c.send(String(repeating: "GET /v2/models/fraud HTTP/1.1\r\nHost: x\r\n\r\n", count: 400))
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+        #expect(try RawClient(port: port).request("GET", "/v2/health/live").status == 200)
+        #expect(process.isRunning)
     }
 }
