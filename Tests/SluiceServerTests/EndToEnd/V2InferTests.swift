@@ -140,6 +140,13 @@ private let rowJSON = row.map { String($0) }.joined(separator: ",")
         #expect(try infer(body, path: "/v2/models/fraud/versions/x/infer").status == 400)
     }
 
+    @Test(arguments: ["Application/JSON; charset=utf-8", " application/json ", "application/x-www-form-urlencoded", "text/plain"])
+    func contentTypesThatCarryJSONAreRead(_ type: String) throws {
+        let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"data":[\#(rowJSON)]}]}"#
+        let a = try server.client().request("POST", "/v2/models/fraud/infer", body: Array(body.utf8), headers: ["Content-Type": type])
+        #expect(a.status == 200, "\(type): \(a.text)")
+    }
+
     @Test func anUnsupportedContentTypeAnswers415() throws {
         let a = try server.client().request("POST", "/v2/models/fraud/infer", body: Array("<xml/>".utf8), headers: ["Content-Type": "text/xml"])
         #expect(a.status == 415)

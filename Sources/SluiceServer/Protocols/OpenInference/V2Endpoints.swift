@@ -202,12 +202,21 @@ struct V2Endpoints: Sendable {
 
     /// No type, or one of `acceptedTypes`; anything else (multipart, XML, protobuf…) is 415.
     private static func checkContentType(_ request: Request) throws(ServingError) {
-        guard let type = request.headers["content-type"] else { return }
-        // The media type before any parameters, lower-cased, without Foundation: this runs per request.
-        var bare = type.utf8.prefix { $0 != UInt8(ascii: ";") }.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-        while bare.last == 32 || bare.last == 9 { bare.removeLast() }
-        while bare.first == 32 || bare.first == 9 { bare.removeFirst() }
-        if acceptedTypes.contains(where: { $0.utf8.elementsEqual(bare) }) { return }
+        guard var type = request.headers["content-type"] else { return }
+        // The media type before any parameters, compared case-insensitively in place: this runs
+        // per request, so no lower-cased copy and no Foundation.
+        let accepted = type.withUTF8 { bytes -> Bool in
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+            var start = bytes.startIndex
+            while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
+            while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+            let bare = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            return acceptedTypes.contains { candidate in
+                candidate.utf8.count == bare.count
+                    && zip(candidate.utf8, bare).allSatisfy { $0 == ($1 >= 65 && $1 <= 90 ? $1 | 0x20 : $1) }
+            }
+        }
+        if accepted { return }
         throw .unsupportedMediaType("Content-Type '\(type)' is not supported; send application/json (or application/octet-stream with \(V2BinaryHeader.name))")
     }
 
