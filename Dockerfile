@@ -5,8 +5,11 @@
 #   docker run --rm -p 8080:8080 -v $PWD/models:/srv/models sluice
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
+# The manifest names every target, so their folders must all be present to build one product.
 COPY Package.swift ./
 COPY Sources ./Sources
+COPY Tests ./Tests
+COPY bench ./bench
 RUN swift build -c release --product sluice --static-swift-stdlib \
  && cp "$(swift build -c release --show-bin-path)/sluice" /usr/local/bin/sluice
 
