@@ -46,26 +46,26 @@ extension XGBoostBackend {
     }
 
     /// The binary classifier's outputs, built straight from margins in a scratch buffer: only
-    /// the two output arrays are allocated per request.
+    /// the two output arrays are allocated per request. They are reserved and appended to:
+    /// `init(unsafeUninitializedCapacity:)` and `init(repeating:count:)` go through an
+    /// unspecialised stdlib entry point that looks up the array's generic metadata on every
+    /// call, which cost more than the appends.
     private func binaryAnswer(_ x: UnsafeBufferPointer<Float>, rows: Int) -> [Tensor] {
-        var labels = [Int64]()
+        var labels: [Int64] = []
+        labels.reserveCapacity(rows)
+        var probabilities: [Float] = []
+        probabilities.reserveCapacity(rows * 2)
         // A binary model has one output per row; the capacity matches whatever `margins` writes.
         let capacity = rows * ensemble.outputCount
-        let probabilities = withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { margins in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { margins in
             ensemble.margins(x, rows: rows, into: margins)
             PostTransform.sigmoid.apply(to: margins, width: 1)
-            labels = [Int64](unsafeUninitializedCapacity: rows) { out, initialized in
+            for row in 0..<rows {
+                let p = margins[row]
                 // argmax of [1-p, p], the first on a tie
-                for row in 0..<rows { out[row] = margins[row] > 1 - margins[row] ? 1 : 0 }
-                initialized = rows
-            }
-            return [Float](unsafeUninitializedCapacity: rows * 2) { out, initialized in
-                for row in 0..<rows {
-                    let p = margins[row]
-                    out[2 * row] = 1 - p
-                    out[2 * row + 1] = p
-                }
-                initialized = rows * 2
+                labels.append(p > 1 - p ? 1 : 0)
+                probabilities.append(1 - p)
+                probabilities.append(p)
             }
         }
         return [

@@ -115,6 +115,13 @@ extension JSONReader {
             correctlyRounded: Double(mantissa) / Self.doublePowers[-exponent])
         {
             value = f
+        } else if exponent >= -22, let f = Self.narrowUnlessNearHalfway(
+            Double(mantissa) / Self.doublePowers[-exponent])
+        {
+            // 17 digits (Python's repr of a float32 widened to double) overflow the exact
+            // branch above; this is the general path's own estimate and check, on the same
+            // mantissa and exponent, so the result is the same without scanning the token twice.
+            value = f
         } else {
             return nil
         }

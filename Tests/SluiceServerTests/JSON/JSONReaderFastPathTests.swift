@@ -58,6 +58,17 @@ private func randomPlainDecimal(maxDigits: Int, using generator: inout some Rand
     }
 }
 
+@Test func pythonReprsOfFloatsReadBackExactly() throws {
+    // What Python clients send: a float32 widened to double and written as its repr, often
+    // 17 significant digits (`-1.9424059391021729`), read in one pass since they are so common.
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+        let value = Float.random(in: -4...4, using: &generator)
+        let text = Double(value).description
+        #expect(try readFloat(text).bitPattern == value.bitPattern, "\(text)")
+    }
+}
+
 @Test func integersHalfwayBetweenFloatsRoundToEven() throws {
     // Above 2^24 floats are spaced 2^k apart; the midpoints and their neighbours are the inputs
     // where narrowing a Double estimate could round the wrong way.
