@@ -6,6 +6,12 @@ import SluiceHTTP
 /// plane throws becomes its status and a `{"error": …}` body here, and nowhere else.
 /// Exhaustive on purpose: a new case does not compile until it has a status.
 enum ErrorResponse {
+    /// `body`'s response, or the response for the error it threw: the one way handlers that
+    /// answer synchronously turn a `ServingError` into HTTP.
+    static func answering(_ body: () throws(ServingError) -> Response) -> Response {
+        do { return try body() } catch { return response(for: error) }
+    }
+
     static func status(of error: ServingError) -> Int {
         switch error {
         case .invalidInput: 400

@@ -24,11 +24,8 @@ package struct LightGBMBackend: Backend {
     /// truncated, malformed or unsupported file (linear trees among them) or a signature that
     /// does not fit the model. Never traps on file contents.
     package static func load(_ request: BackendLoadRequest) throws(ServingError) -> LightGBMBackend {
-        let name = (request.file as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: request.file) else {
-            throw .loadFailure("\(name): cannot read \(request.file)")
-        }
-        let text = try LightGBMText(String(decoding: data, as: UTF8.self), file: name)
+        let (name, bytes) = try ModelFile.read(request.file)
+        let text = try LightGBMText(String(decoding: bytes, as: UTF8.self), file: name)
         let model = try LightGBMModel(text: text)
         return try LightGBMBackend(model: model, request: request, fileName: name)
     }

@@ -22,11 +22,7 @@ package struct XGBoostBackend: Backend {
     /// malformed or unsupported file or a signature that does not fit the model. Never traps on
     /// file contents.
     package static func load(_ request: BackendLoadRequest) throws(ServingError) -> XGBoostBackend {
-        let name = (request.file as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: request.file) else {
-            throw .loadFailure("\(name): cannot read \(request.file)")
-        }
-        let bytes = [UInt8](data)
+        let (name, bytes) = try ModelFile.read(request.file)
         let document: ModelValue
         do {
             document = Self.isUBJSON(bytes) ? try UBJSONReader.parse(bytes) : try JSONReader.parse(bytes)

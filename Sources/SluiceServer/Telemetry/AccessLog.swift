@@ -12,13 +12,18 @@ struct AccessLog: Sendable {
         // /v2/models/{m}/… and /v1/models/{m}…: the model the path names.
         var model = ""
         if parts.count >= 3, parts[1] == "models" { model = String(parts[2].split(separator: ":").first ?? "") }
-        let fields: [(String, String)] = [
-            ("method", Response.jsonString(request.method)), ("path", Response.jsonString(path)),
-            ("status", String(response.status)), ("route", Response.jsonString(response.headers["x-sluice-route"] ?? "")),
-            ("model", Response.jsonString(model)), ("version", Response.jsonString(response.headers["x-sluice-model-version"] ?? "")),
-            ("arm", Response.jsonString(response.headers["x-sluice-arm"] ?? "")), ("bytes", String(response.body.count)),
-            ("duration_ms", String(Double(nanos) / 1e6)),
-        ]
-        logger.info("\(String("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"))")
+        var w = JSONWriter(capacity: 256)
+        w.object { w in
+            w.key("method"); w.string(request.method)
+            w.key("path"); w.string(path)
+            w.key("status"); w.int(response.status)
+            w.key("route"); w.string(response.headers["x-sluice-route"] ?? "")
+            w.key("model"); w.string(model)
+            w.key("version"); w.string(response.headers["x-sluice-model-version"] ?? "")
+            w.key("arm"); w.string(response.headers["x-sluice-arm"] ?? "")
+            w.key("bytes"); w.int(response.body.count)
+            w.key("duration_ms"); w.double(Double(nanos) / 1e6)
+        }
+        logger.info("\(String(decoding: w.bytes, as: UTF8.self))")
     }
 }

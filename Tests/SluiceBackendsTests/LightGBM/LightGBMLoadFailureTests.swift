@@ -20,16 +20,7 @@ import Testing
 
     @Test(arguments: badFiles)
     func badFileIsRefusedWithItsReason(_ file: String, _ reason: String) throws {
-        let path = try TreeFixture.path("lightgbm", "bad/\(file)")
-        let error = #expect(throws: ServingError.self) {
-            try Backends.load(BackendLoadRequest(file: path, kind: .lightgbm))
-        }
-        guard case .loadFailure(let message) = error else {
-            Issue.record("expected loadFailure, got \(String(describing: error))")
-            return
-        }
-        #expect(message.hasPrefix("\(file): "), "\(message)")
-        #expect(message.contains(reason), "\(message)")
+        try TreeFixture.expectLoadFailure("lightgbm", .lightgbm, file: file, reason: reason)
     }
 
     @Test func missingFileIsALoadFailure() {

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceBackends
 import Testing
 
 /// One reference case written by scripts/make_xgboost_fixtures.py or
@@ -27,6 +28,21 @@ struct TreeFixture {
 
     static func path(_ library: String, _ relative: String) throws -> String {
         try root(library).appendingPathComponent(relative).path
+    }
+
+    /// Loads Fixtures/<library>/bad/<file> and checks it fails to load with a message that
+    /// starts with the file's name and says `reason`.
+    static func expectLoadFailure(_ library: String, _ kind: BackendKind, file: String, reason: String) throws {
+        let path = try path(library, "bad/\(file)")
+        let error = #expect(throws: ServingError.self) {
+            try Backends.load(BackendLoadRequest(file: path, kind: kind))
+        }
+        guard case .loadFailure(let message) = error else {
+            Issue.record("expected loadFailure, got \(String(describing: error))")
+            return
+        }
+        #expect(message.hasPrefix("\(file): "), "\(message)")
+        #expect(message.contains(reason), "\(message)")
     }
 
     /// `caseName` is a folder under Fixtures/<library>.

@@ -19,16 +19,7 @@ import Testing
 
     @Test(arguments: badFiles)
     func badFileIsRefusedWithItsReason(_ file: String, _ reason: String) throws {
-        let path = try TreeFixture.path("xgboost", "bad/\(file)")
-        let error = #expect(throws: ServingError.self) {
-            try Backends.load(BackendLoadRequest(file: path, kind: .xgboost))
-        }
-        guard case .loadFailure(let message) = error else {
-            Issue.record("expected loadFailure, got \(String(describing: error))")
-            return
-        }
-        #expect(message.hasPrefix("\(file): "), "\(message)")
-        #expect(message.contains(reason), "\(message)")
+        try TreeFixture.expectLoadFailure("xgboost", .xgboost, file: file, reason: reason)
     }
 
     @Test func missingFileIsALoadFailure() {

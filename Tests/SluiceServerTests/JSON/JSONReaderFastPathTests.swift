@@ -2,20 +2,6 @@ import SluiceCore
 import Testing
 @testable import SluiceServer
 
-/// Reads `text` with `body`, then checks nothing but whitespace is left.
-private func reading<T>(_ text: String, _ body: (inout JSONReader) throws(JSONError) -> T) throws(JSONError) -> T {
-    let bytes = Array(text.utf8)
-    let result = bytes.withUnsafeBytes { raw in
-        Result { () throws(JSONError) -> T in
-            var r = JSONReader(raw)
-            let value = try body(&r)
-            try r.finish()
-            return value
-        }
-    }
-    return try result.get()
-}
-
 private func readFloat(_ text: String) throws(JSONError) -> Float {
     try reading(text) { (r: inout JSONReader) throws(JSONError) in try r.readFloat() }
 }

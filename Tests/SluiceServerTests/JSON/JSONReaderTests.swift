@@ -18,7 +18,7 @@ private func validate(_ bytes: [UInt8]) throws(JSONError) {
 }
 
 /// Runs `body` on a reader over `text`, then checks nothing but whitespace is left.
-private func reading<T>(_ text: String, _ body: (inout JSONReader) throws(JSONError) -> T) throws(JSONError) -> T {
+func reading<T>(_ text: String, _ body: (inout JSONReader) throws(JSONError) -> T) throws(JSONError) -> T {
     let bytes = Array(text.utf8)
     let result = bytes.withUnsafeBytes { raw in
         Result { () throws(JSONError) -> T in

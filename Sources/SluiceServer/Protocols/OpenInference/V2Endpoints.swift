@@ -21,16 +21,16 @@ struct V2Endpoints: Sendable {
         endpoints.add("GET", "/v2/health/ready") { _, _, writer in writer.send(ready()) }
         endpoints.add("GET", "/v2") { _, _, writer in writer.send(serverMetadata()) }
         endpoints.add("GET", "/v2/models/{model}") { _, p, writer in
-            writer.send(answer { () throws(ServingError) in try modelMetadata(p["model"], version: nil) })
+            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelMetadata(p["model"], version: nil) })
         }
         endpoints.add("GET", "/v2/models/{model}/versions/{version}") { _, p, writer in
-            writer.send(answer { () throws(ServingError) in try modelMetadata(p["model"], version: p["version"]) })
+            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelMetadata(p["model"], version: p["version"]) })
         }
         endpoints.add("GET", "/v2/models/{model}/ready") { _, p, writer in
-            writer.send(answer { () throws(ServingError) in try modelReady(p["model"], version: nil) })
+            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelReady(p["model"], version: nil) })
         }
         endpoints.add("GET", "/v2/models/{model}/versions/{version}/ready") { _, p, writer in
-            writer.send(answer { () throws(ServingError) in try modelReady(p["model"], version: p["version"]) })
+            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelReady(p["model"], version: p["version"]) })
         }
         endpoints.add("POST", "/v2/models/{model}/infer") { request, p, writer in
             infer(request, model: p["model"], version: nil, writer: writer)
@@ -220,7 +220,4 @@ struct V2Endpoints: Sendable {
         throw .unsupportedMediaType("Content-Type '\(type)' is not supported; send application/json (or application/octet-stream with \(V2BinaryHeader.name))")
     }
 
-    private func answer(_ body: () throws(ServingError) -> Response) -> Response {
-        do { return try body() } catch { return ErrorResponse.response(for: error) }
-    }
 }

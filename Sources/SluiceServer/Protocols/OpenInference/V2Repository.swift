@@ -31,16 +31,25 @@ struct V2Repository: Sendable {
             let name = String(p["model"] ?? "")
             guarded(request, writer) { () throws(ServingError) in
                 try manager.load(model: name)
-                return .json(200, Array(#"{"name":\#(Response.jsonString(name)),"state":"READY"}"#.utf8))
+                return Self.state(of: name, "READY")
             }
         }
         endpoints.add("POST", "/v2/repository/models/{model}/unload") { request, p, writer in
             let name = String(p["model"] ?? "")
             guarded(request, writer) { () throws(ServingError) in
                 try manager.unload(model: name)
-                return .json(200, Array(#"{"name":\#(Response.jsonString(name)),"state":"UNAVAILABLE"}"#.utf8))
+                return Self.state(of: name, "UNAVAILABLE")
             }
         }
+    }
+
+    private static func state(of model: String, _ state: String) -> Response {
+        var w = JSONWriter()
+        w.object { w in
+            w.key("name"); w.string(model)
+            w.key("state"); w.string(state)
+        }
+        return .json(200, w.bytes)
     }
 
     private func guarded(_ request: Request, _ writer: ResponseWriter, _ work: @escaping @Sendable () throws(ServingError) -> Response) {

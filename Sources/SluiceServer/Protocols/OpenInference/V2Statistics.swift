@@ -15,13 +15,13 @@ struct V2Statistics: Sendable {
             writer.send(render(dataPlane.manager.snapshot.models.flatMap { $0.versions.compactMap(\.servable) }))
         }
         endpoints.add("GET", "/v2/models/{model}/stats") { _, p, writer in
-            writer.send(answer { () throws(ServingError) in
+            writer.send(ErrorResponse.answering { () throws(ServingError) in
                 let model = try dataPlane.model(named: p["model"] ?? "")
                 return render(model.versions.compactMap(\.servable))
             })
         }
         endpoints.add("GET", "/v2/models/{model}/versions/{version}/stats") { _, p, writer in
-            writer.send(answer { () throws(ServingError) in
+            writer.send(ErrorResponse.answering { () throws(ServingError) in
                 let model = try dataPlane.model(named: p["model"] ?? "")
                 let number = try DataPlane.versionNumber(p["version"]) ?? 0
                 guard model.version(number) != nil else { throw .versionNotFound(model: model.name, version: number) }
@@ -30,9 +30,6 @@ struct V2Statistics: Sendable {
         }
     }
 
-    private func answer(_ body: () throws(ServingError) -> Response) -> Response {
-        do { return try body() } catch { return ErrorResponse.response(for: error) }
-    }
 
     private func render(_ versions: [ServableVersion]) -> Response {
         var w = JSONWriter(capacity: 256 + 512 * versions.count)
