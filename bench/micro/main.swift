@@ -7,6 +7,8 @@ import SluiceServer
 //   swift run -c release sluice-micro [models-dir]
 // Each line: median and best of 15 rounds, ns per operation. Used for the scheduling decision
 // (README "Where inference runs") and to find what to make faster; never run by the tests.
+// `sluice-micro backend-speed …` times one backend's infer instead (BackendSpeed.swift), for
+// bench/backend-speed.sh.
 
 func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows {
     var samples: [Double] = []
@@ -18,6 +20,11 @@ func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrow
     samples.sort()
     let pad = name.padding(toLength: 44, withPad: " ", startingAt: 0)
     print("\(pad) median \(String(format: "%10.0f", samples[7])) ns   best \(String(format: "%10.0f", samples[0])) ns")
+}
+
+if CommandLine.arguments.dropFirst().first == "backend-speed" {
+    try BackendSpeed.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
 }
 
 let models = CommandLine.arguments.dropFirst().first ?? "models"

@@ -1,12 +1,16 @@
 extension TreeEnsemble {
+    /// Rows scored together, tree by tree: one tree's nodes stay in cache while every row of the
+    /// block walks it, and the block's sums (64 × outputs) fit on the stack.
+    static let rowBlock = 64
+
     /// The raw scores (margins) for `rows` rows: row-major `rows × featureCount` features in,
     /// row-major `rows × outputCount` sums out, each output starting from its base score and
     /// adding its trees' leaves in tree order (the order the training library adds them, which
     /// matters for bit-exact Float sums).
     ///
     /// Called by backends from any thread, concurrently; reads only immutable state and allocates
-    /// only the result and one small scratch row. A missing value is NaN. The caller checks the
-    /// input size against the request (a mismatch here is a bug in Sluice, hence the precondition).
+    /// only the result. A missing value is NaN. The caller checks the input size against the
+    /// request (a mismatch here is a bug in Sluice, hence the precondition).
     package func margins(_ input: [Float], rows: Int) -> [Float] {
         precondition(rows >= 0 && input.count == rows * featureCount, "input size checked by the backend")
         return input.withUnsafeBufferPointer { x in
@@ -23,90 +27,110 @@ extension TreeEnsemble {
         precondition(
             rows >= 0 && x.count == rows * featureCount && o.count >= rows * outputCount,
             "sizes checked by the backend")
-        withNodes { nodes in
-            switch accumulation {
-            case .float: accumulate(x, rows: rows, into: o, nodes: nodes, as: Float.self)
-            case .double: accumulate(x, rows: rows, into: o, nodes: nodes, as: Double.self)
-            }
-        }
-    }
-
-    /// The node arrays as raw buffers for the walk: construction range-checked every index the
-    /// walk can reach, so per-node bounds checks (and array uniqueness checks) would only cost.
-    struct Nodes {
-        let feature: UnsafeBufferPointer<Int32>
-        let threshold: UnsafeBufferPointer<Float>
-        let left: UnsafeBufferPointer<Int32>
-        let right: UnsafeBufferPointer<Int32>
-        let flags: UnsafeBufferPointer<UInt8>
-        let value: UnsafeBufferPointer<Float>
-    }
-
-    private func withNodes(_ body: (Nodes) -> Void) {
-        feature.withUnsafeBufferPointer { feature in
-            threshold.withUnsafeBufferPointer { threshold in
-                left.withUnsafeBufferPointer { left in
-                    right.withUnsafeBufferPointer { right in
-                        flags.withUnsafeBufferPointer { flags in
-                            value.withUnsafeBufferPointer { value in
-                                body(Nodes(
-                                    feature: feature, threshold: threshold, left: left, right: right,
-                                    flags: flags, value: value))
-                            }
-                        }
+        guard rows > 0, let input = x.baseAddress, let out = o.baseAddress else { return }
+        nodes.withUnsafeBufferPointer { nodes in
+            roots.withUnsafeBufferPointer { roots in
+                treeOutput.withUnsafeBufferPointer { treeOutput in
+                    // Construction checked every index a walk can reach, so the walk reads raw
+                    // pointers: bounds checks per node would only cost.
+                    let walk = Walk(
+                        ensemble: self, nodes: nodes, roots: roots, treeOutput: treeOutput)
+                    switch (accumulation, comparison) {
+                    case (.float, .less): walk.run(input, rows: rows, into: out, Float.self, Less.self)
+                    case (.float, .lessOrEqual): walk.run(input, rows: rows, into: out, Float.self, LessOrEqual.self)
+                    case (.double, .less): walk.run(input, rows: rows, into: out, Double.self, Less.self)
+                    case (.double, .lessOrEqual): walk.run(input, rows: rows, into: out, Double.self, LessOrEqual.self)
                     }
                 }
             }
         }
     }
 
-    private func accumulate<Sum: BinaryFloatingPoint>(
-        _ x: UnsafeBufferPointer<Float>, rows: Int, into out: UnsafeMutableBufferPointer<Float>,
-        nodes: Nodes, as _: Sum.Type
-    ) {
-        // On the stack for any real output count: no heap allocation per request.
-        withUnsafeTemporaryAllocation(of: Sum.self, capacity: outputCount) { sums in
-            let lessOrEqual = comparison == .lessOrEqual
-            for row in 0..<rows {
-                let features = UnsafeBufferPointer(rebasing: x[row * featureCount..<(row + 1) * featureCount])
-                for o in 0..<outputCount { sums[o] = Sum(baseScores[o]) }
-                for t in 0..<roots.count {
-                    let leaf = leafIndex(root: Int(roots[t]), features, nodes, lessOrEqual: lessOrEqual)
-                    sums[Int(treeOutput[t])] += Sum(nodes.value[leaf])
-                }
-                for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
-            }
-        }
+    /// A numeric split's comparison as a type, so each walk is compiled for one of them.
+    protocol Comparison {
+        static func goesLeft(_ value: Float, _ threshold: Float) -> Bool
     }
 
-    /// Walks one tree to its leaf. Terminates because construction proved every reachable node
-    /// is visited at most once on the way down.
-    @inline(__always)
-    private func leafIndex(root: Int, _ x: UnsafeBufferPointer<Float>, _ nodes: Nodes, lessOrEqual: Bool) -> Int {
-        var n = root
-        while true {
-            let f = nodes.feature[n]
-            if f < 0 { return n }
-            let v = x[Int(f)]
-            let flag = nodes.flags[n]
-            let goLeft: Bool
-            if v.isNaN {
-                goLeft = flag & Self.defaultLeftFlag != 0
-            } else if flag & (Self.categoricalFlag | Self.zeroIsMissingFlag) != 0 {
-                // One test keeps plain numeric splits (all of XGBoost's) on the short path.
-                if flag & Self.categoricalFlag != 0 {
-                    goLeft = categoryGoesLeft(node: n, v)
-                } else if abs(v) <= Self.zeroThreshold {
-                    goLeft = flag & Self.defaultLeftFlag != 0
-                } else {
-                    goLeft = lessOrEqual ? v <= nodes.threshold[n] : v < nodes.threshold[n]
+    enum Less: Comparison {
+        @inline(__always) static func goesLeft(_ value: Float, _ threshold: Float) -> Bool { value < threshold }
+    }
+
+    enum LessOrEqual: Comparison {
+        @inline(__always) static func goesLeft(_ value: Float, _ threshold: Float) -> Bool { value <= threshold }
+    }
+
+    /// One call's view of the ensemble as raw buffers, valid inside `margins`.
+    struct Walk {
+        let ensemble: TreeEnsemble
+        let nodes: UnsafeBufferPointer<Node>
+        let roots: UnsafeBufferPointer<Int32>
+        let treeOutput: UnsafeBufferPointer<Int32>
+
+        func run<Sum: BinaryFloatingPoint, Compare: Comparison>(
+            _ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>,
+            _: Sum.Type, _: Compare.Type
+        ) {
+            let width = ensemble.outputCount
+            let features = ensemble.featureCount
+            let block = min(rows, TreeEnsemble.rowBlock)
+            // On the stack for any real output count: no heap allocation per request.
+            withUnsafeTemporaryAllocation(of: Sum.self, capacity: block * width) { sums in
+                var start = 0
+                while start < rows {
+                    let count = min(block, rows - start)
+                    for r in 0..<count {
+                        for o in 0..<width { sums[r * width + o] = Sum(ensemble.baseScores[o]) }
+                    }
+                    // Tree-major inside the block; each row still adds its trees in tree order.
+                    for t in 0..<roots.count {
+                        let root = Int(roots[t])
+                        let output = Int(treeOutput[t])
+                        var row = x + start * features
+                        for r in 0..<count {
+                            sums[r * width + output] += Sum(leafValue(root: root, row, Compare.self))
+                            row += features
+                        }
+                    }
+                    let o = out + start * width
+                    for i in 0..<count * width { o[i] = Float(sums[i]) }
+                    start += count
                 }
-            } else if lessOrEqual {
-                goLeft = v <= nodes.threshold[n]
-            } else {
-                goLeft = v < nodes.threshold[n]
             }
-            n = Int(goLeft ? nodes.left[n] : nodes.right[n])
+        }
+
+        /// Walks one tree to its leaf and returns the leaf's value. Terminates because
+        /// construction proved every reachable node is visited at most once on the way down.
+        @inline(__always)
+        private func leafValue<Compare: Comparison>(
+            root: Int, _ x: UnsafePointer<Float>, _: Compare.Type
+        ) -> Float {
+            let special = TreeEnsemble.categoricalFlag | TreeEnsemble.zeroIsMissingFlag
+            var n = root
+            while true {
+                let node = nodes[n]
+                if node.feature < 0 { return node.threshold }
+                let v = x[Int(node.feature)]
+                var goLeft = Compare.goesLeft(v, node.threshold)
+                // One rarely taken test keeps plain numeric splits (all of XGBoost's) short.
+                if node.flags & special != 0 || v.isNaN {
+                    goLeft = slowGoesLeft(node, index: n, v, Compare.self)
+                }
+                // Siblings are adjacent: the child is picked without a branch.
+                n = Int(node.left) &+ (goLeft ? 0 : 1)
+            }
+        }
+
+        /// Missing values, categorical splits and LightGBM's zero-as-missing.
+        private func slowGoesLeft<Compare: Comparison>(
+            _ node: Node, index n: Int, _ v: Float, _: Compare.Type
+        ) -> Bool {
+            let defaultLeft = node.flags & TreeEnsemble.defaultLeftFlag != 0
+            if v.isNaN { return defaultLeft }
+            if node.flags & TreeEnsemble.categoricalFlag != 0 {
+                return ensemble.categoryGoesLeft(node: n, v)
+            }
+            if abs(v) <= TreeEnsemble.zeroThreshold { return defaultLeft }
+            return Compare.goesLeft(v, node.threshold)
         }
     }
 

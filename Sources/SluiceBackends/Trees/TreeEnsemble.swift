@@ -1,12 +1,12 @@
-/// A validated, immutable tree ensemble in flat structure-of-arrays form: the one evaluator
+/// A validated, immutable tree ensemble in one flat node array: the one evaluator
 /// shared by every tree format (XGBoost, LightGBM; ONNX TreeEnsemble later).
 ///
 /// Built once by a format reader on a loader thread; afterwards only read, so it is shared
 /// freely by concurrent `infer` calls. Every index in it was checked at build time, which is
-/// what lets `evaluate` walk nodes without guarding against a hostile model file.
+/// what lets `margins` walk nodes without guarding against a hostile model file.
 ///
-/// Node `i` of the ensemble is described by the `i`-th entry of each node array; trees are
-/// stored one after another and `roots[t]` is where tree `t` starts.
+/// Trees are stored one after another in `nodes`, each numbered breadth-first from its root at
+/// `roots[t]`, so siblings sit side by side.
 package struct TreeEnsemble: Sendable {
     /// Columns per input row; every feature index in the trees is below it.
     package let featureCount: Int
@@ -23,14 +23,8 @@ package struct TreeEnsemble: Sendable {
     /// Which inputs count as categories at categorical splits.
     package let categoryDomain: CategoryDomain
 
-    // Per node. `feature < 0` marks a leaf.
-    let feature: [Int32]
-    let threshold: [Float]
-    let left: [Int32]
-    let right: [Int32]
-    /// Bit 0: a missing value goes left. Bit 1: the split is categorical. Bit 2: zero is missing.
-    let flags: [UInt8]
-    let value: [Float]
+    /// Per node, in the ensemble's numbering (see `Node`).
+    let nodes: [Node]
     /// For categorical nodes: where the node's bitset starts in `categoryBits` and its length.
     let categoryStart: [Int32]
     let categoryWords: [Int32]
@@ -40,6 +34,7 @@ package struct TreeEnsemble: Sendable {
     let roots: [Int32]
     let treeOutput: [Int32]
 
+    /// `Node.flags` bits: a missing value goes left; the split is categorical; zero is missing.
     static let defaultLeftFlag: UInt8 = 1
     static let categoricalFlag: UInt8 = 2
     static let zeroIsMissingFlag: UInt8 = 4
@@ -69,10 +64,9 @@ package struct TreeEnsemble: Sendable {
         }
         var flat = FlatNodes()
         for (index, tree) in trees.enumerated() {
-            let reachable = try Self.validate(
-                tree, index: index, featureCount: featureCount, outputCount: outputCount)
-            guard flat.feature.count + tree.nodeCount < Int(Int32.max) else { throw .tooManyNodes }
-            try flat.append(tree, index: index, reachable: reachable)
+            try Self.validate(tree, index: index, featureCount: featureCount, outputCount: outputCount)
+            guard flat.nodes.count + tree.nodeCount < Int(Int32.max) else { throw .tooManyNodes }
+            try flat.append(tree, index: index)
         }
         self.featureCount = featureCount
         self.outputCount = outputCount
@@ -81,12 +75,7 @@ package struct TreeEnsemble: Sendable {
         self.categoryMatch = categoryMatch
         self.accumulation = accumulation
         self.categoryDomain = categoryDomain
-        feature = flat.feature
-        threshold = flat.threshold
-        left = flat.left
-        right = flat.right
-        flags = flat.flags
-        value = flat.value
+        nodes = flat.nodes
         categoryStart = flat.categoryStart
         categoryWords = flat.categoryWords
         categoryBits = flat.categoryBits
@@ -94,11 +83,11 @@ package struct TreeEnsemble: Sendable {
         treeOutput = flat.treeOutput
     }
 
-    /// Returns which nodes the root reaches; the others (XGBoost's deleted nodes) are never
+    /// Checks the nodes the root reaches; the others (XGBoost's deleted nodes) are never
     /// visited, so their contents are not trusted.
     private static func validate(
         _ tree: DecodedTree, index: Int, featureCount: Int, outputCount: Int
-    ) throws(TreeEnsembleError) -> [Bool] {
+    ) throws(TreeEnsembleError) {
         let n = tree.nodeCount
         guard n > 0 else { throw .emptyTree(tree: index) }
         let lengths: [(String, Int)] = [
@@ -146,6 +135,5 @@ package struct TreeEnsemble: Sendable {
                 }
             }
         }
-        return seen
     }
 }

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Sluice's backends against the reference libraries, per batch, one thread each, one run.
+
+For each model and batch size (1, 64, 1024 rows) it times the library's predict from Python
+and Sluice's `Backend.infer` in-process (`sluice-micro backend-speed`, a release build), on the
+same rows (a temporary Float32 file both read), and prints the median time per call and the
+ratio Sluice / library. Rounds alternate library and Sluice so both see the same machine load;
+the summary gives the median ratio and its spread over rounds.
+
+What is timed on the library side, one call on arrays built beforehand:
+  xgboost      Booster.predict on a DMatrix built beforehand and never predicted before (a
+               DMatrix that was predicted once hits xgboost's prediction cache and walks no
+               trees), and Booster.inplace_predict on the ndarray; the table compares against
+               the faster of the two and names it.
+  lightgbm     Booster.predict(ndarray, num_threads=1) (its only predict).
+  onnxruntime  InferenceSession.run with intra/inter_op_num_threads=1, sequential execution,
+               default graph optimisations.
+Sluice's side is Backend.infer on an input tensor built beforehand: its outputs (e.g. both
+`probabilities` and `label` for a classifier) are built on every call.
+
+Run through bench/backend-speed.sh, which builds sluice-micro first. Numbers are from whatever
+else the machine is doing; quote ratios from one run only.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import numpy as np  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+BATCHES = [1, 64, 1024]
+ONNX_FIXTURES = os.path.join(ROOT, "Tests", "SluiceBackendsTests", "Fixtures", "onnx")
+
+
+def reps_for(batch, scale):
+    return max(20, int(scale * {1: 2000, 64: 400}.get(batch, 60)))
+
+
+def median_us(call, reps, setup=None):
+    samples = []
+    for i in range(max(3, reps // 10)):
+        call(setup(i) if setup else None)
+    for i in range(reps):
+        arg = setup(i) if setup else None
+        start = time.perf_counter_ns()
+        call(arg)
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1000
+
+
+class XGBoostModel:
+    kind = "xgboost"
+
+    def __init__(self, path):
+        import xgboost as xgb
+        self.xgb = xgb
+        self.booster = xgb.Booster(params={"nthread": 1}, model_file=path)
+        self.path = path
+
+    def time(self, x, reps):
+        # One fresh DMatrix per call, built outside the timed region.
+        pool = [self.xgb.DMatrix(x, nthread=1) for _ in range(reps + max(3, reps // 10))]
+        predict = median_us(lambda d: self.booster.predict(d), reps, setup=lambda i: pool[i])
+        inplace = median_us(lambda _: self.booster.inplace_predict(x), reps)
+        if predict <= inplace:
+            return predict, "predict(DMatrix)"
+        return inplace, "inplace_predict"
+
+
+class LightGBMModel:
+    kind = "lightgbm"
+
+    def __init__(self, path):
+        import lightgbm as lgb
+        self.booster = lgb.Booster(model_file=path)
+        self.path = path
+
+    def time(self, x, reps):
+        return median_us(lambda _: self.booster.predict(x, num_threads=1), reps), "predict"
+
+
+class ONNXModel:
+    kind = "onnx"
+
+    def __init__(self, path):
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        self.name = self.session.get_inputs()[0].name
+        self.path = path
+
+    def time(self, x, reps):
+        feed = {self.name: x}
+        return median_us(lambda _: self.session.run(None, feed), reps), "run"
+
+
+def models(include_onnx):
+    rng = np.random.default_rng(2026)
+    found = [
+        ("fraud v1 (xgboost, 20 trees)", XGBoostModel, "models/fraud/1/model.json", [20], 0.0),
+        ("fraud v2 (xgboost, 60 trees)", XGBoostModel, "models/fraud/2/model.json", [20], 0.0),
+        ("churn-lgbm (lightgbm, 60 trees)", LightGBMModel, "models/churn-lgbm/1/model.txt", [10], 0.03),
+    ]
+    if include_onnx:
+        found += [
+            ("mlp (onnx, 16-32-32-10)", ONNXModel, os.path.join(ONNX_FIXTURES, "mlp", "model.onnx"), [16], 0.0),
+            ("cnn (onnx, 1x8x8)", ONNXModel, os.path.join(ONNX_FIXTURES, "cnn", "model.onnx"), [1, 8, 8], 0.0),
+        ]
+        digits = "models/digits-mlp/1/model.onnx"
+        if os.path.exists(os.path.join(ROOT, digits)):
+            found.append(("digits-mlp (onnx, 64-32-10)", ONNXModel, digits, [64], 0.0))
+    for label, cls, path, shape, missing in found:
+        x = rng.normal(size=[max(BATCHES)] + shape).astype(np.float32)
+        if missing:
+            x[rng.random(x.shape) < missing] = np.nan
+        yield label, cls(os.path.join(ROOT, path)), shape, x
+
+
+def sluice(micro, model, shape, rows_file, reps):
+    command = [micro, "backend-speed", model.kind, model.path, rows_file, "x".join(map(str, shape)),
+               ",".join(map(str, BATCHES)), ",".join(map(str, reps))]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if out.startswith("SKIP"):
+        return None, out.strip()
+    results = {}
+    for line in out.splitlines():
+        if line.startswith("RESULT"):
+            fields = dict(f.split("=") for f in line.split()[1:])
+            results[int(fields["batch"])] = (int(fields["median_ns"]) / 1000, float(fields["input_sum"]))
+    return results, None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--micro", default=os.path.join(ROOT, ".build", "release", "sluice-micro"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the repetitions")
+    parser.add_argument("--no-onnx", action="store_true")
+    args = parser.parse_args()
+    include_onnx = not args.no_onnx
+    if include_onnx:
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            print("SKIP onnx: onnxruntime is not installed (pip install onnxruntime)")
+            include_onnx = False
+
+    reps = [reps_for(b, args.scale) for b in BATCHES]
+    table = {}  # (label, batch) -> list of (sluice µs, library µs, what)
+    skipped = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = list(models(include_onnx))
+        files = {}
+        for i, (label, model, shape, x) in enumerate(cases):
+            files[label] = os.path.join(tmp, f"rows{i}.f32")
+            x.tofile(files[label])
+        for r in range(args.rounds):
+            for label, model, shape, x in cases:
+                if label in skipped:
+                    continue
+                lib = {b: model.time(x[:b], n) for b, n in zip(BATCHES, reps)}
+                ours, why = sluice(args.micro, model, shape, files[label], reps)
+                if ours is None:
+                    print(f"SKIP {label}: Sluice cannot load it in this build ({why})")
+                    skipped.add(label)
+                    continue
+                for b in BATCHES:
+                    want = float(np.nansum(x[:b].astype(np.float64)))
+                    assert abs(ours[b][1] - want) <= 1e-3 * max(1, abs(want)), "Sluice read other rows"
+                    table.setdefault((label, b), []).append((ours[b][0], *lib[b]))
+            print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+
+    print(f"\n{'model':34s} {'batch':>5s} {'Sluice µs':>10s} {'library µs':>11s} {'ratio':>6s}  "
+          f"{'ratio per round':24s} library call")
+    for (label, b), samples in table.items():
+        ratios = [s / lib for s, lib, _ in samples]
+        s_med = statistics.median(s for s, _, _ in samples)
+        l_med = statistics.median(lib for _, lib, _ in samples)
+        calls = sorted({what for _, _, what in samples})
+        print(f"{label:34s} {b:5d} {s_med:10.1f} {l_med:11.1f} {statistics.median(ratios):6.2f}  "
+              f"{' '.join(f'{q:.2f}' for q in ratios):24s} {'/'.join(calls)}")
+
+
+if __name__ == "__main__":
+    main()
