@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SluiceBackends
 import SluiceCore
 import Testing
@@ -108,6 +109,29 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Requests run concurrently on one backend, each in its own pooled workspace: answers for
+    /// different batch sizes interleaved on four threads equal the sequential ones.
+    @Test(arguments: ["cnn", "mlp", "random_forest_classifier"])
+    func concurrentRequestsOfMixedSizesGetTheirOwnAnswers(_ name: String) throws {
+        let fixture = try Fixture(name)
+        let backend = try Self.load(name)
+        guard case .fp32(let values) = fixture.input.data else { return }
+        let rows = fixture.input.shape[0], width = values.count / rows
+        let inputs = try (1...rows).map { n in
+            try Tensor(name: fixture.input.name, shape: [n] + fixture.input.shape.dropFirst(), data: .fp32(Array(values[0..<n * width])))
+        }
+        let sequential = try inputs.map { try backend.infer([$0]) }
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for round in 0..<20 {
+                let k = (thread * 7 + round * 5) % inputs.count
+                let answer = try? backend.infer([inputs[k]])
+                if answer != sequential[k] { mismatches.withLock { $0 += 1 } }
+            }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
     }
 
     @Test func everyFixtureIsListed() throws {

@@ -35,7 +35,7 @@ struct NodeInfo {
     func type(_ i: Int, in allowed: [ElementType]) throws(ServingError) -> ElementType {
         let t = try type(i)
         guard allowed.contains(t) else {
-            throw fail("input \(i) of type \(t) is not supported (supported: \(allowed.map(\.description).joined(separator: ", ")))")
+            throw fail("input \(i) has element type \(t), which this operator does not take (it takes \(allowed.map(\.description).joined(separator: ", ")))")
         }
         return t
     }
