@@ -25,7 +25,9 @@ let package = Package(
     targets: [
         .target(name: "CLinux", path: "Sources/CLinux"),
         .target(name: "SluiceNet", dependencies: ["CLinux"], swiftSettings: settings),
-        .target(name: "SluiceHTTP", dependencies: ["SluiceNet"], swiftSettings: settings),
+        .systemLibrary(
+            name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .target(name: "SluiceHTTP", dependencies: ["SluiceNet", "CNGHTTP2"], swiftSettings: settings),
         .target(
             name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: settings),

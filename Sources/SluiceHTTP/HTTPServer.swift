@@ -15,6 +15,8 @@ package final class HTTPServer: Sendable {
         /// Event loops; 0 means one per core.
         package var threads = 0
         package var limits = HTTPLimits()
+        /// HTTP/2 (h2c) on the cleartext listener, and the SETTINGS it announces.
+        package var http2 = HTTP2Settings()
         /// Called on the loop after each answered request with its duration in nanoseconds
         /// (access logging); nil costs nothing per request.
         package var accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
@@ -36,7 +38,7 @@ package final class HTTPServer: Sendable {
         var loops: [EventLoop] = []
         for index in 0..<count { loops.append(try EventLoop(index: index)) }
         self.loops = loops
-        state = ServerState(limits: configuration.limits, loopCount: count, accessLog: configuration.accessLog)
+        state = ServerState(limits: configuration.limits, http2: configuration.http2, accessLog: configuration.accessLog)
     }
 
     /// The port every loop listens on (the kernel's pick when configured as 0). Valid after `start`.
@@ -71,7 +73,8 @@ package final class HTTPServer: Sendable {
     }
 
     /// Graceful shutdown: listeners close at once, idle keep-alive connections close, busy ones
-    /// close after their current answer (which says `Connection: close`). Any thread.
+    /// close after their current answer (which says `Connection: close`); HTTP/2 connections
+    /// get GOAWAY, finish the streams they have begun, then close. Any thread.
     package func shutdown() {
         state.isDraining = true
         for loop in loops {
@@ -94,12 +97,14 @@ package final class HTTPServer: Sendable {
 final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
+    let http2: HTTP2Settings
     let accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
     private let draining = Atomic<Bool>(false)
     private let contexts: Mutex<[Int: LoopContext]>
 
-    init(limits: HTTPLimits, loopCount: Int, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?) {
+    init(limits: HTTPLimits, http2: HTTP2Settings, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?) {
         self.limits = limits
+        self.http2 = http2
         self.accessLog = accessLog
         contexts = Mutex([:])
     }
@@ -127,6 +132,8 @@ final class LoopContext: @unchecked Sendable {
     private var listener: Listener?
     private(set) var listenerPort = 0
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    /// Kept apart from `connections` so the HTTP/1.1 ones stay concrete (no existential calls).
+    private var http2Connections: [ObjectIdentifier: HTTP2Connection] = [:]
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// The `Date` header value, refreshed every tick (the loop's clock resolution).
     private(set) var date = Array(HTTPDate.now().utf8)
@@ -149,6 +156,7 @@ final class LoopContext: @unchecked Sendable {
         loop.onTick { [unowned self] now in
             self.date = Array(HTTPDate.now().utf8)
             for connection in self.connections.values { connection.tick(now) }
+            for connection in self.http2Connections.values { connection.tick(now) }
         }
     }
 
@@ -165,19 +173,48 @@ final class LoopContext: @unchecked Sendable {
             return
         }
         do {
-            let stream = try Connection(fd: fd, loop: loop, scratch: scratch)
-            let connection = HTTPConnection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
-            stream.delegate = connection
-            connections[ObjectIdentifier(connection)] = connection
-            state.stats.connectionsOpen.add(1, ordering: .relaxed)
-            state.stats.connectionsAccepted.add(1, ordering: .relaxed)
+            adopt(try Connection(fd: fd, loop: loop, scratch: scratch), speaking: nil)
         } catch {
             close(fd)
         }
     }
 
+    /// Puts HTTP on a new connection of this loop and counts it open. `protocol` is what the
+    /// first byte must speak — what TLS's ALPN chose (`HTTPProtocol(alpn:)`) — or nil on a
+    /// cleartext connection, which starts as HTTP/1.1 and turns into h2c when its first bytes
+    /// are the HTTP/2 preface or its first request asks for `Upgrade: h2c`.
+    /// The integration point of a TLS listener: after the handshake, on this loop, call
+    /// `context.adopt(stream, speaking: HTTPProtocol(alpn: selected) ?? .http1)`.
+    func adopt(_ stream: Connection, speaking proto: HTTPProtocol?) {
+        state.stats.connectionsOpen.add(1, ordering: .relaxed)
+        state.stats.connectionsAccepted.add(1, ordering: .relaxed)
+        if proto == .http2 {
+            startHTTP2(stream, initial: [], upgrade: nil)
+            return
+        }
+        let connection = HTTPConnection(
+            stream: stream, responder: responder, limits: state.limits, server: state, context: self,
+            sniffsPreface: proto == nil && state.http2.enabled)
+        stream.delegate = connection
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    /// Hands `stream` to a new HTTP/2 connection (an HTTP/1.1 one saw the preface or answered
+    /// 101, or ALPN chose h2). `initial` are bytes already read and not yet parsed.
+    func startHTTP2(_ stream: Connection, initial: [UInt8], upgrade: (request: Request, settings: [UInt8])?) {
+        state.stats.http2ConnectionsOpen.add(1, ordering: .relaxed)
+        let connection = HTTP2Connection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
+        stream.delegate = connection
+        http2Connections[ObjectIdentifier(connection)] = connection
+        if !connection.start(initial: initial, upgrade: upgrade) { stream.close() }
+    }
+
     func remove(_ connection: HTTPConnection) {
         connections[ObjectIdentifier(connection)] = nil
+    }
+
+    func remove(_ connection: HTTP2Connection) {
+        http2Connections[ObjectIdentifier(connection)] = nil
     }
 
     func drain() {
@@ -186,7 +223,26 @@ final class LoopContext: @unchecked Sendable {
         listener?.onReadable()
         closeListener()
         for connection in Array(connections.values) { connection.drain() }
+        for connection in Array(http2Connections.values) { connection.drain() }
     }
+}
+
+/// The protocol a connection speaks from its first byte, as TLS ALPN names it (RFC 7301).
+package enum HTTPProtocol: Sendable, Equatable {
+    case http1
+    case http2
+
+    /// `"h2"` or `"http/1.1"`; nil for anything else (the caller decides, usually HTTP/1.1).
+    package init?(alpn: String) {
+        switch alpn {
+        case "h2": self = .http2
+        case "http/1.1": self = .http1
+        default: return nil
+        }
+    }
+
+    /// The ALPN protocol names we offer, most preferred first.
+    package static let alpnNames = ["h2", "http/1.1"]
 }
 
 /// The IMF-fixdate of RFC 9110 for the `Date` header, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
