@@ -15,6 +15,7 @@ package struct ServerConfig: Sendable, Equatable {
     package var logLevel = "info"
     package var limits = Limits()
     package var scheduling = Scheduling()
+    package var http2 = HTTP2()
 
     package struct Limits: Sendable, Equatable {
         package var maxHeaderBytes = 16 * 1024
@@ -35,6 +36,14 @@ package struct ServerConfig: Sendable, Equatable {
         package var workers = 0
         /// Requests waiting for a worker beyond which new ones get 503 + Retry-After.
         package var maxQueue = 1024
+    }
+
+    /// HTTP/2 on the cleartext listener (README "HTTP/2"); the numbers are the SETTINGS we send.
+    package struct HTTP2: Sendable, Equatable {
+        package var enabled = true
+        package var maxConcurrentStreams = 100
+        package var initialWindowSize = 1 << 20
+        package var maxFrameSize = 16 * 1024
     }
 
     package init() {}

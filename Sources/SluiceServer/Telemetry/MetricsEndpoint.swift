@@ -47,7 +47,16 @@ struct MetricsEndpoint: Sendable {
         registry.collectGauge(
             name: "sluice_connections_open", help: "Client connections open now, by protocol.", labelNames: ["protocol"]
         ) {
-            [MetricSample(labelValues: ["http1"], value: Double(http.connectionsOpen.load(ordering: .relaxed)))]
+            // Read h2 first: a connection turning h2 between the reads then counts once, as h1.
+            let h2 = http.http2ConnectionsOpen.load(ordering: .relaxed)
+            let all = http.connectionsOpen.load(ordering: .relaxed)
+            return [MetricSample(labelValues: ["http1"], value: Double(max(0, all - h2))),
+                    MetricSample(labelValues: ["h2"], value: Double(h2))]
+        }
+        registry.collectCounter(
+            name: "sluice_http2_streams_total", help: "Requests received over HTTP/2 (one stream each)."
+        ) {
+            [MetricSample(labelValues: [], value: Double(http.http2Streams.load(ordering: .relaxed)))]
         }
         registry.collectCounter(
             name: "sluice_http_errors_total", help: "Responses with a 4xx or 5xx status, from the HTTP layer and the application.",
