@@ -186,3 +186,44 @@ private let inferBody = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[
         #expect(text.contains("sluice_http2_streams_total 1"), "\(text)")
     }
 }
+
+extension HTTP2Tests {
+    /// With a 1,000-byte stream window, an answer of several kilobytes comes in DATA frames
+    /// that never exceed what the client granted, and arrives whole as grants follow.
+    @Test func answersRespectTheClientsFlowControlWindow() throws {
+        let server = try TestServer()
+        let rows = 256
+        let data = Array(repeating: rowJSON, count: rows).joined(separator: ",")
+        let body = Array(#"{"inputs":[{"name":"input","datatype":"FP32","shape":[\#(rows),20],"data":[\#(data)]}]}"#.utf8)
+        let expected = try server.client().request("POST", "/v2/models/fraud/infer", body: body, headers: ["content-type": "application/json"])
+        #expect(expected.body.count > 4000)
+
+        let window: UInt32 = 1000
+        let c = try FrameClient(port: server.port, initialWindow: window)
+        c.request(stream: 1, "POST", "/v2/models/fraud/infer",
+                  fields: [("content-type", "application/json"), ("content-length", String(body.count))], endStream: false)
+        var offset = 0
+        while offset < body.count {  // 16 KiB frames: the server's max frame size
+            let end = min(body.count, offset + 16_384)
+            c.send(data: Array(body[offset..<end]), stream: 1, endStream: end == body.count)
+            offset = end
+        }
+        var granted = Int(window), received: [UInt8] = []
+        var overran = false
+        _ = try c.frames { frame in
+            guard frame.stream == 1 else { return false }
+            if frame.type == FrameClient.data {
+                received += frame.payload
+                overran = overran || received.count > granted
+                if received.count == granted && !frame.endStream {
+                    c.windowUpdate(stream: 1, window)
+                    granted += Int(window)
+                }
+            }
+            return frame.endStream
+        }
+        #expect(!overran, "the server sent past the window")
+        #expect(granted > Int(window), "the answer should have needed more than one window")
+        #expect(received == expected.body)
+    }
+}

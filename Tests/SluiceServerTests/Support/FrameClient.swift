@@ -20,10 +20,17 @@ final class FrameClient {
     let raw: RawClient
     private var buffer: [UInt8] = []
 
-    /// Connects and sends the preface and an empty SETTINGS frame.
-    init(port: Int) throws {
+    /// Connects and sends the preface and a SETTINGS frame with `initialWindow` when given.
+    init(port: Int, initialWindow: UInt32? = nil) throws {
         raw = try RawClient(port: port)
-        raw.send(Self.preface + Self.frame(Self.settings, flags: 0, stream: 0, []))
+        var settings: [UInt8] = []
+        if let w = initialWindow { settings = [0, 4, UInt8(w >> 24), UInt8(w >> 16 & 0xff), UInt8(w >> 8 & 0xff), UInt8(w & 0xff)] }
+        raw.send(Self.preface + Self.frame(Self.settings, flags: 0, stream: 0, settings))
+    }
+
+    /// Grants `stream` (0: the connection) `bytes` more of flow-control window.
+    func windowUpdate(stream: UInt32, _ bytes: UInt32) {
+        raw.send(Self.frame(8, flags: 0, stream: stream, [UInt8(bytes >> 24 & 0x7f), UInt8(bytes >> 16 & 0xff), UInt8(bytes >> 8 & 0xff), UInt8(bytes & 0xff)]))
     }
 
     static func frame(_ type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8]) -> [UInt8] {
