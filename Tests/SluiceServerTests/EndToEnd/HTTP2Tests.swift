@@ -16,6 +16,8 @@ private let inferBody = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[
         ("GET", "/v2/models/nope", nil),
         ("POST", "/v2/models/fraud/infer", inferBody),
         ("POST", "/v2/models/fraud/infer", "{not json"),
+        ("POST", "/v1/models/fraud:predict", #"{"instances":[[\#(rowJSON)]]}"#),
+        ("GET", "/v1/models/fraud", nil),
         ("DELETE", "/v2/health/ready", nil),
     ] as [(String, String, String?)])
     func everyEndpointAnswersOverH2AsOverHTTP1(_ method: String, _ path: String, _ body: String?) throws {
