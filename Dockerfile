@@ -4,6 +4,10 @@
 #   docker run --rm -p 8080:8080 sluice                         # bundled models/ and config/
 #   docker run --rm -p 8080:8080 -v $PWD/models:/srv/models sluice
 FROM swift:6.3-bookworm AS build
+# HTTP/2 builds against libnghttp2 (headers and pkg-config file).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libnghttp2-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest names every target, so their folders must all be present to build one product.
 COPY Package.swift ./
@@ -15,7 +19,7 @@ RUN swift build -c release --product sluice --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 \
+ && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libnghttp2-14 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /srv --shell /usr/sbin/nologin sluice
 COPY --from=build /usr/local/bin/sluice /usr/local/bin/sluice
