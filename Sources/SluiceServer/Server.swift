@@ -105,10 +105,7 @@ package final class Server: Sendable {
         c.limits.bodyTimeout = nanos(config.limits.bodyTimeout)
         c.limits.idleTimeout = nanos(config.limits.idleTimeout)
         c.limits.maxConnections = config.limits.maxConnections
-        c.http2.enabled = config.http2.enabled
-        c.http2.maxConcurrentStreams = config.http2.maxConcurrentStreams
-        c.http2.initialWindowSize = config.http2.initialWindowSize
-        c.http2.maxFrameSize = config.http2.maxFrameSize
+        c.http2 = config.http2
         return c
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 package import SluiceCore
+import SluiceHTTP
 import Yams
 
 extension ServerConfig {
@@ -100,11 +101,11 @@ extension ServerConfig {
             if let v = try h.bool("enabled") { http2.enabled = v }
             if let v = try h.int("max_concurrent_streams", in: 1...1_000_000) { http2.maxConcurrentStreams = v }
             if let v = try h.size("initial_window_size") {
-                guard v <= Int(Int32.max) else { throw h.error("initial_window_size", "must be at most 2147483647 bytes (RFC 9113 §6.5.2)") }
+                guard HTTP2Settings.windowSizeRange.contains(v) else { throw h.error("initial_window_size", "must be at most 2147483647 bytes (RFC 9113 §6.5.2)") }
                 http2.initialWindowSize = v
             }
             if let v = try h.size("max_frame_size") {
-                guard (16_384...16_777_215).contains(v) else {
+                guard HTTP2Settings.frameSizeRange.contains(v) else {
                     throw h.error("max_frame_size", "must be between 16KiB and 16777215 bytes (RFC 9113 §6.5.2)")
                 }
                 http2.maxFrameSize = v

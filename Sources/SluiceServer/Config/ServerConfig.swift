@@ -1,3 +1,5 @@
+package import SluiceHTTP
+
 /// The server's settings (DESIGN §8): defaults, then `config/sluice.yaml`, then `SLUICE_<KEY>`
 /// environment variables, then command-line flags, each overriding the one before.
 /// Built once at start-up on the main thread; read-only afterwards.
@@ -15,7 +17,8 @@ package struct ServerConfig: Sendable, Equatable {
     package var logLevel = "info"
     package var limits = Limits()
     package var scheduling = Scheduling()
-    package var http2 = HTTP2()
+    /// HTTP/2 on the cleartext listener (README "HTTP/2"): the HTTP layer's own settings type.
+    package var http2 = HTTP2Settings()
 
     package struct Limits: Sendable, Equatable {
         package var maxHeaderBytes = 16 * 1024
@@ -36,14 +39,6 @@ package struct ServerConfig: Sendable, Equatable {
         package var workers = 0
         /// Requests waiting for a worker beyond which new ones get 503 + Retry-After.
         package var maxQueue = 1024
-    }
-
-    /// HTTP/2 on the cleartext listener (README "HTTP/2"); the numbers are the SETTINGS we send.
-    package struct HTTP2: Sendable, Equatable {
-        package var enabled = true
-        package var maxConcurrentStreams = 100
-        package var initialWindowSize = 1 << 20
-        package var maxFrameSize = 16 * 1024
     }
 
     package init() {}
