@@ -74,7 +74,11 @@ package final class TLSContext: @unchecked Sendable {
             throw TLSError(file: configuration.certificateFile, reason: "not a usable PEM certificate chain: \(Self.drainErrors())")
         }
         guard SSL_CTX_use_PrivateKey_file(ctx, configuration.keyFile, SSL_FILETYPE_PEM) == 1 else {
-            throw TLSError(file: configuration.keyFile, reason: "not a usable PEM private key: \(Self.drainErrors())")
+            let errors = Self.drainErrors()
+            if errors.contains("key values mismatch") {
+                throw TLSError(file: configuration.keyFile, reason: "private key does not match the certificate in \(configuration.certificateFile)")
+            }
+            throw TLSError(file: configuration.keyFile, reason: "not a usable PEM private key: \(errors)")
         }
         guard SSL_CTX_check_private_key(ctx) == 1 else {
             throw TLSError(
