@@ -107,37 +107,27 @@ package final class Connection: Selectable, @unchecked Sendable {
             flush()
             if isClosed { return }
         }
-        if !tls.isHandshakeComplete {
-            switch tls.handshake() {
-            case .done:
-                updateInterest()
-                delegate?.connectionDidHandshake(self)
-                if isClosed { return }
-            case .wantRead:
-                return
-            case .wantWrite:
-                tlsReadWantsWrite = true
-                updateInterest()
-                return
-            case .closed, .failed:
-                close()
-                return
-            }
-        }
-        while !isClosed && readEnabled {
-            switch tls.read(into: scratch) {
+        while !isClosed {
+            let handshaking = !tls.isHandshakeComplete
+            guard handshaking || readEnabled else { return }
+            switch handshaking ? tls.handshake() : tls.read(into: scratch) {
             case .done(let count):
-                delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+                if handshaking {
+                    updateInterest()
+                    delegate?.connectionDidHandshake(self)
+                } else {
+                    delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+                }
             case .wantRead:
                 return
             case .wantWrite:
                 tlsReadWantsWrite = true
                 updateInterest()
                 return
-            case .closed:
+            case .closed where !handshaking:
                 peerClosed()
                 return
-            case .failed:
+            case .closed, .failed:
                 close()
                 return
             }

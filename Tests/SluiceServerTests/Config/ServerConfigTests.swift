@@ -80,6 +80,9 @@ func badSettingsNameTheFileKeyAndReason(_ yaml: String, _ message: String) throw
     #expect(config.compression.enabled)
     try config.apply(file: write("tls: null"))
     #expect(config.tls == nil)
+    // Variables alone are enough (the Docker example in the README).
+    try config.apply(environment: ["SLUICE_TLS_PORT": "8443", "SLUICE_TLS_CERT": "certs/tls.crt", "SLUICE_TLS_KEY": "certs/tls.key"])
+    #expect(config.tls == .init(port: 8443, cert: "certs/tls.crt", key: "certs/tls.key"))
 }
 
 @Test func environmentSitsBetweenTheFileAndTheFlags() throws {
