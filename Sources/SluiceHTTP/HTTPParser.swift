@@ -182,7 +182,7 @@ package struct HTTPParser: Sendable {
         var headers = Headers(capacity: 8)
         // Framing and persistence are decided from the bytes as the fields go by; only unusual
         // framing (several lengths, any Transfer-Encoding) goes back to the stored strings.
-        var hasHost = false, closeToken = false, keepAliveToken = false, upgradeH2c = false
+        var hasHost = false, closeToken = false, keepAliveToken = false, mentionsCoding = false, upgradeH2c = false
         var lengthCount = 0, codingCount = 0
         var plainLength: Int?
         while let line = try lines.next() {
@@ -213,6 +213,7 @@ package struct HTTPParser: Sendable {
                     }
                 case .upgrade:
                     upgradeH2c = upgradeH2c || valueString.split(separator: ",").contains { $0.trimmingSpaces().lowercased() == "h2c" }
+                case .contentEncoding, .acceptEncoding: mentionsCoding = true
                 case .contentType, .expect, .userAgent, .accept, .authorization: break
                 }
                 headers.appendLowercased(known.name, valueString)
@@ -237,7 +238,7 @@ package struct HTTPParser: Sendable {
         let keepAlive = minor == 1 ? !closeToken : keepAliveToken
         var request = Request(
             method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
-            headers: headers, minorVersion: minor, keepAlive: keepAlive)
+            headers: headers, minorVersion: minor, keepAlive: keepAlive, mentionsCoding: mentionsCoding)
         request.wantsH2c = upgradeH2c && minor == 1
         return (request, framing)
     }
@@ -385,7 +386,8 @@ private func plainDecimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
 
 /// Field names the parser or the server looks at, recognised from raw bytes in any case.
 private enum KnownName {
-    case host, contentLength, contentType, transferEncoding, connection, expect, userAgent, accept, authorization, upgrade
+    case host, contentLength, contentType, transferEncoding, connection, expect, userAgent, accept, authorization
+    case contentEncoding, acceptEncoding, upgrade
 
     init?(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
         // The length and first byte narrow it to one candidate; then one comparison decides.
@@ -401,6 +403,8 @@ private enum KnownName {
         case (6, UInt8(ascii: "a")): candidate = .accept
         case (13, UInt8(ascii: "a")): candidate = .authorization
         case (7, UInt8(ascii: "u")): candidate = .upgrade
+        case (16, UInt8(ascii: "c")): candidate = .contentEncoding
+        case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
         default: return nil
         }
         var index = bytes.startIndex
@@ -425,6 +429,8 @@ private enum KnownName {
         case .accept: "accept"
         case .authorization: "authorization"
         case .upgrade: "upgrade"
+        case .contentEncoding: "content-encoding"
+        case .acceptEncoding: "accept-encoding"
         }
     }
 }

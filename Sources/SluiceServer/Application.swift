@@ -44,6 +44,12 @@ package enum Application {
             source.resume()
             sources.append(source)
         }
+        // SIGHUP: re-read the TLS certificate and key; connections stay, a bad file keeps the old.
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler { server.reloadTLS() }
+        reload.resume()
+        sources.append(reload)
         events.wait()
         logger.info("signal received: not ready, listeners closed, draining for up to \(config.limits.gracePeriod) s")
         let drained = Atomic<Bool>(false)

@@ -24,6 +24,8 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private var receiving = false
     private var flushing = false
     private var goingAway = false
+    /// Carried over TLS (ALPN chose h2): counted apart in the stats.
+    private let isTLS: Bool
 
     private static let maxPendingWrite = 256 * 1024
     private static let writeChunk = 64 * 1024
@@ -35,6 +37,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         self.limits = limits
         self.server = server
         self.context = context
+        isTLS = stream.tls != nil
         idleSince = MonotonicClock.now()
     }
 
@@ -83,6 +86,10 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     func connectionDidClose(_ connection: Connection) {
         server.stats.connectionsOpen.subtract(1, ordering: .relaxed)
         server.stats.http2ConnectionsOpen.subtract(1, ordering: .relaxed)
+        if isTLS {
+            server.stats.http2TLSConnectionsOpen.subtract(1, ordering: .relaxed)
+            server.stats.tlsConnectionsOpen.subtract(1, ordering: .relaxed)
+        }
         streams.removeAll()
         session = nil
         context.remove(self)
@@ -94,6 +101,8 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     /// ignored.
     func finish(_ response: Response, stream id: Int32) {
         guard !stream.isClosed, let current = streams[id], current.phase == .dispatched else { return }
+        var response = response
+        server.coding.finish(&response, acceptEncoding: current.acceptEncoding)
         if response.status >= 400 { server.stats.recordError(status: response.status) }
         if let accessLog = server.accessLog { accessLog(current.summary, response, MonotonicClock.now() &- current.started) }
         submit(response, on: current)
@@ -146,7 +155,15 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
             current.summary = RequestSummary(method: request.method, target: request.target)
             current.started = MonotonicClock.now()
         }
-        responder.respond(to: request, writer: ResponseWriter(http2: self, stream: current.id))
+        // Content codings in the one place HTTP/1.1 uses too.
+        var request = request
+        switch server.coding.prepare(&request) {
+        case .proceed(let acceptEncoding):
+            current.acceptEncoding = acceptEncoding
+            responder.respond(to: request, writer: ResponseWriter(http2: self, stream: current.id))
+        case .reject(let answer):
+            finish(answer, stream: current.id)
+        }
     }
 
     private func dispatch(_ current: HTTP2Stream) {

@@ -48,8 +48,8 @@ private let inferBody = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[
     }
 
     @Test func curlUpgradesACleartextConnectionWithH2c() throws {
-        let features = try ExternalTool.run("curl", ["-V"])
-        #expect(features.output.contains("HTTP2"), "this curl cannot speak HTTP/2: \(features.output)")
+        let features = try Tool.run("curl", ["-V"])
+        #expect(features.text.contains("HTTP2"), "this curl cannot speak HTTP/2: \(features.all)")
         let server = try TestServer()
         let ready = try Curl.request(.upgrade, port: server.port, "GET", "/v2/health/ready")
         #expect(ready.version == "2")
@@ -74,13 +74,13 @@ private let inferBody = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-h2load-\(UUID().uuidString).json")
         try Data(inferBody.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let run = try ExternalTool.run("h2load", [
+        let run = try Tool.run("h2load", [
             "-c", "4", "-m", "10", "-n", "2000", "-d", file.path, "-H", "content-type: application/json",
             "http://127.0.0.1:\(server.port)/v2/models/fraud/infer",
         ], timeout: 120)
-        #expect(run.status == 0, "\(run.output)")
-        #expect(run.output.contains("requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored, 0 timeout"), "\(run.output)")
-        #expect(run.output.contains("status codes: 2000 2xx"), "\(run.output)")
+        #expect(run.status == 0, "\(run.all)")
+        #expect(run.text.contains("requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored, 0 timeout"), "\(run.all)")
+        #expect(run.text.contains("status codes: 2000 2xx"), "\(run.all)")
     }
 
     @Test func anOversizedBodyGets413WhileOtherStreamsOnTheConnectionGoOn() throws {
@@ -227,5 +227,45 @@ extension HTTP2Tests {
         #expect(!overran, "the server sent past the window")
         #expect(granted > Int(window), "the answer should have needed more than one window")
         #expect(received == expected.body)
+    }
+}
+
+/// HTTP/2 with the other two parts of the same issue: TLS (ALPN h2) and content codings.
+extension HTTP2Tests {
+    @Test func curlSpeaksH2OverTLSThroughALPNWithTheSameAnswers() throws {
+        let certs = try TestCertificates()
+        let server = try TLSTests.server(certs)
+        let json = ["content-type": "application/json"]
+        let h2 = try Curl.request(.tlsALPN, port: server.server.tlsPort, "POST", "/v2/models/fraud/infer", body: Array(inferBody.utf8), headers: json)
+        #expect(h2.version == "2")
+        #expect(h2.status == 200)
+        #expect(h2.text == (try server.client().request("POST", "/v2/models/fraud/infer", json: inferBody).text))
+        let missing = try Curl.request(.tlsALPN, port: server.server.tlsPort, "GET", "/v2/models/nope")
+        #expect(missing.version == "2")
+        #expect(missing.status == 404)
+        #expect(missing.json?["error"] is String)
+        // A scrape over h2 on TLS sees itself as one h2-tls connection.
+        let scrape = try Curl.request(.tlsALPN, port: server.server.tlsPort, "GET", "/metrics")
+        #expect(scrape.text.contains(#"sluice_connections_open{protocol="h2-tls"} 1"#), "\(scrape.text)")
+        #expect(scrape.text.contains(#"sluice_connections_open{protocol="http1-tls"} 0"#), "\(scrape.text)")
+    }
+
+    @Test func h2StreamsDecodeGzipBodiesAndCompressAnswers() throws {
+        let server = try TestServer()
+        let plain = try server.client().request("POST", "/v2/models/fraud/infer", json: inferBody)
+        let gzipped = try Tool.run("gzip", ["-c"], input: Data(inferBody.utf8))
+        #expect(gzipped.status == 0)
+        let coded = try Curl.request(.priorKnowledge, port: server.port, "POST", "/v2/models/fraud/infer", body: Array(gzipped.stdout),
+                                     headers: ["content-type": "application/json", "content-encoding": "gzip"])
+        #expect(coded.version == "2")
+        #expect(coded.status == 200, "\(coded.text)")
+        #expect(coded.text == plain.text)
+        // /metrics is well over the 1 KiB threshold: gzip when asked for, over h2 as over h1.
+        let metrics = try Curl.request(.priorKnowledge, port: server.port, "GET", "/metrics", headers: ["accept-encoding": "gzip"])
+        #expect(metrics.headers["content-encoding"] == "gzip")
+        #expect(metrics.headers["vary"] == "Accept-Encoding")
+        let unzipped = try Tool.run("gzip", ["-dc"], input: Data(metrics.body))
+        #expect(unzipped.status == 0)
+        #expect(unzipped.text.contains("sluice_http2_streams_total"))
     }
 }

@@ -1,41 +1,10 @@
 import Foundation
 import Testing
 
-/// Runs a real client program (curl, h2load, nghttp) for end-to-end tests. A missing program
-/// fails the test loudly (`make test` installs them); every run is bounded by a timeout.
-enum ExternalTool {
-    struct Result {
-        var status: Int32
-        var output: String
-    }
-
-    static func path(_ name: String) throws -> String {
-        try #require(["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                     "\(name) is missing: make test installs it (scripts/ensure-deps.sh test)")
-    }
-
-    /// Runs `name` with `arguments`, killing it after `timeout` seconds; stdout and stderr together.
-    static func run(_ name: String, _ arguments: [String], timeout: Double = 60) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path(name))
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        watchdog.cancel()
-        return Result(status: process.terminationStatus, output: text)
-    }
-}
-
 /// curl over HTTP/2 to a test server: `--http2-prior-knowledge`, or `--http2`, which on
 /// cleartext asks for `Upgrade: h2c`.
 enum Curl {
-    enum Mode { case priorKnowledge, upgrade, http1 }
+    enum Mode { case priorKnowledge, upgrade, http1, tlsALPN }
 
     struct Answer {
         var status: Int
@@ -58,6 +27,7 @@ enum Curl {
         case .priorKnowledge: arguments.append("--http2-prior-knowledge")
         case .upgrade: arguments.append("--http2")
         case .http1: arguments.append("--http1.1")
+        case .tlsALPN: arguments += ["--http2", "-k"]
         }
         for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
         if let body {
@@ -65,10 +35,10 @@ enum Curl {
             try Data(body).write(to: file)
             arguments += ["--data-binary", "@\(file.path)"]
         }
-        arguments.append("http://127.0.0.1:\(port)\(path)")
-        let result = try ExternalTool.run("curl", arguments, timeout: 30)
-        try #require(result.status == 0, "curl failed: \(result.output)")
-        let words = result.output.split(separator: " ")
+        arguments.append("\(mode == .tlsALPN ? "https" : "http")://127.0.0.1:\(port)\(path)")
+        let result = try Tool.run("curl", arguments, timeout: 30)
+        try #require(result.status == 0, "curl failed: \(result.all)")
+        let words = result.text.split(separator: " ")
         let head = (try? String(contentsOf: dir.appendingPathComponent("head"), encoding: .utf8)) ?? ""
         var fields: [String: String] = [:]
         for line in head.components(separatedBy: "\r\n") {

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# HTTPS vs cleartext HTTP/1.1 on the same 1-row V2 JSON infer, one server with both listeners,
+# interleaved A B A B: wrk keeps its connections alive, so this is the steady-state cost of TLS
+# (record encryption), not of handshakes. Ratios from one run are what we quote (2 noisy cores).
+#   bench/tls.sh [ROUNDS=3] [SECONDS=10] [CONNECTIONS=32]
+# Needs wrk (make bench installs it), the openssl command line and a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}; secs=${2:-10}; conns=${3:-32}
+shared=${SHARED:-../shared}
+body=bench/infer-1row.json
+port=18190; tport=18543
+bin=.build/release/sluice
+[[ -x $bin ]] || { echo "build first: swift build -c release --product sluice" >&2; exit 2; }
+for tool in wrk openssl curl; do command -v $tool >/dev/null || { echo "$tool is missing (make bench)" >&2; exit 2; }; done
+
+dir=$(mktemp -d)
+cleanup() { [[ -n ${spid:-} ]] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/tls.key" -out "$dir/tls.crt" 2>/dev/null
+printf 'tls: {port: %d, cert: %s, key: %s}\n' $tport "$dir/tls.crt" "$dir/tls.key" > "$dir/sluice.yaml"
+
+$bin serve --config "$dir/sluice.yaml" --host 127.0.0.1 --port $port --models models --log-level warning & spid=$!
+for _ in $(seq 1000); do curl -fsk -o /dev/null "https://127.0.0.1:$tport/v2/health/ready" && break; sleep 0.01; done
+curl -fsk -X POST -H 'Content-Type: application/json' --data-binary @$body "https://127.0.0.1:$tport/v2/models/fraud/infer" >/dev/null
+
+run() { wrk -t2 -c"$conns" -d"${secs}s" -s "$shared/bench/post.lua" "$1/v2/models/fraud/infer" -- "$body" | grep '^RESULT'; }
+run "http://127.0.0.1:$port" >/dev/null; run "https://127.0.0.1:$tport" >/dev/null   # warm both
+declare -a h_rps t_rps
+for ((i = 0; i < rounds; i++)); do
+  h=$(run "http://127.0.0.1:$port"); t=$(run "https://127.0.0.1:$tport")
+  echo "http  $h"; echo "https $t"
+  for r in "$h" "$t"; do [[ $r == *"non2xx=0 sock_errors=0"* ]] || { echo "errors: $r" >&2; exit 1; }; done
+  h_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$h")"); t_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$t")")
+done
+python3 - "${h_rps[*]}" "${t_rps[*]}" <<'PY'
+import statistics as st, sys
+h, t = ([float(x) for x in a.split()] for a in sys.argv[1:3])
+ratios = [b / a for a, b in zip(h, t)]
+print(f"SUMMARY https/http req/s ratio per round: {' '.join(f'{r:.2f}' for r in ratios)} (median {st.median(ratios):.2f}); "
+      f"median req/s http {st.median(h):.0f}, https {st.median(t):.0f}")
+PY
