@@ -25,7 +25,7 @@ case "${1:-}" in
     apt_missing openssl curl gzip
     ;;
   bench)
-    apt_missing wrk nginx libnghttp2-dev nghttp2-client
+    apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
     ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
