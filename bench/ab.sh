@@ -5,6 +5,7 @@
 #   bench/ab.sh BINARY_A BINARY_B [ROUNDS=3] [SECONDS=10] [CONNECTIONS=32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/interleave.sh
 a=${1:?binary A}; b=${2:?binary B}; rounds=${3:-3}; secs=${4:-10}; conns=${5:-32}
 shared=${SHARED:-../shared}
 body=bench/infer-1row.json
@@ -19,19 +20,4 @@ trap cleanup EXIT
 for port in $aport $bport; do
   for _ in $(seq 1000); do curl -fs -o /dev/null "http://127.0.0.1:$port/v2/health/ready" && break; sleep 0.01; done
 done
-run() { wrk -t2 -c"$conns" -d"${secs}s" -s "$shared/bench/post.lua" "http://127.0.0.1:$1/v2/models/fraud/infer" -- "$body" | grep '^RESULT'; }
-run $aport >/dev/null; run $bport >/dev/null   # warm both
-declare -a a_rps b_rps
-for ((i = 0; i < rounds; i++)); do
-  ra=$(run $aport); rb=$(run $bport)
-  echo "A $ra"; echo "B $rb"
-  for r in "$ra" "$rb"; do [[ $r == *"non2xx=0 sock_errors=0"* ]] || { echo "errors: $r" >&2; exit 1; }; done
-  a_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$ra")"); b_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$rb")")
-done
-python3 - "${a_rps[*]}" "${b_rps[*]}" <<'PY'
-import statistics as st, sys
-a, b = ([float(x) for x in s.split()] for s in sys.argv[1:3])
-ratios = [y / x for x, y in zip(a, b)]
-print(f"SUMMARY B/A req/s ratio per round: {' '.join(f'{r:.2f}' for r in ratios)} (median {st.median(ratios):.2f}); "
-      f"median req/s A {st.median(a):.0f}, B {st.median(b):.0f}")
-PY
+interleave A "http://127.0.0.1:$aport" B "http://127.0.0.1:$bport"
