@@ -6,6 +6,7 @@
 # Needs wrk (make bench installs it), the openssl command line and a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/interleave.sh
 rounds=${1:-3}; secs=${2:-10}; conns=${3:-32}
 shared=${SHARED:-../shared}
 body=bench/infer-1row.json
@@ -25,19 +26,4 @@ $bin serve --config "$dir/sluice.yaml" --host 127.0.0.1 --port $port --models mo
 for _ in $(seq 1000); do curl -fsk -o /dev/null "https://127.0.0.1:$tport/v2/health/ready" && break; sleep 0.01; done
 curl -fsk -X POST -H 'Content-Type: application/json' --data-binary @$body "https://127.0.0.1:$tport/v2/models/fraud/infer" >/dev/null
 
-run() { wrk -t2 -c"$conns" -d"${secs}s" -s "$shared/bench/post.lua" "$1/v2/models/fraud/infer" -- "$body" | grep '^RESULT'; }
-run "http://127.0.0.1:$port" >/dev/null; run "https://127.0.0.1:$tport" >/dev/null   # warm both
-declare -a h_rps t_rps
-for ((i = 0; i < rounds; i++)); do
-  h=$(run "http://127.0.0.1:$port"); t=$(run "https://127.0.0.1:$tport")
-  echo "http  $h"; echo "https $t"
-  for r in "$h" "$t"; do [[ $r == *"non2xx=0 sock_errors=0"* ]] || { echo "errors: $r" >&2; exit 1; }; done
-  h_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$h")"); t_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$t")")
-done
-python3 - "${h_rps[*]}" "${t_rps[*]}" <<'PY'
-import statistics as st, sys
-h, t = ([float(x) for x in a.split()] for a in sys.argv[1:3])
-ratios = [b / a for a, b in zip(h, t)]
-print(f"SUMMARY https/http req/s ratio per round: {' '.join(f'{r:.2f}' for r in ratios)} (median {st.median(ratios):.2f}); "
-      f"median req/s http {st.median(h):.0f}, https {st.median(t):.0f}")
-PY
+interleave http "http://127.0.0.1:$port" https "https://127.0.0.1:$tport"

@@ -81,9 +81,12 @@ package final class TLSContext: @unchecked Sendable {
             throw TLSError(file: configuration.keyFile, reason: "not a usable PEM private key: \(errors)")
         }
         guard SSL_CTX_check_private_key(ctx) == 1 else {
+            // OpenSSL drops the certificate when the key does not fit it, so its own reason
+            // ("no certificate assigned") would mislead.
+            ERR_clear_error()
             throw TLSError(
                 file: configuration.keyFile,
-                reason: "private key does not match the certificate in \(configuration.certificateFile): \(Self.drainErrors())")
+                reason: "private key does not match the certificate in \(configuration.certificateFile)")
         }
         if let ca = configuration.clientCAFile {
             guard SSL_CTX_load_verify_locations(ctx, ca, nil) == 1, let names = SSL_load_client_CA_file(ca) else {

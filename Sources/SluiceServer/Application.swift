@@ -26,6 +26,10 @@ package enum Application {
         do {
             server = try Server(config: config, logger: logger)
             try server.start()
+        } catch let error as ConfigError {
+            // A TLS certificate or key that cannot be used is found here, not while reading the file.
+            logger.critical("configuration error: \(error)")
+            return 1
         } catch {
             logger.critical("cannot start: \(error)")
             return 1

@@ -42,6 +42,24 @@ import Testing
         #expect(twice.text == "{\"ready\":true} 1\n{\"live\":true} 0\n", "\(twice.all)")
     }
 
+    @Test func manyLargePipelinedRequestsCrossTLSIntact() throws {
+        let certs = try TestCertificates()
+        // Compression off: the answers go out as they are, in many TLS records.
+        let server = try Self.server(certs) { $0.compression.enabled = false }
+        let body = CompressionTests.rowsBody(256)
+        let clear = try server.client().request("POST", "/v2/models/fraud/infer", body: body, headers: ["Content-Type": "application/json"])
+        #expect(clear.status == 200, "\(clear.text)")
+        // 20 requests of ~100 KB written at once (2 MB in), the last one closing the connection.
+        var requests: [UInt8] = []
+        for i in 1...20 {
+            let close = i == 20 ? "Connection: close\r\n" : ""
+            requests += Array("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(close)Content-Length: \(body.count)\r\n\r\n".utf8) + body
+        }
+        let out = try Tool.run("openssl", ["s_client", "-quiet", "-ign_eof", "-connect", "127.0.0.1:\(server.server.tlsPort)"], input: Data(requests))
+        #expect(out.text.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1 == 20, "\(out.stderr)")
+        #expect(out.text.components(separatedBy: clear.text).count - 1 == 20)
+    }
+
     @Test func sClientNegotiatesTLS13AndHTTP11ThroughALPN() throws {
         let certs = try TestCertificates()
         let server = try Self.server(certs)
