@@ -4,13 +4,9 @@
 #   docker run --rm -p 8080:8080 sluice                         # bundled models/ and config/
 #   docker run --rm -p 8080:8080 -v $PWD/models:/srv/models sluice
 FROM swift:6.3-bookworm AS build
-# HTTP/2 builds against libnghttp2 (headers and pkg-config file).
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libnghttp2-dev pkg-config \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# OpenSSL (TLS) and zlib (gzip/deflate) headers for the COpenSSL and CZlib system libraries.
-RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev pkg-config \
+# Headers for the system libraries: OpenSSL (TLS), zlib (gzip/deflate), nghttp2 (HTTP/2).
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libnghttp2-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 # The manifest names every target, so their folders must all be present to build one product.
 COPY Package.swift ./
