@@ -5,6 +5,7 @@
 #   docker run --rm -p 8080:8080 -v $PWD/models:/srv/models sluice
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends libopenblas-dev && rm -rf /var/lib/apt/lists/*
 # The manifest names every target, so their folders must all be present to build one product.
 COPY Package.swift ./
 COPY Sources ./Sources
@@ -15,7 +16,7 @@ RUN swift build -c release --product sluice --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 \
+ && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libopenblas0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /srv --shell /usr/sbin/nologin sluice
 COPY --from=build /usr/local/bin/sluice /usr/local/bin/sluice

@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         .target(name: "CLinux", path: "Sources/CLinux"),
@@ -29,7 +30,15 @@ let package = Package(
         .target(
             name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: settings),
-        .target(name: "SluiceBackends", dependencies: ["SluiceCore"], swiftSettings: settings),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "SluiceBackends",
+            dependencies: [
+                "SluiceCore", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: settings),
         .target(
             name: "SluiceServer",
             dependencies: [

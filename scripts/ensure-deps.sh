@@ -8,9 +8,15 @@ need_pip=()
 apt_missing() { for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p"); done; }
 pip_missing() { for p in "$@"; do python3 -c "import ${p%%=*}" 2>/dev/null || need_pip+=("$1"); shift; done; }
 
+# Every target builds the ONNX backend, which links OpenBLAS (pkg-config openblas).
+case "${1:-}" in
+  run|test|bench) apt_missing libopenblas-dev ;;
+esac
 case "${1:-}" in
   run) ;;
   test)
+    # ONNX's own backend test data (node, pytorch-converted, pytorch-operator) for the conformance test.
+    apt_missing libonnx-testdata
     # The tritonclient check drives the server with the client users run; numpy comes with it.
     python3 -c 'import tritonclient.http' 2>/dev/null || need_pip+=("tritonclient[http]")
     # promtool lints a live scrape and a real Prometheus scrapes Sluice in the telemetry tests.

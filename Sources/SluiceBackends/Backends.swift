@@ -5,7 +5,7 @@ package enum Backends {
     /// Builds the backend `request.kind` names from `request.file`. Injected into the model
     /// manager as its `BackendLoader` and called on a loader thread, never on an event loop.
     /// Throws `ServingError.loadFailure` with a reason a user can act on: a malformed or
-    /// unsupported file, a signature that does not fit, or a backend this build lacks.
+    /// unsupported file or a signature that does not fit.
     package static func load(_ request: BackendLoadRequest) throws(ServingError) -> any Backend {
         switch request.kind {
         case .xgboost:
@@ -13,7 +13,7 @@ package enum Backends {
         case .lightgbm:
             return try LightGBMBackend.load(request)
         case .onnx:
-            throw .loadFailure("\(request.kind.rawValue) backend is not available in this build")
+            return try ONNXBackend.load(request)
         }
     }
 }

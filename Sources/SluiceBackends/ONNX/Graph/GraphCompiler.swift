@@ -1,0 +1,241 @@
+import SluiceCore
+
+/// Turns a parsed `ModelProto` into an `ExecutionPlan`: checks IR version and opsets, reads
+/// initializers, orders the nodes, compiles each with its operator's factory (which refuses
+/// what it does not support), folds nodes whose inputs are all known at load, and plans the
+/// workspace buffers. Runs on a loader thread; every failure is a `.loadFailure` that names the
+/// node (op type and name), tensor or opset at fault.
+struct GraphCompiler {
+    /// IR versions 3 (opset imports) through 11 (ONNX 1.17) and later, read alike.
+    static let irVersions: ClosedRange<Int64> = 3...13
+    /// The default domain's opsets whose operators' semantics the kernels follow.
+    static let onnxOpsets: ClosedRange<Int> = 1...23
+    static let mlOpsets: ClosedRange<Int> = 1...5
+
+    private var ids: [String: Int] = [:]
+    private var types: [ElementType] = []
+    private var constants: [Int: Constant] = [:]
+    private var steps: [ExecutionPlan.Step] = []
+
+    static func compile(_ model: Onnx_ModelProto) throws(ServingError) -> ExecutionPlan {
+        var compiler = GraphCompiler()
+        return try compiler.run(model)
+    }
+
+    private static func fail(_ reason: String) -> ServingError { .loadFailure("model.onnx: \(reason)") }
+
+    private mutating func value(_ name: String, _ type: ElementType) -> Int {
+        let id = types.count
+        types.append(type)
+        ids[name] = id
+        return id
+    }
+
+    private mutating func run(_ model: Onnx_ModelProto) throws(ServingError) -> ExecutionPlan {
+        guard Self.irVersions.contains(model.irVersion) else {
+            throw Self.fail("IR version \(model.irVersion) is not supported (supported: \(Self.irVersions.lowerBound)–\(Self.irVersions.upperBound))")
+        }
+        guard model.hasGraph else { throw Self.fail("the model has no graph") }
+        let opsets = try Self.opsets(model)
+        let graph = model.graph
+        guard graph.sparseInitializer.isEmpty else { throw Self.fail("sparse initializers are not supported") }
+
+        for t in graph.initializer {
+            do {
+                let c = try Constant(proto: t)
+                constants[value(t.name, c.type)] = c
+            } catch {
+                throw Self.fail("initializer '\(t.name)': \(error.reason)")
+            }
+        }
+        var inputs: [ExecutionPlan.Port] = []
+        for vi in graph.input where ids[vi.name] == nil || constants[ids[vi.name] ?? -1] == nil {
+            let (type, dims) = try Self.tensorType(vi, what: "input")
+            inputs.append(.init(id: value(vi.name, type), name: vi.name, type: type, dims: dims))
+        }
+        // Graph inputs that an initializer also names (IR < 4) are constants, not request inputs.
+        inputs.removeAll { constants[$0.id] != nil }
+
+        for (index, node) in try Self.topologicalOrder(graph, known: Set(ids.keys)).enumerated() {
+            try compile(node, index: index, opsets: opsets)
+        }
+
+        var outputs: [ExecutionPlan.Port] = []
+        for vi in graph.output {
+            guard let id = ids[vi.name] else { throw Self.fail("graph output '\(vi.name)' is not produced by any node") }
+            let dims = Self.tensor(vi.type).flatMap(Self.dims)
+            outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims))
+        }
+        guard !outputs.isEmpty else { throw Self.fail("the graph has no outputs") }
+        return plan(inputs: inputs, outputs: outputs)
+    }
+
+    /// The version of each domain the model imports, refusing domains and versions we do not run.
+    private static func opsets(_ model: Onnx_ModelProto) throws(ServingError) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for o in model.opsetImport {
+            let domain = o.domain == "ai.onnx" ? "" : o.domain
+            let v = Int(o.version)
+            switch domain {
+            case "":
+                guard onnxOpsets.contains(v) else {
+                    throw fail("opset \(v) of the default domain (ai.onnx) is not supported (supported: \(onnxOpsets.lowerBound)–\(onnxOpsets.upperBound))")
+                }
+            case "ai.onnx.ml":
+                guard mlOpsets.contains(v) else {
+                    throw fail("opset \(v) of ai.onnx.ml is not supported (supported: \(mlOpsets.lowerBound)–\(mlOpsets.upperBound))")
+                }
+            default:
+                throw fail("operator domain '\(o.domain)' (opset \(v)) is not supported; only ai.onnx and ai.onnx.ml are")
+            }
+            result[domain] = v
+        }
+        if result[""] == nil, model.opsetImport.isEmpty { result[""] = 1 }
+        return result
+    }
+
+    private static func tensorType(_ vi: Onnx_ValueInfoProto, what: String) throws(ServingError) -> (ElementType, [Int]?) {
+        guard let t = tensor(vi.type) else {
+            throw fail("\(what) '\(vi.name)' is not a tensor (sequences and maps are not supported)")
+        }
+        guard let type = ElementType(onnx: Int(t.elemType)) else {
+            throw fail("\(what) '\(vi.name)' has element type \(ElementType.onnxName(Int(t.elemType))), which is not supported")
+        }
+        return (type, dims(t))
+    }
+
+    private static func tensor(_ type: Onnx_TypeProto) -> Onnx_TypeProto.Tensor? {
+        if case .tensorType(let t) = type.value { return t }
+        return nil
+    }
+
+    /// Declared dimensions, -1 for symbolic or unknown ones; nil when the rank is unknown.
+    private static func dims(_ t: Onnx_TypeProto.Tensor) -> [Int]? {
+        guard t.hasShape else { return nil }
+        return t.shape.dim.map { d in
+            if case .dimValue(let v) = d.value, v >= 0 { return Int(v) }
+            return -1
+        }
+    }
+
+    /// Kahn's algorithm, keeping the file's order among ready nodes. Refuses cycles and inputs
+    /// that nothing produces.
+    private static func topologicalOrder(_ graph: Onnx_GraphProto, known: Set<String>) throws(ServingError) -> [Onnx_NodeProto] {
+        let nodes = graph.node
+        var producer: [String: Int] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.output where !o.isEmpty { producer[o] = i }
+        }
+        var waiting = [Int](repeating: 0, count: nodes.count)
+        var consumers = [[Int]](repeating: [], count: nodes.count)
+        for (i, n) in nodes.enumerated() {
+            for input in Set(n.input) where !input.isEmpty {
+                if let p = producer[input] {
+                    waiting[i] += 1
+                    consumers[p].append(i)
+                } else if !known.contains(input) {
+                    throw fail("node '\(n.name)' (\(n.opType)) reads '\(input)', which no node, initializer or input provides")
+                }
+            }
+        }
+        var ready = (0..<nodes.count).filter { waiting[$0] == 0 }.reversed() as [Int]
+        var order: [Onnx_NodeProto] = []
+        while let i = ready.popLast() {
+            order.append(nodes[i])
+            for c in consumers[i].reversed() {
+                waiting[c] -= 1
+                if waiting[c] == 0 { ready.append(c) }
+            }
+        }
+        guard order.count == nodes.count else { throw fail("the graph has a cycle") }
+        return order
+    }
+
+    private mutating func compile(_ node: Onnx_NodeProto, index: Int, opsets: [String: Int]) throws(ServingError) {
+        let domain = node.domain == "ai.onnx" ? "" : node.domain
+        let name = node.name.isEmpty ? "#\(index)" : node.name
+        guard let opset = opsets[domain] else {
+            throw Self.fail("node '\(name)' (\(node.opType)) is in domain '\(node.domain)', which the model does not import")
+        }
+        guard let factory = Operators.factory(op: node.opType, domain: domain) else {
+            throw Self.fail("node '\(name)': operator \(domain.isEmpty ? "" : domain + ".")\(node.opType) is not supported")
+        }
+        let inputIDs = node.input.map { $0.isEmpty ? -1 : (ids[$0] ?? -1) }
+        let info = NodeInfo(
+            op: node.opType, domain: domain, name: name, opset: opset,
+            attributes: try Attributes(node.attribute, node: "node '\(name)' (\(node.opType))"),
+            inputTypes: inputIDs.map { $0 >= 0 ? types[$0] : nil },
+            constants: inputIDs.map { $0 >= 0 ? constants[$0] : nil },
+            outputCount: node.output.count)
+        let compiled = try factory(info)
+        if let extra = info.attributes.unread.first {
+            throw info.fail("attribute '\(extra)' is not supported")
+        }
+        guard compiled.outputTypes.count >= node.output.count else {
+            throw info.fail("\(node.output.count) outputs requested, the operator gives \(compiled.outputTypes.count)")
+        }
+        let outputIDs = node.output.enumerated().map { i, n in n.isEmpty ? -1 : value(n, compiled.outputTypes[i]) }
+        let io = NodeIO(inputs: inputIDs, outputs: outputIDs, label: "\(node.opType) '\(name)'")
+        let foldable = inputIDs.allSatisfy { $0 < 0 || constants[$0] != nil }
+        if foldable {
+            try fold(io, compiled.kernel, info)
+        } else {
+            steps.append(.init(io: io, kernel: compiled.kernel))
+        }
+    }
+
+    /// Runs a node whose inputs are all constants once, now, and keeps its outputs as constants.
+    private mutating func fold(_ io: NodeIO, _ kernel: any Kernel, _ info: NodeInfo) throws(ServingError) {
+        let local = NodeIO(
+            inputs: io.inputs.enumerated().map { $1 < 0 ? -1 : $0 },
+            outputs: io.outputs.enumerated().map { $1 < 0 ? -1 : io.inputs.count + $0 },
+            label: io.label)
+        var bound: [(Int, Constant)] = []
+        for (i, id) in io.inputs.enumerated() where id >= 0 {
+            if let c = constants[id] { bound.append((i, c)) }
+        }
+        let n = io.inputs.count + io.outputs.count
+        let plan = ExecutionPlan(
+            valueCount: n, steps: [], constants: bound,
+            bufferOf: (0..<n).map { $0 < io.inputs.count ? -1 : $0 - io.inputs.count },
+            bufferCount: io.outputs.count, inputs: [], outputs: [])
+        let ws = Workspace(plan: plan)
+        do {
+            try kernel.run(local, ws)
+        } catch {
+            throw info.fail("cannot be computed from its constant inputs: \(error)")
+        }
+        for (i, id) in io.outputs.enumerated() where id >= 0 {
+            let v = local.outputs[i]
+            constants[id] = Constant(type: ws.types[v], shape: ws.shapes[v], source: ws.bases[v])
+        }
+    }
+
+    /// Gives every computed value a buffer, sharing buffers between values whose lifetimes
+    /// (first write to last read) do not overlap. Graph inputs and outputs keep their own.
+    private func plan(inputs: [ExecutionPlan.Port], outputs: [ExecutionPlan.Port]) -> ExecutionPlan {
+        var lastUse = [Int](repeating: -1, count: types.count)
+        for (s, step) in steps.enumerated() {
+            for v in step.io.inputs where v >= 0 { lastUse[v] = s }
+        }
+        let pinned = Set(outputs.map(\.id))
+        var bufferOf = [Int](repeating: -1, count: types.count)
+        var free: [Int] = []
+        var count = 0
+        func take() -> Int {
+            if let b = free.popLast() { return b }
+            count += 1
+            return count - 1
+        }
+        for p in inputs { bufferOf[p.id] = take() }
+        for (s, step) in steps.enumerated() {
+            for v in step.io.outputs where v >= 0 { bufferOf[v] = take() }
+            for v in Set(step.io.inputs + step.io.outputs) where v >= 0 && constants[v] == nil {
+                if lastUse[v] <= s, !pinned.contains(v) { free.append(bufferOf[v]) }
+            }
+        }
+        return ExecutionPlan(
+            valueCount: types.count, steps: steps, constants: constants.map { ($0.key, $0.value) },
+            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs)
+    }
+}

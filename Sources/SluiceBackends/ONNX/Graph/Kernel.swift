@@ -1,0 +1,37 @@
+import SluiceCore
+
+/// Which values a node reads and writes, as value ids of the plan; -1 for an absent optional
+/// input or an unnamed optional output.
+struct NodeIO: Sendable {
+    let inputs: [Int]
+    let outputs: [Int]
+    /// "OpType 'name'", for request errors (a Reshape whose target does not fit the input, say).
+    let label: String
+}
+
+/// One operator, compiled at load for its attributes and input types. `run` is called once
+/// per request per node, on the request's thread with the request's own workspace; a kernel is
+/// immutable. It throws `.invalidInput` only for what depends on the request's data or shapes
+/// (everything that depends on the model was checked when it was built).
+protocol Kernel: Sendable {
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError)
+}
+
+/// What a kernel factory returns: the kernel and the element type of each output.
+struct Compiled {
+    let kernel: any Kernel
+    let outputTypes: [ElementType]
+}
+
+/// A kernel written as a closure, for operators whose work fits in a few lines.
+struct ClosureKernel: Kernel {
+    let body: @Sendable (NodeIO, Workspace) throws(ServingError) -> Void
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) { try body(io, ws) }
+}
+
+extension NodeIO {
+    /// A request error raised inside this node.
+    func fail(_ reason: String) -> ServingError {
+        .invalidInput("\(label): \(reason)")
+    }
+}

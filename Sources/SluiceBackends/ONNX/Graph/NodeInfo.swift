@@ -1,0 +1,53 @@
+import SluiceCore
+
+/// Everything a kernel factory may look at when a model loads: the node, its opset, its
+/// attributes and what is known about its inputs (element types, and values of constants).
+/// Factories throw through `fail`, which names the op type and node as the load error must.
+struct NodeInfo {
+    let op: String
+    let domain: String
+    let name: String
+    /// The opset version of the node's domain the model imports.
+    let opset: Int
+    let attributes: Attributes
+    /// Per input: its element type, or nil when the optional input is absent.
+    let inputTypes: [ElementType?]
+    /// Per input: its value when known at load (initializers, constants, folded nodes).
+    let constants: [Constant?]
+    let outputCount: Int
+
+    /// A load failure naming this node.
+    func fail(_ reason: String) -> ServingError {
+        .loadFailure("model.onnx: node '\(name)' (\(op)): \(reason)")
+    }
+
+    func has(_ i: Int) -> Bool { i < inputTypes.count && inputTypes[i] != nil }
+
+    /// The element type of input `i`, which must be present.
+    func type(_ i: Int) throws(ServingError) -> ElementType {
+        guard i < inputTypes.count, let t = inputTypes[i] else { throw fail("input \(i) is required") }
+        return t
+    }
+
+    /// Input `i` requires one of `allowed`.
+    func type(_ i: Int, in allowed: [ElementType]) throws(ServingError) -> ElementType {
+        let t = try type(i)
+        guard allowed.contains(t) else {
+            throw fail("input \(i) of type \(t) is not supported (supported: \(allowed.map(\.description).joined(separator: ", ")))")
+        }
+        return t
+    }
+
+    /// The integer values of a constant input (axes, shapes, pads given as inputs), or nil
+    /// when the input is absent or computed per request.
+    func constantIntegers(_ i: Int) -> [Int]? {
+        guard i < constants.count, let c = constants[i] else { return nil }
+        return c.integers
+    }
+
+    func requireInputs(_ range: ClosedRange<Int>) throws(ServingError) {
+        guard range.contains(inputTypes.count) else {
+            throw fail("expected \(range.lowerBound)…\(range.upperBound) inputs, found \(inputTypes.count)")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import SluiceCore
+
+extension Constant {
+    /// An initializer or a tensor attribute as a constant. Throws `reason` strings (the caller
+    /// adds which tensor or node) for types this build does not run, external data, and
+    /// element counts that disagree with the dims.
+    init(proto t: Onnx_TensorProto) throws(TensorDecodingError) {
+        guard let type = ElementType(onnx: Int(t.dataType)) else {
+            throw TensorDecodingError("element type \(ElementType.onnxName(Int(t.dataType))) is not supported")
+        }
+        guard t.dataLocation != .external, t.externalData.isEmpty else {
+            throw TensorDecodingError("external tensor data is not supported; save the model with its weights inside")
+        }
+        guard !t.hasSegment else { throw TensorDecodingError("segmented tensors are not supported") }
+        var shape: [Int] = []
+        var count = 1
+        for d in t.dims {
+            guard d >= 0, d < Int64(Int32.max) else { throw TensorDecodingError("dimension \(d) is out of range") }
+            let (p, o) = count.multipliedReportingOverflow(by: Int(d))
+            guard !o, p < 1 << 32 else { throw TensorDecodingError("too many elements") }
+            count = p
+            shape.append(Int(d))
+        }
+        if !t.rawData.isEmpty {
+            guard t.rawData.count == count * type.size else {
+                throw TensorDecodingError("raw data has \(t.rawData.count) bytes; dims \(shape) need \(count * type.size)")
+            }
+            self = t.rawData.withUnsafeBytes { Constant(type: type, shape: shape, source: $0.baseAddress) }
+            return
+        }
+        func check(_ n: Int) throws(TensorDecodingError) {
+            guard n == count else { throw TensorDecodingError("has \(n) values; dims \(shape) need \(count)") }
+        }
+        switch type {
+        case .float:
+            try check(t.floatData.count)
+            self = Constant(t.floatData, type: type, shape: shape)
+        case .double:
+            try check(t.doubleData.count)
+            self = Constant(t.doubleData, type: type, shape: shape)
+        case .int64:
+            try check(t.int64Data.count)
+            self = Constant(t.int64Data, type: type, shape: shape)
+        case .int32:
+            try check(t.int32Data.count)
+            self = Constant(t.int32Data, type: type, shape: shape)
+        case .bool:
+            try check(t.int32Data.count)
+            self = Constant(t.int32Data.map { UInt8($0 != 0 ? 1 : 0) }, type: type, shape: shape)
+        }
+    }
+}
+
+/// Why a tensor could not be read; the loader prefixes which tensor.
+struct TensorDecodingError: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+}

@@ -1,0 +1,88 @@
+package import SluiceCore
+
+extension ONNXBackend {
+    /// Runs the graph on one request. Called concurrently from event-loop or worker threads;
+    /// each call takes its own workspace from the pool. Throws `.invalidInput` for a missing
+    /// input, an element type that cannot be converted, a shape that does not fit the graph's
+    /// fixed dimensions, or data an operator cannot take (a Reshape that does not fit, an index
+    /// out of range), naming the input or node.
+    package func infer(_ request: [Tensor]) throws(ServingError) -> [Tensor] {
+        let ws = pool.take(plan)
+        defer { pool.give(ws) }
+        for (k, port) in plan.inputs.enumerated() {
+            let name = inputs[k].name
+            guard let tensor = request.first(where: { $0.name == name }) else {
+                throw .invalidInput("missing input '\(name)'")
+            }
+            if let dims = port.dims {
+                guard tensor.shape.count == dims.count,
+                    zip(tensor.shape, dims).allSatisfy({ $1 < 0 || $0 == $1 })
+                else {
+                    throw .invalidInput("input '\(name)' has shape \(tensor.shape); the model takes \(dims)")
+                }
+            }
+            try bind(tensor, to: port, ws)
+        }
+        for step in plan.steps {
+            try step.kernel.run(step.io, ws)
+        }
+        var answer: [Tensor] = []
+        answer.reserveCapacity(plan.outputs.count)
+        for (k, port) in plan.outputs.enumerated() {
+            answer.append(Self.tensor(outputs[k].name, ws, port.id))
+        }
+        return answer
+    }
+
+    /// Copies a request tensor into its workspace slot, converted to the graph's element type.
+    private func bind(_ tensor: Tensor, to port: ExecutionPlan.Port, _ ws: Workspace) throws(ServingError) {
+        let n = tensor.data.count
+        func copy<T>(_ values: [T], _ type: ElementType) {
+            let out = ws.write(port.id, type, tensor.shape).assumingMemoryBound(to: T.self)
+            values.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: n) } }
+        }
+        switch (port.type, tensor.data) {
+        case (.float, .fp32(let a)): copy(a, .float)
+        case (.float, _):
+            guard let a = tensor.floatValues() else {
+                throw .invalidInput("input '\(tensor.name)' is \(tensor.datatype.rawValue); the model takes FP32")
+            }
+            copy(a, .float)
+        case (.double, .fp64(let a)): copy(a, .double)
+        case (.double, _):
+            guard let a = tensor.floatValues() else {
+                throw .invalidInput("input '\(tensor.name)' is \(tensor.datatype.rawValue); the model takes FP64")
+            }
+            copy(a.map { Double($0) }, .double)
+        case (.int64, .int64(let a)): copy(a, .int64)
+        case (.int64, .int32(let a)): copy(a.map { Int64($0) }, .int64)
+        case (.int32, .int32(let a)): copy(a, .int32)
+        case (.int32, .int64(let a)):
+            let narrowed = a.compactMap { Int32(exactly: $0) }
+            guard narrowed.count == a.count else {
+                throw .invalidInput("input '\(tensor.name)' has values beyond INT32")
+            }
+            copy(narrowed, .int32)
+        case (.bool, .bool(let a)): copy(a.map { $0 ? UInt8(1) : 0 }, .bool)
+        default:
+            throw .invalidInput(
+                "input '\(tensor.name)' is \(tensor.datatype.rawValue); the model takes \(port.type.wire.rawValue)")
+        }
+    }
+
+    /// A value of the workspace as an answer tensor (one copy).
+    static func tensor(_ name: String, _ ws: Workspace, _ v: Int) -> Tensor {
+        let n = ws.counts[v]
+        let base = UnsafeRawPointer(ws.bases[v])
+        func array<T>(_: T.Type) -> [T] { Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n)) }
+        let data: TensorData
+        switch ws.types[v] {
+        case .float: data = .fp32(array(Float.self))
+        case .double: data = .fp64(array(Double.self))
+        case .int64: data = .int64(array(Int64.self))
+        case .int32: data = .int32(array(Int32.self))
+        case .bool: data = .bool(array(UInt8.self).map { $0 != 0 })
+        }
+        return Tensor(unchecked: name, shape: ws.shapes[v], data: data)
+    }
+}

@@ -1,0 +1,78 @@
+import COpenBLAS
+import Foundation
+package import SluiceCore
+import SwiftProtobuf
+
+/// An ONNX model (`model.onnx`) run natively: the default (ai.onnx) and ai.onnx.ml domains,
+/// FP32 compute, matrix products through OpenBLAS on the calling thread.
+///
+/// Created by `load(_:)` on a loader thread; afterwards `infer` runs on many threads at once,
+/// each request in its own workspace from a pool (buffers reused across requests). The
+/// signature is the graph's: its inputs and outputs, element types and shapes (dynamic
+/// dimensions as -1), renamed in order by `model.yaml` when it declares them.
+package struct ONNXBackend: Backend {
+    /// Always `onnx`, reported as the model's platform in metadata.
+    package var platform: String { "onnx" }
+    package let inputs: [TensorSpec]
+    package let outputs: [TensorSpec]
+    let plan: ExecutionPlan
+    let pool = WorkspacePool()
+
+    /// OpenBLAS would start a thread per core on its first call; requests already run in
+    /// parallel, so each product runs on its caller's thread. Set once, before any model runs.
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// Reads, checks and compiles the model file named by `request`. Called by `Backends.load`
+    /// on a loader thread; throws `ServingError.loadFailure("model.onnx: <what and why>")` for an
+    /// unreadable or malformed file, an unsupported IR version, opset, domain, operator,
+    /// attribute or element type (naming the node), or a `model.yaml` signature that does not
+    /// fit the graph. Never traps on file contents.
+    package static func load(_ request: BackendLoadRequest) throws(ServingError) -> ONNXBackend {
+        let (name, bytes) = try ModelFile.read(request.file)
+        let model: Onnx_ModelProto
+        do {
+            var options = BinaryDecodingOptions()
+            options.messageDepthLimit = 64
+            model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+        } catch {
+            throw .loadFailure("\(name): not a valid ONNX model (\(error))")
+        }
+        return try ONNXBackend(plan: GraphCompiler.compile(model), request: request)
+    }
+
+    init(plan: ExecutionPlan, request: BackendLoadRequest) throws(ServingError) {
+        _ = Self.singleThreaded
+        self.plan = plan
+        let graphInputs = plan.inputs.map {
+            TensorSpec(name: $0.name, datatype: $0.type.wire, shape: $0.dims ?? [-1])
+        }
+        let graphOutputs = plan.outputs.map {
+            TensorSpec(name: $0.name, datatype: $0.type.wire, shape: $0.dims ?? [-1])
+        }
+        inputs = try Self.rename(graphInputs, by: request.inputs, what: "inputs")
+        outputs = try Self.rename(graphOutputs, by: request.outputs, what: "outputs")
+    }
+
+    /// `model.yaml` may rename the graph's inputs or outputs, in order; it must list all of
+    /// them, with the graph's element types and shapes that fit.
+    static func rename(_ graph: [TensorSpec], by declared: [TensorSpec], what: String) throws(ServingError) -> [TensorSpec] {
+        guard !declared.isEmpty else { return graph }
+        guard declared.count == graph.count else {
+            throw .loadFailure(
+                "model.onnx: model.yaml declares \(declared.count) \(what), but the graph has \(graph.count) (\(graph.map(\.name).joined(separator: ", ")))")
+        }
+        var result: [TensorSpec] = []
+        for (spec, ours) in zip(declared, graph) {
+            let fits = spec.shape.count == ours.shape.count
+                && zip(spec.shape, ours.shape).allSatisfy { $0 < 0 || $1 < 0 || $0 == $1 }
+            guard spec.datatype == ours.datatype || (spec.datatype.isFloatingPoint && ours.datatype == .fp32),
+                fits || ours.shape == [-1]
+            else {
+                throw .loadFailure(
+                    "model.onnx: '\(spec.name)' is declared \(spec.datatype.rawValue) \(spec.shape), but the graph's '\(ours.name)' is \(ours.datatype.rawValue) \(ours.shape)")
+            }
+            result.append(TensorSpec(name: spec.name, datatype: ours.datatype, shape: fits ? spec.shape : ours.shape))
+        }
+        return result
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import SluiceCore
+
+/// FP32 element-wise functions of one input: Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log, Sqrt,
+/// Erf, Abs, Neg, and Clip (bounds as attributes before opset 11, as optional inputs after).
+struct UnaryKernel: Kernel {
+    enum Function: Sendable {
+        case relu, leakyRelu(Float), sigmoid, tanh, exp, log, sqrt, erf, abs, neg
+    }
+    let function: Function
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(1...1)
+        _ = try n.type(0, in: [.float])
+        let f: Function
+        switch n.op {
+        case "Relu": f = .relu
+        case "LeakyRelu": f = .leakyRelu(n.attributes.float("alpha", default: 0.01))
+        case "Sigmoid": f = .sigmoid
+        case "Tanh": f = .tanh
+        case "Exp": f = .exp
+        case "Log": f = .log
+        case "Sqrt": f = .sqrt
+        case "Erf": f = .erf
+        case "Abs": f = .abs
+        case "Neg": f = .neg
+        default: throw n.fail("not an element-wise function")
+        }
+        if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
+        return Compiled(kernel: UnaryKernel(function: f), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        let src = x.pointer(Float.self)
+        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        let n = x.count
+        switch function {
+        case .relu: for i in 0..<n { out[i] = max(src[i], 0) }
+        case .leakyRelu(let alpha): for i in 0..<n { let v = src[i]; out[i] = v < 0 ? v * alpha : v }
+        case .sigmoid:
+            for i in 0..<n {
+                let v = src[i]
+                // Both branches stay finite: e^-|v| never overflows.
+                let e = Foundation.exp(-Swift.abs(v))
+                out[i] = v >= 0 ? 1 / (1 + e) : e / (1 + e)
+            }
+        case .tanh: for i in 0..<n { out[i] = Foundation.tanh(src[i]) }
+        case .exp: for i in 0..<n { out[i] = Foundation.exp(src[i]) }
+        case .log: for i in 0..<n { out[i] = Foundation.log(src[i]) }
+        case .sqrt: for i in 0..<n { out[i] = src[i].squareRoot() }
+        case .erf: for i in 0..<n { out[i] = Foundation.erf(src[i]) }
+        case .abs: for i in 0..<n { out[i] = Swift.abs(src[i]) }
+        case .neg: for i in 0..<n { out[i] = -src[i] }
+        }
+    }
+}
+
+/// Clip to [min, max]; the bounds are attributes before opset 11 and optional scalar inputs
+/// from 11 on (read per request when they are not constants).
+struct ClipKernel: Kernel {
+    let low: Float
+    let high: Float
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        _ = try n.type(0, in: [.float])
+        if n.opset < 11 {
+            try n.requireInputs(1...1)
+            if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
+            let low = n.attributes.float("min", default: -.greatestFiniteMagnitude)
+            let high = n.attributes.float("max", default: .greatestFiniteMagnitude)
+            return Compiled(kernel: ClipKernel(low: low, high: high), outputTypes: [.float])
+        }
+        try n.requireInputs(1...3)
+        for i in 1..<3 where n.has(i) { _ = try n.type(i, in: [.float]) }
+        return Compiled(kernel: ClipKernel(low: -.infinity, high: .infinity), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        var low = self.low, high = self.high
+        if ws.has(io, 1), let v = ws.input(io, 1).scalar() { low = Float(v) }
+        if ws.has(io, 2), let v = ws.input(io, 2).scalar() { high = Float(v) }
+        let src = x.pointer(Float.self)
+        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        for i in 0..<x.count {
+            let v = src[i]
+            // NaN stays NaN, as onnxruntime and numpy.clip leave it.
+            out[i] = v.isNaN ? v : Swift.min(Swift.max(v, low), high)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import SluiceCore
+
+/// Conv (1-D to 3-D, groups, pads or auto_pad, strides, dilations, optional bias): per image
+/// and group, the input patches are laid out as a matrix (im2col) and multiplied with the
+/// weights by one sgemm. A 1×1 window with unit strides and no padding reads the input as it is.
+struct ConvKernel: Kernel {
+    let window: Window
+    let group: Int
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(2...3)
+        for i in 0..<n.inputTypes.count where n.has(i) { _ = try n.type(i, in: [.float]) }
+        let weightKernel = n.constants[1].map { Array($0.shape.dropFirst(2)) }
+        let window = try Window.read(n, rank: weightKernel?.count, kernel: weightKernel, ceilMode: false)
+        let group = n.attributes.int("group", default: 1)
+        guard group >= 1 else { throw n.fail("group \(group) must be positive") }
+        return Compiled(kernel: ConvKernel(window: window, group: group), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0), w = ws.input(io, 1)
+        guard x.rank == w.rank, x.rank >= 3 else { throw io.fail("input \(x.shape) and weights \(w.shape) do not fit") }
+        let batch = x.shape[0], channels = x.shape[1], maps = w.shape[0]
+        let cg = channels / group, mg = maps / group
+        guard channels % group == 0, maps % group == 0, w.shape[1] == cg,
+            Array(w.shape.dropFirst(2)) == window.kernel
+        else {
+            throw io.fail("input \(x.shape), weights \(w.shape) and group \(group) do not fit")
+        }
+        let p = try window.plan(Array(x.shape.dropFirst(2)), io)
+        let bias: UnsafePointer<Float>?
+        if ws.has(io, 2) {
+            let b = ws.input(io, 2)
+            guard b.count == maps else { throw io.fail("bias has \(b.count) values for \(maps) feature maps") }
+            bias = b.pointer(Float.self)
+        } else {
+            bias = nil
+        }
+        let out = ws.output(io, 0, .float, [batch, maps] + p.outputDims, as: Float.self)
+        let inPlane = p.input[0] * p.input[1] * p.input[2]
+        let outPlane = p.output[0] * p.output[1] * p.output[2]
+        let taps = p.kernel[0] * p.kernel[1] * p.kernel[2]
+        let rows = cg * taps
+        let direct = taps == 1 && p.stride == [1, 1, 1] && p.padBegin == [0, 0, 0] && p.padEnd == [0, 0, 0]
+        let col = direct
+            ? nil : ws.scratch.reserve(rows * outPlane * MemoryLayout<Float>.size).assumingMemoryBound(to: Float.self)
+        let px = x.pointer(Float.self), pw = w.pointer(Float.self)
+        for b in 0..<batch {
+            for g in 0..<group {
+                let image = px + (b * channels + g * cg) * inPlane
+                let patches: UnsafePointer<Float>
+                if let col {
+                    Self.im2col(image, channels: cg, p, into: col)
+                    patches = UnsafePointer(col)
+                } else {
+                    patches = image
+                }
+                sgemm(
+                    m: mg, n: outPlane, k: rows, pw + g * mg * rows, lda: rows, patches, ldb: outPlane,
+                    out + (b * maps + g * mg) * outPlane, ldc: outPlane)
+            }
+            if let bias {
+                for m in 0..<maps {
+                    let plane = out + (b * maps + m) * outPlane
+                    let v = bias[m]
+                    for i in 0..<outPlane { plane[i] += v }
+                }
+            }
+        }
+    }
+
+    /// Lays out every window position's inputs as one column: row (c, kd, kh, kw), column
+    /// (od, oh, ow); positions in the padding read 0.
+    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ p: Window.Plan, into col: UnsafeMutablePointer<Float>) {
+        let (D, H, W) = (p.input[0], p.input[1], p.input[2])
+        let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
+        var row = col
+        for c in 0..<channels {
+            let plane = x + c * D * H * W
+            for kd in 0..<p.kernel[0] {
+                for kh in 0..<p.kernel[1] {
+                    for kw in 0..<p.kernel[2] {
+                        var o = 0
+                        for od in 0..<OD {
+                            let id = od * p.stride[0] - p.padBegin[0] + kd * p.dilation[0]
+                            for oh in 0..<OH {
+                                let ih = oh * p.stride[1] - p.padBegin[1] + kh * p.dilation[1]
+                                if id < 0 || id >= D || ih < 0 || ih >= H {
+                                    (row + o).update(repeating: 0, count: OW)
+                                    o += OW
+                                    continue
+                                }
+                                let line = plane + (id * H + ih) * W
+                                let sw = p.stride[2]
+                                var iw = -p.padBegin[2] + kw * p.dilation[2]
+                                for ow in 0..<OW {
+                                    row[o + ow] = iw >= 0 && iw < W ? line[iw] : 0
+                                    iw += sw
+                                }
+                                o += OW
+                            }
+                        }
+                        row += OD * OH * OW
+                    }
+                }
+            }
+        }
+    }
+}

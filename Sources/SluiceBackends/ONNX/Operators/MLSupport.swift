@@ -1,0 +1,79 @@
+import Foundation
+import SluiceCore
+
+/// The post_transform of ai.onnx.ml operators, as onnxruntime applies it to a row of scores.
+enum MLTransform: Sendable {
+    case none, logistic, softmax, softmaxZero, probit
+
+    init(_ n: NodeInfo) throws(ServingError) {
+        switch n.attributes.string("post_transform") ?? "NONE" {
+        case "NONE": self = .none
+        case "LOGISTIC": self = .logistic
+        case "SOFTMAX": self = .softmax
+        case "SOFTMAX_ZERO": self = .softmaxZero
+        case "PROBIT": self = .probit
+        case let other: throw n.fail("post_transform '\(other)' is not supported")
+        }
+    }
+
+    /// 1 / (1 + e^-|x|), mirrored for negative x: never overflows.
+    static func logistic(_ x: Float) -> Float {
+        let v = 1 / (1 + Foundation.exp(-Swift.abs(x)))
+        return x < 0 ? 1 - v : v
+    }
+
+    /// onnxruntime's approximation of the inverse error function, so PROBIT matches it.
+    static func probit(_ p: Float) -> Float {
+        var x = 2 * p - 1
+        let sign: Float = x < 0 ? -1 : 1
+        x = (1 - x) * (1 + x)
+        let l = Foundation.log(x)
+        let v = 2 / (3.14159 * 0.147) + 0.5 * l
+        let v2 = 1 / 0.147 * l
+        let v3 = -v + (v * v - v2).squareRoot()
+        return 1.41421356 * sign * v3.squareRoot()
+    }
+
+    func apply(_ row: UnsafeMutablePointer<Float>, _ count: Int) {
+        switch self {
+        case .none: return
+        case .logistic: for i in 0..<count { row[i] = Self.logistic(row[i]) }
+        case .probit: for i in 0..<count { row[i] = Self.probit(row[i]) }
+        case .softmax, .softmaxZero:
+            var largest = -Float.greatestFiniteMagnitude
+            for i in 0..<count { largest = max(largest, row[i]) }
+            var sum: Float = 0
+            let zeroScale = Foundation.exp(-largest)
+            for i in 0..<count {
+                if self == .softmaxZero && Swift.abs(row[i]) <= 1e-7 {
+                    row[i] *= zeroScale
+                } else {
+                    row[i] = Foundation.exp(row[i] - largest)
+                    sum += row[i]
+                }
+            }
+            for i in 0..<count { row[i] /= sum }
+        }
+    }
+}
+
+/// Reads the [N, C] (or [C]) numeric input of an ai.onnx.ml operator as FP32 rows, converting
+/// other types into the workspace's scratch space.
+enum MLInput {
+    static let types: [ElementType] = [.float, .double, .int64, .int32]
+
+    static func rows(_ x: Operand, _ io: NodeIO, _ ws: Workspace) throws(ServingError) -> (UnsafePointer<Float>, rows: Int, columns: Int) {
+        guard x.rank == 1 || x.rank == 2 else { throw io.fail("input \(x.shape) must be [N, C] or [C]") }
+        let rows = x.rank == 1 ? 1 : x.shape[0]
+        let columns = x.rank == 1 ? x.shape[0] : x.shape[1]
+        if x.type == .float { return (x.pointer(Float.self), rows, columns) }
+        let out = ws.scratch.reserve(x.count * 4).assumingMemoryBound(to: Float.self)
+        switch x.type {
+        case .double: for (i, v) in x.buffer(Double.self).enumerated() { out[i] = Float(v) }
+        case .int64: for (i, v) in x.buffer(Int64.self).enumerated() { out[i] = Float(v) }
+        case .int32: for (i, v) in x.buffer(Int32.self).enumerated() { out[i] = Float(v) }
+        case .bool, .float: break
+        }
+        return (UnsafePointer(out), rows, columns)
+    }
+}

@@ -1,0 +1,118 @@
+import COpenBLAS
+import SluiceCore
+
+/// `C = A·B` (row-major, FP32) through OpenBLAS on the calling thread; `accumulate` adds to C.
+@inline(__always)
+func sgemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    guard m > 0, n > 0 else { return }
+    guard k > 0 else {
+        // BLAS leaves C untouched for k = 0 only when beta is 1; spell out the empty sum.
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    cblas_sgemm(
+        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+}
+
+/// Gemm: `alpha·A'·B' + beta·C` with optional transposes and a C that broadcasts to [M, N].
+struct GemmKernel: Kernel {
+    let transA: Bool
+    let transB: Bool
+    let alpha: Float
+    let beta: Float
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(2...3)
+        for i in 0..<n.inputTypes.count where n.has(i) { _ = try n.type(i, in: [.float]) }
+        let a = n.attributes
+        if n.opset < 7 { a.ignore("broadcast") }
+        let kernel = GemmKernel(
+            transA: a.int("transA", default: 0) != 0, transB: a.int("transB", default: 0) != 0,
+            alpha: a.float("alpha", default: 1), beta: a.float("beta", default: 1))
+        return Compiled(kernel: kernel, outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let a = ws.input(io, 0), b = ws.input(io, 1)
+        guard a.rank == 2, b.rank == 2 else { throw io.fail("A \(a.shape) and B \(b.shape) must be matrices") }
+        let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
+        let kb = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
+        guard k == kb else { throw io.fail("A \(a.shape) and B \(b.shape) do not multiply") }
+        let out = ws.output(io, 0, .float, [m, n], as: Float.self)
+        var addC: Float = 0
+        if ws.has(io, 2), beta != 0 {
+            let c = ws.input(io, 2)
+            guard let s = Broadcast.shape(c.shape, [m, n]), s == [m, n] else {
+                throw io.fail("C \(c.shape) does not broadcast to [\(m), \(n)]")
+            }
+            let pc = c.pointer(Float.self)
+            if c.count == m * n {
+                for i in 0..<m * n { out[i] = beta * pc[i] }
+            } else {
+                var o = 0
+                Broadcast.rows([c.shape], out: [m, n]) { off, inner, length in
+                    var ic = off[0]
+                    for j in 0..<length {
+                        out[o + j] = beta * pc[ic]
+                        ic += inner[0]
+                    }
+                    o += length
+                }
+            }
+            addC = 1
+        }
+        sgemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a.pointer(Float.self), lda: a.shape[1],
+            b.pointer(Float.self), ldb: b.shape[1], beta: addC, out, ldc: n)
+    }
+}
+
+/// MatMul with NumPy semantics: 1-D operands promoted, batch dimensions broadcast. A stack of
+/// rows times one matrix (a Linear layer) is one sgemm call.
+struct MatMulKernel: Kernel {
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(2...2)
+        _ = try n.type(0, in: [.float])
+        _ = try n.type(1, in: [.float])
+        return Compiled(kernel: MatMulKernel(), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let a = ws.input(io, 0), b = ws.input(io, 1)
+        guard a.rank >= 1, b.rank >= 1 else { throw io.fail("MatMul needs at least 1-D operands") }
+        let sa = a.rank == 1 ? [1, a.shape[0]] : a.shape
+        let sb = b.rank == 1 ? [b.shape[0], 1] : b.shape
+        let m = sa[sa.count - 2], k = sa[sa.count - 1], kb = sb[sb.count - 2], n = sb[sb.count - 1]
+        guard k == kb else { throw io.fail("shapes \(a.shape) and \(b.shape) do not multiply") }
+        guard let batch = Broadcast.shape(Array(sa.dropLast(2)), Array(sb.dropLast(2))) else {
+            throw io.fail("batch dimensions of \(a.shape) and \(b.shape) do not broadcast")
+        }
+        var shape = batch
+        if a.rank > 1 { shape.append(m) }
+        if b.rank > 1 { shape.append(n) }
+        let out = ws.output(io, 0, .float, shape, as: Float.self)
+        let pa = a.pointer(Float.self), pb = b.pointer(Float.self)
+        let batches = batch.reduce(1, *)
+        if sb.count == 2 {
+            // Every batch of A against the same B: one product of all rows.
+            sgemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, out, ldc: n)
+            return
+        }
+        let batchA = Array(sa.dropLast(2)), batchB = Array(sb.dropLast(2))
+        var index = 0
+        Broadcast.rows([batchA, batchB], out: batch) { off, inner, length in
+            var ia = off[0], ib = off[1]
+            for _ in 0..<length {
+                sgemm(m: m, n: n, k: k, pa + ia * m * k, lda: k, pb + ib * k * n, ldb: n, out + index * m * n, ldc: n)
+                ia += inner[0]
+                ib += inner[1]
+                index += 1
+            }
+        }
+    }
+}

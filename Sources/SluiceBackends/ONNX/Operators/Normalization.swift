@@ -1,0 +1,92 @@
+import Foundation
+import SluiceCore
+
+/// BatchNormalization at inference: `y = (x - mean) / sqrt(var + epsilon) · scale + B` per
+/// channel (dimension 1), folded to one multiply-add per element.
+struct BatchNormKernel: Kernel {
+    let epsilon: Float
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(5...5)
+        for i in 0..<5 { _ = try n.type(i, in: [.float]) }
+        let a = n.attributes
+        a.ignore("momentum", "is_test", "consumed_inputs")
+        guard a.int("spatial", default: 1) == 1 else { throw n.fail("spatial=0 is not supported") }
+        guard a.int("training_mode", default: 0) == 0, n.outputCount == 1 else {
+            throw n.fail("training mode (running statistics outputs) is not supported")
+        }
+        return Compiled(kernel: BatchNormKernel(epsilon: a.float("epsilon", default: 1e-5)), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        guard x.rank >= 2 else { throw io.fail("input \(x.shape) needs a channel dimension") }
+        let channels = x.shape[1]
+        let stats = (1...4).map { ws.input(io, $0) }
+        guard stats.allSatisfy({ $0.count == channels }) else {
+            throw io.fail("scale, B, mean and var must have \(channels) values")
+        }
+        let scale = stats[0].pointer(Float.self), shift = stats[1].pointer(Float.self)
+        let mean = stats[2].pointer(Float.self), variance = stats[3].pointer(Float.self)
+        let size = x.shape.dropFirst(2).reduce(1, *)
+        let src = x.pointer(Float.self)
+        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        for b in 0..<x.shape[0] {
+            for c in 0..<channels {
+                let k = scale[c] / (variance[c] + epsilon).squareRoot()
+                let add = shift[c] - mean[c] * k
+                let offset = (b * channels + c) * size
+                for i in 0..<size { out[offset + i] = src[offset + i] * k + add }
+            }
+        }
+    }
+}
+
+/// Softmax and LogSoftmax. From opset 13 along one axis (default -1); before, over the input
+/// flattened to 2-D at `axis` (default 1), as those opsets define it.
+struct SoftmaxKernel: Kernel {
+    let axis: Int
+    let flattens: Bool
+    let log: Bool
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(1...1)
+        _ = try n.type(0, in: [.float])
+        let flattens = n.opset < 13
+        let axis = n.attributes.int("axis", default: flattens ? 1 : -1)
+        return Compiled(
+            kernel: SoftmaxKernel(axis: axis, flattens: flattens, log: n.op == "LogSoftmax"), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        let rank = x.rank
+        guard let a = rank == 0 ? 0 : Axis.normalize(axis, rank: rank) else {
+            throw io.fail("axis \(axis) is out of range for rank \(rank)")
+        }
+        let outer = x.shape[..<a].reduce(1, *)
+        let length = flattens ? x.shape[a...].reduce(1, *) : (rank == 0 ? 1 : x.shape[a])
+        let inner = flattens ? 1 : x.shape[(a + 1)...].reduce(1, *)
+        let src = x.pointer(Float.self)
+        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                var largest = -Float.infinity
+                for j in 0..<length { largest = max(largest, src[base + j * inner]) }
+                var sum: Float = 0
+                for j in 0..<length {
+                    let e = Foundation.exp(src[base + j * inner] - largest)
+                    out[base + j * inner] = e
+                    sum += e
+                }
+                if log {
+                    let l = Foundation.log(sum)
+                    for j in 0..<length { out[base + j * inner] = src[base + j * inner] - largest - l }
+                } else {
+                    for j in 0..<length { out[base + j * inner] /= sum }
+                }
+            }
+        }
+    }
+}

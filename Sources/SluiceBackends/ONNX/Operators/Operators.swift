@@ -1,0 +1,66 @@
+import SluiceCore
+
+/// Builds a kernel for one node at load; throws a load failure naming the node.
+typealias KernelFactory = (NodeInfo) throws(ServingError) -> Compiled
+
+/// The operators this build runs, by domain. Looked up once per node at load.
+package enum Operators {
+    /// The default domain's (ai.onnx) operators, for the README and the conformance test.
+    package static let onnx: [String] = [
+        "Abs", "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant",
+        "ConstantOfShape", "Conv", "Div", "Dropout", "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gemm",
+        "GlobalAveragePool", "GlobalMaxPool", "Greater", "Identity", "LeakyRelu", "Less", "Log", "LogSoftmax",
+        "MatMul", "MaxPool", "Mul", "Neg", "Pow", "ReduceMean", "ReduceSum", "Relu", "Reshape", "Shape", "Sigmoid",
+        "Slice", "Softmax", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze", "Where",
+    ]
+    /// The ai.onnx.ml operators (ZipMap is refused at load with the export option that avoids it).
+    package static let ml: [String] = [
+        "ArrayFeatureExtractor", "LinearClassifier", "LinearRegressor", "Normalizer", "Scaler",
+        "TreeEnsembleClassifier", "TreeEnsembleRegressor",
+    ]
+
+    static func factory(op: String, domain: String) -> KernelFactory? {
+        if domain == "ai.onnx.ml" {
+            switch op {
+            case "ArrayFeatureExtractor": return ArrayFeatureExtractorKernel.make
+            case "LinearClassifier", "LinearRegressor": return LinearKernel.make
+            case "Normalizer": return NormalizerKernel.make
+            case "Scaler": return ScalerKernel.make
+            case "TreeEnsembleClassifier", "TreeEnsembleRegressor": return TreeEnsembleKernel.make
+            case "ZipMap": return ZipMapRefusal.make
+            default: return nil
+            }
+        }
+        guard domain.isEmpty else { return nil }
+        switch op {
+        case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Abs", "Neg": return UnaryKernel.make
+        case "Clip": return ClipKernel.make
+        case "Add", "Sub", "Mul", "Div": return ArithmeticKernel.make
+        case "Pow": return PowKernel.make
+        case "Equal", "Less", "Greater": return CompareKernel.make
+        case "Where": return WhereKernel.make
+        case "Identity": return CopyKernel.makeIdentity
+        case "Dropout": return CopyKernel.makeDropout
+        case "Cast": return CastKernel.make
+        case "Constant": return ConstantKernel.make
+        case "ConstantOfShape": return ConstantOfShapeKernel.make
+        case "Shape": return ShapeKernel.make
+        case "Reshape", "Flatten", "Squeeze", "Unsqueeze": return ReshapeKernel.make
+        case "Transpose": return TransposeKernel.make
+        case "Concat": return ConcatKernel.make
+        case "Gather": return GatherKernel.make
+        case "Slice": return SliceKernel.make
+        case "Expand": return ExpandKernel.make
+        case "Gemm": return GemmKernel.make
+        case "MatMul": return MatMulKernel.make
+        case "Conv": return ConvKernel.make
+        case "MaxPool", "AveragePool": return PoolKernel.make
+        case "GlobalAveragePool", "GlobalMaxPool": return GlobalPoolKernel.make
+        case "BatchNormalization": return BatchNormKernel.make
+        case "Softmax", "LogSoftmax": return SoftmaxKernel.make
+        case "ReduceMean", "ReduceSum": return ReduceKernel.make
+        case "ArgMax": return ArgMaxKernel.make
+        default: return nil
+        }
+    }
+}

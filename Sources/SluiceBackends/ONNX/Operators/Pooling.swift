@@ -1,0 +1,117 @@
+import SluiceCore
+
+/// MaxPool (with optional int64 Indices, row-major) and AveragePool (count_include_pad,
+/// ceil_mode), 1-D to 3-D, one plane at a time.
+struct PoolKernel: Kernel {
+    let window: Window
+    let isMax: Bool
+    let countIncludePad: Bool
+    /// MaxPool's Indices in column-major order within each plane (2-D only).
+    var columnMajor = false
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(1...1)
+        _ = try n.type(0, in: [.float])
+        let a = n.attributes
+        let isMax = n.op == "MaxPool"
+        let window = try Window.read(n, rank: nil, kernel: nil, ceilMode: a.int("ceil_mode", default: 0) != 0)
+        let countIncludePad = !isMax && a.int("count_include_pad", default: 0) != 0
+        let columnMajor = isMax && a.int("storage_order", default: 0) != 0
+        if columnMajor, window.kernel.count != 2 { throw n.fail("storage_order=1 is supported for 2-D pooling only") }
+        return Compiled(
+            kernel: PoolKernel(window: window, isMax: isMax, countIncludePad: countIncludePad, columnMajor: columnMajor),
+            outputTypes: isMax ? [.float, .int64] : [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        guard x.rank == window.kernel.count + 2 else { throw io.fail("input \(x.shape) does not fit the window \(window.kernel)") }
+        let p = try window.plan(Array(x.shape.dropFirst(2)), io)
+        let planes = x.shape[0] * x.shape[1]
+        let shape = Array(x.shape.prefix(2)) + p.outputDims
+        let out = ws.output(io, 0, .float, shape, as: Float.self)
+        let indices = isMax && ws.wants(io, 1) ? ws.output(io, 1, .int64, shape, as: Int64.self) : nil
+        let (D, H, W) = (p.input[0], p.input[1], p.input[2])
+        let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
+        let src = x.pointer(Float.self)
+        var o = 0
+        for plane in 0..<planes {
+            let base = plane * D * H * W
+            for od in 0..<OD {
+                let d0 = od * p.stride[0] - p.padBegin[0]
+                for oh in 0..<OH {
+                    let h0 = oh * p.stride[1] - p.padBegin[1]
+                    for ow in 0..<OW {
+                        let w0 = ow * p.stride[2] - p.padBegin[2]
+                        var best = -Float.infinity, bestIndex = -1
+                        var sum: Float = 0, count = 0, padded = 0
+                        for kd in 0..<p.kernel[0] {
+                            let d = d0 + kd * p.dilation[0]
+                            let dInPad = d >= -p.padBegin[0] && d < D + p.padEnd[0]
+                            for kh in 0..<p.kernel[1] {
+                                let h = h0 + kh * p.dilation[1]
+                                let hInPad = h >= -p.padBegin[1] && h < H + p.padEnd[1]
+                                for kw in 0..<p.kernel[2] {
+                                    let w = w0 + kw * p.dilation[2]
+                                    if dInPad && hInPad && w >= -p.padBegin[2] && w < W + p.padEnd[2] { padded += 1 }
+                                    guard d >= 0, d < D, h >= 0, h < H, w >= 0, w < W else { continue }
+                                    let i = base + (d * H + h) * W + w
+                                    let v = src[i]
+                                    if isMax {
+                                        if v > best || bestIndex < 0 {
+                                            best = v
+                                            bestIndex = columnMajor ? base + w * H + h : i
+                                        }
+                                    } else {
+                                        sum += v
+                                        count += 1
+                                    }
+                                }
+                            }
+                        }
+                        if isMax {
+                            out[o] = best
+                            indices?[o] = Int64(bestIndex)
+                        } else {
+                            let divisor = countIncludePad ? padded : count
+                            out[o] = divisor > 0 ? sum / Float(divisor) : 0
+                        }
+                        o += 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// GlobalAveragePool and GlobalMaxPool: one value per (image, channel) plane.
+struct GlobalPoolKernel: Kernel {
+    let isMax: Bool
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(1...1)
+        _ = try n.type(0, in: [.float])
+        return Compiled(kernel: GlobalPoolKernel(isMax: n.op == "GlobalMaxPool"), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        guard x.rank >= 2 else { throw io.fail("input \(x.shape) needs a batch and a channel dimension") }
+        let planes = x.shape[0] * x.shape[1]
+        let size = x.shape.dropFirst(2).reduce(1, *)
+        let out = ws.output(io, 0, .float, Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2), as: Float.self)
+        let src = x.pointer(Float.self)
+        for plane in 0..<planes {
+            let p = src + plane * size
+            if isMax {
+                var best = -Float.infinity
+                for i in 0..<size { best = max(best, p[i]) }
+                out[plane] = best
+            } else {
+                var sum: Float = 0
+                for i in 0..<size { sum += p[i] }
+                out[plane] = size > 0 ? sum / Float(size) : 0
+            }
+        }
+    }
+}

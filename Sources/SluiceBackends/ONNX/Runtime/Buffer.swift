@@ -1,0 +1,87 @@
+/// Raw, 64-byte aligned memory that grows on demand and never shrinks: an intermediate value's
+/// storage in a `Workspace` (reused request after request, so a steady stream of same-sized
+/// requests allocates nothing per node) or a constant's storage (written once at load).
+///
+/// `@unchecked Sendable`: a constant's buffer is only read after load; a workspace's buffers
+/// belong to one request at a time, handed between threads through `WorkspacePool`'s lock.
+final class Buffer: @unchecked Sendable {
+    private(set) var pointer: UnsafeMutableRawPointer
+    private(set) var capacity: Int
+
+    init(bytes: Int = 0) {
+        capacity = max(bytes, 64)
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Makes room for `bytes`; the old contents are lost when it has to grow.
+    @inline(__always)
+    func reserve(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes > capacity { grow(bytes) }
+        return pointer
+    }
+
+    private func grow(_ bytes: Int) {
+        pointer.deallocate()
+        capacity = max(bytes, capacity * 2)
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+    }
+}
+
+/// A value known at load time: an initializer, a `Constant` node's output, or a folded node's
+/// output. Immutable after load and shared by every workspace.
+struct Constant: Sendable {
+    let type: ElementType
+    let shape: [Int]
+    let count: Int
+    let buffer: Buffer
+
+    /// Copies `count` elements of `type` from `source`.
+    init(type: ElementType, shape: [Int], source: UnsafeRawPointer?) {
+        self.type = type
+        self.shape = shape
+        count = shape.reduce(1, *)
+        buffer = Buffer(bytes: count * type.size)
+        if let source, count > 0 {
+            buffer.pointer.copyMemory(from: source, byteCount: count * type.size)
+        }
+    }
+
+    init<T>(_ values: [T], type: ElementType, shape: [Int]) {
+        precondition(MemoryLayout<T>.size == type.size, "element size matches the type")
+        self.init(type: type, shape: shape, source: nil)
+        values.withUnsafeBytes { raw in
+            if let base = raw.baseAddress, !raw.isEmpty {
+                buffer.pointer.copyMemory(from: base, byteCount: raw.count)
+            }
+        }
+    }
+
+    func elements<T>(as _: T.Type) -> UnsafeBufferPointer<T> {
+        UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: T.self), count: count)
+    }
+
+    /// The values widened to Int (integer and bool types) or truncated from floats, for
+    /// attributes passed as inputs (shapes, axes, indices).
+    var integers: [Int] {
+        switch type {
+        case .int64: elements(as: Int64.self).map { Int($0) }
+        case .int32: elements(as: Int32.self).map { Int($0) }
+        case .bool: elements(as: UInt8.self).map { Int($0) }
+        case .float: elements(as: Float.self).map { $0.isFinite ? Int($0) : 0 }
+        case .double: elements(as: Double.self).map { $0.isFinite ? Int($0) : 0 }
+        }
+    }
+
+    /// The values as Double (numbers given as inputs: Clip bounds, ConstantOfShape's value).
+    var doubles: [Double] {
+        switch type {
+        case .int64: elements(as: Int64.self).map { Double($0) }
+        case .int32: elements(as: Int32.self).map { Double($0) }
+        case .bool: elements(as: UInt8.self).map { Double($0) }
+        case .float: elements(as: Float.self).map { Double($0) }
+        case .double: Array(elements(as: Double.self))
+        }
+    }
+}
