@@ -43,6 +43,7 @@ package final class Server: Sendable {
         var endpoints = Endpoints()
         V2Repository(manager: manager, auth: try AdminAuth(tokenFile: config.adminTokenFile)).register(in: &endpoints)
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
+        V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
         var httpConfiguration = Self.httpConfiguration(config)
         if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }

@@ -136,88 +136,27 @@ struct V2Endpoints: Sendable {
     // MARK: inference
 
     private func infer(_ http: Request, model name: Substring?, version: Substring?, writer: ResponseWriter) {
-        let arrived = MonotonicClock.now()
-        let prepared: (V2Request, ServableVersion)
-        var servable: ServableVersion?
-        do throws(ServingError) {
-            try Self.checkContentType(http)
-            let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
-                try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
-            }
-            let model = try dataPlane.model(named: name ?? "")
-            let target = try model.servable(version: DataPlane.versionNumber(version))
-            servable = target
-            var request = try V2Request.decode(http.body, jsonLength: jsonLength)
-            request.request = try dataPlane.prepare(request.request, for: target)
-            prepared = (request, target)
-        } catch {
-            // A request the version rejected counts as its failure (Triton's `fail` statistic).
-            let response = ErrorResponse.response(for: error)
-            let nanos = Int(clamping: MonotonicClock.now() &- arrived)
-            if let servable {
-                servable.stats.recordRequest(succeeded: false, nanos: nanos)
-                servable.metrics?.recordRequest(protocol: "v2", code: response.status, seconds: Double(nanos) / 1e9)
-            } else {
-                // Only a model the repository knows is a label value; a client's typo is not.
-                let known = name.flatMap { self.dataPlane.manager.snapshot.model(named: String($0))?.name } ?? ""
-                self.dataPlane.metrics?.countUnresolved(model: known, protocol: "v2", code: response.status)
-            }
-            writer.send(response)
-            return
-        }
-        let (request, target) = prepared
-        let plane = dataPlane
-        scheduler.run(on: target, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
-            // Counted while it runs, so an unloading version is released only after it.
-            target.stats.requestStarted()
-            defer { target.stats.requestFinished() }
-            let response: Response
-            var succeeded = false
-            do throws(ServingError) {
-                let result = try plane.infer(request.request, on: target, queuedNanos: queued)
-                let encoded = try V2ResponseEncoder.encode(result, for: request)
-                var headers = Headers()
-                headers.add("x-sluice-model-version", String(target.version))
-                if let jsonLength = encoded.jsonLength {
-                    headers.add("inference-header-content-length", String(jsonLength))
-                    headers.add("content-type", "application/octet-stream")
-                    response = Response(status: 200, headers: headers, body: encoded.body)
-                } else {
-                    response = .json(200, encoded.body, headers: headers)
+        InferenceFlow(dataPlane: dataPlane, scheduler: scheduler).run(
+            protocol: "v2", model: name, writer: writer,
+            prepare: { (servable: inout ServableVersion?) throws(ServingError) -> (InferenceRequest, V2Request) in
+                try BodyType.check(http)
+                let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
+                    try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
                 }
-                succeeded = true
-            } catch {
-                response = ErrorResponse.response(for: error, model: target.modelName, version: target.version)
-            }
-            let nanos = Int(clamping: MonotonicClock.now() &- arrived)
-            target.stats.recordRequest(succeeded: succeeded, nanos: nanos)
-            target.metrics?.recordRequest(protocol: "v2", code: response.status, seconds: Double(nanos) / 1e9)
-            return response
-        }
+                let model = try dataPlane.model(named: name ?? "")
+                let target = try model.servable(version: DataPlane.versionNumber(version))
+                servable = target
+                var request = try V2Request.decode(http.body, jsonLength: jsonLength)
+                request.request = try dataPlane.prepare(request.request, for: target)
+                return (request.request, request)
+            },
+            encode: { (result, request) throws(ServingError) -> Response in
+                let encoded = try V2ResponseEncoder.encode(result, for: request)
+                guard let jsonLength = encoded.jsonLength else { return .json(200, encoded.body) }
+                var headers = Headers()
+                headers.add("inference-header-content-length", String(jsonLength))
+                headers.add("content-type", "application/octet-stream")
+                return Response(status: 200, headers: headers, body: encoded.body)
+            })
     }
-
-    /// Types whose body may be a V2 request: JSON, the binary extension's octet-stream, and the
-    /// two that `curl -d` and hand-written clients send by default for what is JSON text.
-    private static let acceptedTypes = ["application/json", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain"]
-
-    /// No type, or one of `acceptedTypes`; anything else (multipart, XML, protobuf…) is 415.
-    private static func checkContentType(_ request: Request) throws(ServingError) {
-        guard var type = request.headers["content-type"] else { return }
-        // The media type before any parameters, compared case-insensitively in place: this runs
-        // per request, so no lower-cased copy and no Foundation.
-        let accepted = type.withUTF8 { bytes -> Bool in
-            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
-            var start = bytes.startIndex
-            while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
-            while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
-            let bare = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            return acceptedTypes.contains { candidate in
-                candidate.utf8.count == bare.count
-                    && zip(candidate.utf8, bare).allSatisfy { $0 == ($1 >= 65 && $1 <= 90 ? $1 | 0x20 : $1) }
-            }
-        }
-        if accepted { return }
-        throw .unsupportedMediaType("Content-Type '\(type)' is not supported; send application/json (or application/octet-stream with \(V2BinaryHeader.name))")
-    }
-
 }
