@@ -25,8 +25,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux", path: "Sources/CLinux"),
-        .target(name: "SluiceNet", dependencies: ["CLinux"], swiftSettings: settings),
-        .target(name: "SluiceHTTP", dependencies: ["SluiceNet"], swiftSettings: settings),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
+        .target(name: "SluiceHTTP", dependencies: ["SluiceNet", "CZlib", "CNGHTTP2"], swiftSettings: settings),
         .target(
             name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: settings),

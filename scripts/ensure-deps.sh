@@ -13,17 +13,27 @@ case "${1:-}" in
   run|test|bench) apt_missing libopenblas-dev ;;
 esac
 case "${1:-}" in
-  run) ;;
+  run)
+    # HTTP/2 goes through libnghttp2 (headers and pkg-config file; the runtime library is there).
+    apt_missing libnghttp2-dev
+    ;;
   test)
     # ONNX's own backend test data (node, pytorch-converted, pytorch-operator) for the conformance test.
     apt_missing libonnx-testdata
+    # libnghttp2 to build; curl speaks HTTP/2 already, h2load and nghttp (nghttp2-client) drive
+    # the HTTP/2 tests with many streams and read GOAWAY frames.
+    apt_missing libnghttp2-dev nghttp2-client
     # The tritonclient check drives the server with the client users run; numpy comes with it.
     python3 -c 'import tritonclient.http' 2>/dev/null || need_pip+=("tritonclient[http]")
     # promtool lints a live scrape and a real Prometheus scrapes Sluice in the telemetry tests.
     apt_missing prometheus
+    # The TLS and compression tests drive the openssl and curl command lines and gzip(1).
+    apt_missing openssl curl gzip
     ;;
   bench)
-    apt_missing wrk nginx
+    apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
+    # bench/backend-speed.sh times the reference libraries from Python.
+    pip_missing xgboost lightgbm onnxruntime
     ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac

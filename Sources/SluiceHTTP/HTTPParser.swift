@@ -57,6 +57,20 @@ package struct HTTPParser: Sendable {
     /// Unconsumed bytes buffered.
     package var bufferedCount: Int { buffer.count - start }
 
+    /// The unconsumed bytes (a connection sniffing for the HTTP/2 preface looks at them).
+    var bufferedBytes: ArraySlice<UInt8> { buffer[start...] }
+
+    /// Hands over the unconsumed bytes and empties the buffer: the connection is switching to
+    /// another protocol, which parses them.
+    mutating func takeBuffered() -> [UInt8] {
+        let rest = Array(buffer[start...])
+        buffer = []
+        start = 0
+        scanFrom = 0
+        state = .head
+        return rest
+    }
+
     package var phase: Phase {
         switch state {
         case .head: bufferedCount == 0 ? .idle : .head
@@ -168,7 +182,7 @@ package struct HTTPParser: Sendable {
         var headers = Headers(capacity: 8)
         // Framing and persistence are decided from the bytes as the fields go by; only unusual
         // framing (several lengths, any Transfer-Encoding) goes back to the stored strings.
-        var hasHost = false, closeToken = false, keepAliveToken = false
+        var hasHost = false, closeToken = false, keepAliveToken = false, mentionsCoding = false, upgradeH2c = false
         var lengthCount = 0, codingCount = 0
         var plainLength: Int?
         while let line = try lines.next() {
@@ -197,6 +211,9 @@ package struct HTTPParser: Sendable {
                         default: break
                         }
                     }
+                case .upgrade:
+                    upgradeH2c = upgradeH2c || valueString.split(separator: ",").contains { $0.trimmingSpaces().lowercased() == "h2c" }
+                case .contentEncoding, .acceptEncoding: mentionsCoding = true
                 case .contentType, .expect, .userAgent, .accept, .authorization: break
                 }
                 headers.appendLowercased(known.name, valueString)
@@ -219,9 +236,10 @@ package struct HTTPParser: Sendable {
                 minor: minor, limits: limits)
         }
         let keepAlive = minor == 1 ? !closeToken : keepAliveToken
-        let request = Request(
+        var request = Request(
             method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
-            headers: headers, minorVersion: minor, keepAlive: keepAlive)
+            headers: headers, minorVersion: minor, keepAlive: keepAlive, mentionsCoding: mentionsCoding)
+        request.wantsH2c = upgradeH2c && minor == 1
         return (request, framing)
     }
 
@@ -369,6 +387,7 @@ private func plainDecimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
 /// Field names the parser or the server looks at, recognised from raw bytes in any case.
 private enum KnownName {
     case host, contentLength, contentType, transferEncoding, connection, expect, userAgent, accept, authorization
+    case contentEncoding, acceptEncoding, upgrade
 
     init?(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
         // The length and first byte narrow it to one candidate; then one comparison decides.
@@ -383,6 +402,9 @@ private enum KnownName {
         case (10, UInt8(ascii: "u")): candidate = .userAgent
         case (6, UInt8(ascii: "a")): candidate = .accept
         case (13, UInt8(ascii: "a")): candidate = .authorization
+        case (7, UInt8(ascii: "u")): candidate = .upgrade
+        case (16, UInt8(ascii: "c")): candidate = .contentEncoding
+        case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
         default: return nil
         }
         var index = bytes.startIndex
@@ -406,6 +428,9 @@ private enum KnownName {
         case .userAgent: "user-agent"
         case .accept: "accept"
         case .authorization: "authorization"
+        case .upgrade: "upgrade"
+        case .contentEncoding: "content-encoding"
+        case .acceptEncoding: "accept-encoding"
         }
     }
 }

@@ -4,7 +4,7 @@ package import SluiceNet
 import Synchronization
 
 /// The HTTP server: N event loops, each with its own `SO_REUSEPORT` listener on the same port
-/// and its own connections for life (DESIGN §2).
+/// (and, with TLS, a second one on the TLS port) and its own connections for life (DESIGN §2).
 ///
 /// `start()` is called once from the main thread and returns when every loop is accepting;
 /// `shutdown()` and `stop()` may be called from any thread.
@@ -15,11 +15,34 @@ package final class HTTPServer: Sendable {
         /// Event loops; 0 means one per core.
         package var threads = 0
         package var limits = HTTPLimits()
+        /// HTTP/2 (h2c) on the cleartext listener, and the SETTINGS it announces.
+        package var http2 = HTTP2Settings()
         /// Called on the loop after each answered request with its duration in nanoseconds
         /// (access logging); nil costs nothing per request.
         package var accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
+        /// Request decoding and response compression (`compression:`).
+        package var compression = ContentCoding.Settings()
+        /// A TLS listener beside the cleartext one; nil = cleartext only.
+        package var tls: TLS?
 
         package init() {}
+    }
+
+    /// The TLS listener: its port (0 = the kernel's pick) and the credentials that SIGHUP reloads.
+    package struct TLS: Sendable {
+        package var port: Int
+        package var credentials: TLSCredentials
+
+        package init(port: Int, credentials: TLSCredentials) {
+            self.port = port
+            self.credentials = credentials
+        }
+    }
+
+    /// The ALPN ids the TLS listener offers, in order of preference: "h2" first when HTTP/2 is
+    /// enabled (`handshakeEnded` starts an HTTP/2 connection for it).
+    package static func alpnProtocols(http2: Bool) -> [String] {
+        http2 ? ["h2", "http/1.1"] : ["http/1.1"]
     }
 
     package let configuration: Configuration
@@ -28,6 +51,7 @@ package final class HTTPServer: Sendable {
     private let state: ServerState
     private let loops: [EventLoop]
     private let boundPort = Atomic<Int>(0)
+    private let boundTLSPort = Atomic<Int>(0)
 
     package init(configuration: Configuration, responder: any Responder) throws(SocketError) {
         self.configuration = configuration
@@ -36,11 +60,24 @@ package final class HTTPServer: Sendable {
         var loops: [EventLoop] = []
         for index in 0..<count { loops.append(try EventLoop(index: index)) }
         self.loops = loops
-        state = ServerState(limits: configuration.limits, loopCount: count, accessLog: configuration.accessLog)
+        state = ServerState(
+            limits: configuration.limits, http2: configuration.http2, accessLog: configuration.accessLog,
+            coding: ContentCoding(settings: configuration.compression, maxBodyBytes: configuration.limits.maxBodyBytes),
+            tls: configuration.tls?.credentials)
     }
 
     /// The port every loop listens on (the kernel's pick when configured as 0). Valid after `start`.
     package var port: Int { boundPort.load(ordering: .acquiring) }
+
+    /// The TLS port every loop listens on; 0 without TLS. Valid after `start`.
+    package var tlsPort: Int { boundTLSPort.load(ordering: .acquiring) }
+
+    /// Re-reads the TLS certificate and key (SIGHUP). New handshakes use them; open connections
+    /// keep the session they have. On failure the old ones stay in use and the error names the
+    /// file. Any thread; without TLS it does nothing.
+    package func reloadTLS() throws(TLSError) {
+        try configuration.tls?.credentials.reload()
+    }
 
     /// Binds the listeners (the first decides the port when it is 0) and starts the loop threads.
     /// Throws if any listener cannot bind; then nothing keeps running.
@@ -49,19 +86,23 @@ package final class HTTPServer: Sendable {
         // process: the default action of SIGPIPE is to terminate.
         signal(SIGPIPE, SIG_IGN)
         var port = configuration.port
+        var tlsPort = configuration.tls?.port
         var contexts: [LoopContext] = []
         for loop in loops {
             let context = LoopContext(loop: loop, state: state, responder: responder)
             do {
-                try context.listen(host: configuration.host, port: port)
+                try context.listen(host: configuration.host, port: port, tlsPort: tlsPort)
             } catch {
+                context.closeListener()
                 contexts.forEach { $0.closeListener() }
                 throw error
             }
             port = context.listenerPort
+            if tlsPort != nil { tlsPort = context.tlsListenerPort }
             contexts.append(context)
         }
         boundPort.store(port, ordering: .releasing)
+        boundTLSPort.store(tlsPort ?? 0, ordering: .releasing)
         for (loop, context) in zip(loops, contexts) {
             state.register(context, for: loop.index)
             let thread = Thread { loop.run() }
@@ -71,7 +112,8 @@ package final class HTTPServer: Sendable {
     }
 
     /// Graceful shutdown: listeners close at once, idle keep-alive connections close, busy ones
-    /// close after their current answer (which says `Connection: close`). Any thread.
+    /// close after their current answer (which says `Connection: close`); HTTP/2 connections
+    /// get GOAWAY, finish the streams they have begun, then close. Any thread.
     package func shutdown() {
         state.isDraining = true
         for loop in loops {
@@ -94,13 +136,22 @@ package final class HTTPServer: Sendable {
 final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
+    let http2: HTTP2Settings
     let accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
+    let coding: ContentCoding
+    let tls: TLSCredentials?
     private let draining = Atomic<Bool>(false)
     private let contexts: Mutex<[Int: LoopContext]>
 
-    init(limits: HTTPLimits, loopCount: Int, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?) {
+    init(
+        limits: HTTPLimits, http2: HTTP2Settings, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?,
+        coding: ContentCoding, tls: TLSCredentials?
+    ) {
         self.limits = limits
+        self.http2 = http2
         self.accessLog = accessLog
+        self.coding = coding
+        self.tls = tls
         contexts = Mutex([:])
     }
 
@@ -119,14 +170,20 @@ final class ServerState: @unchecked Sendable {
 
 }
 
-/// One loop's listener, connections and cached `Date`; confined to that loop.
+/// One loop's listeners, connections, TLS handshakes under way and cached `Date`; confined to
+/// that loop.
 final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
     private let state: ServerState
     private let responder: any Responder
     private var listener: Listener?
+    private var tlsListener: Listener?
     private(set) var listenerPort = 0
+    private(set) var tlsListenerPort = 0
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    /// Kept apart from `connections` so the HTTP/1.1 ones stay concrete (no existential calls).
+    private var http2Connections: [ObjectIdentifier: HTTP2Connection] = [:]
+    private var handshakes: [ObjectIdentifier: TLSHandshake] = [:]
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// The `Date` header value, refreshed every tick (the loop's clock resolution).
     private(set) var date = Array(HTTPDate.now().utf8)
@@ -140,44 +197,125 @@ final class LoopContext: @unchecked Sendable {
     deinit { scratch.deallocate() }
 
     /// Called before the loop thread starts, so touching loop state here is safe.
-    func listen(host: String, port: Int) throws(SocketError) {
+    func listen(host: String, port: Int, tlsPort: Int?) throws(SocketError) {
         listener = try Listener(
             host: host, port: port, loop: loop,
             onAccept: { [unowned self] fd in self.accept(fd) },
             onError: { _ in })
         listenerPort = listener?.port ?? 0
+        if let tlsPort {
+            tlsListener = try Listener(
+                host: host, port: tlsPort, loop: loop,
+                onAccept: { [unowned self] fd in self.acceptTLS(fd) },
+                onError: { _ in })
+            tlsListenerPort = tlsListener?.port ?? 0
+        }
         loop.onTick { [unowned self] now in
             self.date = Array(HTTPDate.now().utf8)
             for connection in self.connections.values { connection.tick(now) }
+            for connection in self.http2Connections.values { connection.tick(now) }
+            for handshake in self.handshakes.values where now &- handshake.started > self.state.limits.headerTimeout {
+                handshake.stream.close()
+            }
         }
     }
 
     func closeListener() {
         listener?.close()
         listener = nil
+        tlsListener?.close()
+        tlsListener = nil
     }
 
-    private func accept(_ fd: Int32) {
+    /// Whether one more connection fits under `maxConnections`; counts the refusal if not.
+    private func admit(_ fd: Int32) -> Bool {
         let open = state.stats.connectionsOpen.load(ordering: .relaxed)
         guard open < state.limits.maxConnections else {
             state.stats.connectionsRejected.add(1, ordering: .relaxed)
             close(fd)
-            return
+            return false
         }
+        return true
+    }
+
+    private func accept(_ fd: Int32) {
+        guard admit(fd) else { return }
         do {
             let stream = try Connection(fd: fd, loop: loop, scratch: scratch)
-            let connection = HTTPConnection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
-            stream.delegate = connection
-            connections[ObjectIdentifier(connection)] = connection
             state.stats.connectionsOpen.add(1, ordering: .relaxed)
             state.stats.connectionsAccepted.add(1, ordering: .relaxed)
+            adopt(stream, speaking: nil)
         } catch {
             close(fd)
         }
     }
 
+    /// A TLS accept: the stream waits in `handshakes` until `handshakeEnded`.
+    private func acceptTLS(_ fd: Int32) {
+        guard admit(fd), let credentials = state.tls else { return }
+        let stream: Connection
+        do {
+            stream = try Connection(fd: fd, loop: loop, scratch: scratch, tls: try TLSSession(context: credentials.current, fd: fd))
+        } catch {
+            close(fd)
+            return
+        }
+        let handshake = TLSHandshake(stream: stream, context: self, started: MonotonicClock.now())
+        stream.delegate = handshake
+        handshakes[ObjectIdentifier(handshake)] = handshake
+        state.stats.connectionsOpen.add(1, ordering: .relaxed)
+        state.stats.connectionsAccepted.add(1, ordering: .relaxed)
+        state.stats.tlsHandshakesInProgress.add(1, ordering: .relaxed)
+    }
+
+    /// A handshake finished (`alpn` is what ALPN chose, "http/1.1" when the client offered
+    /// nothing) or failed (`alpn` nil: the stream is closed already). "h2" starts HTTP/2 at
+    /// once (no preface sniffing, no upgrade), anything else HTTP/1.1.
+    func handshakeEnded(_ handshake: TLSHandshake, alpn: String?) {
+        handshakes[ObjectIdentifier(handshake)] = nil
+        state.stats.tlsHandshakesInProgress.subtract(1, ordering: .relaxed)
+        guard let alpn else {
+            state.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
+            state.stats.connectionsOpen.subtract(1, ordering: .relaxed)
+            return
+        }
+        state.stats.tlsConnectionsOpen.add(1, ordering: .relaxed)
+        adopt(handshake.stream, speaking: HTTPProtocol(alpn: alpn) ?? .http1)
+    }
+
+    /// Puts HTTP on a new connection of this loop, which its accept has counted open.
+    /// `protocol` is what the first byte must speak — what TLS's ALPN chose — or nil on a
+    /// cleartext connection, which starts as HTTP/1.1 and turns into h2c when its first bytes
+    /// are the HTTP/2 preface or its first request asks for `Upgrade: h2c`.
+    func adopt(_ stream: Connection, speaking proto: HTTPProtocol?) {
+        if proto == .http2 {
+            startHTTP2(stream, initial: [], upgrade: nil)
+            return
+        }
+        let connection = HTTPConnection(
+            stream: stream, responder: responder, limits: state.limits, server: state, context: self,
+            sniffsPreface: proto == nil && state.http2.enabled)
+        stream.delegate = connection
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    /// Hands `stream` to a new HTTP/2 connection (an HTTP/1.1 one saw the preface or answered
+    /// 101, or ALPN chose h2). `initial` are bytes already read and not yet parsed.
+    func startHTTP2(_ stream: Connection, initial: [UInt8], upgrade: (request: Request, settings: [UInt8])?) {
+        state.stats.http2ConnectionsOpen.add(1, ordering: .relaxed)
+        if stream.tls != nil { state.stats.http2TLSConnectionsOpen.add(1, ordering: .relaxed) }
+        let connection = HTTP2Connection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
+        stream.delegate = connection
+        http2Connections[ObjectIdentifier(connection)] = connection
+        if !connection.start(initial: initial, upgrade: upgrade) { stream.close() }
+    }
+
     func remove(_ connection: HTTPConnection) {
         connections[ObjectIdentifier(connection)] = nil
+    }
+
+    func remove(_ connection: HTTP2Connection) {
+        http2Connections[ObjectIdentifier(connection)] = nil
     }
 
     func drain() {
@@ -185,7 +323,24 @@ final class LoopContext: @unchecked Sendable {
         // closing the listener does not reset them, then let each answer what it has received.
         listener?.onReadable()
         closeListener()
+        for handshake in Array(handshakes.values) { handshake.stream.close() }
         for connection in Array(connections.values) { connection.drain() }
+        for connection in Array(http2Connections.values) { connection.drain() }
+    }
+}
+
+/// The protocol a connection speaks from its first byte, as TLS ALPN names it (RFC 7301).
+package enum HTTPProtocol: Sendable, Equatable {
+    case http1
+    case http2
+
+    /// `"h2"` or `"http/1.1"`; nil for anything else (the caller decides, usually HTTP/1.1).
+    package init?(alpn: String) {
+        switch alpn {
+        case "h2": self = .http2
+        case "http/1.1": self = .http1
+        default: return nil
+        }
     }
 }
 

@@ -26,6 +26,10 @@ package enum Application {
         do {
             server = try Server(config: config, logger: logger)
             try server.start()
+        } catch let error as ConfigError {
+            // A TLS certificate or key that cannot be used is found here, not while reading the file.
+            logger.critical("configuration error: \(error)")
+            return 1
         } catch {
             logger.critical("cannot start: \(error)")
             return 1
@@ -44,6 +48,12 @@ package enum Application {
             source.resume()
             sources.append(source)
         }
+        // SIGHUP: re-read the TLS certificate and key; connections stay, a bad file keeps the old.
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler { server.reloadTLS() }
+        reload.resume()
+        sources.append(reload)
         events.wait()
         logger.info("signal received: not ready, listeners closed, draining for up to \(config.limits.gracePeriod) s")
         let drained = Atomic<Bool>(false)

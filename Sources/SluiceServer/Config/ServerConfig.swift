@@ -1,3 +1,5 @@
+package import SluiceHTTP
+
 /// The server's settings (DESIGN §8): defaults, then `config/sluice.yaml`, then `SLUICE_<KEY>`
 /// environment variables, then command-line flags, each overriding the one before.
 /// Built once at start-up on the main thread; read-only afterwards.
@@ -15,6 +17,36 @@ package struct ServerConfig: Sendable, Equatable {
     package var logLevel = "info"
     package var limits = Limits()
     package var scheduling = Scheduling()
+    /// HTTP/2 on the cleartext listener (README "HTTP/2"): the HTTP layer's own settings type.
+    package var http2 = HTTP2Settings()
+    /// A TLS listener beside `port`; nil = cleartext only.
+    package var tls: TLS?
+    package var compression = Compression()
+
+    /// `tls:` (README "TLS"). Relative paths are relative to the working directory.
+    package struct TLS: Sendable, Equatable {
+        package var port = 8443
+        package var cert: String
+        package var key: String
+        /// CA bundle for client certificates; set = every client must present one it signed.
+        package var clientCA: String?
+
+        package init(port: Int = 8443, cert: String, key: String, clientCA: String? = nil) {
+            self.port = port
+            self.cert = cert
+            self.key = key
+            self.clientCA = clientCA
+        }
+    }
+
+    /// `compression:` (README "Compression"): responses over `minBytes` are gzip- or
+    /// deflate-coded when the client accepts it.
+    package struct Compression: Sendable, Equatable {
+        package var enabled = true
+        package var minBytes = 1024
+        /// zlib level 1 (fastest) … 9 (smallest).
+        package var level = 1
+    }
 
     package struct Limits: Sendable, Equatable {
         package var maxHeaderBytes = 16 * 1024
