@@ -23,7 +23,7 @@ package struct ONNXBackend: Backend {
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
     /// Reads, checks and compiles the model file named by `request`. Called by `Backends.load`
-    /// on a loader thread; throws `ServingError.loadFailure("model.onnx: <what and why>")` for an
+    /// on a loader thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an
     /// unreadable or malformed file, an unsupported IR version, opset, domain, operator,
     /// attribute or element type (naming the node), or a `model.yaml` signature that does not
     /// fit the graph. Never traps on file contents.
@@ -37,10 +37,10 @@ package struct ONNXBackend: Backend {
         } catch {
             throw .loadFailure("\(name): not a valid ONNX model (\(error))")
         }
-        return try ONNXBackend(plan: GraphCompiler.compile(model), request: request)
+        return try ONNXBackend(plan: GraphCompiler.compile(model, file: name), request: request, fileName: name)
     }
 
-    init(plan: ExecutionPlan, request: BackendLoadRequest) throws(ServingError) {
+    init(plan: ExecutionPlan, request: BackendLoadRequest, fileName: String) throws(ServingError) {
         _ = Self.singleThreaded
         self.plan = plan
         let graphInputs = plan.inputs.map {
@@ -49,17 +49,19 @@ package struct ONNXBackend: Backend {
         let graphOutputs = plan.outputs.map {
             TensorSpec(name: $0.name, datatype: $0.type.wire, shape: $0.dims ?? [-1])
         }
-        inputs = try Self.rename(graphInputs, by: request.inputs, what: "inputs")
-        outputs = try Self.rename(graphOutputs, by: request.outputs, what: "outputs")
+        inputs = try Self.rename(graphInputs, by: request.inputs, what: "inputs", fileName: fileName)
+        outputs = try Self.rename(graphOutputs, by: request.outputs, what: "outputs", fileName: fileName)
     }
 
     /// `model.yaml` may rename the graph's inputs or outputs, in order; it must list all of
     /// them, with the graph's element types and shapes that fit.
-    static func rename(_ graph: [TensorSpec], by declared: [TensorSpec], what: String) throws(ServingError) -> [TensorSpec] {
+    static func rename(
+        _ graph: [TensorSpec], by declared: [TensorSpec], what: String, fileName: String
+    ) throws(ServingError) -> [TensorSpec] {
         guard !declared.isEmpty else { return graph }
         guard declared.count == graph.count else {
             throw .loadFailure(
-                "model.onnx: model.yaml declares \(declared.count) \(what), but the graph has \(graph.count) (\(graph.map(\.name).joined(separator: ", ")))")
+                "\(fileName): model.yaml declares \(declared.count) \(what), but the graph has \(graph.count) (\(graph.map(\.name).joined(separator: ", ")))")
         }
         var result: [TensorSpec] = []
         for (spec, ours) in zip(declared, graph) {
@@ -69,7 +71,7 @@ package struct ONNXBackend: Backend {
                 fits || ours.shape == [-1]
             else {
                 throw .loadFailure(
-                    "model.onnx: '\(spec.name)' is declared \(spec.datatype.rawValue) \(spec.shape), but the graph's '\(ours.name)' is \(ours.datatype.rawValue) \(ours.shape)")
+                    "\(fileName): '\(spec.name)' is declared \(spec.datatype.rawValue) \(spec.shape), but the graph's '\(ours.name)' is \(ours.datatype.rawValue) \(ours.shape)")
             }
             result.append(TensorSpec(name: spec.name, datatype: ours.datatype, shape: fits ? spec.shape : ours.shape))
         }

@@ -13,7 +13,7 @@ final class Attributes {
         var byName: [String: Onnx_AttributeProto] = [:]
         for a in protos {
             guard !a.hasRefAttrName || a.refAttrName.isEmpty else {
-                throw .loadFailure("model.onnx: \(node): attribute '\(a.name)' refers to a function attribute, which is not supported")
+                throw .loadFailure("\(node): attribute '\(a.name)' refers to a function attribute, which is not supported")
             }
             byName[a.name] = a
         }

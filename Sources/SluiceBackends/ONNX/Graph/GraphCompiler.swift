@@ -12,17 +12,19 @@ struct GraphCompiler {
     static let onnxOpsets: ClosedRange<Int> = 1...23
     static let mlOpsets: ClosedRange<Int> = 1...5
 
+    /// The model file's name, which starts every load-failure message.
+    let file: String
     private var ids: [String: Int] = [:]
     private var types: [ElementType] = []
     private var constants: [Int: Constant] = [:]
     private var steps: [ExecutionPlan.Step] = []
 
-    static func compile(_ model: Onnx_ModelProto) throws(ServingError) -> ExecutionPlan {
-        var compiler = GraphCompiler()
+    static func compile(_ model: Onnx_ModelProto, file: String) throws(ServingError) -> ExecutionPlan {
+        var compiler = GraphCompiler(file: file)
         return try compiler.run(model)
     }
 
-    private static func fail(_ reason: String) -> ServingError { .loadFailure("model.onnx: \(reason)") }
+    private func fail(_ reason: String) -> ServingError { .loadFailure("\(file): \(reason)") }
 
     private mutating func value(_ name: String, _ type: ElementType) -> Int {
         let id = types.count
@@ -33,57 +35,57 @@ struct GraphCompiler {
 
     private mutating func run(_ model: Onnx_ModelProto) throws(ServingError) -> ExecutionPlan {
         guard Self.irVersions.contains(model.irVersion) else {
-            throw Self.fail("IR version \(model.irVersion) is not supported (supported: \(Self.irVersions.lowerBound)–\(Self.irVersions.upperBound))")
+            throw fail("IR version \(model.irVersion) is not supported (supported: \(Self.irVersions.lowerBound)–\(Self.irVersions.upperBound))")
         }
-        guard model.hasGraph else { throw Self.fail("the model has no graph") }
-        let opsets = try Self.opsets(model)
+        guard model.hasGraph else { throw fail("the model has no graph") }
+        let opsets = try opsets(model)
         let graph = model.graph
-        guard graph.sparseInitializer.isEmpty else { throw Self.fail("sparse initializers are not supported") }
+        guard graph.sparseInitializer.isEmpty else { throw fail("sparse initializers are not supported") }
 
         for t in graph.initializer {
             do {
                 let c = try Constant(proto: t)
                 constants[value(t.name, c.type)] = c
             } catch {
-                throw Self.fail("initializer '\(t.name)': \(error.reason)")
+                throw fail("initializer '\(t.name)': \(error.reason)")
             }
         }
         var inputs: [ExecutionPlan.Port] = []
         for vi in graph.input where ids[vi.name] == nil || constants[ids[vi.name] ?? -1] == nil {
-            let (type, dims) = try Self.tensorType(vi, what: "input")
+            let (type, dims) = try tensorType(vi, what: "input")
             inputs.append(.init(id: value(vi.name, type), name: vi.name, type: type, dims: dims))
         }
         // Graph inputs that an initializer also names (IR < 4) are constants, not request inputs.
         inputs.removeAll { constants[$0.id] != nil }
 
-        for (index, node) in try Self.topologicalOrder(graph, known: Set(ids.keys)).enumerated() {
+        for (index, node) in try topologicalOrder(graph, known: Set(ids.keys)).enumerated() {
             try compile(node, index: index, opsets: opsets)
         }
 
         var outputs: [ExecutionPlan.Port] = []
         for vi in graph.output {
-            guard let id = ids[vi.name] else { throw Self.fail("graph output '\(vi.name)' is not produced by any node") }
+            guard let id = ids[vi.name] else { throw fail("graph output '\(vi.name)' is not produced by any node") }
             let dims = Self.tensor(vi.type).flatMap(Self.dims)
             outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims))
         }
-        guard !outputs.isEmpty else { throw Self.fail("the graph has no outputs") }
+        guard !outputs.isEmpty else { throw fail("the graph has no outputs") }
         return plan(inputs: inputs, outputs: outputs)
     }
 
     /// The version of each domain the model imports, refusing domains and versions we do not run.
-    private static func opsets(_ model: Onnx_ModelProto) throws(ServingError) -> [String: Int] {
+    private func opsets(_ model: Onnx_ModelProto) throws(ServingError) -> [String: Int] {
         var result: [String: Int] = [:]
         for o in model.opsetImport {
             let domain = o.domain == "ai.onnx" ? "" : o.domain
             let v = Int(o.version)
             switch domain {
             case "":
-                guard onnxOpsets.contains(v) else {
-                    throw fail("opset \(v) of the default domain (ai.onnx) is not supported (supported: \(onnxOpsets.lowerBound)–\(onnxOpsets.upperBound))")
+                guard Self.onnxOpsets.contains(v) else {
+                    throw fail("opset \(v) of the default domain (ai.onnx) is not supported (supported: \(Self.onnxOpsets.lowerBound)–\(Self.onnxOpsets.upperBound))")
                 }
             case "ai.onnx.ml":
-                guard mlOpsets.contains(v) else {
-                    throw fail("opset \(v) of ai.onnx.ml is not supported (supported: \(mlOpsets.lowerBound)–\(mlOpsets.upperBound))")
+                guard Self.mlOpsets.contains(v) else {
+                    throw fail("opset \(v) of ai.onnx.ml is not supported (supported: \(Self.mlOpsets.lowerBound)–\(Self.mlOpsets.upperBound))")
                 }
             default:
                 throw fail("operator domain '\(o.domain)' (opset \(v)) is not supported; only ai.onnx and ai.onnx.ml are")
@@ -94,14 +96,14 @@ struct GraphCompiler {
         return result
     }
 
-    private static func tensorType(_ vi: Onnx_ValueInfoProto, what: String) throws(ServingError) -> (ElementType, [Int]?) {
-        guard let t = tensor(vi.type) else {
+    private func tensorType(_ vi: Onnx_ValueInfoProto, what: String) throws(ServingError) -> (ElementType, [Int]?) {
+        guard let t = Self.tensor(vi.type) else {
             throw fail("\(what) '\(vi.name)' is not a tensor (sequences and maps are not supported)")
         }
         guard let type = ElementType(onnx: Int(t.elemType)) else {
             throw fail("\(what) '\(vi.name)' has element type \(ElementType.onnxName(Int(t.elemType))), which is not supported")
         }
-        return (type, dims(t))
+        return (type, Self.dims(t))
     }
 
     private static func tensor(_ type: Onnx_TypeProto) -> Onnx_TypeProto.Tensor? {
@@ -120,7 +122,7 @@ struct GraphCompiler {
 
     /// Kahn's algorithm, keeping the file's order among ready nodes. Refuses cycles and inputs
     /// that nothing produces.
-    private static func topologicalOrder(_ graph: Onnx_GraphProto, known: Set<String>) throws(ServingError) -> [Onnx_NodeProto] {
+    private func topologicalOrder(_ graph: Onnx_GraphProto, known: Set<String>) throws(ServingError) -> [Onnx_NodeProto] {
         let nodes = graph.node
         var producer: [String: Int] = [:]
         for (i, n) in nodes.enumerated() {
@@ -155,15 +157,15 @@ struct GraphCompiler {
         let domain = node.domain == "ai.onnx" ? "" : node.domain
         let name = node.name.isEmpty ? "#\(index)" : node.name
         guard let opset = opsets[domain] else {
-            throw Self.fail("node '\(name)' (\(node.opType)) is in domain '\(node.domain)', which the model does not import")
+            throw fail("node '\(name)' (\(node.opType)) is in domain '\(node.domain)', which the model does not import")
         }
         guard let factory = Operators.factory(op: node.opType, domain: domain) else {
-            throw Self.fail("node '\(name)': operator \(domain.isEmpty ? "" : domain + ".")\(node.opType) is not supported")
+            throw fail("node '\(name)': operator \(domain.isEmpty ? "" : domain + ".")\(node.opType) is not supported")
         }
         let inputIDs = node.input.map { $0.isEmpty ? -1 : (ids[$0] ?? -1) }
         let info = NodeInfo(
-            op: node.opType, domain: domain, name: name, opset: opset,
-            attributes: try Attributes(node.attribute, node: "node '\(name)' (\(node.opType))"),
+            file: file, op: node.opType, domain: domain, name: name, opset: opset,
+            attributes: try Attributes(node.attribute, node: "\(file): node '\(name)' (\(node.opType))"),
             inputTypes: inputIDs.map { $0 >= 0 ? types[$0] : nil },
             constants: inputIDs.map { $0 >= 0 ? constants[$0] : nil },
             outputCount: node.output.count)

@@ -4,6 +4,8 @@ import SluiceCore
 /// attributes and what is known about its inputs (element types, and values of constants).
 /// Factories throw through `fail`, which names the op type and node as the load error must.
 struct NodeInfo {
+    /// The model file's name, which starts every load-failure message.
+    let file: String
     let op: String
     let domain: String
     let name: String
@@ -18,7 +20,7 @@ struct NodeInfo {
 
     /// A load failure naming this node.
     func fail(_ reason: String) -> ServingError {
-        .loadFailure("model.onnx: node '\(name)' (\(op)): \(reason)")
+        .loadFailure("\(file): node '\(name)' (\(op)): \(reason)")
     }
 
     func has(_ i: Int) -> Bool { i < inputTypes.count && inputTypes[i] != nil }
@@ -33,7 +35,7 @@ struct NodeInfo {
     func type(_ i: Int, in allowed: [ElementType]) throws(ServingError) -> ElementType {
         let t = try type(i)
         guard allowed.contains(t) else {
-            throw fail("input \(i) of type \(t) is not supported (supported: \(allowed.map(\.description).joined(separator: ", ")))")
+            throw fail("input \(i) has element type \(t), which this operator does not take (it takes \(allowed.map(\.description).joined(separator: ", ")))")
         }
         return t
     }

@@ -6,6 +6,8 @@ import SluiceCore
 struct UnaryKernel: Kernel {
     enum Function: Sendable {
         case relu, leakyRelu(Float), sigmoid, tanh, exp, log, sqrt, erf, abs, neg
+        case floor, ceil, reciprocal, softplus, elu(Float), selu(alpha: Float, gamma: Float)
+        case hardSigmoid(alpha: Float, beta: Float)
     }
     let function: Function
 
@@ -24,6 +26,17 @@ struct UnaryKernel: Kernel {
         case "Erf": f = .erf
         case "Abs": f = .abs
         case "Neg": f = .neg
+        case "Floor": f = .floor
+        case "Ceil": f = .ceil
+        case "Reciprocal": f = .reciprocal
+        case "Softplus": f = .softplus
+        case "Elu": f = .elu(n.attributes.float("alpha", default: 1))
+        case "Selu":
+            f = .selu(
+                alpha: n.attributes.float("alpha", default: 1.67326319217681884765625),
+                gamma: n.attributes.float("gamma", default: 1.05070102214813232421875))
+        case "HardSigmoid":
+            f = .hardSigmoid(alpha: n.attributes.float("alpha", default: 0.2), beta: n.attributes.float("beta", default: 0.5))
         default: throw n.fail("not an element-wise function")
         }
         if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
@@ -38,20 +51,30 @@ struct UnaryKernel: Kernel {
         switch function {
         case .relu: for i in 0..<n { out[i] = max(src[i], 0) }
         case .leakyRelu(let alpha): for i in 0..<n { let v = src[i]; out[i] = v < 0 ? v * alpha : v }
-        case .sigmoid:
-            for i in 0..<n {
-                let v = src[i]
-                // Both branches stay finite: e^-|v| never overflows.
-                let e = Foundation.exp(-Swift.abs(v))
-                out[i] = v >= 0 ? 1 / (1 + e) : e / (1 + e)
-            }
-        case .tanh: for i in 0..<n { out[i] = Foundation.tanh(src[i]) }
+        case .sigmoid: for i in 0..<n { out[i] = FastMath.logistic(src[i]) }
+        case .tanh: for i in 0..<n { out[i] = FastMath.tanh(src[i]) }
         case .exp: for i in 0..<n { out[i] = Foundation.exp(src[i]) }
         case .log: for i in 0..<n { out[i] = Foundation.log(src[i]) }
         case .sqrt: for i in 0..<n { out[i] = src[i].squareRoot() }
         case .erf: for i in 0..<n { out[i] = Foundation.erf(src[i]) }
         case .abs: for i in 0..<n { out[i] = Swift.abs(src[i]) }
         case .neg: for i in 0..<n { out[i] = -src[i] }
+        case .floor: for i in 0..<n { out[i] = src[i].rounded(.down) }
+        case .ceil: for i in 0..<n { out[i] = src[i].rounded(.up) }
+        case .reciprocal: for i in 0..<n { out[i] = 1 / src[i] }
+        case .softplus:
+            for i in 0..<n {
+                let v = src[i]
+                out[i] = v > 20 ? v : Foundation.log1p(Foundation.exp(v))
+            }
+        case .elu(let alpha): for i in 0..<n { let v = src[i]; out[i] = v < 0 ? alpha * (Foundation.exp(v) - 1) : v }
+        case .selu(let alpha, let gamma):
+            for i in 0..<n {
+                let v = src[i]
+                out[i] = v <= 0 ? gamma * (alpha * Foundation.exp(v) - alpha) : gamma * v
+            }
+        case .hardSigmoid(let alpha, let beta):
+            for i in 0..<n { out[i] = Swift.max(0, Swift.min(1, alpha * src[i] + beta)) }
         }
     }
 }

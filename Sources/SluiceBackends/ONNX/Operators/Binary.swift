@@ -129,7 +129,7 @@ struct PowKernel: Kernel {
 
 /// Equal, Less, Greater (broadcast) on any supported type, answering bool.
 struct CompareKernel: Kernel {
-    enum Op: Sendable { case equal, less, greater }
+    enum Op: Sendable { case equal, less, greater, lessOrEqual, greaterOrEqual }
     let op: Op
     let type: ElementType
 
@@ -138,7 +138,11 @@ struct CompareKernel: Kernel {
         let t = try n.type(0)
         guard try n.type(1) == t else { throw n.fail("inputs have different types") }
         if n.opset < 7 { n.attributes.ignore("broadcast") }
-        let op: Op = n.op == "Equal" ? .equal : n.op == "Less" ? .less : .greater
+        let ops: [String: Op] = [
+            "Equal": .equal, "Less": .less, "Greater": .greater, "LessOrEqual": .lessOrEqual,
+            "GreaterOrEqual": .greaterOrEqual,
+        ]
+        let op = ops[n.op] ?? .equal
         if op != .equal && t == .bool { throw n.fail("bool inputs are not supported") }
         return Compiled(kernel: CompareKernel(op: op, type: t), outputTypes: [.bool])
     }
@@ -163,6 +167,8 @@ struct CompareKernel: Kernel {
         case .equal: Broadcast.map(a, b, s, o) { (x: T, y: T) in x == y ? 1 : 0 }
         case .less: Broadcast.map(a, b, s, o) { (x: T, y: T) in x < y ? 1 : 0 }
         case .greater: Broadcast.map(a, b, s, o) { (x: T, y: T) in x > y ? 1 : 0 }
+        case .lessOrEqual: Broadcast.map(a, b, s, o) { (x: T, y: T) in x <= y ? 1 : 0 }
+        case .greaterOrEqual: Broadcast.map(a, b, s, o) { (x: T, y: T) in x >= y ? 1 : 0 }
         }
     }
 }

@@ -88,6 +88,14 @@ enum Broadcast {
         } else if a.count == 1 && b.count == n {
             let x = pa[0]
             for i in 0..<n { out[i] = f(x, pb[i]) }
+        } else if a.count == n && b.count > 0 && isTrailing(b.shape, of: shape) {
+            // A bias over the last dimensions ([N, C] + [C]): one pass per row, no index math.
+            let m = b.count
+            var o = 0
+            while o < n {
+                for j in 0..<m { out[o + j] = f(pa[o + j], pb[j]) }
+                o += m
+            }
         } else {
             var o = 0
             rows([a.shape, b.shape], out: shape) { off, inner, length in
@@ -101,6 +109,16 @@ enum Broadcast {
                 o += length
             }
         }
+    }
+}
+
+extension Broadcast {
+    /// Whether `shape`, without leading 1s, is the tail of `out`: its elements then repeat
+    /// unchanged for every leading index.
+    static func isTrailing(_ shape: [Int], of out: [Int]) -> Bool {
+        let core = shape.drop { $0 == 1 }
+        guard core.count <= out.count else { return false }
+        return zip(core, out.suffix(core.count)).allSatisfy { $0 == $1 }
     }
 }
 

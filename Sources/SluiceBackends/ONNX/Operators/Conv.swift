@@ -42,24 +42,53 @@ struct ConvKernel: Kernel {
         let taps = p.kernel[0] * p.kernel[1] * p.kernel[2]
         let rows = cg * taps
         let direct = taps == 1 && p.stride == [1, 1, 1] && p.padBegin == [0, 0, 0] && p.padEnd == [0, 0, 0]
-        let col = direct
-            ? nil : ws.scratch.reserve(rows * outPlane * MemoryLayout<Float>.size).assumingMemoryBound(to: Float.self)
         let px = x.pointer(Float.self), pw = w.pointer(Float.self)
-        for b in 0..<batch {
-            for g in 0..<group {
-                let image = px + (b * channels + g * cg) * inPlane
-                let patches: UnsafePointer<Float>
-                if let col {
-                    Self.im2col(image, channels: cg, p, into: col)
-                    patches = UnsafePointer(col)
-                } else {
-                    patches = image
+        if direct {
+            // The input planes already are the patch matrix, one image at a time.
+            for b in 0..<batch {
+                for g in 0..<group {
+                    sgemm(
+                        m: mg, n: outPlane, k: rows, pw + g * mg * rows, lda: rows,
+                        px + (b * channels + g * cg) * inPlane, ldb: outPlane, out + (b * maps + g * mg) * outPlane, ldc: outPlane)
                 }
-                sgemm(
-                    m: mg, n: outPlane, k: rows, pw + g * mg * rows, lda: rows, patches, ldb: outPlane,
-                    out + (b * maps + g * mg) * outPlane, ldc: outPlane)
             }
-            if let bias {
+        } else {
+            // Images side by side in one patch matrix (columns (image, position)), so a batch is
+            // one sgemm per group instead of one per image; bounded to 4 Mi floats of patches.
+            let chunk = max(1, min(batch, (1 << 22) / max(rows * outPlane, 1)))
+            let colCount = rows * chunk * outPlane
+            let scratch = ws.scratch.reserve((colCount + mg * chunk * outPlane) * MemoryLayout<Float>.size)
+                .assumingMemoryBound(to: Float.self)
+            let col = scratch, product = scratch + colCount
+            var first = 0
+            while first < batch {
+                let images = min(chunk, batch - first)
+                let width = images * outPlane
+                for g in 0..<group {
+                    for i in 0..<images {
+                        Self.im2col(
+                            px + ((first + i) * channels + g * cg) * inPlane, channels: cg, p, into: col + i * outPlane,
+                            rowStride: width)
+                    }
+                    if images == 1 {
+                        sgemm(
+                            m: mg, n: outPlane, k: rows, pw + g * mg * rows, lda: rows, col, ldb: width,
+                            out + (first * maps + g * mg) * outPlane, ldc: outPlane)
+                        continue
+                    }
+                    sgemm(m: mg, n: width, k: rows, pw + g * mg * rows, lda: rows, col, ldb: width, product, ldc: width)
+                    for i in 0..<images {
+                        for m in 0..<mg {
+                            (out + ((first + i) * maps + g * mg + m) * outPlane)
+                                .update(from: product + m * width + i * outPlane, count: outPlane)
+                        }
+                    }
+                }
+                first += images
+            }
+        }
+        if let bias {
+            for b in 0..<batch {
                 for m in 0..<maps {
                     let plane = out + (b * maps + m) * outPlane
                     let v = bias[m]
@@ -70,8 +99,10 @@ struct ConvKernel: Kernel {
     }
 
     /// Lays out every window position's inputs as one column: row (c, kd, kh, kw), column
-    /// (od, oh, ow); positions in the padding read 0.
-    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ p: Window.Plan, into col: UnsafeMutablePointer<Float>) {
+    /// (od, oh, ow), rows `rowStride` apart; positions in the padding read 0.
+    static func im2col(
+        _ x: UnsafePointer<Float>, channels: Int, _ p: Window.Plan, into col: UnsafeMutablePointer<Float>, rowStride: Int
+    ) {
         let (D, H, W) = (p.input[0], p.input[1], p.input[2])
         let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
         var row = col
@@ -100,7 +131,7 @@ struct ConvKernel: Kernel {
                                 o += OW
                             }
                         }
-                        row += OD * OH * OW
+                        row += rowStride
                     }
                 }
             }

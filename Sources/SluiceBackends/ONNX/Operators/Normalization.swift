@@ -76,7 +76,7 @@ struct SoftmaxKernel: Kernel {
                 for j in 0..<length { largest = max(largest, src[base + j * inner]) }
                 var sum: Float = 0
                 for j in 0..<length {
-                    let e = Foundation.exp(src[base + j * inner] - largest)
+                    let e = FastMath.exp(src[base + j * inner] - largest)
                     out[base + j * inner] = e
                     sum += e
                 }

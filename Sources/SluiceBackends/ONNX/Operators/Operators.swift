@@ -7,11 +7,13 @@ typealias KernelFactory = (NodeInfo) throws(ServingError) -> Compiled
 package enum Operators {
     /// The default domain's (ai.onnx) operators, for the README and the conformance test.
     package static let onnx: [String] = [
-        "Abs", "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant",
-        "ConstantOfShape", "Conv", "Div", "Dropout", "Equal", "Erf", "Exp", "Expand", "Flatten", "Gather", "Gemm",
-        "GlobalAveragePool", "GlobalMaxPool", "Greater", "Identity", "LeakyRelu", "Less", "Log", "LogSoftmax",
-        "MatMul", "MaxPool", "Mul", "Neg", "Pow", "ReduceMean", "ReduceSum", "Relu", "Reshape", "Shape", "Sigmoid",
-        "Slice", "Softmax", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze", "Where",
+        "Abs", "Add", "And", "ArgMax", "ArgMin", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip",
+        "Concat", "Constant", "ConstantOfShape", "Conv", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand",
+        "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual",
+        "HardSigmoid", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
+        "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "PRelu", "Reciprocal", "ReduceMean",
+        "ReduceSum", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt",
+        "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze", "Where", "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap is refused at load with the export option that avoids it).
     package static let ml: [String] = [
@@ -33,11 +35,16 @@ package enum Operators {
         }
         guard domain.isEmpty else { return nil }
         switch op {
-        case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Abs", "Neg": return UnaryKernel.make
+        case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Abs", "Neg", "Floor", "Ceil",
+            "Reciprocal", "Softplus", "Elu", "Selu", "HardSigmoid":
+            return UnaryKernel.make
+        case "Min", "Max", "Sum", "Mean": return VariadicKernel.make
+        case "PRelu": return PReluKernel.make
+        case "Not", "And", "Or", "Xor": return LogicalKernel.make
         case "Clip": return ClipKernel.make
         case "Add", "Sub", "Mul", "Div": return ArithmeticKernel.make
         case "Pow": return PowKernel.make
-        case "Equal", "Less", "Greater": return CompareKernel.make
+        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual": return CompareKernel.make
         case "Where": return WhereKernel.make
         case "Identity": return CopyKernel.makeIdentity
         case "Dropout": return CopyKernel.makeDropout
@@ -59,7 +66,7 @@ package enum Operators {
         case "BatchNormalization": return BatchNormKernel.make
         case "Softmax", "LogSoftmax": return SoftmaxKernel.make
         case "ReduceMean", "ReduceSum": return ReduceKernel.make
-        case "ArgMax": return ArgMaxKernel.make
+        case "ArgMax", "ArgMin": return ArgMaxKernel.make
         default: return nil
         }
     }

@@ -81,6 +81,8 @@ struct ArgMaxKernel: Kernel {
     let keepDims: Bool
     let last: Bool
     let type: ElementType
+    /// ArgMin: the smallest instead.
+    var smallest = false
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(1...1)
@@ -88,7 +90,7 @@ struct ArgMaxKernel: Kernel {
         let a = n.attributes
         let kernel = ArgMaxKernel(
             axis: a.int("axis", default: 0), keepDims: a.int("keepdims", default: 1) != 0,
-            last: a.int("select_last_index", default: 0) != 0, type: t)
+            last: a.int("select_last_index", default: 0) != 0, type: t, smallest: n.op == "ArgMin")
         return Compiled(kernel: kernel, outputTypes: [.int64])
     }
 
@@ -117,7 +119,7 @@ struct ArgMaxKernel: Kernel {
                 var best = 0
                 for j in 1..<length {
                     let v = src[base + j * inner], b = src[base + best * inner]
-                    if v > b || (last && v == b) { best = j }
+                    if (smallest ? v < b : v > b) || (last && v == b) { best = j }
                 }
                 out[o * inner + i] = Int64(best)
             }

@@ -1,0 +1,101 @@
+import SluiceCore
+
+/// Min, Max, Sum and Mean of one or more FP32 inputs (broadcast), and PRelu.
+struct VariadicKernel: Kernel {
+    enum Op: Sendable { case min, max, sum, mean }
+    let op: Op
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        guard !n.inputTypes.isEmpty else { throw n.fail("needs at least one input") }
+        for i in n.inputTypes.indices { _ = try n.type(i, in: [.float]) }
+        if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
+        let op: Op = n.op == "Min" ? .min : n.op == "Max" ? .max : n.op == "Sum" ? .sum : .mean
+        return Compiled(kernel: VariadicKernel(op: op), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let inputs = io.inputs.indices.map { ws.input(io, $0) }
+        var shape = inputs[0].shape
+        for x in inputs.dropFirst() {
+            guard let s = Broadcast.shape(shape, x.shape) else { throw io.fail("shapes \(shape) and \(x.shape) do not broadcast") }
+            shape = s
+        }
+        let raw = ws.output(io, 0, .float, shape)
+        let first = inputs[0]
+        stridedCopy(first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw, size: 4)
+        let out = raw.assumingMemoryBound(to: Float.self)
+        let acc = Operand(shape: shape, type: .float, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
+        for x in inputs.dropFirst() {
+            switch op {
+            case .min: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+            case .max: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+            case .sum, .mean: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a + b }
+            }
+        }
+        if op == .mean {
+            let k = Float(inputs.count)
+            for i in 0..<acc.count { out[i] /= k }
+        }
+    }
+}
+
+/// PRelu: `x < 0 ? slope·x : x`, the slope broadcast to X.
+struct PReluKernel: Kernel {
+    /// Before opset 7 a 1-D slope of C values applies per channel (dimension 1).
+    let perChannel: Bool
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(2...2)
+        _ = try n.type(0, in: [.float])
+        _ = try n.type(1, in: [.float])
+        if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
+        return Compiled(kernel: PReluKernel(perChannel: n.opset < 7), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        var slope = ws.input(io, 1)
+        if perChannel, slope.rank == 1, x.rank >= 2, slope.count == x.shape[1], slope.count > 1 {
+            slope = Operand(
+                shape: [slope.count] + Array(repeating: 1, count: x.rank - 2), type: slope.type, count: slope.count,
+                base: slope.base)
+        }
+        guard let shape = Broadcast.shape(x.shape, slope.shape), shape == x.shape else {
+            throw io.fail("slope \(slope.shape) does not broadcast to \(x.shape)")
+        }
+        let out = ws.output(io, 0, .float, shape, as: Float.self)
+        Broadcast.map(x, slope, shape, out) { (v: Float, s: Float) in v < 0 ? s * v : v }
+    }
+}
+
+/// Not, And, Or, Xor on bool tensors (broadcast).
+struct LogicalKernel: Kernel {
+    enum Op: Sendable { case not, and, or, xor }
+    let op: Op
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        let op: Op = n.op == "Not" ? .not : n.op == "And" ? .and : n.op == "Or" ? .or : .xor
+        try n.requireInputs(op == .not ? 1...1 : 2...2)
+        for i in n.inputTypes.indices { _ = try n.type(i, in: [.bool]) }
+        if n.opset < 7 { n.attributes.ignore("broadcast") }
+        return Compiled(kernel: LogicalKernel(op: op), outputTypes: [.bool])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let a = ws.input(io, 0)
+        if op == .not {
+            let src = a.pointer(UInt8.self)
+            let out = ws.output(io, 0, .bool, a.shape, as: UInt8.self)
+            for i in 0..<a.count { out[i] = src[i] == 0 ? 1 : 0 }
+            return
+        }
+        let b = ws.input(io, 1)
+        guard let shape = Broadcast.shape(a.shape, b.shape) else { throw io.fail("shapes \(a.shape) and \(b.shape) do not broadcast") }
+        let out = ws.output(io, 0, .bool, shape, as: UInt8.self)
+        switch op {
+        case .and: Broadcast.map(a, b, shape, out) { (x: UInt8, y: UInt8) in x != 0 && y != 0 ? 1 : 0 }
+        case .or: Broadcast.map(a, b, shape, out) { (x: UInt8, y: UInt8) in x != 0 || y != 0 ? 1 : 0 }
+        default: Broadcast.map(a, b, shape, out) { (x: UInt8, y: UInt8) in (x != 0) != (y != 0) ? 1 : 0 }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Synchronization
+import SluiceBackends
+import SluiceCore
+import Testing
+
+/// scripts/make_onnx_fixtures.py's reference cases: skl2onnx exports and torch-style MLP/CNN
+/// graphs, with onnxruntime's answers. Labels match exactly; values within the case's rtol
+/// (1e-5, trees 1e-6) relative, or that much absolute near zero.
+@Suite struct ONNXFixtureTests {
+    /// Folders under Fixtures/onnx. Listed so each shows up as its own test;
+    /// `everyFixtureIsListed` keeps the list honest.
+    static let cases = [
+        "cnn", "cnn_variants", "gradient_boosting_classifier", "gradient_boosting_multiclass",
+        "gradient_boosting_regressor", "linear_regression", "logreg_binary", "logreg_multiclass", "mlp",
+        "mlp_classifier", "mlp_classifier_binary", "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge",
+        "random_forest_classifier", "random_forest_regressor", "ridge_two_targets", "scaler_logreg",
+    ]
+
+    struct Fixture {
+        var input: Tensor
+        var rtol: Double
+        var outputNames: [String]
+        var outputs: [String: (shape: [Int], datatype: String, data: [Double])]
+
+        init(_ name: String) throws {
+            let folder = try ONNXFixtureTests.root().appendingPathComponent(name)
+            let input = try ONNXFixtureTests.json(folder.appendingPathComponent("input.json"))
+            let values = try #require(input["data"] as? [Any]).map { ($0 as? NSNumber)?.floatValue ?? .nan }
+            self.input = try Tensor(
+                name: try #require(input["name"] as? String), shape: try #require(input["shape"] as? [Int]),
+                data: .fp32(values))
+            let expected = try ONNXFixtureTests.json(folder.appendingPathComponent("expected.json"))
+            rtol = try #require(expected["rtol"] as? Double)
+            outputNames = try #require(expected["output_names"] as? [String])
+            var outputs: [String: (shape: [Int], datatype: String, data: [Double])] = [:]
+            for (key, value) in try #require(expected["outputs"] as? [String: Any]) {
+                let t = try #require(value as? [String: Any])
+                outputs[key] = (
+                    try #require(t["shape"] as? [Int]), try #require(t["datatype"] as? String),
+                    try #require(t["data"] as? [NSNumber]).map(\.doubleValue)
+                )
+            }
+            self.outputs = outputs
+        }
+    }
+
+    static func root() throws -> URL {
+        try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("onnx")
+    }
+
+    static func json(_ url: URL) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    static func load(_ name: String) throws -> any Backend {
+        try Backends.load(BackendLoadRequest(file: root().appendingPathComponent("\(name)/model.onnx").path, kind: .onnx))
+    }
+
+    @Test(arguments: cases)
+    func modelAnswersAsOnnxruntimeDid(_ name: String) throws {
+        let fixture = try Fixture(name)
+        let backend = try Self.load(name)
+        #expect(backend.platform == "onnx")
+        #expect(backend.inputs.map(\.name) == [fixture.input.name])
+        #expect(backend.outputs.map(\.name) == fixture.outputNames)
+        let outputs = try backend.infer([fixture.input])
+        #expect(outputs.map(\.name) == fixture.outputNames)
+        for output in outputs {
+            let expected = try #require(fixture.outputs[output.name])
+            #expect(output.shape == expected.shape, "\(output.name)")
+            #expect(output.datatype.rawValue == expected.datatype, "\(output.name)")
+            switch output.data {
+            case .int64(let labels):
+                #expect(labels == expected.data.map { Int64($0) }, "\(output.name)")
+            case .fp32(let values):
+                try #require(values.count == expected.data.count)
+                for (i, (got, want)) in zip(values, expected.data).enumerated() {
+                    let error = abs(Double(got) - want)
+                    #expect(error <= fixture.rtol * max(abs(want), 1), "\(output.name)[\(i)]: \(got) vs \(want)")
+                }
+            default:
+                Issue.record("unexpected datatype \(output.datatype) for \(output.name)")
+            }
+        }
+    }
+
+    @Test(arguments: cases)
+    func batchesOfOneAnswerLikeTheWholeBatch(_ name: String) throws {
+        let fixture = try Fixture(name)
+        let backend = try Self.load(name)
+        let whole = try backend.infer([fixture.input])
+        guard case .fp32(let values) = fixture.input.data else { return }
+        let rows = fixture.input.shape[0]
+        let width = values.count / rows
+        for row in [0, rows / 2, rows - 1] {
+            let one = try Tensor(
+                name: fixture.input.name, shape: [1] + fixture.input.shape.dropFirst(),
+                data: .fp32(Array(values[row * width..<(row + 1) * width])))
+            for (single, all) in zip(try backend.infer([one]), whole) {
+                let w = single.data.count
+                switch (single.data, all.data) {
+                case (.fp32(let a), .fp32(let b)):
+                    for (x, y) in zip(a, b[row * w..<(row + 1) * w]) { #expect(abs(x - y) <= 1e-5 * max(abs(y), 1)) }
+                case (.int64(let a), .int64(let b)):
+                    #expect(a == Array(b[row * w..<(row + 1) * w]))
+                default:
+                    Issue.record("output types differ")
+                }
+            }
+        }
+    }
+
+    /// Requests run concurrently on one backend, each in its own pooled workspace: answers for
+    /// different batch sizes interleaved on four threads equal the sequential ones.
+    @Test(arguments: ["cnn", "mlp", "random_forest_classifier"])
+    func concurrentRequestsOfMixedSizesGetTheirOwnAnswers(_ name: String) throws {
+        let fixture = try Fixture(name)
+        let backend = try Self.load(name)
+        guard case .fp32(let values) = fixture.input.data else { return }
+        let rows = fixture.input.shape[0], width = values.count / rows
+        let inputs = try (1...rows).map { n in
+            try Tensor(name: fixture.input.name, shape: [n] + fixture.input.shape.dropFirst(), data: .fp32(Array(values[0..<n * width])))
+        }
+        let sequential = try inputs.map { try backend.infer([$0]) }
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for round in 0..<20 {
+                let k = (thread * 7 + round * 5) % inputs.count
+                let answer = try? backend.infer([inputs[k]])
+                if answer != sequential[k] { mismatches.withLock { $0 += 1 } }
+            }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
+    }
+
+    @Test func everyFixtureIsListed() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: Self.root().path).filter { $0 != "bad" }
+        #expect(Set(folders) == Set(Self.cases))
+    }
+
+    @Test(arguments: [
+        ("truncated.onnx", "not a valid ONNX model"),
+        ("not_a_model.onnx", "not a valid ONNX model"),
+        ("unsupported_op.onnx", "operator LSTM is not supported"),
+        ("zipmap.onnx", "zipmap"),
+    ])
+    func brokenOrUnsupportedFilesFailToLoadSayingWhy(_ file: String, _ reason: String) throws {
+        let path = try Self.root().appendingPathComponent("bad/\(file)").path
+        let error = #expect(throws: ServingError.self) {
+            try Backends.load(BackendLoadRequest(file: path, kind: .onnx))
+        }
+        guard case .loadFailure(let message) = error else {
+            Issue.record("expected loadFailure, got \(String(describing: error))")
+            return
+        }
+        #expect(message.hasPrefix("\(file): "), "\(message)")
+        #expect(message.contains(reason), "\(message)")
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import SluiceServer
+
+/// ONNX models served over HTTP from a repository with no model.yaml: metadata comes from the
+/// graph, answers equal onnxruntime's (scripts/make_onnx_fixtures.py), and a model the backend
+/// refuses is UNAVAILABLE with the reason while the rest serve.
+@Suite struct ONNXServingTests {
+    static let fixtures = URL(fileURLWithPath: TestServer.xgboostFixtures)
+        .deletingLastPathComponent().appendingPathComponent("onnx").path
+
+    static func request(_ fixture: String) throws -> (body: String, expected: [String: [String: Any]], rtol: Double) {
+        let dir = "\(fixtures)/\(fixture)"
+        let input = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/input.json"))) as? [String: Any])
+        let name = try #require(input["name"] as? String), shape = try #require(input["shape"] as? [Int])
+        let data = try #require(input["data"] as? [Any]).map { ($0 as? Double).map { String($0) } ?? "NaN" }
+        let body = #"{"inputs":[{"name":"\#(name)","datatype":"FP32","shape":\#(shape),"data":[\#(data.joined(separator: ","))]}]}"#
+        let expected = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/expected.json"))) as? [String: Any])
+        return (body, try #require(expected["outputs"] as? [String: [String: Any]]), try #require(expected["rtol"] as? Double))
+    }
+
+    @Test(arguments: ["mlp_classifier", "cnn", "random_forest_classifier", "mlp"])
+    func servedOutputsMatchOnnxruntime(_ fixture: String) throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "m", version: 1, file: "\(Self.fixtures)/\(fixture)/model.onnx", as: "model.onnx")
+        let server = try TestServer(models: repo.path)
+        let (body, want, rtol) = try Self.request(fixture)
+        let a = try server.client().request("POST", "/v2/models/m/infer", json: body)
+        #expect(a.status == 200, "\(a.text)")
+        let got = try #require(a.json?["outputs"] as? [[String: Any]])
+        #expect(Set(got.compactMap { $0["name"] as? String }) == Set(want.keys))
+        for output in got {
+            let name = try #require(output["name"] as? String)
+            let reference = try #require(want[name])
+            #expect(output["shape"] as? [Int] == reference["shape"] as? [Int], "\(name)")
+            #expect(output["datatype"] as? String == reference["datatype"] as? String, "\(name)")
+            let values = try #require(output["data"] as? [Double]), refs = try #require(reference["data"] as? [Double])
+            #expect(values.count == refs.count)
+            for (v, r) in zip(values, refs) {
+                #expect(abs(v - r) <= rtol * max(1, abs(r)), "\(fixture) \(name): \(v) vs \(r)")
+            }
+        }
+    }
+
+    @Test func metadataComesFromTheGraphWithADynamicBatch() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "cnn", version: 1, file: "\(Self.fixtures)/cnn/model.onnx", as: "model.onnx")
+        let server = try TestServer(models: repo.path)
+        let a = try server.client().request("GET", "/v2/models/cnn")
+        #expect(a.status == 200)
+        let json = try #require(a.json)
+        #expect(json["platform"] as? String == "onnx")
+        let inputs = try #require(json["inputs"] as? [[String: Any]])
+        #expect(inputs.first?["name"] as? String == "input")
+        #expect(inputs.first?["datatype"] as? String == "FP32")
+        #expect(inputs.first?["shape"] as? [Int] == [-1, 1, 8, 8])
+        let outputs = try #require(json["outputs"] as? [[String: Any]])
+        #expect(outputs.map { $0["name"] as? String } == ["probabilities"])
+    }
+
+    @Test func aRequestThatDoesNotFitTheGraphAnswers400() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "cnn", version: 1, file: "\(Self.fixtures)/cnn/model.onnx", as: "model.onnx")
+        let server = try TestServer(models: repo.path)
+        let data = Array(repeating: "0.5", count: 2 * 49).joined(separator: ",")
+        let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[2,1,7,7],"data":[\#(data)]}]}"#
+        let a = try server.client().request("POST", "/v2/models/cnn/infer", json: body)
+        #expect(a.status == 400)
+        #expect(a.error?.isEmpty == false)
+    }
+
+    @Test func aModelWithZipMapIsUnavailableSayingHowToExportIt() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "zip", version: 1, file: "\(Self.fixtures)/bad/zipmap.onnx", as: "model.onnx")
+        try repo.add(model: "ok", version: 1, file: "\(Self.fixtures)/logreg_binary/model.onnx", as: "model.onnx")
+        let server = try TestServer(models: repo.path)
+        let c = try server.client()
+        let ready = try c.request("GET", "/v2/models/zip/versions/1/ready")
+        #expect(ready.status == 503)
+        #expect(ready.text.contains("zipmap"), "\(ready.text)")
+        #expect(try c.request("GET", "/v2/models/ok/ready").status == 200)
+    }
+}
