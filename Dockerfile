@@ -6,8 +6,9 @@
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
 # Headers for the system libraries: OpenSSL (TLS), zlib (gzip/deflate), nghttp2 (HTTP/2),
-# OpenBLAS (the ONNX backend's matrix products).
-RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libnghttp2-dev libopenblas-dev pkg-config \
+# OpenBLAS (the ONNX backend's Gemm, MatMul and Conv).
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libnghttp2-dev \
+    libopenblas-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 # The manifest names every target, so their folders must all be present to build one product.
 COPY Package.swift ./
@@ -19,7 +20,8 @@ RUN swift build -c release --product sluice --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libssl3 zlib1g libnghttp2-14 libopenblas0 \
+ && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libssl3 zlib1g libnghttp2-14 \
+    libopenblas0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /srv --shell /usr/sbin/nologin sluice
 COPY --from=build /usr/local/bin/sluice /usr/local/bin/sluice

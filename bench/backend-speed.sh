@@ -2,8 +2,8 @@
 # Sluice's backends against xgboost, lightgbm and onnxruntime (from Python), per batch of 1, 64
 # and 1,024 rows, one thread each, in one run: bench/backend_speed.py prints the table.
 #   bench/backend-speed.sh [--rounds N] [--scale F] [--no-onnx]
-# Needs python3 with numpy, xgboost, lightgbm (and onnxruntime for the ONNX rows; without it,
-# or without an ONNX backend in this build, those rows are skipped with a message).
+# Needs python3 with numpy, xgboost, lightgbm and onnxruntime (scripts/ensure-deps.sh bench
+# installs them); without onnxruntime, or an ONNX backend, the ONNX rows are skipped with a message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1

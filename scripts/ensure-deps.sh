@@ -32,6 +32,8 @@ case "${1:-}" in
     ;;
   bench)
     apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
+    # bench/backend-speed.sh times the reference libraries from Python.
+    pip_missing xgboost lightgbm onnxruntime
     ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac

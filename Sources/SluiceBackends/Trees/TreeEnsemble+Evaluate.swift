@@ -2,6 +2,8 @@ extension TreeEnsemble {
     /// Rows scored together, tree by tree: one tree's nodes stay in cache while every row of the
     /// block walks it, and the block's sums (64 × outputs) fit on the stack.
     static let rowBlock = 64
+    /// Rows that walk one tree in lockstep: independent walks the processor overlaps.
+    static let lanes = 8
 
     /// The raw scores (margins) for `rows` rows: row-major `rows × featureCount` features in,
     /// row-major `rows × outputCount` sums out, each output starting from its base score and
@@ -31,15 +33,18 @@ extension TreeEnsemble {
         nodes.withUnsafeBufferPointer { nodes in
             roots.withUnsafeBufferPointer { roots in
                 treeOutput.withUnsafeBufferPointer { treeOutput in
-                    // Construction checked every index a walk can reach, so the walk reads raw
-                    // pointers: bounds checks per node would only cost.
-                    let walk = Walk(
-                        ensemble: self, nodes: nodes, roots: roots, treeOutput: treeOutput)
-                    switch (accumulation, comparison) {
-                    case (.float, .less): walk.run(input, rows: rows, into: out, Float.self, Less.self)
-                    case (.float, .lessOrEqual): walk.run(input, rows: rows, into: out, Float.self, LessOrEqual.self)
-                    case (.double, .less): walk.run(input, rows: rows, into: out, Double.self, Less.self)
-                    case (.double, .lessOrEqual): walk.run(input, rows: rows, into: out, Double.self, LessOrEqual.self)
+                    depths.withUnsafeBufferPointer { depths in
+                        // Construction checked every index a walk can reach, so the walk reads
+                        // raw pointers: bounds checks per node would only cost.
+                        let walk = Walk(
+                            ensemble: self, nodes: nodes, roots: roots, treeOutput: treeOutput,
+                            depths: depths)
+                        switch (accumulation, comparison) {
+                        case (.float, .less): walk.run(input, rows: rows, into: out, Float.self, Less.self)
+                        case (.float, .lessOrEqual): walk.run(input, rows: rows, into: out, Float.self, LessOrEqual.self)
+                        case (.double, .less): walk.run(input, rows: rows, into: out, Double.self, Less.self)
+                        case (.double, .lessOrEqual): walk.run(input, rows: rows, into: out, Double.self, LessOrEqual.self)
+                        }
                     }
                 }
             }
@@ -65,6 +70,7 @@ extension TreeEnsemble {
         let nodes: UnsafeBufferPointer<Node>
         let roots: UnsafeBufferPointer<Int32>
         let treeOutput: UnsafeBufferPointer<Int32>
+        let depths: UnsafeBufferPointer<Int32>
 
         func run<Sum: BinaryFloatingPoint, Compare: Comparison>(
             _ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>,
@@ -73,29 +79,76 @@ extension TreeEnsemble {
             let width = ensemble.outputCount
             let features = ensemble.featureCount
             let block = min(rows, TreeEnsemble.rowBlock)
+            let lanes = TreeEnsemble.lanes
             // On the stack for any real output count: no heap allocation per request.
             withUnsafeTemporaryAllocation(of: Sum.self, capacity: block * width) { sums in
-                var start = 0
-                while start < rows {
-                    let count = min(block, rows - start)
-                    for r in 0..<count {
-                        for o in 0..<width { sums[r * width + o] = Sum(ensemble.baseScores[o]) }
-                    }
-                    // Tree-major inside the block; each row still adds its trees in tree order.
-                    for t in 0..<roots.count {
-                        let root = Int(roots[t])
-                        let output = Int(treeOutput[t])
-                        var row = x + start * features
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { at in
+                    var start = 0
+                    while start < rows {
+                        let count = min(block, rows - start)
                         for r in 0..<count {
-                            sums[r * width + output] += Sum(leafValue(root: root, row, Compare.self))
-                            row += features
+                            for o in 0..<width { sums[r * width + o] = Sum(ensemble.baseScores[o]) }
                         }
+                        // Tree-major inside the block; each row still adds its trees in tree
+                        // order, so the sums are the same bits as a row-by-row walk.
+                        for t in 0..<roots.count {
+                            let root = Int(roots[t])
+                            let output = Int(treeOutput[t])
+                            let depth = Int(depths[t])
+                            let first = x + start * features
+                            var r = 0
+                            while r + lanes <= count {
+                                lockstep(root: root, depth: depth, first + r * features, at, Compare.self)
+                                for lane in 0..<lanes {
+                                    sums[(r + lane) * width + output] += Sum(nodes[at[lane]].threshold)
+                                }
+                                r += lanes
+                            }
+                            while r < count {
+                                sums[r * width + output] += Sum(leafValue(root: root, first + r * features, Compare.self))
+                                r += 1
+                            }
+                        }
+                        let o = out + start * width
+                        for i in 0..<count * width { o[i] = Float(sums[i]) }
+                        start += count
                     }
-                    let o = out + start * width
-                    for i in 0..<count * width { o[i] = Float(sums[i]) }
-                    start += count
                 }
             }
+        }
+
+        /// Walks `at.count` consecutive rows from `x` down one tree together, `depth` steps
+        /// each (a row at a leaf stays there), leaving each row's leaf in `at`. No branch
+        /// depends on the data but the rare missing/categorical one, so the walks overlap.
+        @inline(__always)
+        private func lockstep<Compare: Comparison>(
+            root: Int, depth: Int, _ x: UnsafePointer<Float>, _ at: UnsafeMutableBufferPointer<Int>,
+            _: Compare.Type
+        ) {
+            let features = ensemble.featureCount
+            for lane in 0..<at.count { at[lane] = root }
+            for _ in 0..<depth {
+                var row = x
+                for lane in 0..<at.count {
+                    at[lane] = step(at[lane], row, Compare.self)
+                    row += features
+                }
+            }
+        }
+
+        /// The node a row goes to from node `n` (itself at a leaf).
+        @inline(__always)
+        private func step<Compare: Comparison>(_ n: Int, _ x: UnsafePointer<Float>, _: Compare.Type) -> Int {
+            let special = TreeEnsemble.categoricalFlag | TreeEnsemble.zeroIsMissingFlag
+            let node = nodes[n]
+            let v = x[Int(node.feature)]
+            var goLeft = Compare.goesLeft(v, node.threshold)
+            // One rarely taken test keeps plain numeric splits (all of XGBoost's) short.
+            if node.flags & special != 0 || v.isNaN {
+                goLeft = slowGoesLeft(node, index: n, v, Compare.self)
+            }
+            // Siblings are adjacent: the child is picked without a branch.
+            return Int(node.left) &+ (goLeft ? 0 : Int(node.rightOffset))
         }
 
         /// Walks one tree to its leaf and returns the leaf's value. Terminates because
@@ -104,23 +157,13 @@ extension TreeEnsemble {
         private func leafValue<Compare: Comparison>(
             root: Int, _ x: UnsafePointer<Float>, _: Compare.Type
         ) -> Float {
-            let special = TreeEnsemble.categoricalFlag | TreeEnsemble.zeroIsMissingFlag
             var n = root
-            while true {
-                let node = nodes[n]
-                if node.feature < 0 { return node.threshold }
-                let v = x[Int(node.feature)]
-                var goLeft = Compare.goesLeft(v, node.threshold)
-                // One rarely taken test keeps plain numeric splits (all of XGBoost's) short.
-                if node.flags & special != 0 || v.isNaN {
-                    goLeft = slowGoesLeft(node, index: n, v, Compare.self)
-                }
-                // Siblings are adjacent: the child is picked without a branch.
-                n = Int(node.left) &+ (goLeft ? 0 : 1)
-            }
+            while !nodes[n].isLeaf { n = step(n, x, Compare.self) }
+            return nodes[n].threshold
         }
 
-        /// Missing values, categorical splits and LightGBM's zero-as-missing.
+        /// Missing values, categorical splits and LightGBM's zero-as-missing (never on a leaf,
+        /// whose flags are 0: a NaN there answers "right", which is the leaf itself).
         private func slowGoesLeft<Compare: Comparison>(
             _ node: Node, index n: Int, _ v: Float, _: Compare.Type
         ) -> Bool {

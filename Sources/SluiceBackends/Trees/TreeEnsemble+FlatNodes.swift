@@ -2,15 +2,23 @@ extension TreeEnsemble {
     /// One node as the evaluator reads it: 16 bytes, so a walk touches one cache line per few
     /// levels instead of one per array per level. The right child is always `left + 1`, which
     /// lets the walk pick a child with arithmetic instead of a branch it would mispredict.
+    ///
+    /// A leaf is its own child on both sides (`left` is itself, `rightOffset` 0) and tests
+    /// feature 0, so a walk may step past it and stay: rows can walk a tree in lockstep for the
+    /// tree's depth without asking at each step whether they have arrived.
     struct Node: Sendable {
-        /// The input column an internal node tests; -1 on a leaf.
+        /// The input column an internal node tests; 0 on a leaf.
         var feature: Int32
         /// An internal node's split value; a leaf's value.
         var threshold: Float
-        /// The left child's index in the ensemble; the right child is at `left + 1`.
+        /// The left child's index in the ensemble, or the leaf's own index.
         var left: Int32
-        /// `defaultLeftFlag`, `categoricalFlag`, `zeroIsMissingFlag`.
+        /// `defaultLeftFlag`, `categoricalFlag`, `zeroIsMissingFlag`; 0 on a leaf.
         var flags: UInt8
+        /// Where the right child is, counted from `left`: 1, or 0 on a leaf.
+        var rightOffset: UInt8
+
+        var isLeaf: Bool { rightOffset == 0 }
     }
 
     /// The growing node arrays while an ensemble is built; trees arrive already validated, so
@@ -22,6 +30,8 @@ extension TreeEnsemble {
         var categoryBits: [UInt32] = []
         var roots: [Int32] = []
         var treeOutput: [Int32] = []
+        /// Per tree: steps from the root to its deepest leaf.
+        var depths: [Int32] = []
 
         /// Numbers the nodes the root reaches breadth-first, giving each internal node's two
         /// children adjacent slots; unreachable nodes (XGBoost's deleted ones) are dropped.
@@ -29,8 +39,9 @@ extension TreeEnsemble {
             let base = nodes.count
             roots.append(Int32(base))
             treeOutput.append(Int32(tree.output))
-            // order[k] is the file's node that becomes node base + k.
+            // order[k] is the file's node that becomes node base + k, at depth level[k].
             var order = [0]
+            var level = [0]
             var firstChild = [Int32](repeating: -1, count: tree.nodeCount)
             var head = 0
             while head < order.count {
@@ -40,11 +51,15 @@ extension TreeEnsemble {
                 firstChild[old] = Int32(base + order.count)
                 order.append(Int(tree.left[old]))
                 order.append(Int(tree.right[old]))
+                level.append(level[head - 1] + 1)
+                level.append(level[head - 1] + 1)
             }
-            for old in order {
+            depths.append(Int32(level[level.count - 1]))
+            for (k, old) in order.enumerated() {
                 guard tree.left[old] != -1 else {
-                    // Leaves get feature -1 so the evaluator needs one load to know it has arrived.
-                    nodes.append(Node(feature: -1, threshold: tree.value[old], left: -1, flags: 0))
+                    nodes.append(Node(
+                        feature: 0, threshold: tree.value[old], left: Int32(base + k), flags: 0,
+                        rightOffset: 0))
                     categoryStart.append(0)
                     categoryWords.append(0)
                     continue
@@ -59,7 +74,7 @@ extension TreeEnsemble {
                 }
                 nodes.append(Node(
                     feature: tree.feature[old], threshold: tree.threshold[old], left: firstChild[old],
-                    flags: flag))
+                    flags: flag, rightOffset: 1))
                 categoryStart.append(start)
                 categoryWords.append(words)
             }

@@ -33,6 +33,7 @@ package struct TreeEnsemble: Sendable {
     // Per tree.
     let roots: [Int32]
     let treeOutput: [Int32]
+    let depths: [Int32]
 
     /// `Node.flags` bits: a missing value goes left; the split is categorical; zero is missing.
     static let defaultLeftFlag: UInt8 = 1
@@ -81,6 +82,7 @@ package struct TreeEnsemble: Sendable {
         categoryBits = flat.categoryBits
         roots = flat.roots
         treeOutput = flat.treeOutput
+        depths = flat.depths
     }
 
     /// Checks the nodes the root reaches; the others (XGBoost's deleted nodes) are never

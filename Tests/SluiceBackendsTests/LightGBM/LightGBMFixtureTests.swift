@@ -34,6 +34,11 @@ import Testing
         #expect(try backend.infer([wide]) == backend.infer([fixture.inputTensor]))
     }
 
+    @Test(arguments: cases)
+    func rowsScoredTogetherAnswerTheBitsOfRowsScoredAlone(_ name: String) throws {
+        try TreeFixture("lightgbm", name).expectRowsTogetherMatchRowsAlone(Self.load(name))
+    }
+
     @Test func everyFixtureIsListed() throws {
         let root = try TreeFixture.root("lightgbm")
         let found = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0 != "bad" }

@@ -95,6 +95,32 @@ struct TreeFixture {
         }
     }
 
+    /// Records an issue unless `backend` answers the fixture's rows, three times over (so full
+    /// blocks, lockstep lanes and leftover rows all occur), with the same bits as it answers
+    /// each row alone.
+    func expectRowsTogetherMatchRowsAlone(_ backend: any Backend) throws {
+        let tiled = input + input + input
+        let count = rows * 3
+        let together = try backend.infer([Tensor(name: "input", shape: [count, cols], data: .fp32(tiled))])
+        for row in 0..<count {
+            let one = Array(tiled[row * cols..<(row + 1) * cols])
+            let alone = try backend.infer([Tensor(name: "input", shape: [1, cols], data: .fp32(one))])
+            for (all, single) in zip(together, alone) {
+                let bits = Self.bits(single.data)
+                let width = bits.count
+                #expect(Array(Self.bits(all.data)[row * width..<(row + 1) * width]) == bits, "\(all.name), row \(row)")
+            }
+        }
+    }
+
+    private static func bits(_ data: TensorData) -> [UInt64] {
+        switch data {
+        case .fp32(let values): values.map { UInt64($0.bitPattern) }
+        case .int64(let values): values.map { UInt64(bitPattern: $0) }
+        default: []
+        }
+    }
+
     var inputTensor: Tensor {
         get throws { try Tensor(name: "input", shape: [rows, cols], data: .fp32(input)) }
     }

@@ -39,6 +39,12 @@ import Testing
         #expect(try backend.infer([wide]) == backend.infer([fixture.inputTensor]))
     }
 
+    @Test(arguments: models)
+    func rowsScoredTogetherAnswerTheBitsOfRowsScoredAlone(_ model: String) throws {
+        let fixture = try TreeFixture("xgboost", String(model.split(separator: "/")[0]))
+        try fixture.expectRowsTogetherMatchRowsAlone(Self.load(model))
+    }
+
     @Test func everyFixtureIsListed() throws {
         let root = try TreeFixture.root("xgboost")
         var found: [String] = []

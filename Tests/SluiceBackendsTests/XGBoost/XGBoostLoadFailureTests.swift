@@ -27,11 +27,4 @@ import Testing
             try Backends.load(BackendLoadRequest(file: "/nonexistent/model.json", kind: .xgboost))
         }
     }
-
-    @Test(arguments: [BackendKind.onnx])
-    func backendsNotBuiltSaySo(_ kind: BackendKind) {
-        #expect(throws: ServingError.loadFailure("\(kind.rawValue) backend is not available in this build")) {
-            try Backends.load(BackendLoadRequest(file: "/tmp/model", kind: kind))
-        }
-    }
 }

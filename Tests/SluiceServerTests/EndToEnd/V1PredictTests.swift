@@ -79,7 +79,7 @@ private func json(_ row: [Double]) -> String { "[" + row.map { String($0) }.join
         let label = try server.client().request("GET", "/v1/models/fraud/labels/canary")
         #expect((label.json?["model_version_status"] as? [[String: Any]])?.map { $0["version"] as? String } == ["2"])
         let list = try server.client().request("GET", "/v1/models")
-        #expect(list.json?["models"] as? [String] == ["churn-lgbm", "fraud", "iris"])
+        #expect(list.json?["models"] as? [String] == ["churn-lgbm", "digits-mlp", "fraud", "iris"])
     }
 
     @Test(arguments: [

@@ -36,7 +36,7 @@ import Testing
 
         let all = try c.request("GET", "/v2/models/stats")
         let entries = try #require(all.json?["model_stats"] as? [[String: Any]])
-        #expect(entries.map { "\($0["name"] ?? "")/\($0["version"] ?? "")" } == ["churn-lgbm/1", "fraud/1", "fraud/2", "iris/1"])
+        #expect(entries.map { "\($0["name"] ?? "")/\($0["version"] ?? "")" } == ["churn-lgbm/1", "digits-mlp/1", "fraud/1", "fraud/2", "iris/1"])
         let v2 = try #require(entries.first { $0["version"] as? String == "2" && $0["name"] as? String == "fraud" })
         #expect(v2["execution_count"] as? Int == 0)
         #expect(try c.request("GET", "/v2/models/fraud/stats").json?["model_stats"] as? [Any] != nil)
