@@ -138,12 +138,9 @@ struct ConstantOfShapeKernel: Kernel {
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let shape = ws.input(io, 0).integers()
-        guard shape.allSatisfy({ $0 >= 0 }), (try? Shape.elementCount(shape)) != nil else {
-            throw io.fail("invalid shape \(shape)")
-        }
+        guard let n = Operand.count(of: shape) else { throw io.fail("invalid or too large shape \(shape)") }
         let out = ws.output(io, 0, value.type, shape)
         let size = value.type.size
-        let n = shape.reduce(1, *)
         for i in 0..<n { (out + i * size).copyMemory(from: value.buffer.pointer, byteCount: size) }
     }
 }

@@ -58,9 +58,7 @@ struct ReshapeKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
         let shape = try target(x.shape, io, ws)
-        var count = 1
-        for d in shape { count *= d }
-        guard count == x.count else { throw io.fail("cannot reshape \(x.shape) to \(shape)") }
+        guard Operand.count(of: shape, limit: .max) == x.count else { throw io.fail("cannot reshape \(x.shape) to \(shape)") }
         copyElements(ws.output(io, 0, x.type, shape), x.base, count: x.count, size: x.type.size)
     }
 
@@ -86,7 +84,7 @@ struct ReshapeKernel: Kernel {
                 }
             }
             if let i = inferred {
-                let known = out.reduce(1, *)
+                guard let known = Operand.count(of: out, limit: .max) else { throw io.fail("cannot reshape \(dims) to \(requested)") }
                 let total = dims.reduce(1, *)
                 guard known > 0, total % known == 0 else { throw io.fail("cannot reshape \(dims) to \(requested)") }
                 out[i] = total / known
@@ -305,7 +303,9 @@ struct ExpandKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
         let requested = ws.input(io, 1).integers()
-        guard requested.allSatisfy({ $0 >= 0 }), let shape = Broadcast.shape(x.shape, requested) else {
+        guard requested.allSatisfy({ $0 >= 0 }), let shape = Broadcast.shape(x.shape, requested),
+            Operand.count(of: shape) != nil
+        else {
             throw io.fail("cannot expand \(x.shape) to \(requested)")
         }
         let out = ws.output(io, 0, x.type, shape)

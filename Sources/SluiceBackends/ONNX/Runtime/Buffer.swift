@@ -69,8 +69,8 @@ struct Constant: Sendable {
         case .int64: elements(as: Int64.self).map { Int($0) }
         case .int32: elements(as: Int32.self).map { Int($0) }
         case .bool: elements(as: UInt8.self).map { Int($0) }
-        case .float: elements(as: Float.self).map { $0.isFinite ? Int($0) : 0 }
-        case .double: elements(as: Double.self).map { $0.isFinite ? Int($0) : 0 }
+        case .float: elements(as: Float.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
+        case .double: elements(as: Double.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
         }
     }
 

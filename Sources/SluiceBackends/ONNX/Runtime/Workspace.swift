@@ -100,9 +100,23 @@ struct Operand {
         case .int64: buffer(Int64.self).map { Int($0) }
         case .int32: buffer(Int32.self).map { Int($0) }
         case .bool: buffer(UInt8.self).map { Int($0) }
-        case .float: buffer(Float.self).map { $0.isFinite ? Int($0) : 0 }
-        case .double: buffer(Double.self).map { $0.isFinite ? Int($0) : 0 }
+        case .float: buffer(Float.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
+        case .double: buffer(Double.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
         }
+    }
+
+    /// The element count of a shape a request computed (Reshape, Expand, ConstantOfShape
+    /// targets), or nil when it is negative, overflows, or exceeds `limit` elements, so request
+    /// data can neither trap the process nor ask for unbounded memory.
+    static func count(of shape: [Int], limit: Int = 1 << 28) -> Int? {
+        var count = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= limit else { return nil }
+            count = p
+        }
+        return count
     }
 
     /// The first element as a Double (scalar inputs such as Clip's bounds).
