@@ -22,15 +22,9 @@ package enum Application {
         }
         bootstrapLogging(level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "sluice")
-        let server: Server
-        do {
-            server = try Server(config: config, logger: logger)
-            try server.start()
-        } catch {
-            logger.critical("cannot start: \(error)")
-            return 1
-        }
         // First SIGTERM/SIGINT: drain for at most grace_period, then exit 0. A second one: exit now.
+        // Installed before the server starts, so a signal sent as soon as it logs "listening"
+        // is never lost between the default action and the handler.
         let events = DispatchSemaphore(value: 0)
         let signals = Atomic<Int>(0)
         var sources: [any DispatchSourceSignal] = []
@@ -43,6 +37,14 @@ package enum Application {
             }
             source.resume()
             sources.append(source)
+        }
+        let server: Server
+        do {
+            server = try Server(config: config, logger: logger)
+            try server.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            return 1
         }
         events.wait()
         logger.info("signal received: not ready, listeners closed, draining for up to \(config.limits.gracePeriod) s")
