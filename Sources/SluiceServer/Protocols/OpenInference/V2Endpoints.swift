@@ -9,6 +9,8 @@ struct V2Endpoints: Sendable {
     let dataPlane: DataPlane
     let scheduler: Scheduler
     let serverVersion: String
+    /// Copies routed requests to their route's shadow; nil when no route could have one.
+    var shadows: ShadowRunner?
 
     /// Extensions of the protocol this build implements (answered by `GET /v2`).
     static let extensions = ["binary_tensor_data", "statistics", "model_repository"]
@@ -65,12 +67,13 @@ struct V2Endpoints: Sendable {
     }
 
     private func modelMetadata(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
-        let model = try dataPlane.model(named: name ?? "")
+        // A route answers for its model, under the route's name (the name the client uses).
+        let (model, route) = try dataPlane.modelOrRoute(named: name ?? "")
         let number = try DataPlane.versionNumber(version)
         let servable = number == nil ? try? model.servable(version: nil) : try model.servable(version: number)
         var w = JSONWriter()
         w.object { w in
-            w.key("name"); w.string(model.name)
+            w.key("name"); w.string(route?.name ?? model.name)
             w.key("versions")
             w.array { w in
                 if let number { w.string(String(number)) } else { for v in model.readyVersions { w.string(String(v)) } }
@@ -99,23 +102,33 @@ struct V2Endpoints: Sendable {
     }
 
     private func modelReady(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
-        let model = try dataPlane.model(named: name ?? "")
+        let (model, route) = try dataPlane.modelOrRoute(named: name ?? "")
         let number = try DataPlane.versionNumber(version)
         var w = JSONWriter()
         do {
-            _ = try model.servable(version: number)
-        } catch .versionNotFound(let m, let v) {
+            if let route, number == nil {
+                // A route is ready when every arm that gets traffic can serve.
+                for arm in route.arms where arm.weight > 0 {
+                    switch arm.target {
+                    case .version(let v): _ = try model.servable(version: v)
+                    case .label(let l): _ = try model.servable(label: l)
+                    }
+                }
+            } else {
+                _ = try model.servable(version: number)
+            }
+        } catch .versionNotFound(let m, let v) where route == nil || number != nil {
             throw .versionNotFound(model: m, version: v)
         } catch {
             w.object { w in
-                w.key("name"); w.string(model.name)
+                w.key("name"); w.string(route?.name ?? model.name)
                 w.key("ready"); w.bool(false)
                 w.key("error"); w.string(error.description)
             }
             return .json(503, w.bytes)
         }
         w.object { w in
-            w.key("name"); w.string(model.name)
+            w.key("name"); w.string(route?.name ?? model.name)
             w.key("ready"); w.bool(true)
         }
         return .json(200, w.bytes)
@@ -137,26 +150,30 @@ struct V2Endpoints: Sendable {
 
     private func infer(_ http: Request, model name: Substring?, version: Substring?, writer: ResponseWriter) {
         let arrived = MonotonicClock.now()
-        let prepared: (V2Request, ServableVersion)
+        let prepared: (V2Request, ServableVersion, RouteDecision?)
         var servable: ServableVersion?
+        var decision: RouteDecision?
+        var decoded = false
         do throws(ServingError) {
             try Self.checkContentType(http)
             let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
                 try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
             }
-            let model = try dataPlane.model(named: name ?? "")
-            let target = try model.servable(version: DataPlane.versionNumber(version))
-            servable = target
+            let resolved = try dataPlane.resolve(name: name ?? "", version: DataPlane.versionNumber(version)) { http.headers[$0] }
+            servable = resolved.servable
+            decision = resolved.route
             var request = try V2Request.decode(http.body, jsonLength: jsonLength)
-            request.request = try dataPlane.prepare(request.request, for: target)
-            prepared = (request, target)
+            decoded = true
+            request.request = try dataPlane.prepare(request.request, for: resolved.servable)
+            prepared = (request, resolved.servable, resolved.route)
         } catch {
             // A request the version rejected counts as its failure (Triton's `fail` statistic).
-            let response = ErrorResponse.response(for: error)
+            var response = ErrorResponse.response(for: error)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             if let servable {
-                servable.stats.recordRequest(succeeded: false, nanos: nanos)
-                servable.metrics?.recordRequest(protocol: "v2", code: response.status, seconds: Double(nanos) / 1e9)
+                DataPlane.annotate(&response.headers, servable: servable, route: decision)
+                // A body that did not parse says nothing about the version; one it refused does.
+                dataPlane.record(servable, route: decision, protocol: "v2", status: response.status, nanos: nanos, failed: decoded ? true : nil)
             } else {
                 // Only a model the repository knows is a label value; a client's typo is not.
                 let known = name.flatMap { self.dataPlane.manager.snapshot.model(named: String($0))?.name } ?? ""
@@ -165,19 +182,19 @@ struct V2Endpoints: Sendable {
             writer.send(response)
             return
         }
-        let (request, target) = prepared
+        let (request, target, route) = prepared
         let plane = dataPlane
+        let shadows = shadows
         scheduler.run(on: target, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
             // Counted while it runs, so an unloading version is released only after it.
             target.stats.requestStarted()
             defer { target.stats.requestFinished() }
-            let response: Response
-            var succeeded = false
+            var response: Response
             do throws(ServingError) {
                 let result = try plane.infer(request.request, on: target, queuedNanos: queued)
                 let encoded = try V2ResponseEncoder.encode(result, for: request)
                 var headers = Headers()
-                headers.add("x-sluice-model-version", String(target.version))
+                DataPlane.annotate(&headers, servable: target, route: route)
                 if let jsonLength = encoded.jsonLength {
                     headers.add("inference-header-content-length", String(jsonLength))
                     headers.add("content-type", "application/octet-stream")
@@ -185,13 +202,13 @@ struct V2Endpoints: Sendable {
                 } else {
                     response = .json(200, encoded.body, headers: headers)
                 }
-                succeeded = true
+                if let route, let shadows, route.route.drawsShadow { shadows.submit(request.request, primary: result, route: route) }
             } catch {
                 response = ErrorResponse.response(for: error, model: target.modelName, version: target.version)
+                DataPlane.annotate(&response.headers, servable: target, route: route)
             }
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
-            target.stats.recordRequest(succeeded: succeeded, nanos: nanos)
-            target.metrics?.recordRequest(protocol: "v2", code: response.status, seconds: Double(nanos) / 1e9)
+            plane.record(target, route: route, protocol: "v2", status: response.status, nanos: nanos, failed: response.status != 200)
             return response
         }
     }
