@@ -97,6 +97,24 @@ package enum Application {
                 failed = true
             }
         }
+        if let file = config.routes {
+            do throws(ConfigError) {
+                let routes = try RouteConfig.parseFile(contentsOf: file)
+                let table = manager.snapshot
+                for route in routes {
+                    let problems = route.problems(in: table)
+                    for problem in problems { print("error: \(file): \(problem)") }
+                    if problems.isEmpty {
+                        let arms = route.split.map { "\($0.target) \($0.weight) %" }.joined(separator: ", ")
+                        print("ok: route \(route.name) over \(route.model) (\(arms))")
+                    }
+                    failed = failed || !problems.isEmpty
+                }
+            } catch {
+                print("error: \(error)")
+                failed = true
+            }
+        }
         print(failed ? "validation failed" : "validation passed")
         return failed ? 1 : 0
     }
