@@ -7,9 +7,10 @@
 ///
 /// Judging a step: nothing happens until `min_requests` have reached the candidate through
 /// the split in this step. From then on the step fails at once when the candidate's error rate
-/// is above `max_error_rate`, or its p99 is more than `max_p99_latency_ratio` times the
-/// baseline's (the baseline's p99 of this step, or of the last step that had baseline traffic);
-/// it passes once `interval` has also passed since it began. Passing the last step promotes.
+/// is above `max_error_rate`. Once `interval` has passed since the step began, it fails when
+/// the candidate's p99 is more than `max_p99_latency_ratio` times the baseline's (the
+/// baseline's p99 of this step, or of the last step that had baseline traffic), and passes
+/// otherwise. Passing the last step promotes.
 package struct CanaryController: Sendable, Equatable {
     package enum State: String, Sendable {
         case progressing, paused, promoted
@@ -155,6 +156,9 @@ package struct CanaryController: Sendable, Equatable {
                    "error rate \(Self.format(candidate.errorRate)) > max_error_rate \(Self.format(spec.maxErrorRate)) (\(candidate.errors) of \(candidate.requests) requests) \(at)")
             return [.setWeight(0), .persist]
         }
+        // Latency is judged once the step has run its interval: a p99 over the first few dozen
+        // requests is mostly their slowest one, and would roll back on a single hiccup.
+        guard now - stepStarted >= spec.interval else { return [] }
         let baselineP99 = baseline.requests > 0 ? baseline.p99 : lastBaselineP99
         if let base = baselineP99, base > 0, let p99 = candidate.p99, p99 / base > spec.maxP99LatencyRatio {
             state = .rolledBack
@@ -162,7 +166,6 @@ package struct CanaryController: Sendable, Equatable {
                    "p99 latency ratio \(Self.format(p99 / base)) > max_p99_latency_ratio \(Self.format(spec.maxP99LatencyRatio)) (candidate \(Self.millis(p99)), baseline \(Self.millis(base))) \(at)")
             return [.setWeight(0), .persist]
         }
-        guard now - stepStarted >= spec.interval else { return [] }
         if baseline.requests > 0 { lastBaselineP99 = baseline.p99 }
         let figures = "error rate \(Self.format(candidate.errorRate)) over \(candidate.requests) requests"
             + (baselineP99.flatMap { base in candidate.p99.map { ", p99 ratio \(Self.format($0 / base))" } } ?? "")

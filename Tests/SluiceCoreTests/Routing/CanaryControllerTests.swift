@@ -48,6 +48,8 @@ import Testing
 
     @Test func aSlowCandidateIsRolledBackOnItsP99Ratio() {
         var c = CanaryController(spec: Self.spec, now: 0)
+        // Not before the step's interval: an early p99 is a handful of requests' slowest.
+        #expect(c.on(.tick(now: 10, candidate: Self.healthy(100, p99: 0.004), baseline: Self.healthy(2000, p99: 0.002))) == [])
         let actions = c.on(.tick(now: 61, candidate: Self.healthy(100, p99: 0.004), baseline: Self.healthy(2000, p99: 0.002)))
         #expect(actions == [.setWeight(0), .persist])
         #expect(c.decisions.last?.reason.contains("p99 latency ratio 2 > max_p99_latency_ratio 1.5") == true)
