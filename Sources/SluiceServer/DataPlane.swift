@@ -16,14 +16,31 @@ package struct DataPlane: Sendable {
     package let isAccepting: @Sendable () -> Bool
     /// Traffic routes (DESIGN §4); nil when the server has none configured.
     package let routes: Routes?
+    /// Runs routes' shadow copies; nil turns shadows off (tests of the data plane alone).
+    let shadows: ShadowRunner?
 
     package init(
         manager: ModelManager, metrics: ServingMetrics? = nil, routes: Routes? = nil, isAccepting: @escaping @Sendable () -> Bool
     ) {
+        self.init(manager: manager, metrics: metrics, routes: routes, shadows: nil, isAccepting: isAccepting)
+    }
+
+    init(
+        manager: ModelManager, metrics: ServingMetrics?, routes: Routes?, shadows: ShadowRunner?,
+        isAccepting: @escaping @Sendable () -> Bool
+    ) {
         self.manager = manager
         self.metrics = metrics
         self.routes = routes
+        self.shadows = shadows
         self.isAccepting = isAccepting
+    }
+
+    /// After a routed request's primary answered `primary`: copies it to the route's shadow when
+    /// the route has one and this request is drawn (its `percent`). Never waits for the shadow.
+    func shadow(_ request: InferenceRequest, primary: InferenceResponse, route: RouteDecision) {
+        guard let shadows, route.route.drawsShadow else { return }
+        shadows.submit(request, primary: primary, route: route, dataPlane: self)
     }
 
     /// `GET /v2/health/ready`: every model has a ready version and the server is not draining.

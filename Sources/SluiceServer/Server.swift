@@ -45,7 +45,8 @@ package final class Server: Sendable {
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
         }
-        let dataPlane = DataPlane(manager: manager, metrics: serving, routes: routes, isAccepting: { accepting.value })
+        let dataPlane = DataPlane(
+            manager: manager, metrics: serving, routes: routes, shadows: ShadowRunner(), isAccepting: { accepting.value })
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = WorkerPool(
             threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
@@ -54,9 +55,8 @@ package final class Server: Sendable {
         let auth = try AdminAuth(tokenFile: config.adminTokenFile)
         V2Repository(manager: manager, auth: auth).register(in: &endpoints)
         RouteAdmin(routes: routes, auth: auth).register(in: &endpoints)
-        var v2 = V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version)
-        v2.shadows = ShadowRunner(dataPlane: dataPlane)
-        v2.register(in: &endpoints)
+        V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
+        V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
         var httpConfiguration = Self.httpConfiguration(config)
         if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }

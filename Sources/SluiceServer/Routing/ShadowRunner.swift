@@ -8,16 +8,14 @@ import SluiceCore
 /// beyond the route's tolerance) or `failed` (the shadow refused or failed it).
 final class ShadowRunner: Sendable {
     private let pool: WorkerPool
-    private let dataPlane: DataPlane
 
-    init(dataPlane: DataPlane, threads: Int = 1, maxQueue: Int = 64) {
-        self.dataPlane = dataPlane
+    init(threads: Int = 1, maxQueue: Int = 64) {
         pool = WorkerPool(threads: threads, maxQueue: maxQueue, name: "sluice-shadow")
     }
 
     /// Queues a copy of `request`, whose primary answer was `primary`. Called by the protocol's
     /// job right after the primary succeeded, on whichever thread ran it; never blocks.
-    func submit(_ request: InferenceRequest, primary: InferenceResponse, route: RouteDecision) {
+    func submit(_ request: InferenceRequest, primary: InferenceResponse, route: RouteDecision, dataPlane: DataPlane) {
         guard let shadow = route.route.config.shadow else { return }
         let plane = dataPlane
         let compiled = route.route

@@ -154,4 +154,30 @@ import Testing
             "\(error)".contains("routes[0].split: weights must sum to 100, they sum to 99")
         }
     }
+
+    @Test func routesApplyToV1AsToV2() throws {
+        let fixture = try RoutingFixture(routes: Self.split8020)
+        let server = try fixture.server()
+        let c = try server.client()
+        let row = "[" + RoutingFixture.row + "]"
+        for i in 0..<40 {
+            let key = "v1-user-\(i)"
+            let a = try c.request("POST", "/v1/models/scoring:predict", json: #"{"instances":[\#(row)]}"#, headers: ["x-user-id": key])
+            #expect(a.status == 200, "\(a.text)")
+            #expect(a.headers["x-sluice-route"] == "scoring")
+            #expect(a.headers["x-sluice-arm"] == Self.expectedArm(key), "\(key)")
+            #expect(a.headers["x-sluice-model-version"] == (Self.expectedArm(key) == "version:1" ? "1" : "2"))
+        }
+        let ruled = try c.request("POST", "/v1/models/scoring:predict", json: #"{"instances":[\#(row)]}"#, headers: ["x-canary": "always"])
+        #expect(ruled.headers["x-sluice-arm"] == "rule:0" && ruled.headers["x-sluice-model-version"] == "2")
+        // A label or a version in the path bypasses the split, on the route's model.
+        let labelled = try c.request("POST", "/v1/models/scoring/labels/stable:predict", json: #"{"instances":[\#(row)]}"#)
+        #expect(labelled.headers["x-sluice-model-version"] == "1" && labelled.headers["x-sluice-route"] == nil)
+        let versioned = try c.request("POST", "/v1/models/scoring/versions/2:predict", json: #"{"instances":[\#(row)]}"#)
+        #expect(versioned.headers["x-sluice-model-version"] == "2" && versioned.headers["x-sluice-route"] == nil)
+        let status = try c.request("GET", "/v1/models/scoring")
+        #expect(status.json?["name"] as? String == "scoring" && status.json?["ready"] as? Bool == true)
+        let metrics = try c.request("GET", "/metrics").text
+        #expect(metrics.contains(#"sluice_requests_total{route="scoring",model="m",version="2",protocol="v1",code="200"}"#))
+    }
 }

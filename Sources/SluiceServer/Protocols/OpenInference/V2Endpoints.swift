@@ -9,8 +9,6 @@ struct V2Endpoints: Sendable {
     let dataPlane: DataPlane
     let scheduler: Scheduler
     let serverVersion: String
-    /// Copies routed requests to their route's shadow; nil when no route could have one.
-    var shadows: ShadowRunner?
 
     /// Extensions of the protocol this build implements (answered by `GET /v2`).
     static let extensions = ["binary_tensor_data", "statistics", "model_repository"]
@@ -149,92 +147,28 @@ struct V2Endpoints: Sendable {
     // MARK: inference
 
     private func infer(_ http: Request, model name: Substring?, version: Substring?, writer: ResponseWriter) {
-        let arrived = MonotonicClock.now()
-        let prepared: (V2Request, ServableVersion, RouteDecision?)
-        var servable: ServableVersion?
-        var decision: RouteDecision?
-        var decoded = false
-        do throws(ServingError) {
-            try Self.checkContentType(http)
-            let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
-                try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
-            }
-            let resolved = try dataPlane.resolve(name: name ?? "", version: DataPlane.versionNumber(version)) { http.headers[$0] }
-            servable = resolved.servable
-            decision = resolved.route
-            var request = try V2Request.decode(http.body, jsonLength: jsonLength)
-            decoded = true
-            request.request = try dataPlane.prepare(request.request, for: resolved.servable)
-            prepared = (request, resolved.servable, resolved.route)
-        } catch {
-            // A request the version rejected counts as its failure (Triton's `fail` statistic).
-            var response = ErrorResponse.response(for: error)
-            let nanos = Int(clamping: MonotonicClock.now() &- arrived)
-            if let servable {
-                DataPlane.annotate(&response.headers, servable: servable, route: decision)
-                // A body that did not parse says nothing about the version; one it refused does.
-                dataPlane.record(servable, route: decision, protocol: "v2", status: response.status, nanos: nanos, failed: decoded ? true : nil)
-            } else {
-                // Only a model the repository knows is a label value; a client's typo is not.
-                let known = name.flatMap { self.dataPlane.manager.snapshot.model(named: String($0))?.name } ?? ""
-                self.dataPlane.metrics?.countUnresolved(model: known, protocol: "v2", code: response.status)
-            }
-            writer.send(response)
-            return
-        }
-        let (request, target, route) = prepared
-        let plane = dataPlane
-        let shadows = shadows
-        scheduler.run(on: target, rows: request.request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
-            // Counted while it runs, so an unloading version is released only after it.
-            target.stats.requestStarted()
-            defer { target.stats.requestFinished() }
-            var response: Response
-            do throws(ServingError) {
-                let result = try plane.infer(request.request, on: target, queuedNanos: queued)
-                let encoded = try V2ResponseEncoder.encode(result, for: request)
-                var headers = Headers()
-                DataPlane.annotate(&headers, servable: target, route: route)
-                if let jsonLength = encoded.jsonLength {
-                    headers.add("inference-header-content-length", String(jsonLength))
-                    headers.add("content-type", "application/octet-stream")
-                    response = Response(status: 200, headers: headers, body: encoded.body)
-                } else {
-                    response = .json(200, encoded.body, headers: headers)
+        InferenceFlow(dataPlane: dataPlane, scheduler: scheduler).run(
+            protocol: "v2", model: name, writer: writer,
+            prepare: { (target: inout InferenceFlow.Target) throws(ServingError) -> (InferenceRequest, V2Request) in
+                try BodyType.check(http)
+                let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
+                    try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
                 }
-                if let route, let shadows, route.route.drawsShadow { shadows.submit(request.request, primary: result, route: route) }
-            } catch {
-                response = ErrorResponse.response(for: error, model: target.modelName, version: target.version)
-                DataPlane.annotate(&response.headers, servable: target, route: route)
-            }
-            let nanos = Int(clamping: MonotonicClock.now() &- arrived)
-            plane.record(target, route: route, protocol: "v2", status: response.status, nanos: nanos, failed: response.status != 200)
-            return response
-        }
+                let resolved = try dataPlane.resolve(name: name ?? "", version: DataPlane.versionNumber(version)) { http.headers[$0] }
+                target.servable = resolved.servable
+                target.route = resolved.route
+                var request = try V2Request.decode(http.body, jsonLength: jsonLength)
+                target.decoded = true
+                request.request = try dataPlane.prepare(request.request, for: resolved.servable)
+                return (request.request, request)
+            },
+            encode: { (result, request) throws(ServingError) -> Response in
+                let encoded = try V2ResponseEncoder.encode(result, for: request)
+                guard let jsonLength = encoded.jsonLength else { return .json(200, encoded.body) }
+                var headers = Headers()
+                headers.add("inference-header-content-length", String(jsonLength))
+                headers.add("content-type", "application/octet-stream")
+                return Response(status: 200, headers: headers, body: encoded.body)
+            })
     }
-
-    /// Types whose body may be a V2 request: JSON, the binary extension's octet-stream, and the
-    /// two that `curl -d` and hand-written clients send by default for what is JSON text.
-    private static let acceptedTypes = ["application/json", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain"]
-
-    /// No type, or one of `acceptedTypes`; anything else (multipart, XML, protobuf…) is 415.
-    private static func checkContentType(_ request: Request) throws(ServingError) {
-        guard var type = request.headers["content-type"] else { return }
-        // The media type before any parameters, compared case-insensitively in place: this runs
-        // per request, so no lower-cased copy and no Foundation.
-        let accepted = type.withUTF8 { bytes -> Bool in
-            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
-            var start = bytes.startIndex
-            while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
-            while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
-            let bare = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            return acceptedTypes.contains { candidate in
-                candidate.utf8.count == bare.count
-                    && zip(candidate.utf8, bare).allSatisfy { $0 == ($1 >= 65 && $1 <= 90 ? $1 | 0x20 : $1) }
-            }
-        }
-        if accepted { return }
-        throw .unsupportedMediaType("Content-Type '\(type)' is not supported; send application/json (or application/octet-stream with \(V2BinaryHeader.name))")
-    }
-
 }
