@@ -20,7 +20,11 @@ package final class Routes: Sendable {
     let now: @Sendable () -> Double
     let log: @Sendable (LogLevel, String) -> Void
     private let table = Mutex(RouteTable.empty)
-    private let hasRoutes = Atomic<Bool>(false)
+    /// A 64-bit Bloom filter of the route names (two bits each, from their MurmurHash3): a
+    /// request for a name that is no route (every request of a server without routes, and the
+    /// plain model names of one with routes) is answered by one relaxed load and a hash of the
+    /// name, without the table's lock.
+    private let names = Atomic<UInt64>(0)
     let control: Mutex<Control>
 
     struct Control: Sendable {
@@ -85,8 +89,17 @@ package final class Routes: Sendable {
     /// The route with public name `name`, or nil. Per request, any thread.
     @inline(__always)
     package func route(named name: Substring) -> CompiledRoute? {
-        guard hasRoutes.load(ordering: .relaxed) else { return nil }
+        let filter = names.load(ordering: .relaxed)
+        guard filter != 0 else { return nil }
+        let bits = Self.filterBits(name)
+        guard filter & bits == bits else { return nil }
         return table.withLock { $0 }.route(named: name)
+    }
+
+    /// The two filter bits of a name.
+    static func filterBits(_ name: Substring) -> UInt64 {
+        let h = MurmurHash3.x86_32(name)
+        return 1 << UInt64(h & 63) | 1 << UInt64((h >> 6) & 63)
     }
 
     /// The published table (metrics at scrape time, the admin API).
@@ -115,7 +128,8 @@ package final class Routes: Sendable {
         }
         let newTable = RouteTable(routes: compiled)
         table.withLock { $0 = newTable }
-        hasRoutes.store(!compiled.isEmpty, ordering: .relaxed)
+        // After the table: a request that sees a new name's bits finds its route under the lock.
+        names.store(compiled.reduce(0) { $0 | Self.filterBits($1.name[...]) }, ordering: .relaxed)
     }
 
     /// Rebuilds one route (its canary weight changed: a fresh window starts) and swaps the table.
