@@ -6,11 +6,6 @@ import Testing
 /// counted against the tolerance, and a shadow that refuses every request costs the client
 /// nothing.
 @Suite struct ShadowTests {
-    static func sample(_ text: String, _ prefix: String) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix(prefix + " ") { return Double(line.dropFirst(prefix.count + 1)) }
-        return nil
-    }
-
     @Test func aShadowThatRejectsEveryRequestNeverFailsThePrimary() throws {
         let fixture = try RoutingFixture(routes: """
             routes:
@@ -29,7 +24,7 @@ import Testing
         let dropped = #"sluice_shadow_requests_total{route="shadowed",model="m",version="",result="dropped"}"#
         #expect(try eventually(within: 20) {
             let text = try c.request("GET", "/metrics").text
-            return (Self.sample(text, failed) ?? 0) + (Self.sample(text, dropped) ?? 0) == 40
+            return (metricSample(text, failed) ?? 0) + (metricSample(text, dropped) ?? 0) == 40
         })
     }
 
@@ -54,11 +49,11 @@ import Testing
         let compared = #"sluice_shadow_requests_total{route="%@",model="m",version="%@",result="compared"}"#
         #expect(try eventually(within: 20) {
             let text = try c.request("GET", "/metrics").text
-            return Self.sample(text, String(format: compared, "same", "1")) == 10 && Self.sample(text, String(format: compared, "other", "2")) == 10
+            return metricSample(text, String(format: compared, "same", "1")) == 10 && metricSample(text, String(format: compared, "other", "2")) == 10
         })
         let text = try c.request("GET", "/metrics").text
         // Version 1 against itself agrees; version 2 (other trees) gives other probabilities.
-        #expect(Self.sample(text, #"sluice_shadow_mismatches_total{route="same",model="m",version="1"}"#) == nil)
-        #expect(Self.sample(text, #"sluice_shadow_mismatches_total{route="other",model="m",version="2"}"#) == 10)
+        #expect(metricSample(text, #"sluice_shadow_mismatches_total{route="same",model="m",version="1"}"#) == nil)
+        #expect(metricSample(text, #"sluice_shadow_mismatches_total{route="other",model="m",version="2"}"#) == 10)
     }
 }
