@@ -49,11 +49,13 @@ package enum MurmurHash3 {
         return h
     }
 
-    /// The hash of a string's UTF-8. Native strings hash in place; others are copied once.
+    /// The hash of a string's UTF-8. Slices of native strings hash in place; others (small
+    /// strings of up to 15 bytes among them) are made a `String` first, which for a short name
+    /// stays on the stack.
     package static func x86_32(_ text: Substring) -> UInt32 {
         if let h = text.utf8.withContiguousStorageIfAvailable({ x86_32(UnsafeRawBufferPointer($0)) }) { return h }
-        let copy = Array(text.utf8)
-        return copy.withUnsafeBytes { x86_32($0) }
+        var copy = String(text)
+        return copy.withUTF8 { x86_32(UnsafeRawBufferPointer($0)) }
     }
 
     /// Where `hash` falls on a scale of 100: `hash × 100 / 2³²`, rounded down, 0…99. An arm whose
