@@ -5,6 +5,9 @@
 #   docker run --rm -p 8080:8080 -v $PWD/models:/srv/models sluice
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
+# OpenSSL (TLS) and zlib (gzip/deflate) headers for the COpenSSL and CZlib system libraries.
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 # The manifest names every target, so their folders must all be present to build one product.
 COPY Package.swift ./
 COPY Sources ./Sources
@@ -15,7 +18,7 @@ RUN swift build -c release --product sluice --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 \
+ && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libssl3 zlib1g \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /srv --shell /usr/sbin/nologin sluice
 COPY --from=build /usr/local/bin/sluice /usr/local/bin/sluice
@@ -23,7 +26,7 @@ WORKDIR /srv
 COPY --chown=sluice:sluice models ./models
 COPY --chown=sluice:sluice config ./config
 USER sluice
-EXPOSE 8080
+EXPOSE 8080 8443
 HEALTHCHECK --interval=10s --timeout=2s --start-period=5s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/v2/health/ready || exit 1
 ENTRYPOINT ["/usr/local/bin/sluice", "serve"]

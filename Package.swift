@@ -24,8 +24,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux", path: "Sources/CLinux"),
-        .target(name: "SluiceNet", dependencies: ["CLinux"], swiftSettings: settings),
-        .target(name: "SluiceHTTP", dependencies: ["SluiceNet"], swiftSettings: settings),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
+        .target(name: "SluiceHTTP", dependencies: ["SluiceNet", "CZlib"], swiftSettings: settings),
         .target(
             name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: settings),

@@ -15,6 +15,8 @@ case "${1:-}" in
     python3 -c 'import tritonclient.http' 2>/dev/null || need_pip+=("tritonclient[http]")
     # promtool lints a live scrape and a real Prometheus scrapes Sluice in the telemetry tests.
     apt_missing prometheus
+    # The TLS and compression tests drive the openssl and curl command lines and gzip(1).
+    apt_missing openssl curl gzip
     ;;
   bench)
     apt_missing wrk nginx

@@ -12,7 +12,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private let server: ServerState
     private unowned let context: LoopContext
     private var parser: HTTPParser
-    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool, summary: RequestSummary, started: UInt64)?
+    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool, summary: RequestSummary, started: UInt64, acceptEncoding: String?)?
     private var sequence: UInt64 = 0
     private var phaseSince: UInt64
     private var lastPhase = HTTPParser.Phase.idle
@@ -20,12 +20,15 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Set while `finish` writes, so the drain callback inside that write does not run the
     /// parser a second time.
     private var finishing = false
+    /// Carried over TLS (counted apart in the stats).
+    private let isTLS: Bool
 
     /// A writer holding more than this stops the next pipelined request until it drains.
     private static let maxPendingWrite = 1 << 20
 
     init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState, context: LoopContext) {
         self.context = context
+        isTLS = stream.tls != nil
         self.loop = stream.loop
         self.stream = stream
         self.responder = responder
@@ -56,6 +59,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
 
     func connectionDidClose(_ connection: Connection) {
         server.stats.connectionsOpen.subtract(1, ordering: .relaxed)
+        if isTLS { server.stats.tlsConnectionsOpen.subtract(1, ordering: .relaxed) }
         context.remove(self)
     }
 
@@ -73,12 +77,22 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 server.stats.protocolErrors.add(1, ordering: .relaxed)
                 writeAndClose(Response.error(error.status, error.message))
                 return
-            case .request(let request):
+            case .request(var request):
                 sequence &+= 1
+                let preparation = server.coding.prepare(&request)
+                let acceptEncoding: String?
+                switch preparation {
+                case .proceed(let accept): acceptEncoding = accept
+                case .reject: acceptEncoding = nil
+                }
                 inFlight = (sequence, request.method == "HEAD", request.keepAlive && !server.isDraining,
                             server.accessLog == nil ? RequestSummary.none : RequestSummary(method: request.method, target: request.target),
-                            server.accessLog == nil ? 0 : MonotonicClock.now())
-                responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence))
+                            server.accessLog == nil ? 0 : MonotonicClock.now(), acceptEncoding)
+                if case .reject(let answer) = preparation {
+                    finish(answer, sequence: sequence)
+                } else {
+                    responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence))
+                }
             }
         }
     }
@@ -87,6 +101,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     func finish(_ response: Response, sequence: UInt64) {
         guard let current = inFlight, current.sequence == sequence, !stream.isClosed else { return }
         inFlight = nil
+        var response = response
+        server.coding.finish(&response, acceptEncoding: current.acceptEncoding)
         if response.status >= 400 { server.stats.recordError(status: response.status) }
         if let accessLog = server.accessLog { accessLog(current.summary, response, MonotonicClock.now() &- current.started) }
         let keepAlive = current.keepAlive && !server.isDraining

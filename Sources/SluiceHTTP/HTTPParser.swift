@@ -168,7 +168,7 @@ package struct HTTPParser: Sendable {
         var headers = Headers(capacity: 8)
         // Framing and persistence are decided from the bytes as the fields go by; only unusual
         // framing (several lengths, any Transfer-Encoding) goes back to the stored strings.
-        var hasHost = false, closeToken = false, keepAliveToken = false
+        var hasHost = false, closeToken = false, keepAliveToken = false, mentionsCoding = false
         var lengthCount = 0, codingCount = 0
         var plainLength: Int?
         while let line = try lines.next() {
@@ -197,6 +197,7 @@ package struct HTTPParser: Sendable {
                         default: break
                         }
                     }
+                case .contentEncoding, .acceptEncoding: mentionsCoding = true
                 case .contentType, .expect, .userAgent, .accept, .authorization: break
                 }
                 headers.appendLowercased(known.name, valueString)
@@ -221,7 +222,7 @@ package struct HTTPParser: Sendable {
         let keepAlive = minor == 1 ? !closeToken : keepAliveToken
         let request = Request(
             method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
-            headers: headers, minorVersion: minor, keepAlive: keepAlive)
+            headers: headers, minorVersion: minor, keepAlive: keepAlive, mentionsCoding: mentionsCoding)
         return (request, framing)
     }
 
@@ -369,6 +370,7 @@ private func plainDecimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
 /// Field names the parser or the server looks at, recognised from raw bytes in any case.
 private enum KnownName {
     case host, contentLength, contentType, transferEncoding, connection, expect, userAgent, accept, authorization
+    case contentEncoding, acceptEncoding
 
     init?(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
         // The length and first byte narrow it to one candidate; then one comparison decides.
@@ -383,6 +385,8 @@ private enum KnownName {
         case (10, UInt8(ascii: "u")): candidate = .userAgent
         case (6, UInt8(ascii: "a")): candidate = .accept
         case (13, UInt8(ascii: "a")): candidate = .authorization
+        case (16, UInt8(ascii: "c")): candidate = .contentEncoding
+        case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
         default: return nil
         }
         var index = bytes.startIndex
@@ -406,6 +410,8 @@ private enum KnownName {
         case .userAgent: "user-agent"
         case .accept: "accept"
         case .authorization: "authorization"
+        case .contentEncoding: "content-encoding"
+        case .acceptEncoding: "accept-encoding"
         }
     }
 }

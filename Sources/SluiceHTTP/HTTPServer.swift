@@ -4,7 +4,7 @@ package import SluiceNet
 import Synchronization
 
 /// The HTTP server: N event loops, each with its own `SO_REUSEPORT` listener on the same port
-/// and its own connections for life (DESIGN §2).
+/// (and, with TLS, a second one on the TLS port) and its own connections for life (DESIGN §2).
 ///
 /// `start()` is called once from the main thread and returns when every loop is accepting;
 /// `shutdown()` and `stop()` may be called from any thread.
@@ -18,9 +18,28 @@ package final class HTTPServer: Sendable {
         /// Called on the loop after each answered request with its duration in nanoseconds
         /// (access logging); nil costs nothing per request.
         package var accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
+        /// Request decoding and response compression (`compression:`).
+        package var compression = ContentCoding.Settings()
+        /// A TLS listener beside the cleartext one; nil = cleartext only.
+        package var tls: TLS?
 
         package init() {}
     }
+
+    /// The TLS listener: its port (0 = the kernel's pick) and the credentials that SIGHUP reloads.
+    package struct TLS: Sendable {
+        package var port: Int
+        package var credentials: TLSCredentials
+
+        package init(port: Int, credentials: TLSCredentials) {
+            self.port = port
+            self.credentials = credentials
+        }
+    }
+
+    /// The ALPN ids the TLS listener offers, in order of preference. HTTP/2 joins as "h2", first,
+    /// once an HTTP/2 connection exists to take it (see `LoopContext.handshakeEnded`).
+    package static let alpnProtocols = ["http/1.1"]
 
     package let configuration: Configuration
     package var stats: HTTPStats { state.stats }
@@ -28,6 +47,7 @@ package final class HTTPServer: Sendable {
     private let state: ServerState
     private let loops: [EventLoop]
     private let boundPort = Atomic<Int>(0)
+    private let boundTLSPort = Atomic<Int>(0)
 
     package init(configuration: Configuration, responder: any Responder) throws(SocketError) {
         self.configuration = configuration
@@ -36,11 +56,24 @@ package final class HTTPServer: Sendable {
         var loops: [EventLoop] = []
         for index in 0..<count { loops.append(try EventLoop(index: index)) }
         self.loops = loops
-        state = ServerState(limits: configuration.limits, loopCount: count, accessLog: configuration.accessLog)
+        state = ServerState(
+            limits: configuration.limits, accessLog: configuration.accessLog,
+            coding: ContentCoding(settings: configuration.compression, maxBodyBytes: configuration.limits.maxBodyBytes),
+            tls: configuration.tls?.credentials)
     }
 
     /// The port every loop listens on (the kernel's pick when configured as 0). Valid after `start`.
     package var port: Int { boundPort.load(ordering: .acquiring) }
+
+    /// The TLS port every loop listens on; 0 without TLS. Valid after `start`.
+    package var tlsPort: Int { boundTLSPort.load(ordering: .acquiring) }
+
+    /// Re-reads the TLS certificate and key (SIGHUP). New handshakes use them; open connections
+    /// keep the session they have. On failure the old ones stay in use and the error names the
+    /// file. Any thread; without TLS it does nothing.
+    package func reloadTLS() throws(TLSError) {
+        try configuration.tls?.credentials.reload()
+    }
 
     /// Binds the listeners (the first decides the port when it is 0) and starts the loop threads.
     /// Throws if any listener cannot bind; then nothing keeps running.
@@ -49,19 +82,23 @@ package final class HTTPServer: Sendable {
         // process: the default action of SIGPIPE is to terminate.
         signal(SIGPIPE, SIG_IGN)
         var port = configuration.port
+        var tlsPort = configuration.tls?.port
         var contexts: [LoopContext] = []
         for loop in loops {
             let context = LoopContext(loop: loop, state: state, responder: responder)
             do {
-                try context.listen(host: configuration.host, port: port)
+                try context.listen(host: configuration.host, port: port, tlsPort: tlsPort)
             } catch {
+                context.closeListener()
                 contexts.forEach { $0.closeListener() }
                 throw error
             }
             port = context.listenerPort
+            if tlsPort != nil { tlsPort = context.tlsListenerPort }
             contexts.append(context)
         }
         boundPort.store(port, ordering: .releasing)
+        boundTLSPort.store(tlsPort ?? 0, ordering: .releasing)
         for (loop, context) in zip(loops, contexts) {
             state.register(context, for: loop.index)
             let thread = Thread { loop.run() }
@@ -95,12 +132,16 @@ final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
     let accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
+    let coding: ContentCoding
+    let tls: TLSCredentials?
     private let draining = Atomic<Bool>(false)
     private let contexts: Mutex<[Int: LoopContext]>
 
-    init(limits: HTTPLimits, loopCount: Int, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?) {
+    init(limits: HTTPLimits, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?, coding: ContentCoding, tls: TLSCredentials?) {
         self.limits = limits
         self.accessLog = accessLog
+        self.coding = coding
+        self.tls = tls
         contexts = Mutex([:])
     }
 
@@ -119,14 +160,18 @@ final class ServerState: @unchecked Sendable {
 
 }
 
-/// One loop's listener, connections and cached `Date`; confined to that loop.
+/// One loop's listeners, connections, TLS handshakes under way and cached `Date`; confined to
+/// that loop.
 final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
     private let state: ServerState
     private let responder: any Responder
     private var listener: Listener?
+    private var tlsListener: Listener?
     private(set) var listenerPort = 0
+    private(set) var tlsListenerPort = 0
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    private var handshakes: [ObjectIdentifier: TLSHandshake] = [:]
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// The `Date` header value, refreshed every tick (the loop's clock resolution).
     private(set) var date = Array(HTTPDate.now().utf8)
@@ -140,39 +185,99 @@ final class LoopContext: @unchecked Sendable {
     deinit { scratch.deallocate() }
 
     /// Called before the loop thread starts, so touching loop state here is safe.
-    func listen(host: String, port: Int) throws(SocketError) {
+    func listen(host: String, port: Int, tlsPort: Int?) throws(SocketError) {
         listener = try Listener(
             host: host, port: port, loop: loop,
             onAccept: { [unowned self] fd in self.accept(fd) },
             onError: { _ in })
         listenerPort = listener?.port ?? 0
+        if let tlsPort {
+            tlsListener = try Listener(
+                host: host, port: tlsPort, loop: loop,
+                onAccept: { [unowned self] fd in self.acceptTLS(fd) },
+                onError: { _ in })
+            tlsListenerPort = tlsListener?.port ?? 0
+        }
         loop.onTick { [unowned self] now in
             self.date = Array(HTTPDate.now().utf8)
             for connection in self.connections.values { connection.tick(now) }
+            for handshake in self.handshakes.values where now &- handshake.started > self.state.limits.headerTimeout {
+                handshake.stream.close()
+            }
         }
     }
 
     func closeListener() {
         listener?.close()
         listener = nil
+        tlsListener?.close()
+        tlsListener = nil
     }
 
-    private func accept(_ fd: Int32) {
+    /// Whether one more connection fits under `maxConnections`; counts the refusal if not.
+    private func admit(_ fd: Int32) -> Bool {
         let open = state.stats.connectionsOpen.load(ordering: .relaxed)
         guard open < state.limits.maxConnections else {
             state.stats.connectionsRejected.add(1, ordering: .relaxed)
             close(fd)
-            return
+            return false
         }
+        return true
+    }
+
+    private func accept(_ fd: Int32) {
+        guard admit(fd) else { return }
         do {
-            let stream = try Connection(fd: fd, loop: loop, scratch: scratch)
-            let connection = HTTPConnection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
-            stream.delegate = connection
-            connections[ObjectIdentifier(connection)] = connection
-            state.stats.connectionsOpen.add(1, ordering: .relaxed)
-            state.stats.connectionsAccepted.add(1, ordering: .relaxed)
+            startHTTP1(try Connection(fd: fd, loop: loop, scratch: scratch))
         } catch {
             close(fd)
+        }
+    }
+
+    /// A TLS accept: the stream waits in `handshakes` until `handshakeEnded`.
+    private func acceptTLS(_ fd: Int32) {
+        guard admit(fd), let credentials = state.tls else { return }
+        let stream: Connection
+        do {
+            stream = try Connection(fd: fd, loop: loop, scratch: scratch, tls: try TLSSession(context: credentials.current, fd: fd))
+        } catch {
+            close(fd)
+            return
+        }
+        let handshake = TLSHandshake(stream: stream, context: self, started: MonotonicClock.now())
+        stream.delegate = handshake
+        handshakes[ObjectIdentifier(handshake)] = handshake
+        state.stats.connectionsOpen.add(1, ordering: .relaxed)
+        state.stats.connectionsAccepted.add(1, ordering: .relaxed)
+        state.stats.tlsHandshakesInProgress.add(1, ordering: .relaxed)
+    }
+
+    /// A handshake finished (`alpn` is what ALPN chose, "http/1.1" when the client offered
+    /// nothing) or failed (`alpn` nil: the stream is closed already).
+    ///
+    /// HTTP/2 hooks in here: for "h2", start an HTTP/2 connection on `handshake.stream` (a
+    /// plaintext stream to it, as a cleartext one) and add "h2" first to
+    /// `HTTPServer.alpnProtocols`.
+    func handshakeEnded(_ handshake: TLSHandshake, alpn: String?) {
+        handshakes[ObjectIdentifier(handshake)] = nil
+        state.stats.tlsHandshakesInProgress.subtract(1, ordering: .relaxed)
+        guard alpn != nil else {
+            state.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
+            state.stats.connectionsOpen.subtract(1, ordering: .relaxed)
+            return
+        }
+        state.stats.tlsConnectionsOpen.add(1, ordering: .relaxed)
+        startHTTP1(handshake.stream, counted: true)
+    }
+
+    /// Puts an HTTP/1.1 connection on `stream`; `counted` when the accept counted it already.
+    private func startHTTP1(_ stream: Connection, counted: Bool = false) {
+        let connection = HTTPConnection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
+        stream.delegate = connection
+        connections[ObjectIdentifier(connection)] = connection
+        if !counted {
+            state.stats.connectionsOpen.add(1, ordering: .relaxed)
+            state.stats.connectionsAccepted.add(1, ordering: .relaxed)
         }
     }
 
@@ -185,6 +290,7 @@ final class LoopContext: @unchecked Sendable {
         // closing the listener does not reset them, then let each answer what it has received.
         listener?.onReadable()
         closeListener()
+        for handshake in Array(handshakes.values) { handshake.stream.close() }
         for connection in Array(connections.values) { connection.drain() }
     }
 }

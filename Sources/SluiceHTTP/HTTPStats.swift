@@ -9,6 +9,12 @@ package final class HTTPStats: Sendable {
     package let connectionsRejected = Atomic<Int>(0)
     /// Requests the HTTP layer itself refused (parse errors, limits, timeouts).
     package let protocolErrors = Atomic<Int>(0)
+    /// Of `connectionsOpen`: TLS connections whose handshake is still under way.
+    package let tlsHandshakesInProgress = Atomic<Int>(0)
+    /// Of `connectionsOpen`: HTTP/1.1 connections over TLS (handshake done).
+    package let tlsConnectionsOpen = Atomic<Int>(0)
+    /// TLS handshakes that failed or timed out (garbage, a refused version or certificate).
+    package let tlsHandshakeFailures = Atomic<Int>(0)
 
     /// Responses with status 400–599 by status, from the HTTP layer and the application alike.
     private let errors: [ErrorCount] = (400...599).map { _ in ErrorCount() }

@@ -35,6 +35,12 @@ package struct Headers: Sendable, Sequence {
         fields.append((lower, value))
     }
 
+    /// Removes every field of that name.
+    package mutating func remove(_ name: String) {
+        let lower = name.lowercased()
+        fields.removeAll { $0.name == lower }
+    }
+
     /// The first value of `name` (any case), or nil.
     package subscript(name: String) -> String? {
         for field in fields where Self.equalIgnoringCase(field.name, name) { return field.value }

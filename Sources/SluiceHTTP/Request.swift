@@ -16,13 +16,22 @@ package struct Request: Sendable {
     package var minorVersion: Int
     /// Whether the connection stays open after the answer (per version and `Connection:`).
     package var keepAlive: Bool
+    /// Whether the head has `Content-Encoding` or `Accept-Encoding`: the one test
+    /// `ContentCoding.prepare` makes before looking further.
+    package var mentionsCoding: Bool
 
-    package init(method: String, target: String, headers: Headers = Headers(), body: [UInt8] = [], minorVersion: Int = 1, keepAlive: Bool = true) {
+    /// `mentionsCoding` nil: found out from `headers` (an HTTP/2 stream, a test); the HTTP/1.1
+    /// parser knows it already from the bytes and passes it.
+    package init(
+        method: String, target: String, headers: Headers = Headers(), body: [UInt8] = [], minorVersion: Int = 1,
+        keepAlive: Bool = true, mentionsCoding: Bool? = nil
+    ) {
         self.method = method
         self.target = target
         self.headers = headers
         self.body = body
         self.minorVersion = minorVersion
         self.keepAlive = keepAlive
+        self.mentionsCoding = mentionsCoding ?? (headers["content-encoding"] != nil || headers["accept-encoding"] != nil)
     }
 }

@@ -8,10 +8,21 @@ package protocol ConnectionDelegate: AnyObject {
     func connectionDidDrain(_ connection: Connection)
     /// The connection is closed (by either side); called once.
     func connectionDidClose(_ connection: Connection)
+    /// TLS streams only: the handshake is complete and `connection.tls?.negotiatedProtocol` says
+    /// what ALPN chose. The delegate may hand the stream to another delegate here.
+    func connectionDidHandshake(_ connection: Connection)
+}
+
+extension ConnectionDelegate {
+    package func connectionDidHandshake(_ connection: Connection) {}
 }
 
 /// A non-blocking TCP stream owned by one event loop for life: reads into a scratch buffer
 /// shared by the loop, writes with `writev` and queues what the socket did not take.
+///
+/// With a `TLSSession` the same stream carries TLS: reads and writes go through OpenSSL, and
+/// its would-blocks become epoll interest. The delegate sees plaintext either way. The
+/// cleartext paths pay one nil test of `tls` each and are otherwise unchanged.
 ///
 /// Confined to `loop`: every method must be called on the loop's thread.
 package final class Connection: Selectable, @unchecked Sendable {
@@ -30,16 +41,28 @@ package final class Connection: Selectable, @unchecked Sendable {
     private var interestRead = true
     private var interestWrite = false
     private let scratch: UnsafeMutableRawBufferPointer
+    /// The TLS session of a TLS stream; nil for cleartext.
+    package let tls: TLSSession?
+    /// A TLS handshake or read waits for the socket to be writable.
+    private var tlsReadWantsWrite = false
+    /// A TLS write waits for the socket to be readable (a TLS 1.3 key update in flight).
+    private var tlsWriteWantsRead = false
 
-    /// Takes ownership of `fd`; registers it on `loop` (the caller is on that loop).
-    package init(fd: Int32, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer) throws(SocketError) {
+    /// Takes ownership of `fd`; registers it on `loop` (the caller is on that loop). With `tls`,
+    /// the handshake starts when the client's first bytes arrive.
+    package init(fd: Int32, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer, tls: TLSSession? = nil) throws(SocketError) {
         self.fd = fd
         self.loop = loop
         self.scratch = scratch
+        self.tls = tls
         try loop.register(self)
     }
 
     package func onReadable() {
+        if let tls {
+            readTLS(tls)
+            return
+        }
         while !isClosed && readEnabled {
             let n: IOResult<Int>
             do {
@@ -52,8 +75,7 @@ package final class Connection: Selectable, @unchecked Sendable {
             case .wouldBlock:
                 return
             case .done(0):
-                // Peer closed its side. Finish writing what we owe, then close.
-                if queue.isEmpty { close() } else { closeWhenDrained = true; readEnabled = false; updateInterest() }
+                peerClosed()
                 return
             case .done(let count):
                 delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
@@ -63,7 +85,53 @@ package final class Connection: Selectable, @unchecked Sendable {
     }
 
     package func onWritable() {
+        if tlsReadWantsWrite {
+            tlsReadWantsWrite = false
+            onReadable()
+            if isClosed { return }
+        }
         flush()
+    }
+
+    /// The peer closed its side: finish writing what we owe, then close.
+    private func peerClosed() {
+        if queue.isEmpty { close() } else { closeWhenDrained = true; readEnabled = false; updateInterest() }
+    }
+
+    /// The TLS read path: finishes the handshake first, then decrypts until OpenSSL needs more
+    /// bytes from the socket. Unlike a plain read, a short read says nothing about what is left
+    /// (OpenSSL hands out one record at a time), so it loops until `wantRead`.
+    private func readTLS(_ tls: TLSSession) {
+        if tlsWriteWantsRead {
+            tlsWriteWantsRead = false
+            flush()
+            if isClosed { return }
+        }
+        while !isClosed {
+            let handshaking = !tls.isHandshakeComplete
+            guard handshaking || readEnabled else { return }
+            switch handshaking ? tls.handshake() : tls.read(into: scratch) {
+            case .done(let count):
+                if handshaking {
+                    updateInterest()
+                    delegate?.connectionDidHandshake(self)
+                } else {
+                    delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+                }
+            case .wantRead:
+                return
+            case .wantWrite:
+                tlsReadWantsWrite = true
+                updateInterest()
+                return
+            case .closed where !handshaking:
+                peerClosed()
+                return
+            case .closed, .failed:
+                close()
+                return
+            }
+        }
     }
 
     /// Queues `parts` in order and writes as much as the socket takes now.
@@ -79,7 +147,7 @@ package final class Connection: Selectable, @unchecked Sendable {
     /// retained only if the socket did not take it all.
     package func write(_ bytes: [UInt8], _ more: [UInt8] = []) {
         guard !isClosed else { return }
-        guard queue.isEmpty else {
+        guard queue.isEmpty, tls == nil else {
             enqueue(bytes, from: 0)
             enqueue(more, from: 0)
             flush()
@@ -148,12 +216,17 @@ package final class Connection: Selectable, @unchecked Sendable {
         guard !isClosed, !closeWhenDrained, enabled != readEnabled else { return }
         readEnabled = enabled
         updateInterest()
+        // Plaintext OpenSSL already decrypted sits in user space, where epoll cannot see it.
+        if enabled, let tls, tls.hasBufferedBytes {
+            loop.executeSoon { [self] in if !isClosed && readEnabled { onReadable() } }
+        }
     }
 
     /// Closes at once, dropping queued bytes. Idempotent.
     package func close() {
         guard !isClosed else { return }
         isClosed = true
+        tls?.shutdown()
         loop.deregister(self)
         Glibc.close(fd)
         queue.removeAll()
@@ -201,6 +274,7 @@ package final class Connection: Selectable, @unchecked Sendable {
     }
 
     private func writeQueued() throws(SocketError) -> IOResult<Int> {
+        if let tls { return try writeTLS(tls) }
         let count = min(queue.count, 64)
         // writev wants pointers that outlive the call: pin each array in turn, recursively,
         // filling a stack-allocated iovec table.
@@ -218,13 +292,30 @@ package final class Connection: Selectable, @unchecked Sendable {
         }
     }
 
+    /// One `SSL_write` of the head of the queue (TLS has no gather write; the head and an inline
+    /// body are one array already). Nothing goes out before the handshake is complete.
+    private func writeTLS(_ tls: TLSSession) throws(SocketError) -> IOResult<Int> {
+        guard tls.isHandshakeComplete else { return .wouldBlock }
+        let offset = queueOffset
+        switch queue[0].withUnsafeBytes({ tls.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+        case .done(let n): return .done(n)
+        case .wantWrite: return .wouldBlock
+        case .wantRead:
+            tlsWriteWantsRead = true
+            return .wouldBlock
+        case .closed, .failed: throw SocketError(call: "SSL_write", errno: EPIPE)
+        }
+    }
+
     /// Tells the loop only about changes: this runs after every write, and the loop's own
-    /// check costs two dictionary look-ups.
+    /// check costs two dictionary look-ups. TLS may want the other direction than the one the
+    /// stream waits for (a handshake writes while we wait to read, and the reverse).
     private func updateInterest() {
-        let write = !queue.isEmpty
-        guard readEnabled != interestRead || write != interestWrite else { return }
-        interestRead = readEnabled
+        let write = (!queue.isEmpty && !tlsWriteWantsRead) || tlsReadWantsWrite
+        let read = readEnabled || tlsWriteWantsRead
+        guard read != interestRead || write != interestWrite else { return }
+        interestRead = read
         interestWrite = write
-        loop.setInterest(self, read: readEnabled, write: write)
+        loop.setInterest(self, read: read, write: write)
     }
 }

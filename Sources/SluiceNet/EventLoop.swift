@@ -55,6 +55,12 @@ package final class EventLoop: @unchecked Sendable {
             task()
             return
         }
+        executeSoon(task)
+    }
+
+    /// Runs `task` on the loop's thread after the current event, even when called there (to
+    /// break a call chain that must not re-enter). Any thread.
+    package func executeSoon(_ task: @escaping @Sendable () -> Void) {
         let wasEmpty = tasks.withLock { queue in
             queue.append(task)
             return queue.count == 1

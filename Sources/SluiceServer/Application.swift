@@ -38,14 +38,27 @@ package enum Application {
             source.resume()
             sources.append(source)
         }
+        // SIGHUP: re-read the TLS certificate and key; connections stay, a bad file keeps the old.
+        // Ignored until the server is running.
+        let running = Box(Mutex<Server?>(nil))
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler { running.value.withLock { $0 }?.reloadTLS() }
+        reload.resume()
+        sources.append(reload)
         let server: Server
         do {
             server = try Server(config: config, logger: logger)
             try server.start()
+        } catch let error as ConfigError {
+            // A TLS certificate or key that cannot be used is found here, not while reading the file.
+            logger.critical("configuration error: \(error)")
+            return 1
         } catch {
             logger.critical("cannot start: \(error)")
             return 1
         }
+        running.value.withLock { $0 = server }
         events.wait()
         logger.info("signal received: not ready, listeners closed, draining for up to \(config.limits.gracePeriod) s")
         let drained = Atomic<Bool>(false)
@@ -126,4 +139,10 @@ package enum Application {
             return handler
         }
     }
+}
+
+/// A reference to a lock, for a signal handler that must exist before what it guards.
+private final class Box: Sendable {
+    let value: Mutex<Server?>
+    init(_ value: consuming sending Mutex<Server?>) { self.value = value }
 }

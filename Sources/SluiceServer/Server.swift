@@ -3,6 +3,7 @@ package import Logging
 import SluiceBackends
 package import SluiceCore
 package import SluiceHTTP
+import SluiceNet
 import Synchronization
 
 /// One Sluice server: the model manager, the data plane, the endpoints and the HTTP listeners,
@@ -59,6 +60,9 @@ package final class Server: Sendable {
         V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
         var httpConfiguration = Self.httpConfiguration(config)
+        if let tls = config.tls {
+            httpConfiguration.tls = HTTPServer.TLS(port: tls.port, credentials: try Self.credentials(tls))
+        }
         if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }
         http = try HTTPServer(configuration: httpConfiguration, responder: EndpointResponder(endpoints: endpoints))
         MetricsEndpoint.registerCollectors(in: registry, manager: manager, http: http.stats)
@@ -88,7 +92,8 @@ package final class Server: Sendable {
         let table = manager.snapshot
         let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let summary = table.models.map { "\($0.name) \($0.readyVersions.map(String.init).joined(separator: ","))" }
-        logger.info("sluice \(Self.version) listening on \(config.host):\(port) with \(table.models.count) models (\(summary.joined(separator: "; "))), ready=\(table.isReady) after \(String(format: "%.1f", ms)) ms")
+        let tlsNote = config.tls == nil ? "" : " and TLS on \(config.host):\(tlsPort)"
+        logger.info("sluice \(Self.version) listening on \(config.host):\(port)\(tlsNote) with \(table.models.count) models (\(summary.joined(separator: "; "))), ready=\(table.isReady) after \(String(format: "%.1f", ms)) ms")
     }
 
     /// Graceful stop: readiness turns false, listeners close, idle connections close, busy ones
@@ -113,6 +118,43 @@ package final class Server: Sendable {
         http.stop()
     }
 
+    /// Re-reads the TLS certificate and key (what SIGHUP does). Open connections keep their
+    /// sessions; on failure the old certificate stays and the error is logged and returned.
+    /// Any thread; without TLS it returns nil and does nothing.
+    @discardableResult
+    package func reloadTLS() -> (any Error)? {
+        guard let tls = config.tls else { return nil }
+        do {
+            try http.reloadTLS()
+            logger.info("TLS certificate reloaded from \(tls.cert)")
+            return nil
+        } catch {
+            let problem = Self.configError(error, tls)
+            logger.error("TLS reload failed, keeping the previous certificate: \(problem)")
+            return problem
+        }
+    }
+
+    /// The TLS port (the kernel's pick when configured as 0); 0 without TLS.
+    package var tlsPort: Int { http.tlsPort }
+
+    /// Loads the certificate, key and client CA once at start-up; a bad file is a `ConfigError`
+    /// naming it and why.
+    private static func credentials(_ tls: ServerConfig.TLS) throws(ConfigError) -> TLSCredentials {
+        do {
+            return try TLSCredentials(TLSContext.Configuration(
+                certificateFile: tls.cert, keyFile: tls.key, clientCAFile: tls.clientCA, alpn: HTTPServer.alpnProtocols))
+        } catch {
+            throw configError(error, tls)
+        }
+    }
+
+    private static func configError(_ error: TLSError, _ tls: ServerConfig.TLS) -> ConfigError {
+        let file = error.file ?? tls.cert
+        let key = file == tls.key ? "tls.key" : file == tls.clientCA ? "tls.client_ca" : "tls.cert"
+        return ConfigError(file: file, keyPath: key, reason: error.reason)
+    }
+
     private static func httpConfiguration(_ config: ServerConfig) -> HTTPServer.Configuration {
         var c = HTTPServer.Configuration()
         c.host = config.host
@@ -124,6 +166,9 @@ package final class Server: Sendable {
         c.limits.bodyTimeout = nanos(config.limits.bodyTimeout)
         c.limits.idleTimeout = nanos(config.limits.idleTimeout)
         c.limits.maxConnections = config.limits.maxConnections
+        c.compression.enabled = config.compression.enabled
+        c.compression.minBytes = config.compression.minBytes
+        c.compression.level = config.compression.level
         return c
     }
 

@@ -5,7 +5,7 @@ import Yams
 extension ServerConfig {
     /// The keys `sluice.yaml` and `SLUICE_<KEY>` accept, for error messages and the README.
     static let topLevelKeys = ["host", "port", "threads", "models", "routes", "poll_interval", "tls", "admin",
-                               "limits", "access_log", "log_level", "scheduling"]
+                               "limits", "access_log", "log_level", "scheduling", "compression"]
 
     /// Reads `file` over the defaults. Throws `ConfigError` naming the file, key and reason.
     package mutating func apply(file: String) throws(ConfigError) {
@@ -34,12 +34,18 @@ extension ServerConfig {
         var flat: [String: Any] = [:]
         var limits: [String: Any] = [:]
         var scheduling: [String: Any] = [:]
+        var tls: [String: Any] = [:]
+        var compression: [String: Any] = [:]
         for (name, value) in environment where name.hasPrefix("SLUICE_") {
             let key = name.dropFirst("SLUICE_".count).lowercased()
             if key.hasPrefix("limits_") {
                 limits[String(key.dropFirst("limits_".count))] = value
             } else if key.hasPrefix("scheduling_") {
                 scheduling[String(key.dropFirst("scheduling_".count))] = value
+            } else if key.hasPrefix("tls_") {
+                tls[String(key.dropFirst("tls_".count))] = value
+            } else if key.hasPrefix("compression_") {
+                compression[String(key.dropFirst("compression_".count))] = value
             } else if key == "admin_token_file" {
                 flat["admin"] = ["token_file": value]
             } else {
@@ -48,6 +54,8 @@ extension ServerConfig {
         }
         if !limits.isEmpty { flat["limits"] = limits }
         if !scheduling.isEmpty { flat["scheduling"] = scheduling }
+        if !tls.isEmpty { flat["tls"] = tls }
+        if !compression.isEmpty { flat["compression"] = compression }
         let reader = SettingsReader(file: "environment (SLUICE_*)", values: flat, stringly: true)
         try apply(reader)
     }
@@ -67,8 +75,22 @@ extension ServerConfig {
             }
             logLevel = v
         }
-        if try r.isPresentAndNotNull("tls") {
-            throw r.error("tls", "TLS is not available in this build yet; remove the key or set it to null")
+        if try !r.isPresentAndNotNull("tls") {
+            if r.values["tls"] != nil { tls = nil }  // null turns it off
+        } else if let t = try r.nested("tls") {
+            try t.rejectUnknown(["port", "cert", "key", "client_ca"])
+            guard let cert = try t.string("cert") ?? tls?.cert else { throw t.error("cert", "required: the PEM certificate chain file") }
+            guard let key = try t.string("key") ?? tls?.key else { throw t.error("key", "required: the PEM private key file") }
+            var settings = TLS(port: tls?.port ?? 8443, cert: cert, key: key, clientCA: tls?.clientCA)
+            if let v = try t.int("port", in: 0...65535) { settings.port = v }
+            if let v = try t.optionalString("client_ca") { settings.clientCA = v }
+            tls = settings
+        }
+        if let c = try r.nested("compression") {
+            try c.rejectUnknown(["enabled", "min_bytes", "level"])
+            if let v = try c.bool("enabled") { compression.enabled = v }
+            if let v = try c.int("min_bytes", in: 0...Int(Int32.max)) { compression.minBytes = v }
+            if let v = try c.int("level", in: 1...9) { compression.level = v }
         }
         if let admin = try r.nested("admin") {
             try admin.rejectUnknown(["token_file"])

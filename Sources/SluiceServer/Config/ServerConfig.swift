@@ -15,6 +15,34 @@ package struct ServerConfig: Sendable, Equatable {
     package var logLevel = "info"
     package var limits = Limits()
     package var scheduling = Scheduling()
+    /// A TLS listener beside `port`; nil = cleartext only.
+    package var tls: TLS?
+    package var compression = Compression()
+
+    /// `tls:` (README "TLS"). Relative paths are relative to the working directory.
+    package struct TLS: Sendable, Equatable {
+        package var port = 8443
+        package var cert: String
+        package var key: String
+        /// CA bundle for client certificates; set = every client must present one it signed.
+        package var clientCA: String?
+
+        package init(port: Int = 8443, cert: String, key: String, clientCA: String? = nil) {
+            self.port = port
+            self.cert = cert
+            self.key = key
+            self.clientCA = clientCA
+        }
+    }
+
+    /// `compression:` (README "Compression"): responses over `minBytes` are gzip- or
+    /// deflate-coded when the client accepts it.
+    package struct Compression: Sendable, Equatable {
+        package var enabled = true
+        package var minBytes = 1024
+        /// zlib level 1 (fastest) … 9 (smallest).
+        package var level = 1
+    }
 
     package struct Limits: Sendable, Equatable {
         package var maxHeaderBytes = 16 * 1024

@@ -87,7 +87,20 @@ struct MetricsEndpoint: Sendable {
         registry.collectGauge(
             name: "sluice_connections_open", help: "Client connections open now, by protocol.", labelNames: ["protocol"]
         ) {
-            [MetricSample(labelValues: ["http1"], value: Double(http.connectionsOpen.load(ordering: .relaxed)))]
+            // http1 is cleartext HTTP/1.1; TLS connections are http1-tls once their handshake is
+            // done, tls-handshake before.
+            let all = http.connectionsOpen.load(ordering: .relaxed)
+            let tls = http.tlsConnectionsOpen.load(ordering: .relaxed)
+            let handshaking = http.tlsHandshakesInProgress.load(ordering: .relaxed)
+            return [MetricSample(labelValues: ["http1"], value: Double(max(0, all - tls - handshaking))),
+                    MetricSample(labelValues: ["http1-tls"], value: Double(tls)),
+                    MetricSample(labelValues: ["tls-handshake"], value: Double(handshaking))]
+        }
+        registry.collectCounter(
+            name: "sluice_tls_handshake_failures_total",
+            help: "TLS handshakes that failed or timed out (bad version, certificate or bytes).", labelNames: []
+        ) {
+            [MetricSample(labelValues: [], value: Double(http.tlsHandshakeFailures.load(ordering: .relaxed)))]
         }
         registry.collectCounter(
             name: "sluice_http_errors_total", help: "Responses with a 4xx or 5xx status, from the HTTP layer and the application.",

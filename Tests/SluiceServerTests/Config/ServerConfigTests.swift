@@ -46,7 +46,10 @@ private func write(_ text: String) throws -> String {
     ("limits: {header_timeout: soon}", "limits.header_timeout: must be a duration"),
     ("limits: {max_bodybytes: 1}", "limits.max_bodybytes: unknown key"),
     ("host: [1, 2]", "host: must be a string"),
-    ("tls: {port: 8443}", "tls: TLS is not available"),
+    ("tls: {port: 8443}", "tls.cert: required"),
+    ("tls: {cert: a.crt}", "tls.key: required"),
+    ("tls: {cert: a.crt, key: a.key, ca: x}", "tls.ca: unknown key"),
+    ("compression: {level: 11}", "compression.level: must be between 1 and 9"),
     ("access_log: maybe", "access_log: must be true or false"),
     ("- just\n- a list", "must be a mapping"),
     ("port: [", "not valid YAML"),
@@ -61,6 +64,25 @@ func badSettingsNameTheFileKeyAndReason(_ yaml: String, _ message: String) throw
         #expect(error.description.hasPrefix(file), "\(error)")
         #expect(error.description.contains(message), "\(error)")
     }
+}
+
+@Test func tlsAndCompressionAreRead() throws {
+    var config = ServerConfig()
+    #expect(config.tls == nil)
+    try config.apply(file: write("""
+        tls: {port: 9443, cert: tls.crt, key: tls.key, client_ca: ca.crt}
+        compression: {enabled: false, min_bytes: 2048, level: 6}
+        """))
+    #expect(config.tls == .init(port: 9443, cert: "tls.crt", key: "tls.key", clientCA: "ca.crt"))
+    #expect(config.compression == .init(enabled: false, minBytes: 2048, level: 6))
+    try config.apply(environment: ["SLUICE_TLS_PORT": "9444", "SLUICE_COMPRESSION_ENABLED": "true"])
+    #expect(config.tls?.port == 9444 && config.tls?.cert == "tls.crt")
+    #expect(config.compression.enabled)
+    try config.apply(file: write("tls: null"))
+    #expect(config.tls == nil)
+    // Variables alone are enough (the Docker example in the README).
+    try config.apply(environment: ["SLUICE_TLS_PORT": "8443", "SLUICE_TLS_CERT": "certs/tls.crt", "SLUICE_TLS_KEY": "certs/tls.key"])
+    #expect(config.tls == .init(port: 8443, cert: "certs/tls.crt", key: "certs/tls.key"))
 }
 
 @Test func environmentSitsBetweenTheFileAndTheFlags() throws {

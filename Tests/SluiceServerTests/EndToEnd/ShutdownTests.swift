@@ -10,13 +10,19 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Starts the debug binary that `swift build --build-tests` made, on a kernel-chosen port.
-    static func launch() throws -> (Process, Int, Pipe) {
+    static func launch(_ extraArguments: [String] = []) throws -> (Process, Int, Pipe) {
+        let (process, port, errors, _) = try launchWithLog(extraArguments)
+        return (process, port, errors)
+    }
+
+    /// `launch`, also returning the log up to the "listening on" line (which names a TLS port too).
+    static func launchWithLog(_ extraArguments: [String]) throws -> (Process, Int, Pipe, String) {
         // Beside the test bundle in whatever build folder made both.
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", TestServer.bundledModels, "--threads", "1"]
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", TestServer.bundledModels, "--threads", "1"] + extraArguments
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         let errors = Pipe()
         process.standardError = errors
@@ -31,7 +37,7 @@ import Testing
             seen += String(decoding: chunk, as: UTF8.self)
             if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 let port = Int(seen[range].split(separator: ":").last ?? "") ?? 0
-                return (process, port, errors)
+                return (process, port, errors, seen)
             }
         }
         process.terminate()
