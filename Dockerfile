@@ -5,8 +5,8 @@
 #   docker run --rm -p 8080:8080 -v $PWD/models:/srv/models sluice
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
-# OpenSSL (TLS) and zlib (gzip/deflate) headers for the COpenSSL and CZlib system libraries.
-RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev pkg-config \
+# Headers for the system libraries: OpenSSL (TLS), zlib (gzip/deflate), nghttp2 (HTTP/2).
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libnghttp2-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 # The manifest names every target, so their folders must all be present to build one product.
 COPY Package.swift ./
@@ -18,7 +18,7 @@ RUN swift build -c release --product sluice --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libssl3 zlib1g \
+ && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libssl3 zlib1g libnghttp2-14 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /srv --shell /usr/sbin/nologin sluice
 COPY --from=build /usr/local/bin/sluice /usr/local/bin/sluice

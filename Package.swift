@@ -26,8 +26,10 @@ let package = Package(
         .target(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
-        .target(name: "SluiceHTTP", dependencies: ["SluiceNet", "CZlib"], swiftSettings: settings),
+        .target(name: "SluiceHTTP", dependencies: ["SluiceNet", "CZlib", "CNGHTTP2"], swiftSettings: settings),
         .target(
             name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: settings),

@@ -9,8 +9,14 @@ apt_missing() { for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null 
 pip_missing() { for p in "$@"; do python3 -c "import ${p%%=*}" 2>/dev/null || need_pip+=("$1"); shift; done; }
 
 case "${1:-}" in
-  run) ;;
+  run)
+    # HTTP/2 goes through libnghttp2 (headers and pkg-config file; the runtime library is there).
+    apt_missing libnghttp2-dev
+    ;;
   test)
+    # libnghttp2 to build; curl speaks HTTP/2 already, h2load and nghttp (nghttp2-client) drive
+    # the HTTP/2 tests with many streams and read GOAWAY frames.
+    apt_missing libnghttp2-dev nghttp2-client
     # The tritonclient check drives the server with the client users run; numpy comes with it.
     python3 -c 'import tritonclient.http' 2>/dev/null || need_pip+=("tritonclient[http]")
     # promtool lints a live scrape and a real Prometheus scrapes Sluice in the telemetry tests.
@@ -19,7 +25,7 @@ case "${1:-}" in
     apt_missing openssl curl gzip
     ;;
   bench)
-    apt_missing wrk nginx
+    apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
     ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac

@@ -20,13 +20,17 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Set while `finish` writes, so the drain callback inside that write does not run the
     /// parser a second time.
     private var finishing = false
+    /// Until the first bytes rule it out, this cleartext connection may be HTTP/2 with prior
+    /// knowledge (they would be the client preface).
+    private var sniffing: Bool
     /// Carried over TLS (counted apart in the stats).
     private let isTLS: Bool
 
     /// A writer holding more than this stops the next pipelined request until it drains.
     private static let maxPendingWrite = 1 << 20
 
-    init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState, context: LoopContext) {
+    init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState, context: LoopContext, sniffsPreface: Bool) {
+        sniffing = sniffsPreface
         self.context = context
         isTLS = stream.tls != nil
         self.loop = stream.loop
@@ -43,6 +47,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         guard !closing else { return }
         parser.append(bytes)
+        if sniffing && sniffPreface() { return }
         if inFlight != nil || stream.pendingWriteBytes >= Self.maxPendingWrite {
             // Pipelined bytes wait for the current answer (or for a client that does not read its
             // answers); stop reading once a request's worth is queued, resume on drain.
@@ -78,6 +83,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 writeAndClose(Response.error(error.status, error.message))
                 return
             case .request(var request):
+                // h2c is cleartext only (RFC 7540 §3.2): over TLS, ALPN chooses.
+                if request.wantsH2c && !isTLS && server.http2.enabled && !server.isDraining && upgrade(request) { return }
                 sequence &+= 1
                 let preparation = server.coding.prepare(&request)
                 let acceptEncoding: String?
@@ -95,6 +102,41 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Whether the bytes so far are (the start of) the HTTP/2 client preface; hands the
+    /// connection to HTTP/2 once all 24 bytes are in. Runs only on a connection's first reads:
+    /// the first byte that differs ends the sniffing.
+    private func sniffPreface() -> Bool {
+        let bytes = parser.bufferedBytes
+        let n = min(bytes.count, Self.preface.count)
+        guard bytes.prefix(n).elementsEqual(Self.preface.prefix(n)) else {
+            sniffing = false
+            return false
+        }
+        if n == Self.preface.count { switchToHTTP2(upgrade: nil) }
+        return true
+    }
+
+    /// `Upgrade: h2c` (RFC 7540 §3.2): answers 101 and hands the connection to HTTP/2, where
+    /// `request` becomes stream 1. False (serve it as HTTP/1.1) without exactly one valid
+    /// `HTTP2-Settings`.
+    private func upgrade(_ request: Request) -> Bool {
+        let values = request.headers.values("http2-settings")
+        guard values.count == 1, let settings = Base64URL.decode(values[0]), settings.count % 6 == 0 else { return false }
+        closing = true  // the drain callback of this write must not parse the HTTP/2 bytes
+        stream.write(Self.switchingProtocols)
+        switchToHTTP2(upgrade: (request, settings))
+        return true
+    }
+
+    private func switchToHTTP2(upgrade: (request: Request, settings: [UInt8])?) {
+        sniffing = false
+        closing = true
+        let initial = parser.takeBuffered()
+        context.remove(self)
+        // Still one open connection: the HTTP/2 side counts its close.
+        context.startHTTP2(stream, initial: initial, upgrade: upgrade)
     }
 
     /// Called on the loop by `ResponseWriter.send`.
@@ -208,6 +250,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     static let inlineBodyLimit = 16 * 1024
 
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    private static let switchingProtocols = Array("HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n".utf8)
+    /// The HTTP/2 client connection preface (RFC 9113 §3.4).
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
     private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
     private static let crlf: [UInt8] = [13, 10]
     private static let crlfcrlf: [UInt8] = [13, 10, 13, 10]

@@ -57,6 +57,20 @@ package struct HTTPParser: Sendable {
     /// Unconsumed bytes buffered.
     package var bufferedCount: Int { buffer.count - start }
 
+    /// The unconsumed bytes (a connection sniffing for the HTTP/2 preface looks at them).
+    var bufferedBytes: ArraySlice<UInt8> { buffer[start...] }
+
+    /// Hands over the unconsumed bytes and empties the buffer: the connection is switching to
+    /// another protocol, which parses them.
+    mutating func takeBuffered() -> [UInt8] {
+        let rest = Array(buffer[start...])
+        buffer = []
+        start = 0
+        scanFrom = 0
+        state = .head
+        return rest
+    }
+
     package var phase: Phase {
         switch state {
         case .head: bufferedCount == 0 ? .idle : .head
@@ -168,7 +182,7 @@ package struct HTTPParser: Sendable {
         var headers = Headers(capacity: 8)
         // Framing and persistence are decided from the bytes as the fields go by; only unusual
         // framing (several lengths, any Transfer-Encoding) goes back to the stored strings.
-        var hasHost = false, closeToken = false, keepAliveToken = false, mentionsCoding = false
+        var hasHost = false, closeToken = false, keepAliveToken = false, mentionsCoding = false, upgradeH2c = false
         var lengthCount = 0, codingCount = 0
         var plainLength: Int?
         while let line = try lines.next() {
@@ -197,6 +211,8 @@ package struct HTTPParser: Sendable {
                         default: break
                         }
                     }
+                case .upgrade:
+                    upgradeH2c = upgradeH2c || valueString.split(separator: ",").contains { $0.trimmingSpaces().lowercased() == "h2c" }
                 case .contentEncoding, .acceptEncoding: mentionsCoding = true
                 case .contentType, .expect, .userAgent, .accept, .authorization: break
                 }
@@ -220,9 +236,10 @@ package struct HTTPParser: Sendable {
                 minor: minor, limits: limits)
         }
         let keepAlive = minor == 1 ? !closeToken : keepAliveToken
-        let request = Request(
+        var request = Request(
             method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
             headers: headers, minorVersion: minor, keepAlive: keepAlive, mentionsCoding: mentionsCoding)
+        request.wantsH2c = upgradeH2c && minor == 1
         return (request, framing)
     }
 
@@ -370,7 +387,7 @@ private func plainDecimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
 /// Field names the parser or the server looks at, recognised from raw bytes in any case.
 private enum KnownName {
     case host, contentLength, contentType, transferEncoding, connection, expect, userAgent, accept, authorization
-    case contentEncoding, acceptEncoding
+    case contentEncoding, acceptEncoding, upgrade
 
     init?(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
         // The length and first byte narrow it to one candidate; then one comparison decides.
@@ -385,17 +402,40 @@ private enum KnownName {
         case (10, UInt8(ascii: "u")): candidate = .userAgent
         case (6, UInt8(ascii: "a")): candidate = .accept
         case (13, UInt8(ascii: "a")): candidate = .authorization
+        case (7, UInt8(ascii: "u")): candidate = .upgrade
         case (16, UInt8(ascii: "c")): candidate = .contentEncoding
         case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
         default: return nil
         }
+        // The literal's bytes through its pointer: a String's UTF-8 view costs several times
+        // more per byte, and this runs for most fields of every request.
+        let literal = candidate.literal
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         var index = bytes.startIndex
-        for expected in candidate.name.utf8 {
+        for e in expected {
             let b = bytes[index]
-            guard (b >= 65 && b <= 90 ? b | 0x20 : b) == expected else { return nil }
+            guard (b >= 65 && b <= 90 ? b | 0x20 : b) == e else { return nil }
             index += 1
         }
         self = candidate
+    }
+
+    /// `name` as a static literal, for comparing bytes.
+    var literal: StaticString {
+        switch self {
+        case .host: "host"
+        case .contentLength: "content-length"
+        case .contentType: "content-type"
+        case .transferEncoding: "transfer-encoding"
+        case .connection: "connection"
+        case .expect: "expect"
+        case .userAgent: "user-agent"
+        case .accept: "accept"
+        case .authorization: "authorization"
+        case .upgrade: "upgrade"
+        case .contentEncoding: "content-encoding"
+        case .acceptEncoding: "accept-encoding"
+        }
     }
 
     /// The lower-case name, a literal (no allocation when stored).
@@ -410,6 +450,7 @@ private enum KnownName {
         case .userAgent: "user-agent"
         case .accept: "accept"
         case .authorization: "authorization"
+        case .upgrade: "upgrade"
         case .contentEncoding: "content-encoding"
         case .acceptEncoding: "accept-encoding"
         }

@@ -15,6 +15,8 @@ package final class HTTPServer: Sendable {
         /// Event loops; 0 means one per core.
         package var threads = 0
         package var limits = HTTPLimits()
+        /// HTTP/2 (h2c) on the cleartext listener, and the SETTINGS it announces.
+        package var http2 = HTTP2Settings()
         /// Called on the loop after each answered request with its duration in nanoseconds
         /// (access logging); nil costs nothing per request.
         package var accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
@@ -37,9 +39,11 @@ package final class HTTPServer: Sendable {
         }
     }
 
-    /// The ALPN ids the TLS listener offers, in order of preference. HTTP/2 joins as "h2", first,
-    /// once an HTTP/2 connection exists to take it (see `LoopContext.handshakeEnded`).
-    package static let alpnProtocols = ["http/1.1"]
+    /// The ALPN ids the TLS listener offers, in order of preference: "h2" first when HTTP/2 is
+    /// enabled (`handshakeEnded` starts an HTTP/2 connection for it).
+    package static func alpnProtocols(http2: Bool) -> [String] {
+        http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+    }
 
     package let configuration: Configuration
     package var stats: HTTPStats { state.stats }
@@ -57,7 +61,7 @@ package final class HTTPServer: Sendable {
         for index in 0..<count { loops.append(try EventLoop(index: index)) }
         self.loops = loops
         state = ServerState(
-            limits: configuration.limits, accessLog: configuration.accessLog,
+            limits: configuration.limits, http2: configuration.http2, accessLog: configuration.accessLog,
             coding: ContentCoding(settings: configuration.compression, maxBodyBytes: configuration.limits.maxBodyBytes),
             tls: configuration.tls?.credentials)
     }
@@ -108,7 +112,8 @@ package final class HTTPServer: Sendable {
     }
 
     /// Graceful shutdown: listeners close at once, idle keep-alive connections close, busy ones
-    /// close after their current answer (which says `Connection: close`). Any thread.
+    /// close after their current answer (which says `Connection: close`); HTTP/2 connections
+    /// get GOAWAY, finish the streams they have begun, then close. Any thread.
     package func shutdown() {
         state.isDraining = true
         for loop in loops {
@@ -131,14 +136,19 @@ package final class HTTPServer: Sendable {
 final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
+    let http2: HTTP2Settings
     let accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
     let coding: ContentCoding
     let tls: TLSCredentials?
     private let draining = Atomic<Bool>(false)
     private let contexts: Mutex<[Int: LoopContext]>
 
-    init(limits: HTTPLimits, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?, coding: ContentCoding, tls: TLSCredentials?) {
+    init(
+        limits: HTTPLimits, http2: HTTP2Settings, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?,
+        coding: ContentCoding, tls: TLSCredentials?
+    ) {
         self.limits = limits
+        self.http2 = http2
         self.accessLog = accessLog
         self.coding = coding
         self.tls = tls
@@ -171,6 +181,8 @@ final class LoopContext: @unchecked Sendable {
     private(set) var listenerPort = 0
     private(set) var tlsListenerPort = 0
     private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    /// Kept apart from `connections` so the HTTP/1.1 ones stay concrete (no existential calls).
+    private var http2Connections: [ObjectIdentifier: HTTP2Connection] = [:]
     private var handshakes: [ObjectIdentifier: TLSHandshake] = [:]
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// The `Date` header value, refreshed every tick (the loop's clock resolution).
@@ -201,6 +213,7 @@ final class LoopContext: @unchecked Sendable {
         loop.onTick { [unowned self] now in
             self.date = Array(HTTPDate.now().utf8)
             for connection in self.connections.values { connection.tick(now) }
+            for connection in self.http2Connections.values { connection.tick(now) }
             for handshake in self.handshakes.values where now &- handshake.started > self.state.limits.headerTimeout {
                 handshake.stream.close()
             }
@@ -228,7 +241,10 @@ final class LoopContext: @unchecked Sendable {
     private func accept(_ fd: Int32) {
         guard admit(fd) else { return }
         do {
-            startHTTP1(try Connection(fd: fd, loop: loop, scratch: scratch))
+            let stream = try Connection(fd: fd, loop: loop, scratch: scratch)
+            state.stats.connectionsOpen.add(1, ordering: .relaxed)
+            state.stats.connectionsAccepted.add(1, ordering: .relaxed)
+            adopt(stream, speaking: nil)
         } catch {
             close(fd)
         }
@@ -253,36 +269,53 @@ final class LoopContext: @unchecked Sendable {
     }
 
     /// A handshake finished (`alpn` is what ALPN chose, "http/1.1" when the client offered
-    /// nothing) or failed (`alpn` nil: the stream is closed already).
-    ///
-    /// HTTP/2 hooks in here: for "h2", start an HTTP/2 connection on `handshake.stream` (a
-    /// plaintext stream to it, as a cleartext one) and add "h2" first to
-    /// `HTTPServer.alpnProtocols`.
+    /// nothing) or failed (`alpn` nil: the stream is closed already). "h2" starts HTTP/2 at
+    /// once (no preface sniffing, no upgrade), anything else HTTP/1.1.
     func handshakeEnded(_ handshake: TLSHandshake, alpn: String?) {
         handshakes[ObjectIdentifier(handshake)] = nil
         state.stats.tlsHandshakesInProgress.subtract(1, ordering: .relaxed)
-        guard alpn != nil else {
+        guard let alpn else {
             state.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
             state.stats.connectionsOpen.subtract(1, ordering: .relaxed)
             return
         }
         state.stats.tlsConnectionsOpen.add(1, ordering: .relaxed)
-        startHTTP1(handshake.stream, counted: true)
+        adopt(handshake.stream, speaking: HTTPProtocol(alpn: alpn) ?? .http1)
     }
 
-    /// Puts an HTTP/1.1 connection on `stream`; `counted` when the accept counted it already.
-    private func startHTTP1(_ stream: Connection, counted: Bool = false) {
-        let connection = HTTPConnection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
+    /// Puts HTTP on a new connection of this loop, which its accept has counted open.
+    /// `protocol` is what the first byte must speak — what TLS's ALPN chose — or nil on a
+    /// cleartext connection, which starts as HTTP/1.1 and turns into h2c when its first bytes
+    /// are the HTTP/2 preface or its first request asks for `Upgrade: h2c`.
+    func adopt(_ stream: Connection, speaking proto: HTTPProtocol?) {
+        if proto == .http2 {
+            startHTTP2(stream, initial: [], upgrade: nil)
+            return
+        }
+        let connection = HTTPConnection(
+            stream: stream, responder: responder, limits: state.limits, server: state, context: self,
+            sniffsPreface: proto == nil && state.http2.enabled)
         stream.delegate = connection
         connections[ObjectIdentifier(connection)] = connection
-        if !counted {
-            state.stats.connectionsOpen.add(1, ordering: .relaxed)
-            state.stats.connectionsAccepted.add(1, ordering: .relaxed)
-        }
+    }
+
+    /// Hands `stream` to a new HTTP/2 connection (an HTTP/1.1 one saw the preface or answered
+    /// 101, or ALPN chose h2). `initial` are bytes already read and not yet parsed.
+    func startHTTP2(_ stream: Connection, initial: [UInt8], upgrade: (request: Request, settings: [UInt8])?) {
+        state.stats.http2ConnectionsOpen.add(1, ordering: .relaxed)
+        if stream.tls != nil { state.stats.http2TLSConnectionsOpen.add(1, ordering: .relaxed) }
+        let connection = HTTP2Connection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
+        stream.delegate = connection
+        http2Connections[ObjectIdentifier(connection)] = connection
+        if !connection.start(initial: initial, upgrade: upgrade) { stream.close() }
     }
 
     func remove(_ connection: HTTPConnection) {
         connections[ObjectIdentifier(connection)] = nil
+    }
+
+    func remove(_ connection: HTTP2Connection) {
+        http2Connections[ObjectIdentifier(connection)] = nil
     }
 
     func drain() {
@@ -292,6 +325,22 @@ final class LoopContext: @unchecked Sendable {
         closeListener()
         for handshake in Array(handshakes.values) { handshake.stream.close() }
         for connection in Array(connections.values) { connection.drain() }
+        for connection in Array(http2Connections.values) { connection.drain() }
+    }
+}
+
+/// The protocol a connection speaks from its first byte, as TLS ALPN names it (RFC 7301).
+package enum HTTPProtocol: Sendable, Equatable {
+    case http1
+    case http2
+
+    /// `"h2"` or `"http/1.1"`; nil for anything else (the caller decides, usually HTTP/1.1).
+    package init?(alpn: String) {
+        switch alpn {
+        case "h2": self = .http2
+        case "http/1.1": self = .http1
+        default: return nil
+        }
     }
 }
 

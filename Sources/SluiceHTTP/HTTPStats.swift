@@ -3,7 +3,14 @@ package import Synchronization
 /// Plain counters the HTTP layer keeps and the server reads at scrape time (DESIGN §1: lower
 /// layers carry no metrics code). Relaxed atomics, bumped from every loop.
 package final class HTTPStats: Sendable {
+    /// Open connections of every protocol (the `maxConnections` cap counts them all).
     package let connectionsOpen = Atomic<Int>(0)
+    /// Of `connectionsOpen`, those speaking HTTP/2 (h2c or over TLS).
+    package let http2ConnectionsOpen = Atomic<Int>(0)
+    /// Of `http2ConnectionsOpen`, those over TLS (also counted in `tlsConnectionsOpen`).
+    package let http2TLSConnectionsOpen = Atomic<Int>(0)
+    /// HTTP/2 streams handed to the responder (requests over HTTP/2), ever.
+    package let http2Streams = Atomic<Int>(0)
     package let connectionsAccepted = Atomic<Int>(0)
     /// Connections refused because `maxConnections` were open.
     package let connectionsRejected = Atomic<Int>(0)

@@ -16,6 +16,9 @@ package struct Request: Sendable {
     package var minorVersion: Int
     /// Whether the connection stays open after the answer (per version and `Connection:`).
     package var keepAlive: Bool
+    /// Set by the HTTP/1.1 parser when `Upgrade:` offers `h2c` (RFC 7540 §3.2); the connection
+    /// decides whether to switch.
+    var wantsH2c = false
     /// Whether the head has `Content-Encoding` or `Accept-Encoding`: the one test
     /// `ContentCoding.prepare` makes before looking further.
     package var mentionsCoding: Bool

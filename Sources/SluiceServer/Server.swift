@@ -61,7 +61,7 @@ package final class Server: Sendable {
         MetricsEndpoint(registry: registry).register(in: &endpoints)
         var httpConfiguration = Self.httpConfiguration(config)
         if let tls = config.tls {
-            httpConfiguration.tls = HTTPServer.TLS(port: tls.port, credentials: try Self.credentials(tls))
+            httpConfiguration.tls = HTTPServer.TLS(port: tls.port, credentials: try Self.credentials(tls, http2: config.http2.enabled))
         }
         if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }
         http = try HTTPServer(configuration: httpConfiguration, responder: EndpointResponder(endpoints: endpoints))
@@ -140,10 +140,10 @@ package final class Server: Sendable {
 
     /// Loads the certificate, key and client CA once at start-up; a bad file is a `ConfigError`
     /// naming it and why.
-    private static func credentials(_ tls: ServerConfig.TLS) throws(ConfigError) -> TLSCredentials {
+    private static func credentials(_ tls: ServerConfig.TLS, http2: Bool) throws(ConfigError) -> TLSCredentials {
         do {
             return try TLSCredentials(TLSContext.Configuration(
-                certificateFile: tls.cert, keyFile: tls.key, clientCAFile: tls.clientCA, alpn: HTTPServer.alpnProtocols))
+                certificateFile: tls.cert, keyFile: tls.key, clientCAFile: tls.clientCA, alpn: HTTPServer.alpnProtocols(http2: http2)))
         } catch {
             throw configError(error, tls)
         }
@@ -166,6 +166,7 @@ package final class Server: Sendable {
         c.limits.bodyTimeout = nanos(config.limits.bodyTimeout)
         c.limits.idleTimeout = nanos(config.limits.idleTimeout)
         c.limits.maxConnections = config.limits.maxConnections
+        c.http2 = config.http2
         c.compression.enabled = config.compression.enabled
         c.compression.minBytes = config.compression.minBytes
         c.compression.level = config.compression.level

@@ -1,11 +1,12 @@
 import Foundation
 package import SluiceCore
+import SluiceHTTP
 import Yams
 
 extension ServerConfig {
     /// The keys `sluice.yaml` and `SLUICE_<KEY>` accept, for error messages and the README.
     static let topLevelKeys = ["host", "port", "threads", "models", "routes", "poll_interval", "tls", "admin",
-                               "limits", "access_log", "log_level", "scheduling", "compression"]
+                               "limits", "access_log", "log_level", "scheduling", "compression", "http2"]
 
     /// Reads `file` over the defaults. Throws `ConfigError` naming the file, key and reason.
     package mutating func apply(file: String) throws(ConfigError) {
@@ -34,6 +35,7 @@ extension ServerConfig {
         var flat: [String: Any] = [:]
         var limits: [String: Any] = [:]
         var scheduling: [String: Any] = [:]
+        var http2: [String: Any] = [:]
         var tls: [String: Any] = [:]
         var compression: [String: Any] = [:]
         for (name, value) in environment where name.hasPrefix("SLUICE_") {
@@ -42,6 +44,8 @@ extension ServerConfig {
                 limits[String(key.dropFirst("limits_".count))] = value
             } else if key.hasPrefix("scheduling_") {
                 scheduling[String(key.dropFirst("scheduling_".count))] = value
+            } else if key.hasPrefix("http2_") {
+                http2[String(key.dropFirst("http2_".count))] = value
             } else if key.hasPrefix("tls_") {
                 tls[String(key.dropFirst("tls_".count))] = value
             } else if key.hasPrefix("compression_") {
@@ -54,6 +58,7 @@ extension ServerConfig {
         }
         if !limits.isEmpty { flat["limits"] = limits }
         if !scheduling.isEmpty { flat["scheduling"] = scheduling }
+        if !http2.isEmpty { flat["http2"] = http2 }
         if !tls.isEmpty { flat["tls"] = tls }
         if !compression.isEmpty { flat["compression"] = compression }
         let reader = SettingsReader(file: "environment (SLUICE_*)", values: flat, stringly: true)
@@ -112,6 +117,21 @@ extension ServerConfig {
             if let v = try s.int("inline_budget_us", in: 0...60_000_000) { scheduling.inlineBudgetMicros = v }
             if let v = try s.int("workers", in: 0...1024) { scheduling.workers = v }
             if let v = try s.int("max_queue", in: 1...1_000_000) { scheduling.maxQueue = v }
+        }
+        if let h = try r.nested("http2") {
+            try h.rejectUnknown(["enabled", "max_concurrent_streams", "initial_window_size", "max_frame_size"])
+            if let v = try h.bool("enabled") { http2.enabled = v }
+            if let v = try h.int("max_concurrent_streams", in: 1...1_000_000) { http2.maxConcurrentStreams = v }
+            if let v = try h.size("initial_window_size") {
+                guard HTTP2Settings.windowSizeRange.contains(v) else { throw h.error("initial_window_size", "must be at most 2147483647 bytes (RFC 9113 §6.5.2)") }
+                http2.initialWindowSize = v
+            }
+            if let v = try h.size("max_frame_size") {
+                guard HTTP2Settings.frameSizeRange.contains(v) else {
+                    throw h.error("max_frame_size", "must be between 16KiB and 16777215 bytes (RFC 9113 §6.5.2)")
+                }
+                http2.maxFrameSize = v
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+package import SluiceHTTP
+
 /// The server's settings (DESIGN §8): defaults, then `config/sluice.yaml`, then `SLUICE_<KEY>`
 /// environment variables, then command-line flags, each overriding the one before.
 /// Built once at start-up on the main thread; read-only afterwards.
@@ -15,6 +17,8 @@ package struct ServerConfig: Sendable, Equatable {
     package var logLevel = "info"
     package var limits = Limits()
     package var scheduling = Scheduling()
+    /// HTTP/2 on the cleartext listener (README "HTTP/2"): the HTTP layer's own settings type.
+    package var http2 = HTTP2Settings()
     /// A TLS listener beside `port`; nil = cleartext only.
     package var tls: TLS?
     package var compression = Compression()

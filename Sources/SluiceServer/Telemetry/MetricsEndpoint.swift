@@ -87,14 +87,25 @@ struct MetricsEndpoint: Sendable {
         registry.collectGauge(
             name: "sluice_connections_open", help: "Client connections open now, by protocol.", labelNames: ["protocol"]
         ) {
-            // http1 is cleartext HTTP/1.1; TLS connections are http1-tls once their handshake is
-            // done, tls-handshake before.
-            let all = http.connectionsOpen.load(ordering: .relaxed)
+            // Cleartext: http1, or h2 (prior knowledge or Upgrade: h2c). TLS: tls-handshake until
+            // ALPN has chosen, then http1-tls or h2-tls. Read the parts before the total, so a
+            // connection that changes between the reads is counted once, as http1.
+            let h2 = http.http2ConnectionsOpen.load(ordering: .relaxed)
+            let h2TLS = http.http2TLSConnectionsOpen.load(ordering: .relaxed)
             let tls = http.tlsConnectionsOpen.load(ordering: .relaxed)
             let handshaking = http.tlsHandshakesInProgress.load(ordering: .relaxed)
-            return [MetricSample(labelValues: ["http1"], value: Double(max(0, all - tls - handshaking))),
-                    MetricSample(labelValues: ["http1-tls"], value: Double(tls)),
+            let all = http.connectionsOpen.load(ordering: .relaxed)
+            let h2c = max(0, h2 - h2TLS)
+            return [MetricSample(labelValues: ["http1"], value: Double(max(0, all - tls - handshaking - h2c))),
+                    MetricSample(labelValues: ["http1-tls"], value: Double(max(0, tls - h2TLS))),
+                    MetricSample(labelValues: ["h2"], value: Double(h2c)),
+                    MetricSample(labelValues: ["h2-tls"], value: Double(h2TLS)),
                     MetricSample(labelValues: ["tls-handshake"], value: Double(handshaking))]
+        }
+        registry.collectCounter(
+            name: "sluice_http2_streams_total", help: "Requests received over HTTP/2 (one stream each)."
+        ) {
+            [MetricSample(labelValues: [], value: Double(http.http2Streams.load(ordering: .relaxed)))]
         }
         registry.collectCounter(
             name: "sluice_tls_handshake_failures_total",

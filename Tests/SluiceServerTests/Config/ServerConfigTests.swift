@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceHTTP
 import Testing
 @testable import SluiceServer
 
@@ -51,6 +52,10 @@ private func write(_ text: String) throws -> String {
     ("tls: {cert: a.crt, key: a.key, ca: x}", "tls.ca: unknown key"),
     ("compression: {level: 11}", "compression.level: must be between 1 and 9"),
     ("access_log: maybe", "access_log: must be true or false"),
+    ("http2: {max_frame_size: 1KiB}", "http2.max_frame_size: must be between 16KiB and 16777215 bytes"),
+    ("http2: {initial_window_size: 4GiB}", "http2.initial_window_size: must be at most 2147483647 bytes"),
+    ("http2: {max_concurrent_streams: 0}", "http2.max_concurrent_streams: must be between 1 and 1000000"),
+    ("http2: {window: 1}", "http2.window: unknown key"),
     ("- just\n- a list", "must be a mapping"),
     ("port: [", "not valid YAML"),
 ])
@@ -64,6 +69,22 @@ func badSettingsNameTheFileKeyAndReason(_ yaml: String, _ message: String) throw
         #expect(error.description.hasPrefix(file), "\(error)")
         #expect(error.description.contains(message), "\(error)")
     }
+}
+
+@Test func http2SettingsAreReadFromTheFileAndTheEnvironment() throws {
+    var config = ServerConfig()
+    #expect(config.http2.enabled)
+    #expect(config.http2.maxConcurrentStreams == 100)
+    #expect(config.http2.initialWindowSize == 1 << 20)
+    #expect(config.http2.maxFrameSize == 16 << 10)
+    try config.apply(file: write("http2: {enabled: false, max_concurrent_streams: 8, initial_window_size: 64KiB, max_frame_size: 32KiB}"))
+    #expect(!config.http2.enabled)
+    #expect(config.http2.maxConcurrentStreams == 8)
+    #expect(config.http2.initialWindowSize == 64 << 10)
+    #expect(config.http2.maxFrameSize == 32 << 10)
+    try config.apply(environment: ["SLUICE_HTTP2_ENABLED": "true", "SLUICE_HTTP2_MAX_CONCURRENT_STREAMS": "20"])
+    #expect(config.http2.enabled)
+    #expect(config.http2.maxConcurrentStreams == 20)
 }
 
 @Test func tlsAndCompressionAreRead() throws {

@@ -63,12 +63,21 @@ import Testing
     @Test func sClientNegotiatesTLS13AndHTTP11ThroughALPN() throws {
         let certs = try TestCertificates()
         let server = try Self.server(certs)
-        let out = try Tool.run("openssl", ["s_client", "-connect", "127.0.0.1:\(server.server.tlsPort)", "-alpn", "h2,http/1.1", "-ign_eof"],
+        let out = try Tool.run("openssl", ["s_client", "-connect", "127.0.0.1:\(server.server.tlsPort)", "-alpn", "http/1.1", "-ign_eof"],
                                input: Data("GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
         #expect(out.all.contains("New, TLSv1.3,"), "\(out.all)")
-        // h2 is offered by the client but not yet by the server: ALPN settles on http/1.1.
         #expect(out.all.contains("ALPN protocol: http/1.1"), "\(out.all)")
         #expect(out.text.contains("HTTP/1.1 200 OK"), "\(out.all)")
+    }
+
+    @Test func alpnPrefersH2WhenTheClientOffersItAndHTTP2IsOn() throws {
+        let certs = try TestCertificates()
+        let on = try Self.server(certs)
+        let offered = try Tool.run("openssl", ["s_client", "-connect", "127.0.0.1:\(on.server.tlsPort)", "-alpn", "h2,http/1.1"])
+        #expect(offered.all.contains("ALPN protocol: h2"), "\(offered.all)")
+        let off = try Self.server(certs) { $0.http2.enabled = false }
+        let refused = try Tool.run("openssl", ["s_client", "-connect", "127.0.0.1:\(off.server.tlsPort)", "-alpn", "h2,http/1.1"])
+        #expect(refused.all.contains("ALPN protocol: http/1.1"), "\(refused.all)")
     }
 
     @Test func aTLS11OnlyClientIsRefusedAndTheServerKeepsServing() throws {
