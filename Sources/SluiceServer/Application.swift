@@ -22,19 +22,9 @@ package enum Application {
         }
         bootstrapLogging(level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "sluice")
-        let server: Server
-        do {
-            server = try Server(config: config, logger: logger)
-            try server.start()
-        } catch let error as ConfigError {
-            // A TLS certificate or key that cannot be used is found here, not while reading the file.
-            logger.critical("configuration error: \(error)")
-            return 1
-        } catch {
-            logger.critical("cannot start: \(error)")
-            return 1
-        }
         // First SIGTERM/SIGINT: drain for at most grace_period, then exit 0. A second one: exit now.
+        // Installed before the server starts, so a signal sent as soon as it logs "listening"
+        // is never lost between the default action and the handler.
         let events = DispatchSemaphore(value: 0)
         let signals = Atomic<Int>(0)
         var sources: [any DispatchSourceSignal] = []
@@ -49,11 +39,26 @@ package enum Application {
             sources.append(source)
         }
         // SIGHUP: re-read the TLS certificate and key; connections stay, a bad file keeps the old.
+        // Ignored until the server is running.
+        let running = Box(Mutex<Server?>(nil))
         signal(SIGHUP, SIG_IGN)
         let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        reload.setEventHandler { server.reloadTLS() }
+        reload.setEventHandler { running.value.withLock { $0 }?.reloadTLS() }
         reload.resume()
         sources.append(reload)
+        let server: Server
+        do {
+            server = try Server(config: config, logger: logger)
+            try server.start()
+        } catch let error as ConfigError {
+            // A TLS certificate or key that cannot be used is found here, not while reading the file.
+            logger.critical("configuration error: \(error)")
+            return 1
+        } catch {
+            logger.critical("cannot start: \(error)")
+            return 1
+        }
+        running.value.withLock { $0 = server }
         events.wait()
         logger.info("signal received: not ready, listeners closed, draining for up to \(config.limits.gracePeriod) s")
         let drained = Atomic<Bool>(false)
@@ -105,6 +110,24 @@ package enum Application {
                 failed = true
             }
         }
+        if let file = config.routes {
+            do throws(ConfigError) {
+                let routes = try RouteConfig.parseFile(contentsOf: file)
+                let table = manager.snapshot
+                for route in routes {
+                    let problems = route.problems(in: table)
+                    for problem in problems { print("error: \(file): \(problem)") }
+                    if problems.isEmpty {
+                        let arms = route.split.map { "\($0.target) \($0.weight) %" }.joined(separator: ", ")
+                        print("ok: route \(route.name) over \(route.model) (\(arms))")
+                    }
+                    failed = failed || !problems.isEmpty
+                }
+            } catch {
+                print("error: \(error)")
+                failed = true
+            }
+        }
         print(failed ? "validation failed" : "validation passed")
         return failed ? 1 : 0
     }
@@ -116,4 +139,10 @@ package enum Application {
             return handler
         }
     }
+}
+
+/// A reference to a lock, for a signal handler that must exist before what it guards.
+private final class Box: Sendable {
+    let value: Mutex<Server?>
+    init(_ value: consuming sending Mutex<Server?>) { self.value = value }
 }

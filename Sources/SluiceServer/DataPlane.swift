@@ -1,4 +1,5 @@
 package import SluiceCore
+package import SluiceHTTP
 import SluiceNet
 
 /// The one protocol-free façade of the serving core (after MLServer/KServe's DataPlane): every
@@ -13,11 +14,33 @@ package struct DataPlane: Sendable {
     package let metrics: ServingMetrics?
     /// Whether the server is accepting traffic (false while starting and while draining).
     package let isAccepting: @Sendable () -> Bool
+    /// Traffic routes (DESIGN §4); nil when the server has none configured.
+    package let routes: Routes?
+    /// Runs routes' shadow copies; nil turns shadows off (tests of the data plane alone).
+    let shadows: ShadowRunner?
 
-    package init(manager: ModelManager, metrics: ServingMetrics? = nil, isAccepting: @escaping @Sendable () -> Bool) {
+    package init(
+        manager: ModelManager, metrics: ServingMetrics? = nil, routes: Routes? = nil, isAccepting: @escaping @Sendable () -> Bool
+    ) {
+        self.init(manager: manager, metrics: metrics, routes: routes, shadows: nil, isAccepting: isAccepting)
+    }
+
+    init(
+        manager: ModelManager, metrics: ServingMetrics?, routes: Routes?, shadows: ShadowRunner?,
+        isAccepting: @escaping @Sendable () -> Bool
+    ) {
         self.manager = manager
         self.metrics = metrics
+        self.routes = routes
+        self.shadows = shadows
         self.isAccepting = isAccepting
+    }
+
+    /// After a routed request's primary answered `primary`: copies it to the route's shadow when
+    /// the route has one and this request is drawn (its `percent`). Never waits for the shadow.
+    func shadow(_ request: InferenceRequest, primary: InferenceResponse, route: RouteDecision) {
+        guard let shadows, route.route.drawsShadow else { return }
+        shadows.submit(request, primary: primary, route: route, dataPlane: self)
     }
 
     /// `GET /v2/health/ready`: every model has a ready version and the server is not draining.
@@ -27,6 +50,80 @@ package struct DataPlane: Sendable {
     package func model(named name: Substring) throws(ServingError) -> ModelEntry {
         guard let entry = manager.snapshot.model(named: String(name)) else { throw .modelNotFound(String(name)) }
         return entry
+    }
+
+    /// The version a request runs on, for every protocol: `name` is a route or a model. A route
+    /// wins over a model of the same name. Through a route, a request without a version or label
+    /// goes where the route's rules or split send it (the decision says which arm); with an
+    /// explicit version or label it goes to that version of the route's model, bypassing the
+    /// split. `header` reads a request header by lower-case name (rules and sticky keys).
+    ///
+    /// Called per inference request on its event loop. Without routes this is one relaxed
+    /// load more than the model look-up. Throws `.modelNotFound`, `.versionNotFound`,
+    /// `.labelNotFound` for what the client named, and `.unavailable` when a route's arm points
+    /// at a version that is not ready (the route's configuration, not the client, is at fault).
+    package func resolve(
+        name: Substring, version: Int?, label: String? = nil, header: (String) -> String?
+    ) throws(ServingError) -> (servable: ServableVersion, route: RouteDecision?) {
+        guard let route = routes?.route(named: name) else {
+            return (try Self.pick(try model(named: name), version: version, label: label), nil)
+        }
+        let model = try model(named: route.config.model[...])
+        if version != nil || label != nil { return (try Self.pick(model, version: version, label: label), nil) }
+        let decision = route.decide(header: header)
+        do throws(ServingError) {
+            switch decision.target {
+            case .version(let v): return (try model.servable(version: v), decision)
+            case .label(let l): return (try model.servable(label: l), decision)
+            }
+        } catch {
+            switch error {
+            case .versionNotFound, .labelNotFound, .unavailable:
+                throw .unavailable("route '\(route.name)' sent this request to \(decision.armName), which cannot serve: \(error)")
+            default:
+                throw error
+            }
+        }
+    }
+
+    private static func pick(_ model: ModelEntry, version: Int?, label: String?) throws(ServingError) -> ServableVersion {
+        if let label { return try model.servable(label: label) }
+        return try model.servable(version: version)
+    }
+
+    /// The model a metadata or readiness request names: a route's model (route first) or the
+    /// model itself; with the route, when there is one.
+    package func modelOrRoute(named name: Substring) throws(ServingError) -> (model: ModelEntry, route: CompiledRoute?) {
+        if let route = routes?.route(named: name) { return (try model(named: route.config.model[...]), route) }
+        return (try model(named: name), nil)
+    }
+
+    /// Records one answered inference request in the version's statistics and in
+    /// `requests_total` / `request_duration_seconds` (with the route's label when a route chose
+    /// the version). `judged` is nil for a request that never reached the version's checks (its
+    /// body did not parse), else whether the canary counts it as an error: a 5xx, or a request
+    /// the version refused. Any thread, once per request.
+    package func record(
+        _ servable: ServableVersion, route: RouteDecision?, protocol name: String, status: Int, nanos: Int, failed judged: Bool?
+    ) {
+        servable.stats.recordRequest(succeeded: status < 300, nanos: nanos)
+        let seconds = Double(nanos) / 1e9
+        guard let route else {
+            servable.metrics?.recordRequest(protocol: name, code: status, seconds: seconds)
+            return
+        }
+        route.route.metrics?.recordRequest(version: servable.version, protocol: name, code: status, seconds: seconds)
+        if let judged { route.recordCanary(seconds: seconds, failed: judged) }
+    }
+
+    /// Adds what served the request to its answer: `x-sluice-model-version`, and the route and
+    /// arm when a route chose the version.
+    package static func annotate(_ headers: inout Headers, servable: ServableVersion, route: RouteDecision?) {
+        headers.add("x-sluice-model-version", String(servable.version))
+        if let route {
+            headers.add("x-sluice-route", route.route.name)
+            headers.add("x-sluice-arm", route.armName)
+        }
     }
 
     /// Parses a version path segment: a positive integer, else 400.

@@ -19,6 +19,9 @@ package final class Server: Sendable {
     private let http: HTTPServer
     private let accepting: Flag
     private let poller = Mutex<RepositoryPoller?>(nil)
+    private let canaryDriver = Mutex<CanaryDriver?>(nil)
+    /// Traffic routes (empty without a routes file; the admin API can add some).
+    package let routes: Routes
     private let logger: Logger
 
     /// Builds everything but binds nothing. Throws `SocketError` if the event loops cannot be made.
@@ -36,13 +39,23 @@ package final class Server: Sendable {
         }
         let accepting = Flag()
         self.accepting = accepting
-        let dataPlane = DataPlane(manager: manager, metrics: serving, isAccepting: { accepting.value })
+        let configs = try config.routes.map { file throws(ConfigError) in try RouteConfig.parseFile(contentsOf: file) } ?? []
+        routes = Routes(
+            file: config.routes, configs: configs, manager: manager, metrics: RoutingMetrics(serving: serving),
+            now: { Date().timeIntervalSince1970 }
+        ) { level, message in
+            log.log(level: Self.logLevel(level), "\(message)")
+        }
+        let dataPlane = DataPlane(
+            manager: manager, metrics: serving, routes: routes, shadows: ShadowRunner(), isAccepting: { accepting.value })
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = WorkerPool(
             threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
         let scheduler = Scheduler(pool: pool, inlineBudgetNanos: config.scheduling.inlineBudgetMicros * 1000)
         var endpoints = Endpoints()
-        V2Repository(manager: manager, auth: try AdminAuth(tokenFile: config.adminTokenFile)).register(in: &endpoints)
+        let auth = try AdminAuth(tokenFile: config.adminTokenFile)
+        V2Repository(manager: manager, auth: auth).register(in: &endpoints)
+        RouteAdmin(routes: routes, auth: auth).register(in: &endpoints)
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
         V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
@@ -53,6 +66,7 @@ package final class Server: Sendable {
         if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }
         http = try HTTPServer(configuration: httpConfiguration, responder: EndpointResponder(endpoints: endpoints))
         MetricsEndpoint.registerCollectors(in: registry, manager: manager, http: http.stats)
+        MetricsEndpoint.registerRouteCollectors(in: registry, routes: routes, manager: manager)
     }
 
     /// Transport counters of the HTTP layer (read at scrape time).
@@ -66,6 +80,9 @@ package final class Server: Sendable {
     package func start() throws {
         let started = DispatchTime.now().uptimeNanoseconds
         manager.loadAll()
+        routes.refresh()
+        let log = logger
+        canaryDriver.withLock { $0 = CanaryDriver(routes: routes) { log.info("\($0)") } }
         try http.start()
         accepting.value = true
         if config.pollInterval > 0 {
@@ -84,6 +101,7 @@ package final class Server: Sendable {
     package func shutdown(grace: Double) {
         accepting.value = false
         poller.withLock { $0?.stop() }
+        canaryDriver.withLock { $0?.stop() }
         http.shutdown()
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, grace) * 1e9)
         while http.openConnections > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
@@ -96,6 +114,7 @@ package final class Server: Sendable {
     package func stop() {
         accepting.value = false
         poller.withLock { $0?.stop() }
+        canaryDriver.withLock { $0?.stop() }
         http.stop()
     }
 

@@ -1,4 +1,8 @@
 import Glibc
+// The release (whole-module) build resolves `timespec` to the copy CoreFoundation re-exports
+// once the module imports Foundation elsewhere; importing it here keeps its members visible
+// (SE-0444) without moving this per-request call onto Foundation's `Date`.
+import CoreFoundation
 
 /// Calendar time for statistics (`last_inference`); durations use `MonotonicClock`.
 enum WallClock {

@@ -59,3 +59,31 @@ measure("metrics recorded per request", iterations: 100_000) {
     metrics.queue.observe(seconds: 0)
     metrics.batch.observe(1)
 }
+
+// What routing adds to finding the version: a plain model name on a server without routes and
+// on one with a route (config/routes.yaml's fraud-ab), then the route itself, with a random
+// draw and with a sticky key (one MurmurHash3 and a threshold scan).
+let headers: [String: String] = ["x-user-id": "user-42"]
+// Names as the server sees them: slices of the request target.
+let target = "/v2/models/fraud/infer /v2/models/fraud-ab/infer"
+let parts = target.split(separator: "/")
+let modelName = parts[2], routeName = parts[6]
+let noRoutes = Routes(file: nil, configs: [], manager: manager, metrics: nil, now: { 0 }) { _, _ in }
+let routeConfigs = (try? RouteConfig.parseFile(contentsOf: "config/routes.yaml")) ?? []
+let withRoutes = Routes(file: nil, configs: routeConfigs, manager: manager, metrics: nil, now: { 0 }) { _, _ in }
+let plainPlane = DataPlane(manager: manager, routes: noRoutes, isAccepting: { true })
+let routedPlane = DataPlane(manager: manager, routes: withRoutes, isAccepting: { true })
+try measure("resolve model name, no routes", iterations: 200_000) {
+    _ = try plainPlane.resolve(name: modelName, version: nil) { headers[$0] }
+}
+try measure("resolve model name, routes configured", iterations: 200_000) {
+    _ = try routedPlane.resolve(name: modelName, version: nil) { headers[$0] }
+}
+if !routeConfigs.isEmpty {
+    try measure("resolve route fraud-ab, random arm", iterations: 200_000) {
+        _ = try routedPlane.resolve(name: routeName, version: nil) { _ in nil }
+    }
+    try measure("resolve route fraud-ab, sticky key", iterations: 200_000) {
+        _ = try routedPlane.resolve(name: routeName, version: nil) { headers[$0] }
+    }
+}

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SluiceCore
 import SluiceHTTP
@@ -40,6 +41,16 @@ struct AdminAuth: Sendable {
             return .error(401, "wrong bearer token", headers: headers)
         }
         return nil
+    }
+
+    /// Checks the token on the loop, then runs `work` (which may block on files and loads) on a
+    /// background queue and sends its answer: the shape of every admin handler.
+    func guarded(_ request: Request, _ writer: ResponseWriter, _ work: @escaping @Sendable () -> Response) {
+        if let refusal = check(request) {
+            writer.send(refusal)
+            return
+        }
+        DispatchQueue.global().async { writer.send(work()) }
     }
 
     /// Compares without an early exit, so timing does not reveal how much of a guess was right.

@@ -92,14 +92,7 @@ struct SettingsReader {
     }
 
     static func parseDuration(_ text: String) -> Double? {
-        let s = text.trimmingCharacters()
-        let units: [(String, Double)] = [("ms", 0.001), ("us", 0.000001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where s.hasSuffix(suffix) {
-            guard let n = Double(s.dropLast(suffix.count)), n >= 0, n.isFinite else { return nil }
-            return n * scale
-        }
-        guard let n = Double(s), n >= 0, n.isFinite else { return nil }
-        return n
+        Durations.seconds(text)
     }
 
     static func parseSize(_ text: String) -> Int? {

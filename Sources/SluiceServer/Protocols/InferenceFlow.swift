@@ -3,10 +3,12 @@ import SluiceHTTP
 import SluiceNet
 
 /// The steps every protocol's inference endpoint shares, whatever its wire format: resolve the
-/// version and decode the body (the protocol's own closure), schedule the run (inline or on the
-/// pool), encode the answer (the protocol's own closure), stamp `x-sluice-model-version`, and
-/// record the request in the version's statistics and metrics — or, when no version was
-/// resolved, in the unresolved-request counter.
+/// version (through `DataPlane.resolve`, so routes apply to every protocol) and decode the body
+/// (the protocol's own closure), schedule the run (inline or on the pool), encode the answer
+/// (the protocol's own closure), stamp `x-sluice-model-version` (and `x-sluice-route` /
+/// `x-sluice-arm` when a route chose the version), copy it to the route's shadow, and record
+/// the request in the version's statistics and metrics and the route's canary window — or,
+/// when no version was resolved, in the unresolved-request counter.
 ///
 /// Called on the event loop that owns the request's connection; `encode` runs wherever the
 /// scheduler runs the job (loop or worker).
@@ -14,28 +16,42 @@ struct InferenceFlow: Sendable {
     let dataPlane: DataPlane
     let scheduler: Scheduler
 
+    /// What `prepare` has found out so far: filled in as it goes, read when it throws.
+    struct Target {
+        /// The version the request runs on, as soon as it is resolved.
+        var servable: ServableVersion?
+        /// The route's decision, when a route chose the version.
+        var route: RouteDecision?
+        /// Whether the body decoded: a request the version refuses after this counts against it
+        /// in a canary; one whose body did not parse says nothing about the version.
+        var decoded = false
+    }
+
     /// Runs one inference request of wire protocol `protocolName` (the `protocol` label).
     ///
-    /// `prepare` decodes the body and resolves the version, setting `servable` as soon as it is
-    /// known, so that a request the version rejects counts as that version's failure (Triton's
-    /// `fail` statistic) and one that names no known model does not. It returns the request,
-    /// already checked by `DataPlane.prepare`, and whatever `encode` needs from the decoding.
+    /// `prepare` resolves the version (`DataPlane.resolve`) and decodes the body, filling in
+    /// `target` as it goes, so that a request the version rejects counts as that version's
+    /// failure (Triton's `fail` statistic) and one that names no known model does not. It returns
+    /// the request, already checked by `DataPlane.prepare`, and whatever `encode` needs from the
+    /// decoding.
     func run<Decoded: Sendable>(
         protocol protocolName: String, model name: Substring?, writer: ResponseWriter,
-        prepare: (_ servable: inout ServableVersion?) throws(ServingError) -> (InferenceRequest, Decoded),
+        prepare: (_ target: inout Target) throws(ServingError) -> (InferenceRequest, Decoded),
         encode: @escaping @Sendable (InferenceResponse, Decoded) throws(ServingError) -> Response
     ) {
         let arrived = MonotonicClock.now()
-        var servable: ServableVersion?
+        var found = Target()
         let prepared: (InferenceRequest, Decoded)
         do throws(ServingError) {
-            prepared = try prepare(&servable)
+            prepared = try prepare(&found)
         } catch {
-            let response = ErrorResponse.response(for: error)
+            var response = ErrorResponse.response(for: error)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
-            if let servable {
-                servable.stats.recordRequest(succeeded: false, nanos: nanos)
-                servable.metrics?.recordRequest(protocol: protocolName, code: response.status, seconds: Double(nanos) / 1e9)
+            if let servable = found.servable {
+                DataPlane.annotate(&response.headers, servable: servable, route: found.route)
+                dataPlane.record(
+                    servable, route: found.route, protocol: protocolName, status: response.status, nanos: nanos,
+                    failed: found.decoded ? true : nil)
             } else {
                 // Only a model the repository knows is a label value; a client's typo is not.
                 let known = name.flatMap { dataPlane.manager.snapshot.model(named: String($0))?.name } ?? ""
@@ -44,30 +60,29 @@ struct InferenceFlow: Sendable {
             writer.send(response)
             return
         }
-        guard let target = servable else {
+        guard let target = found.servable else {
             // `prepare` returned without naming its version: our bug, answered rather than trapped.
             writer.send(.error(500, "internal error: no version was resolved for the request"))
             return
         }
         let (request, decoded) = prepared
         let plane = dataPlane
+        let route = found.route
         scheduler.run(on: target, rows: request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
             // Counted while it runs, so an unloading version is released only after it.
             target.stats.requestStarted()
             defer { target.stats.requestFinished() }
             var response: Response
-            var succeeded = false
             do throws(ServingError) {
                 let result = try plane.infer(request, on: target, queuedNanos: queued)
                 response = try encode(result, decoded)
-                response.headers.add("x-sluice-model-version", String(target.version))
-                succeeded = true
+                if let route { plane.shadow(request, primary: result, route: route) }
             } catch {
                 response = ErrorResponse.response(for: error, model: target.modelName, version: target.version)
             }
+            DataPlane.annotate(&response.headers, servable: target, route: route)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
-            target.stats.recordRequest(succeeded: succeeded, nanos: nanos)
-            target.metrics?.recordRequest(protocol: protocolName, code: response.status, seconds: Double(nanos) / 1e9)
+            plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
             return response
         }
     }

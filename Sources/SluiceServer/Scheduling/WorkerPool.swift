@@ -12,12 +12,12 @@ final class WorkerPool: Sendable {
     private let maxQueue: Int
     let threadCount: Int
 
-    init(threads: Int, maxQueue: Int) {
+    init(threads: Int, maxQueue: Int, name: String = "sluice-worker") {
         threadCount = max(1, threads)
         self.maxQueue = maxQueue
         for index in 0..<threadCount {
             let thread = Thread { [self] in self.work() }
-            thread.name = "sluice-worker-\(index)"
+            thread.name = "\(name)-\(index)"
             thread.start()
         }
     }

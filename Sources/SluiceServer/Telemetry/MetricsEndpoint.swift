@@ -17,6 +17,46 @@ struct MetricsEndpoint: Sendable {
         }
     }
 
+    /// `route_weight{route,model,version}` (each version's share of its route's split now; a label
+    /// arm counts for the version its label points to) and `canary_step{route}` (the step in
+    /// force, 1-based; the number of steps once promoted, 0 once rolled back), read from the
+    /// published route table at scrape time.
+    static func registerRouteCollectors(in registry: MetricsRegistry, routes: Routes, manager: ModelManager) {
+        registry.collectGauge(
+            name: "sluice_route_weight", help: "Each version's share of its route's traffic split now, in percent.",
+            labelNames: ["route", "model", "version"]
+        ) {
+            let models = manager.snapshot
+            return routes.snapshot.routes.flatMap { route -> [MetricSample] in
+                let labels = models.model(named: route.config.model)?.labels ?? [:]
+                var shares: [(Int, Int)] = []
+                for arm in route.arms {
+                    let version: Int? = switch arm.target {
+                    case .version(let v): v
+                    case .label(let l): labels[l]
+                    }
+                    guard let version else { continue }
+                    if let i = shares.firstIndex(where: { $0.0 == version }) { shares[i].1 += arm.weight } else { shares.append((version, arm.weight)) }
+                }
+                return shares.map { MetricSample(labelValues: [route.name, route.config.model, String($0.0)], value: Double($0.1)) }
+            }
+        }
+        registry.collectGauge(
+            name: "sluice_canary_step", help: "The canary step in force per route (1-based; the step count once promoted, 0 once rolled back).",
+            labelNames: ["route"]
+        ) {
+            routes.liveAll().compactMap { live in
+                guard let canary = live.canary else { return nil }
+                let step = switch canary.state {
+                case .promoted: canary.spec.steps.count
+                case .rolledBack: 0
+                case .progressing, .paused: canary.step + 1
+                }
+                return MetricSample(labelValues: [live.config.name], value: Double(step))
+            }
+        }
+    }
+
     /// Metrics read at scrape time from the model table and the HTTP layer's counters (DESIGN
     /// §1: the lower layers keep plain atomics and carry no metrics code).
     static func registerCollectors(in registry: MetricsRegistry, manager: ModelManager, http: HTTPStats) {

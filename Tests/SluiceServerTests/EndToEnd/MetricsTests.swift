@@ -11,14 +11,6 @@ import Testing
     private static let row = (0..<20).map { _ in "0.5" }.joined(separator: ",")
     private static let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"data":[\#(row)]}]}"#
 
-    /// The value of the sample whose line starts with `prefix` (name and labels), if any.
-    private static func sample(_ text: String, _ prefix: String) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix(prefix + " ") {
-            return Double(line.dropFirst(prefix.count + 1))
-        }
-        return nil
-    }
-
     @Test func countsEqualTheRequestsSentByCodeAndVersion() throws {
         let server = try TestServer()
         let c = try server.client()
@@ -33,21 +25,21 @@ import Testing
         #expect(a.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
         let text = a.text
         let v1 = #"sluice_requests_total{route="",model="fraud",version="1",protocol="v2",code="#
-        #expect(Self.sample(text, v1 + #""200"}"#) == 3)
-        #expect(Self.sample(text, v1 + #""400"}"#) == 1)
-        #expect(Self.sample(text, #"sluice_requests_total{route="",model="fraud",version="2",protocol="v2",code="200"}"#) == 2)
-        #expect(Self.sample(text, #"sluice_requests_total{route="",model="",version="",protocol="v2",code="404"}"#) == 1)
-        #expect(Self.sample(text, #"sluice_requests_total{route="",model="fraud",version="",protocol="v2",code="404"}"#) == 1)
+        #expect(metricSample(text, v1 + #""200"}"#) == 3)
+        #expect(metricSample(text, v1 + #""400"}"#) == 1)
+        #expect(metricSample(text, #"sluice_requests_total{route="",model="fraud",version="2",protocol="v2",code="200"}"#) == 2)
+        #expect(metricSample(text, #"sluice_requests_total{route="",model="",version="",protocol="v2",code="404"}"#) == 1)
+        #expect(metricSample(text, #"sluice_requests_total{route="",model="fraud",version="",protocol="v2",code="404"}"#) == 1)
         #expect(!text.contains("what-is-this"), "a client's model name must not become a label")
-        #expect(Self.sample(text, #"sluice_request_duration_seconds_count{route="",model="fraud",version="1"}"#) == 4)
-        #expect(Self.sample(text, #"sluice_compute_duration_seconds_count{model="fraud",version="1"}"#) == 3)
-        #expect(Self.sample(text, #"sluice_batch_size_count{model="fraud",version="2"}"#) == 2)
-        #expect(Self.sample(text, #"sluice_model_version_state{model="fraud",version="2",state="ready"}"#) == 1)
-        #expect(Self.sample(text, #"sluice_model_version_state{model="fraud",version="2",state="loading"}"#) == 0)
-        #expect(Self.sample(text, #"sluice_connections_open{protocol="http1"}"#) ?? 0 >= 1)
-        #expect(Self.sample(text, #"sluice_http_errors_total{code="404"}"#) == 2)
-        #expect(Self.sample(text, #"sluice_model_load_failures_total{model="fraud"}"#) == nil)
-        #expect((Self.sample(text, "process_resident_memory_bytes") ?? 0) > 1_000_000)
+        #expect(metricSample(text, #"sluice_request_duration_seconds_count{route="",model="fraud",version="1"}"#) == 4)
+        #expect(metricSample(text, #"sluice_compute_duration_seconds_count{model="fraud",version="1"}"#) == 3)
+        #expect(metricSample(text, #"sluice_batch_size_count{model="fraud",version="2"}"#) == 2)
+        #expect(metricSample(text, #"sluice_model_version_state{model="fraud",version="2",state="ready"}"#) == 1)
+        #expect(metricSample(text, #"sluice_model_version_state{model="fraud",version="2",state="loading"}"#) == 0)
+        #expect(metricSample(text, #"sluice_connections_open{protocol="http1"}"#) ?? 0 >= 1)
+        #expect(metricSample(text, #"sluice_http_errors_total{code="404"}"#) == 2)
+        #expect(metricSample(text, #"sluice_model_load_failures_total{model="fraud"}"#) == nil)
+        #expect((metricSample(text, "process_resident_memory_bytes") ?? 0) > 1_000_000)
         #expect(text.contains(#"sluice_model_load_duration_seconds_count{model="iris"} 1"#))
     }
 

@@ -10,16 +10,6 @@ import Testing
     private static func fixture(_ name: String) -> String { "\(TestServer.xgboostFixtures)/\(name)/model.json" }
     private static let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,5],"data":[0.1,0.2,0.3,0.4,0.5]}]}"#
 
-    /// Polls `condition` every 50 ms until it holds or `seconds` pass (a bounded wait, no fixed sleep).
-    private static func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(50_000)
-        }
-        return try condition()
-    }
-
     @Test func versionsComeAndGoWithoutAFailedRequest() throws {
         let repo = try TemporaryRepository()
         try repo.write("version_policy: {latest: 1}\n", to: "m/model.yaml")
@@ -54,16 +44,16 @@ import Testing
         #expect(server.server.manager.snapshot.model(named: "m")?.readyVersions == [1], "a half-written version must not load")
         try repo.write(String(decoding: model, as: UTF8.self), to: "m/2/model.json")
         let c = try server.client()
-        #expect(try Self.eventually(within: 15) {
+        #expect(try eventually(within: 15) {
             try c.request("POST", "/v2/models/m/infer", json: Self.body).headers["x-sluice-model-version"] == "2"
         }, "version 2 did not take over")
         // Version 1 left the aspired set: it drains and goes.
-        #expect(Self.eventually(within: 15) { server.server.manager.snapshot.model(named: "m")?.version(1) == nil })
+        #expect(eventually(within: 15) { server.server.manager.snapshot.model(named: "m")?.version(1) == nil })
 
         // A corrupt version 3: reported with its reason, version 2 keeps serving.
         try repo.write("{\"learner\": {\"truncated", to: "m/3/model.json")
         var meta = try c.request("GET", "/v2/models/m")
-        #expect(try Self.eventually(within: 15) {
+        #expect(try eventually(within: 15) {
             meta = try c.request("GET", "/v2/models/m")
             return meta.json?["unavailable"] != nil
         })

@@ -59,10 +59,26 @@ import Testing
 
     @Test func validateReportsEveryBrokenVersionAndExitsOne() throws {
         let repo = try TemporaryRepository()
+        // An empty routes file, so the project's config/routes.yaml (over the bundled models)
+        // is not what this repository is checked against.
+        let files = try TemporaryRepository()
+        try files.write("routes: []\n", to: "routes.yaml")
+        let noRoutes = files.path + "/routes.yaml"
         try repo.add(model: "ok", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
-        #expect(Application.validate(CommandLineOverrides(models: repo.path)) == 0)
+        #expect(Application.validate(CommandLineOverrides(models: repo.path, routes: noRoutes)) == 0)
         try repo.write("not a model", to: "bad/1/model.json")
-        #expect(Application.validate(CommandLineOverrides(models: repo.path)) == 1)
+        #expect(Application.validate(CommandLineOverrides(models: repo.path, routes: noRoutes)) == 1)
         #expect(Application.validate(CommandLineOverrides(models: TestServer.bundledModels)) == 0)
+    }
+
+    @Test func validateChecksTheRoutesAgainstTheRepository() throws {
+        let files = try TemporaryRepository()
+        try files.write("routes: [{name: r, model: fraud, split: [{version: 1, weight: 50}, {label: canary, weight: 50}]}]\n", to: "good.yaml")
+        try files.write("routes: [{name: r, model: fraud, split: [{version: 1, weight: 50}, {version: 7, weight: 50}]}]\n", to: "missing.yaml")
+        try files.write("routes: [{name: r, model: fraud, split: [{version: 1, weight: 50}]}]\n", to: "malformed.yaml")
+        for (file, code) in [("good.yaml", 0), ("missing.yaml", 1), ("malformed.yaml", 1)] {
+            let flags = CommandLineOverrides(models: TestServer.bundledModels, routes: files.path + "/" + file)
+            #expect(Application.validate(flags) == Int32(code), "\(file)")
+        }
     }
 }

@@ -65,12 +65,13 @@ struct V2Endpoints: Sendable {
     }
 
     private func modelMetadata(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
-        let model = try dataPlane.model(named: name ?? "")
+        // A route answers for its model, under the route's name (the name the client uses).
+        let (model, route) = try dataPlane.modelOrRoute(named: name ?? "")
         let number = try DataPlane.versionNumber(version)
         let servable = number == nil ? try? model.servable(version: nil) : try model.servable(version: number)
         var w = JSONWriter()
         w.object { w in
-            w.key("name"); w.string(model.name)
+            w.key("name"); w.string(route?.name ?? model.name)
             w.key("versions")
             w.array { w in
                 if let number { w.string(String(number)) } else { for v in model.readyVersions { w.string(String(v)) } }
@@ -99,23 +100,33 @@ struct V2Endpoints: Sendable {
     }
 
     private func modelReady(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
-        let model = try dataPlane.model(named: name ?? "")
+        let (model, route) = try dataPlane.modelOrRoute(named: name ?? "")
         let number = try DataPlane.versionNumber(version)
         var w = JSONWriter()
         do {
-            _ = try model.servable(version: number)
-        } catch .versionNotFound(let m, let v) {
+            if let route, number == nil {
+                // A route is ready when every arm that gets traffic can serve.
+                for arm in route.arms where arm.weight > 0 {
+                    switch arm.target {
+                    case .version(let v): _ = try model.servable(version: v)
+                    case .label(let l): _ = try model.servable(label: l)
+                    }
+                }
+            } else {
+                _ = try model.servable(version: number)
+            }
+        } catch .versionNotFound(let m, let v) where route == nil || number != nil {
             throw .versionNotFound(model: m, version: v)
         } catch {
             w.object { w in
-                w.key("name"); w.string(model.name)
+                w.key("name"); w.string(route?.name ?? model.name)
                 w.key("ready"); w.bool(false)
                 w.key("error"); w.string(error.description)
             }
             return .json(503, w.bytes)
         }
         w.object { w in
-            w.key("name"); w.string(model.name)
+            w.key("name"); w.string(route?.name ?? model.name)
             w.key("ready"); w.bool(true)
         }
         return .json(200, w.bytes)
@@ -138,16 +149,17 @@ struct V2Endpoints: Sendable {
     private func infer(_ http: Request, model name: Substring?, version: Substring?, writer: ResponseWriter) {
         InferenceFlow(dataPlane: dataPlane, scheduler: scheduler).run(
             protocol: "v2", model: name, writer: writer,
-            prepare: { (servable: inout ServableVersion?) throws(ServingError) -> (InferenceRequest, V2Request) in
+            prepare: { (target: inout InferenceFlow.Target) throws(ServingError) -> (InferenceRequest, V2Request) in
                 try BodyType.check(http)
                 let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
                     try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
                 }
-                let model = try dataPlane.model(named: name ?? "")
-                let target = try model.servable(version: DataPlane.versionNumber(version))
-                servable = target
+                let resolved = try dataPlane.resolve(name: name ?? "", version: DataPlane.versionNumber(version)) { http.headers[$0] }
+                target.servable = resolved.servable
+                target.route = resolved.route
                 var request = try V2Request.decode(http.body, jsonLength: jsonLength)
-                request.request = try dataPlane.prepare(request.request, for: target)
+                target.decoded = true
+                request.request = try dataPlane.prepare(request.request, for: resolved.servable)
                 return (request.request, request)
             },
             encode: { (result, request) throws(ServingError) -> Response in

@@ -1,4 +1,3 @@
-import Dispatch
 import SluiceCore
 import SluiceHTTP
 
@@ -53,13 +52,7 @@ struct V2Repository: Sendable {
     }
 
     private func guarded(_ request: Request, _ writer: ResponseWriter, _ work: @escaping @Sendable () throws(ServingError) -> Response) {
-        if let refusal = auth.check(request) {
-            writer.send(refusal)
-            return
-        }
-        DispatchQueue.global().async {
-            do throws(ServingError) { writer.send(try work()) } catch { writer.send(ErrorResponse.response(for: error)) }
-        }
+        auth.guarded(request, writer) { ErrorResponse.answering(work) }
     }
 }
 

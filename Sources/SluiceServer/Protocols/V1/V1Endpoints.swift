@@ -52,13 +52,20 @@ struct V1Endpoints: Sendable {
     private func predict(_ http: Request, model name: Substring?, _ selector: Selector, writer: ResponseWriter) {
         InferenceFlow(dataPlane: dataPlane, scheduler: scheduler).run(
             protocol: "v1", model: name, writer: writer,
-            prepare: { (servable: inout ServableVersion?) throws(ServingError) -> (InferenceRequest, V1Request.Form) in
+            prepare: { (target: inout InferenceFlow.Target) throws(ServingError) -> (InferenceRequest, V1Request.Form) in
                 try BodyType.check(http)
-                let model = try dataPlane.model(named: name ?? "")
-                let target = try self.servable(model, selector)
-                servable = target
-                let decoded = try V1Request.decode(http.body, inputs: target.inputs, model: model.name)
-                return (try dataPlane.prepare(decoded.request, for: target), decoded.form)
+                // Routes apply here as in V2: a route name goes through its split; a version or
+                // label in the path bypasses it.
+                let resolved = switch selector {
+                case .latest: try dataPlane.resolve(name: name ?? "", version: nil) { http.headers[$0] }
+                case .version(let text): try dataPlane.resolve(name: name ?? "", version: DataPlane.versionNumber(text)) { http.headers[$0] }
+                case .label(let label): try dataPlane.resolve(name: name ?? "", version: nil, label: String(label ?? "")) { http.headers[$0] }
+                }
+                target.servable = resolved.servable
+                target.route = resolved.route
+                let decoded = try V1Request.decode(http.body, inputs: resolved.servable.inputs, model: resolved.servable.modelName)
+                target.decoded = true
+                return (try dataPlane.prepare(decoded.request, for: resolved.servable), decoded.form)
             },
             encode: { (result, form) throws(ServingError) -> Response in
                 .json(200, try V1ResponseEncoder.encode(result, form: form))
@@ -79,7 +86,8 @@ struct V1Endpoints: Sendable {
     /// TF Serving's GetModelStatus: every version the policy keeps (or the one the path names),
     /// with its state; plus KServe V1's `name` and `ready`.
     private func status(_ name: Substring?, _ selector: Selector) throws(ServingError) -> Response {
-        let model = try dataPlane.model(named: name ?? "")
+        // A route answers for its model, under the route's name, as in V2 metadata.
+        let (model, route) = try dataPlane.modelOrRoute(named: name ?? "")
         let listed: [VersionEntry]
         switch selector {
         case .latest:
@@ -96,7 +104,7 @@ struct V1Endpoints: Sendable {
         let ready = (try? servable(model, selector)) != nil
         var w = JSONWriter()
         w.object { w in
-            w.key("name"); w.string(model.name)
+            w.key("name"); w.string(route?.name ?? model.name)
             w.key("ready"); w.bool(ready)
             w.key("model_version_status")
             w.array { w in

@@ -1,0 +1,123 @@
+import Synchronization
+
+extension Routes {
+    /// A canary operation of the admin API.
+    package enum CanaryOperation: String, Sendable, CaseIterable {
+        case promote, rollback, pause, resume
+    }
+
+    /// One pass of every running canary: feeds each controller its step's figures and carries
+    /// out what it decides. Called about once a second by the server's canary driver thread
+    /// (never by a request). Returns the decisions taken, for the log.
+    @discardableResult
+    package func tick() -> [(route: String, decision: CanaryController.Decision)] {
+        let time = now()
+        let table = snapshot
+        return control.withLock { control in
+            var taken: [(String, CanaryController.Decision)] = []
+            for name in control.controllers.keys.sorted() {
+                guard var controller = control.controllers[name], controller.state == .progressing,
+                      let window = table.route(named: name[...])?.window
+                else { continue }
+                let before = controller.recorded
+                let actions = controller.on(.tick(now: time, candidate: window.candidate.sample, baseline: window.baseline.sample))
+                control.controllers[name] = controller
+                taken += carryOut(actions, route: name, decisionsBefore: before, control)
+            }
+            return taken
+        }
+    }
+
+    /// `POST /v2/routes/{r}/canary/{operation}`: applies an operator's decision now. Throws
+    /// `.notFound` for an unknown route, `.conflict` for a route without a canary or an operation
+    /// that does not apply in the canary's state.
+    package func operate(_ route: String, _ operation: CanaryOperation) throws(RouteChangeError) {
+        let time = now()
+        let event: CanaryController.Event = switch operation {
+        case .promote: .promote(now: time, reason: "by the admin API")
+        case .rollback: .rollback(now: time, reason: "by the admin API")
+        case .pause: .pause(now: time)
+        case .resume: .resume(now: time)
+        }
+        let refusal: RouteChangeError? = control.withLock { control in
+            guard control.configs.contains(where: { $0.name == route }) else { return .notFound("unknown route '\(route)'") }
+            guard var controller = control.controllers[route] else { return .conflict("route '\(route)' has no canary") }
+            do throws(CanaryController.Refusal) { try controller.check(event) } catch { return .conflict(error.description) }
+            let before = controller.recorded
+            let actions = controller.on(event)
+            control.controllers[route] = controller
+            for (_, decision) in carryOut(actions, route: route, decisionsBefore: before, control) {
+                log(.info, "route '\(route)' canary \(decision.decision): \(decision.reason)")
+            }
+            return nil
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// `PUT /v2/routes/{r}`: checks `config` against the model table (every model, version and
+    /// label it names must exist and be ready, else `.conflict`), writes the routes file, and
+    /// publishes the route in one swap. An unchanged `canary:` keeps its controller's progress;
+    /// a new or changed one starts over; none removes it. Throws `.notPersisted` (and changes
+    /// nothing) when the routes file cannot be written.
+    package func replace(_ config: RouteConfig) throws(RouteChangeError) {
+        let problems = config.problems(in: manager.snapshot)
+        if !problems.isEmpty { throw .conflict(problems.joined(separator: "; ")) }
+        let failure: RouteChangeError? = control.withLock { control in
+            var next = control
+            if let i = next.configs.firstIndex(where: { $0.name == config.name }) {
+                next.configs[i] = config
+            } else {
+                next.configs.append(config)
+            }
+            let old = control.configs.first { $0.name == config.name }
+            var started: CanaryController.Decision?
+            if let spec = config.canary {
+                if old?.canary != spec || next.controllers[config.name] == nil {
+                    let controller = CanaryController(spec: spec, startingShare: config.candidateShare, now: now())
+                    next.controllers[config.name] = controller
+                    started = controller.decisions.last
+                }
+            } else {
+                next.controllers[config.name] = nil
+            }
+            if let file {
+                do throws(ConfigError) {
+                    try AtomicFile.write(RouteConfig.yaml(next.configs), to: file)
+                } catch {
+                    return .notPersisted("the route was not applied: \(error)")
+                }
+            }
+            control = next
+            saveState(control)
+            publish(control)
+            if let started { count(started, route: config.name) }
+            log(.info, "route '\(config.name)' replaced through the admin API")
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Publishes, persists and counts what a controller decided. Under the control lock.
+    private func carryOut(
+        _ actions: [CanaryController.Action], route: String, decisionsBefore: Int, _ control: Control
+    ) -> [(String, CanaryController.Decision)] {
+        for action in actions {
+            switch action {
+            case .setWeight, .resetWindow: republish(route, control)
+            case .persist: saveState(control)
+            }
+        }
+        let decisions = control.controllers[route].map { Array($0.decisions.suffix(max(0, $0.recorded - decisionsBefore))) } ?? []
+        for decision in decisions { count(decision, route: route) }
+        return decisions.map { (route, $0) }
+    }
+
+    private func saveState(_ control: Control) {
+        guard let stateFile else { return }
+        do throws(ConfigError) {
+            try CanaryStateFile.write(control.controllers, to: stateFile)
+        } catch {
+            log(.error, "canary state not saved: \(error)")
+        }
+    }
+}
