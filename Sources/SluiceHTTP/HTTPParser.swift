@@ -407,13 +407,35 @@ private enum KnownName {
         case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
         default: return nil
         }
+        // The literal's bytes through its pointer: a String's UTF-8 view costs several times
+        // more per byte, and this runs for most fields of every request.
+        let literal = candidate.literal
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         var index = bytes.startIndex
-        for expected in candidate.name.utf8 {
+        for e in expected {
             let b = bytes[index]
-            guard (b >= 65 && b <= 90 ? b | 0x20 : b) == expected else { return nil }
+            guard (b >= 65 && b <= 90 ? b | 0x20 : b) == e else { return nil }
             index += 1
         }
         self = candidate
+    }
+
+    /// `name` as a static literal, for comparing bytes.
+    var literal: StaticString {
+        switch self {
+        case .host: "host"
+        case .contentLength: "content-length"
+        case .contentType: "content-type"
+        case .transferEncoding: "transfer-encoding"
+        case .connection: "connection"
+        case .expect: "expect"
+        case .userAgent: "user-agent"
+        case .accept: "accept"
+        case .authorization: "authorization"
+        case .upgrade: "upgrade"
+        case .contentEncoding: "content-encoding"
+        case .acceptEncoding: "accept-encoding"
+        }
     }
 
     /// The lower-case name, a literal (no allocation when stored).

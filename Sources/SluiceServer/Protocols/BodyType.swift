@@ -5,7 +5,9 @@ import SluiceHTTP
 /// extension's octet-stream, and the two that `curl -d` and hand-written clients send by
 /// default for what is JSON text. Called on the event loop, once per inference request.
 enum BodyType {
-    static let acceptedTypes = ["application/json", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain"]
+    /// Static literals, compared through their bytes: a `String`'s UTF-8 view costs several
+    /// times more per byte, and this runs on every inference request.
+    static let acceptedTypes: [StaticString] = ["application/json", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain"]
 
     /// No type, or one of `acceptedTypes`; anything else (multipart, XML, protobuf…) is 415.
     static func check(_ request: Request) throws(ServingError) {
@@ -19,8 +21,13 @@ enum BodyType {
             while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
             let bare = UnsafeBufferPointer(rebasing: bytes[start..<end])
             return acceptedTypes.contains { candidate in
-                candidate.utf8.count == bare.count
-                    && zip(candidate.utf8, bare).allSatisfy { $0 == ($1 >= 65 && $1 <= 90 ? $1 | 0x20 : $1) }
+                guard candidate.utf8CodeUnitCount == bare.count else { return false }
+                let expected = UnsafeBufferPointer(start: candidate.utf8Start, count: candidate.utf8CodeUnitCount)
+                for i in 0..<bare.count {
+                    let b = bare[i]
+                    guard expected[i] == (b >= 65 && b <= 90 ? b | 0x20 : b) else { return false }
+                }
+                return true
             }
         }
         if accepted { return }

@@ -118,3 +118,22 @@ func malformedNumbersStillFail(_ text: String) {
         #expect(found == expected, "\(text)")
     }
 }
+
+@Test func eightDigitsAtOnceReadsDigitsAndRefusesEverythingElse() {
+    func word(_ text: String) -> UInt64 {
+        Array(text.utf8).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    }
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<10_000 {
+        let n = UInt64.random(in: 0..<100_000_000, using: &generator)
+        let text = String(repeating: "0", count: 8 - String(n).count) + String(n)
+        #expect(JSONReader.eightDigits(word(text)) == n, "\(text)")
+        // Any one byte that is not a digit spoils the word, wherever it is.
+        let bad = [UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "e"), 0x00, 0x80, 0xB0, 0xFF, 0x40, 0x20]
+        let position = Int.random(in: 0..<8, using: &generator)
+        var bytes = Array(text.utf8)
+        bytes[position] = bad.randomElement(using: &generator) ?? 0
+        let spoiled = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        #expect(JSONReader.eightDigits(spoiled) == nil, "\(bytes)")
+    }
+}
