@@ -49,7 +49,7 @@ struct UnaryKernel: Kernel {
         let out = ws.output(io, 0, .float, x.shape, as: Float.self)
         let n = x.count
         switch function {
-        case .relu: for i in 0..<n { out[i] = max(src[i], 0) }
+        case .relu: for i in 0..<n { let v = src[i]; out[i] = v < 0 ? 0 : v }
         case .leakyRelu(let alpha): for i in 0..<n { let v = src[i]; out[i] = v < 0 ? v * alpha : v }
         case .sigmoid: for i in 0..<n { out[i] = FastMath.logistic(src[i]) }
         case .tanh: for i in 0..<n { out[i] = FastMath.tanh(src[i]) }

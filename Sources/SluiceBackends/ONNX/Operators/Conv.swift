@@ -105,30 +105,39 @@ struct ConvKernel: Kernel {
     ) {
         let (D, H, W) = (p.input[0], p.input[1], p.input[2])
         let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
+        let (KD, KH, KW) = (p.kernel[0], p.kernel[1], p.kernel[2])
+        let (SD, SH, SW) = (p.stride[0], p.stride[1], p.stride[2])
+        let (DD, DH, DW) = (p.dilation[0], p.dilation[1], p.dilation[2])
+        let (PD, PH, PW) = (p.padBegin[0], p.padBegin[1], p.padBegin[2])
         var row = col
         for c in 0..<channels {
             let plane = x + c * D * H * W
-            for kd in 0..<p.kernel[0] {
-                for kh in 0..<p.kernel[1] {
-                    for kw in 0..<p.kernel[2] {
+            for kd in 0..<KD {
+                for kh in 0..<KH {
+                    for kw in 0..<KW {
                         var o = 0
+                        // Output columns whose input column is inside the image: [low, high).
+                        let offset = kw * DW - PW
+                        let low = offset >= 0 ? 0 : Swift.min(OW, (-offset + SW - 1) / SW)
+                        let high = Swift.max(low, Swift.min(OW, W - offset > 0 ? (W - offset + SW - 1) / SW : 0))
                         for od in 0..<OD {
-                            let id = od * p.stride[0] - p.padBegin[0] + kd * p.dilation[0]
+                            let id = od * SD - PD + kd * DD
                             for oh in 0..<OH {
-                                let ih = oh * p.stride[1] - p.padBegin[1] + kh * p.dilation[1]
+                                let ih = oh * SH - PH + kh * DH
+                                let out = row + o
+                                o += OW
                                 if id < 0 || id >= D || ih < 0 || ih >= H {
-                                    (row + o).update(repeating: 0, count: OW)
-                                    o += OW
+                                    out.update(repeating: 0, count: OW)
                                     continue
                                 }
-                                let line = plane + (id * H + ih) * W
-                                let sw = p.stride[2]
-                                var iw = -p.padBegin[2] + kw * p.dilation[2]
-                                for ow in 0..<OW {
-                                    row[o + ow] = iw >= 0 && iw < W ? line[iw] : 0
-                                    iw += sw
+                                let line = plane + (id * H + ih) * W + offset
+                                for ow in 0..<low { out[ow] = 0 }
+                                if SW == 1 {
+                                    (out + low).update(from: line + low, count: high - low)
+                                } else {
+                                    for ow in low..<high { out[ow] = line[ow * SW] }
                                 }
-                                o += OW
+                                for ow in high..<OW { out[ow] = 0 }
                             }
                         }
                         row += rowStride

@@ -25,11 +25,7 @@ struct LinearKernel: Kernel {
         var labels: [Int64] = []
         let targets: Int
         if classifier {
-            guard a.strings("classlabels_strings") == nil else {
-                throw n.fail("string class labels are not supported; train with integer labels")
-            }
-            guard let ints = a.ints("classlabels_ints"), !ints.isEmpty else { throw n.fail("classlabels_ints are required") }
-            labels = ints.map { Int64($0) }
+            labels = try MLLabels.read(n, "classlabels_ints")
             a.ignore("multi_class")
             targets = intercepts.isEmpty ? labels.count : intercepts.count
             guard targets == labels.count || (targets == 1 && labels.count == 2) else {

@@ -57,6 +57,18 @@ enum MLTransform: Sendable {
     }
 }
 
+/// The integer class labels of an ai.onnx.ml classifier (`key` names the attribute);
+/// string labels are refused, since the label output would be a string tensor.
+enum MLLabels {
+    static func read(_ n: NodeInfo, _ key: String) throws(ServingError) -> [Int64] {
+        guard n.attributes.strings("classlabels_strings") == nil else {
+            throw n.fail("string class labels are not supported; train with integer labels")
+        }
+        guard let ints = n.attributes.ints(key), !ints.isEmpty else { throw n.fail("\(key) are required") }
+        return ints.map { Int64($0) }
+    }
+}
+
 /// Reads the [N, C] (or [C]) numeric input of an ai.onnx.ml operator as FP32 rows, converting
 /// other types into the workspace's scratch space.
 enum MLInput {

@@ -53,6 +53,12 @@ struct GemmKernel: Kernel {
             let pc = c.pointer(Float.self)
             if c.count == m * n {
                 for i in 0..<m * n { out[i] = beta * pc[i] }
+            } else if Broadcast.isTrailing(c.shape, of: [m, n]), c.count == n {
+                // A bias row, the usual C: copied to every row.
+                for i in 0..<m {
+                    let row = out + i * n
+                    for j in 0..<n { row[j] = beta * pc[j] }
+                }
             } else {
                 var o = 0
                 Broadcast.rows([c.shape], out: [m, n]) { off, inner, length in

@@ -69,6 +69,25 @@ struct SoftmaxKernel: Kernel {
         let inner = flattens ? 1 : x.shape[(a + 1)...].reduce(1, *)
         let src = x.pointer(Float.self)
         let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        if inner == 1 {
+            // The usual case (the last axis): contiguous rows, so the exp loop vectorizes.
+            for o in 0..<outer {
+                let x = src + o * length, y = out + o * length
+                var largest = -Float.infinity
+                for j in 0..<length { largest = Swift.max(largest, x[j]) }
+                for j in 0..<length { y[j] = FastMath.exp(x[j] - largest) }
+                var sum: Float = 0
+                for j in 0..<length { sum += y[j] }
+                if log {
+                    let l = largest + Foundation.log(sum)
+                    for j in 0..<length { y[j] = x[j] - l }
+                } else {
+                    let scale = 1 / sum
+                    for j in 0..<length { y[j] *= scale }
+                }
+            }
+            return
+        }
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * length * inner + i

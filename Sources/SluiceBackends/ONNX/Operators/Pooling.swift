@@ -33,34 +33,66 @@ struct PoolKernel: Kernel {
         let indices = isMax && ws.wants(io, 1) ? ws.output(io, 1, .int64, shape, as: Int64.self) : nil
         let (D, H, W) = (p.input[0], p.input[1], p.input[2])
         let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
+        let (KD, KH, KW) = (p.kernel[0], p.kernel[1], p.kernel[2])
+        let (SD, SH, SW) = (p.stride[0], p.stride[1], p.stride[2])
+        let (DD, DH, DW) = (p.dilation[0], p.dilation[1], p.dilation[2])
+        let (PD, PH, PW) = (p.padBegin[0], p.padBegin[1], p.padBegin[2])
+        let (ED, EH, EW) = (D + p.padEnd[0], H + p.padEnd[1], W + p.padEnd[2])
         let src = x.pointer(Float.self)
         var o = 0
         for plane in 0..<planes {
             let base = plane * D * H * W
             for od in 0..<OD {
-                let d0 = od * p.stride[0] - p.padBegin[0]
+                let d0 = od * SD - PD
                 for oh in 0..<OH {
-                    let h0 = oh * p.stride[1] - p.padBegin[1]
+                    let h0 = oh * SH - PH
                     for ow in 0..<OW {
-                        let w0 = ow * p.stride[2] - p.padBegin[2]
+                        let w0 = ow * SW - PW
+                        if KD == 1, d0 == 0, D == 1, h0 >= 0, h0 + (KH - 1) * DH < H, w0 >= 0, w0 + (KW - 1) * DW < W {
+                            // The whole window is inside the image (the usual case): no checks.
+                            let corner = base + h0 * W + w0
+                            if isMax {
+                                var best = src[corner], bestIndex = corner
+                                for kh in 0..<KH {
+                                    let line = corner + kh * DH * W
+                                    for kw in 0..<KW where src[line + kw * DW] > best {
+                                        best = src[line + kw * DW]
+                                        bestIndex = line + kw * DW
+                                    }
+                                }
+                                out[o] = best
+                                indices?[o] = Int64(columnMajor ? base + (bestIndex - base) % W * H + (bestIndex - base) / W : bestIndex)
+                            } else {
+                                var sum: Float = 0
+                                for kh in 0..<KH {
+                                    let line = corner + kh * DH * W
+                                    for kw in 0..<KW { sum += src[line + kw * DW] }
+                                }
+                                out[o] = sum / Float(KH * KW)
+                            }
+                            o += 1
+                            continue
+                        }
                         var best = -Float.infinity, bestIndex = -1
                         var sum: Float = 0, count = 0, padded = 0
-                        for kd in 0..<p.kernel[0] {
-                            let d = d0 + kd * p.dilation[0]
-                            let dInPad = d >= -p.padBegin[0] && d < D + p.padEnd[0]
-                            for kh in 0..<p.kernel[1] {
-                                let h = h0 + kh * p.dilation[1]
-                                let hInPad = h >= -p.padBegin[1] && h < H + p.padEnd[1]
-                                for kw in 0..<p.kernel[2] {
-                                    let w = w0 + kw * p.dilation[2]
-                                    if dInPad && hInPad && w >= -p.padBegin[2] && w < W + p.padEnd[2] { padded += 1 }
-                                    guard d >= 0, d < D, h >= 0, h < H, w >= 0, w < W else { continue }
-                                    let i = base + (d * H + h) * W + w
-                                    let v = src[i]
+                        for kd in 0..<KD {
+                            let d = d0 + kd * DD
+                            let dInPad = d >= -PD && d < ED
+                            let dIn = d >= 0 && d < D
+                            for kh in 0..<KH {
+                                let h = h0 + kh * DH
+                                let inPad = dInPad && h >= -PH && h < EH
+                                let inside = dIn && h >= 0 && h < H
+                                let line = base + (d * H + h) * W
+                                for kw in 0..<KW {
+                                    let w = w0 + kw * DW
+                                    if inPad && w >= -PW && w < EW { padded += 1 }
+                                    guard inside, w >= 0, w < W else { continue }
+                                    let v = src[line + w]
                                     if isMax {
                                         if v > best || bestIndex < 0 {
                                             best = v
-                                            bestIndex = columnMajor ? base + w * H + h : i
+                                            bestIndex = columnMajor ? base + w * H + h : line + w
                                         }
                                     } else {
                                         sum += v

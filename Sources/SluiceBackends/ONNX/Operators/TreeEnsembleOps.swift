@@ -48,11 +48,7 @@ struct TreeEnsembleKernel: Kernel {
         var labels: [Int64] = []
         let outputCount: Int
         if classifier {
-            guard a.strings("classlabels_strings") == nil else {
-                throw n.fail("string class labels are not supported; train with integer labels")
-            }
-            guard let ints = a.ints("classlabels_int64s"), !ints.isEmpty else { throw n.fail("classlabels_int64s are required") }
-            labels = ints.map { Int64($0) }
+            labels = try MLLabels.read(n, "classlabels_int64s")
             outputCount = labels.count
         } else {
             outputCount = a.int("n_targets", default: 1)
