@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SluiceBackends
 import SluiceCore
+import SluiceNet
 import Synchronization
 
 /// The process around a `Server`: configuration, logging, signals and exit codes.
@@ -23,29 +24,31 @@ package enum Application {
         bootstrapLogging(level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "sluice")
         // First SIGTERM/SIGINT: drain for at most grace_period, then exit 0. A second one: exit now.
-        // Installed before the server starts, so a signal sent as soon as it logs "listening"
-        // is never lost between the default action and the handler.
+        // SIGHUP: re-read the TLS certificate and key (connections stay; a bad file keeps the
+        // old), ignored until the server runs. Installed before the server starts, so a signal
+        // sent as soon as it logs "listening" is never lost; see `SignalPipe` for why not Dispatch.
         let events = DispatchSemaphore(value: 0)
         let signals = Atomic<Int>(0)
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                signals.add(1, ordering: .relaxed)
-                events.signal()
-            }
-            source.resume()
-            sources.append(source)
-        }
-        // SIGHUP: re-read the TLS certificate and key; connections stay, a bad file keeps the old.
-        // Ignored until the server is running.
         let running = Box(Mutex<Server?>(nil))
-        signal(SIGHUP, SIG_IGN)
-        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        reload.setEventHandler { running.value.withLock { $0 }?.reloadTLS() }
-        reload.resume()
-        sources.append(reload)
+        let pipe: SignalPipe
+        do {
+            pipe = try SignalPipe([SIGTERM, SIGINT, SIGHUP])
+        } catch {
+            logger.critical("cannot install signal handlers: \(error)")
+            return 1
+        }
+        let watcher = Thread {
+            while let sig = pipe.next() {
+                if sig == SIGHUP {
+                    running.value.withLock { $0 }?.reloadTLS()
+                } else {
+                    signals.add(1, ordering: .relaxed)
+                    events.signal()
+                }
+            }
+        }
+        watcher.name = "sluice-signals"
+        watcher.start()
         let server: Server
         do {
             server = try Server(config: config, logger: logger)
@@ -68,7 +71,6 @@ package enum Application {
             events.signal()
         }
         events.wait()
-        withExtendedLifetime(sources) {}
         if !drained.load(ordering: .relaxed) {
             logger.warning("second signal: exiting without waiting for in-flight requests")
             return 1
