@@ -6,11 +6,11 @@ SWIFT ?= swift
 
 run:
 	@scripts/ensure-deps.sh run
-	$(SWIFT) build -c release --product sluice
+	$(SWIFT) build -c release --static-swift-stdlib --product sluice
 	.build/release/sluice serve
 
 build:
-	$(SWIFT) build -c release --product sluice
+	$(SWIFT) build -c release --static-swift-stdlib --product sluice
 
 test:
 	@scripts/ensure-deps.sh test
@@ -20,7 +20,7 @@ test:
 
 bench:
 	@scripts/ensure-deps.sh bench
-	$(SWIFT) build -c release --product sluice
+	$(SWIFT) build -c release --static-swift-stdlib --product sluice
 	bench/http-infer.sh
 
 clean:

@@ -9,7 +9,7 @@ rounds=${1:-3}; secs=${2:-10}; conns=${3:-32}
 shared=${SHARED:-../shared}
 body=bench/infer-1row.json
 sport=18090; nport=18080
-bin=.build/release/sluice
+bin=${BIN:-.build/release/sluice}
 [[ -x $bin ]] || { echo "build first: swift build -c release --product sluice" >&2; exit 2; }
 
 cleanup() { [[ -n ${spid:-} ]] && kill "$spid" 2>/dev/null; "$shared/bench/ceiling.sh" stop >/dev/null 2>&1 || true; }
