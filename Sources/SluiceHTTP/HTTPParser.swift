@@ -407,35 +407,20 @@ private enum KnownName {
         case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
         default: return nil
         }
-        // The literal's bytes through its pointer: a String's UTF-8 view costs several times
-        // more per byte, and this runs for most fields of every request.
-        let literal = candidate.literal
-        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
-        var index = bytes.startIndex
-        for e in expected {
-            let b = bytes[index]
-            guard (b >= 65 && b <= 90 ? b | 0x20 : b) == e else { return nil }
-            index += 1
+        // `name` is a literal, whose UTF-8 is contiguous: compare through its pointer, as a
+        // String's UTF-8 view costs several times more per byte, and this runs for most fields
+        // of every request. (A non-contiguous name would only mean "not a known name".)
+        let matches = candidate.name.utf8.withContiguousStorageIfAvailable { expected -> Bool in
+            var index = bytes.startIndex
+            for e in expected {
+                let b = bytes[index]
+                guard (b >= 65 && b <= 90 ? b | 0x20 : b) == e else { return false }
+                index += 1
+            }
+            return true
         }
+        guard matches == true else { return nil }
         self = candidate
-    }
-
-    /// `name` as a static literal, for comparing bytes.
-    var literal: StaticString {
-        switch self {
-        case .host: "host"
-        case .contentLength: "content-length"
-        case .contentType: "content-type"
-        case .transferEncoding: "transfer-encoding"
-        case .connection: "connection"
-        case .expect: "expect"
-        case .userAgent: "user-agent"
-        case .accept: "accept"
-        case .authorization: "authorization"
-        case .upgrade: "upgrade"
-        case .contentEncoding: "content-encoding"
-        case .acceptEncoding: "accept-encoding"
-        }
     }
 
     /// The lower-case name, a literal (no allocation when stored).
