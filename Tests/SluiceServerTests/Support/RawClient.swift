@@ -19,22 +19,27 @@ final class RawClient {
     let fd: Int32
     private var buffer: [UInt8] = []
 
+    /// The descriptor is stored only once connected: a class whose initializer throws after
+    /// storing every property is deinitialized, and a second `close` of a number another
+    /// thread has meanwhile reused would cut a connection of a test running beside this one.
     init(port: Int, timeoutSeconds: Int = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socketFD >= 0 else { throw Failure.connect(errno) }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = UInt16(port).bigEndian
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if rc != 0 {
             let e = errno
-            close(fd)
+            close(socketFD)
             throw Failure.connect(e)
         }
+        fd = socketFD
     }
 
     deinit { close(fd) }
@@ -43,6 +48,7 @@ final class RawClient {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
             offset += n
         }
@@ -90,6 +96,7 @@ final class RawClient {
         var byte: UInt8 = 0
         while true {
             let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
             if n == 0 { return true }
             if n < 0 { return errno == ECONNRESET }
         }
@@ -106,9 +113,12 @@ final class RawClient {
         }
     }
 
+    /// A read interrupted by a signal handler is retried (with a receive timeout on the socket,
+    /// Linux fails it with EINTR even under SA_RESTART).
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = read(fd, &chunk, chunk.count)
+        var n = read(fd, &chunk, chunk.count)
+        while n < 0 && errno == EINTR { n = read(fd, &chunk, chunk.count) }
         if n == 0 { throw Failure.closed }
         if n < 0 { throw errno == EAGAIN ? Failure.timeout : Failure.closed }
         buffer += chunk[0..<n]
