@@ -15,13 +15,16 @@ struct GraphCompiler {
     /// The model file's name, which starts every load-failure message.
     let file: String
     private var ids: [String: Int] = [:]
-    private var types: [ElementType] = []
-    private var constants: [Int: Constant] = [:]
-    private var steps: [ExecutionPlan.Step] = []
+    /// Element type of each value id; constants by value id; the steps in order (read and
+    /// rewritten by `fuse`).
+    var types: [ElementType] = []
+    var constants: [Int: Constant] = [:]
+    var steps: [ExecutionPlan.Step] = []
 
-    static func compile(_ model: Onnx_ModelProto, file: String) throws(ServingError) -> ExecutionPlan {
+    /// `fusing: false` keeps every node its own step (tests compare the two plans' answers).
+    static func compile(_ model: Onnx_ModelProto, file: String, fusing: Bool = true) throws(ServingError) -> ExecutionPlan {
         var compiler = GraphCompiler(file: file)
-        return try compiler.run(model)
+        return try compiler.run(model, fusing: fusing)
     }
 
     private func fail(_ reason: String) -> ServingError { .loadFailure("\(file): \(reason)") }
@@ -33,7 +36,7 @@ struct GraphCompiler {
         return id
     }
 
-    private mutating func run(_ model: Onnx_ModelProto) throws(ServingError) -> ExecutionPlan {
+    private mutating func run(_ model: Onnx_ModelProto, fusing: Bool) throws(ServingError) -> ExecutionPlan {
         guard Self.irVersions.contains(model.irVersion) else {
             throw fail("IR version \(model.irVersion) is not supported (supported: \(Self.irVersions.lowerBound)–\(Self.irVersions.upperBound))")
         }
@@ -69,6 +72,7 @@ struct GraphCompiler {
             outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims))
         }
         guard !outputs.isEmpty else { throw fail("the graph has no outputs") }
+        if fusing { fuse(outputs: Set(outputs.map(\.id))) }
         return plan(inputs: inputs, outputs: outputs)
     }
 

@@ -43,16 +43,28 @@ struct UnaryKernel: Kernel {
         return Compiled(kernel: UnaryKernel(function: f), outputTypes: [.float])
     }
 
+    /// The function as an activation a Gemm, MatMul or Conv before it can apply to its own
+    /// output (the graph compiler's fusion), or nil for the functions they do not take.
+    var activation: Activation? {
+        switch function {
+        case .relu: .relu
+        case .leakyRelu(let alpha): .leakyRelu(alpha)
+        case .sigmoid: .sigmoid
+        case .tanh: .tanh
+        default: nil
+        }
+    }
+
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
         let src = x.pointer(Float.self)
         let out = ws.output(io, 0, .float, x.shape, as: Float.self)
         let n = x.count
         switch function {
-        case .relu: for i in 0..<n { let v = src[i]; out[i] = v < 0 ? 0 : v }
-        case .leakyRelu(let alpha): for i in 0..<n { let v = src[i]; out[i] = v < 0 ? v * alpha : v }
-        case .sigmoid: for i in 0..<n { out[i] = FastMath.logistic(src[i]) }
-        case .tanh: for i in 0..<n { out[i] = FastMath.tanh(src[i]) }
+        case .relu: Activation.relu.apply(src, out, n)
+        case .leakyRelu(let alpha): Activation.leakyRelu(alpha).apply(src, out, n)
+        case .sigmoid: Activation.sigmoid.apply(src, out, n)
+        case .tanh: Activation.tanh.apply(src, out, n)
         case .exp: for i in 0..<n { out[i] = Foundation.exp(src[i]) }
         case .log: for i in 0..<n { out[i] = Foundation.log(src[i]) }
         case .sqrt: for i in 0..<n { out[i] = src[i].squareRoot() }
@@ -106,10 +118,18 @@ struct ClipKernel: Kernel {
         if ws.has(io, 2), let v = ws.input(io, 2).scalar() { high = Float(v) }
         let src = x.pointer(Float.self)
         let out = ws.output(io, 0, .float, x.shape, as: Float.self)
-        for i in 0..<x.count {
-            let v = src[i]
-            // NaN stays NaN, as onnxruntime and numpy.clip leave it.
-            out[i] = v.isNaN ? v : Swift.min(Swift.max(v, low), high)
+        Activation.clip(low: low, high: high).apply(src, out, x.count)
+    }
+
+    /// The clip as an activation for the product before it when its bounds are known at load
+    /// (attributes, absent, or constant inputs), else nil.
+    func activation(_ io: NodeIO, constants: [Int: Constant]) -> Activation? {
+        var bounds = [low, high]
+        for i in 1...2 where i < io.inputs.count && io.inputs[i] >= 0 {
+            // As `run` reads them: a present but empty bound keeps the default.
+            guard let c = constants[io.inputs[i]] else { return nil }
+            if let v = c.doubles.first { bounds[i - 1] = Float(v) }
         }
+        return .clip(low: bounds[0], high: bounds[1])
     }
 }

@@ -1,11 +1,15 @@
 import SluiceCore
 
-/// Conv (1-D to 3-D, groups, pads or auto_pad, strides, dilations, optional bias): per image
-/// and group, the input patches are laid out as a matrix (im2col) and multiplied with the
-/// weights by one sgemm. A 1×1 window with unit strides and no padding reads the input as it is.
+/// Conv (1-D to 3-D, groups, pads or auto_pad, strides, dilations, optional bias): per group,
+/// the input patches of a chunk of images are laid out as one matrix (im2col) and multiplied
+/// with the weights by one sgemm. A 1×1 window with unit strides and no padding reads the input
+/// as it is. The bias and a fused activation are applied in the one pass that moves the product
+/// into place (or in place after it).
 struct ConvKernel: Kernel {
     let window: Window
     let group: Int
+    /// The Relu, Clip, … node that followed, fused at load (`GraphCompiler.fuse`).
+    var activation = Activation.identity
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
@@ -43,6 +47,17 @@ struct ConvKernel: Kernel {
         let rows = cg * taps
         let direct = taps == 1 && p.stride == [1, 1, 1] && p.padBegin == [0, 0, 0] && p.padEnd == [0, 0, 0]
         let px = x.pointer(Float.self), pw = w.pointer(Float.self)
+        let finish = bias != nil || activation != .identity
+        // Bias and activation over the finished output planes of images [first, first + n).
+        func finishInPlace(_ first: Int, _ n: Int, maps range: Range<Int>) {
+            guard finish else { return }
+            for b in first..<(first + n) {
+                for m in range {
+                    let plane = out + (b * maps + m) * outPlane
+                    activation.apply(plane, plane, outPlane, bias: bias?[m] ?? 0)
+                }
+            }
+        }
         if direct {
             // The input planes already are the patch matrix, one image at a time.
             for b in 0..<batch {
@@ -52,10 +67,12 @@ struct ConvKernel: Kernel {
                         px + (b * channels + g * cg) * inPlane, ldb: outPlane, out + (b * maps + g * mg) * outPlane, ldc: outPlane)
                 }
             }
+            finishInPlace(0, batch, maps: 0..<maps)
         } else {
-            // Images side by side in one patch matrix (columns (image, position)), so a batch is
-            // one sgemm per group instead of one per image; bounded to 4 Mi floats of patches.
-            let chunk = max(1, min(batch, (1 << 22) / max(rows * outPlane, 1)))
+            // Images side by side in one patch matrix (columns (image, position)), so a chunk of
+            // images is one sgemm per group instead of one per image; the chunk's patches are
+            // bounded to 64 Ki floats (256 KB) so they and the product stay in the L2 cache.
+            let chunk = max(1, min(batch, (1 << 16) / max(rows * outPlane, 1)))
             let colCount = rows * chunk * outPlane
             let scratch = ws.scratch.reserve((colCount + mg * chunk * outPlane) * MemoryLayout<Float>.size)
                 .assumingMemoryBound(to: Float.self)
@@ -74,26 +91,19 @@ struct ConvKernel: Kernel {
                         sgemm(
                             m: mg, n: outPlane, k: rows, pw + g * mg * rows, lda: rows, col, ldb: width,
                             out + (first * maps + g * mg) * outPlane, ldc: outPlane)
+                        finishInPlace(first, 1, maps: g * mg..<(g + 1) * mg)
                         continue
                     }
                     sgemm(m: mg, n: width, k: rows, pw + g * mg * rows, lda: rows, col, ldb: width, product, ldc: width)
                     for i in 0..<images {
                         for m in 0..<mg {
-                            (out + ((first + i) * maps + g * mg + m) * outPlane)
-                                .update(from: product + m * width + i * outPlane, count: outPlane)
+                            activation.apply(
+                                product + m * width + i * outPlane, out + ((first + i) * maps + g * mg + m) * outPlane,
+                                outPlane, bias: bias?[g * mg + m] ?? 0)
                         }
                     }
                 }
                 first += images
-            }
-        }
-        if let bias {
-            for b in 0..<batch {
-                for m in 0..<maps {
-                    let plane = out + (b * maps + m) * outPlane
-                    let v = bias[m]
-                    for i in 0..<outPlane { plane[i] += v }
-                }
             }
         }
     }
@@ -109,17 +119,26 @@ struct ConvKernel: Kernel {
         let (SD, SH, SW) = (p.stride[0], p.stride[1], p.stride[2])
         let (DD, DH, DW) = (p.dilation[0], p.dilation[1], p.dilation[2])
         let (PD, PH, PW) = (p.padBegin[0], p.padBegin[1], p.padBegin[2])
+        // Unit strides and output rows as wide as the input's: a window offset's row of patches
+        // is the plane shifted, copied as one block instead of one short copy per output row.
+        let blocks = SH == 1 && SW == 1 && OW == W
         var row = col
         for c in 0..<channels {
             let plane = x + c * D * H * W
             for kd in 0..<KD {
                 for kh in 0..<KH {
                     for kw in 0..<KW {
-                        var o = 0
                         // Output columns whose input column is inside the image: [low, high).
                         let offset = kw * DW - PW
                         let low = offset >= 0 ? 0 : Swift.min(OW, (-offset + SW - 1) / SW)
                         let high = Swift.max(low, Swift.min(OW, W - offset > 0 ? (W - offset + SW - 1) / SW : 0))
+                        if blocks {
+                            Self.shiftedPlanes(
+                                plane, p, kd: kd, kh: kh, offset: offset, low: low, high: high, into: row)
+                            row += rowStride
+                            continue
+                        }
+                        var o = 0
                         for od in 0..<OD {
                             let id = od * SD - PD + kd * DD
                             for oh in 0..<OH {
@@ -143,6 +162,46 @@ struct ConvKernel: Kernel {
                         row += rowStride
                     }
                 }
+            }
+        }
+    }
+
+    /// One im2col row when strides are 1 and `OW == W`: for each output depth, output rows whose
+    /// input row is inside the image are one contiguous block of the input plane shifted by
+    /// `offset` columns; the columns that block takes from the neighbouring input rows (outside
+    /// [low, high)) and the rows outside the image are zeroed.
+    @inline(__always)
+    private static func shiftedPlanes(
+        _ plane: UnsafePointer<Float>, _ p: Window.Plan, kd: Int, kh: Int, offset: Int, low: Int, high: Int,
+        into row: UnsafeMutablePointer<Float>
+    ) {
+        let (D, H, W) = (p.input[0], p.input[1], p.input[2])
+        let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
+        let shiftH = kh * p.dilation[1] - p.padBegin[1]
+        let ohLow = Swift.min(OH, Swift.max(0, -shiftH))
+        let ohHigh = Swift.max(ohLow, Swift.min(OH, H - shiftH))
+        for od in 0..<OD {
+            let id = od * p.stride[0] - p.padBegin[0] + kd * p.dilation[0]
+            let out = row + od * OH * OW
+            guard id >= 0, id < D, ohHigh > ohLow else {
+                out.update(repeating: 0, count: OH * OW)
+                continue
+            }
+            out.update(repeating: 0, count: ohLow * OW)
+            (out + ohHigh * OW).update(repeating: 0, count: (OH - ohHigh) * OW)
+            let block = out + ohLow * OW
+            // Source index of the block's first element within this depth's H×W slice; the
+            // copy is clipped to the slice (what it clips lies outside [low, high)).
+            let start = (ohLow + shiftH) * W + offset
+            let begin = Swift.max(0, -start)
+            let end = Swift.min((ohHigh - ohLow) * OW, H * W - start)
+            if end > begin {
+                (block + begin).update(from: plane + (id * H * W + start + begin), count: end - begin)
+            }
+            for r in 0..<(ohHigh - ohLow) {
+                let line = block + r * OW
+                for ow in 0..<low { line[ow] = 0 }
+                for ow in high..<OW { line[ow] = 0 }
             }
         }
     }

@@ -19,12 +19,30 @@ func sgemm(
         blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
 
-/// Gemm: `alpha·A'·B' + beta·C` with optional transposes and a C that broadcasts to [M, N].
+/// Fills `rows` rows of `n` floats at `out` with `row` (which may be `out` itself, its first row
+/// already written): copies that double the filled part, so a bias of ten values over a
+/// thousand rows is eleven memcpy calls, not a thousand.
+@inline(__always)
+func repeatRow(_ row: UnsafePointer<Float>, _ n: Int, into out: UnsafeMutablePointer<Float>, rows: Int) {
+    guard rows > 0, n > 0 else { return }
+    if row != UnsafePointer(out) { out.update(from: row, count: n) }
+    var filled = 1
+    while filled < rows {
+        let more = Swift.min(filled, rows - filled)
+        (out + filled * n).update(from: out, count: more * n)
+        filled += more
+    }
+}
+
+/// Gemm: `alpha·A'·B' + beta·C` with optional transposes and a C that broadcasts to [M, N]
+/// (copied into the output first, so sgemm adds the product to it with beta 1).
 struct GemmKernel: Kernel {
     let transA: Bool
     let transB: Bool
     let alpha: Float
     let beta: Float
+    /// Applied to the output in place: the Relu, Tanh, … node that followed, fused at load.
+    var activation = Activation.identity
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
@@ -55,9 +73,9 @@ struct GemmKernel: Kernel {
                 for i in 0..<m * n { out[i] = beta * pc[i] }
             } else if Broadcast.isTrailing(c.shape, of: [m, n]), c.count == n {
                 // A bias row, the usual C: copied to every row.
-                for i in 0..<m {
-                    let row = out + i * n
-                    for j in 0..<n { row[j] = beta * pc[j] }
+                if m > 0 {
+                    for j in 0..<n { out[j] = beta * pc[j] }
+                    repeatRow(out, n, into: out, rows: m)
                 }
             } else {
                 var o = 0
@@ -75,17 +93,26 @@ struct GemmKernel: Kernel {
         sgemm(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a.pointer(Float.self), lda: a.shape[1],
             b.pointer(Float.self), ldb: b.shape[1], beta: addC, out, ldc: n)
+        if activation != .identity { activation.apply(out, out, m * n) }
     }
 }
 
 /// MatMul with NumPy semantics: 1-D operands promoted, batch dimensions broadcast. A stack of
 /// rows times one matrix (a Linear layer) is one sgemm call.
+///
+/// Fused at load (`GraphCompiler.fuse`): the Add of a constant bias row that followed it (the
+/// bias is copied into every output row and sgemm adds the product with beta 1, as Gemm does
+/// with C) and the activation after that, applied in place.
 struct MatMulKernel: Kernel {
+    /// A constant of shape [1, …, 1, N] added to every output row, or nil.
+    var bias: Constant?
+    var activation = Activation.identity
+
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...2)
         _ = try n.type(0, in: [.float])
         _ = try n.type(1, in: [.float])
-        return Compiled(kernel: MatMulKernel(), outputTypes: [.float])
+        return Compiled(kernel: MatMulKernel(bias: nil), outputTypes: [.float])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -101,12 +128,23 @@ struct MatMulKernel: Kernel {
         var shape = batch
         if a.rank > 1 { shape.append(m) }
         if b.rank > 1 { shape.append(n) }
+        var beta: Float = 0
+        if let bias, bias.shape.count > shape.count {
+            // Add's broadcast of a [1, N] bias over a 1-D product: the bias's leading 1s.
+            shape = Array(repeating: 1, count: bias.shape.count - shape.count) + shape
+        }
         let out = ws.output(io, 0, .float, shape, as: Float.self)
         let pa = a.pointer(Float.self), pb = b.pointer(Float.self)
         let batches = batch.reduce(1, *)
+        if let bias {
+            let row = UnsafePointer(bias.buffer.pointer.assumingMemoryBound(to: Float.self))
+            repeatRow(row, n, into: out, rows: batches * m)
+            beta = 1
+        }
+        defer { if activation != .identity { activation.apply(out, out, batches * m * n) } }
         if sb.count == 2 {
             // Every batch of A against the same B: one product of all rows.
-            sgemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, out, ldc: n)
+            sgemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, beta: beta, out, ldc: n)
             return
         }
         let batchA = Array(sa.dropLast(2)), batchB = Array(sb.dropLast(2))
@@ -114,7 +152,9 @@ struct MatMulKernel: Kernel {
         Broadcast.rows([batchA, batchB], out: batch) { off, inner, length in
             var ia = off[0], ib = off[1]
             for _ in 0..<length {
-                sgemm(m: m, n: n, k: k, pa + ia * m * k, lda: k, pb + ib * k * n, ldb: n, out + index * m * n, ldc: n)
+                sgemm(
+                    m: m, n: n, k: k, pa + ia * m * k, lda: k, pb + ib * k * n, ldb: n, beta: beta, out + index * m * n,
+                    ldc: n)
                 ia += inner[0]
                 ib += inner[1]
                 index += 1

@@ -70,15 +70,25 @@ struct SoftmaxKernel: Kernel {
         let src = x.pointer(Float.self)
         let out = ws.output(io, 0, .float, x.shape, as: Float.self)
         if inner == 1 {
-            // The usual case (the last axis): contiguous rows, so the exp loop vectorizes.
+            // The usual case (the last axis): contiguous rows. Rows are short (ten classes), so
+            // the exponentials run as one loop over the whole tensor, which vectorizes, between
+            // a pass that subtracts each row's maximum and one that normalizes each row.
             for o in 0..<outer {
                 let x = src + o * length, y = out + o * length
                 var largest = -Float.infinity
                 for j in 0..<length { largest = Swift.max(largest, x[j]) }
-                for j in 0..<length { y[j] = FastMath.exp(x[j] - largest) }
+                for j in 0..<length { y[j] = x[j] - largest }
+            }
+            let total = outer * length
+            for i in 0..<total { out[i] = FastMath.exp(out[i]) }
+            for o in 0..<outer {
+                let x = src + o * length, y = out + o * length
                 var sum: Float = 0
                 for j in 0..<length { sum += y[j] }
                 if log {
+                    // x - (max + log(sum)); y holds the exponentials now, so the max is found again.
+                    var largest = -Float.infinity
+                    for j in 0..<length { largest = Swift.max(largest, x[j]) }
                     let l = largest + Foundation.log(sum)
                     for j in 0..<length { y[j] = x[j] - l }
                 } else {

@@ -39,6 +39,12 @@ struct PoolKernel: Kernel {
         let (PD, PH, PW) = (p.padBegin[0], p.padBegin[1], p.padBegin[2])
         let (ED, EH, EW) = (D + p.padEnd[0], H + p.padEnd[1], W + p.padEnd[2])
         let src = x.pointer(Float.self)
+        if indices == nil, KD == 1, D == 1, p.padBegin == [0, 0, 0],
+            (OH - 1) * SH + (KH - 1) * DH < H, (OW - 1) * SW + (KW - 1) * DW < W
+        {
+            interior(src, out, planes: planes, p)
+            return
+        }
         var o = 0
         for plane in 0..<planes {
             let base = plane * D * H * W
@@ -109,6 +115,46 @@ struct PoolKernel: Kernel {
                             out[o] = divisor > 0 ? sum / Float(divisor) : 0
                         }
                         o += 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension PoolKernel {
+    /// 2-D pooling whose every window lies inside the image (no padding reached, no Indices
+    /// wanted; the usual 2×2 stride-2 case): the same comparisons and sums in the same order as
+    /// the general loop, without its per-position bounds checks.
+    private func interior(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, planes: Int, _ p: Window.Plan) {
+        let (H, W) = (p.input[1], p.input[2])
+        let (OH, OW) = (p.output[1], p.output[2])
+        let (KH, KW) = (p.kernel[1], p.kernel[2])
+        let (SH, SW) = (p.stride[1], p.stride[2])
+        let (DH, DW) = (p.dilation[1], p.dilation[2])
+        let area = Float(KH * KW)
+        for plane in 0..<planes {
+            let base = src + plane &* H &* W
+            let dst = out + plane &* OH &* OW
+            for oh in 0..<OH {
+                let top = base + oh &* SH &* W
+                let line = dst + oh &* OW
+                for ow in 0..<OW {
+                    let corner = top + ow &* SW
+                    if isMax {
+                        var best = corner[0]
+                        for kh in 0..<KH {
+                            let r = corner + kh &* DH &* W
+                            for kw in 0..<KW where r[kw &* DW] > best { best = r[kw &* DW] }
+                        }
+                        line[ow] = best
+                    } else {
+                        var sum: Float = 0
+                        for kh in 0..<KH {
+                            let r = corner + kh &* DH &* W
+                            for kw in 0..<KW { sum += r[kw &* DW] }
+                        }
+                        line[ow] = sum / area
                     }
                 }
             }
