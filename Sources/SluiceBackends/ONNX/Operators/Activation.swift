@@ -13,19 +13,29 @@ enum Activation: Sendable, Equatable {
         switch self {
         case .identity:
             if bias != 0 {
-                for i in 0..<n { y[i] = x[i] + bias }
+                Self.map(x, y, n) { $0 + bias }
             } else if UnsafePointer(y) != x {
                 y.update(from: x, count: n)
             }
-        case .relu: for i in 0..<n { let v = x[i] + bias; y[i] = v < 0 ? 0 : v }
-        case .leakyRelu(let alpha): for i in 0..<n { let v = x[i] + bias; y[i] = v < 0 ? v * alpha : v }
-        case .sigmoid: for i in 0..<n { y[i] = FastMath.logistic(x[i] + bias) }
-        case .tanh: for i in 0..<n { y[i] = FastMath.tanh(x[i] + bias) }
+        case .relu: Self.map(x, y, n) { let v = $0 + bias; return v < 0 ? 0 : v }
+        case .leakyRelu(let alpha): Self.map(x, y, n) { let v = $0 + bias; return v < 0 ? v * alpha : v }
+        case .sigmoid: Self.map(x, y, n) { FastMath.logistic($0 + bias) }
+        case .tanh: Self.map(x, y, n) { FastMath.tanh($0 + bias) }
         case .clip(let low, let high):
-            for i in 0..<n {
-                let v = x[i] + bias
-                y[i] = v.isNaN ? v : Swift.min(Swift.max(v, low), high)
-            }
+            Self.map(x, y, n) { let v = $0 + bias; return v.isNaN ? v : Swift.min(Swift.max(v, low), high) }
+        }
+    }
+
+    /// One loop for `x != y` and one through a single pointer for `x == y`: the vectorizer's
+    /// runtime overlap check sends an in-place loop over two pointers to its scalar version.
+    @inline(__always)
+    private static func map(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Float) -> Float
+    ) {
+        if UnsafePointer(y) == x {
+            for i in 0..<n { y[i] = f(y[i]) }
+        } else {
+            for i in 0..<n { y[i] = f(x[i]) }
         }
     }
 

@@ -82,11 +82,9 @@ struct ConvKernel: Kernel {
                 let images = min(chunk, batch - first)
                 let width = images * outPlane
                 for g in 0..<group {
-                    for i in 0..<images {
-                        Self.im2col(
-                            px + ((first + i) * channels + g * cg) * inPlane, channels: cg, p, into: col + i * outPlane,
-                            rowStride: width)
-                    }
+                    Self.im2col(
+                        px + (first * channels + g * cg) * inPlane, channels: cg, p, into: col, rowStride: width,
+                        images: images, imageStride: channels * inPlane)
                     if images == 1 {
                         sgemm(
                             m: mg, n: outPlane, k: rows, pw + g * mg * rows, lda: rows, col, ldb: width,
@@ -109,9 +107,11 @@ struct ConvKernel: Kernel {
     }
 
     /// Lays out every window position's inputs as one column: row (c, kd, kh, kw), column
-    /// (od, oh, ow), rows `rowStride` apart; positions in the padding read 0.
+    /// (image, od, oh, ow), rows `rowStride` apart; positions in the padding read 0. Images are
+    /// `imageStride` floats apart in `x`; the geometry of a row is worked out once for all.
     static func im2col(
-        _ x: UnsafePointer<Float>, channels: Int, _ p: Window.Plan, into col: UnsafeMutablePointer<Float>, rowStride: Int
+        _ x: UnsafePointer<Float>, channels: Int, _ p: Window.Plan, into col: UnsafeMutablePointer<Float>, rowStride: Int,
+        images: Int = 1, imageStride: Int = 0
     ) {
         let (D, H, W) = (p.input[0], p.input[1], p.input[2])
         let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
@@ -119,6 +119,7 @@ struct ConvKernel: Kernel {
         let (SD, SH, SW) = (p.stride[0], p.stride[1], p.stride[2])
         let (DD, DH, DW) = (p.dilation[0], p.dilation[1], p.dilation[2])
         let (PD, PH, PW) = (p.padBegin[0], p.padBegin[1], p.padBegin[2])
+        let positions = OD * OH * OW
         // Unit strides and output rows as wide as the input's: a window offset's row of patches
         // is the plane shifted, copied as one block instead of one short copy per output row.
         let blocks = SH == 1 && SW == 1 && OW == W
@@ -134,29 +135,33 @@ struct ConvKernel: Kernel {
                         let high = Swift.max(low, Swift.min(OW, W - offset > 0 ? (W - offset + SW - 1) / SW : 0))
                         if blocks {
                             Self.shiftedPlanes(
-                                plane, p, kd: kd, kh: kh, offset: offset, low: low, high: high, into: row)
+                                plane, p, kd: kd, kh: kh, offset: offset, low: low, high: high, into: row,
+                                images: images, imageStride: imageStride)
                             row += rowStride
                             continue
                         }
-                        var o = 0
-                        for od in 0..<OD {
-                            let id = od * SD - PD + kd * DD
-                            for oh in 0..<OH {
-                                let ih = oh * SH - PH + kh * DH
-                                let out = row + o
-                                o += OW
-                                if id < 0 || id >= D || ih < 0 || ih >= H {
-                                    out.update(repeating: 0, count: OW)
-                                    continue
+                        for image in 0..<images {
+                            let source = plane + image * imageStride
+                            var o = image * positions
+                            for od in 0..<OD {
+                                let id = od * SD - PD + kd * DD
+                                for oh in 0..<OH {
+                                    let ih = oh * SH - PH + kh * DH
+                                    let out = row + o
+                                    o += OW
+                                    if id < 0 || id >= D || ih < 0 || ih >= H {
+                                        out.update(repeating: 0, count: OW)
+                                        continue
+                                    }
+                                    let line = source + (id * H + ih) * W + offset
+                                    for ow in 0..<low { out[ow] = 0 }
+                                    if SW == 1 {
+                                        (out + low).update(from: line + low, count: high - low)
+                                    } else {
+                                        for ow in low..<high { out[ow] = line[ow * SW] }
+                                    }
+                                    for ow in high..<OW { out[ow] = 0 }
                                 }
-                                let line = plane + (id * H + ih) * W + offset
-                                for ow in 0..<low { out[ow] = 0 }
-                                if SW == 1 {
-                                    (out + low).update(from: line + low, count: high - low)
-                                } else {
-                                    for ow in low..<high { out[ow] = line[ow * SW] }
-                                }
-                                for ow in high..<OW { out[ow] = 0 }
                             }
                         }
                         row += rowStride
@@ -166,42 +171,49 @@ struct ConvKernel: Kernel {
         }
     }
 
-    /// One im2col row when strides are 1 and `OW == W`: for each output depth, output rows whose
-    /// input row is inside the image are one contiguous block of the input plane shifted by
-    /// `offset` columns; the columns that block takes from the neighbouring input rows (outside
-    /// [low, high)) and the rows outside the image are zeroed.
+    /// One im2col row when strides are 1 and `OW == W`: for each image and output depth, the
+    /// output rows whose input row is inside the image are one contiguous block of the input
+    /// plane shifted by `offset` columns; the columns that block takes from the neighbouring
+    /// input rows (outside [low, high)) and the rows outside the image are zeroed.
     @inline(__always)
     private static func shiftedPlanes(
         _ plane: UnsafePointer<Float>, _ p: Window.Plan, kd: Int, kh: Int, offset: Int, low: Int, high: Int,
-        into row: UnsafeMutablePointer<Float>
+        into row: UnsafeMutablePointer<Float>, images: Int, imageStride: Int
     ) {
         let (D, H, W) = (p.input[0], p.input[1], p.input[2])
         let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
         let shiftH = kh * p.dilation[1] - p.padBegin[1]
         let ohLow = Swift.min(OH, Swift.max(0, -shiftH))
         let ohHigh = Swift.max(ohLow, Swift.min(OH, H - shiftH))
-        for od in 0..<OD {
-            let id = od * p.stride[0] - p.padBegin[0] + kd * p.dilation[0]
-            let out = row + od * OH * OW
-            guard id >= 0, id < D, ohHigh > ohLow else {
-                out.update(repeating: 0, count: OH * OW)
-                continue
-            }
-            out.update(repeating: 0, count: ohLow * OW)
-            (out + ohHigh * OW).update(repeating: 0, count: (OH - ohHigh) * OW)
-            let block = out + ohLow * OW
-            // Source index of the block's first element within this depth's H×W slice; the
-            // copy is clipped to the slice (what it clips lies outside [low, high)).
-            let start = (ohLow + shiftH) * W + offset
-            let begin = Swift.max(0, -start)
-            let end = Swift.min((ohHigh - ohLow) * OW, H * W - start)
-            if end > begin {
-                (block + begin).update(from: plane + (id * H * W + start + begin), count: end - begin)
-            }
-            for r in 0..<(ohHigh - ohLow) {
-                let line = block + r * OW
-                for ow in 0..<low { line[ow] = 0 }
-                for ow in high..<OW { line[ow] = 0 }
+        let inside = ohHigh - ohLow
+        // Source index of a block's first element within its depth's H×W slice; the copy is
+        // clipped to the slice (what it clips lies outside [low, high)).
+        let start = (ohLow + shiftH) * W + offset
+        let begin = Swift.max(0, -start)
+        let end = Swift.min(inside * OW, H * W - start)
+        let (lead, trail) = (ohLow * OW, (OH - ohHigh) * OW)
+        for image in 0..<images {
+            let source = plane + image * imageStride
+            for od in 0..<OD {
+                let id = od * p.stride[0] - p.padBegin[0] + kd * p.dilation[0]
+                let out = row + (image * OD + od) * OH * OW
+                guard id >= 0, id < D, inside > 0 else {
+                    out.update(repeating: 0, count: OH * OW)
+                    continue
+                }
+                if lead > 0 { out.update(repeating: 0, count: lead) }
+                if trail > 0 { (out + ohHigh * OW).update(repeating: 0, count: trail) }
+                let block = out + lead
+                if end > begin {
+                    (block + begin).update(from: source + (id * H * W + start + begin), count: end - begin)
+                }
+                if low > 0 || high < OW {
+                    for r in 0..<inside {
+                        let line = block + r * OW
+                        for ow in 0..<low { line[ow] = 0 }
+                        for ow in high..<OW { line[ow] = 0 }
+                    }
+                }
             }
         }
     }

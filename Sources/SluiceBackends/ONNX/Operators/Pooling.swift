@@ -133,6 +133,34 @@ extension PoolKernel {
         let (SH, SW) = (p.stride[1], p.stride[2])
         let (DH, DW) = (p.dilation[1], p.dilation[2])
         let area = Float(KH * KW)
+        if KH == 2, KW == 2, DH == 1, DW == 1 {
+            // The common 2×2 window spelled out: four loads, no inner loops.
+            for plane in 0..<planes {
+                let base = src + plane &* H &* W
+                let dst = out + plane &* OH &* OW
+                for oh in 0..<OH {
+                    let top = base + oh &* SH &* W, line = dst + oh &* OW
+                    for ow in 0..<OW {
+                        let a = top + ow &* SW, b = a + W
+                        if isMax {
+                            var best = a[0]
+                            if a[1] > best { best = a[1] }
+                            if b[0] > best { best = b[0] }
+                            if b[1] > best { best = b[1] }
+                            line[ow] = best
+                        } else {
+                            var sum: Float = 0
+                            sum += a[0]
+                            sum += a[1]
+                            sum += b[0]
+                            sum += b[1]
+                            line[ow] = sum / area
+                        }
+                    }
+                }
+            }
+            return
+        }
         for plane in 0..<planes {
             let base = src + plane &* H &* W
             let dst = out + plane &* OH &* OW
