@@ -28,16 +28,20 @@ package struct ONNXBackend: Backend {
     /// attribute or element type (naming the node), or a `model.yaml` signature that does not
     /// fit the graph. Never traps on file contents.
     package static func load(_ request: BackendLoadRequest) throws(ServingError) -> ONNXBackend {
-        let (name, bytes) = try ModelFile.read(request.file)
-        let model: Onnx_ModelProto
+        let (name, model) = try parse(request.file)
+        return try ONNXBackend(plan: GraphCompiler.compile(model, file: name), request: request, fileName: name)
+    }
+
+    /// The model file's name and parsed graph (`load`'s first half; tests edit the graph).
+    static func parse(_ file: String) throws(ServingError) -> (name: String, model: Onnx_ModelProto) {
+        let (name, bytes) = try ModelFile.read(file)
         do {
             var options = BinaryDecodingOptions()
             options.messageDepthLimit = 64
-            model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+            return (name, try Onnx_ModelProto(serializedBytes: bytes, options: options))
         } catch {
             throw .loadFailure("\(name): not a valid ONNX model (\(error))")
         }
-        return try ONNXBackend(plan: GraphCompiler.compile(model, file: name), request: request, fileName: name)
     }
 
     init(plan: ExecutionPlan, request: BackendLoadRequest, fileName: String) throws(ServingError) {

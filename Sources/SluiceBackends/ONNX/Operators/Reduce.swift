@@ -110,16 +110,34 @@ struct ArgMaxKernel: Kernel {
     }
 
     private func argmax<T: Comparable>(_ x: Operand, _ a: Int, _ out: UnsafeMutablePointer<Int64>, _: T.Type) {
+        // `v > b || (last && v == b)` is `v >= b` (NaN fails both): one comparison, chosen here.
+        switch (smallest, last) {
+        case (false, false): scan(x, a, out, T.self) { $0 > $1 }
+        case (false, true): scan(x, a, out, T.self) { $0 >= $1 }
+        case (true, false): scan(x, a, out, T.self) { $0 < $1 }
+        case (true, true): scan(x, a, out, T.self) { $0 <= $1 }
+        }
+    }
+
+    /// The index of the first element along `a` that no later one `replaces`, the best value
+    /// kept in a register.
+    @inline(__always)
+    private func scan<T: Comparable>(
+        _ x: Operand, _ a: Int, _ out: UnsafeMutablePointer<Int64>, _: T.Type, replaces: (T, T) -> Bool
+    ) {
         let outer = x.shape[..<a].reduce(1, *), length = x.shape[a], inner = x.shape[(a + 1)...].reduce(1, *)
         let src = x.pointer(T.self)
         guard length > 0 else { return }
         for o in 0..<outer {
             for i in 0..<inner {
-                let base = o * length * inner + i
-                var best = 0
+                let line = src + (o * length * inner + i)
+                var best = 0, bestValue = line[0]
                 for j in 1..<length {
-                    let v = src[base + j * inner], b = src[base + best * inner]
-                    if (smallest ? v < b : v > b) || (last && v == b) { best = j }
+                    let v = line[j &* inner]
+                    if replaces(v, bestValue) {
+                        best = j
+                        bestValue = v
+                    }
                 }
                 out[o * inner + i] = Int64(best)
             }
