@@ -21,8 +21,23 @@ extension ONNXBackend {
                     throw .invalidInput("input '\(name)' has shape \(tensor.shape); the model takes \(dims)")
                 }
             }
+            if plan.inputs.count == 1, port.type == .float, case .fp32(let values) = tensor.data,
+                Operand.count(of: tensor.shape, limit: .max) == values.count
+            {
+                // The one FP32 input (the usual model) is read where the request holds it, for
+                // as long as the graph runs: kernels never write their inputs.
+                return try values.withUnsafeBufferPointer { (buffer) throws(ServingError) -> [Tensor] in
+                    ws.refer(port.id, .float, tensor.shape, to: buffer.baseAddress.map { UnsafeRawPointer($0) })
+                    return try run(ws)
+                }
+            }
             try bind(tensor, to: port, ws)
         }
+        return try run(ws)
+    }
+
+    /// Runs the steps on bound inputs and copies out the answer.
+    private func run(_ ws: Workspace) throws(ServingError) -> [Tensor] {
         for step in plan.steps {
             try step.kernel.run(step.io, ws)
         }

@@ -10,6 +10,9 @@ import SluiceCore
 /// - Gemm, MatMul or Conv, then Relu, LeakyRelu, Sigmoid, Tanh or a Clip with bounds known at
 ///   load: applied to the output in place (Conv: in the pass that adds the bias).
 ///
+/// Before that, an Identity, an inference Dropout or a Cast to the type the value already has
+/// is dropped and its readers read its input instead (unless its output is a graph output).
+///
 /// Only when the intermediate has this one reader and is not a graph output (else someone
 /// else still needs it as it was). The fused step takes the producer's place in the order,
 /// which is sound because the consumer's other inputs are constants.
@@ -21,7 +24,16 @@ extension GraphCompiler {
         }
         var result: [ExecutionPlan.Step] = []
         var producer: [Int: Int] = [:]
-        for step in steps {
+        var renamed: [Int: Int] = [:]
+        for original in steps {
+            let inputs = original.io.inputs.map { renamed[$0] ?? $0 }
+            let step = ExecutionPlan.Step(
+                io: NodeIO(inputs: inputs, outputs: original.io.outputs, label: original.io.label), kernel: original.kernel)
+            if let (from, to) = copy(step), !outputs.contains(to) {
+                renamed[to] = from
+                readers[from] += readers[to] - 1
+                continue
+            }
             if let (at, fused) = fusion(of: step, after: result, producer: producer, readers: readers, outputs: outputs) {
                 result[at] = fused
                 for v in step.io.outputs where v >= 0 { producer[v] = at }
@@ -31,6 +43,18 @@ extension GraphCompiler {
             result.append(step)
         }
         steps = result
+    }
+
+    /// (input, output) of a step that only copies its input: Identity, Dropout without its
+    /// mask, or a Cast to the input's own type.
+    private func copy(_ step: ExecutionPlan.Step) -> (Int, Int)? {
+        let io = step.io
+        guard io.inputs.count >= 1, io.inputs[0] >= 0, io.outputs.count >= 1, io.outputs[0] >= 0,
+            io.outputs.dropFirst().allSatisfy({ $0 < 0 })
+        else { return nil }
+        if step.kernel is CopyKernel { return (io.inputs[0], io.outputs[0]) }
+        if let cast = step.kernel as? CastKernel, cast.to == types[io.inputs[0]] { return (io.inputs[0], io.outputs[0]) }
+        return nil
     }
 
     /// The step `step` fuses into (its index in `done`) and the fused step, or nil.

@@ -21,7 +21,8 @@ struct GraphCompiler {
     var constants: [Int: Constant] = [:]
     var steps: [ExecutionPlan.Step] = []
 
-    /// `fusing: false` keeps every node its own step (tests compare the two plans' answers).
+    /// `fusing: false` keeps every node its own step, copies included (tests compare the two
+    /// plans' answers).
     static func compile(_ model: Onnx_ModelProto, file: String, fusing: Bool = true) throws(ServingError) -> ExecutionPlan {
         var compiler = GraphCompiler(file: file)
         return try compiler.run(model, fusing: fusing)

@@ -66,6 +66,17 @@ final class Workspace: @unchecked Sendable {
         return base
     }
 
+    /// Points graph input `v` at elements the request holds (nil when there are none), to be
+    /// read in place while the graph runs; the pointer is never written through.
+    func refer(_ v: Int, _ type: ElementType, _ shape: [Int], to elements: UnsafeRawPointer?) {
+        var count = 1
+        for d in shape { count &*= d }
+        shapes[v] = shape
+        types[v] = type
+        counts[v] = count
+        bases[v] = elements.map { UnsafeMutableRawPointer(mutating: $0) } ?? ExecutionPlan.emptyBase
+    }
+
     /// As `output`, typed.
     @inline(__always)
     func output<T>(_ io: NodeIO, _ i: Int, _ type: ElementType, _ shape: [Int], as _: T.Type) -> UnsafeMutablePointer<T> {
