@@ -72,28 +72,29 @@ struct SoftmaxKernel: Kernel {
         if inner == 1 {
             // The usual case (the last axis): contiguous rows. Rows are short (ten classes), so
             // the exponentials run as one loop over the whole tensor, which vectorizes, between
-            // a pass that subtracts each row's maximum and one that normalizes each row.
-            for o in 0..<outer {
-                let x = src + o * length, y = out + o * length
-                var largest = -Float.infinity
-                for j in 0..<length { largest = Swift.max(largest, x[j]) }
-                for j in 0..<length { y[j] = x[j] - largest }
+            // a pass that subtracts each row's maximum and one that normalizes each row; those
+            // two take four rows at a time, whose max and sum chains run side by side.
+            Self.rows(outer, length, src, out) { x, y, count in
+                let largest = Self.maxima(x, count, length)
+                for r in 0..<count {
+                    let (xr, yr, m) = (x + r * length, y + r * length, largest[r])
+                    for j in 0..<length { yr[j] = xr[j] - m }
+                }
             }
             let total = outer * length
             for i in 0..<total { out[i] = FastMath.exp(out[i]) }
-            for o in 0..<outer {
-                let x = src + o * length, y = out + o * length
-                var sum: Float = 0
-                for j in 0..<length { sum += y[j] }
-                if log {
-                    // x - (max + log(sum)); y holds the exponentials now, so the max is found again.
-                    var largest = -Float.infinity
-                    for j in 0..<length { largest = Swift.max(largest, x[j]) }
-                    let l = largest + Foundation.log(sum)
-                    for j in 0..<length { y[j] = x[j] - l }
-                } else {
-                    let scale = 1 / sum
-                    for j in 0..<length { y[j] *= scale }
+            Self.rows(outer, length, src, out) { x, y, count in
+                let sums = Self.sums(UnsafePointer(y), count, length)
+                let largest = log ? Self.maxima(x, count, length) : SIMD4()
+                for r in 0..<count {
+                    let (xr, row) = (x + r * length, y + r * length)
+                    if log {
+                        let l = largest[r] + Foundation.log(sums[r])
+                        for j in 0..<length { row[j] = xr[j] - l }
+                    } else {
+                        let scale = 1 / sums[r]
+                        for j in 0..<length { row[j] *= scale }
+                    }
                 }
             }
             return
@@ -117,5 +118,58 @@ struct SoftmaxKernel: Kernel {
                 }
             }
         }
+    }
+
+    /// Calls `body(x, y, count)` for blocks of four rows (`count` 4) and then the rest one by one.
+    @inline(__always)
+    private static func rows(
+        _ outer: Int, _ length: Int, _ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+        _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    ) {
+        var o = 0
+        while o < outer {
+            let count = outer - o >= 4 ? 4 : 1
+            body(src + o * length, out + o * length, count)
+            o += count
+        }
+    }
+
+    /// The maximum of each of `count` (1 or 4) rows, in lanes; four independent chains.
+    @inline(__always)
+    private static func maxima(_ x: UnsafePointer<Float>, _ count: Int, _ length: Int) -> SIMD4<Float> {
+        var m = SIMD4<Float>(repeating: -.infinity)
+        if count == 4 {
+            let (a, b, c, d) = (x, x + length, x + 2 * length, x + 3 * length)
+            var (m0, m1, m2, m3) = (m[0], m[1], m[2], m[3])
+            for j in 0..<length {
+                m0 = Swift.max(m0, a[j])
+                m1 = Swift.max(m1, b[j])
+                m2 = Swift.max(m2, c[j])
+                m3 = Swift.max(m3, d[j])
+            }
+            m = SIMD4(m0, m1, m2, m3)
+        } else {
+            for j in 0..<length { m[0] = Swift.max(m[0], x[j]) }
+        }
+        return m
+    }
+
+    /// The sum of each of `count` (1 or 4) rows, each in index order; four independent chains.
+    @inline(__always)
+    private static func sums(_ y: UnsafePointer<Float>, _ count: Int, _ length: Int) -> SIMD4<Float> {
+        if count == 4 {
+            let (a, b, c, d) = (y, y + length, y + 2 * length, y + 3 * length)
+            var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+            for j in 0..<length {
+                s0 += a[j]
+                s1 += b[j]
+                s2 += c[j]
+                s3 += d[j]
+            }
+            return SIMD4(s0, s1, s2, s3)
+        }
+        var s: Float = 0
+        for j in 0..<length { s += y[j] }
+        return SIMD4(s, 0, 0, 0)
     }
 }
