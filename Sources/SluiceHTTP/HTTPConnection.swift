@@ -20,6 +20,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Set while `finish` writes, so the drain callback inside that write does not run the
     /// parser a second time.
     private var finishing = false
+    /// The last answer's head, kept for the next one: rendering into it allocates nothing while
+    /// the socket took the whole write (a write left queued keeps its own copy, so the next
+    /// answer starts a fresh buffer). Dropped when an answer made it large.
+    private var headBuffer: [UInt8] = []
     /// Until the first bytes rule it out, this cleartext connection may be HTTP/2 with prior
     /// knowledge (they would be the client preface).
     private var sniffing: Bool
@@ -148,10 +152,12 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         if response.status >= 400 { server.stats.recordError(status: response.status) }
         if let accessLog = server.accessLog { accessLog(current.summary, response, MonotonicClock.now() &- current.started) }
         let keepAlive = current.keepAlive && !server.isDraining
-        let (head, body) = Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date)
+        headBuffer.removeAll(keepingCapacity: true)
+        let body = Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date, into: &headBuffer)
         finishing = true
-        stream.write(head, body)
+        stream.write(headBuffer, body)
         finishing = false
+        if headBuffer.capacity > Self.keptHeadCapacity { headBuffer = [] }
         if keepAlive {
             phaseSince = MonotonicClock.now()
             lastPhase = .idle
@@ -214,10 +220,16 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// built from pre-rendered byte constants; a response's own `content-length` or
     /// `connection` fields are dropped, as the connection decides those.
     static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: [UInt8]) -> (head: [UInt8], body: [UInt8]) {
+        var head: [UInt8] = []
+        let body = serialize(response, omitBody: omitBody, keepAlive: keepAlive, date: date, into: &head)
+        return (head, body)
+    }
+
+    /// `serialize` into `head` (empty, perhaps with capacity to reuse); returns the body part.
+    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: [UInt8], into head: inout [UInt8]) -> [UInt8] {
         let body = omitBody ? [] : response.body
         let inline = body.count <= inlineBodyLimit
-        var head: [UInt8] = []
-        head.reserveCapacity(128 + response.headers.fields.count * 48 + (inline ? body.count : 0))
+        head.reserveCapacity(128 + response.headers.count * 48 + (inline ? body.count : 0))
         if response.status == 200 {
             head += ok
         } else {
@@ -227,11 +239,13 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
             head += Response.reason(response.status).utf8
             head += crlf
         }
-        for (name, value) in response.headers where !isFramingField(name) {
-            append(name, to: &head)
-            head += colonSpace
-            append(value, to: &head)
-            head += crlf
+        response.headers.withFields { fields in
+            for i in fields.indices where !isFramingField(fields[i].name) {
+                append(fields[i].name, to: &head)
+                head += colonSpace
+                append(fields[i].value, to: &head)
+                head += crlf
+            }
         }
         head += contentLength
         appendDecimal(response.body.count, to: &head)
@@ -240,10 +254,14 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         head += keepAlive ? crlfcrlf : closeTrailer
         if inline {
             head += body
-            return (head, [])
+            return []
         }
-        return (head, body)
+        return body
     }
+
+    /// The largest head buffer a connection keeps between answers (a typical inference answer
+    /// with its body inline is well under this).
+    static let keptHeadCapacity = 4096
 
     /// Bodies up to this many bytes travel in the head's buffer: copying them is cheaper than a
     /// second iovec and queue slot.

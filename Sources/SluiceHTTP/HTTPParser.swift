@@ -1,3 +1,5 @@
+import Glibc
+
 /// An incremental HTTP/1.1 request parser: feed it bytes, ask it for the next event.
 ///
 /// A pure value (no I/O, no clock), owned by one connection on its loop; tested with byte
@@ -461,20 +463,25 @@ private struct HeadLines {
         index = bytes.startIndex
     }
 
+    /// The next line without its CRLF; a CR not followed by LF, or an LF not preceded by CR,
+    /// is an error. The line ends are found with `memchr` (vectorised in glibc): this runs for
+    /// every line of every request.
     mutating func next() throws(HTTPParseError) -> Slice<UnsafeBufferPointer<UInt8>>? {
-        guard index < bytes.endIndex else { return nil }
-        var i = index
-        while i < bytes.endIndex {
-            let b = bytes[i]
-            if b == 13 {
-                guard i + 1 < bytes.endIndex, bytes[i + 1] == 10 else { throw .badHeader("bare CR") }
-                break
-            }
-            if b == 10 { throw .badHeader("bare LF") }
-            i += 1
+        guard index < bytes.endIndex, let base = bytes.baseAddress else { return nil }
+        let count = bytes.endIndex - index
+        let from = base + index
+        let cr = memchr(from, 13, count).map { UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
+        let lf = memchr(from, 10, cr ?? count).map { UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
+        if lf != nil { throw .badHeader("bare LF") }
+        let end: Int
+        if let cr {
+            guard cr + 1 < count, from[cr + 1] == 10 else { throw .badHeader("bare CR") }
+            end = index + cr
+        } else {
+            end = bytes.endIndex
         }
-        let line = bytes[index..<i]
-        index = min(i + 2, bytes.endIndex)
+        let line = bytes[index..<end]
+        index = min(end + 2, bytes.endIndex)
         return line
     }
 }

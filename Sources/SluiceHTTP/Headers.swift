@@ -1,7 +1,17 @@
 /// Header fields in arrival order. Names are kept lower-cased (HTTP names are case-insensitive,
 /// and HTTP/2 requires lower case), so look-ups compare bytes, not case-folded strings.
 package struct Headers: Sendable, Sequence {
-    package private(set) var fields: [(name: String, value: String)] = []
+    /// One field. A struct, not a tuple: an array of tuples is destroyed through the runtime's
+    /// generic tuple witness, element by element, on every request.
+    package struct Field: Sendable {
+        package var name: String
+        package var value: String
+    }
+
+    private var fields: [Field] = []
+
+    /// How many fields there are.
+    package var count: Int { fields.count }
 
     package init() {}
 
@@ -20,19 +30,19 @@ package struct Headers: Sendable, Sequence {
         // A response's fields are added one by one (the endpoint's, then `content-type`):
         // start with room for a few rather than reallocating at 1 and 2.
         if fields.count == fields.capacity && fields.count < 4 { fields.reserveCapacity(4) }
-        fields.append((Self.hasUpperCase(name) ? name.lowercased() : name, value))
+        fields.append(Field(name: Self.hasUpperCase(name) ? name.lowercased() : name, value: value))
     }
 
     /// Appends a field whose name the caller has already lower-cased (the parser).
     mutating func appendLowercased(_ name: String, _ value: String) {
-        fields.append((name, value))
+        fields.append(Field(name: name, value: value))
     }
 
     /// Replaces every field of that name with one.
     package mutating func set(_ name: String, _ value: String) {
         let lower = name.lowercased()
         fields.removeAll { $0.name == lower }
-        fields.append((lower, value))
+        fields.append(Field(name: lower, value: value))
     }
 
     /// Removes every field of that name.
@@ -41,15 +51,27 @@ package struct Headers: Sendable, Sequence {
         fields.removeAll { $0.name == lower }
     }
 
-    /// The first value of `name` (any case), or nil.
+    /// The first value of `name` (any case), or nil. Runs a few times per request: the fields
+    /// are borrowed in place, not copied out (which would retain both strings of each).
     package subscript(name: String) -> String? {
-        for field in fields where Self.equalIgnoringCase(field.name, name) { return field.value }
-        return nil
+        fields.withUnsafeBufferPointer { fields in
+            for i in fields.indices where Self.equalIgnoringCase(fields[i].name, name) { return fields[i].value }
+            return nil
+        }
+    }
+
+    /// The fields in place, for a writer that renders each once per response.
+    func withFields<R>(_ body: (UnsafeBufferPointer<Field>) -> R) -> R {
+        fields.withUnsafeBufferPointer(body)
     }
 
     /// Every value of `name` (any case), in order.
     package func values(_ name: String) -> [String] {
-        fields.filter { Self.equalIgnoringCase($0.name, name) }.map(\.value)
+        fields.withUnsafeBufferPointer { fields in
+            var found: [String] = []
+            for i in fields.indices where Self.equalIgnoringCase(fields[i].name, name) { found.append(fields[i].value) }
+            return found
+        }
     }
 
     /// ASCII case-insensitive comparison without allocating (`lower` is stored lower-case).
@@ -77,7 +99,17 @@ package struct Headers: Sendable, Sequence {
         return name.utf8.contains { $0 >= 65 && $0 <= 90 }
     }
 
-    package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
-        fields.makeIterator()
+    /// Fields in order, as `(name, value)` pairs.
+    package func makeIterator() -> Iterator { Iterator(fields: fields) }
+
+    package struct Iterator: IteratorProtocol {
+        let fields: [Field]
+        var index = 0
+
+        package mutating func next() -> (name: String, value: String)? {
+            guard index < fields.count else { return nil }
+            defer { index += 1 }
+            return (fields[index].name, fields[index].value)
+        }
     }
 }

@@ -1,8 +1,9 @@
 /// One model in a `ModelTable` snapshot: its config and its aspired versions with their states.
 ///
 /// Built by the model manager when it publishes a snapshot; read per request (from any event
-/// loop or worker thread) to pick the version a request runs on. Immutable, so reads take no lock.
-package struct ModelEntry: Sendable {
+/// loop or worker thread) to pick the version a request runs on. Immutable, so reads take no lock;
+/// a class, so handing one around per request is one retain, not one per field.
+package final class ModelEntry: Sendable {
     package let name: String
     /// The model-level config; `ModelConfig()` when `configError` is set.
     package let config: ModelConfig

@@ -5,9 +5,9 @@ enum HTTP2Fields {
     /// points nghttp2 into it for the call, and nghttp2 copies them).
     static func encode(_ response: Response, date: [UInt8]) -> (storage: [UInt8], fields: [(name: Range<Int>, value: Range<Int>)]) {
         var storage: [UInt8] = []
-        storage.reserveCapacity(64 + response.headers.fields.count * 48 + date.count)
+        storage.reserveCapacity(64 + response.headers.count * 48 + date.count)
         var fields: [(name: Range<Int>, value: Range<Int>)] = []
-        fields.reserveCapacity(response.headers.fields.count + 3)
+        fields.reserveCapacity(response.headers.count + 3)
         func add<N: Sequence<UInt8>, V: Sequence<UInt8>>(_ name: N, _ value: V) {
             let nameStart = storage.count
             storage.append(contentsOf: name)
