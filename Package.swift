@@ -9,6 +9,10 @@ let settings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
     // SE-0444: member lookup only through modules this file imports.
     .enableUpcomingFeature("MemberImportVisibility"),
+    // Release builds drop the run-time exclusivity checks: about 25 per HTTP/1.1 request on the
+    // loop-confined connection classes, 3 % of its instructions (bench/h1-instructions.sh). Debug
+    // builds, and so every test run, keep them.
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -42,7 +46,9 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            swiftSettings: settings),
+            // A tree walk picks each child with a conditional move; LLVM's x86 pass that turns
+            // such moves inside loops back into branches guesses wrong on data-driven splits.
+            swiftSettings: settings + [.unsafeFlags(["-Xllvm", "-x86-cmov-converter=false"])]),
         .target(
             name: "SluiceServer",
             dependencies: [

@@ -105,7 +105,7 @@ extension TreeEnsemble {
                                 r += lanes
                             }
                             while r < count {
-                                sums[r * width + output] += Sum(leafValue(root: root, first + r * features, Compare.self))
+                                sums[r &* width &+ output] += Sum(leafValue(root: root, first + r &* features, Compare.self))
                                 r += 1
                             }
                         }
@@ -147,7 +147,9 @@ extension TreeEnsemble {
             if node.flags & special != 0 || v.isNaN {
                 goLeft = slowGoesLeft(node, index: n, v, Compare.self)
             }
-            // Siblings are adjacent: the child is picked without a branch.
+            // Siblings are adjacent: the child is picked without a branch (the direction is
+            // data, so a branch on it is mispredicted half the time; Package.swift keeps LLVM
+            // from turning this select back into one).
             return Int(node.left) &+ (goLeft ? 0 : Int(node.rightOffset))
         }
 
