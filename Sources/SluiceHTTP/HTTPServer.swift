@@ -87,6 +87,10 @@ package final class HTTPServer: Sendable {
         signal(SIGPIPE, SIG_IGN)
         var port = configuration.port
         var tlsPort = configuration.tls?.port
+        // A port of 0 is the kernel's pick, free by construction.
+        for requested in [port, tlsPort ?? 0] where requested != 0 {
+            try Socket.checkPortIsFree(host: configuration.host, port: requested)
+        }
         var contexts: [LoopContext] = []
         for loop in loops {
             let context = LoopContext(loop: loop, state: state, responder: responder)

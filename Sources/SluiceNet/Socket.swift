@@ -7,6 +7,27 @@ package enum Socket {
     /// event loop can own a listener of its own on the same port, `SO_REUSEPORT`.
     /// Returns the descriptor and the bound port (the kernel's choice when `port` is 0).
     package static func listen(host: String, port: Int, backlog: Int32 = 1024) throws(SocketError) -> (fd: Int32, port: Int) {
+        try bound(host: host, port: port, sharingPort: true) { (fd) throws(SocketError) in
+            _ = try syscallNonBlocking("listen") { Glibc.listen(fd, backlog) }
+            return (fd, try localPort(fd))
+        }
+    }
+
+    /// Throws `EADDRINUSE` when another socket, in this process or any other, already listens on
+    /// `host:port`. `SO_REUSEPORT` lets every listener of the same user share a port, so a second
+    /// `sluice` started on a port the first still serves would otherwise bind quietly and take
+    /// half of its connections. Binds once without `SO_REUSEPORT` (which no listener can share)
+    /// and closes again; call before the listeners bind.
+    package static func checkPortIsFree(host: String, port: Int) throws(SocketError) {
+        let fd = try bound(host: host, port: port, sharingPort: false) { (fd) throws(SocketError) in fd }
+        close(fd)
+    }
+
+    /// A TCP socket bound to `host:port` with `SO_REUSEADDR` (and `SO_REUSEPORT` when
+    /// `sharingPort`), handed to `body`; closed if `body` throws, the caller's otherwise.
+    private static func bound<R>(
+        host: String, port: Int, sharingPort: Bool, _ body: (Int32) throws(SocketError) -> R
+    ) throws(SocketError) -> R {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -22,10 +43,9 @@ package enum Socket {
         }
         do {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-            try setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1)
+            if sharingPort { try setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
             _ = try syscallNonBlocking("bind(\(host):\(port))") { bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) }
-            _ = try syscallNonBlocking("listen") { Glibc.listen(fd, backlog) }
-            return (fd, try localPort(fd))
+            return try body(fd)
         } catch {
             close(fd)
             throw error

@@ -84,4 +84,17 @@ import Testing
         #expect(try RawClient(port: port).request("GET", "/v2/health/live").status == 200)
         #expect(process.isRunning)
     }
+
+    @Test func aSecondServerOnAPortInUseExitsInsteadOfSharingIt() throws {
+        let (first, port, _) = try Self.launch()
+        defer { if first.isRunning { first.terminate() } }
+        // SO_REUSEPORT would let the second bind beside the first and take half its connections.
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
+        let second = try Tool.run(
+            binary, ["serve", "--host", "127.0.0.1", "--port", String(port), "--models", TestServer.bundledModels, "--threads", "2"])
+        #expect(second.status != 0)
+        #expect(second.all.contains("Address already in use"), "\(second.all)")
+        for _ in 0..<10 { #expect(try RawClient(port: port).request("GET", "/v2/health/live").status == 200) }
+        #expect(first.isRunning)
+    }
 }

@@ -18,8 +18,12 @@ enum Tool {
         var description: String { "\(name) is not installed (needed by this test; see scripts/ensure-deps.sh)" }
     }
 
-    /// The absolute path of `name` on PATH.
+    /// The absolute path of `name` on PATH (a name with a slash is a path already).
     static func path(_ name: String) throws -> String {
+        if name.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw Missing(name: name) }
+            return name
+        }
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         for dir in dirs where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
         throw Missing(name: name)
