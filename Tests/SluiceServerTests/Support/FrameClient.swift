@@ -71,6 +71,7 @@ final class FrameClient {
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = read(raw.fd, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
             if n == 0 || (n < 0 && errno == ECONNRESET) { return nil }
             if n < 0 { throw RawClient.Failure.timeout }
             buffer += chunk[0..<n]
