@@ -61,6 +61,13 @@ package final class Server: Sendable {
         MetricsEndpoint(registry: registry).register(in: &endpoints)
         var httpConfiguration = Self.httpConfiguration(config)
         if let tls = config.tls {
+            // Both listeners set SO_REUSEPORT, so one port would bind twice and hand each
+            // connection to TLS or cleartext at random.
+            guard tls.port == 0 || tls.port != config.port else {
+                throw ConfigError(
+                    file: "configuration", keyPath: "tls.port",
+                    reason: "must differ from port (both are \(config.port)): TLS and cleartext need listeners of their own")
+            }
             httpConfiguration.tls = HTTPServer.TLS(port: tls.port, credentials: try Self.credentials(tls, http2: config.http2.enabled))
         }
         if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }

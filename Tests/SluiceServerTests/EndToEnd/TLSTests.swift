@@ -146,7 +146,7 @@ import Testing
         #expect(text.contains("sluice_tls_handshake_failures_total 0\n"))
     }
 
-    @Test func aKeyThatDoesNotMatchTheCertificateIsAConfigErrorNamingTheFile() throws {
+    @Test func tlsSettingsThatCannotWorkAreConfigErrorsNamingTheFileAndKey() throws {
         let certs = try TestCertificates()
         let otherKey = "\(certs.dir)/other.key", otherCert = "\(certs.dir)/other.crt"
         try certs.makeServerCertificate(commonName: "other", cert: otherCert, key: otherKey)
@@ -167,6 +167,15 @@ import Testing
         } throws: { error in
             "\(error)".hasPrefix("\(certs.dir)/missing.crt: tls.cert: cannot read")
         }
+        let shared = try MetricsTests.freePort()
+        config.port = shared
+        config.tls = .init(port: shared, cert: certs.serverCert, key: certs.serverKey)
+        #expect {
+            _ = try Server(config: config)
+        } throws: { error in
+            "\(error)".hasPrefix("configuration: tls.port: must differ from port (both are \(shared))")
+        }
+        config.port = 0
         try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: otherCert))
         config.tls = .init(port: 0, cert: otherCert, key: certs.serverKey)
         #expect {
