@@ -60,11 +60,12 @@ struct UnaryKernel: Kernel {
         let src = x.pointer(Float.self)
         let out = ws.output(io, 0, .float, x.shape, as: Float.self)
         let n = x.count
+        if let activation {
+            activation.apply(src, out, n)
+            return
+        }
         switch function {
-        case .relu: Activation.relu.apply(src, out, n)
-        case .leakyRelu(let alpha): Activation.leakyRelu(alpha).apply(src, out, n)
-        case .sigmoid: Activation.sigmoid.apply(src, out, n)
-        case .tanh: Activation.tanh.apply(src, out, n)
+        case .relu, .leakyRelu, .sigmoid, .tanh: break  // `activation` above ran them
         case .exp: for i in 0..<n { out[i] = Foundation.exp(src[i]) }
         case .log: for i in 0..<n { out[i] = Foundation.log(src[i]) }
         case .sqrt: for i in 0..<n { out[i] = src[i].squareRoot() }
