@@ -15,10 +15,11 @@ import Testing
         return (process, port, errors)
     }
 
+    /// The debug binary, beside the test bundle in whatever build folder made both.
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
+
     /// `launch`, also returning the log up to the "listening on" line (which names a TLS port too).
     static func launchWithLog(_ extraArguments: [String]) throws -> (Process, Int, Pipe, String) {
-        // Beside the test bundle in whatever build folder made both.
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -89,9 +90,8 @@ import Testing
         let (first, port, _) = try Self.launch()
         defer { if first.isRunning { first.terminate() } }
         // SO_REUSEPORT would let the second bind beside the first and take half its connections.
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
         let second = try Tool.run(
-            binary, ["serve", "--host", "127.0.0.1", "--port", String(port), "--models", TestServer.bundledModels, "--threads", "2"])
+            Self.binary, ["serve", "--host", "127.0.0.1", "--port", String(port), "--models", TestServer.bundledModels, "--threads", "2"])
         #expect(second.status != 0)
         #expect(second.all.contains("Address already in use"), "\(second.all)")
         for _ in 0..<10 { #expect(try RawClient(port: port).request("GET", "/v2/health/live").status == 200) }
