@@ -72,6 +72,17 @@ package struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Fixed JSON text written as it is, ending where a value or key begins (`{"name":`,
+    /// `,"outputs":[`): the next value or key gets no comma. For encoders that run once per
+    /// request, so the text between values goes in as one copy. The caller writes the commas
+    /// and brackets inside it; the literal must be valid JSON in that place.
+    package mutating func fragment(_ text: StaticString) {
+        let utf8 = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 })
+        bytes.append(contentsOf: utf8)
+        needsComma = false
+    }
+
     /// A string value from a literal that needs no escaping (an enum's wire name), as `key(literal:)`.
     package mutating func string(literal value: StaticString) {
         comma()

@@ -62,23 +62,21 @@ package enum V2ResponseEncoder {
         return appendBinarySection(json: w.bytes, selected)
     }
 
-    /// The response object around the `outputs` that `writeOutputs` writes. Keys are literals
-    /// and containers opened by hand: this runs once per request.
+    /// The response object around the `outputs` that `writeOutputs` writes. Runs once per
+    /// request, so the fixed text between values goes in as whole fragments.
     private static func writeResponse(
         _ response: InferenceResponse, to w: inout JSONWriter, _ writeOutputs: (inout JSONWriter) -> Void
     ) {
-        w.beginObject()
-        w.key(literal: "model_name")
+        w.fragment(#"{"model_name":"#)
         w.string(response.modelName)
         // A string, as Triton writes it.
-        w.key(literal: "model_version")
+        w.fragment(#","model_version":"#)
         w.string(integer: response.modelVersion)
         if let id = response.id {
-            w.key(literal: "id")
+            w.fragment(#","id":"#)
             w.string(id)
         }
-        w.key(literal: "outputs")
-        w.beginArray()
+        w.fragment(#","outputs":["#)
         writeOutputs(&w)
         w.endArray()
         w.endObject()
@@ -103,23 +101,19 @@ package enum V2ResponseEncoder {
     /// then `data` or `parameters.binary_data_size`.
     static func writeTensor(_ tensor: Tensor, binary: Bool, to w: inout JSONWriter) {
         w.beginObject()
-        w.key(literal: "name")
+        w.fragment(#""name":"#)
         w.string(tensor.name)
-        w.key(literal: "datatype")
+        w.fragment(#","datatype":"#)
         w.string(literal: wireName(tensor.datatype))
-        w.key(literal: "shape")
-        w.beginArray()
+        w.fragment(#","shape":["#)
         for d in tensor.shape { w.int(d) }
         w.endArray()
         if binary {
-            w.key(literal: "parameters")
-            w.beginObject()
-            w.key(literal: "binary_data_size")
+            w.fragment(#","parameters":{"binary_data_size":"#)
             w.int(V2BinaryTensor.byteCount(tensor.data))
             w.endObject()
         } else {
-            w.key(literal: "data")
-            w.beginArray()
+            w.fragment(#","data":["#)
             writeElements(tensor.data, to: &w)
             w.endArray()
         }
