@@ -126,16 +126,26 @@ extension JSONReader {
     }
 
     /// Accumulates the decimal digits from `start` into `mantissa` (wrapping; the caller counts
-    /// digits and refuses more than 19) and returns the index after the last one. Eight digits
-    /// at a time while eight are there (Python writes 17 per FP32 value), then one at a time.
+    /// digits and refuses more than 19) and returns the index after the last one. Eight bytes
+    /// at a time while eight are there (Python writes 17 digits per FP32 value): a word of
+    /// digits converts whole, and a word that holds fewer converts its leading ones, so a run
+    /// ends without a loop per byte. Near the end of the input, one byte at a time.
     @inline(__always)
     private func digitRun(from start: Int, into mantissa: inout UInt64) -> Int {
         var i = start
         while i + 8 <= end {
-            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            guard let eight = Self.eightDigits(UInt64(littleEndian: word)) else { break }
-            mantissa = mantissa &* 100_000_000 &+ eight
-            i += 8
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let n = Self.leadingDigitCount(word)
+            if n == 8 {
+                mantissa = mantissa &* 100_000_000 &+ Self.digitValue(word)
+                i += 8
+                continue
+            }
+            if n > 0 {
+                // The n digits moved to the top bytes, zeros below: leading zeros of the same number.
+                mantissa = mantissa &* Self.integerPowers[n] &+ Self.digitValue(word << UInt64(64 - 8 * n))
+            }
+            return i + n
         }
         while i < end, Self.isDigit(bytes[i]) {
             mantissa = mantissa &* 10 &+ UInt64(bytes[i] &- UInt8(ascii: "0"))
@@ -144,18 +154,35 @@ extension JSONReader {
         return i
     }
 
-    /// The value of eight ASCII digits packed little-endian in `word` (first digit in the low
-    /// byte), or nil when any byte is not a digit. SWAR: a digit is 0x30...0x39, so its high
-    /// nibble is 3 and adding 6 leaves it 3; then three multiply-shift steps pair the digits
-    /// up into 2-, 4- and 8-digit numbers.
+    /// How many of the eight bytes of `word`, from its low (first) byte, are ASCII digits
+    /// before the first that is not. SWAR: a byte is a digit when subtracting '0' leaves it
+    /// below 10, which adding 0x76 shows in its top bit.
     @inline(__always)
-    static func eightDigits(_ word: UInt64) -> UInt64? {
-        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
-        guard (word & high) | (((word &+ 0x0606_0606_0606_0606) & high) >> 4) == 0x3333_3333_3333_3333 else { return nil }
+    static func leadingDigitCount(_ word: UInt64) -> Int {
+        let low = word &- 0x3030_3030_3030_3030
+        // A byte below '0' borrows from the next, but only after a non-digit has been seen.
+        let nonDigit = (low | (low &+ 0x7676_7676_7676_7676) | word) & 0x8080_8080_8080_8080
+        return nonDigit.trailingZeroBitCount >> 3
+    }
+
+    /// The value of up to eight ASCII digits packed little-endian in `word` (first digit in the
+    /// low byte), where a zero byte stands for a leading zero digit. Three multiply-shift steps
+    /// pair the digits up into 2-, 4- and 8-digit numbers.
+    @inline(__always)
+    static func digitValue(_ word: UInt64) -> UInt64 {
         var v = word & 0x0F0F_0F0F_0F0F_0F0F
         v = (v &* 2561) >> 8
         v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
         return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+    }
+
+    static let integerPowers: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+    /// The value of eight ASCII digits packed little-endian in `word` (first digit in the low
+    /// byte), or nil when any byte is not a digit.
+    @inline(__always)
+    static func eightDigits(_ word: UInt64) -> UInt64? {
+        leadingDigitCount(word) == 8 ? digitValue(word) : nil
     }
 
     /// `Float(d)` for a `d` within half an ulp of the decimal (one exact division), unless `d`

@@ -137,3 +137,20 @@ func malformedNumbersStillFail(_ text: String) {
         #expect(JSONReader.eightDigits(spoiled) == nil, "\(bytes)")
     }
 }
+
+@Test func aWordOfDigitsEndingEarlyCountsAndConvertsItsLeadingDigits() {
+    var generator = SystemRandomNumberGenerator()
+    // Every byte value as the first non-digit, at every position, with anything after it.
+    for stop in 0..<8 {
+        for b in 0...255 where !(0x30...0x39).contains(b) {
+            var bytes = (0..<8).map { _ in UInt8(ascii: "0") + UInt8.random(in: 0...9, using: &generator) }
+            bytes[stop] = UInt8(b)
+            for k in (stop + 1)..<8 { bytes[k] = UInt8.random(in: 0...255, using: &generator) }
+            let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            #expect(JSONReader.leadingDigitCount(word) == stop, "\(bytes)")
+            let expected = bytes[..<stop].reduce(UInt64(0)) { $0 * 10 + UInt64($1 - 0x30) }
+            let shifted = stop == 0 ? 0 : word << UInt64(64 - 8 * stop)
+            #expect(JSONReader.digitValue(shifted) == expected, "\(bytes)")
+        }
+    }
+}
