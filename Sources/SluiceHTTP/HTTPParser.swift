@@ -196,9 +196,12 @@ package struct HTTPParser: Sendable {
             while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
             while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }
             guard value.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else { throw .badHeader("control character in value") }
-            let valueString = String(decoding: value, as: UTF8.self)
             // Well-known names reuse a literal: no decoding, no lower-casing, no allocation.
-            if let known = KnownName(name) {
+            let known = KnownName(name)
+            // So does the usual Content-Type, one byte too long for an inline small string.
+            let valueString = known == .contentType && Self.isJSONMediaType(value)
+                ? "application/json" : String(decoding: value, as: UTF8.self)
+            if let known {
                 switch known {
                 case .host: hasHost = true
                 case .contentLength:
@@ -243,6 +246,20 @@ package struct HTTPParser: Sendable {
             headers: headers, minorVersion: minor, keepAlive: keepAlive, mentionsCoding: mentionsCoding)
         request.wantsH2c = upgradeH2c && minor == 1
         return (request, framing)
+    }
+
+    /// Whether a field value is exactly `application/json`, as nearly every inference request's
+    /// Content-Type is.
+    private static func isJSONMediaType(_ value: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        let expected: StaticString = "application/json"
+        guard value.count == expected.utf8CodeUnitCount else { return false }
+        let start = expected.utf8Start
+        var i = value.startIndex
+        for k in 0..<value.count {
+            guard value[i] == start[k] else { return false }
+            i += 1
+        }
+        return true
     }
 
     private static func framing(transferEncodings te: [String], contentLengths cl: [String], minor: Int, limits: Limits) throws(HTTPParseError) -> Framing {
