@@ -89,6 +89,26 @@ extension TreeEnsemble {
                         for r in 0..<count {
                             for o in 0..<width { sums[r * width + o] = Sum(ensemble.baseScores[o]) }
                         }
+                        if count < lanes {
+                            // Too few rows to walk in lockstep (the usual one-row request): row by
+                            // row, each adding its trees in tree order, as the block walk below.
+                            for r in 0..<count {
+                                let row = x + (start + r) * features
+                                let rowSums = sums.baseAddress.map { $0 + r * width }
+                                guard let rowSums else { break }
+                                if ensemble.numericOnly && !Self.hasMissing(row, features) {
+                                    numericWalk(row, into: rowSums, Compare.self)
+                                } else {
+                                    for t in 0..<roots.count {
+                                        rowSums[Int(treeOutput[t])] += Sum(leafValue(root: Int(roots[t]), row, Compare.self))
+                                    }
+                                }
+                            }
+                            let o = out + start * width
+                            for i in 0..<count * width { o[i] = Float(sums[i]) }
+                            start += count
+                            continue
+                        }
                         // Tree-major inside the block; each row still adds its trees in tree
                         // order, so the sums are the same bits as a row-by-row walk.
                         for t in 0..<roots.count {
@@ -151,6 +171,30 @@ extension TreeEnsemble {
             // data, so a branch on it is mispredicted half the time; Package.swift keeps LLVM
             // from turning this select back into one).
             return Int(node.left) &+ (goLeft ? 0 : Int(node.rightOffset))
+        }
+
+        /// Every tree for one row with no missing value, in an ensemble of numeric splits only:
+        /// then no node needs the slow test, and each step is a load, a compare and an add.
+        @inline(__always)
+        private func numericWalk<Sum: BinaryFloatingPoint, Compare: Comparison>(
+            _ x: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Sum>, _: Compare.Type
+        ) {
+            for t in 0..<roots.count {
+                var node = nodes[Int(roots[t])]
+                while node.rightOffset != 0 {
+                    let goLeft = Compare.goesLeft(x[Int(node.feature)], node.threshold)
+                    node = nodes[Int(node.left) &+ (goLeft ? 0 : Int(node.rightOffset))]
+                }
+                sums[Int(treeOutput[t])] += Sum(node.threshold)
+            }
+        }
+
+        /// Whether any of a row's `count` features is missing (NaN).
+        @inline(__always)
+        private static func hasMissing(_ x: UnsafePointer<Float>, _ count: Int) -> Bool {
+            var missing = false
+            for f in 0..<count { missing = missing || x[f].isNaN }
+            return missing
         }
 
         /// Walks one tree to its leaf and returns the leaf's value. Terminates because

@@ -30,6 +30,10 @@ package struct TreeEnsemble: Sendable {
     let categoryWords: [Int32]
     let categoryBits: [UInt32]
 
+    /// No node is categorical or treats zero as missing (every XGBoost numeric model): a row
+    /// without missing values then walks with the plain comparison alone.
+    let numericOnly: Bool
+
     // Per tree.
     let roots: [Int32]
     let treeOutput: [Int32]
@@ -80,6 +84,8 @@ package struct TreeEnsemble: Sendable {
         categoryStart = flat.categoryStart
         categoryWords = flat.categoryWords
         categoryBits = flat.categoryBits
+        let special = Self.categoricalFlag | Self.zeroIsMissingFlag
+        numericOnly = flat.nodes.allSatisfy { $0.flags & special == 0 }
         roots = flat.roots
         treeOutput = flat.treeOutput
         depths = flat.depths
