@@ -182,8 +182,11 @@ package struct JSONWriter: Sendable {
         bytes.append(contentsOf: utf8)
     }
 
+    /// Copied through the string's contiguous bytes: numbers' texts are small strings, whose
+    /// UTF-8 view `append(contentsOf:)` would walk one byte at a time.
     private mutating func appendASCII(_ s: String) {
-        bytes.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     private mutating func appendInteger<T: BinaryInteger>(_ value: T) {
@@ -202,12 +205,21 @@ package struct JSONWriter: Sendable {
             return
         }
         if digits.1 { bytes.append(UInt8(ascii: "-")) }
-        let start = bytes.count
-        while digits.0 > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(digits.0 % 10))
-            digits.0 /= 10
+        if digits.0 < 10 {
+            // Dimensions, versions and labels: mostly one digit.
+            bytes.append(UInt8(ascii: "0") + UInt8(digits.0))
+            return
         }
-        bytes[start...].reverse()
+        // Least significant first into a stack buffer, then one copy (a UInt64 has at most 20).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var at = buffer.count
+            while digits.0 > 0 {
+                at -= 1
+                buffer[at] = UInt8(ascii: "0") + UInt8(digits.0 % 10)
+                digits.0 /= 10
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[at...]))
+        }
     }
 
     private mutating func appendQuoted(_ s: String) {

@@ -204,7 +204,9 @@ extension DataType {
             default: candidate = nil
             }
             guard let candidate else { return nil }
-            return candidate.rawValue.utf8.elementsEqual(bytes) ? candidate : nil
+            // Through the literal's own bytes: the generic UTF-8 view walk costs more than the rest.
+            var expected = candidate.rawValue
+            return expected.withUTF8 { $0.elementsEqual(bytes) } ? candidate : nil
         }
         guard let found else { return nil }
         self = found
