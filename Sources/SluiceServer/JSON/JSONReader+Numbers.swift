@@ -39,8 +39,18 @@ extension JSONReader {
     }
 
     /// Reads a number as a `Float`, rounded once from the decimal text (not through `Double`).
+    /// Small enough to inline into a tensor's element loop; what the one-pass path leaves goes
+    /// to `readFloatToken`.
+    @inline(__always)
     package mutating func readFloat(allowNonFinite: Bool = false) throws(JSONError) -> Float {
         if let f = readPlainFloat() { return f }
+        return try readFloatToken(allowNonFinite: allowNonFinite)
+    }
+
+    /// `readFloat` for every number the one-pass path does not take: exponents, more than 19
+    /// digits, values near a halfway point, non-finite tokens and errors.
+    @inline(never)
+    private mutating func readFloatToken(allowNonFinite: Bool) throws(JSONError) -> Float {
         if allowNonFinite, let special = try readNonFinite() { return Float(special) }
         let t = try scanNumber()
         if !t.truncated, t.mantissa == 0 { return t.negative ? -0.0 : 0.0 }
@@ -107,16 +117,13 @@ extension JSONReader {
         } else if mantissa <= 1 << 24, exponent >= -10 {
             // Both operands exact in Float, so the one division rounds correctly.
             value = Float(mantissa) / Float(Self.doublePowers[-exponent])
-        } else if mantissa <= 1 << 53, exponent >= -22, let f = Self.narrowUnlessNearHalfway(
-            correctlyRounded: Double(mantissa) / Self.doublePowers[-exponent])
-        {
-            value = f
         } else if exponent >= -22, let f = Self.narrowUnlessNearHalfway(
-            Double(mantissa) / Self.doublePowers[-exponent])
+            Double(mantissa) / Self.doublePowers[-exponent],
+            // One exact division is within half an ulp of the decimal. 17 digits (Python's repr
+            // of a float32 widened to double) do not fit 53 bits: converting the mantissa adds
+            // up to another ulp or so, so the margin doubles.
+            withinUlps: mantissa <= 1 << 53 ? 2 : 4)
         {
-            // 17 digits (Python's repr of a float32 widened to double) overflow the exact
-            // branch above; this is the general path's own estimate and check, on the same
-            // mantissa and exponent, so the result is the same without scanning the token twice.
             value = f
         } else {
             return nil
@@ -185,15 +192,16 @@ extension JSONReader {
         leadingDigitCount(word) == 8 ? digitValue(word) : nil
     }
 
-    /// `Float(d)` for a `d` within half an ulp of the decimal (one exact division), unless `d`
-    /// lies within 2 of its ulps of a halfway point between two floats; `nil` then, and outside
-    /// Float's normal range. The cheap test of `narrowUnlessNearHalfway(_:)`: narrowing drops
-    /// Double's low 29 significand bits, and the halfway point is where they are exactly 2^28.
-    /// Only for the plain-float path, whose values (at least 1e-22) are far from subnormal floats.
+    /// `Float(d)` for a `d` within `margin` of its ulps of the decimal, unless `d` lies within
+    /// `margin` ulps of a halfway point between two floats; `nil` then, and outside Float's
+    /// normal range (the general path decides those). Narrowing drops Double's low 29
+    /// significand bits, and the halfway point is where they are exactly 2^28: one integer
+    /// test instead of computing both neighbours. Only for the plain-float path, whose values
+    /// (at least 1e-22, below 1e19) are far from subnormal and overflowing floats.
     @inline(__always)
-    private static func narrowUnlessNearHalfway(correctlyRounded d: Double) -> Float? {
+    private static func narrowUnlessNearHalfway(_ d: Double, withinUlps margin: Int64) -> Float? {
         let dropped = Int64(d.bitPattern & 0x1FFF_FFFF)
-        guard abs(dropped - 0x1000_0000) > 2 else { return nil }
+        guard abs(dropped - 0x1000_0000) > margin else { return nil }
         let f = Float(d)
         return f.isNormal ? f : nil
     }
