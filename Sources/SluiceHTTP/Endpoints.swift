@@ -13,10 +13,30 @@ package struct Endpoints: Sendable {
 
     /// Captured segments, looked up by name.
     package struct Parameters: Sendable {
-        package var values: [(name: String, value: Substring)] = []
+        /// The first two captures inline (no pattern here has more): no array per request.
+        private var first: (name: String, value: Substring)?
+        private var second: (name: String, value: Substring)?
+        private var more: [(name: String, value: Substring)] = []
+
+        /// The captures in path order.
+        package var values: [(name: String, value: Substring)] {
+            [first, second].compactMap { $0 } + more
+        }
+
+        mutating func append(_ name: String, _ value: Substring) {
+            if first == nil {
+                first = (name, value)
+            } else if second == nil {
+                second = (name, value)
+            } else {
+                more.append((name, value))
+            }
+        }
 
         package subscript(name: String) -> Substring? {
-            for entry in values where entry.name == name { return entry.value }
+            if let first, first.name == name { return first.value }
+            if let second, second.name == name { return second.value }
+            for entry in more where entry.name == name { return entry.value }
             return nil
         }
     }
@@ -136,7 +156,6 @@ package struct Endpoints: Sendable {
     private func parameters(_ entry: Entry, _ path: Substring, _ parts: UnsafeBufferPointer<Range<Int>>) -> Parameters {
         var parameters = Parameters()
         guard entry.captures > 0 else { return parameters }
-        parameters.values.reserveCapacity(entry.captures)
         let utf8 = path.utf8
         func slice(_ lower: Int, _ upper: Int) -> Substring {
             path[utf8.index(utf8.startIndex, offsetBy: lower)..<utf8.index(utf8.startIndex, offsetBy: upper)]
@@ -146,9 +165,9 @@ package struct Endpoints: Sendable {
             case .literal:
                 break
             case .capture(let name):
-                parameters.values.append((name, slice(part.lowerBound, part.upperBound)))
+                parameters.append(name, slice(part.lowerBound, part.upperBound))
             case .captureWithSuffix(let name, let suffix):
-                parameters.values.append((name, slice(part.lowerBound, part.upperBound - suffix.count)))
+                parameters.append(name, slice(part.lowerBound, part.upperBound - suffix.count))
             }
         }
         return parameters
