@@ -68,9 +68,11 @@ extension XGBoostBackend {
                 probabilities.append(p)
             }
         }
+        // One row, the usual request, takes constant shapes: array literals of constants are
+        // built once at compile time, so they cost no allocation per answer.
         return [
-            Tensor(unchecked: outputs[0].name, shape: [rows, 2], data: .fp32(probabilities)),
-            Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(labels)),
+            Tensor(unchecked: outputs[0].name, shape: rows == 1 ? [1, 2] : [rows, 2], data: .fp32(probabilities)),
+            Tensor(unchecked: outputs[1].name, shape: rows == 1 ? [1] : [rows], data: .int64(labels)),
         ]
     }
 }
