@@ -163,8 +163,8 @@ package struct HTTPParser: Sendable {
     private static func parseHeadLines(_ bytes: UnsafeBufferPointer<UInt8>, limits: Limits) throws(HTTPParseError) -> (Request, Framing) {
         var lines = HeadLines(bytes)
         guard let requestLine = try lines.next() else { throw .badRequestLine("empty") }
-        guard let firstSpace = requestLine.firstIndex(of: 32),
-              let secondSpace = requestLine[(firstSpace + 1)...].firstIndex(of: 32)
+        guard let firstSpace = HeadLines.firstIndex(of: 32, in: requestLine),
+              let secondSpace = HeadLines.firstIndex(of: 32, in: requestLine[(firstSpace + 1)...])
         else { throw .badRequestLine("expected 'METHOD target HTTP/1.1'") }
         let method = requestLine[requestLine.startIndex..<firstSpace]
         let target = requestLine[(firstSpace + 1)..<secondSpace]
@@ -188,7 +188,7 @@ package struct HTTPParser: Sendable {
         var lengthCount = 0, codingCount = 0
         var plainLength: Int?
         while let line = try lines.next() {
-            guard let colon = line.firstIndex(of: 58) else { throw .badHeader("no colon") }
+            guard let colon = HeadLines.firstIndex(of: 58, in: line) else { throw .badHeader("no colon") }
             let name = line[line.startIndex..<colon]
             if let first = line.first, first == 32 || first == 9 { throw .badHeader("obsolete line folding") }
             guard !name.isEmpty, name.allSatisfy(isTokenByte) else { throw .badHeader("invalid field name") }
@@ -384,12 +384,13 @@ package struct HTTPParser: Sendable {
     }
 }
 
+/// RFC 9110 `tchar`: digits, letters and ``!#$%&'*+-.^_`|~``, as one bit per byte value below
+/// 128 (a shift and a mask per byte, for every byte of every field name).
 private func isTokenByte(_ b: UInt8) -> Bool {
-    switch b {
-    case 48...57, 65...90, 97...122: true
-    case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: true
-    default: false
-    }
+    let below64: UInt64 = 0x03FF_6CFA_0000_0000
+    let from64: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+    let word = b < 64 ? below64 : b < 128 ? from64 : 0
+    return (word >> UInt64(b & 63)) & 1 == 1
 }
 
 /// The value of a plain decimal Content-Length (1 to 18 digits, nothing else), else nil.
@@ -478,6 +479,13 @@ private struct HeadLines {
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         index = bytes.startIndex
+    }
+
+    /// Where `byte` first occurs in `line`, found with `memchr`.
+    static func firstIndex(of byte: UInt8, in line: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+        guard !line.isEmpty, let base = line.base.baseAddress else { return nil }
+        let from = base + line.startIndex
+        return memchr(from, Int32(byte), line.count).map { line.startIndex + UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
     }
 
     /// The next line without its CRLF; a CR not followed by LF, or an LF not preceded by CR,
