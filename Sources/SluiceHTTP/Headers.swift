@@ -38,6 +38,14 @@ package struct Headers: Sendable, Sequence {
         fields.append(Field(name: name, value: value))
     }
 
+    /// Appends a field whose name is a lower-case literal (`"content-type"`): what every
+    /// response adds, without scanning the name for capitals on each one.
+    package mutating func add(lowercased name: String, _ value: String) {
+        assert(!Self.hasUpperCase(name), "\(name) is not lower case")
+        if fields.count == fields.capacity && fields.count < 4 { fields.reserveCapacity(4) }
+        fields.append(Field(name: name, value: value))
+    }
+
     /// Replaces every field of that name with one.
     package mutating func set(_ name: String, _ value: String) {
         let lower = name.lowercased()

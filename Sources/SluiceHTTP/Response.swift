@@ -13,7 +13,7 @@ package struct Response: Sendable {
     /// A JSON response; `body` must already be JSON.
     package static func json(_ status: Int, _ body: [UInt8], headers extra: Headers = Headers()) -> Response {
         var headers = extra
-        headers.add("content-type", "application/json")
+        headers.add(lowercased: "content-type", "application/json")
         return Response(status: status, headers: headers, body: body)
     }
 

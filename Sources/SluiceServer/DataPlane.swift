@@ -119,10 +119,10 @@ package struct DataPlane: Sendable {
     /// Adds what served the request to its answer: `x-sluice-model-version`, and the route and
     /// arm when a route chose the version.
     package static func annotate(_ headers: inout Headers, servable: ServableVersion, route: RouteDecision?) {
-        headers.add("x-sluice-model-version", String(servable.version))
+        headers.add(lowercased: "x-sluice-model-version", String(servable.version))
         if let route {
-            headers.add("x-sluice-route", route.route.name)
-            headers.add("x-sluice-arm", route.armName)
+            headers.add(lowercased: "x-sluice-route", route.route.name)
+            headers.add(lowercased: "x-sluice-arm", route.armName)
         }
     }
 
