@@ -4,8 +4,10 @@ package final class CanaryWindow: Sendable {
     package let baseline = ArmWindow()
 }
 
-/// Which arm a request took, and where its outcome is recorded.
-package struct RouteDecision: Sendable {
+/// Which arm a request took, and where its outcome is recorded. A class: the inference flow
+/// hands it to the shadow, the answer's headers and the metrics, one retain each instead of a
+/// copy of every field.
+package final class RouteDecision: Sendable {
     package enum Kind: Sendable { case rule, split }
 
     package let route: CompiledRoute
@@ -13,6 +15,13 @@ package struct RouteDecision: Sendable {
     /// Index into `route.arms` (split) or `route.config.rules` (rule).
     package let arm: Int
     package let kind: Kind
+
+    package init(route: CompiledRoute, target: ArmTarget, arm: Int, kind: Kind) {
+        self.route = route
+        self.target = target
+        self.arm = arm
+        self.kind = kind
+    }
 
     /// What `x-sluice-arm` says: the split arm (`version:3`, `label:canary`) or `rule:N`.
     package var armName: String {
