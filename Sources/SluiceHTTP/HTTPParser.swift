@@ -252,14 +252,8 @@ package struct HTTPParser: Sendable {
     /// Content-Type is.
     private static func isJSONMediaType(_ value: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         let expected: StaticString = "application/json"
-        guard value.count == expected.utf8CodeUnitCount else { return false }
-        let start = expected.utf8Start
-        var i = value.startIndex
-        for k in 0..<value.count {
-            guard value[i] == start[k] else { return false }
-            i += 1
-        }
-        return true
+        guard value.count == expected.utf8CodeUnitCount, let base = value.base.baseAddress else { return false }
+        return memcmp(base + value.startIndex, expected.utf8Start, value.count) == 0
     }
 
     private static func framing(transferEncodings te: [String], contentLengths cl: [String], minor: Int, limits: Limits) throws(HTTPParseError) -> Framing {
