@@ -68,7 +68,9 @@ struct InferenceFlow: Sendable {
         let (request, decoded) = prepared
         let plane = dataPlane
         let route = found.route
-        scheduler.run(on: target, rows: request.inputs.first?.shape.first ?? 1, writer: writer) { queued in
+        // A local function, called directly when the run is inline: only the pool's path forms
+        // a closure, so an inline request allocates no context and copies none of its captures.
+        @Sendable func respond(_ queued: Int) -> Response {
             // Counted while it runs, so an unloading version is released only after it.
             target.stats.requestStarted()
             defer { target.stats.requestFinished() }
@@ -84,6 +86,11 @@ struct InferenceFlow: Sendable {
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
             return response
+        }
+        if scheduler.runsInline(on: target, rows: request.inputs.first?.shape.first ?? 1) {
+            writer.send(respond(0))
+        } else {
+            scheduler.submit(writer: writer) { queued in respond(queued) }
         }
     }
 }

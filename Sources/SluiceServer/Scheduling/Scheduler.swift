@@ -13,15 +13,17 @@ struct Scheduler: Sendable {
     /// Estimated nanoseconds above which a request goes to the pool.
     let inlineBudgetNanos: Int
 
-    /// Runs `job` inline or on the pool and sends its response through `writer`; `job` receives
-    /// the nanoseconds it waited for a worker (0 inline). When the pool's queue is full the
-    /// request is shed with 503 and `Retry-After` instead of waiting unbounded.
-    func run(on servable: ServableVersion, rows: Int, writer: ResponseWriter, _ job: @escaping @Sendable (_ queuedNanos: Int) -> Response) {
+    /// Whether a job of `rows` rows on `servable` is cheap enough to run inline, on the loop.
+    func runsInline(on servable: ServableVersion, rows: Int) -> Bool {
         let estimate = servable.stats.nanosPerRow.multipliedReportingOverflow(by: max(rows, 1))
-        if !estimate.overflow && estimate.partialValue <= inlineBudgetNanos {
-            writer.send(job(0))
-            return
-        }
+        return !estimate.overflow && estimate.partialValue <= inlineBudgetNanos
+    }
+
+    /// Runs `job` on the pool and sends its response through `writer`; `job` receives the
+    /// nanoseconds it waited for a worker. When the pool's queue is full the request is shed
+    /// with 503 and `Retry-After` instead of waiting unbounded. For a job `runsInline` turned
+    /// down; the caller runs the others itself, so its inline path forms no escaping closure.
+    func submit(writer: ResponseWriter, _ job: @escaping @Sendable (_ queuedNanos: Int) -> Response) {
         let enqueued = MonotonicClock.now()
         let accepted = pool.submit { writer.send(job(Int(clamping: MonotonicClock.now() &- enqueued))) }
         if !accepted {
