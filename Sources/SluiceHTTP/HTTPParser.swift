@@ -424,13 +424,12 @@ private enum KnownName {
         // `name` is a literal, whose UTF-8 is contiguous: compare through its pointer, as a
         // String's UTF-8 view costs several times more per byte, and this runs for most fields
         // of every request. (A non-contiguous name would only mean "not a known name".)
+        // The caller checked that the name is token bytes, and among those setting bit 5 maps
+        // only capitals onto the letters and '-' that known names are made of.
+        guard let base = bytes.base.baseAddress else { return nil }
+        let name = base + bytes.startIndex
         let matches = candidate.name.utf8.withContiguousStorageIfAvailable { expected -> Bool in
-            var index = bytes.startIndex
-            for e in expected {
-                let b = bytes[index]
-                guard (b >= 65 && b <= 90 ? b | 0x20 : b) == e else { return false }
-                index += 1
-            }
+            for k in 0..<expected.count where name[k] | 0x20 != expected[k] { return false }
             return true
         }
         guard matches == true else { return nil }
