@@ -92,6 +92,12 @@ extension JSONReader {
             b = byte(i)
             // Leading zeros are an error the general path reports.
             if Self.isDigit(b) { return nil }
+        } else if !Self.isDigit(byte(i + 1)) {
+            // One integer digit, as in most feature values: no word to load and convert.
+            mantissa = UInt64(b &- UInt8(ascii: "0"))
+            digits = 1
+            i += 1
+            b = byte(i)
         } else {
             let runEnd = digitRun(from: i, into: &mantissa)
             digits += runEnd - i
