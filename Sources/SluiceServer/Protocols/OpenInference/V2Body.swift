@@ -14,16 +14,35 @@ enum V2Body {
         return jsonLength
     }
 
-    /// Completes `objects` from the binary section `body[start...]`, in order, and checks that
-    /// the section is used up exactly.
-    static func readBinarySection(
-        _ body: UnsafeRawBufferPointer, from start: Int, into objects: [V2TensorObject], hasHeader: Bool
-    ) throws(JSONError) -> [Tensor] {
-        var at = start
-        var tensors: [Tensor] = []
-        tensors.reserveCapacity(objects.count)
-        for var object in objects {
-            if let size = object.binaryDataSize {
+    /// The tensor objects of a body, in order, as they are read: one with JSON `data` becomes
+    /// its tensor at once, so the usual all-JSON body keeps no list of objects beside its
+    /// tensors; one whose data follows in the binary section holds its place until
+    /// `readBinarySection` fills it in.
+    struct Tensors {
+        /// In body order; the binary ones hold an empty placeholder until their data is read.
+        private(set) var tensors: [Tensor] = []
+        /// The objects whose data is in the binary section, with their places in `tensors`.
+        private var binary: [(index: Int, object: V2TensorObject)] = []
+
+        var count: Int { tensors.count }
+
+        mutating func append(_ object: V2TensorObject) {
+            if object.binaryDataSize == nil, let tensor = object.tensor() {
+                tensors.append(tensor)
+            } else {
+                binary.append((tensors.count, object))
+                tensors.append(Tensor(unchecked: object.name, shape: object.shape, data: .bool([])))
+            }
+        }
+
+        /// Completes the binary tensors from `body[start...]`, in order, checks that the section
+        /// is used up exactly, and returns every tensor.
+        consuming func readBinarySection(
+            _ body: UnsafeRawBufferPointer, from start: Int, hasHeader: Bool
+        ) throws(JSONError) -> [Tensor] {
+            var at = start
+            for (index, var object) in binary {
+                guard let size = object.binaryDataSize else { throw JSONError("\(object.label) has no data") }
                 guard hasHeader else {
                     throw JSONError("\(object.label) has binary_data_size but the body has no \(V2BinaryHeader.name)")
                 }
@@ -38,14 +57,14 @@ enum V2Body {
                     throw error.prefixed(object.label)
                 }
                 at += size
+                guard let tensor = object.tensor() else { throw JSONError("\(object.label) has no data") }
+                tensors[index] = tensor
             }
-            guard let tensor = object.tensor() else { throw JSONError("\(object.label) has no data") }
-            tensors.append(tensor)
+            guard at == body.count else {
+                throw JSONError("\(body.count - at) bytes of binary data follow the last binary tensor")
+            }
+            return tensors
         }
-        guard at == body.count else {
-            throw JSONError("\(body.count - at) bytes of binary data follow the last binary tensor")
-        }
-        return tensors
     }
 
     /// Throws for the first name that repeats an earlier one. Requests name a handful of

@@ -20,7 +20,7 @@ extension V2Request {
         do throws(JSONError) {
             let jsonEnd = try V2Body.jsonEnd(body, jsonLength: jsonLength)
             var r = JSONReader(body, range: 0..<jsonEnd)
-            var inputs: [V2TensorObject] = []
+            var inputs = V2Body.Tensors()
             var outputs: [RequestedOutput] = []
             var id: String?
             var binaryDataOutput = false
@@ -58,10 +58,10 @@ extension V2Request {
             }
             try r.finish()
             guard seen & 4 != 0 else { throw JSONError("request has no 'inputs'") }
-            try V2Body.refuseDuplicates(inputs.lazy.map(\.name), role: "input")
+            try V2Body.refuseDuplicates(inputs.tensors.lazy.map(\.name), role: "input")
             try V2Body.refuseDuplicates(outputs.lazy.map(\.name), role: "output")
 
-            let tensors = try V2Body.readBinarySection(body, from: jsonEnd, into: inputs, hasHeader: jsonLength != nil)
+            let tensors = try inputs.readBinarySection(body, from: jsonEnd, hasHeader: jsonLength != nil)
             let request = InferenceRequest(id: id, inputs: tensors, outputs: outputs)
             return V2Request(request: request, binaryDataOutput: binaryDataOutput)
         } catch {

@@ -24,7 +24,7 @@ package enum V2ResponseDecoder {
             var modelName: String?
             var modelVersion = 0
             var id: String?
-            var outputs: [V2TensorObject] = []
+            var outputs = V2Body.Tensors()
             try r.beginObject()
             while let key = try r.nextKey() {
                 switch key {
@@ -48,7 +48,7 @@ package enum V2ResponseDecoder {
             }
             try r.finish()
             guard let modelName else { throw JSONError("response has no 'model_name'") }
-            let tensors = try V2Body.readBinarySection(body, from: jsonEnd, into: outputs, hasHeader: jsonLength != nil)
+            let tensors = try outputs.readBinarySection(body, from: jsonEnd, hasHeader: jsonLength != nil)
             return InferenceResponse(modelName: modelName, modelVersion: modelVersion, id: id, outputs: tensors)
         } catch {
             throw .invalidInput(error.description)
