@@ -7,8 +7,9 @@ import SluiceNet
 ///
 /// Called on event loops (look-ups, validation, cheap inferences) and on workers (costly
 /// inferences); it holds no mutable state of its own, only the model manager's snapshots.
-/// Every failure is a `ServingError`, turned into a status by `ErrorResponse` alone.
-package struct DataPlane: Sendable {
+/// Every failure is a `ServingError`, turned into a status by `ErrorResponse` alone. A class:
+/// every inference request hands it on several times, one retain each instead of five.
+package final class DataPlane: Sendable {
     package let manager: ModelManager
     /// The serving metric families, for requests that never reach a version.
     package let metrics: ServingMetrics?
@@ -19,7 +20,7 @@ package struct DataPlane: Sendable {
     /// Runs routes' shadow copies; nil turns shadows off (tests of the data plane alone).
     let shadows: ShadowRunner?
 
-    package init(
+    package convenience init(
         manager: ModelManager, metrics: ServingMetrics? = nil, routes: Routes? = nil, isAccepting: @escaping @Sendable () -> Bool
     ) {
         self.init(manager: manager, metrics: metrics, routes: routes, shadows: nil, isAccepting: isAccepting)
