@@ -149,7 +149,9 @@ struct V2Endpoints: Sendable {
     private func infer(_ http: Request, model name: Substring?, version: Substring?, writer: ResponseWriter) {
         InferenceFlow(dataPlane: dataPlane, scheduler: scheduler).run(
             protocol: "v2", model: name, writer: writer,
-            prepare: { (target: inout InferenceFlow.Target) throws(ServingError) -> (InferenceRequest, V2Request) in
+            // The answer needs only the requested outputs and the binary flag, not a second hold
+            // on the whole request.
+            prepare: { (target: inout InferenceFlow.Target) throws(ServingError) -> (InferenceRequest, V2AnswerForm) in
                 try BodyType.check(http)
                 let jsonLength = try http.headers[V2BinaryHeader.name].map { (value) throws(ServingError) in
                     try V2BinaryHeader.parseLength(value, bodyCount: http.body.count)
@@ -160,10 +162,11 @@ struct V2Endpoints: Sendable {
                 var request = try V2Request.decode(http.body, jsonLength: jsonLength)
                 target.decoded = true
                 request.request = try dataPlane.prepare(request.request, for: resolved.servable)
-                return (request.request, request)
+                return (request.request, V2AnswerForm(outputs: request.request.outputs, binaryDataOutput: request.binaryDataOutput))
             },
-            encode: { (result, request) throws(ServingError) -> Response in
-                let encoded = try V2ResponseEncoder.encode(result, for: request)
+            encode: { (result, form) throws(ServingError) -> Response in
+                let encoded = try V2ResponseEncoder.encode(
+                    result, requested: form.outputs, binaryDataOutput: form.binaryDataOutput)
                 guard let jsonLength = encoded.jsonLength else { return .json(200, encoded.body) }
                 var headers = Headers()
                 headers.add("inference-header-content-length", String(jsonLength))
@@ -171,4 +174,11 @@ struct V2Endpoints: Sendable {
                 return Response(status: 200, headers: headers, body: encoded.body)
             })
     }
+}
+
+/// What shapes a V2 answer besides the outputs themselves: the outputs the request asked for
+/// and its `binary_data_output` parameter.
+struct V2AnswerForm: Sendable {
+    var outputs: [RequestedOutput]
+    var binaryDataOutput: Bool
 }
