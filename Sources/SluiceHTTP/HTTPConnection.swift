@@ -244,11 +244,11 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
             // times more than the bytes it copies.
             for i in fields.indices where !isFramingField(fields[i].name) {
                 append(fields[i].name, to: &head)
-                head.append(58)
-                head.append(32)
+                head.append(UInt8(ascii: ":"))
+                head.append(UInt8(ascii: " "))
                 append(fields[i].value, to: &head)
-                head.append(13)
-                head.append(10)
+                head.append(UInt8(ascii: "\r"))
+                head.append(UInt8(ascii: "\n"))
             }
         }
         head += contentLength

@@ -253,7 +253,10 @@ package struct HTTPParser: Sendable {
     private static func isJSONMediaType(_ value: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         let expected: StaticString = "application/json"
         guard value.count == expected.utf8CodeUnitCount, let base = value.base.baseAddress else { return false }
-        return memcmp(base + value.startIndex, expected.utf8Start, value.count) == 0
+        return expected.withUTF8Buffer { literal in
+            guard let start = literal.baseAddress else { return false }
+            return memcmp(base + value.startIndex, start, value.count) == 0
+        }
     }
 
     private static func framing(transferEncodings te: [String], contentLengths cl: [String], minor: Int, limits: Limits) throws(HTTPParseError) -> Framing {
@@ -429,6 +432,9 @@ private enum KnownName {
         guard let base = bytes.base.baseAddress else { return nil }
         let name = base + bytes.startIndex
         let matches = candidate.name.utf8.withContiguousStorageIfAvailable { expected -> Bool in
+            // The switch above matched the length; checked again so a case added with the wrong
+            // length cannot read past the name.
+            guard expected.count == bytes.count else { return false }
             for k in 0..<expected.count where name[k] | 0x20 != expected[k] { return false }
             return true
         }

@@ -89,3 +89,16 @@ func dispatchWalksThePathBytes(_ method: String, _ path: String, _ expected: Str
     #expect(parameters["model"] == "fraud")
     #expect(parameters["version"] == nil)
 }
+
+@Test func aThirdCaptureIsKeptBesideTheTwoHeldInline() throws {
+    var endpoints = Endpoints()
+    endpoints.add("GET", "/a/{one}/b/{two}/c/{three}") { _, _, _ in }
+    guard case .found(_, let parameters) = endpoints.resolve(method: "GET", path: "/a/1/b/2/c/3") else {
+        Issue.record("no match")
+        return
+    }
+    #expect(parameters["one"] == "1")
+    #expect(parameters["two"] == "2")
+    #expect(parameters["three"] == "3")
+    #expect(parameters.values.map(\.name) == ["one", "two", "three"])
+}

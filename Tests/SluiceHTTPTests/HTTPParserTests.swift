@@ -192,3 +192,19 @@ func malformedRequestsAreRefusedWithTheirStatus(_ text: String, _ status: Int) t
     #expect(r.body == Array("abc".utf8))
     #expect(parser.phase == .idle)
 }
+
+@Test func aFieldNameAcceptsExactlyTheTokenBytes() {
+    // RFC 9110 tchar: digits, letters and !#$%&'*+-.^_`|~; every other byte in a name is a 400.
+    let tchar = Set(Array("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8))
+    for b in UInt8.min...UInt8.max where b != UInt8(ascii: ":") && b != 13 && b != 10 {
+        var parser = HTTPParser(limits: .init())
+        parser.append(Array("GET / HTTP/1.1\r\nHost: h\r\nX".utf8) + [b] + Array("Y: v\r\n\r\n".utf8))
+        let refused: Bool
+        switch parser.next() {
+        case .request: refused = false
+        case .error(let e): refused = e.status == 400
+        default: refused = false
+        }
+        #expect(refused == !tchar.contains(b), "byte \(b)")
+    }
+}

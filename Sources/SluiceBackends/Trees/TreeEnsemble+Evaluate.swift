@@ -92,10 +92,11 @@ extension TreeEnsemble {
                         if count < lanes {
                             // Too few rows to walk in lockstep (the usual one-row request): row by
                             // row, each adding its trees in tree order, as the block walk below.
+                            // A temporary allocation of at least one element has a base address.
+                            guard let firstSum = sums.baseAddress else { return }
                             for r in 0..<count {
                                 let row = x + (start + r) * features
-                                let rowSums = sums.baseAddress.map { $0 + r * width }
-                                guard let rowSums else { break }
+                                let rowSums = firstSum + r * width
                                 if ensemble.numericOnly && !Self.hasMissing(row, features) {
                                     numericWalk(row, into: rowSums, Compare.self)
                                 } else {

@@ -125,9 +125,9 @@ extension JSONReader {
             value = Float(mantissa) / Float(Self.doublePowers[-exponent])
         } else if exponent >= -22, let f = Self.narrowUnlessNearHalfway(
             Double(mantissa) / Self.doublePowers[-exponent],
-            // One exact division is within half an ulp of the decimal. 17 digits (Python's repr
-            // of a float32 widened to double) do not fit 53 bits: converting the mantissa adds
-            // up to another ulp or so, so the margin doubles.
+            // One correctly rounded division of exact operands is within half an ulp of the
+            // decimal. 17 digits (Python's repr of a float32 widened to double) do not fit 53
+            // bits: rounding the mantissa adds under one ulp more, under 2.5 in all, hence 4.
             withinUlps: mantissa <= 1 << 53 ? 2 : 4)
         {
             value = f
@@ -190,13 +190,6 @@ extension JSONReader {
     }
 
     static let integerPowers: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
-
-    /// The value of eight ASCII digits packed little-endian in `word` (first digit in the low
-    /// byte), or nil when any byte is not a digit.
-    @inline(__always)
-    static func eightDigits(_ word: UInt64) -> UInt64? {
-        leadingDigitCount(word) == 8 ? digitValue(word) : nil
-    }
 
     /// `Float(d)` for a `d` within `margin` of its ulps of the decimal, unless `d` lies within
     /// `margin` ulps of a halfway point between two floats; `nil` then, and outside Float's

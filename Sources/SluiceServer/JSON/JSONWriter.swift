@@ -77,9 +77,11 @@ package struct JSONWriter: Sendable {
     /// request, so the text between values goes in as one copy. The caller writes the commas
     /// and brackets inside it; the literal must be valid JSON in that place.
     package mutating func fragment(_ text: StaticString) {
-        let utf8 = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-        assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 })
-        bytes.append(contentsOf: utf8)
+        // Through `withUTF8Buffer`: a one-character literal has no pointer for `utf8Start`.
+        text.withUTF8Buffer { utf8 in
+            assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 })
+            bytes.append(contentsOf: utf8)
+        }
         needsComma = false
     }
 
@@ -177,9 +179,10 @@ package struct JSONWriter: Sendable {
     }
 
     private mutating func appendLiteral(_ text: StaticString) {
-        let utf8 = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-        assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        bytes.append(contentsOf: utf8)
+        text.withUTF8Buffer { utf8 in
+            assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     /// Copied through the string's contiguous bytes: numbers' texts are small strings, whose

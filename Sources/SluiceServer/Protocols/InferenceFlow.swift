@@ -90,7 +90,7 @@ struct InferenceFlow: Sendable {
         if scheduler.runsInline(on: target, rows: request.inputs.first?.shape.first ?? 1) {
             writer.send(respond(0))
         } else {
-            scheduler.submit(writer: writer) { queued in respond(queued) }
+            scheduler.submit(writer: writer, respond)
         }
     }
 }

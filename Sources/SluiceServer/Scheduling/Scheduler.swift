@@ -28,7 +28,7 @@ struct Scheduler: Sendable {
         let accepted = pool.submit { writer.send(job(Int(clamping: MonotonicClock.now() &- enqueued))) }
         if !accepted {
             var headers = Headers()
-            headers.add("retry-after", "1")
+            headers.add(lowercased: "retry-after", "1")
             writer.send(.error(503, "server overloaded: \(pool.queued) requests are waiting for a worker; retry later", headers: headers))
         }
     }

@@ -127,14 +127,15 @@ func malformedNumbersStillFail(_ text: String) {
     for _ in 0..<10_000 {
         let n = UInt64.random(in: 0..<100_000_000, using: &generator)
         let text = String(repeating: "0", count: 8 - String(n).count) + String(n)
-        #expect(JSONReader.eightDigits(word(text)) == n, "\(text)")
-        // Any one byte that is not a digit spoils the word, wherever it is.
+        #expect(JSONReader.leadingDigitCount(word(text)) == 8, "\(text)")
+        #expect(JSONReader.digitValue(word(text)) == n, "\(text)")
+        // Any one byte that is not a digit ends the run there, wherever it is.
         let bad = [UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "e"), 0x00, 0x80, 0xB0, 0xFF, 0x40, 0x20]
         let position = Int.random(in: 0..<8, using: &generator)
         var bytes = Array(text.utf8)
         bytes[position] = bad.randomElement(using: &generator) ?? 0
         let spoiled = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        #expect(JSONReader.eightDigits(spoiled) == nil, "\(bytes)")
+        #expect(JSONReader.leadingDigitCount(spoiled) == position, "\(bytes)")
     }
 }
 
@@ -151,6 +152,22 @@ func malformedNumbersStillFail(_ text: String) {
             let expected = bytes[..<stop].reduce(UInt64(0)) { $0 * 10 + UInt64($1 - 0x30) }
             let shifted = stop == 0 ? 0 : word << UInt64(64 - 8 * stop)
             #expect(JSONReader.digitValue(shifted) == expected, "\(bytes)")
+        }
+    }
+}
+
+@Test func seventeenDigitTextsBesideFloatMidpointsRoundAsTheStandardLibrary() throws {
+    // Midpoints between neighbouring floats, and the doubles either side, written as Python
+    // writes them (17 significant digits): the inputs where the one-pass path's halfway test,
+    // with the wider margin for mantissas above 2^53, must give way to the general path.
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<5_000 {
+        let f = Float(bitPattern: UInt32.random(in: 0x3000_0000...0x5000_0000, using: &generator))
+        let mid = (Double(f) + Double(f.nextUp)) / 2
+        for d in [mid.nextDown, mid, mid.nextUp] {
+            let text = String(describing: d)
+            guard !text.contains("e"), let expected = Float(text) else { continue }
+            #expect(try readFloat(text).bitPattern == expected.bitPattern, "\(text)")
         }
     }
 }
