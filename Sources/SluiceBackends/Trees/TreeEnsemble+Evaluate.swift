@@ -89,45 +89,29 @@ extension TreeEnsemble {
                         for r in 0..<count {
                             for o in 0..<width { sums[r * width + o] = Sum(ensemble.baseScores[o]) }
                         }
-                        if count < lanes {
-                            // Too few rows to walk in lockstep (the usual one-row request): row by
-                            // row, each adding its trees in tree order, as the block walk below.
-                            // A temporary allocation of at least one element has a base address.
-                            guard let firstSum = sums.baseAddress else { return }
-                            for r in 0..<count {
-                                let row = x + (start + r) * features
-                                let rowSums = firstSum + r * width
-                                if ensemble.numericOnly && !Self.hasMissing(row, features) {
-                                    numericWalk(row, into: rowSums, Compare.self)
-                                } else {
-                                    for t in 0..<roots.count {
-                                        rowSums[Int(treeOutput[t])] += Sum(leafValue(root: Int(roots[t]), row, Compare.self))
+                        if count < lanes, let firstSum = sums.baseAddress {
+                            // Too few rows to walk in lockstep: the usual one-row request.
+                            rowByRow(x + start * features, rows: count, into: firstSum, Compare.self)
+                        } else {
+                            // Tree-major inside the block; each row still adds its trees in tree
+                            // order, so the sums are the same bits as a row-by-row walk.
+                            for t in 0..<roots.count {
+                                let root = Int(roots[t])
+                                let output = Int(treeOutput[t])
+                                let depth = Int(depths[t])
+                                let first = x + start * features
+                                var r = 0
+                                while r + lanes <= count {
+                                    lockstep(root: root, depth: depth, first + r * features, at, Compare.self)
+                                    for lane in 0..<lanes {
+                                        sums[(r + lane) * width + output] += Sum(nodes[at[lane]].threshold)
                                     }
+                                    r += lanes
                                 }
-                            }
-                            let o = out + start * width
-                            for i in 0..<count * width { o[i] = Float(sums[i]) }
-                            start += count
-                            continue
-                        }
-                        // Tree-major inside the block; each row still adds its trees in tree
-                        // order, so the sums are the same bits as a row-by-row walk.
-                        for t in 0..<roots.count {
-                            let root = Int(roots[t])
-                            let output = Int(treeOutput[t])
-                            let depth = Int(depths[t])
-                            let first = x + start * features
-                            var r = 0
-                            while r + lanes <= count {
-                                lockstep(root: root, depth: depth, first + r * features, at, Compare.self)
-                                for lane in 0..<lanes {
-                                    sums[(r + lane) * width + output] += Sum(nodes[at[lane]].threshold)
+                                while r < count {
+                                    sums[r &* width &+ output] += Sum(leafValue(root: root, first + r &* features, Compare.self))
+                                    r += 1
                                 }
-                                r += lanes
-                            }
-                            while r < count {
-                                sums[r &* width &+ output] += Sum(leafValue(root: root, first + r &* features, Compare.self))
-                                r += 1
                             }
                         }
                         let o = out + start * width
@@ -172,6 +156,28 @@ extension TreeEnsemble {
             // data, so a branch on it is mispredicted half the time; Package.swift keeps LLVM
             // from turning this select back into one).
             return Int(node.left) &+ (goLeft ? 0 : Int(node.rightOffset))
+        }
+
+        /// `count` consecutive rows from `x`, row by row, each adding its trees in tree order into
+        /// its `outputCount` sums (as the block walk does): a row with no missing value in an
+        /// ensemble of numeric splits takes `numericWalk`.
+        @inline(__always)
+        private func rowByRow<Sum: BinaryFloatingPoint, Compare: Comparison>(
+            _ x: UnsafePointer<Float>, rows count: Int, into sums: UnsafeMutablePointer<Sum>, _: Compare.Type
+        ) {
+            let features = ensemble.featureCount
+            let width = ensemble.outputCount
+            for r in 0..<count {
+                let row = x + r * features
+                let rowSums = sums + r * width
+                if ensemble.numericOnly && !Self.hasMissing(row, features) {
+                    numericWalk(row, into: rowSums, Compare.self)
+                } else {
+                    for t in 0..<roots.count {
+                        rowSums[Int(treeOutput[t])] += Sum(leafValue(root: Int(roots[t]), row, Compare.self))
+                    }
+                }
+            }
         }
 
         /// Every tree for one row with no missing value, in an ensemble of numeric splits only:
