@@ -56,11 +56,7 @@ final class Workspace: @unchecked Sendable {
     /// graph input, never a constant).
     @inline(__always)
     func write(_ v: Int, _ type: ElementType, _ shape: [Int]) -> UnsafeMutableRawPointer {
-        var count = 1
-        for d in shape { count &*= d }
-        shapes[v] = shape
-        types[v] = type
-        counts[v] = count
+        let count = describe(v, type, shape)
         let base = buffers[bufferOf[v]].reserve(max(count * type.size, 1))
         bases[v] = base
         return base
@@ -69,12 +65,19 @@ final class Workspace: @unchecked Sendable {
     /// Points graph input `v` at elements the request holds (nil when there are none), to be
     /// read in place while the graph runs; the pointer is never written through.
     func refer(_ v: Int, _ type: ElementType, _ shape: [Int], to elements: UnsafeRawPointer?) {
+        describe(v, type, shape)
+        bases[v] = elements.map { UnsafeMutableRawPointer(mutating: $0) } ?? ExecutionPlan.emptyBase
+    }
+
+    /// Records value `v`'s shape, type and element count (returned), for `write` and `refer`.
+    @inline(__always) @discardableResult
+    private func describe(_ v: Int, _ type: ElementType, _ shape: [Int]) -> Int {
         var count = 1
         for d in shape { count &*= d }
         shapes[v] = shape
         types[v] = type
         counts[v] = count
-        bases[v] = elements.map { UnsafeMutableRawPointer(mutating: $0) } ?? ExecutionPlan.emptyBase
+        return count
     }
 
     /// As `output`, typed.
