@@ -221,13 +221,13 @@ package struct HTTPParser: Sendable {
                 case .contentEncoding, .acceptEncoding: mentionsCoding = true
                 case .contentType, .expect, .userAgent, .accept, .authorization: break
                 }
-                headers.appendLowercased(known.name, valueString)
+                headers.add(lowercased: known.name, valueString)
                 continue
             }
             let lowerName = name.contains(where: { $0 >= 65 && $0 <= 90 })
                 ? String(decoding: name.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
                 : String(decoding: name, as: UTF8.self)
-            headers.appendLowercased(lowerName, valueString)
+            headers.add(lowercased: lowerName, valueString)
         }
         if minor == 1 && !hasHost { throw .missingHost }
         let framing: Framing
@@ -483,8 +483,13 @@ private struct HeadLines {
     /// Where `byte` first occurs in `line`, found with `memchr`.
     static func firstIndex(of byte: UInt8, in line: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
         guard !line.isEmpty, let base = line.base.baseAddress else { return nil }
-        let from = base + line.startIndex
-        return memchr(from, Int32(byte), line.count).map { line.startIndex + UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
+        return offset(of: byte, from: base + line.startIndex, count: line.count).map { line.startIndex + $0 }
+    }
+
+    /// How far past `from` `byte` first occurs within `count` bytes (`memchr`, vectorised in
+    /// glibc), or nil.
+    private static func offset(of byte: UInt8, from: UnsafePointer<UInt8>, count: Int) -> Int? {
+        memchr(from, Int32(byte), count).map { UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
     }
 
     /// The next line without its CRLF; a CR not followed by LF, or an LF not preceded by CR,
@@ -494,8 +499,8 @@ private struct HeadLines {
         guard index < bytes.endIndex, let base = bytes.baseAddress else { return nil }
         let count = bytes.endIndex - index
         let from = base + index
-        let cr = memchr(from, 13, count).map { UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
-        let lf = memchr(from, 10, cr ?? count).map { UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
+        let cr = Self.offset(of: 13, from: from, count: count)
+        let lf = Self.offset(of: 10, from: from, count: cr ?? count)
         if lf != nil { throw .badHeader("bare LF") }
         let end: Int
         if let cr {

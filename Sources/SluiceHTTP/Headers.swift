@@ -27,21 +27,16 @@ package struct Headers: Sendable, Sequence {
 
     /// Appends a field; `name` is lower-cased.
     package mutating func add(_ name: String, _ value: String) {
-        // A response's fields are added one by one (the endpoint's, then `content-type`):
-        // start with room for a few rather than reallocating at 1 and 2.
-        if fields.count == fields.capacity && fields.count < 4 { fields.reserveCapacity(4) }
-        fields.append(Field(name: Self.hasUpperCase(name) ? name.lowercased() : name, value: value))
+        add(lowercased: Self.hasUpperCase(name) ? name.lowercased() : name, value)
     }
 
-    /// Appends a field whose name the caller has already lower-cased (the parser).
-    mutating func appendLowercased(_ name: String, _ value: String) {
-        fields.append(Field(name: name, value: value))
-    }
-
-    /// Appends a field whose name is a lower-case literal (`"content-type"`): what every
-    /// response adds, without scanning the name for capitals on each one.
+    /// Appends a field whose name is already lower case: a literal (`"content-type"`, what
+    /// every response adds) or a name the parser lower-cased, without scanning it again.
+    @inline(__always)
     package mutating func add(lowercased name: String, _ value: String) {
         assert(!Self.hasUpperCase(name), "\(name) is not lower case")
+        // A response's fields are added one by one (the endpoint's, then `content-type`):
+        // start with room for a few rather than reallocating at 1 and 2.
         if fields.count == fields.capacity && fields.count < 4 { fields.reserveCapacity(4) }
         fields.append(Field(name: name, value: value))
     }

@@ -168,7 +168,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     private func dispatch(_ current: HTTP2Stream) {
         var headers = current.headers
-        if let authority = current.authority, headers["host"] == nil { headers.appendLowercased("host", authority) }
+        if let authority = current.authority, headers["host"] == nil { headers.add(lowercased: "host", authority) }
         let request = Request(method: current.method, target: current.path, headers: headers, body: current.body)
         current.body = []
         dispatch(current, request: request)
@@ -201,7 +201,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         let nameString = String(decoding: name, as: UTF8.self)
         if nameString == "content-length" { current.declaredLength = Int(valueString) }
         // nghttp2 has checked the name is a lower-case token (RFC 9113 §8.2).
-        current.headers.appendLowercased(nameString, valueString)
+        current.headers.add(lowercased: nameString, valueString)
     }
 
     func sessionDidReceiveHeaders(stream id: Int32, endStream: Bool) {
