@@ -20,6 +20,10 @@ extension ConnectionDelegate {
 /// A non-blocking TCP stream owned by one event loop for life: reads into a scratch buffer
 /// shared by the loop, writes with `writev` and queues what the socket did not take.
 ///
+/// Writes made while the loop handles a batch of events are corked: small cleartext writes are
+/// copied into one buffer per stream and sent when the batch is done (`EventLoop` says when), so
+/// a batch of answers reaches the peers together rather than one wake-up of a peer between each.
+///
 /// With a `TLSSession` the same stream carries TLS: reads and writes go through OpenSSL, and
 /// its would-blocks become epoll interest. The delegate sees plaintext either way. The
 /// cleartext paths pay one nil test of `tls` each and are otherwise unchanged.
@@ -34,6 +38,8 @@ package final class Connection: Selectable, @unchecked Sendable {
     package private(set) var pendingWriteBytes = 0
 
     private var queue: [[UInt8]] = []
+    /// Bytes held while the loop is corked; sent by `flushCorked()`, always before `queue`.
+    private var corked: [UInt8] = []
     private var queueOffset = 0
     private var closeWhenDrained = false
     private var readEnabled = true
@@ -95,7 +101,7 @@ package final class Connection: Selectable, @unchecked Sendable {
 
     /// The peer closed its side: finish writing what we owe, then close.
     private func peerClosed() {
-        if queue.isEmpty { close() } else { closeWhenDrained = true; readEnabled = false; updateInterest() }
+        if queue.isEmpty && corked.isEmpty { close() } else { closeWhenDrained = true; readEnabled = false; updateInterest() }
     }
 
     /// The TLS read path: finishes the handshake first, then decrypts until OpenSSL needs more
@@ -134,31 +140,75 @@ package final class Connection: Selectable, @unchecked Sendable {
         }
     }
 
-    /// Queues `parts` in order and writes as much as the socket takes now.
+    /// Queues `parts` in order and writes as much as the socket takes now (or, corked, when the
+    /// loop's batch is done).
     package func write(_ parts: [[UInt8]]) {
         guard !isClosed else { return }
+        if cork(parts.reduce(0) { $0 + $1.count }, { for part in parts { corked.append(contentsOf: part) } }) { return }
+        guard sendCorked() else { return }
         for part in parts { enqueue(part, from: 0) }
         flush()
     }
 
     /// Writes `bytes` then `more` (a response's head and body), as much as the socket takes
-    /// now, and queues the rest. With nothing queued before — every keep-alive answer — the
-    /// bytes go to the socket straight from the caller's arrays in one call, and an array is
-    /// retained only if the socket did not take it all.
+    /// now, and queues the rest. With nothing queued before — every keep-alive answer outside a
+    /// corked batch — the bytes go to the socket straight from the caller's arrays in one call,
+    /// and an array is retained only if the socket did not take it all.
     package func write(_ bytes: [UInt8], _ more: [UInt8] = []) {
         guard !isClosed else { return }
+        if cork(bytes.count + more.count, { corked.append(contentsOf: bytes); corked.append(contentsOf: more) }) { return }
+        guard sendCorked() else { return }
         guard queue.isEmpty, tls == nil else {
             enqueue(bytes, from: 0)
             enqueue(more, from: 0)
             flush()
             return
         }
+        if writeNow(bytes, more) { didFlush() }
+    }
+
+    /// The most a stream holds corked; a larger write sends what is held and goes out at once.
+    private static let corkLimit = 64 << 10
+    /// A corked buffer at most this large keeps its room between batches (an answer or two).
+    private static let keptCorkCapacity = 4096
+
+    /// Holds `count` bytes (copied by `append`) for the end of the loop's batch, when the loop is
+    /// corked, the stream is cleartext with nothing queued, and the bytes fit; true if held.
+    @inline(__always)
+    private func cork(_ count: Int, _ append: () -> Void) -> Bool {
+        guard loop.isCorked, tls == nil, queue.isEmpty, corked.count + count <= Self.corkLimit else { return false }
+        if corked.isEmpty { loop.flushAfterBatch(self) }
+        append()
+        pendingWriteBytes += count
+        return true
+    }
+
+    /// Sends what was corked and tells the delegate as any write does. The loop calls this when
+    /// its batch is done.
+    package func flushCorked() {
+        guard !corked.isEmpty, sendCorked() else { return }
+        didFlush()
+    }
+
+    /// Sends what was corked in one call, ahead of anything written after it; what the socket
+    /// does not take is queued. False if the stream closed.
+    private func sendCorked() -> Bool {
+        guard !corked.isEmpty else { return !isClosed }
+        pendingWriteBytes -= corked.count
+        let sent = writeNow(corked, [])
+        corked.removeAll(keepingCapacity: corked.capacity <= Self.keptCorkCapacity)
+        return sent
+    }
+
+    /// One direct write of `bytes` then `more` with nothing queued before them; queues what the
+    /// socket did not take. False if the write failed and the stream closed.
+    private func writeNow(_ bytes: [UInt8], _ more: [UInt8]) -> Bool {
         let result: IOResult<Int>
         do {
             result = try writeDirect(bytes, more)
         } catch {
             close()
-            return
+            return false
         }
         let written: Int
         switch result {
@@ -171,7 +221,7 @@ package final class Connection: Selectable, @unchecked Sendable {
         } else {
             enqueue(more, from: written - bytes.count)
         }
-        didFlush()
+        return true
     }
 
     /// Queues `part` minus its first `offset` bytes (already written); only the head of the
@@ -208,7 +258,7 @@ package final class Connection: Selectable, @unchecked Sendable {
         guard !isClosed else { return }
         closeWhenDrained = true
         readEnabled = false
-        if queue.isEmpty { close() } else { updateInterest() }
+        if queue.isEmpty && corked.isEmpty { close() } else { updateInterest() }
     }
 
     /// Stops or resumes reading (back-pressure while a request is being answered).
@@ -230,6 +280,7 @@ package final class Connection: Selectable, @unchecked Sendable {
         loop.deregister(self)
         Glibc.close(fd)
         queue.removeAll()
+        corked = []
         pendingWriteBytes = 0
         delegate?.connectionDidClose(self)
     }

@@ -8,6 +8,13 @@ import Synchronization
 /// why the class is `@unchecked Sendable`; other threads reach it only through `execute(_:)`,
 /// whose queue is a `Mutex` and whose wake-up is an eventfd. A timerfd fires `tick` callbacks
 /// every `tickInterval` so connections can enforce their timeouts without a timer each.
+///
+/// The loop corks while it handles a batch (the events of one `epoll_wait`, or the queued
+/// tasks): connections hold what they write and the loop sends it when the batch is done, or
+/// sooner once the oldest held write has waited `corkBudget`. Answering a batch and then
+/// sending it wakes each client once, after the work, instead of waking a client, which then
+/// preempts the loop, between every two answers: with wrk on the same two cores this was
+/// worth 17 % more requests per second on a 1-row inference (README "Performance").
 package final class EventLoop: @unchecked Sendable {
     /// Small numbers: loop 0, 1, … of a group; used in logs and thread names.
     package let index: Int
@@ -17,14 +24,27 @@ package final class EventLoop: @unchecked Sendable {
     private var handlers: [Int32: any Selectable] = [:]
     private var interest: [Int32: UInt32] = [:]
     private var tickCallbacks: [(UInt64) -> Void] = []
+    /// Whether writes are held for the end of the batch (see the type's comment).
+    package private(set) var isCorked = false
+    /// Connections holding corked bytes, in the order they first wrote.
+    private var corkedConnections: [Connection] = []
+    /// When the first of `corkedConnections` was corked.
+    private var corkedSince: UInt64 = 0
+    /// The longest a held write waits for the rest of its batch, in nanoseconds.
+    private let corkBudget: UInt64
     private let tasks = Mutex<[@Sendable () -> Void]>([])
     private let stopping = Atomic<Bool>(false)
     private let threadID = Atomic<UInt>(0)
 
-    /// - Parameter tickInterval: how often tick callbacks run (default 250 ms): the resolution of
-    ///   every connection timeout.
-    package init(index: Int, tickInterval: UInt64 = 250_000_000) throws(SocketError) {
+    /// - Parameters:
+    ///   - tickInterval: how often tick callbacks run (default 250 ms): the resolution of every
+    ///     connection timeout.
+    ///   - corkBudget: the longest a corked write waits for the rest of its batch (default
+    ///     200 µs, the inline inference budget's default: a batch of cheap answers goes out
+    ///     together, and an answer never waits for more than about one costly neighbour).
+    package init(index: Int, tickInterval: UInt64 = 250_000_000, corkBudget: UInt64 = 200_000) throws(SocketError) {
         self.index = index
+        self.corkBudget = corkBudget
         epfd = try syscallNonBlocking("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         wakeFD = try syscallNonBlocking("eventfd") { eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC)) }
         timerFD = try syscallNonBlocking("timerfd_create") {
@@ -98,6 +118,22 @@ package final class EventLoop: @unchecked Sendable {
         try? control(EPOLL_CTL_DEL, handler.fd, 0)
     }
 
+    /// `connection` holds corked bytes: the loop calls its `flushCorked()` when the batch is
+    /// done. Loop thread only.
+    package func flushAfterBatch(_ connection: Connection) {
+        if corkedConnections.isEmpty { corkedSince = MonotonicClock.now() }
+        corkedConnections.append(connection)
+    }
+
+    /// Sends every corked write, in the order the connections first wrote. A flush may make a
+    /// connection write again (its next pipelined answer); uncorked, that write goes out at once.
+    private func uncork() {
+        isCorked = false
+        guard !corkedConnections.isEmpty else { return }
+        for connection in corkedConnections { connection.flushCorked() }
+        corkedConnections.removeAll(keepingCapacity: true)
+    }
+
     /// Adds a callback run every tick with the monotonic time. Loop thread only.
     package func onTick(_ callback: @escaping (UInt64) -> Void) {
         tickCallbacks.append(callback)
@@ -108,7 +144,9 @@ package final class EventLoop: @unchecked Sendable {
         threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while !stopping.load(ordering: .acquiring) {
+            isCorked = true
             runTasks()
+            uncork()
             let count = events.withUnsafeMutableBufferPointer { buffer in
                 epoll_wait(epfd, buffer.baseAddress, Int32(buffer.count), -1)
             }
@@ -116,6 +154,7 @@ package final class EventLoop: @unchecked Sendable {
                 if errno == EINTR { continue }
                 preconditionFailure("epoll_wait failed: errno \(errno)")
             }
+            isCorked = true
             for i in 0..<Int(count) {
                 let fd = events[i].data.fd
                 let flags = events[i].events
@@ -133,7 +172,12 @@ package final class EventLoop: @unchecked Sendable {
                         handlers[fd]?.onWritable()
                     }
                 }
+                if !corkedConnections.isEmpty && MonotonicClock.now() &- corkedSince > corkBudget {
+                    uncork()
+                    isCorked = true
+                }
             }
+            uncork()
         }
         runTasks()
     }

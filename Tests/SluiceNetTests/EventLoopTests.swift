@@ -43,15 +43,18 @@ private func connectBlocking(port: Int) throws -> Int32 {
     loop.stop()
 }
 
-@Test func aListenerAcceptsAndAConnectionEchoes() throws {
+/// Runs a loop whose listener gives every accepted stream to `delegate` (and to `keep`, which
+/// holds it), connects to it, and calls `body` with the connected socket.
+private func serving<D: ConnectionDelegate>(
+    _ delegate: D, keep: @escaping (Connection) -> Void, _ body: (Int32) throws -> Void
+) throws {
     let loop = try EventLoop(index: 0)
-    let echo = Echo()
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
     defer { scratch.deallocate() }
     let listener = try Listener(host: "127.0.0.1", port: 0, loop: loop, onAccept: { fd in
         if let c = try? Connection(fd: fd, loop: loop, scratch: scratch) {
-            c.delegate = echo
-            echo.connections.append(c)
+            c.delegate = delegate
+            keep(c)
         }
     }, onError: { _ in })
     let thread = Thread { loop.run() }
@@ -59,16 +62,23 @@ private func connectBlocking(port: Int) throws -> Int32 {
     defer { loop.stop() }
     let fd = try connectBlocking(port: listener.port)
     defer { close(fd) }
-    let message = Array("hello, loop".utf8)
-    #expect(write(fd, message, message.count) == message.count)
-    var received: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 64)
-    while received.count < message.count {
-        let n = read(fd, &buffer, buffer.count)
-        try #require(n > 0)
-        received += buffer[0..<n]
+    try body(fd)
+}
+
+@Test func aListenerAcceptsAndAConnectionEchoes() throws {
+    let echo = Echo()
+    try serving(echo, keep: { echo.connections.append($0) }) { fd in
+        let message = Array("hello, loop".utf8)
+        #expect(write(fd, message, message.count) == message.count)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while received.count < message.count {
+            let n = read(fd, &buffer, buffer.count)
+            try #require(n > 0)
+            received += buffer[0..<n]
+        }
+        #expect(received == message)
     }
-    #expect(received == message)
 }
 
 @Test func listenersShareAPortThroughReusePort() throws {
@@ -81,4 +91,41 @@ private func connectBlocking(port: Int) throws -> Int32 {
 
 @Test func bindingABadAddressThrowsASocketError() {
     #expect(throws: SocketError.self) { try Socket.listen(host: "not-an-address", port: 0) }
+}
+
+/// Answers each read with a small write, a write larger than a stream may hold corked, and a
+/// small write, then closes after the writes; records what it saw while the loop was corked.
+private final class CorkedAnswers: ConnectionDelegate, @unchecked Sendable {
+    static let large = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+    var connections: [Connection] = []
+    let heldWhileHandling = Mutex<[Int]>([])
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        connection.write(Array("first|".utf8))
+        heldWhileHandling.withLock { $0.append(connection.pendingWriteBytes) }
+        connection.write(Array("second|".utf8), Array("third|".utf8))
+        heldWhileHandling.withLock { $0.append(connection.pendingWriteBytes) }
+        connection.write(Self.large)
+        connection.write([Array("|last".utf8)])
+        connection.closeAfterWrites()
+    }
+    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidClose(_ connection: Connection) {}
+}
+
+@Test func writesHeldDuringABatchGoOutInOrderBeforeTheClose() throws {
+    let answers = CorkedAnswers()
+    try serving(answers, keep: { answers.connections.append($0) }) { fd in
+        #expect(write(fd, "go", 2) == 2)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            try #require(n >= 0)
+            if n == 0 { break }
+            received += buffer[0..<n]
+        }
+        #expect(received == Array("first|second|third|".utf8) + CorkedAnswers.large + Array("|last".utf8))
+    }
+    // The small writes were held (not sent) while the handler ran: the loop was corked.
+    #expect(answers.heldWhileHandling.withLock { $0 } == [6, 19])
 }
