@@ -20,9 +20,10 @@ extension ConnectionDelegate {
 /// A non-blocking TCP stream owned by one event loop for life: reads into a scratch buffer
 /// shared by the loop, writes with `writev` and queues what the socket did not take.
 ///
-/// Writes made while the loop handles a batch of events are corked: small cleartext writes are
-/// copied into one buffer per stream and sent when the batch is done (`EventLoop` says when), so
-/// a batch of answers reaches the peers together rather than one wake-up of a peer between each.
+/// Writes made while the loop handles a batch of events are corked: small writes are copied
+/// into one buffer per stream and sent when the batch is done (`EventLoop` says when), so a
+/// batch of answers reaches the peers together rather than one wake-up of a peer between each.
+/// Over TLS the held bytes go out as one `SSL_write`: one record for a head and its body.
 ///
 /// With a `TLSSession` the same stream carries TLS: reads and writes go through OpenSSL, and
 /// its would-blocks become epoll interest. The delegate sees plaintext either way. The
@@ -173,10 +174,10 @@ package final class Connection: Selectable, @unchecked Sendable {
     private static let keptCorkCapacity = 4096
 
     /// Holds `count` bytes (copied by `append`) for the end of the loop's batch, when the loop is
-    /// corked, the stream is cleartext with nothing queued, and the bytes fit; true if held.
+    /// corked, nothing is queued, and the bytes fit; true if held.
     @inline(__always)
     private func cork(_ count: Int, _ append: () -> Void) -> Bool {
-        guard loop.isCorked, tls == nil, queue.isEmpty, corked.count + count <= Self.corkLimit else { return false }
+        guard loop.isCorked, queue.isEmpty, corked.count + count <= Self.corkLimit else { return false }
         if corked.isEmpty { loop.flushAfterBatch(self) }
         append()
         pendingWriteBytes += count
@@ -195,6 +196,12 @@ package final class Connection: Selectable, @unchecked Sendable {
     private func sendCorked() -> Bool {
         guard !corked.isEmpty else { return !isClosed }
         pendingWriteBytes -= corked.count
+        if tls != nil {
+            // TLS writes go through the queue; the held buffer itself becomes its one entry.
+            enqueue(corked, from: 0)
+            corked = []
+            return writeQueue()
+        }
         let sent = writeNow(corked, [])
         corked.removeAll(keepingCapacity: corked.capacity <= Self.keptCorkCapacity)
         return sent
@@ -286,13 +293,18 @@ package final class Connection: Selectable, @unchecked Sendable {
     }
 
     private func flush() {
+        if writeQueue() { didFlush() }
+    }
+
+    /// Writes from the queue until it is empty or the socket is full. False if the stream closed.
+    private func writeQueue() -> Bool {
         while !queue.isEmpty && !isClosed {
             let result: IOResult<Int>
             do {
                 result = try writeQueued()
             } catch {
                 close()
-                return
+                return false
             }
             guard case .done(var written) = result else { break }
             pendingWriteBytes -= written
@@ -308,7 +320,7 @@ package final class Connection: Selectable, @unchecked Sendable {
                 }
             }
         }
-        didFlush()
+        return !isClosed
     }
 
     /// After a write: close if asked to once drained, keep epoll interest in step, and tell the
