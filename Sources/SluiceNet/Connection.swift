@@ -27,7 +27,7 @@ extension ConnectionDelegate {
 ///
 /// With a `TLSSession` the same stream carries TLS: reads and writes go through OpenSSL, and
 /// its would-blocks become epoll interest. The delegate sees plaintext either way. The
-/// cleartext paths pay one nil test of `tls` each and are otherwise unchanged.
+/// cleartext paths pay one nil test of `tls` each.
 ///
 /// Confined to `loop`: every method must be called on the loop's thread.
 package final class Connection: Selectable, @unchecked Sendable {
@@ -35,7 +35,8 @@ package final class Connection: Selectable, @unchecked Sendable {
     package unowned let loop: EventLoop
     package weak var delegate: (any ConnectionDelegate)?
     package private(set) var isClosed = false
-    /// Bytes queued and not yet written (for back-pressure decisions).
+    /// Bytes written by the delegate and not yet taken by the socket, held or queued (for
+    /// back-pressure decisions).
     package private(set) var pendingWriteBytes = 0
 
     private var queue: [[UInt8]] = []
@@ -168,16 +169,21 @@ package final class Connection: Selectable, @unchecked Sendable {
         if writeNow(bytes, more) { didFlush() }
     }
 
-    /// The most a stream holds corked; a larger write sends what is held and goes out at once.
+    /// The most a stream holds corked, and the largest write it holds (an answer; not a whole
+    /// HTTP/2 chunk of 64 KiB, which would only be copied); a larger write, or one that would
+    /// overfill the buffer, sends what is held and goes out at once.
     private static let corkLimit = 64 << 10
+    private static let corkedWriteLimit = 16 << 10
     /// A corked buffer at most this large keeps its room between batches (an answer or two).
     private static let keptCorkCapacity = 4096
 
     /// Holds `count` bytes (copied by `append`) for the end of the loop's batch, when the loop is
-    /// corked, nothing is queued, and the bytes fit; true if held.
+    /// corked, nothing is queued, and the bytes fit; true if held. An empty write is not held: it
+    /// goes the direct way, which tells the delegate the stream is drained as before.
     @inline(__always)
     private func cork(_ count: Int, _ append: () -> Void) -> Bool {
-        guard loop.isCorked, queue.isEmpty, corked.count + count <= Self.corkLimit else { return false }
+        guard loop.isCorked, queue.isEmpty, count > 0, count <= Self.corkedWriteLimit,
+              corked.count + count <= Self.corkLimit else { return false }
         if corked.isEmpty { loop.flushAfterBatch(self) }
         append()
         pendingWriteBytes += count
@@ -324,9 +330,15 @@ package final class Connection: Selectable, @unchecked Sendable {
     }
 
     /// After a write: close if asked to once drained, keep epoll interest in step, and tell the
-    /// delegate when everything is out.
+    /// delegate when everything is out. Held bytes are not out: a flush of the queue while some
+    /// are held (the queue emptied earlier in this batch, and the same epoll event also said
+    /// writable) leaves the close and the news to `flushCorked()`.
     private func didFlush() {
         if isClosed { return }
+        if !corked.isEmpty {
+            updateInterest()
+            return
+        }
         if queue.isEmpty {
             if closeWhenDrained { close(); return }
             updateInterest()

@@ -11,10 +11,12 @@ import Synchronization
 ///
 /// The loop corks while it handles a batch (the events of one `epoll_wait`, or the queued
 /// tasks): connections hold what they write and the loop sends it when the batch is done, or
-/// sooner once the oldest held write has waited `corkBudget`. Answering a batch and then
-/// sending it wakes each client once, after the work, instead of waking a client, which then
-/// preempts the loop, between every two answers: with wrk on the same two cores this was
-/// worth 17 % more requests per second on a 1-row inference (README "Performance").
+/// sooner once the oldest held write has waited `corkBudget` (checked between two events and
+/// between two tasks; the answers to a pipelined burst read in one event go out together).
+/// Answering a batch and then sending it wakes each client once, after the work, instead of
+/// waking a client, which then preempts the loop, between every two answers: with wrk on the
+/// same two cores this was worth 12-17 % more requests per second on a 1-row inference
+/// (README "Performance").
 package final class EventLoop: @unchecked Sendable {
     /// Small numbers: loop 0, 1, … of a group; used in logs and thread names.
     package let index: Int
@@ -28,6 +30,8 @@ package final class EventLoop: @unchecked Sendable {
     package private(set) var isCorked = false
     /// Connections holding corked bytes, in the order they first wrote.
     private var corkedConnections: [Connection] = []
+    /// The list being flushed by `uncork()` (swapped with `corkedConnections`, both keep room).
+    private var flushing: [Connection] = []
     /// When the first of `corkedConnections` was corked.
     private var corkedSince: UInt64 = 0
     /// The longest a held write waits for the rest of its batch, in nanoseconds.
@@ -130,8 +134,18 @@ package final class EventLoop: @unchecked Sendable {
     private func uncork() {
         isCorked = false
         guard !corkedConnections.isEmpty else { return }
-        for connection in corkedConnections { connection.flushCorked() }
-        corkedConnections.removeAll(keepingCapacity: true)
+        swap(&corkedConnections, &flushing)
+        for connection in flushing { connection.flushCorked() }
+        flushing.removeAll(keepingCapacity: true)
+    }
+
+    /// Between two events or two tasks of a batch: sends what is held once the oldest held write
+    /// has waited `corkBudget`, and stays corked for the rest of the batch.
+    @inline(__always)
+    private func uncorkIfOverBudget() {
+        guard !corkedConnections.isEmpty, MonotonicClock.now() &- corkedSince >= corkBudget else { return }
+        uncork()
+        isCorked = true
     }
 
     /// Adds a callback run every tick with the monotonic time. Loop thread only.
@@ -172,10 +186,7 @@ package final class EventLoop: @unchecked Sendable {
                         handlers[fd]?.onWritable()
                     }
                 }
-                if !corkedConnections.isEmpty && MonotonicClock.now() &- corkedSince > corkBudget {
-                    uncork()
-                    isCorked = true
-                }
+                uncorkIfOverBudget()
             }
             uncork()
         }
@@ -191,7 +202,10 @@ package final class EventLoop: @unchecked Sendable {
                 if !queue.isEmpty { swap(&queue, &batch) }
             }
             if batch.isEmpty { return }
-            for task in batch { task() }
+            for task in batch {
+                task()
+                if isCorked { uncorkIfOverBudget() }
+            }
         }
     }
 

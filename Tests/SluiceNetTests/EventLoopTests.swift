@@ -24,6 +24,9 @@ private func connectBlocking(port: Int) throws -> Int32 {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     try #require(rc == 0)
+    // A test whose bytes never come fails after 5 s instead of hanging.
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     return fd
 }
 
@@ -44,11 +47,13 @@ private func connectBlocking(port: Int) throws -> Int32 {
 }
 
 /// Runs a loop whose listener gives every accepted stream to `delegate` (and to `keep`, which
-/// holds it), connects to it, and calls `body` with the connected socket.
+/// holds it), connects to it, and calls `body` with the connected socket. Returns once the
+/// loop's thread has stopped, so the scratch buffer outlives every read into it.
 private func serving<D: ConnectionDelegate>(
-    _ delegate: D, keep: @escaping (Connection) -> Void, _ body: (Int32) throws -> Void
+    _ delegate: D, corkBudget: UInt64 = 200_000, keep: @escaping (Connection) -> Void,
+    _ body: (Int32) throws -> Void
 ) throws {
-    let loop = try EventLoop(index: 0)
+    let loop = try EventLoop(index: 0, corkBudget: corkBudget)
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
     defer { scratch.deallocate() }
     let listener = try Listener(host: "127.0.0.1", port: 0, loop: loop, onAccept: { fd in
@@ -57,9 +62,16 @@ private func serving<D: ConnectionDelegate>(
             keep(c)
         }
     }, onError: { _ in })
-    let thread = Thread { loop.run() }
+    let stopped = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        loop.run()
+        stopped.signal()
+    }
     thread.start()
-    defer { loop.stop() }
+    defer {
+        loop.stop()
+        stopped.wait()
+    }
     let fd = try connectBlocking(port: listener.port)
     defer { close(fd) }
     try body(fd)
@@ -93,13 +105,38 @@ private func serving<D: ConnectionDelegate>(
     #expect(throws: SocketError.self) { try Socket.listen(host: "not-an-address", port: 0) }
 }
 
-/// Answers each read with a small write, a write larger than a stream may hold corked, and a
-/// small write, then closes after the writes; records what it saw while the loop was corked.
-private final class CorkedAnswers: ConnectionDelegate, @unchecked Sendable {
-    static let large = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+/// A delegate that answers a client's first bytes; `answer(to:)` serves it and collects what the
+/// stream sends before it closes.
+private class Answerer: ConnectionDelegate, @unchecked Sendable {
     var connections: [Connection] = []
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {}
+    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidClose(_ connection: Connection) {}
+}
+
+/// Sends "go" to a loop serving `answerer` and reads until the stream closes (or the 5 s receive
+/// timeout fails the test).
+private func answer(to answerer: Answerer, corkBudget: UInt64 = 200_000) throws -> [UInt8] {
+    var received: [UInt8] = []
+    try serving(answerer, corkBudget: corkBudget, keep: { answerer.connections.append($0) }) { fd in
+        #expect(write(fd, "go", 2) == 2)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            try #require(n >= 0)
+            if n == 0 { return }
+            received += buffer[0..<n]
+        }
+    }
+    return received
+}
+
+/// Answers with a small write, a write larger than a stream may hold corked, and a small write,
+/// then closes after the writes; records what it held while the loop was corked.
+private final class CorkedAnswers: Answerer, @unchecked Sendable {
+    static let large = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
     let heldWhileHandling = Mutex<[Int]>([])
-    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+    override func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         connection.write(Array("first|".utf8))
         heldWhileHandling.withLock { $0.append(connection.pendingWriteBytes) }
         connection.write(Array("second|".utf8), Array("third|".utf8))
@@ -108,24 +145,45 @@ private final class CorkedAnswers: ConnectionDelegate, @unchecked Sendable {
         connection.write([Array("|last".utf8)])
         connection.closeAfterWrites()
     }
-    func connectionDidDrain(_ connection: Connection) {}
-    func connectionDidClose(_ connection: Connection) {}
 }
 
 @Test func writesHeldDuringABatchGoOutInOrderBeforeTheClose() throws {
     let answers = CorkedAnswers()
-    try serving(answers, keep: { answers.connections.append($0) }) { fd in
-        #expect(write(fd, "go", 2) == 2)
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            try #require(n >= 0)
-            if n == 0 { break }
-            received += buffer[0..<n]
-        }
-        #expect(received == Array("first|second|third|".utf8) + CorkedAnswers.large + Array("|last".utf8))
-    }
+    #expect(try answer(to: answers) == Array("first|second|third|".utf8) + CorkedAnswers.large + Array("|last".utf8))
     // The small writes were held (not sent) while the handler ran: the loop was corked.
     #expect(answers.heldWhileHandling.withLock { $0 } == [6, 19])
+}
+
+/// Holds a write, asks to close after the writes, then takes a writable event in the same batch,
+/// as when epoll reported EPOLLIN|EPOLLOUT together for a stream whose queue this event emptied.
+private final class WritableAfterHeldClose: Answerer, @unchecked Sendable {
+    override func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        connection.write(Array("held".utf8))
+        connection.closeAfterWrites()
+        connection.onWritable()
+    }
+}
+
+@Test func aWritableEventWithNothingQueuedKeepsHeldBytesAndTheCloseWaitsForThem() throws {
+    #expect(try answer(to: WritableAfterHeldClose()) == Array("held".utf8))
+}
+
+/// Queues two tasks: the first writes (held, tasks are a batch too), the second records what
+/// the stream still holds and closes after the writes.
+private final class HeldAcrossTasks: Answerer, @unchecked Sendable {
+    let heldAtSecondTask = Mutex<Int?>(nil)
+    override func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        connection.loop.executeSoon { connection.write(Array("answer".utf8)) }
+        connection.loop.executeSoon {
+            self.heldAtSecondTask.withLock { $0 = connection.pendingWriteBytes }
+            connection.closeAfterWrites()
+        }
+    }
+}
+
+@Test func aHeldWriteGoesOutBetweenTwoTasksOnceItsBudgetIsSpent() throws {
+    // A budget of 0: whatever a task holds is overdue by the next task.
+    let answers = HeldAcrossTasks()
+    #expect(try answer(to: answers, corkBudget: 0) == Array("answer".utf8))
+    #expect(answers.heldAtSecondTask.withLock { $0 } == 0)
 }
