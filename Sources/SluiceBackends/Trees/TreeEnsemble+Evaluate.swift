@@ -144,12 +144,11 @@ extension TreeEnsemble {
         /// The node a row goes to from node `n` (itself at a leaf).
         @inline(__always)
         private func step<Compare: Comparison>(_ n: Int, _ x: UnsafePointer<Float>, _: Compare.Type) -> Int {
-            let special = TreeEnsemble.categoricalFlag | TreeEnsemble.zeroIsMissingFlag
             let node = nodes[n]
             let v = x[Int(node.feature)]
             var goLeft = Compare.goesLeft(v, node.threshold)
             // One rarely taken test keeps plain numeric splits (all of XGBoost's) short.
-            if node.flags & special != 0 || v.isNaN {
+            if node.flags & TreeEnsemble.slowTestFlags != 0 || v.isNaN {
                 goLeft = slowGoesLeft(node, index: n, v, Compare.self)
             }
             // Siblings are adjacent: the child is picked without a branch (the direction is

@@ -43,6 +43,9 @@ package struct TreeEnsemble: Sendable {
     static let defaultLeftFlag: UInt8 = 1
     static let categoricalFlag: UInt8 = 2
     static let zeroIsMissingFlag: UInt8 = 4
+    /// The flags a plain `<` cannot decide: a node with either takes `slowGoesLeft`, and an
+    /// ensemble with neither anywhere is `numericOnly`.
+    static let slowTestFlags: UInt8 = categoricalFlag | zeroIsMissingFlag
     /// LightGBM's `kZeroThreshold` (1e-35f): inputs this close to zero are "zero".
     static let zeroThreshold: Float = 1e-35
     /// Categories must be exactly representable as Float inputs (XGBoost uses the same bound).
@@ -84,8 +87,7 @@ package struct TreeEnsemble: Sendable {
         categoryStart = flat.categoryStart
         categoryWords = flat.categoryWords
         categoryBits = flat.categoryBits
-        let special = Self.categoricalFlag | Self.zeroIsMissingFlag
-        numericOnly = flat.nodes.allSatisfy { $0.flags & special == 0 }
+        numericOnly = flat.nodes.allSatisfy { $0.flags & Self.slowTestFlags == 0 }
         roots = flat.roots
         treeOutput = flat.treeOutput
         depths = flat.depths
