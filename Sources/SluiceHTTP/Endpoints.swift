@@ -8,8 +8,12 @@
 /// what the parser's targets are (printable ASCII). A path that matches with another method
 /// answers 405 with `Allow`; no match answers 404. HEAD is served by the GET handler (the
 /// connection drops the body).
+///
+/// `dispatch` is the error boundary of every handler: what a handler throws is answered through
+/// the one error contract (`Response(error:)`); a handler that answers later, from a worker or
+/// a background queue, calls `ResponseWriter.fail` with its error, which renders the same way.
 package struct Endpoints: Sendable {
-    package typealias Handler = @Sendable (Request, Parameters, ResponseWriter) -> Void
+    package typealias Handler = @Sendable (Request, Parameters, ResponseWriter) throws -> Void
 
     /// Captured segments, looked up by name.
     package struct Parameters: Sendable {
@@ -50,6 +54,8 @@ package struct Endpoints: Sendable {
 
     private struct Entry: Sendable {
         var method: String
+        /// As registered, for the request context (`RequestContext.endpoint`).
+        var pattern: String
         var segments: [Segment]
         var captures: Int
         var handler: Handler
@@ -57,7 +63,7 @@ package struct Endpoints: Sendable {
 
     /// What a method and path resolve to; `dispatch` acts on it, tests inspect it.
     enum Resolution {
-        case found(Handler, Parameters)
+        case found(Handler, Parameters, pattern: String)
         /// The path exists with other methods (the `Allow` list, in table order).
         case notAllowed([String])
         case notFound
@@ -81,21 +87,25 @@ package struct Endpoints: Sendable {
             return .literal(Array(part.utf8))
         }
         let captures = segments.count(where: { if case .literal = $0 { false } else { true } })
-        entries.append(Entry(method: method, segments: segments, captures: captures, handler: handler))
+        entries.append(Entry(method: method, pattern: pattern, segments: segments, captures: captures, handler: handler))
         maxSegments = max(maxSegments, segments.count)
     }
 
-    /// Finds the handler for `request` and calls it, or answers 404/405. On the request's loop.
+    /// Finds the handler for `request` and calls it, or answers 404/405; answers what the
+    /// handler throws. On the request's loop.
     package func dispatch(_ request: Request, writer: ResponseWriter) {
         switch resolve(method: request.method, path: request.path) {
-        case .found(let handler, let parameters):
-            handler(request, parameters, writer)
+        case .found(let handler, let parameters, let pattern):
+            writer.context.endpoint = pattern
+            do {
+                try handler(request, parameters, writer)
+            } catch {
+                writer.fail(error)
+            }
         case .notFound:
-            writer.send(.error(404, "no endpoint \(request.path)"))
+            writer.fail(HTTPError.notFound(path: String(request.path)))
         case .notAllowed(let allowed):
-            var headers = Headers()
-            headers.add("allow", allowed.joined(separator: ", "))
-            writer.send(.error(405, "\(request.method) is not allowed on \(request.path)", headers: headers))
+            writer.fail(HTTPError.methodNotAllowed(method: request.method, path: String(request.path), allowed: allowed))
         }
     }
 
@@ -128,7 +138,7 @@ package struct Endpoints: Sendable {
             var allowed: [String] = []
             for entry in entries where entry.segments.count == count && matches(entry.segments, bytes, parts) {
                 if entry.method == method {
-                    return .found(entry.handler, parameters(entry, path, parts))
+                    return .found(entry.handler, parameters(entry, path, parts), pattern: entry.pattern)
                 }
                 if !allowed.contains(entry.method) { allowed.append(entry.method) }
             }

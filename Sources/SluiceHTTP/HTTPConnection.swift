@@ -12,7 +12,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private let server: ServerState
     private unowned let context: LoopContext
     private var parser: HTTPParser
-    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool, summary: RequestSummary, started: UInt64, acceptEncoding: String?)?
+    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool, acceptEncoding: String?)?
     private var sequence: UInt64 = 0
     private var phaseSince: UInt64
     private var lastPhase = HTTPParser.Phase.idle
@@ -96,13 +96,12 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 case .proceed(let accept): acceptEncoding = accept
                 case .reject: acceptEncoding = nil
                 }
-                inFlight = (sequence, request.method == "HEAD", request.keepAlive && !server.isDraining,
-                            server.accessLog == nil ? RequestSummary.none : RequestSummary(method: request.method, target: request.target),
-                            server.accessLog == nil ? 0 : MonotonicClock.now(), acceptEncoding)
+                inFlight = (sequence, request.method == "HEAD", request.keepAlive && !server.isDraining, acceptEncoding)
+                let requestContext = RequestContext(request, now: MonotonicClock.now())
                 if case .reject(let answer) = preparation {
-                    finish(answer, sequence: sequence)
+                    finish(answer, context: requestContext, sequence: sequence)
                 } else {
-                    responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence))
+                    responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence, context: requestContext))
                 }
             }
         }
@@ -144,13 +143,11 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     }
 
     /// Called on the loop by `ResponseWriter.send`.
-    func finish(_ response: Response, sequence: UInt64) {
+    func finish(_ response: Response, context requestContext: RequestContext, sequence: UInt64) {
         guard let current = inFlight, current.sequence == sequence, !stream.isClosed else { return }
         inFlight = nil
         var response = response
-        server.coding.finish(&response, acceptEncoding: current.acceptEncoding)
-        if response.status >= 400 { server.stats.recordError(status: response.status) }
-        if let accessLog = server.accessLog { accessLog(current.summary, response, MonotonicClock.now() &- current.started) }
+        server.conclude(&response, context: requestContext, acceptEncoding: current.acceptEncoding)
         let keepAlive = current.keepAlive && !server.isDraining
         headBuffer.removeAll(keepingCapacity: true)
         let body = Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date, into: &headBuffer)

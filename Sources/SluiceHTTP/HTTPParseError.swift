@@ -1,6 +1,7 @@
-/// Why a byte stream is not an acceptable HTTP/1.1 request. Each case knows its status; the
-/// connection answers it with a JSON error body and closes, since framing can't be trusted.
-package enum HTTPParseError: Error, Sendable, Equatable {
+/// Why a byte stream is not an acceptable HTTP/1.1 request (the size limits also refuse HTTP/2
+/// streams). Each case knows its status; the connection answers it through the error contract
+/// and, on HTTP/1.1, closes, since framing can't be trusted.
+package enum HTTPParseError: HTTPResponseError, Equatable {
     case badRequestLine(String)
     case badHeader(String)
     case headersTooLarge(limit: Int)

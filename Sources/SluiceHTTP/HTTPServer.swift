@@ -17,9 +17,13 @@ package final class HTTPServer: Sendable {
         package var limits = HTTPLimits()
         /// HTTP/2 (h2c) on the cleartext listener, and the SETTINGS it announces.
         package var http2 = HTTP2Settings()
-        /// Called on the loop after each answered request with its duration in nanoseconds
-        /// (access logging); nil costs nothing per request.
-        package var accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
+        /// Called on the loop after each answered request with its context and its duration in
+        /// nanoseconds (access logging); nil costs nothing per request.
+        package var accessLog: (@Sendable (RequestContext, Response, UInt64) -> Void)?
+        /// Called on the loop for each answer that renders one of our own faults (a 5xx with a
+        /// `failure`), with the request's context: the full error goes to the log there, with
+        /// the request id, while the client reads a generic message.
+        package var faultLog: (@Sendable (RequestContext, any Error) -> Void)?
         /// Request decoding and response compression (`compression:`).
         package var compression = ContentCoding.Settings()
         /// A TLS listener beside the cleartext one; nil = cleartext only.
@@ -62,6 +66,7 @@ package final class HTTPServer: Sendable {
         self.loops = loops
         state = ServerState(
             limits: configuration.limits, http2: configuration.http2, accessLog: configuration.accessLog,
+            faultLog: configuration.faultLog,
             coding: ContentCoding(settings: configuration.compression, maxBodyBytes: configuration.limits.maxBodyBytes),
             tls: configuration.tls?.credentials)
     }
@@ -141,19 +146,21 @@ final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
     let http2: HTTP2Settings
-    let accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
+    let accessLog: (@Sendable (RequestContext, Response, UInt64) -> Void)?
+    let faultLog: (@Sendable (RequestContext, any Error) -> Void)?
     let coding: ContentCoding
     let tls: TLSCredentials?
     private let draining = Atomic<Bool>(false)
     private let contexts: Mutex<[Int: LoopContext]>
 
     init(
-        limits: HTTPLimits, http2: HTTP2Settings, accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?,
-        coding: ContentCoding, tls: TLSCredentials?
+        limits: HTTPLimits, http2: HTTP2Settings, accessLog: (@Sendable (RequestContext, Response, UInt64) -> Void)?,
+        faultLog: (@Sendable (RequestContext, any Error) -> Void)?, coding: ContentCoding, tls: TLSCredentials?
     ) {
         self.limits = limits
         self.http2 = http2
         self.accessLog = accessLog
+        self.faultLog = faultLog
         self.coding = coding
         self.tls = tls
         contexts = Mutex([:])
@@ -170,6 +177,19 @@ final class ServerState: @unchecked Sendable {
 
     func context(for index: Int) -> LoopContext? {
         contexts.withLock { $0[index] }
+    }
+
+    /// The bookkeeping of every answer to a dispatched request, for both protocols, on its
+    /// loop: content coding, the error count, the fault and access logs, and the
+    /// `x-request-id` echo.
+    func conclude(_ response: inout Response, context: RequestContext, acceptEncoding: String?) {
+        coding.finish(&response, acceptEncoding: acceptEncoding)
+        if response.status >= 400 {
+            stats.recordError(status: response.status)
+            if response.status >= 500, let failure = response.failure, let faultLog { faultLog(context, failure) }
+        }
+        if let accessLog { accessLog(context, response, MonotonicClock.now() &- context.started) }
+        response.headers.add(lowercased: "x-request-id", context.id)
     }
 
 }

@@ -1,4 +1,6 @@
+import Dispatch
 import SluiceNet
+import Synchronization
 
 /// The application behind the HTTP layer. `respond` is called on the connection's event loop
 /// for each request — one at a time on an HTTP/1.1 connection, several open at once on an
@@ -8,9 +10,10 @@ package protocol Responder: Sendable {
     func respond(to request: Request, writer: ResponseWriter)
 }
 
-/// Where one request's response goes: an HTTP/1.1 connection's answer in sequence, or one
-/// HTTP/2 stream. Sendable: a worker thread may hold it and answer; the write then hops to the
-/// connection's loop. A second `send` is ignored.
+/// Where one request's response goes: an HTTP/1.1 connection's answer in sequence, one HTTP/2
+/// stream, or — in tests — a recorder. Sendable: a worker thread may hold it and answer; the
+/// write then hops to the connection's loop. A second `send` is ignored. It carries the
+/// request's `context` to the connection, which logs and echoes it with the answer.
 ///
 /// An enum rather than a protocol so the HTTP/1.1 case stays a direct call on the concrete
 /// class (no existential, no extra allocation per request).
@@ -18,48 +21,87 @@ package struct ResponseWriter: Sendable {
     private enum Target: Sendable {
         case http1(HTTPConnection)
         case http2(HTTP2Connection)
+        case recorder(ResponseRecorder)
     }
 
     private let target: Target
     /// The HTTP/1.1 sequence number, or the HTTP/2 stream id.
     private let id: UInt64
+    /// What is known about the request; handlers add to it before they answer.
+    package let context: RequestContext
 
-    init(connection: HTTPConnection, sequence: UInt64) {
+    init(connection: HTTPConnection, sequence: UInt64, context: RequestContext) {
         target = .http1(connection)
         id = sequence
+        self.context = context
     }
 
-    init(http2 connection: HTTP2Connection, stream: Int32) {
+    init(http2 connection: HTTP2Connection, stream: Int32, context: RequestContext) {
         target = .http2(connection)
         id = UInt64(stream)
+        self.context = context
+    }
+
+    /// A writer that keeps what is sent in `recorder` instead of writing it: endpoints and
+    /// flows are tested through it without sockets.
+    package init(recorder: ResponseRecorder, context: RequestContext) {
+        target = .recorder(recorder)
+        id = 0
+        self.context = context
     }
 
     /// Sends the response. Any thread.
     package func send(_ response: Response) {
         let id = id
+        let context = context
         switch target {
         case .http1(let connection):
             if connection.loop.inEventLoop {
-                connection.finish(response, sequence: id)
+                connection.finish(response, context: context, sequence: id)
                 return
             }
-            connection.loop.execute { connection.finish(response, sequence: id) }
+            connection.loop.execute { connection.finish(response, context: context, sequence: id) }
         case .http2(let connection):
             let stream = Int32(truncatingIfNeeded: id)
             if connection.loop.inEventLoop {
-                connection.finish(response, stream: stream)
+                connection.finish(response, context: context, stream: stream)
                 return
             }
-            connection.loop.execute { connection.finish(response, stream: stream) }
+            connection.loop.execute { connection.finish(response, context: context, stream: stream) }
+        case .recorder(let recorder):
+            recorder.record(response, context: context)
         }
     }
 
-    /// Whether the caller is on the loop that owns this request's connection (inline work is
-    /// allowed there only for cheap requests).
-    package var onEventLoop: Bool {
-        switch target {
-        case .http1(let connection): connection.loop.inEventLoop
-        case .http2(let connection): connection.loop.inEventLoop
+    /// Answers `error` through the one error contract (`Response(error:)`). Any thread.
+    package func fail(_ error: any Error) {
+        send(Response(error: error))
+    }
+}
+
+/// What a recording `ResponseWriter` was sent, in order. Any thread records; a test waits.
+package final class ResponseRecorder: Sendable {
+    private let answers = Mutex<[(response: Response, context: RequestContext)]>([])
+    /// Signalled once per answer; a waiter re-checks the list after each wake-up.
+    private let arrived = DispatchSemaphore(value: 0)
+
+    package init() {}
+
+    func record(_ response: Response, context: RequestContext) {
+        answers.withLock { $0.append((response, context)) }
+        arrived.signal()
+    }
+
+    /// Everything sent so far.
+    package var all: [(response: Response, context: RequestContext)] { answers.withLock { $0 } }
+
+    /// The `index`-th answer (0 = the first), waiting up to `seconds` for a worker or a
+    /// background queue to send it; nil when it does not come.
+    package func answer(_ index: Int = 0, within seconds: Double = 10) -> (response: Response, context: RequestContext)? {
+        let deadline = DispatchTime.now() + seconds
+        while true {
+            if let found = answers.withLock({ $0.count > index ? $0[index] : nil }) { return found }
+            guard arrived.wait(timeout: deadline) == .success else { return answers.withLock { $0.count > index ? $0[index] : nil } }
         }
     }
 }

@@ -3,6 +3,8 @@ package struct Response: Sendable {
     package var status: Int
     package var headers: Headers
     package var body: [UInt8]
+    /// The error this answer renders (`init(error:)`), kept for the log: never sent.
+    package var failure: (any Error)?
 
     package init(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
         self.status = status
@@ -17,8 +19,9 @@ package struct Response: Sendable {
         return Response(status: status, headers: headers, body: body)
     }
 
-    /// `{"error": message}`: the one error body of every endpoint (DESIGN §5).
-    package static func error(_ status: Int, _ message: String, headers: Headers = Headers()) -> Response {
+    /// `{"error": message}`: the one error body of every endpoint (DESIGN §5). Only
+    /// `init(error:)` calls it: everything else throws an `HTTPResponseError`.
+    static func error(_ status: Int, _ message: String, headers: Headers = Headers()) -> Response {
         json(status, Array("{\"error\":\(jsonString(message))}".utf8), headers: headers)
     }
 

@@ -3,11 +3,12 @@ package import SluiceHTTP
 import SluiceNet
 
 /// The one protocol-free façade of the serving core (after MLServer/KServe's DataPlane): every
-/// wire protocol — V2 REST today, gRPC and V1 later — asks it the same questions.
+/// wire protocol (V2 and V1 REST) asks it the same questions.
 ///
 /// Called on event loops (look-ups, validation, cheap inferences) and on workers (costly
 /// inferences); it holds no mutable state of its own, only the model manager's snapshots.
-/// Every failure is a `ServingError`, turned into a status by `ErrorResponse` alone. A class:
+/// Every failure is a `ServingError`, answered through the one error contract
+/// (`ServingError+HTTP.swift`). A class:
 /// every inference request hands it on several times, one retain each instead of five.
 package final class DataPlane: Sendable {
     package let manager: ModelManager
@@ -117,11 +118,15 @@ package final class DataPlane: Sendable {
         if let judged { route.recordCanary(seconds: seconds, failed: judged) }
     }
 
-    /// Adds what served the request to its answer: `x-sluice-model-version`, and the route and
-    /// arm when a route chose the version.
-    package static func annotate(_ headers: inout Headers, servable: ServableVersion, route: RouteDecision?) {
+    /// Adds what served the request to its answer and to its context (for the logs):
+    /// `x-sluice-model-version`, and the route and arm when a route chose the version.
+    package static func annotate(_ headers: inout Headers, context: RequestContext, servable: ServableVersion, route: RouteDecision?) {
+        context.model = servable.modelName
+        context.version = servable.version
         headers.add(lowercased: "x-sluice-model-version", String(servable.version))
         if let route {
+            context.route = route.route.name
+            context.arm = route.armName
             headers.add(lowercased: "x-sluice-route", route.route.name)
             headers.add(lowercased: "x-sluice-arm", route.armName)
         }
@@ -199,13 +204,20 @@ package final class DataPlane: Sendable {
     }
 
     /// Runs a prepared request on `servable` and records the execution in its stats (compute
-    /// time, rows, `queuedNanos` of waiting for a worker). Any thread. The codec picks the
-    /// outputs the client asked for (`prepare` has already checked their names).
-    package func infer(_ request: InferenceRequest, on servable: ServableVersion, queuedNanos: Int = 0) throws(ServingError) -> InferenceResponse {
+    /// time, rows, `queuedNanos` of waiting for a worker), and in `context` when the request
+    /// has one. Any thread. The codec picks the outputs the client asked for (`prepare` has
+    /// already checked their names).
+    package func infer(
+        _ request: InferenceRequest, on servable: ServableVersion, queuedNanos: Int = 0, context: RequestContext? = nil
+    ) throws(ServingError) -> InferenceResponse {
         let start = MonotonicClock.now()
         defer {
             let rows = request.inputs.first?.shape.first ?? 1
             let nanos = Int(clamping: MonotonicClock.now() &- start)
+            if let context {
+                context.queueNanos = queuedNanos
+                context.computeNanos = nanos
+            }
             servable.stats.recordExecution(rows: rows, nanos: nanos, queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970())
             if let metrics = servable.metrics {
                 metrics.compute.observe(seconds: Double(nanos) / 1e9)

@@ -17,6 +17,8 @@ package final class Server: Sendable {
     package let config: ServerConfig
     package let manager: ModelManager
     private let http: HTTPServer
+    /// Every endpoint, behind the error boundary of `Endpoints.dispatch`.
+    private let responder: EndpointResponder
     private let accepting: Flag
     private let poller = Mutex<RepositoryPoller?>(nil)
     private let canaryDriver = Mutex<CanaryDriver?>(nil)
@@ -70,10 +72,19 @@ package final class Server: Sendable {
             }
             httpConfiguration.tls = HTTPServer.TLS(port: tls.port, credentials: try Self.credentials(tls, http2: config.http2.enabled))
         }
-        if config.accessLog { httpConfiguration.accessLog = AccessLog(logger: logger).record }
-        http = try HTTPServer(configuration: httpConfiguration, responder: EndpointResponder(endpoints: endpoints))
+        let logs = AccessLog(logger: logger, format: .text)
+        if config.accessLog { httpConfiguration.accessLog = logs.record }
+        httpConfiguration.faultLog = logs.fault
+        responder = EndpointResponder(endpoints: endpoints)
+        http = try HTTPServer(configuration: httpConfiguration, responder: responder)
         MetricsEndpoint.registerCollectors(in: registry, manager: manager, http: http.stats)
         MetricsEndpoint.registerRouteCollectors(in: registry, routes: routes, manager: manager)
+    }
+
+    /// Answers `request` through the endpoints, as a connection would hand it over: the way
+    /// tests reach every endpoint without a socket (`ResponseWriter(recorder:context:)`).
+    package func respond(to request: Request, writer: ResponseWriter) {
+        responder.respond(to: request, writer: writer)
     }
 
     /// Transport counters of the HTTP layer (read at scrape time).
@@ -83,14 +94,16 @@ package final class Server: Sendable {
     package var port: Int { http.port }
 
     /// Loads the repository (blocking), then binds the listeners and starts the loops.
-    /// Readiness turns true once every model has a ready version.
-    package func start() throws {
+    /// Readiness turns true once every model has a ready version. With `listening` false it
+    /// does all of that but bind: the endpoints then answer only through `respond(to:writer:)`
+    /// (tests with a recording writer).
+    package func start(listening: Bool = true) throws {
         let started = DispatchTime.now().uptimeNanoseconds
         manager.loadAll()
         routes.refresh()
         let log = logger
         canaryDriver.withLock { $0 = CanaryDriver(routes: routes) { log.info("\($0)") } }
-        try http.start()
+        if listening { try http.start() }
         accepting.value = true
         if config.pollInterval > 0 {
             let poller = RepositoryPoller(manager: manager, interval: config.pollInterval)

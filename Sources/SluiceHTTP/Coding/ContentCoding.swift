@@ -69,14 +69,14 @@ package struct ContentCoding: Sendable {
             case "gzip", "x-gzip": framing = .gzip
             case "deflate": framing = Self.looksLikeZlib(body) ? .zlib : .raw
             default:
-                return .reject(.error(415, "unsupported Content-Encoding '\(coding)' (supported: gzip, deflate, identity)"))
+                return .reject(Response(error: ContentCodingError.unsupported(coding)))
             }
             switch Zlib.inflate(body, framing, limit: maxBodyBytes) {
             case .success(let decoded): body = decoded
             case .failure(.tooLarge):
-                return .reject(.error(413, "request body exceeds \(maxBodyBytes) bytes once decompressed (\(coding))"))
+                return .reject(Response(error: ContentCodingError.tooLarge(limit: maxBodyBytes, coding: coding)))
             case .failure(.corrupt(let reason)):
-                return .reject(.error(400, "request body is not valid \(coding): \(reason)"))
+                return .reject(Response(error: ContentCodingError.corrupt(coding: coding, reason: reason)))
             }
         }
         request.body = body
@@ -117,5 +117,31 @@ extension StringProtocol {
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
         return s
+    }
+}
+
+/// Why a request body's `Content-Encoding` cannot be undone.
+package enum ContentCodingError: HTTPResponseError, Equatable {
+    /// A coding other than gzip, deflate or identity.
+    case unsupported(String)
+    /// The decoded body would exceed `limits.max_body_bytes`.
+    case tooLarge(limit: Int, coding: String)
+    /// The bytes are not valid in the coding they claim.
+    case corrupt(coding: String, reason: String)
+
+    package var status: Int {
+        switch self {
+        case .unsupported: 415
+        case .tooLarge: 413
+        case .corrupt: 400
+        }
+    }
+
+    package var message: String {
+        switch self {
+        case .unsupported(let coding): "unsupported Content-Encoding '\(coding)' (supported: gzip, deflate, identity)"
+        case .tooLarge(let limit, let coding): "request body exceeds \(limit) bytes once decompressed (\(coding))"
+        case .corrupt(let coding, let reason): "request body is not valid \(coding): \(reason)"
+        }
     }
 }

@@ -99,12 +99,10 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     /// Called on the loop by `ResponseWriter.send`; a stream the client reset meanwhile is
     /// ignored.
-    func finish(_ response: Response, stream id: Int32) {
+    func finish(_ response: Response, context requestContext: RequestContext, stream id: Int32) {
         guard !stream.isClosed, let current = streams[id], current.phase == .dispatched else { return }
         var response = response
-        server.coding.finish(&response, acceptEncoding: current.acceptEncoding)
-        if response.status >= 400 { server.stats.recordError(status: response.status) }
-        if let accessLog = server.accessLog { accessLog(current.summary, response, MonotonicClock.now() &- current.started) }
+        server.conclude(&response, context: requestContext, acceptEncoding: current.acceptEncoding)
         submit(response, on: current)
         flush()
     }
@@ -151,18 +149,15 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private func dispatch(_ current: HTTP2Stream, request: Request) {
         current.enter(.dispatched, at: current.phaseSince)
         server.stats.http2Streams.add(1, ordering: .relaxed)
-        if server.accessLog != nil {
-            current.summary = RequestSummary(method: request.method, target: request.target)
-            current.started = MonotonicClock.now()
-        }
+        let requestContext = RequestContext(request, now: MonotonicClock.now())
         // Content codings in the one place HTTP/1.1 uses too.
         var request = request
         switch server.coding.prepare(&request) {
         case .proceed(let acceptEncoding):
             current.acceptEncoding = acceptEncoding
-            responder.respond(to: request, writer: ResponseWriter(http2: self, stream: current.id))
+            responder.respond(to: request, writer: ResponseWriter(http2: self, stream: current.id, context: requestContext))
         case .reject(let answer):
-            finish(answer, stream: current.id)
+            finish(answer, context: requestContext, stream: current.id)
         }
     }
 

@@ -35,8 +35,6 @@ final class HTTP2Stream {
     var resetAfterAnswer = false
     /// The request's `Accept-Encoding`, for compressing the answer (`ContentCoding`).
     var acceptEncoding: String?
-    var summary = RequestSummary.none
-    var started: UInt64 = 0
 
     init(id: Int32, now: UInt64) {
         self.id = id

@@ -27,30 +27,23 @@ struct AdminAuth: Sendable {
         token = Array(trimmed.utf8)
     }
 
-    /// nil when `request` may proceed, else the 401/403 answer.
-    func check(_ request: Request) -> Response? {
-        guard let token else {
-            return .error(403, "the admin API is disabled: set admin.token_file in the server config")
-        }
-        var headers = Headers()
-        headers.add("www-authenticate", "Bearer")
+    /// Throws `AuthError` unless `request` may proceed.
+    func check(_ request: Request) throws(AuthError) {
+        guard let token else { throw .disabled }
         guard let value = request.headers["authorization"], value.count > 7,
               value.prefix(7).lowercased() == "bearer "
-        else { return .error(401, "missing bearer token (Authorization: Bearer <token>)", headers: headers) }
-        guard Self.constantTimeEqual(Array(value.dropFirst(7).utf8), token) else {
-            return .error(401, "wrong bearer token", headers: headers)
-        }
-        return nil
+        else { throw .missingToken }
+        guard Self.constantTimeEqual(Array(value.dropFirst(7).utf8), token) else { throw .wrongToken }
     }
 
-    /// Checks the token on the loop, then runs `work` (which may block on files and loads) on a
-    /// background queue and sends its answer: the shape of every admin handler.
-    func guarded(_ request: Request, _ writer: ResponseWriter, _ work: @escaping @Sendable () -> Response) {
-        if let refusal = check(request) {
-            writer.send(refusal)
-            return
+    /// Checks the token on the loop (a refusal is thrown to the endpoint's error boundary), then
+    /// runs `work` (which may block on files and loads) on a background queue and sends its
+    /// answer, or fails with what it throws: the shape of every admin handler.
+    func guarded(_ request: Request, _ writer: ResponseWriter, _ work: @escaping @Sendable () throws -> Response) throws(AuthError) {
+        try check(request)
+        DispatchQueue.global().async {
+            do { writer.send(try work()) } catch { writer.fail(error) }
         }
-        DispatchQueue.global().async { writer.send(work()) }
     }
 
     /// Compares without an early exit, so timing does not reveal how much of a guess was right.
@@ -60,5 +53,35 @@ struct AdminAuth: Sendable {
             difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
         }
         return difference == 0
+    }
+}
+
+/// Why the admin and repository APIs refuse a request.
+enum AuthError: HTTPResponseError, Equatable {
+    /// No `admin.token_file` is configured: nothing may change the server over the network.
+    case disabled
+    case missingToken
+    case wrongToken
+
+    var status: Int {
+        switch self {
+        case .disabled: 403
+        case .missingToken, .wrongToken: 401
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .disabled: "the admin API is disabled: set admin.token_file in the server config"
+        case .missingToken: "missing bearer token (Authorization: Bearer <token>)"
+        case .wrongToken: "wrong bearer token"
+        }
+    }
+
+    /// RFC 6750 §3: a 401 names the scheme the client should use.
+    var headers: Headers {
+        var headers = Headers()
+        if status == 401 { headers.add(lowercased: "www-authenticate", "Bearer") }
+        return headers
     }
 }

@@ -11,7 +11,7 @@ struct RouteAdmin: Sendable {
 
     func register(in endpoints: inout Endpoints) {
         endpoints.add("GET", "/v2/routes") { request, _, writer in
-            auth.guarded(request, writer) {
+            try auth.guarded(request, writer) {
                 var w = JSONWriter()
                 w.array { w in for route in routes.liveAll() { Self.write(route, to: &w) } }
                 return .json(200, w.bytes)
@@ -19,49 +19,40 @@ struct RouteAdmin: Sendable {
         }
         endpoints.add("GET", "/v2/routes/{route}") { request, p, writer in
             let name = String(p["route"] ?? "")
-            auth.guarded(request, writer) { answer(name) }
+            try auth.guarded(request, writer) { try answer(name) }
         }
         endpoints.add("PUT", "/v2/routes/{route}") { request, p, writer in
             let name = String(p["route"] ?? "")
-            auth.guarded(request, writer) {
+            try auth.guarded(request, writer) {
                 let config: RouteConfig
                 do throws(ConfigError) {
                     config = try RouteConfig.parseBody(String(decoding: request.body, as: UTF8.self), name: name)
                 } catch {
-                    return .error(400, "invalid route: \(error)")
+                    throw RouteChangeError.invalid("invalid route: \(error)")
                 }
-                do throws(RouteChangeError) { try routes.replace(config) } catch { return Self.response(for: error) }
-                return answer(name)
+                try routes.replace(config)
+                return try answer(name)
             }
         }
         endpoints.add("POST", "/v2/routes/{route}/canary/{operation}") { request, p, writer in
             let name = String(p["route"] ?? "")
             let operationName = String(p["operation"] ?? "")
-            auth.guarded(request, writer) {
+            try auth.guarded(request, writer) {
                 guard let operation = Routes.CanaryOperation(rawValue: operationName) else {
                     let known = Routes.CanaryOperation.allCases.map(\.rawValue).joined(separator: ", ")
-                    return .error(404, "no canary operation '\(operationName)' (known: \(known))")
+                    throw RouteChangeError.notFound("no canary operation '\(operationName)' (known: \(known))")
                 }
-                do throws(RouteChangeError) { try routes.operate(name, operation) } catch { return Self.response(for: error) }
-                return answer(name)
+                try routes.operate(name, operation)
+                return try answer(name)
             }
         }
     }
 
-    private func answer(_ name: String) -> Response {
-        guard let route = routes.live(name) else { return .error(404, "unknown route '\(name)'") }
+    private func answer(_ name: String) throws(RouteChangeError) -> Response {
+        guard let route = routes.live(name) else { throw .notFound("unknown route '\(name)'") }
         var w = JSONWriter()
         Self.write(route, to: &w)
         return .json(200, w.bytes)
-    }
-
-    static func response(for error: RouteChangeError) -> Response {
-        switch error {
-        case .notFound(let m): .error(404, m)
-        case .invalid(let m): .error(400, m)
-        case .conflict(let m): .error(409, m)
-        case .notPersisted(let m): .error(500, m)
-        }
     }
 
     /// The live state of DESIGN §4: the configuration's shape with the weights in force, and

@@ -39,16 +39,18 @@ struct InferenceFlow: Sendable {
         prepare: (_ target: inout Target) throws(ServingError) -> (InferenceRequest, Decoded),
         encode: @escaping @Sendable (InferenceResponse, Decoded) throws(ServingError) -> Response
     ) {
-        let arrived = MonotonicClock.now()
+        let context = writer.context
+        context.protocolName = protocolName
+        let arrived = context.started
         var found = Target()
         let prepared: (InferenceRequest, Decoded)
         do throws(ServingError) {
             prepared = try prepare(&found)
         } catch {
-            var response = ErrorResponse.response(for: error)
+            var response = Response(error: error)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             if let servable = found.servable {
-                DataPlane.annotate(&response.headers, servable: servable, route: found.route)
+                DataPlane.annotate(&response.headers, context: context, servable: servable, route: found.route)
                 dataPlane.record(
                     servable, route: found.route, protocol: protocolName, status: response.status, nanos: nanos,
                     failed: found.decoded ? true : nil)
@@ -62,7 +64,7 @@ struct InferenceFlow: Sendable {
         }
         guard let target = found.servable else {
             // `prepare` returned without naming its version: our bug, answered rather than trapped.
-            writer.send(.error(500, "internal error: no version was resolved for the request"))
+            writer.fail(ServingError.backendFailure("no version was resolved for the request"))
             return
         }
         let (request, decoded) = prepared
@@ -76,13 +78,13 @@ struct InferenceFlow: Sendable {
             defer { target.stats.requestFinished() }
             var response: Response
             do throws(ServingError) {
-                let result = try plane.infer(request, on: target, queuedNanos: queued)
+                let result = try plane.infer(request, on: target, queuedNanos: queued, context: context)
                 response = try encode(result, decoded)
                 if let route { plane.shadow(request, primary: result, route: route) }
             } catch {
-                response = ErrorResponse.response(for: error, model: target.modelName, version: target.version)
+                response = Response(error: error)
             }
-            DataPlane.annotate(&response.headers, servable: target, route: route)
+            DataPlane.annotate(&response.headers, context: context, servable: target, route: route)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
             return response

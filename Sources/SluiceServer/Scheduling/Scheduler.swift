@@ -26,10 +26,30 @@ struct Scheduler: Sendable {
     func submit(writer: ResponseWriter, _ job: @escaping @Sendable (_ queuedNanos: Int) -> Response) {
         let enqueued = MonotonicClock.now()
         let accepted = pool.submit { writer.send(job(Int(clamping: MonotonicClock.now() &- enqueued))) }
-        if !accepted {
-            var headers = Headers()
-            headers.add(lowercased: "retry-after", "1")
-            writer.send(.error(503, "server overloaded: \(pool.queued) requests are waiting for a worker; retry later", headers: headers))
+        if !accepted { writer.fail(OverloadError.queueFull(waiting: pool.queued)) }
+    }
+}
+
+/// Why a request was shed before it ran.
+enum OverloadError: HTTPResponseError, Equatable {
+    /// `scheduling.max_queue` requests already wait for a worker.
+    case queueFull(waiting: Int)
+
+    var status: Int {
+        switch self {
+        case .queueFull: 503
         }
+    }
+
+    var message: String {
+        switch self {
+        case .queueFull(let waiting): "server overloaded: \(waiting) requests are waiting for a worker; retry later"
+        }
+    }
+
+    var headers: Headers {
+        var headers = Headers()
+        headers.add(lowercased: "retry-after", "1")
+        return headers
     }
 }

@@ -1,29 +1,73 @@
 import Logging
 import SluiceHTTP
 
-/// One structured JSON line per answered request when `access_log: true` (DESIGN §6), written
-/// through swift-log on the connection's loop.
+/// The logs about one request, written through swift-log on the connection's loop from the
+/// request's context: no URL is parsed again and no answer header read back.
+/// - `record`: one line per answered request when `access_log: true` (DESIGN §6);
+/// - `fault`: every answer that renders one of our own faults, always, with the full error the
+///   client did not see.
+/// Both carry the request id, so a client's `x-request-id` finds every line about its request.
 struct AccessLog: Sendable {
     let logger: Logger
+    let format: LogFormat
 
-    func record(_ request: RequestSummary, _ response: Response, _ nanos: UInt64) {
-        let path = request.target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.target
-        let parts = path.split(separator: "/")
-        // /v2/models/{m}/… and /v1/models/{m}…: the model the path names.
-        var model = ""
-        if parts.count >= 3, parts[1] == "models" { model = String(parts[2].split(separator: ":").first ?? "") }
-        var w = JSONWriter(capacity: 256)
-        w.object { w in
-            w.key("method"); w.string(request.method)
-            w.key("path"); w.string(path)
-            w.key("status"); w.int(response.status)
-            w.key("route"); w.string(response.headers["x-sluice-route"] ?? "")
-            w.key("model"); w.string(model)
-            w.key("version"); w.string(response.headers["x-sluice-model-version"] ?? "")
-            w.key("arm"); w.string(response.headers["x-sluice-arm"] ?? "")
-            w.key("bytes"); w.int(response.body.count)
-            w.key("duration_ms"); w.double(Double(nanos) / 1e6)
+    func record(_ context: RequestContext, _ response: Response, _ nanos: UInt64) {
+        let fields: [(String, Field)] = [
+            ("request_id", .string(context.id)),
+            ("method", .string(context.method)),
+            ("path", .string(String(context.path))),
+            ("endpoint", .string(context.endpoint)),
+            ("protocol", .string(context.protocolName)),
+            ("status", .int(response.status)),
+            ("route", .string(context.route)),
+            ("model", .string(context.model)),
+            ("version", .string(context.version.map(String.init) ?? "")),
+            ("arm", .string(context.arm)),
+            ("bytes", .int(response.body.count)),
+            ("duration_ms", .double(Double(nanos) / 1e6)),
+            ("queue_ms", .double(Double(context.queueNanos) / 1e6)),
+            ("compute_ms", .double(Double(context.computeNanos) / 1e6)),
+        ]
+        switch format {
+        case .text:
+            // The line is the JSON object itself, as it has always been with text logs.
+            var w = JSONWriter(capacity: 384)
+            w.object { w in
+                for (name, value) in fields {
+                    w.key(name)
+                    switch value {
+                    case .string(let s): w.string(s)
+                    case .int(let n): w.int(n)
+                    case .double(let d): w.double(d)
+                    }
+                }
+            }
+            logger.info("\(String(decoding: w.bytes, as: UTF8.self))")
+        case .json:
+            // Each field becomes a field of the JSON log line.
+            var metadata = Logger.Metadata()
+            for (name, value) in fields {
+                switch value {
+                case .string(let s): metadata[name] = .string(s)
+                case .int(let n): metadata[name] = .stringConvertible(n)
+                case .double(let d): metadata[name] = .stringConvertible(d)
+                }
+            }
+            logger.info("request", metadata: metadata)
         }
-        logger.info("\(String(decoding: w.bytes, as: UTF8.self))")
+    }
+
+    func fault(_ context: RequestContext, _ error: any Error) {
+        var what = context.model.isEmpty ? "" : " on \(context.model)"
+        if let version = context.version { what += " version \(version)" }
+        logger.error(
+            "request failed\(what): \(error)",
+            metadata: ["request_id": .string(context.id), "endpoint": .string(context.endpoint)])
+    }
+
+    private enum Field {
+        case string(String)
+        case int(Int)
+        case double(Double)
     }
 }

@@ -21,16 +21,16 @@ struct V2Endpoints: Sendable {
         endpoints.add("GET", "/v2/health/ready") { _, _, writer in writer.send(ready()) }
         endpoints.add("GET", "/v2") { _, _, writer in writer.send(serverMetadata()) }
         endpoints.add("GET", "/v2/models/{model}") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelMetadata(p["model"], version: nil) })
+            writer.send(try modelMetadata(p["model"], version: nil))
         }
         endpoints.add("GET", "/v2/models/{model}/versions/{version}") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelMetadata(p["model"], version: p["version"]) })
+            writer.send(try modelMetadata(p["model"], version: p["version"]))
         }
         endpoints.add("GET", "/v2/models/{model}/ready") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelReady(p["model"], version: nil) })
+            writer.send(try modelReady(p["model"], version: nil))
         }
         endpoints.add("GET", "/v2/models/{model}/versions/{version}/ready") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in try modelReady(p["model"], version: p["version"]) })
+            writer.send(try modelReady(p["model"], version: p["version"]))
         }
         endpoints.add("POST", "/v2/models/{model}/infer") { request, p, writer in
             infer(request, model: p["model"], version: nil, writer: writer)

@@ -10,7 +10,7 @@ struct V2Repository: Sendable {
 
     func register(in endpoints: inout Endpoints) {
         endpoints.add("POST", "/v2/repository/index") { request, _, writer in
-            guarded(request, writer) { () throws(ServingError) in
+            try auth.guarded(request, writer) {
                 let readyOnly = (try? JSONReader.readReadyFlag(request.body)) ?? false
                 var w = JSONWriter()
                 w.array { w in
@@ -28,14 +28,14 @@ struct V2Repository: Sendable {
         }
         endpoints.add("POST", "/v2/repository/models/{model}/load") { request, p, writer in
             let name = String(p["model"] ?? "")
-            guarded(request, writer) { () throws(ServingError) in
+            try auth.guarded(request, writer) {
                 try manager.load(model: name)
                 return Self.state(of: name, "READY")
             }
         }
         endpoints.add("POST", "/v2/repository/models/{model}/unload") { request, p, writer in
             let name = String(p["model"] ?? "")
-            guarded(request, writer) { () throws(ServingError) in
+            try auth.guarded(request, writer) {
                 try manager.unload(model: name)
                 return Self.state(of: name, "UNAVAILABLE")
             }
@@ -51,9 +51,7 @@ struct V2Repository: Sendable {
         return .json(200, w.bytes)
     }
 
-    private func guarded(_ request: Request, _ writer: ResponseWriter, _ work: @escaping @Sendable () throws(ServingError) -> Response) {
-        auth.guarded(request, writer) { ErrorResponse.answering(work) }
-    }
+
 }
 
 extension JSONReader {

@@ -15,18 +15,14 @@ struct V2Statistics: Sendable {
             writer.send(render(dataPlane.manager.snapshot.models.flatMap { $0.versions.compactMap(\.servable) }))
         }
         endpoints.add("GET", "/v2/models/{model}/stats") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in
-                let model = try dataPlane.model(named: p["model"] ?? "")
-                return render(model.versions.compactMap(\.servable))
-            })
+            let model = try dataPlane.model(named: p["model"] ?? "")
+            writer.send(render(model.versions.compactMap(\.servable)))
         }
         endpoints.add("GET", "/v2/models/{model}/versions/{version}/stats") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in
-                let model = try dataPlane.model(named: p["model"] ?? "")
-                let number = try DataPlane.versionNumber(p["version"]) ?? 0
-                guard model.version(number) != nil else { throw .versionNotFound(model: model.name, version: number) }
-                return render(model.versions.filter { $0.version == number }.compactMap(\.servable))
-            })
+            let model = try dataPlane.model(named: p["model"] ?? "")
+            let number = try DataPlane.versionNumber(p["version"]) ?? 0
+            guard model.version(number) != nil else { throw ServingError.versionNotFound(model: model.name, version: number) }
+            writer.send(render(model.versions.filter { $0.version == number }.compactMap(\.servable)))
         }
     }
 

@@ -21,13 +21,13 @@ struct V1Endpoints: Sendable {
     func register(in endpoints: inout Endpoints) {
         endpoints.add("GET", "/v1/models") { _, _, writer in writer.send(modelList()) }
         endpoints.add("GET", "/v1/models/{model}") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in try status(p["model"], .latest) })
+            writer.send(try status(p["model"], .latest))
         }
         endpoints.add("GET", "/v1/models/{model}/versions/{version}") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in try status(p["model"], .version(p["version"])) })
+            writer.send(try status(p["model"], .version(p["version"])))
         }
         endpoints.add("GET", "/v1/models/{model}/labels/{label}") { _, p, writer in
-            writer.send(ErrorResponse.answering { () throws(ServingError) in try status(p["model"], .label(p["label"])) })
+            writer.send(try status(p["model"], .label(p["label"])))
         }
         endpoints.add("POST", "/v1/models/{model}:predict") { request, p, writer in
             predict(request, model: p["model"], .latest, writer: writer)

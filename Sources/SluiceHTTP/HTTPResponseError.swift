@@ -1,0 +1,72 @@
+/// The one error contract (after Hummingbird's `HTTPResponseError`): every error a handler, a
+/// connection or a lower layer can raise on a request's behalf knows the status it answers, the
+/// text the client reads and any fields the answer must carry. Serving, routing, parsing, auth,
+/// overload and coding errors all adopt it, and `Response(error:)` is the only place that turns
+/// one into bytes — for HTTP/1.1 and HTTP/2 alike; gRPC maps the same `status` to its own codes
+/// (DESIGN §10), so the status is the whole of what a transport needs to know.
+///
+/// Each adopting type decides its statuses in one exhaustive `switch`, so a new case does not
+/// compile until it has one.
+package protocol HTTPResponseError: Error {
+    /// The HTTP status of the answer (4xx the client's fault, 5xx ours).
+    var status: Int { get }
+    /// What the client reads in `{"error": …}`. Our own faults (500) say something generic
+    /// here; the details stay in the error itself, which the server logs with the request id.
+    var message: String { get }
+    /// Fields the answer carries besides its body: `Retry-After`, `Allow`, `WWW-Authenticate`.
+    var headers: Headers { get }
+}
+
+extension HTTPResponseError {
+    package var headers: Headers { Headers() }
+}
+
+extension Response {
+    /// The answer for `error`: its status, `{"error": message}` and its extra fields. An error
+    /// outside the contract is one of our faults: a generic 500, the error kept in `failure` for
+    /// the log. Any thread.
+    package init(error: any Error) {
+        if let error = error as? any HTTPResponseError {
+            self = .error(error.status, error.message, headers: error.headers)
+        } else {
+            self = .error(500, "internal error while serving the request")
+        }
+        failure = error
+    }
+}
+
+/// What the HTTP layer itself refuses once a request's framing is sound: no endpoint for the
+/// path, a method the path does not take, a client too slow to send its head or body.
+package enum HTTPError: HTTPResponseError, Equatable {
+    case notFound(path: String)
+    /// `allowed` are the methods the path takes, in table order (the `Allow` field).
+    case methodNotAllowed(method: String, path: String, allowed: [String])
+    /// The head did not arrive within `limits.header_timeout`.
+    case headerTimeout
+    /// The body did not arrive within `limits.body_timeout`.
+    case bodyTimeout
+
+    package var status: Int {
+        switch self {
+        case .notFound: 404
+        case .methodNotAllowed: 405
+        case .headerTimeout, .bodyTimeout: 408
+        }
+    }
+
+    package var message: String {
+        switch self {
+        case .notFound(let path): "no endpoint \(path)"
+        case .methodNotAllowed(let method, let path, _): "\(method) is not allowed on \(path)"
+        case .headerTimeout: "request headers not received within the header timeout"
+        case .bodyTimeout: "request body not received within the body timeout"
+        }
+    }
+
+    package var headers: Headers {
+        guard case .methodNotAllowed(_, _, let allowed) = self else { return Headers() }
+        var headers = Headers()
+        headers.add(lowercased: "allow", allowed.joined(separator: ", "))
+        return headers
+    }
+}

@@ -1,0 +1,90 @@
+import CLinux
+import Glibc
+import Logging
+
+/// How log lines are written (`log_format`): `text`, swift-log's stream format, or `json`, one
+/// object a line for log collectors (Loki, Cloud Logging, Elasticsearch).
+package enum LogFormat: String, Sendable, CaseIterable {
+    case text, json
+}
+
+/// A swift-log handler writing one JSON object a line to standard error: `time` (RFC 3339 UTC,
+/// milliseconds), `level`, `label`, `message`, then the metadata as fields (a request's log
+/// lines carry its context's: `request_id`, `model`, `version`, …). Called from any thread; one
+/// `fputs` a line, which stdio locks, so lines never interleave.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String) {
+        self.label = label
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var w = JSONWriter(capacity: 256)
+        w.object { w in
+            w.key("time"); w.string(Self.timestamp())
+            w.key("level"); w.string(event.level.rawValue)
+            w.key("label"); w.string(label)
+            w.key("message"); w.string(event.message.description)
+            var fields = metadata
+            if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+            for key in fields.keys.sorted() where !Self.reserved.contains(key) {
+                w.key(key)
+                if let value = fields[key] { Self.write(value, to: &w) }
+            }
+        }
+        var line = w.bytes
+        line.append(UInt8(ascii: "\n"))
+        line.append(0)
+        line.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { _ = fputs($0.baseAddress, clinux_stderr()) }
+        }
+    }
+
+    /// The line's own fields, which metadata of the same name must not repeat.
+    private static let reserved: Set<String> = ["time", "level", "label", "message"]
+
+    /// Numbers stay numbers; everything else is a string, array or object.
+    private static func write(_ value: Logger.Metadata.Value, to w: inout JSONWriter) {
+        switch value {
+        case .string(let s): w.string(s)
+        case .stringConvertible(let v):
+            if let n = v as? Int { w.int(n) } else if let d = v as? Double { w.double(d) } else { w.string(v.description) }
+        case .array(let values): w.array { w in for v in values { write(v, to: &w) } }
+        case .dictionary(let map):
+            w.object { w in
+                for key in map.keys.sorted() {
+                    w.key(key)
+                    if let v = map[key] { write(v, to: &w) }
+                }
+            }
+        }
+    }
+
+    /// Now as RFC 3339 UTC with milliseconds, `2026-12-06T15:04:05.123Z`, without a formatter
+    /// object (one per line would cost more than the rest of the line).
+    static func timestamp() -> String {
+        let millis = WallClock.millisecondsSince1970()
+        var seconds = millis / 1000
+        var t = tm()
+        gmtime_r(&seconds, &t)
+        var out = ""
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ count: Int) {
+            var text = String(value)
+            while text.count < count { text = "0" + text }
+            out += text
+        }
+        digits(Int(t.tm_year) + 1900, 4); out += "-"; digits(Int(t.tm_mon) + 1, 2); out += "-"; digits(Int(t.tm_mday), 2)
+        out += "T"; digits(Int(t.tm_hour), 2); out += ":"; digits(Int(t.tm_min), 2); out += ":"; digits(Int(t.tm_sec), 2)
+        out += "."; digits(millis % 1000, 3); out += "Z"
+        return out
+    }
+}
