@@ -75,6 +75,10 @@ let package = Package(
         .testTarget(
             name: "SluiceBackendsTests", dependencies: ["SluiceBackends", "SluiceCore"],
             resources: [.copy("Fixtures")], swiftSettings: settings),
+        // The endpoints through a recording ResponseWriter: no sockets, no event loops.
+        .testTarget(
+            name: "SluiceEndpointTests", dependencies: ["SluiceServer", "SluiceHTTP", "SluiceCore"],
+            swiftSettings: settings),
         .testTarget(
             name: "SluiceServerTests",
             dependencies: ["SluiceServer", "SluiceCore", "SluiceHTTP", "SluiceNet"],

@@ -132,8 +132,13 @@ import Testing
         try server.start()
         defer { server.stop() }
         let c = try RawClient(port: server.port)
-        #expect(try c.request("POST", "/v2/models/fraud/versions/1/infer", json: Self.body).status == 200)
-        #expect(try c.request("GET", "/v2/models/nope").status == 404)
+        let first = try c.request("POST", "/v2/models/fraud/versions/1/infer", json: Self.body, headers: ["x-request-id": "trace-me-7"])
+        #expect(first.status == 200)
+        #expect(first.headers["x-request-id"] == "trace-me-7")
+        let second = try c.request("GET", "/v2/models/nope")
+        #expect(second.status == 404)
+        let made = try #require(second.headers["x-request-id"])
+        #expect(made.utf8.count == 32)
         let json = lines.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(json.count == 2, "\(lines.all)")
         #expect(json.first?["method"] as? String == "POST")
@@ -144,6 +149,10 @@ import Testing
         #expect((json.first?["bytes"] as? Int ?? 0) > 0)
         #expect(json.first?["duration_ms"] is Double)
         #expect(json.last?["status"] as? Int == 404)
+        #expect(json.first?["request_id"] as? String == "trace-me-7")
+        #expect(json.first?["endpoint"] as? String == "/v2/models/{model}/versions/{version}/infer")
+        #expect(json.first?["protocol"] as? String == "v2")
+        #expect(json.last?["request_id"] as? String == made)
     }
 
     static func freePort() throws -> Int {
