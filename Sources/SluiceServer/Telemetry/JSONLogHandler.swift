@@ -10,15 +10,26 @@ package enum LogFormat: String, Sendable, CaseIterable {
 
 /// A swift-log handler writing one JSON object a line to standard error: `time` (RFC 3339 UTC,
 /// milliseconds), `level`, `label`, `message`, then the metadata as fields (a request's log
-/// lines carry its context's: `request_id`, `model`, `version`, …). Called from any thread; one
-/// `fputs` a line, which stdio locks, so lines never interleave.
+/// lines carry its context's: `request_id`, `model`, `version`, …). Called from any thread; a
+/// line goes to `write` whole (standard error: one `fputs`, which stdio locks, so lines never
+/// interleave).
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
+    /// Receives each line, newline included.
+    private let write: @Sendable ([UInt8]) -> Void
 
-    init(label: String) {
+    init(label: String, write: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.standardError) {
         self.label = label
+        self.write = write
+    }
+
+    static func standardError(_ line: [UInt8]) {
+        let terminated = line + [0]
+        terminated.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { _ = fputs($0.baseAddress, clinux_stderr()) }
+        }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -42,10 +53,7 @@ struct JSONLogHandler: LogHandler {
         }
         var line = w.bytes
         line.append(UInt8(ascii: "\n"))
-        line.append(0)
-        line.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { _ = fputs($0.baseAddress, clinux_stderr()) }
-        }
+        write(line)
     }
 
     /// The line's own fields, which metadata of the same name must not repeat.
