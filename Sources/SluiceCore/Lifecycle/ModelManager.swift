@@ -149,8 +149,9 @@ package final class ModelManager: Sendable {
     }
 
     /// Carries out the lifecycle's actions: publishes the `.loading` state, runs the loads
-    /// concurrently on loader threads, feeds their results back, drops drained versions, and
-    /// publishes the outcome in one swap.
+    /// concurrently on loader threads, feeds their results back, drops drained versions (and
+    /// tells the others still unloading to report their drain), and publishes the outcome in
+    /// one swap.
     private func perform(_ actions: [ModelLifecycle.Action], on control: inout Control) {
         var pending: [(ModelID, VersionBundle)] = []
         for action in actions {
@@ -174,11 +175,36 @@ package final class ModelManager: Sendable {
                 }
             }
         }
-        for (id, servable) in control.lifecycle.unloading where servable.stats.inFlightRequests == 0 {
+        _ = dropDrained(&control)
+        publish(control.lifecycle.table)
+    }
+
+    /// Tells every loaded version whether it is being let go, and drops the unloading ones no
+    /// request holds. Returns whether it dropped any. Under the control lock.
+    private func dropDrained(_ control: inout Control) -> Bool {
+        var dropped = false
+        for (id, servable, isUnloading) in control.lifecycle.loaded where servable.markUnloading(isUnloading) {
             _ = control.lifecycle.on(.requestsDrained(id))
             log(.info, "\(id) is unloaded")
+            dropped = true
         }
-        publish(control.lifecycle.table)
+        return dropped
+    }
+
+    /// Called by the last `VersionHandle` of an unloading version as it is released, on the
+    /// releasing thread (an event loop, a worker): finishes the unload there when no control
+    /// operation is running, else on a dispatch thread that waits its turn, so a request's
+    /// thread never waits for a load. Idempotent: a version already dropped is left alone.
+    func versionDrained() {
+        let done: Void? = control.withLockIfAvailable { control in
+            if dropDrained(&control) { publish(control.lifecycle.table) }
+        }
+        guard done == nil else { return }
+        DispatchQueue.global().async {
+            self.control.withLock { control in
+                if self.dropDrained(&control) { self.publish(control.lifecycle.table) }
+            }
+        }
     }
 
     private func publish(_ newTable: ModelTable) {

@@ -74,7 +74,7 @@ import Testing
         // Ready: the old one goes in the same publish.
         #expect(loaded(2) == [.unload(Self.id(1)), .publish])
         #expect(states() == [1: "unloading", 2: "ready"])
-        #expect(machine.unloading.map(\.0) == [Self.id(1)])
+        #expect(machine.loaded.filter(\.isUnloading).map(\.id) == [Self.id(1)])
         #expect(machine.on(.requestsDrained(Self.id(1))) == [.publish])
         #expect(states() == [2: "ready"])
     }

@@ -48,20 +48,36 @@ import Testing
         #expect(logs.lines.withLock { $0.contains("info: model 'm' version 1 is unloaded") })
     }
 
-    @Test func versionWithARequestInFlightStaysUnloadingUntilItEnds() throws {
+    @Test func versionWithARequestInFlightIsUnloadedTheMomentItEnds() throws {
         try repo.write("m/1/model.json")
         manager.loadAll()
         let old = try #require(try manager.snapshot.model(named: "m")?.servable(version: nil))
-        old.stats.requestStarted()
+        let request = old.acquire()
         try repo.write("m/2/model.json", "version two")
         try repo.write("m/2/SHA256SUMS", "\(try SHA256Tests.sha256sum("\(repo.root)/m/2/model.json"))  model.json\n")
         manager.poll()
         #expect(states() == [1: "unloading", 2: "ready"])
         manager.poll()
         #expect(states() == [1: "unloading", 2: "ready"])
-        old.stats.requestFinished()
-        manager.poll()
+        request.release()
+        // No poll: releasing the last handle finished the unload.
         #expect(states() == [2: "ready"])
+        #expect(logs.lines.withLock { $0.contains("info: model 'm' version 1 is unloaded") })
+    }
+
+    @Test func aDrainDuringAControlOperationFinishesWhenItEnds() throws {
+        try repo.write("m/1/model.json")
+        manager.loadAll()
+        let old = try #require(try manager.snapshot.model(named: "m")?.servable(version: nil))
+        var request: VersionHandle? = old.acquire()
+        #expect(throws: Never.self) { try manager.unload(model: "m") }
+        #expect(states() == [1: "unloading"])
+        // Released while a control operation holds the lock: the drain waits its turn, and the
+        // releasing thread does not wait for it.
+        manager.control.withLock { _ in request.take()?.release() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while states() != [:] && ContinuousClock.now < deadline { usleep(1_000) }
+        #expect(states() == [:])
     }
 
     @Test func checksumMismatchIsNotLoadedUntilTheFilesMatch() throws {

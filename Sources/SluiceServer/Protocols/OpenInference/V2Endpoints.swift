@@ -106,12 +106,7 @@ struct V2Endpoints: Sendable {
         do {
             if let route, number == nil {
                 // A route is ready when every arm that gets traffic can serve.
-                for arm in route.arms where arm.weight > 0 {
-                    switch arm.target {
-                    case .version(let v): _ = try model.servable(version: v)
-                    case .label(let l): _ = try model.servable(label: l)
-                    }
-                }
+                for arm in route.arms where arm.weight > 0 { _ = try model.servable(arm.target) }
             } else {
                 _ = try model.servable(version: number)
             }
