@@ -16,7 +16,7 @@ package final class ServableVersion: Sendable {
     /// any `model.yaml` override the loader applied.
     package let inputs: [TensorSpec]
     package let outputs: [TensorSpec]
-    /// `xgboost`, `lightgbm` or `onnx`, for model metadata's `platform`.
+    /// The backend's registered name (`xgboost`, `onnx`, …), for model metadata's `platform`.
     package let platform: String
     /// The model file this version was loaded from, for logs and metadata.
     package let file: String

@@ -19,7 +19,7 @@ import Testing
     }
 
     static func bundle(_ version: Int) -> VersionBundle {
-        VersionBundle(file: "/models/m/\(version)/model.json", kind: .xgboost, config: ModelConfig())
+        VersionBundle(file: "/models/m/\(version)/model.json", backend: "xgboost", config: ModelConfig())
     }
 
     static func model(_ folders: ObservedVersion..., policy: VersionPolicy = .default) -> [ObservedModel] {
@@ -30,7 +30,7 @@ import Testing
 
     static func servable(_ version: Int) -> ServableVersion {
         ServableVersion(
-            modelName: "m", version: version, backend: FakeBackend(kind: .xgboost, inputs: [], failsToRun: false),
+            modelName: "m", version: version, backend: FakeBackend(platform: "xgboost", inputs: [], failsToRun: false),
             file: "/models/m/\(version)/model.json", config: ModelConfig())
     }
 

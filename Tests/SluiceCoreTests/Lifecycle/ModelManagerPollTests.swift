@@ -16,7 +16,7 @@ import Testing
         let repo = try TemporaryRepository()
         self.repo = repo
         manager = ModelManager(
-            repository: repo.root, loader: fake.loader, pollInterval: .seconds(5), now: clock.now, log: logs.sink)
+            source: RepositoryScanner(root: repo.root, backends: .likeStandard()), loader: fake.loader, pollInterval: .seconds(5), now: clock.now, log: logs.sink)
     }
 
     func states(_ name: String = "m") -> [Int: String] {

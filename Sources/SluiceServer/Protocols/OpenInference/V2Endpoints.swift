@@ -76,7 +76,7 @@ struct V2Endpoints: Sendable {
             w.array { w in
                 if let number { w.string(String(number)) } else { for v in model.readyVersions { w.string(String(v)) } }
             }
-            w.key("platform"); w.string(servable?.platform ?? model.config.backend?.rawValue ?? "")
+            w.key("platform"); w.string(servable?.platform ?? model.config.backend ?? "")
             w.key("inputs"); Self.write(servable?.inputs ?? model.config.inputs, to: &w)
             w.key("outputs"); Self.write(servable?.outputs ?? model.config.outputs, to: &w)
             let unavailable = model.versions.compactMap { entry -> (Int, String)? in
