@@ -4,7 +4,8 @@
 /// from event-loop threads (cheap models run inline) or worker threads, so an implementation is
 /// immutable after load or guards its own state. `infer` must not block on I/O.
 package protocol Backend: Sendable {
-    /// Which backend family this is (`xgboost`, `lightgbm`, `onnx`), for model metadata's `platform`.
+    /// The name its `BackendFactory` is registered under (`xgboost`, `onnx`, …), for model
+    /// metadata's `platform`.
     var platform: String { get }
     /// The inputs and outputs a request may use, with -1 for the batch dimension.
     var inputs: [TensorSpec] { get }

@@ -11,7 +11,7 @@ import Synchronization
 /// Non-copyable, so one acquire is exactly one release; a struct, so a request allocates
 /// nothing for it: one retain and two atomic adds, plus one load on release.
 package struct VersionHandle: ~Copyable {
-    package let servable: ServableVersion
+    private let servable: ServableVersion
 
     fileprivate init(_ servable: ServableVersion) {
         self.servable = servable

@@ -75,9 +75,31 @@ import Testing
         // Released while a control operation holds the lock: the drain waits its turn, and the
         // releasing thread does not wait for it.
         manager.control.withLock { _ in request.take()?.release() }
+        #expect(eventually { states() == [:] })
+    }
+
+    @Test func releasesRacingAnUnloadNeverMissTheDrain() throws {
+        try repo.write("m/1/model.json")
+        manager.loadAll()
+        let old = try #require(try manager.snapshot.model(named: "m")?.servable(version: nil))
+        let manager = manager
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            if i == 0 {
+                _ = try? manager.unload(model: "m")
+            } else {
+                for _ in 0..<20_000 { old.acquire().release() }
+            }
+        }
+        // No poll: the unload itself or whichever release came last finished it.
+        #expect(eventually { states() == [:] })
+        #expect(old.inFlightRequests == 0)
+    }
+
+    /// Waits (1 ms at a time, 10 s at most) for a drain handed to a dispatch thread.
+    private func eventually(_ condition: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
-        while states() != [:] && ContinuousClock.now < deadline { usleep(1_000) }
-        #expect(states() == [:])
+        while !condition() && ContinuousClock.now < deadline { usleep(1_000) }
+        return condition()
     }
 
     @Test func checksumMismatchIsNotLoadedUntilTheFilesMatch() throws {
