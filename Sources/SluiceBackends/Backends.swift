@@ -1,19 +1,17 @@
 package import SluiceCore
 
-/// The backends compiled into this build, behind one `BackendLoader`.
+/// The backends compiled into this build.
+///
+/// To add one: give it a folder of its own here with a `Backend` and its `BackendFactory` (a
+/// name for `backend:` and the model file names it recognises), and add that factory to
+/// `standard` below. Nothing else names a backend.
 package enum Backends {
-    /// Builds the backend `request.kind` names from `request.file`. Injected into the model
-    /// manager as its `BackendLoader` and called on a loader thread, never on an event loop.
-    /// Throws `ServingError.loadFailure` with a reason a user can act on: a malformed or
-    /// unsupported file or a signature that does not fit.
-    package static func load(_ request: BackendLoadRequest) throws(ServingError) -> any Backend {
-        switch request.kind {
-        case .xgboost:
-            return try XGBoostBackend.load(request)
-        case .lightgbm:
-            return try LightGBMBackend.load(request)
-        case .onnx:
-            return try ONNXBackend.load(request)
-        }
-    }
+    /// Every backend of this build, in the order messages list them. Injected by the server and
+    /// `sluice validate` into the repository scanner (names, file names) and, as its loader, into
+    /// the model manager, which calls it on loader threads.
+    package static let standard = BackendRegistry([
+        XGBoostBackend.factory,
+        LightGBMBackend.factory,
+        ONNXBackend.factory,
+    ])
 }

@@ -90,7 +90,8 @@ package enum Application {
             print("error: \(error)")
             return 1
         }
-        let manager = ModelManager(repository: config.models, loader: Backends.load) { _, _ in }
+        let backends = Backends.standard
+        let manager = ModelManager(source: RepositoryScanner(root: config.models, backends: backends), loader: backends.load) { _, _ in }
         let findings = manager.loadAll()
         var failed = false
         for finding in findings {

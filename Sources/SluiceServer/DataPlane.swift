@@ -74,10 +74,7 @@ package final class DataPlane: Sendable {
         if version != nil || label != nil { return (try Self.pick(model, version: version, label: label), nil) }
         let decision = route.decide(header: header)
         do throws(ServingError) {
-            switch decision.target {
-            case .version(let v): return (try model.servable(version: v), decision)
-            case .label(let l): return (try model.servable(label: l), decision)
-            }
+            return (try model.servable(decision.target), decision)
         } catch {
             switch error {
             case .versionNotFound, .labelNotFound, .unavailable:

@@ -26,16 +26,17 @@ package final class Server: Sendable {
     package let routes: Routes
     private let logger: Logger
 
-    /// Builds everything but binds nothing. Throws `SocketError` if the event loops cannot be made.
-    package init(config: ServerConfig, logger: Logger = Logger(label: "sluice"), loader: @escaping BackendLoader = Backends.load) throws {
+    /// Builds everything but binds nothing; `backends` are those the repository may use. Throws
+    /// `SocketError` if the event loops cannot be made.
+    package init(config: ServerConfig, logger: Logger = Logger(label: "sluice"), backends: BackendRegistry = Backends.standard) throws {
         self.config = config
         self.logger = logger
         let log = logger
         let registry = MetricsRegistry()
         let serving = ServingMetrics(registry: registry)
         manager = ModelManager(
-            repository: config.models, loader: loader, pollInterval: .milliseconds(Int(config.pollInterval * 1000)),
-            metrics: serving
+            source: RepositoryScanner(root: config.models, backends: backends), loader: backends.load,
+            pollInterval: .milliseconds(Int(config.pollInterval * 1000)), metrics: serving
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
         }

@@ -17,7 +17,9 @@ private struct SignatureOnly: Backend {
 private let servable = ServableVersion(
     modelName: "m", version: 1, backend: SignatureOnly(), file: "model.test", config: ModelConfig(maxBatchSize: 4))
 private let dataPlane = DataPlane(
-    manager: ModelManager(repository: "/nonexistent", loader: { (_: BackendLoadRequest) throws(ServingError) -> any Backend in throw .invalidInput("unused") }, log: { _, _ in }),
+    manager: ModelManager(
+        source: RepositoryScanner(root: "/nonexistent", backends: BackendRegistry([])),
+        loader: { (_: BackendLoadRequest) throws(ServingError) -> any Backend in throw .invalidInput("unused") }, log: { _, _ in }),
     isAccepting: { true })
 
 private let a = Tensor(unchecked: "a", shape: [1, 2], data: .fp32([1, 2]))

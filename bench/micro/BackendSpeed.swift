@@ -13,8 +13,9 @@ import SluiceCore
 /// `SKIP reason` when this build cannot load the model, and exits 0 in both cases.
 enum BackendSpeed {
     static func run(_ arguments: [String]) throws {
-        guard arguments.count == 6, let kind = BackendKind(rawValue: arguments[0]) else {
-            print("usage: sluice-micro backend-speed xgboost|lightgbm|onnx MODEL ROWS SHAPE BATCHES REPS")
+        let names = Backends.standard.names
+        guard arguments.count == 6, names.contains(arguments[0]) else {
+            print("usage: sluice-micro backend-speed \(names.joined(separator: "|")) MODEL ROWS SHAPE BATCHES REPS")
             exit(2)
         }
         let shape = arguments[3].split(separator: "x").compactMap { Int($0) }
@@ -26,7 +27,7 @@ enum BackendSpeed {
         }
         let backend: any Backend
         do {
-            backend = try Backends.load(BackendLoadRequest(file: arguments[1], kind: kind))
+            backend = try Backends.standard.load(BackendLoadRequest(file: arguments[1], backend: arguments[0]))
         } catch {
             print("SKIP \(error)")
             return

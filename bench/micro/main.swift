@@ -28,7 +28,8 @@ if CommandLine.arguments.dropFirst().first == "backend-speed" {
 }
 
 let models = CommandLine.arguments.dropFirst().first ?? "models"
-let manager = ModelManager(repository: models, loader: Backends.load) { _, _ in }
+let manager = ModelManager(
+    source: RepositoryScanner(root: models, backends: Backends.standard), loader: Backends.standard.load) { _, _ in }
 manager.loadAll()
 guard let fraud = try? manager.snapshot.model(named: "fraud")?.servable(version: nil) else {
     print("no ready 'fraud' model under \(models)")

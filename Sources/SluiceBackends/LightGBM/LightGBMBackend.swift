@@ -10,6 +10,11 @@ package import SluiceCore
 package struct LightGBMBackend: Backend {
     /// Always `lightgbm`, reported as the model's platform in metadata.
     package var platform: String { "lightgbm" }
+
+    /// How `Backends.standard` knows this backend: `backend: lightgbm`, and the files it loads.
+    package static let factory = BackendFactory(name: "lightgbm", fileNames: ["model.txt"]) { request throws(ServingError) in
+        try load(request)
+    }
     /// One input, `[-1, features]`; its name and element type may come from model.yaml.
     package let inputs: [TensorSpec]
     /// The answers in the order `infer` returns them, under model.yaml's names if it gave any.
@@ -19,7 +24,7 @@ package struct LightGBMBackend: Backend {
     /// rf mode: scores are divided by this many iterations before the objective's transform.
     let iterations: Int?
 
-    /// Reads and checks the model file named by `request`. Called by `Backends.load` on a loader
+    /// Reads and checks the model file named by `request`. Called by `Backends.standard` on a loader
     /// thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an unreadable,
     /// truncated, malformed or unsupported file (linear trees among them) or a signature that
     /// does not fit the model. Never traps on file contents.

@@ -13,6 +13,11 @@ import SwiftProtobuf
 package struct ONNXBackend: Backend {
     /// Always `onnx`, reported as the model's platform in metadata.
     package var platform: String { "onnx" }
+
+    /// How `Backends.standard` knows this backend: `backend: onnx`, and the files it loads.
+    package static let factory = BackendFactory(name: "onnx", fileNames: ["model.onnx"]) { request throws(ServingError) in
+        try load(request)
+    }
     package let inputs: [TensorSpec]
     package let outputs: [TensorSpec]
     let plan: ExecutionPlan
@@ -22,7 +27,7 @@ package struct ONNXBackend: Backend {
     /// parallel, so each product runs on its caller's thread. Set once, before any model runs.
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
-    /// Reads, checks and compiles the model file named by `request`. Called by `Backends.load`
+    /// Reads, checks and compiles the model file named by `request`. Called by `Backends.standard`
     /// on a loader thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an
     /// unreadable or malformed file, an unsupported IR version, opset, domain, operator,
     /// attribute or element type (naming the node), or a `model.yaml` signature that does not

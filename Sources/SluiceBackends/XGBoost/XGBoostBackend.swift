@@ -10,6 +10,11 @@ package import SluiceCore
 package struct XGBoostBackend: Backend {
     /// Always `xgboost`, reported as the model's platform in metadata.
     package var platform: String { "xgboost" }
+
+    /// How `Backends.standard` knows this backend: `backend: xgboost`, and the files it loads.
+    package static let factory = BackendFactory(name: "xgboost", fileNames: ["model.json", "model.ubj"]) { request throws(ServingError) in
+        try load(request)
+    }
     /// One input, `[-1, num_feature]`; its name and element type may come from model.yaml.
     package let inputs: [TensorSpec]
     /// The answers in the order `infer` returns them, under model.yaml's names if it gave any.
@@ -17,7 +22,7 @@ package struct XGBoostBackend: Backend {
     let objective: XGBoostObjective
     let ensemble: TreeEnsemble
 
-    /// Reads and checks the model file named by `request`. Called by `Backends.load` on a loader
+    /// Reads and checks the model file named by `request`. Called by `Backends.standard` on a loader
     /// thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an unreadable,
     /// malformed or unsupported file or a signature that does not fit the model. Never traps on
     /// file contents.

@@ -4,7 +4,8 @@
 /// from event-loop threads (cheap models run inline) or worker threads, so an implementation is
 /// immutable after load or guards its own state. `infer` must not block on I/O.
 package protocol Backend: Sendable {
-    /// Which backend family this is (`xgboost`, `lightgbm`, `onnx`), for model metadata's `platform`.
+    /// The name its `BackendFactory` is registered under (`xgboost`, `onnx`, …), for model
+    /// metadata's `platform`.
     var platform: String { get }
     /// The inputs and outputs a request may use, with -1 for the batch dimension.
     var inputs: [TensorSpec] { get }
@@ -15,38 +16,26 @@ package protocol Backend: Sendable {
     func infer(_ inputs: [Tensor]) throws(ServingError) -> [Tensor]
 }
 
-/// The model formats Sluice can load; the file name decides it when `model.yaml` does not.
-package enum BackendKind: String, Sendable, CaseIterable {
-    case xgboost, lightgbm, onnx
-
-    /// The model files each backend recognises in a version folder.
-    package var fileNames: [String] {
-        switch self {
-        case .xgboost: ["model.json", "model.ubj"]
-        case .lightgbm: ["model.txt"]
-        case .onnx: ["model.onnx"]
-        }
-    }
-}
-
 /// What a loader needs to build a backend from one version folder.
 package struct BackendLoadRequest: Sendable {
     /// The model file to load (absolute path).
     package var file: String
-    package var kind: BackendKind
+    /// The registered backend to build it with (`BackendRegistry`): `model.yaml`'s `backend:`,
+    /// or the one whose file name the folder holds.
+    package var backend: String
     /// Signature overrides from `model.yaml`; empty means the backend's defaults.
     package var inputs: [TensorSpec]
     package var outputs: [TensorSpec]
 
-    package init(file: String, kind: BackendKind, inputs: [TensorSpec] = [], outputs: [TensorSpec] = []) {
+    package init(file: String, backend: String, inputs: [TensorSpec] = [], outputs: [TensorSpec] = []) {
         self.file = file
-        self.kind = kind
+        self.backend = backend
         self.inputs = inputs
         self.outputs = outputs
     }
 }
 
-/// Builds a backend from a model file; injected into the model manager so the core does not
-/// import the backends. Called on a loader thread, never on an event loop.
+/// Builds a backend from a model file (`BackendRegistry.load` in a server); injected into the
+/// model manager so the core does not import the backends. Called on a loader thread, never on an event loop.
 /// Throws `ServingError.loadFailure` with a reason a user can act on.
 package typealias BackendLoader = @Sendable (BackendLoadRequest) throws(ServingError) -> any Backend

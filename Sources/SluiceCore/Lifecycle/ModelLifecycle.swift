@@ -129,12 +129,17 @@ package struct ModelLifecycle: Sendable {
         return actions
     }
 
-    /// Versions waiting to be drained, for the manager's in-flight check.
-    package var unloading: [(ModelID, ServableVersion)] {
+    /// Every version in memory (ready or unloading) and whether it is being let go, so the
+    /// manager can tell each one (the last request of an unloading one then reports its drain).
+    package var loaded: [(id: ModelID, servable: ServableVersion, isUnloading: Bool)] {
         models.keys.sorted().flatMap { name in
             models[name, default: ModelRecord()].versions.keys.sorted().compactMap { version in
-                guard case .unloading(let servable) = models[name]?.versions[version]?.phase else { return nil }
-                return (ModelID(name: name, version: version), servable)
+                let id = ModelID(name: name, version: version)
+                switch models[name]?.versions[version]?.phase {
+                case .ready(let servable): return (id, servable, false)
+                case .unloading(let servable): return (id, servable, true)
+                default: return nil
+                }
             }
         }
     }

@@ -58,7 +58,8 @@ extension ModelManager {
             }
             let servable = ServableVersion(
                 modelName: id.name, version: id.version, backend: backend, file: bundle.file, config: bundle.config,
-                metrics: metrics.map { VersionMetrics($0, model: id.name, version: id.version) })
+                metrics: metrics.map { VersionMetrics($0, model: id.name, version: id.version) },
+                onDrained: { [weak self] in self?.versionDrained() })
             metrics?.loadDuration.handle(labels: [id.name]).observe(since: start)
             log(.info, "\(id) is ready (\(backend.platform), \(bundle.file), \(ContinuousClock.now - start))")
             return .success(servable)

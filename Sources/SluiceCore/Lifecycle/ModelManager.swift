@@ -1,10 +1,10 @@
 import Dispatch
 import Synchronization
 
-/// Loads the repository's models, keeps them in step with the folder, and publishes what can
-/// serve: the *manager* of TF Serving's source → manager → loader split (DESIGN §3), with
-/// `RepositoryScanner` as the source, `ModelLifecycle` as the rules and the injected
-/// `BackendLoader` as the loader.
+/// Loads the models a source offers, keeps them in step with it, and publishes what can serve:
+/// the *manager* of TF Serving's source → manager → loader split (DESIGN §3), with the injected
+/// `ModelSource` (a `RepositoryScanner` in a server) as the source, `ModelLifecycle` as the rules
+/// and the injected `BackendLoader` (the `BackendRegistry`'s) as the loader.
 ///
 /// The server creates one at start-up and calls `loadAll()` once before the listeners accept,
 /// then `poll()` every `poll_interval` from a background thread it owns; the repository API calls
@@ -13,7 +13,7 @@ import Synchronization
 /// turns under one lock; `snapshot` never waits for them: it copies the last published table,
 /// which is swapped whole, so a request never sees half of a reload and never waits on a load.
 package final class ModelManager: Sendable {
-    let repository: String
+    let source: any ModelSource
     let loader: BackendLoader
     let log: @Sendable (LogLevel, String) -> Void
     /// Serving metrics: load durations and failures, and each loaded version's handles.
@@ -32,7 +32,8 @@ package final class ModelManager: Sendable {
     }
 
     /// - Parameters:
-    ///   - repository: the repository folder as the user named it (paths in messages start with it).
+    ///   - source: says which models and versions there are; asked at start-up, on every poll
+    ///     and on the repository API's loads.
     ///   - loader: builds a backend from a model file; called concurrently from loader threads.
     ///   - pollInterval: how long a version without `SHA256SUMS` must keep the same files before
     ///     a poll loads it; the server passes its `poll_interval` (when polling is off, only
@@ -41,13 +42,13 @@ package final class ModelManager: Sendable {
     ///   - log: receives one line per finding, per loaded, failed or released version, and a
     ///     summary. Called from loader threads concurrently, so it must be thread-safe.
     package init(
-        repository: String, loader: @escaping BackendLoader, pollInterval: Duration = .seconds(5),
+        source: any ModelSource, loader: @escaping BackendLoader, pollInterval: Duration = .seconds(5),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
         metrics: ServingMetrics? = nil,
         log: @escaping @Sendable (LogLevel, String) -> Void
     ) {
         self.metrics = metrics
-        self.repository = repository
+        self.source = source
         self.loader = loader
         self.now = now
         self.log = log
@@ -58,7 +59,7 @@ package final class ModelManager: Sendable {
     /// caller keeps the copy for the request's life.
     package var snapshot: ModelTable { table.withLock { $0 } }
 
-    /// Scans the repository, loads and warms every aspired version concurrently without a
+    /// Scans the source, loads and warms every aspired version concurrently without a
     /// stability wait, and publishes the result in one swap. Blocks until done; the server calls
     /// it once at start-up, before the listeners open.
     ///
@@ -71,11 +72,11 @@ package final class ModelManager: Sendable {
         let findings = reconcile(mode: .startup)
         let final = snapshot
         let ready = final.models.filter { !$0.readyVersions.isEmpty }.count
-        log(.info, "model repository \(repository): \(ready) of \(final.models.count) models ready")
+        log(.info, "model repository \(source.location): \(ready) of \(final.models.count) models ready")
         return findings
     }
 
-    /// Rescans the repository and reconciles: loads new aspired versions whose files are settled
+    /// Rescans the source and reconciles: loads new aspired versions whose files are settled
     /// (concurrently, on loader threads, while the caller waits), publishes them in one
     /// swap, lets go of versions that left the aspired set once a successor is ready, and drops
     /// drained ones. Blocks until done. Called every `poll_interval` by the server's poll thread.
@@ -93,7 +94,7 @@ package final class ModelManager: Sendable {
     /// drained and unloaded), and `.unavailable` with the reasons when the model ends up with no
     /// ready version.
     package func load(model name: String) throws(ServingError) {
-        let scan = RepositoryScanner(root: repository).scan(model: name)
+        let scan = source.scan(model: name)
         logNew(scan.findings, replacing: false)
         let observed = scan.models.first.map(observe)
         let failure: ServingError? = control.withLock { control in
@@ -139,7 +140,7 @@ package final class ModelManager: Sendable {
     }
 
     private func reconcile(mode: ModelLifecycle.ScanMode) -> [Finding] {
-        let scan = RepositoryScanner(root: repository).scan()
+        let scan = source.scan()
         logNew(scan.findings, replacing: true)
         return control.withLock { control in
             let observed = scan.models.map { observe($0, cache: &control.checksums) }
@@ -149,8 +150,9 @@ package final class ModelManager: Sendable {
     }
 
     /// Carries out the lifecycle's actions: publishes the `.loading` state, runs the loads
-    /// concurrently on loader threads, feeds their results back, drops drained versions, and
-    /// publishes the outcome in one swap.
+    /// concurrently on loader threads, feeds their results back, drops drained versions (and
+    /// tells the others still unloading to report their drain), and publishes the outcome in
+    /// one swap.
     private func perform(_ actions: [ModelLifecycle.Action], on control: inout Control) {
         var pending: [(ModelID, VersionBundle)] = []
         for action in actions {
@@ -174,11 +176,36 @@ package final class ModelManager: Sendable {
                 }
             }
         }
-        for (id, servable) in control.lifecycle.unloading where servable.stats.inFlightRequests == 0 {
+        _ = dropDrained(&control)
+        publish(control.lifecycle.table)
+    }
+
+    /// Tells every loaded version whether it is being let go, and drops the unloading ones no
+    /// request holds. Returns whether it dropped any. Under the control lock.
+    private func dropDrained(_ control: inout Control) -> Bool {
+        var dropped = false
+        for (id, servable, isUnloading) in control.lifecycle.loaded where servable.markUnloading(isUnloading) {
             _ = control.lifecycle.on(.requestsDrained(id))
             log(.info, "\(id) is unloaded")
+            dropped = true
         }
-        publish(control.lifecycle.table)
+        return dropped
+    }
+
+    /// Called by the last `VersionHandle` of an unloading version as it is released, on the
+    /// releasing thread (an event loop, a worker): finishes the unload there when no control
+    /// operation is running, else on a dispatch thread that waits its turn, so a request's
+    /// thread never waits for a load. Idempotent: a version already dropped is left alone.
+    func versionDrained() {
+        let done: Void? = control.withLockIfAvailable { control in
+            if dropDrained(&control) { publish(control.lifecycle.table) }
+        }
+        guard done == nil else { return }
+        DispatchQueue.global().async {
+            self.control.withLock { control in
+                if self.dropDrained(&control) { self.publish(control.lifecycle.table) }
+            }
+        }
     }
 
     private func publish(_ newTable: ModelTable) {

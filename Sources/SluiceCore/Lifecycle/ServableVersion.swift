@@ -1,9 +1,13 @@
+import Synchronization
+
 /// A loaded, warmed-up model version that requests can run on.
 ///
 /// Created by the model manager on a loader thread once a version is ready; then shared,
 /// immutable, by every snapshot that lists it and by every request that runs on it. A request
 /// holds this reference for its whole life, so a version taken out of the table is released
-/// only after its last in-flight request (DESIGN §3). A class so that holding it is one retain.
+/// only after its last in-flight request (DESIGN §3); while it runs, it also holds a
+/// `VersionHandle`, which is how the manager learns that an unloading version has drained. A
+/// class so that holding it is one retain.
 package final class ServableVersion: Sendable {
     package let modelName: String
     package let version: Int
@@ -12,7 +16,7 @@ package final class ServableVersion: Sendable {
     /// any `model.yaml` override the loader applied.
     package let inputs: [TensorSpec]
     package let outputs: [TensorSpec]
-    /// `xgboost`, `lightgbm` or `onnx`, for model metadata's `platform`.
+    /// The backend's registered name (`xgboost`, `onnx`, …), for model metadata's `platform`.
     package let platform: String
     /// The model file this version was loaded from, for logs and metadata.
     package let file: String
@@ -23,9 +27,21 @@ package final class ServableVersion: Sendable {
     package let stats = VersionStats()
     /// Metric handles resolved at load; nil when the manager has no metrics (tests, validate).
     package let metrics: VersionMetrics?
+    /// Handles held now (`VersionHandle.swift` keeps the rules of these three).
+    let inFlight = Atomic<Int>(0)
+    /// Whether the manager is letting this version go: its last handle then calls `onDrained`.
+    let isUnloading = Atomic<Bool>(false)
+    /// The manager's way to hear, from the releasing thread, that an unloading version drained.
+    let onDrained: @Sendable () -> Void
 
-    package init(modelName: String, version: Int, backend: any Backend, file: String, config: ModelConfig, metrics: VersionMetrics? = nil) {
+    /// - Parameter onDrained: called when the last handle of this version is released while the
+    ///   manager is letting it go; versions made outside a manager (tests) have no one to tell.
+    package init(
+        modelName: String, version: Int, backend: any Backend, file: String, config: ModelConfig,
+        metrics: VersionMetrics? = nil, onDrained: @escaping @Sendable () -> Void = {}
+    ) {
         self.metrics = metrics
+        self.onDrained = onDrained
         self.modelName = modelName
         self.version = version
         self.backend = backend

@@ -5,7 +5,6 @@ package import Synchronization
 /// Relaxed atomics: each value is exact on its own; no cross-counter snapshot is promised.
 package final class VersionStats: Sendable {
     private let costPerRow = Atomic<Int>(0)
-    private let inFlight = Atomic<Int>(0)
     /// Successful requests and their total nanoseconds (arrival to encoded answer).
     package let successCount = Atomic<Int>(0)
     package let successNanos = Atomic<Int>(0)
@@ -26,18 +25,6 @@ package final class VersionStats: Sendable {
 
     /// Moving average of nanoseconds per row (0 until the first run).
     package var nanosPerRow: Int { costPerRow.load(ordering: .relaxed) }
-
-    /// Requests running on this version now. The model manager keeps an unloading version
-    /// listed as `.unloading` until this is zero; memory is released by reference counting
-    /// either way, so a miscount only delays what metadata says.
-    package var inFlightRequests: Int { inFlight.load(ordering: .relaxed) }
-
-    /// Called by the server when a request starts running on this version, on whatever thread
-    /// handles it; pair each call with exactly one `requestFinished()`.
-    package func requestStarted() { inFlight.add(1, ordering: .relaxed) }
-
-    /// Called by the server when a request that called `requestStarted()` is answered or failed.
-    package func requestFinished() { inFlight.subtract(1, ordering: .relaxed) }
 
     /// Records one backend execution of `rows` rows that took `nanos` after `queued` nanoseconds
     /// of waiting. The cost average weighs the newest run 1/8, so one slow outlier (a page

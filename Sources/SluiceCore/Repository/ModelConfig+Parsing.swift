@@ -9,16 +9,17 @@ extension ModelConfig {
     ]
 
     /// Parses a model-level `model.yaml`. `file` is only used in errors (the path as the user
-    /// would type it). An empty document gives the defaults.
+    /// would type it); `backends` are the names `backend:` may take (the registry's, in its
+    /// order). An empty document gives the defaults.
     ///
     /// Called by the repository scanner, once per model per scan, off the event loops.
     /// Throws the first problem found; nothing is partially applied.
-    package static func parse(yaml: String, file: String) throws(ConfigError) -> ModelConfig {
+    package static func parse(yaml: String, file: String, backends: [String]) throws(ConfigError) -> ModelConfig {
         let reader = ConfigReader(file: file)
         guard let root = try reader.compose(yaml) else { return ModelConfig() }
         let keys = try reader.mapping(root, at: "", allowed: knownKeys)
         var config = ModelConfig()
-        config.backend = try keys["backend"].map { node throws(ConfigError) in try reader.backend(node) }
+        config.backend = try keys["backend"].map { node throws(ConfigError) in try reader.backend(node, names: backends) }
         config.inputs = try keys["inputs"].map { node throws(ConfigError) in
             try reader.tensorSpecs(node, at: "inputs", role: "input")
         } ?? []
@@ -38,8 +39,8 @@ extension ModelConfig {
     }
 
     /// Reads and parses the `model.yaml` at `path` (which is also what errors name).
-    package static func parse(contentsOf path: String) throws(ConfigError) -> ModelConfig {
-        try parse(yaml: ConfigReader.read(path), file: path)
+    package static func parse(contentsOf path: String, backends: [String]) throws(ConfigError) -> ModelConfig {
+        try parse(yaml: ConfigReader.read(path), file: path, backends: backends)
     }
 }
 
@@ -49,8 +50,9 @@ extension SignatureOverride {
     /// Parses a version folder's `model.yaml`. Model-wide keys get a reason that says where they
     /// belong, since "unknown key" would be misleading for a key that is valid one level up.
     ///
-    /// Called by the repository scanner, once per version folder that has the file.
-    package static func parse(yaml: String, file: String) throws(ConfigError) -> SignatureOverride {
+    /// Called by the repository scanner, once per version folder that has the file; `backends`
+    /// as for `ModelConfig.parse`.
+    package static func parse(yaml: String, file: String, backends: [String]) throws(ConfigError) -> SignatureOverride {
         let reader = ConfigReader(file: file)
         guard let root = try reader.compose(yaml) else { return SignatureOverride() }
         if case .mapping(let mapping) = root {
@@ -62,7 +64,7 @@ extension SignatureOverride {
         }
         let keys = try reader.mapping(root, at: "", allowed: knownKeys)
         var result = SignatureOverride()
-        result.backend = try keys["backend"].map { node throws(ConfigError) in try reader.backend(node) }
+        result.backend = try keys["backend"].map { node throws(ConfigError) in try reader.backend(node, names: backends) }
         result.inputs = try keys["inputs"].map { node throws(ConfigError) in
             try reader.tensorSpecs(node, at: "inputs", role: "input")
         }
@@ -72,8 +74,8 @@ extension SignatureOverride {
         return result
     }
 
-    package static func parse(contentsOf path: String) throws(ConfigError) -> SignatureOverride {
-        try parse(yaml: ConfigReader.read(path), file: path)
+    package static func parse(contentsOf path: String, backends: [String]) throws(ConfigError) -> SignatureOverride {
+        try parse(yaml: ConfigReader.read(path), file: path, backends: backends)
     }
 }
 
@@ -89,12 +91,11 @@ extension ConfigReader {
         return text
     }
 
-    func backend(_ node: Node) throws(ConfigError) -> BackendKind {
-        let names = BackendKind.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let text = try? string(node, at: "backend"), let kind = BackendKind(rawValue: text) else {
-            throw fail("backend", "must be one of \(names)")
+    func backend(_ node: Node, names: [String]) throws(ConfigError) -> String {
+        guard let text = try? string(node, at: "backend"), names.contains(text) else {
+            throw fail("backend", "must be one of \(names.joined(separator: ", "))")
         }
-        return kind
+        return text
     }
 
     func tensorSpecs(_ node: Node, at path: String, role: String) throws(ConfigError) -> [TensorSpec] {

@@ -5,8 +5,8 @@
 /// immutable in the model table and read from any thread. A model folder without `model.yaml`
 /// gets `ModelConfig()`: every field below documents its default.
 package struct ModelConfig: Sendable, Equatable {
-    /// `backend:`; `nil` lets the model file's name decide (§9).
-    package var backend: BackendKind?
+    /// `backend:`, a name the `BackendRegistry` has; `nil` lets the model file's name decide (§9).
+    package var backend: String?
     /// `inputs:` / `outputs:`; empty means the backend's own signature.
     package var inputs: [TensorSpec]
     package var outputs: [TensorSpec]
@@ -23,7 +23,7 @@ package struct ModelConfig: Sendable, Equatable {
     package var warmup: Bool
 
     package init(
-        backend: BackendKind? = nil, inputs: [TensorSpec] = [], outputs: [TensorSpec] = [],
+        backend: String? = nil, inputs: [TensorSpec] = [], outputs: [TensorSpec] = [],
         versionPolicy: VersionPolicy = .default, labels: [String: Int] = [:], maxBatchSize: Int? = nil,
         dynamicBatching: DynamicBatching? = nil, warmup: Bool = true
     ) {
@@ -67,11 +67,11 @@ package struct DynamicBatching: Sendable, Equatable {
 /// format. Model-wide keys (policy, labels, batching, warm-up) are refused there, because a
 /// per-version value for them would have no single meaning.
 package struct SignatureOverride: Sendable, Equatable {
-    package var backend: BackendKind?
+    package var backend: String?
     package var inputs: [TensorSpec]?
     package var outputs: [TensorSpec]?
 
-    package init(backend: BackendKind? = nil, inputs: [TensorSpec]? = nil, outputs: [TensorSpec]? = nil) {
+    package init(backend: String? = nil, inputs: [TensorSpec]? = nil, outputs: [TensorSpec]? = nil) {
         self.backend = backend
         self.inputs = inputs
         self.outputs = outputs

@@ -60,18 +60,19 @@ package struct ScannedVersion: Sendable {
 package struct VersionBundle: Sendable, Equatable {
     /// Path of the model file (repository path joined with model, version and file name).
     package var file: String
-    package var kind: BackendKind
+    /// The registered backend that loads it.
+    package var backend: String
     package var config: ModelConfig
 
-    package init(file: String, kind: BackendKind, config: ModelConfig) {
+    package init(file: String, backend: String, config: ModelConfig) {
         self.file = file
-        self.kind = kind
+        self.backend = backend
         self.config = config
     }
 
     /// What the loader receives for this bundle.
     package var loadRequest: BackendLoadRequest {
-        BackendLoadRequest(file: file, kind: kind, inputs: config.inputs, outputs: config.outputs)
+        BackendLoadRequest(file: file, backend: backend, inputs: config.inputs, outputs: config.outputs)
     }
 }
 

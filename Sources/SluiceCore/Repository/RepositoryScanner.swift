@@ -1,23 +1,29 @@
 import Foundation
 
 /// Lists a model repository (DESIGN §3) and says, for every model folder, what could be loaded:
-/// the *source* of TF Serving's source → manager split. It reads only; loading is the manager's.
+/// the `ModelSource` of a server that serves a folder. It reads only; loading is the manager's.
 ///
-/// Called by `ModelManager.loadAll()` at start-up and by `sluice validate`, on a thread that
-/// may block on file I/O (never an event loop). A scan costs a few directory listings and one
-/// small file read per `model.yaml`. It never throws: problems become findings, and a broken
-/// folder is reported on the model or version it belongs to.
-package struct RepositoryScanner: Sendable {
+/// Called by the model manager (start-up, polls, the repository API; `sluice validate` too), on
+/// a thread that may block on file I/O (never an event loop). A scan costs a few directory
+/// listings and one small file read per `model.yaml`. It never throws: problems become
+/// findings, and a broken folder is reported on the model or version it belongs to.
+package struct RepositoryScanner: ModelSource {
     /// The repository folder as the user named it (`models`, `/srv/models`); paths in findings
     /// and errors start with it.
     package let root: String
+    /// The backends of this build: which names `backend:` may take, which model files to seek.
+    package let backends: BackendRegistry
 
-    package init(root: String) {
+    package init(root: String, backends: BackendRegistry) {
+        self.backends = backends
         // `models/` and `models` must produce the same paths in messages.
         var root = root
         while root.count > 1, root.hasSuffix("/") { root.removeLast() }
         self.root = root
     }
+
+    /// The repository folder, for the manager's log lines.
+    package var location: String { root }
 
     /// Whether `name` may be a model (or label) name: `[a-zA-Z0-9_.-]{1,128}`, not `.` or `..`.
     /// Names reach URLs and file paths, so anything that could climb out of a folder is refused.
@@ -80,7 +86,7 @@ package struct RepositoryScanner: Sendable {
         let configPath = "\(path)/model.yaml"
         let config: Result<ModelConfig, ConfigError>
         if FileManager.default.fileExists(atPath: configPath) {
-            config = Result { () throws(ConfigError) in try ModelConfig.parse(contentsOf: configPath) }
+            config = Result { () throws(ConfigError) in try ModelConfig.parse(contentsOf: configPath, backends: backends.names) }
         } else {
             config = .success(ModelConfig())
         }
@@ -120,28 +126,28 @@ package struct RepositoryScanner: Sendable {
         let overridePath = "\(path)/model.yaml"
         if FileManager.default.fileExists(atPath: overridePath) {
             do throws(ConfigError) {
-                config = config.applying(try SignatureOverride.parse(contentsOf: overridePath))
+                config = config.applying(try SignatureOverride.parse(contentsOf: overridePath, backends: backends.names))
             } catch {
                 scan.findings.append(Finding(error))
                 return .failure(BundleError(reason: error.description))
             }
         }
-        let kinds = config.backend.map { [$0] } ?? BackendKind.allCases
-        var found: [(file: String, kind: BackendKind)] = []
-        for kind in kinds {
-            for file in kind.fileNames where isRegularFile("\(path)/\(file)") {
-                found.append((file, kind))
+        let candidates = config.backend.map { name in backends.factories.filter { $0.name == name } } ?? backends.factories
+        var found: [(file: String, backend: String)] = []
+        for factory in candidates {
+            for file in factory.fileNames where isRegularFile("\(path)/\(file)") {
+                found.append((file, factory.name))
             }
         }
-        let expected = kinds.flatMap(\.fileNames).joined(separator: ", ")
+        let expected = candidates.flatMap(\.fileNames).joined(separator: ", ")
         switch found.count {
         case 0:
-            let backendNote = config.backend.map { " for backend \($0.rawValue)" } ?? ""
+            let backendNote = config.backend.map { " for backend \($0)" } ?? ""
             let reason = "no model file\(backendNote) (expected one of: \(expected))"
             scan.findings.append(Finding(.error, path, reason))
             return .failure(BundleError(reason: reason))
         case 1:
-            return .success(VersionBundle(file: "\(path)/\(found[0].file)", kind: found[0].kind, config: config))
+            return .success(VersionBundle(file: "\(path)/\(found[0].file)", backend: found[0].backend, config: config))
         default:
             let names = found.map(\.file).joined(separator: ", ")
             let reason = "two candidate model files (\(names)); keep one, or set backend: in model.yaml"

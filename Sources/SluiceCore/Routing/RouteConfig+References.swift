@@ -17,10 +17,7 @@ extension RouteConfig {
         for (target, place) in targets {
             let problem: String?
             do throws(ServingError) {
-                switch target {
-                case .version(let v): _ = try model.servable(version: v)
-                case .label(let l): _ = try model.servable(label: l)
-                }
+                _ = try model.servable(target)
                 problem = nil
             } catch {
                 problem = "route '\(name)' \(place): \(error)"
@@ -37,12 +34,7 @@ extension RouteConfig {
         if let shadow { targets.append(shadow.target) }
         if let canary { targets.append(.version(canary.candidate)) }
         let labels = table?.model(named: model)?.labels ?? [:]
-        return targets.compactMap { target in
-            switch target {
-            case .version(let v): v
-            case .label(let l): labels[l]
-            }
-        }
+        return targets.compactMap { $0.versionNumber(labels: labels) }
     }
 
     /// The candidate's weight in the configured split (its starting share), 0 when absent.

@@ -73,9 +73,8 @@ struct InferenceFlow: Sendable {
         // A local function, called directly when the run is inline: only the pool's path forms
         // a closure, so an inline request allocates no context and copies none of its captures.
         @Sendable func respond(_ queued: Int) -> Response {
-            // Counted while it runs, so an unloading version is released only after it.
-            target.stats.requestStarted()
-            defer { target.stats.requestFinished() }
+            // Held while it runs, so an unloading version is let go the moment its last run ends.
+            let running = target.acquire()
             var response: Response
             do throws(ServingError) {
                 let result = try plane.infer(request, on: target, queuedNanos: queued, context: context)
@@ -87,6 +86,7 @@ struct InferenceFlow: Sendable {
             DataPlane.annotate(&response.headers, context: context, servable: target, route: route)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
+            running.release()
             return response
         }
         if scheduler.runsInline(on: target, rows: request.inputs.first?.shape.first ?? 1) {

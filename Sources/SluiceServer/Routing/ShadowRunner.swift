@@ -29,19 +29,16 @@ final class ShadowRunner: Sendable {
         var version: Int?
         do throws(ServingError) {
             let model = try dataPlane.model(named: route.config.model[...])
-            let servable: ServableVersion = switch shadow.target {
-            case .version(let v): try model.servable(version: v)
-            case .label(let l): try model.servable(label: l)
-            }
+            let servable = try model.servable(shadow.target)
             version = servable.version
             // The copy asks for every output the shadow has; only those the primary answered too
             // are compared.
             var copy = request
             copy.outputs = []
             let prepared = try dataPlane.prepare(copy, for: servable)
-            servable.stats.requestStarted()
-            defer { servable.stats.requestFinished() }
+            let running = servable.acquire()
             let answer = try dataPlane.infer(prepared, on: servable)
+            running.release()
             let mismatch = !OutputComparison.agree(primary.outputs, answer.outputs, tolerance: shadow.tolerance)
             route.metrics?.recordShadow(version: version, result: "compared", mismatch: mismatch)
         } catch {

@@ -31,11 +31,7 @@ struct MetricsEndpoint: Sendable {
                 let labels = models.model(named: route.config.model)?.labels ?? [:]
                 var shares: [(Int, Int)] = []
                 for arm in route.arms {
-                    let version: Int? = switch arm.target {
-                    case .version(let v): v
-                    case .label(let l): labels[l]
-                    }
-                    guard let version else { continue }
+                    guard let version = arm.target.versionNumber(labels: labels) else { continue }
                     if let i = shares.firstIndex(where: { $0.0 == version }) { shares[i].1 += arm.weight } else { shares.append((version, arm.weight)) }
                 }
                 return shares.map { MetricSample(labelValues: [route.name, route.config.model, String($0.0)], value: Double($0.1)) }
@@ -67,7 +63,7 @@ struct MetricsEndpoint: Sendable {
         ) {
             manager.snapshot.models.flatMap { model in
                 model.versions.compactMap { entry in
-                    entry.servable.map { MetricSample(labelValues: [model.name, String(entry.version)], value: Double($0.stats.inFlightRequests)) }
+                    entry.servable.map { MetricSample(labelValues: [model.name, String(entry.version)], value: Double($0.inFlightRequests)) }
                 }
             }
         }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct BundledLightGBMModelTests {
     @Test func churnAnswersAProbabilityPairAndALabel() throws {
         let file = BundledModelTests.root.appendingPathComponent("models/churn-lgbm/1/model.txt").path
-        let backend = try Backends.load(BackendLoadRequest(file: file, kind: .lightgbm))
+        let backend = try Backends.standard.load(BackendLoadRequest(file: file, backend: "lightgbm"))
         #expect(backend.inputs == [TensorSpec(name: "input", datatype: .fp32, shape: [-1, 10])])
         let row: [Float] = [0.5, -1, .nan, 2, 0, 0.1, -0.3, 1.2, .nan, -2]
         let outputs = try backend.infer([Tensor(name: "input", shape: [1, 10], data: .fp32(row))])

@@ -14,7 +14,7 @@ import Testing
     ]
 
     static func load(_ name: String) throws -> any Backend {
-        try Backends.load(BackendLoadRequest(file: TreeFixture.path("lightgbm", "\(name)/model.txt"), kind: .lightgbm))
+        try Backends.standard.load(BackendLoadRequest(file: TreeFixture.path("lightgbm", "\(name)/model.txt"), backend: "lightgbm"))
     }
 
     @Test(arguments: cases)

@@ -20,12 +20,12 @@ import Testing
 
     @Test(arguments: badFiles)
     func badFileIsRefusedWithItsReason(_ file: String, _ reason: String) throws {
-        try TreeFixture.expectLoadFailure("lightgbm", .lightgbm, file: file, reason: reason)
+        try TreeFixture.expectLoadFailure("lightgbm", "lightgbm", file: file, reason: reason)
     }
 
     @Test func missingFileIsALoadFailure() {
         #expect(throws: ServingError.self) {
-            try Backends.load(BackendLoadRequest(file: "/nonexistent/model.txt", kind: .lightgbm))
+            try Backends.standard.load(BackendLoadRequest(file: "/nonexistent/model.txt", backend: "lightgbm"))
         }
     }
 
@@ -50,7 +50,7 @@ import Testing
             }
             try Data(bytes).write(to: scratch)
             do {
-                let backend = try Backends.load(BackendLoadRequest(file: scratch.path, kind: .lightgbm))
+                let backend = try Backends.standard.load(BackendLoadRequest(file: scratch.path, backend: "lightgbm"))
                 _ = try? backend.infer([input])
             } catch {
                 guard case .loadFailure = error else {

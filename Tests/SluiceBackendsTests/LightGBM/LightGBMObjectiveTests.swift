@@ -16,7 +16,7 @@ import Testing
             .appendingPathComponent("sluice-lgbm-objective-\(getpid())-\(abs((objective ?? "none").hashValue)).txt")
         defer { try? FileManager.default.removeItem(at: file) }
         try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        return try Backends.load(BackendLoadRequest(file: file.path, kind: .lightgbm))
+        return try Backends.standard.load(BackendLoadRequest(file: file.path, backend: "lightgbm"))
     }
 
     @Test(arguments: ["binary sigmoid:0", "binary sigmoid:abc", "multiclassova num_class:1", "no_such_objective"])

@@ -7,7 +7,7 @@ import Testing
 @Suite struct BundledONNXModelTests {
     @Test func digitsAnswersALabelAndTenProbabilitiesPerRow() throws {
         let file = BundledModelTests.root.appendingPathComponent("models/digits-mlp/1/model.onnx").path
-        let backend = try Backends.load(BackendLoadRequest(file: file, kind: .onnx))
+        let backend = try Backends.standard.load(BackendLoadRequest(file: file, backend: "onnx"))
         #expect(backend.inputs == [TensorSpec(name: "input", datatype: .fp32, shape: [-1, 64])])
         // Two rows of pixel intensities in sklearn's 0...16 range.
         let rows = (0..<128).map { Float(($0 * 7) % 17) }

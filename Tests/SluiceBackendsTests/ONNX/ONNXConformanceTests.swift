@@ -50,7 +50,7 @@ import Testing
             if isClaimed { outcome.claimed += 1 }
             let backend: any Backend
             do {
-                backend = try Backends.load(BackendLoadRequest(file: "\(dir)/model.onnx", kind: .onnx))
+                backend = try Backends.standard.load(BackendLoadRequest(file: "\(dir)/model.onnx", backend: "onnx"))
             } catch {
                 if isClaimed {
                     if acceptedRefusals.contains(where: { "\(error)".contains($0.phrase) }) {

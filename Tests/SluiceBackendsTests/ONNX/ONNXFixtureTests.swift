@@ -54,7 +54,7 @@ import Testing
     }
 
     static func load(_ name: String) throws -> any Backend {
-        try Backends.load(BackendLoadRequest(file: root().appendingPathComponent("\(name)/model.onnx").path, kind: .onnx))
+        try Backends.standard.load(BackendLoadRequest(file: root().appendingPathComponent("\(name)/model.onnx").path, backend: "onnx"))
     }
 
     @Test(arguments: cases)
@@ -148,7 +148,7 @@ import Testing
     func brokenOrUnsupportedFilesFailToLoadSayingWhy(_ file: String, _ reason: String) throws {
         let path = try Self.root().appendingPathComponent("bad/\(file)").path
         let error = #expect(throws: ServingError.self) {
-            try Backends.load(BackendLoadRequest(file: path, kind: .onnx))
+            try Backends.standard.load(BackendLoadRequest(file: path, backend: "onnx"))
         }
         guard case .loadFailure(let message) = error else {
             Issue.record("expected loadFailure, got \(String(describing: error))")

@@ -15,7 +15,7 @@ import Testing
         edit(&model)
         return try ONNXBackend(
             plan: GraphCompiler.compile(model, file: name, fusing: fusing),
-            request: BackendLoadRequest(file: file, kind: .onnx), fileName: name)
+            request: BackendLoadRequest(file: file, backend: "onnx"), fileName: name)
     }
 
     static func fixture(_ name: String) throws -> String {

@@ -32,10 +32,10 @@ struct TreeFixture {
 
     /// Loads Fixtures/<library>/bad/<file> and checks it fails to load with a message that
     /// starts with the file's name and says `reason`.
-    static func expectLoadFailure(_ library: String, _ kind: BackendKind, file: String, reason: String) throws {
+    static func expectLoadFailure(_ library: String, _ backend: String, file: String, reason: String) throws {
         let path = try path(library, "bad/\(file)")
         let error = #expect(throws: ServingError.self) {
-            try Backends.load(BackendLoadRequest(file: path, kind: kind))
+            try Backends.standard.load(BackendLoadRequest(file: path, backend: backend))
         }
         guard case .loadFailure(let message) = error else {
             Issue.record("expected loadFailure, got \(String(describing: error))")

@@ -11,8 +11,8 @@ import Testing
         .deletingLastPathComponent()
 
     static func load(_ relative: String, inputs: [TensorSpec] = []) throws -> any Backend {
-        try Backends.load(BackendLoadRequest(
-            file: root.appendingPathComponent(relative).path, kind: .xgboost, inputs: inputs))
+        try Backends.standard.load(BackendLoadRequest(
+            file: root.appendingPathComponent(relative).path, backend: "xgboost", inputs: inputs))
     }
 
     @Test(arguments: ["models/fraud/1/model.json", "models/fraud/2/model.json"])

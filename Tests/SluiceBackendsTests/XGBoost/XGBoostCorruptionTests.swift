@@ -38,7 +38,7 @@ import Testing
             }
             try Data(bytes).write(to: scratch)
             do {
-                let backend = try Backends.load(BackendLoadRequest(file: scratch.path, kind: .xgboost))
+                let backend = try Backends.standard.load(BackendLoadRequest(file: scratch.path, backend: "xgboost"))
                 _ = try? backend.infer([input])
             } catch {
                 guard case .loadFailure = error else {

@@ -19,7 +19,7 @@ import Testing
     ]
 
     static func load(_ model: String) throws -> any Backend {
-        try Backends.load(BackendLoadRequest(file: TreeFixture.path("xgboost", model), kind: .xgboost))
+        try Backends.standard.load(BackendLoadRequest(file: TreeFixture.path("xgboost", model), backend: "xgboost"))
     }
 
     @Test(arguments: models)

@@ -19,12 +19,12 @@ import Testing
 
     @Test(arguments: badFiles)
     func badFileIsRefusedWithItsReason(_ file: String, _ reason: String) throws {
-        try TreeFixture.expectLoadFailure("xgboost", .xgboost, file: file, reason: reason)
+        try TreeFixture.expectLoadFailure("xgboost", "xgboost", file: file, reason: reason)
     }
 
     @Test func missingFileIsALoadFailure() {
         #expect(throws: ServingError.self) {
-            try Backends.load(BackendLoadRequest(file: "/nonexistent/model.json", kind: .xgboost))
+            try Backends.standard.load(BackendLoadRequest(file: "/nonexistent/model.json", backend: "xgboost"))
         }
     }
 }

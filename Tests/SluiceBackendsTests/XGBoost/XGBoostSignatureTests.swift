@@ -5,8 +5,8 @@ import Testing
 /// The default signature, its renaming by model.yaml, and the requests it refuses.
 @Suite struct XGBoostSignatureTests {
     static func load(_ model: String, inputs: [TensorSpec] = [], outputs: [TensorSpec] = []) throws -> any Backend {
-        try Backends.load(BackendLoadRequest(
-            file: TreeFixture.path("xgboost", model), kind: .xgboost, inputs: inputs, outputs: outputs))
+        try Backends.standard.load(BackendLoadRequest(
+            file: TreeFixture.path("xgboost", model), backend: "xgboost", inputs: inputs, outputs: outputs))
     }
 
     @Test func classifierDeclaresProbabilitiesAndLabel() throws {

@@ -10,8 +10,8 @@ final class FakeBackend: Backend {
     let failsToRun: Bool
     let received = Mutex<[[Tensor]]>([])
 
-    init(kind: BackendKind, inputs: [TensorSpec], failsToRun: Bool) {
-        self.platform = kind.rawValue
+    init(platform: String, inputs: [TensorSpec], failsToRun: Bool) {
+        self.platform = platform
         self.inputs = inputs
         self.failsToRun = failsToRun
     }
@@ -45,7 +45,7 @@ final class FakeLoader: Sendable {
         let contents = (try? String(contentsOfFile: request.file, encoding: .utf8)) ?? ""
         if contents.contains("corrupt") { throw .loadFailure("cannot parse model file: corrupt") }
         let backend = FakeBackend(
-            kind: request.kind, inputs: request.inputs.isEmpty ? Self.defaultInputs : request.inputs,
+            platform: request.backend, inputs: request.inputs.isEmpty ? Self.defaultInputs : request.inputs,
             failsToRun: contents.contains("fails-warmup"))
         backends.withLock { $0[request.file] = backend }
         return backend

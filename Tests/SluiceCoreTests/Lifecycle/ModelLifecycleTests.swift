@@ -19,7 +19,7 @@ import Testing
     }
 
     static func bundle(_ version: Int) -> VersionBundle {
-        VersionBundle(file: "/models/m/\(version)/model.json", kind: .xgboost, config: ModelConfig())
+        VersionBundle(file: "/models/m/\(version)/model.json", backend: "xgboost", config: ModelConfig())
     }
 
     static func model(_ folders: ObservedVersion..., policy: VersionPolicy = .default) -> [ObservedModel] {
@@ -30,7 +30,7 @@ import Testing
 
     static func servable(_ version: Int) -> ServableVersion {
         ServableVersion(
-            modelName: "m", version: version, backend: FakeBackend(kind: .xgboost, inputs: [], failsToRun: false),
+            modelName: "m", version: version, backend: FakeBackend(platform: "xgboost", inputs: [], failsToRun: false),
             file: "/models/m/\(version)/model.json", config: ModelConfig())
     }
 
@@ -74,7 +74,7 @@ import Testing
         // Ready: the old one goes in the same publish.
         #expect(loaded(2) == [.unload(Self.id(1)), .publish])
         #expect(states() == [1: "unloading", 2: "ready"])
-        #expect(machine.unloading.map(\.0) == [Self.id(1)])
+        #expect(machine.loaded.filter(\.isUnloading).map(\.id) == [Self.id(1)])
         #expect(machine.on(.requestsDrained(Self.id(1))) == [.publish])
         #expect(states() == [2: "ready"])
     }

@@ -16,7 +16,7 @@ import Testing
         let repo = try TemporaryRepository()
         self.repo = repo
         manager = ModelManager(
-            repository: repo.root, loader: fake.loader, pollInterval: .seconds(5), now: clock.now, log: logs.sink)
+            source: RepositoryScanner(root: repo.root, backends: .likeStandard()), loader: fake.loader, pollInterval: .seconds(5), now: clock.now, log: logs.sink)
     }
 
     func states(_ name: String = "m") -> [Int: String] {
@@ -48,20 +48,58 @@ import Testing
         #expect(logs.lines.withLock { $0.contains("info: model 'm' version 1 is unloaded") })
     }
 
-    @Test func versionWithARequestInFlightStaysUnloadingUntilItEnds() throws {
+    @Test func versionWithARequestInFlightIsUnloadedTheMomentItEnds() throws {
         try repo.write("m/1/model.json")
         manager.loadAll()
         let old = try #require(try manager.snapshot.model(named: "m")?.servable(version: nil))
-        old.stats.requestStarted()
+        let request = old.acquire()
         try repo.write("m/2/model.json", "version two")
         try repo.write("m/2/SHA256SUMS", "\(try SHA256Tests.sha256sum("\(repo.root)/m/2/model.json"))  model.json\n")
         manager.poll()
         #expect(states() == [1: "unloading", 2: "ready"])
         manager.poll()
         #expect(states() == [1: "unloading", 2: "ready"])
-        old.stats.requestFinished()
-        manager.poll()
+        request.release()
+        // No poll: releasing the last handle finished the unload.
         #expect(states() == [2: "ready"])
+        #expect(logs.lines.withLock { $0.contains("info: model 'm' version 1 is unloaded") })
+    }
+
+    @Test func aDrainDuringAControlOperationFinishesWhenItEnds() throws {
+        try repo.write("m/1/model.json")
+        manager.loadAll()
+        let old = try #require(try manager.snapshot.model(named: "m")?.servable(version: nil))
+        var request: VersionHandle? = old.acquire()
+        #expect(throws: Never.self) { try manager.unload(model: "m") }
+        #expect(states() == [1: "unloading"])
+        // Released while a control operation holds the lock: the drain waits its turn, and the
+        // releasing thread does not wait for it.
+        manager.control.withLock { _ in request.take()?.release() }
+        #expect(eventually { states() == [:] })
+    }
+
+    @Test func releasesRacingAnUnloadNeverMissTheDrain() throws {
+        try repo.write("m/1/model.json")
+        manager.loadAll()
+        let old = try #require(try manager.snapshot.model(named: "m")?.servable(version: nil))
+        let manager = manager
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            if i == 0 {
+                _ = try? manager.unload(model: "m")
+            } else {
+                for _ in 0..<20_000 { old.acquire().release() }
+            }
+        }
+        // No poll: the unload itself or whichever release came last finished it.
+        #expect(eventually { states() == [:] })
+        #expect(old.inFlightRequests == 0)
+    }
+
+    /// Waits (1 ms at a time, 10 s at most) for a drain handed to a dispatch thread.
+    private func eventually(_ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() && ContinuousClock.now < deadline { usleep(1_000) }
+        return condition()
     }
 
     @Test func checksumMismatchIsNotLoadedUntilTheFilesMatch() throws {

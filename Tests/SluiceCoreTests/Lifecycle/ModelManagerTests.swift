@@ -12,7 +12,7 @@ import Testing
     init() throws { repo = try TemporaryRepository() }
 
     func loadAll() -> ModelTable {
-        let manager = ModelManager(repository: repo.root, loader: fake.loader, log: logs.sink)
+        let manager = ModelManager(source: RepositoryScanner(root: repo.root, backends: .likeStandard()), loader: fake.loader, log: logs.sink)
         manager.loadAll()
         return manager.snapshot
     }
@@ -130,11 +130,11 @@ import Testing
         #expect(servable?.inputs == [TensorSpec(name: "image", datatype: .uint8, shape: [-1, 2, 2])])
         #expect(servable?.platform == "onnx")
         #expect(servable?.modelName == "m")
-        #expect(fake.requests.withLock { $0.first?.kind } == .onnx)
+        #expect(fake.requests.withLock { $0.first?.backend } == "onnx")
     }
 
     @Test func snapshotIsNotReadyBeforeTheFirstLoad() throws {
-        let manager = ModelManager(repository: repo.root, loader: fake.loader, log: logs.sink)
+        let manager = ModelManager(source: RepositoryScanner(root: repo.root, backends: .likeStandard()), loader: fake.loader, log: logs.sink)
         #expect(!manager.snapshot.isReady)
         #expect(manager.snapshot.models.isEmpty)
         manager.loadAll()
@@ -183,7 +183,7 @@ import Testing
         }
         return try fake.loader(request)
     }
-    let manager = ModelManager(repository: repo.root, loader: loader, log: { _, _ in })
+    let manager = ModelManager(source: RepositoryScanner(root: repo.root, backends: .likeStandard()), loader: loader, log: { _, _ in })
     managerBox.withLock { $0 = manager }
     manager.loadAll()
     let tables = seen.withLock { $0 }

@@ -16,8 +16,8 @@ private let file = "models/fraud/model.yaml"
         dynamic_batching: {max_queue_delay_us: 200, preferred_batch_sizes: [64, 16]}
         warmup: false
         """
-    let config = try ModelConfig.parse(yaml: yaml, file: file)
-    #expect(config.backend == .xgboost)
+    let config = try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames)
+    #expect(config.backend == "xgboost")
     #expect(config.inputs == [TensorSpec(name: "features", datatype: .fp32, shape: [-1, 20])])
     #expect(config.outputs == [TensorSpec(name: "probability", datatype: .fp32, shape: [-1, 1])])
     #expect(config.versionPolicy == .latest(2))
@@ -29,7 +29,7 @@ private let file = "models/fraud/model.yaml"
 
 @Test(arguments: ["", "# only a comment\n", "---\n"])
 func emptyConfigGivesTheDefaults(yaml: String) throws {
-    #expect(try ModelConfig.parse(yaml: yaml, file: file) == ModelConfig())
+    #expect(try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames) == ModelConfig())
     #expect(ModelConfig().warmup == true)
 }
 
@@ -39,17 +39,17 @@ func emptyConfigGivesTheDefaults(yaml: String) throws {
     ("version_policy:\n  latest: 3", .latest(3)),
 ])
 func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
-    #expect(try ModelConfig.parse(yaml: yaml, file: file).versionPolicy == policy)
+    #expect(try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames).versionPolicy == policy)
 }
 
 @Test func keyWithoutValueMeansTheDefault() throws {
-    let config = try ModelConfig.parse(yaml: "backend:\nwarmup: null", file: file)
+    let config = try ModelConfig.parse(yaml: "backend:\nwarmup: null", file: file, backends: standardBackendNames)
     #expect(config.backend == nil)
     #expect(config.warmup == true)
 }
 
 @Test func integerInputNamesAreTakenAsText() throws {
-    let config = try ModelConfig.parse(yaml: "inputs: [{name: 0, datatype: INT64, shape: [-1]}]", file: file)
+    let config = try ModelConfig.parse(yaml: "inputs: [{name: 0, datatype: INT64, shape: [-1]}]", file: file, backends: standardBackendNames)
     #expect(config.inputs.first?.name == "0")
 }
 
@@ -103,7 +103,7 @@ func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
 ])
 func badConfigNamesTheKeyAndTheReason(yaml: String, message: String) {
     do throws(ConfigError) {
-        _ = try ModelConfig.parse(yaml: yaml, file: file)
+        _ = try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames)
         Issue.record("expected a ConfigError for: \(yaml)")
     } catch {
         #expect(error.description == "\(file): \(message)")
@@ -113,13 +113,13 @@ func badConfigNamesTheKeyAndTheReason(yaml: String, message: String) {
 @Test(arguments: ["- just\n- a list", "42"])
 func configThatIsNotAMappingIsRefusedAsAWhole(yaml: String) {
     #expect(throws: ConfigError(file: file, keyPath: "", reason: "must be a mapping")) {
-        try ModelConfig.parse(yaml: yaml, file: file)
+        try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames)
     }
 }
 
 @Test func invalidYAMLIsReportedOnTheFile() {
     do throws(ConfigError) {
-        _ = try ModelConfig.parse(yaml: "inputs: [\nwarmup: true\n", file: file)
+        _ = try ModelConfig.parse(yaml: "inputs: [\nwarmup: true\n", file: file, backends: standardBackendNames)
         Issue.record("expected a ConfigError")
     } catch {
         #expect(error.keyPath == "")

@@ -7,7 +7,7 @@ import Testing
     let repo: TemporaryRepository
     init() throws { repo = try TemporaryRepository() }
 
-    func scan() -> RepositoryScan { RepositoryScanner(root: repo.root).scan() }
+    func scan() -> RepositoryScan { RepositoryScanner(root: repo.root, backends: .likeStandard()).scan() }
 
     func messages(_ scan: RepositoryScan) -> [String] {
         scan.findings.map { $0.description.replacingOccurrences(of: repo.root, with: "models") }
@@ -21,8 +21,8 @@ import Testing
         let scan = scan()
         #expect(scan.findings.isEmpty)
         #expect(scan.models.map(\.name) == ["gbm", "net", "trees"])
-        let kinds = scan.models.map { model in model.versions.map { try? $0.bundle.get().kind } }
-        #expect(kinds == [[.lightgbm], [.onnx], [.xgboost, .xgboost]])
+        let kinds = scan.models.map { model in model.versions.map { try? $0.bundle.get().backend } }
+        #expect(kinds == [["lightgbm"], ["onnx"], ["xgboost", "xgboost"]])
         let trees = try #require(scan.models.last)
         #expect(try trees.versions[1].bundle.get().file == "\(repo.root)/trees/2/model.ubj")
     }
@@ -86,7 +86,7 @@ import Testing
         let versions = try #require(scan.models.first?.versions)
         let reason = "two candidate model files (model.json, model.onnx); keep one, or set backend: in model.yaml"
         #expect(versions[0].bundle == .failure(BundleError(reason: reason)))
-        #expect((try? versions[1].bundle.get().kind) == .xgboost)
+        #expect((try? versions[1].bundle.get().backend) == "xgboost")
         #expect(messages(scan) == ["error: models/m/1: \(reason)"])
     }
 
@@ -95,7 +95,7 @@ import Testing
         try repo.write("m/1/model.json")
         try repo.write("m/1/model.onnx")
         let bundle = try #require(try scan().models.first?.versions.first?.bundle.get())
-        #expect(bundle.kind == .onnx)
+        #expect(bundle.backend == "onnx")
         #expect(bundle.file.hasSuffix("/m/1/model.onnx"))
     }
 
@@ -166,14 +166,14 @@ import Testing
     }
 
     @Test func missingRepositoryIsAnError() {
-        let scan = RepositoryScanner(root: "\(repo.root)/nowhere").scan()
+        let scan = RepositoryScanner(root: "\(repo.root)/nowhere", backends: .likeStandard()).scan()
         #expect(scan.models.isEmpty)
         #expect(scan.findings == [Finding(.error, "\(repo.root)/nowhere", "is not a readable folder")])
     }
 
     @Test func trailingSlashDoesNotChangeThePaths() throws {
         try repo.write("m/1/model.json")
-        let scan = RepositoryScanner(root: repo.root + "//").scan()
+        let scan = RepositoryScanner(root: repo.root + "//", backends: .likeStandard()).scan()
         #expect(scan.models.first?.directory == "\(repo.root)/m")
     }
 }

@@ -35,12 +35,13 @@ import Testing
             }
         }
 
-        // Version 2 arrives with a SHA256SUMS, its model file written in two halves a second apart.
+        // Version 2 arrives with a SHA256SUMS, its model file written in two halves with a poll
+        // in between (driven here rather than waited for: the server's own polls may come too).
         let model = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("binary_logistic")))
         let digest = SHA256.hex(SHA256.digest(Array(model)))
         try repo.write("\(digest)  model.json\n", to: "m/2/SHA256SUMS")
         try repo.write(String(decoding: model.prefix(model.count / 2), as: UTF8.self), to: "m/2/model.json")
-        usleep(1_000_000)
+        server.server.manager.poll()
         #expect(server.server.manager.snapshot.model(named: "m")?.readyVersions == [1], "a half-written version must not load")
         try repo.write(String(decoding: model, as: UTF8.self), to: "m/2/model.json")
         let c = try server.client()

@@ -76,7 +76,7 @@ struct V2Endpoints: Sendable {
             w.array { w in
                 if let number { w.string(String(number)) } else { for v in model.readyVersions { w.string(String(v)) } }
             }
-            w.key("platform"); w.string(servable?.platform ?? model.config.backend?.rawValue ?? "")
+            w.key("platform"); w.string(servable?.platform ?? model.config.backend ?? "")
             w.key("inputs"); Self.write(servable?.inputs ?? model.config.inputs, to: &w)
             w.key("outputs"); Self.write(servable?.outputs ?? model.config.outputs, to: &w)
             let unavailable = model.versions.compactMap { entry -> (Int, String)? in
@@ -106,12 +106,7 @@ struct V2Endpoints: Sendable {
         do {
             if let route, number == nil {
                 // A route is ready when every arm that gets traffic can serve.
-                for arm in route.arms where arm.weight > 0 {
-                    switch arm.target {
-                    case .version(let v): _ = try model.servable(version: v)
-                    case .label(let l): _ = try model.servable(label: l)
-                    }
-                }
+                for arm in route.arms where arm.weight > 0 { _ = try model.servable(arm.target) }
             } else {
                 _ = try model.servable(version: number)
             }
