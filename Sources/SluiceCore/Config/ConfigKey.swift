@@ -7,7 +7,8 @@ package struct ConfigKey<Settings>: Sendable {
     /// One line for the README: what the key does, what 0 or null means.
     package let doc: String
     let apply: @Sendable (ConfigInput, inout Settings) throws(ConfigRefusal) -> Void
-    let show: @Sendable (Settings) -> String
+    /// The key's value in the given settings as a file would spell it (`64MiB`, `null`).
+    package let show: @Sendable (Settings) -> String
 
     /// Declared in a `static let` table, read on the main thread at start-up.
     package init<Value>(
