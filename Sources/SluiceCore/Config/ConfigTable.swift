@@ -62,7 +62,7 @@ package struct ConfigTable<Settings>: Sendable {
         } else {
             let parent = path.split(separator: ".").dropLast().joined(separator: ".")
             let known = names(below: parent).joined(separator: ", ")
-            throw ConfigError(file: source, keyPath: path, reason: "unknown key (expected one of: \(known))")
+            throw ConfigError(file: source, keyPath: shownAs, reason: "unknown key (expected one of: \(known))")
         }
     }
 
