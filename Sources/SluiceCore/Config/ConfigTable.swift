@@ -3,7 +3,8 @@ import Yams
 /// The keys of one settings file (`sluice.yaml`), declared once as `ConfigKey`s, and what follows
 /// from them: the strict reading of the file, of `<PREFIX><KEY>` environment variables and of
 /// single values from the command line, and the README's table of keys. A key path with keys below
-/// it is a section (`limits:`); a section may also be a key itself (`tls: null`).
+/// it is a section (`limits:`); a section may also be a key itself (`tls: null`), which a mapping
+/// sets before the keys in it.
 ///
 /// Applied once per source at start-up on the main thread. Every refusal is a `ConfigError`
 /// naming the source, the key and the reason; a source is applied key by key, so a caller that
@@ -33,6 +34,7 @@ package struct ConfigTable<Settings>: Sendable {
         for (name, value) in try reader.entries(node, at: section, allowed: names(below: section)) {
             let path = ConfigReader.join(section, name)
             if case .mapping = value, isSection(path) {
+                if let key = key(path) { try apply(key, .node(value), file: reader.file, keyPath: path, to: &settings) }
                 try apply(value, below: path, reader: reader, to: &settings)
             } else if let key = key(path) {
                 try apply(key, .node(value), file: reader.file, keyPath: path, to: &settings)

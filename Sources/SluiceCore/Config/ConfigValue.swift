@@ -146,15 +146,16 @@ extension ConfigValue where Value == String? {
     }
 }
 
-extension ConfigValue {
-    /// A section that null turns off (`tls: null`); its keys are declared on their own, so any
-    /// other value that reaches here is not a mapping. An empty variable turns it off too, since a
+extension ConfigValue where Value == Bool {
+    /// A section that is a key too (`tls:`): a mapping, even an empty one, turns it on (`true`)
+    /// before its keys are read; null turns it off. An empty variable turns it off too, since a
     /// variable cannot be unset over a file.
-    package static func off<Wrapped>() -> Self where Value == Wrapped? {
+    package static var section: Self {
         Self(parse: { input throws(ConfigRefusal) in
-            if case .text("") = input { return nil }
+            if case .node(let node) = input, case .mapping = node { return true }
+            if case .text("") = input { return false }
             guard input.isNull else { throw ConfigRefusal(reason: "must be a mapping") }
-            return nil
-        }, show: { $0 == nil ? "null" : "" })
+            return false
+        }, show: { $0 ? "" : "null" })
     }
 }

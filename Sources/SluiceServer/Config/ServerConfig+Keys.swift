@@ -20,7 +20,7 @@ extension ServerConfig {
               "traffic routes file (`config/routes.yaml` when it exists and this is not set); null = none"),
         .init("poll_interval", \.pollInterval, .seconds,
               "how often the repository is rescanned; 0 = only at start-up and on the repository API"),
-        .init("tls", \.tls, .off(), "null = cleartext only; the keys below open a TLS listener (see \"TLS\")"),
+        .init("tls", \.tlsEnabled, .section, "null = cleartext only; the keys below open a TLS listener (see \"TLS\")"),
         .init("tls.port", \.tlsSettings.port, .int(in: 0...65535), "TLS port, which must differ from `port`"),
         .init("tls.cert", \.tlsSettings.cert, .string, "PEM certificate chain, leaf first (required with TLS)"),
         .init("tls.key", \.tlsSettings.key, .string, "PEM private key of the leaf (required with TLS)"),
@@ -60,6 +60,12 @@ extension ServerConfig {
         .init("access_log", \.accessLog, .bool, "true: one JSON line per request"),
         .init("log_level", \.logLevel, .oneOf(Logger.Level.allCases.map(\.rawValue)), "the least severe level logged"),
     ])
+
+    /// `tls:` itself: a mapping opens a listener (whose files `checkTLS` then requires), null closes it.
+    fileprivate var tlsEnabled: Bool {
+        get { tls != nil }
+        set { tls = newValue ? tlsSettings : nil }
+    }
 
     /// What the `tls.*` keys write: the TLS settings in force, or a new listener's with its files
     /// still to be named (`checkTLS` refuses a source that leaves them so).

@@ -48,6 +48,7 @@ private func write(_ text: String) throws -> String {
     ("limits: {max_bodybytes: 1}", "limits.max_bodybytes: unknown key"),
     ("host: [1, 2]", "host: must be a string"),
     ("tls: {port: 8443}", "tls.cert: required"),
+    ("tls: {}", "tls.cert: required"),
     ("tls: {cert: a.crt}", "tls.key: required"),
     ("tls: {cert: a.crt, key: a.key, ca: x}", "tls.ca: unknown key"),
     ("compression: {level: 11}", "compression.level: must be between 1 and 9"),
