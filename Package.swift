@@ -54,7 +54,6 @@ let package = Package(
             dependencies: [
                 "SluiceNet", "SluiceHTTP", "SluiceCore", "SluiceBackends",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings
         ),

@@ -1,5 +1,7 @@
-/// Per-connection limits and timeouts of the HTTP server (DESIGN §7, §8 `limits`).
-package struct HTTPLimits: Sendable {
+/// Per-connection limits and timeouts of the HTTP server (DESIGN §7), `limits:` in the server
+/// config, which embeds this type. Timeouts are nanoseconds, the unit of the loops' clock, so each
+/// tick compares integers.
+package struct HTTPLimits: Sendable, Equatable {
     package var maxHeaderBytes = 16 * 1024
     package var maxBodyBytes = 64 * 1024 * 1024
     /// Nanoseconds from a request's first byte to its complete head, else 408.

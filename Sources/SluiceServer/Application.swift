@@ -63,10 +63,10 @@ package enum Application {
         }
         running.value.withLock { $0 = server }
         events.wait()
-        logger.info("signal received: not ready, listeners closed, draining for up to \(config.limits.gracePeriod) s")
+        logger.info("signal received: not ready, listeners closed, draining for up to \(config.gracePeriod) s")
         let drained = Atomic<Bool>(false)
         DispatchQueue.global().async {
-            server.shutdown(grace: config.limits.gracePeriod)
+            server.shutdown(grace: config.gracePeriod)
             drained.store(true, ordering: .relaxed)
             events.signal()
         }

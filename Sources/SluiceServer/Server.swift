@@ -181,20 +181,11 @@ package final class Server: Sendable {
         c.host = config.host
         c.port = config.port
         c.threads = config.threads
-        c.limits.maxHeaderBytes = config.limits.maxHeaderBytes
-        c.limits.maxBodyBytes = config.limits.maxBodyBytes
-        c.limits.headerTimeout = nanos(config.limits.headerTimeout)
-        c.limits.bodyTimeout = nanos(config.limits.bodyTimeout)
-        c.limits.idleTimeout = nanos(config.limits.idleTimeout)
-        c.limits.maxConnections = config.limits.maxConnections
+        c.limits = config.limits
         c.http2 = config.http2
-        c.compression.enabled = config.compression.enabled
-        c.compression.minBytes = config.compression.minBytes
-        c.compression.level = config.compression.level
+        c.compression = config.compression
         return c
     }
-
-    private static func nanos(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
 
     static func logLevel(_ level: LogLevel) -> Logger.Level {
         switch level {

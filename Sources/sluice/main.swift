@@ -19,9 +19,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Model repository folder. Default: models.") var models: String?
     @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists.") var routes: String?
     @Option(help: "Address to listen on. Default: 0.0.0.0.") var host: String?
-    @Option(help: "Port to listen on (0 = any free port). Default: 8080.") var port: Int?
-    @Option(help: "Event loops (0 = one per core).") var threads: Int?
-    @Option(name: .customLong("poll-interval"), help: "Seconds between repository scans (0 = never).") var pollInterval: Double?
+    // Flags are taken as text and read by the config key of the same name (`ServerConfig.table`),
+    // so they accept exactly what the file and the `SLUICE_*` variables accept.
+    @Option(help: "Port to listen on (0 = any free port). Default: 8080.") var port: String?
+    @Option(help: "Event loops (0 = one per core).") var threads: String?
+    @Option(name: .customLong("poll-interval"), help: "Time between repository scans: 5s, 500ms, 2m or seconds (0 = never).")
+    var pollInterval: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
 
     func run() throws {

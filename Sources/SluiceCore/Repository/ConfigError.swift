@@ -1,10 +1,11 @@
 /// A configuration file Sluice refuses, with where and why: `file: keyPath: reason`, e.g.
 /// `models/fraud/model.yaml: version_policy.latest: must be a positive integer`.
 ///
-/// Thrown by the `model.yaml` parser (`ModelConfig.parse`, `SignatureOverride.parse`) on whatever
-/// thread scans the repository. The repository scan keeps it on the model or version it belongs
-/// to, so one broken file makes only its own model (or version) unavailable; `sluice validate`
-/// prints it as a finding. Never shown to an inference client.
+/// Thrown by every config reader (`ConfigReader`, `ConfigTable`): for `sluice.yaml`, `SLUICE_*`
+/// and the flags at start-up, which it stops; for `model.yaml` (`ModelConfig.parse`,
+/// `SignatureOverride.parse`) on whatever thread scans the repository, which keeps it on the model
+/// or version it belongs to, so one broken file makes only its own model (or version) unavailable;
+/// `sluice validate` prints it as a finding. Never shown to an inference client.
 package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file as the user named it (the repository path joined with the relative path), so the
     /// message points at something they can open.

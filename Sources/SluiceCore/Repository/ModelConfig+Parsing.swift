@@ -1,4 +1,3 @@
-import Foundation
 import Yams
 
 extension ModelConfig {
@@ -80,17 +79,6 @@ extension SignatureOverride {
 }
 
 extension ConfigReader {
-    /// The text of a config file; unreadable or non-UTF-8 files are a `ConfigError` on the file.
-    static func read(_ path: String) throws(ConfigError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, keyPath: "", reason: "cannot be read")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, keyPath: "", reason: "is not UTF-8 text")
-        }
-        return text
-    }
-
     func backend(_ node: Node, names: [String]) throws(ConfigError) -> String {
         guard let text = try? string(node, at: "backend"), names.contains(text) else {
             throw fail("backend", "must be one of \(names.joined(separator: ", "))")

@@ -215,7 +215,7 @@ extension ConfigReader {
             guard steps.last.map({ $0 < step }) ?? true else { throw fail(key("steps"), "must increase strictly") }
             steps.append(step)
         }
-        let interval = try duration(try required("interval"), at: key("interval"))
+        let interval = try value(try required("interval"), at: key("interval"), as: .seconds)
         guard interval > 0 else { throw fail(key("interval"), "must be longer than 0") }
         let minRequests = try positiveInt(try required("min_requests"), at: key("min_requests"))
         let maxErrorRate = try number(try required("max_error_rate"), at: key("max_error_rate"), in: 0...1)
@@ -244,14 +244,6 @@ extension ConfigReader {
         }
         guard let value, value.isFinite, range.contains(value) else { throw fail(path, requirement) }
         return value
-    }
-
-    /// `60s`, `250ms`, `2m`, `1h` or a bare number of seconds.
-    func duration(_ node: Node, at path: String) throws(ConfigError) -> Double {
-        let requirement = "must be a duration like 500ms, 30s, 2m or 1h"
-        guard case .scalar(let scalar) = node else { throw fail(path, requirement) }
-        guard let seconds = Durations.seconds(scalar.string) else { throw fail(path, requirement) }
-        return seconds
     }
 
     /// RFC 9110 token characters.

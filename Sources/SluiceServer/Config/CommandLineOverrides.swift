@@ -1,19 +1,21 @@
 package import SluiceCore
 
-/// The flags of `sluice serve` / `sluice validate`, as the command line parsed them; nil = not given.
+/// The flags of `sluice serve` / `sluice validate` as typed; nil = not given. Every flag but
+/// `--config` sets the config key of its name (`--poll-interval` sets `poll_interval`) and is
+/// read exactly as that key's value would be, so `--poll-interval 5s` works like `poll_interval: 5s`.
 package struct CommandLineOverrides: Sendable {
     package var config: String?
     package var models: String?
     package var routes: String?
     package var host: String?
-    package var port: Int?
-    package var threads: Int?
-    package var pollInterval: Double?
+    package var port: String?
+    package var threads: String?
+    package var pollInterval: String?
     package var logLevel: String?
 
     package init(
-        config: String? = nil, models: String? = nil, routes: String? = nil, host: String? = nil, port: Int? = nil,
-        threads: Int? = nil, pollInterval: Double? = nil, logLevel: String? = nil
+        config: String? = nil, models: String? = nil, routes: String? = nil, host: String? = nil, port: String? = nil,
+        threads: String? = nil, pollInterval: String? = nil, logLevel: String? = nil
     ) {
         self.config = config
         self.models = models
@@ -23,6 +25,15 @@ package struct CommandLineOverrides: Sendable {
         self.threads = threads
         self.pollInterval = pollInterval
         self.logLevel = logLevel
+    }
+
+    /// The given flags by the key they set.
+    var settings: [(key: String, text: String)] {
+        let all: [(String, String?)] = [
+            ("models", models), ("routes", routes), ("host", host), ("port", port), ("threads", threads),
+            ("poll_interval", pollInterval), ("log_level", logLevel),
+        ]
+        return all.compactMap { key, text in text.map { (key, $0) } }
     }
 }
 
@@ -39,22 +50,10 @@ extension ServerConfig {
             try config.apply(file: "config/sluice.yaml")
         }
         try config.apply(environment: environment)
-        if let v = flags.models { config.models = v }
-        if let v = flags.routes { config.routes = v }
-        if let v = flags.host { config.host = v }
-        if let v = flags.port {
-            guard (0...65535).contains(v) else { throw ConfigError(file: "command line", keyPath: "--port", reason: "must be between 0 and 65535") }
-            config.port = v
+        for (key, text) in flags.settings {
+            let flag = "--" + key.split(separator: "_").joined(separator: "-")
+            try table.apply(text, to: key, source: "command line", as: flag, to: &config)
         }
-        if let v = flags.threads {
-            guard (0...1024).contains(v) else { throw ConfigError(file: "command line", keyPath: "--threads", reason: "must be between 0 and 1024") }
-            config.threads = v
-        }
-        if let v = flags.pollInterval {
-            guard v >= 0, v.isFinite else { throw ConfigError(file: "command line", keyPath: "--poll-interval", reason: "must be zero or more seconds") }
-            config.pollInterval = v
-        }
-        if let v = flags.logLevel { config.logLevel = v }
         return config
     }
 }

@@ -15,13 +15,17 @@ package struct ServerConfig: Sendable, Equatable {
     package var adminTokenFile: String?
     package var accessLog = false
     package var logLevel = "info"
-    package var limits = Limits()
+    /// `limits:` bar `grace_period`: the HTTP layer's own settings type.
+    package var limits = HTTPLimits()
+    /// Seconds a SIGTERM/SIGINT drains in-flight requests before exiting (`limits.grace_period`).
+    package var gracePeriod: Double = 30
     package var scheduling = Scheduling()
     /// HTTP/2 on the cleartext listener (README "HTTP/2"): the HTTP layer's own settings type.
     package var http2 = HTTP2Settings()
     /// A TLS listener beside `port`; nil = cleartext only.
     package var tls: TLS?
-    package var compression = Compression()
+    /// `compression:` (README "Compression"): the HTTP layer's own settings type.
+    package var compression = ContentCoding.Settings()
 
     /// `tls:` (README "TLS"). Relative paths are relative to the working directory.
     package struct TLS: Sendable, Equatable {
@@ -37,25 +41,6 @@ package struct ServerConfig: Sendable, Equatable {
             self.key = key
             self.clientCA = clientCA
         }
-    }
-
-    /// `compression:` (README "Compression"): responses over `minBytes` are gzip- or
-    /// deflate-coded when the client accepts it.
-    package struct Compression: Sendable, Equatable {
-        package var enabled = true
-        package var minBytes = 1024
-        /// zlib level 1 (fastest) … 9 (smallest).
-        package var level = 1
-    }
-
-    package struct Limits: Sendable, Equatable {
-        package var maxHeaderBytes = 16 * 1024
-        package var maxBodyBytes = 64 * 1024 * 1024
-        package var headerTimeout: Double = 10
-        package var bodyTimeout: Double = 30
-        package var idleTimeout: Double = 60
-        package var maxConnections = 10_000
-        package var gracePeriod: Double = 30
     }
 
     /// Where inference runs (README "Where inference runs").

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHTTP
 import Testing
 @testable import SluiceServer
 

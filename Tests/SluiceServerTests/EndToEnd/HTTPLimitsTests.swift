@@ -12,9 +12,9 @@ import Testing
         server = try TestServer { config in
             config.limits.maxHeaderBytes = 1024
             config.limits.maxBodyBytes = 4096
-            config.limits.headerTimeout = 0.5
-            config.limits.bodyTimeout = 0.5
-            config.limits.idleTimeout = 0.5
+            config.limits.headerTimeout = 500_000_000
+            config.limits.bodyTimeout = 500_000_000
+            config.limits.idleTimeout = 500_000_000
         }
     }
 

@@ -110,7 +110,7 @@ import Testing
 
     @Test func aHandshakeThatNeverFinishesIsClosedAfterTheHeaderTimeout() throws {
         let certs = try TestCertificates()
-        let server = try Self.server(certs) { $0.limits.headerTimeout = 0.5 }
+        let server = try Self.server(certs) { $0.limits.headerTimeout = 500_000_000 }
         let silent = try RawClient(port: server.server.tlsPort)
         // Half a ClientHello record header, then nothing.
         silent.send([0x16, 0x03, 0x01])

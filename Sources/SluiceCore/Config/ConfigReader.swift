@@ -1,14 +1,27 @@
+import Foundation
 import Yams
 
-/// Reads a composed YAML tree with the strictness `model.yaml` needs: every value checked for
-/// its YAML type (a quoted `"2"` is not an integer, `1.0` is not an integer), unknown and
-/// duplicate keys refused, and every failure a `ConfigError` naming the key path.
+/// The one YAML reader of Sluice's config files (`sluice.yaml`, `model.yaml`, `routes.yaml` and a
+/// route's `PUT` body), with one strictness and one wording: every value checked for its YAML type
+/// (a quoted `"2"` is not an integer, `1.0` is not an integer), unknown and duplicate keys refused,
+/// and every failure a `ConfigError` naming the file, the key path and the reason.
 ///
-/// Used only by the config parsers in this folder, on the scanning thread. Yams' own accessors
-/// (`node.int`, `node.bool`) are deliberately not used: they convert any scalar whose text looks
-/// right, which would let a typo'd type slip through.
+/// Used by the parsers of those files and by `ConfigTable`, on whatever thread reads the file.
+/// Yams' own accessors (`node.int`, `node.bool`) are deliberately not used alone: they convert any
+/// scalar whose text looks right, which would let a typo'd type slip through.
 struct ConfigReader {
     let file: String
+
+    /// The text of a config file; unreadable or non-UTF-8 files are a `ConfigError` on the file.
+    static func read(_ path: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, keyPath: "", reason: "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, keyPath: "", reason: "is not UTF-8 text")
+        }
+        return text
+    }
 
     /// Composes `yaml` into a node tree. An empty document (nothing, only comments, or a bare
     /// `---`) is `nil`, which callers treat as "all defaults".
@@ -19,7 +32,7 @@ struct ConfigReader {
         } catch {
             throw fail("", "is not valid YAML: \(Self.oneLine(error))")
         }
-        guard let root, !isNull(root) else { return nil }
+        guard let root, !Self.isNull(root) else { return nil }
         return root
     }
 
@@ -43,15 +56,14 @@ struct ConfigReader {
         ConfigError(file: file, keyPath: keyPath, reason: reason)
     }
 
-    /// The keys of a mapping, refusing anything but a mapping of string keys, duplicate keys and
-    /// keys outside `allowed` (`nil` allows any key: label names). A key whose value is YAML null (`key:` or `key: null`) is dropped,
-    /// so writing a key without a value means the same as leaving it out.
-    func mapping(_ node: Node, at path: String, allowed: [String]?) throws(ConfigError) -> [String: Node] {
+    /// The entries of a mapping in file order, nulls included, refusing anything but a mapping of
+    /// string keys, duplicate keys and keys outside `allowed` (`nil` allows any key: label names).
+    func entries(_ node: Node, at path: String, allowed: [String]?) throws(ConfigError) -> [(key: String, value: Node)] {
         guard case .mapping(let mapping) = node else { throw fail(path, "must be a mapping") }
-        var result: [String: Node] = [:]
+        var result: [(key: String, value: Node)] = []
         var seen: Set<String> = []
         for (keyNode, value) in mapping {
-            guard let key = scalarText(keyNode) else {
+            guard let key = Self.scalarText(keyNode) else {
                 throw fail(path, "keys must be strings")
             }
             let keyPath = Self.join(path, key)
@@ -60,7 +72,17 @@ struct ConfigReader {
                 throw fail(keyPath, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
             }
             guard seen.insert(key).inserted else { throw fail(keyPath, "duplicate key") }
-            if !isNull(value) { result[key] = value }
+            result.append((key, value))
+        }
+        return result
+    }
+
+    /// `entries` as a dictionary. A key whose value is YAML null (`key:` or `key: null`) is
+    /// dropped, so writing a key without a value means the same as leaving it out.
+    func mapping(_ node: Node, at path: String, allowed: [String]?) throws(ConfigError) -> [String: Node] {
+        var result: [String: Node] = [:]
+        for (key, value) in try entries(node, at: path, allowed: allowed) where !Self.isNull(value) {
+            result[key] = value
         }
         return result
     }
@@ -71,8 +93,7 @@ struct ConfigReader {
     }
 
     func int(_ node: Node, at path: String, _ requirement: String) throws(ConfigError) -> Int {
-        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .int, let value = node.int
-        else { throw fail(path, requirement) }
+        guard let value = Self.intValue(node) else { throw fail(path, requirement) }
         return value
     }
 
@@ -83,25 +104,43 @@ struct ConfigReader {
     }
 
     func bool(_ node: Node, at path: String) throws(ConfigError) -> Bool {
-        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .bool, let value = node.bool
-        else { throw fail(path, "must be true or false") }
+        guard let value = Self.boolValue(node) else { throw fail(path, "must be true or false") }
         return value
     }
 
     /// A name-like string. Plain integers are accepted as their text because ONNX exports have
     /// inputs named `0`, and making users quote them would be a trap.
     func string(_ node: Node, at path: String) throws(ConfigError) -> String {
-        guard let text = scalarText(node) else { throw fail(path, "must be a string") }
+        guard let text = Self.scalarText(node) else { throw fail(path, "must be a string") }
         return text
     }
 
-    private func scalarText(_ node: Node) -> String? {
+    /// A value of one of the kinds `ConfigValue` declares (a duration, a size, …).
+    func value<Value>(_ node: Node, at path: String, as kind: ConfigValue<Value>) throws(ConfigError) -> Value {
+        do {
+            return try kind.parse(.node(node))
+        } catch {
+            throw fail(path, error.reason)
+        }
+    }
+
+    static func intValue(_ node: Node) -> Int? {
+        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .int else { return nil }
+        return node.int
+    }
+
+    static func boolValue(_ node: Node) -> Bool? {
+        guard case .scalar = node, Resolver.default.resolveTag(of: node) == .bool else { return nil }
+        return node.bool
+    }
+
+    static func scalarText(_ node: Node) -> String? {
         guard case .scalar(let scalar) = node else { return nil }
         let tag = Resolver.default.resolveTag(of: node)
         return tag == .str || tag == .int ? scalar.string : nil
     }
 
-    private func isNull(_ node: Node) -> Bool {
+    static func isNull(_ node: Node) -> Bool {
         guard case .scalar = node else { return false }
         return Resolver.default.resolveTag(of: node) == .null
     }
