@@ -21,7 +21,7 @@ package enum Application {
             Logger(label: "sluice").critical("configuration error: \(error)")
             return 1
         }
-        bootstrapLogging(level: Logger.Level(rawValue: config.logLevel) ?? .info)
+        bootstrapLogging(level: Logger.Level(rawValue: config.logLevel) ?? .info, format: config.format)
         let logger = Logger(label: "sluice")
         // First SIGTERM/SIGINT: drain for at most grace_period, then exit 0. A second one: exit now.
         // SIGHUP: re-read the TLS certificate and key (connections stay; a bad file keeps the
@@ -135,11 +135,18 @@ package enum Application {
         return failed ? 1 : 0
     }
 
-    private static func bootstrapLogging(level: Logger.Level) {
+    private static func bootstrapLogging(level: Logger.Level, format: LogFormat = .text) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 }

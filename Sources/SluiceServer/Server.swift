@@ -73,7 +73,7 @@ package final class Server: Sendable {
             }
             httpConfiguration.tls = HTTPServer.TLS(port: tls.port, credentials: try Self.credentials(tls, http2: config.http2.enabled))
         }
-        let logs = AccessLog(logger: logger, format: .text)
+        let logs = AccessLog(logger: logger, format: config.format)
         if config.accessLog { httpConfiguration.accessLog = logs.record }
         httpConfiguration.faultLog = logs.fault
         responder = EndpointResponder(endpoints: endpoints)

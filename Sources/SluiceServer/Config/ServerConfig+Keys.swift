@@ -59,6 +59,8 @@ extension ServerConfig {
               "the largest frame payload accepted"),
         .init("access_log", \.accessLog, .bool, "true: one JSON line per request"),
         .init("log_level", \.logLevel, .oneOf(Logger.Level.allCases.map(\.rawValue)), "the least severe level logged"),
+        .init("log_format", \.logFormat, .oneOf(LogFormat.allCases.map(\.rawValue)),
+              "`json`: every log line one JSON object (time, level, message, the request's fields)"),
     ])
 
     /// `tls:` itself: a mapping opens a listener (whose files `checkTLS` then requires), null closes it.

@@ -15,6 +15,8 @@ package struct ServerConfig: Sendable, Equatable {
     package var adminTokenFile: String?
     package var accessLog = false
     package var logLevel = "info"
+    /// `text` or `json` (`LogFormat`): how every log line is written.
+    package var logFormat = LogFormat.text.rawValue
     /// `limits:` bar `grace_period`: the HTTP layer's own settings type.
     package var limits = HTTPLimits()
     /// Seconds a SIGTERM/SIGINT drains in-flight requests before exiting (`limits.grace_period`).
@@ -55,4 +57,7 @@ package struct ServerConfig: Sendable, Equatable {
     }
 
     package init() {}
+
+    /// `logFormat` as its type (the key table has checked the text).
+    package var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }
 }
