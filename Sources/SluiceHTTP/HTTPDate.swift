@@ -11,3 +11,14 @@ enum HTTPDate {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+/// The `Date` header value of one loop, refreshed on its tick (the loop's clock resolution), so
+/// an answer copies bytes instead of formatting the time. Confined to its loop: the loop's
+/// context refreshes it, that loop's connections read it.
+final class DateCache {
+    private(set) var bytes = Array(HTTPDate.now().utf8)
+
+    func refresh() {
+        bytes = Array(HTTPDate.now().utf8)
+    }
+}

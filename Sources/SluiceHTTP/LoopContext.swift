@@ -3,8 +3,9 @@ import SluiceNet
 import Synchronization
 
 /// One loop's listeners, connections, TLS handshakes under way and cached `Date`; confined to
-/// that loop.
-final class LoopContext: @unchecked Sendable {
+/// that loop. It owns its connections (`ConnectionOwner`) and is the one place that counts
+/// them open and closed.
+final class LoopContext: ConnectionOwner, @unchecked Sendable {
     let loop: EventLoop
     private let state: ServerState
     private let responder: any Responder
@@ -17,8 +18,8 @@ final class LoopContext: @unchecked Sendable {
     private var http2Connections: [ObjectIdentifier: HTTP2Connection] = [:]
     private var handshakes: [ObjectIdentifier: TLSHandshake] = [:]
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-    /// The `Date` header value, refreshed every tick (the loop's clock resolution).
-    private(set) var date = Array(HTTPDate.now().utf8)
+    /// The `Date` header value this loop's connections write, refreshed every tick.
+    private let date = DateCache()
 
     init(loop: EventLoop, state: ServerState, responder: any Responder) {
         self.loop = loop
@@ -27,6 +28,11 @@ final class LoopContext: @unchecked Sendable {
     }
 
     deinit { scratch.deallocate() }
+
+    /// What this loop's connections share, this context as their owner.
+    private var env: ConnectionEnvironment {
+        ConnectionEnvironment(responder: responder, server: state, owner: self, date: date)
+    }
 
     /// Called before the loop thread starts, so touching loop state here is safe.
     func listen(host: String, port: Int, tlsPort: Int?) throws(SocketError) {
@@ -43,12 +49,10 @@ final class LoopContext: @unchecked Sendable {
             tlsListenerPort = tlsListener?.port ?? 0
         }
         loop.onTick { [unowned self] now in
-            self.date = Array(HTTPDate.now().utf8)
+            self.date.refresh()
             for connection in self.connections.values { connection.tick(now) }
             for connection in self.http2Connections.values { connection.tick(now) }
-            for handshake in self.handshakes.values where now &- handshake.started > self.state.limits.headerTimeout {
-                handshake.stream.close()
-            }
+            for handshake in self.handshakes.values { handshake.tick(now, timeouts: self.state.timeouts) }
         }
     }
 
@@ -92,7 +96,7 @@ final class LoopContext: @unchecked Sendable {
             close(fd)
             return
         }
-        let handshake = TLSHandshake(stream: stream, context: self, started: MonotonicClock.now())
+        let handshake = TLSHandshake(stream: stream, owner: self, started: MonotonicClock.now())
         stream.delegate = handshake
         handshakes[ObjectIdentifier(handshake)] = handshake
         state.stats.connectionsOpen.add(1, ordering: .relaxed)
@@ -124,30 +128,44 @@ final class LoopContext: @unchecked Sendable {
             startHTTP2(stream, initial: [], upgrade: nil)
             return
         }
-        let connection = HTTPConnection(
-            stream: stream, responder: responder, limits: state.limits, server: state, context: self,
-            sniffsPreface: proto == nil && state.http2.enabled)
+        let connection = HTTPConnection(stream: stream, env: env, sniffsPreface: proto == nil && state.http2.enabled)
         stream.delegate = connection
         connections[ObjectIdentifier(connection)] = connection
     }
 
     /// Hands `stream` to a new HTTP/2 connection (an HTTP/1.1 one saw the preface or answered
     /// 101, or ALPN chose h2). `initial` are bytes already read and not yet parsed.
-    func startHTTP2(_ stream: Connection, initial: [UInt8], upgrade: (request: Request, settings: [UInt8])?) {
+    private func startHTTP2(_ stream: Connection, initial: [UInt8], upgrade: HTTP2Upgrade?) {
         state.stats.http2ConnectionsOpen.add(1, ordering: .relaxed)
         if stream.tls != nil { state.stats.http2TLSConnectionsOpen.add(1, ordering: .relaxed) }
-        let connection = HTTP2Connection(stream: stream, responder: responder, limits: state.limits, server: state, context: self)
+        let connection = HTTP2Connection(stream: stream, env: env)
         stream.delegate = connection
         http2Connections[ObjectIdentifier(connection)] = connection
         if !connection.start(initial: initial, upgrade: upgrade) { stream.close() }
     }
 
-    func remove(_ connection: HTTPConnection) {
+    // MARK: ConnectionOwner
+
+    func switchToHTTP2(from connection: HTTPConnection, stream: Connection, initial: [UInt8], upgrade: HTTP2Upgrade?) {
         connections[ObjectIdentifier(connection)] = nil
+        // Still one open connection: the HTTP/2 side counts its close.
+        startHTTP2(stream, initial: initial, upgrade: upgrade)
     }
 
-    func remove(_ connection: HTTP2Connection) {
+    func closed(_ connection: HTTPConnection) {
+        connections[ObjectIdentifier(connection)] = nil
+        state.stats.connectionsOpen.subtract(1, ordering: .relaxed)
+        if connection.isTLS { state.stats.tlsConnectionsOpen.subtract(1, ordering: .relaxed) }
+    }
+
+    func closed(_ connection: HTTP2Connection) {
         http2Connections[ObjectIdentifier(connection)] = nil
+        state.stats.connectionsOpen.subtract(1, ordering: .relaxed)
+        state.stats.http2ConnectionsOpen.subtract(1, ordering: .relaxed)
+        if connection.isTLS {
+            state.stats.http2TLSConnectionsOpen.subtract(1, ordering: .relaxed)
+            state.stats.tlsConnectionsOpen.subtract(1, ordering: .relaxed)
+        }
     }
 
     func drain() {

@@ -6,6 +6,8 @@ import Synchronization
 final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
+    /// `limits`' timeouts, for the connections' state machines.
+    let timeouts: Timeouts
     let http2: HTTP2Settings
     let accessLog: (@Sendable (RequestSummary, Response, UInt64) -> Void)?
     let coding: ContentCoding
@@ -18,6 +20,7 @@ final class ServerState: @unchecked Sendable {
         coding: ContentCoding, tls: TLSCredentials?
     ) {
         self.limits = limits
+        timeouts = Timeouts(limits)
         self.http2 = http2
         self.accessLog = accessLog
         self.coding = coding

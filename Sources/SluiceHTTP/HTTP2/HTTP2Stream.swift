@@ -33,10 +33,8 @@ final class HTTP2Stream {
     /// Answered before the client finished sending: reset with NO_ERROR once the answer is
     /// out, so the client stops (RFC 9113 §8.1).
     var resetAfterAnswer = false
-    /// The request's `Accept-Encoding`, for compressing the answer (`ContentCoding`).
-    var acceptEncoding: String?
-    var summary = RequestSummary.none
-    var started: UInt64 = 0
+    /// From dispatch: what the answer's bookkeeping needs.
+    var exchange = Exchange.none
 
     init(id: Int32, now: UInt64) {
         self.id = id
