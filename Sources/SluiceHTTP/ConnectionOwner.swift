@@ -18,13 +18,3 @@ protocol ConnectionOwner: AnyObject {
 
 /// An HTTP/1.1 request that asked for `Upgrade: h2c`, and its decoded `HTTP2-Settings`.
 typealias HTTP2Upgrade = (request: Request, settings: [UInt8])
-
-/// What every connection of one loop shares, whatever it speaks: the application, the
-/// server-wide state, its owner (the loop's context) and the loop's cached `Date`. Made by the
-/// `LoopContext` for each connection it starts; stored inline in the connection.
-struct ConnectionEnvironment {
-    let responder: any Responder
-    let server: ServerState
-    unowned let owner: any ConnectionOwner
-    let date: DateCache
-}

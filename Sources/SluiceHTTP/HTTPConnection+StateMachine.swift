@@ -36,7 +36,10 @@ extension HTTPConnection {
             return false
         }
 
-        var isClosing: Bool { state == .closing }
+        var isClosing: Bool {
+            if case .closing = state { return true }
+            return false
+        }
 
         /// The parser needs more bytes and waits in `phase`. Its timeout starts over when the
         /// phase changed; only then is `now` evaluated (this runs after every request, and

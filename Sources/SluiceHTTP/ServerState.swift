@@ -1,8 +1,9 @@
 import SluiceNet
 import Synchronization
 
-/// State shared by all loops of one server: counters, the draining flag, and each loop's context
-/// (reached from other threads only through `loop.execute`).
+/// State shared by all loops of one server: counters, the draining flag, each loop's context
+/// (reached from other threads only through `loop.execute`), and the bookkeeping every
+/// request's exchange goes through (`Exchange.swift`).
 final class ServerState: @unchecked Sendable {
     let stats = HTTPStats()
     let limits: HTTPLimits
