@@ -3,23 +3,18 @@ import Synchronization
 
 /// One HTTP/1.1 connection: parses requests, hands them to the responder one at a time (so
 /// pipelined answers stay in order), writes answers, and enforces the header, body and idle
-/// timeouts on the loop's tick. Confined to its loop, except `ResponseWriter.send`, which hops.
+/// timeouts on the loop's tick. What it does when is decided by its `StateMachine`; this class
+/// carries it out on the stream. Confined to its loop, except `ResponseWriter.send`, which hops.
 final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     let loop: EventLoop
+    /// Carried over TLS (counted apart in the stats).
+    let isTLS: Bool
     private let stream: Connection
-    private let responder: any Responder
-    private let limits: HTTPLimits
-    private let server: ServerState
-    private unowned let context: LoopContext
+    private let env: ConnectionEnvironment
     private var parser: HTTPParser
-    private var inFlight: (sequence: UInt64, isHead: Bool, keepAlive: Bool, acceptEncoding: String?)?
-    private var sequence: UInt64 = 0
-    private var phaseSince: UInt64
-    private var lastPhase = HTTPParser.Phase.idle
-    private var closing = false
-    /// Set while `finish` writes, so the drain callback inside that write does not run the
-    /// parser a second time.
-    private var finishing = false
+    private var machine: StateMachine
+    /// The exchange of the request being answered (while the machine is answering).
+    private var exchange: Exchange?
     /// The last answer's head, kept for the next one: rendering into it allocates nothing while
     /// the socket took the whole write (a write left queued keeps its own copy, so the next
     /// answer starts a fresh buffer). Dropped when an answer made it large.
@@ -27,81 +22,69 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Until the first bytes rule it out, this cleartext connection may be HTTP/2 with prior
     /// knowledge (they would be the client preface).
     private var sniffing: Bool
-    /// Carried over TLS (counted apart in the stats).
-    private let isTLS: Bool
 
     /// A writer holding more than this stops the next pipelined request until it drains.
     private static let maxPendingWrite = 1 << 20
 
-    init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState, context: LoopContext, sniffsPreface: Bool) {
-        sniffing = sniffsPreface
-        self.context = context
+    init(stream: Connection, env: ConnectionEnvironment, sniffsPreface: Bool) {
+        loop = stream.loop
         isTLS = stream.tls != nil
-        self.loop = stream.loop
         self.stream = stream
-        self.responder = responder
-        self.limits = limits
-        self.server = server
+        self.env = env
+        sniffing = sniffsPreface
+        let limits = env.server.limits
         parser = HTTPParser(limits: .init(maxHeaderBytes: limits.maxHeaderBytes, maxBodyBytes: limits.maxBodyBytes))
-        phaseSince = MonotonicClock.now()
+        machine = StateMachine(timeouts: env.server.timeouts, now: MonotonicClock.now())
     }
 
     var isClosed: Bool { stream.isClosed }
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
-        guard !closing else { return }
+        guard !machine.isClosing else { return }
         parser.append(bytes)
         if sniffing && sniffPreface() { return }
-        if inFlight != nil || stream.pendingWriteBytes >= Self.maxPendingWrite {
+        if !machine.isReading || stream.pendingWriteBytes >= Self.maxPendingWrite {
             // Pipelined bytes wait for the current answer (or for a client that does not read its
             // answers); stop reading once a request's worth is queued, resume on drain.
-            if parser.bufferedCount > limits.maxHeaderBytes + limits.maxBodyBytes { stream.setReading(false) }
+            if parser.bufferedCount > parser.limits.maxHeaderBytes + parser.limits.maxBodyBytes { stream.setReading(false) }
             return
         }
         process()
     }
 
     func connectionDidDrain(_ connection: Connection) {
-        // `finish` runs the parser itself once its write returns.
-        if inFlight == nil && !closing && !finishing { process() }
+        // Not while an answer is owed or being written: `finish` runs the parser itself once its
+        // write returns.
+        if machine.isReading { process() }
     }
 
     func connectionDidClose(_ connection: Connection) {
-        server.stats.connectionsOpen.subtract(1, ordering: .relaxed)
-        if isTLS { server.stats.tlsConnectionsOpen.subtract(1, ordering: .relaxed) }
-        context.remove(self)
+        env.owner.closed(self)
     }
 
     /// Runs the parser until it needs bytes, a request is in flight, or the connection must wait.
     private func process() {
-        while inFlight == nil && !closing && !stream.isClosed && stream.pendingWriteBytes < Self.maxPendingWrite {
+        while machine.isReading && !stream.isClosed && stream.pendingWriteBytes < Self.maxPendingWrite {
             switch parser.next() {
             case .needMore:
-                notePhase()
+                machine.waiting(in: parser.phase, now: MonotonicClock.now())
                 stream.setReading(true)
                 return
             case .expectContinue:
                 stream.write(Self.continueLine)
             case .error(let error):
-                server.stats.protocolErrors.add(1, ordering: .relaxed)
-                writeAndClose(Response.error(error.status, error.message))
+                writeAndClose(env.server.refusal(error))
                 return
             case .request(var request):
                 // h2c is cleartext only (RFC 7540 §3.2): over TLS, ALPN chooses.
-                if request.wantsH2c && !isTLS && server.http2.enabled && !server.isDraining && upgrade(request) { return }
-                sequence &+= 1
-                let preparation = server.coding.prepare(&request)
-                let acceptEncoding: String?
-                switch preparation {
-                case .proceed(let accept): acceptEncoding = accept
-                case .reject: acceptEncoding = nil
-                }
-                inFlight = (sequence, request.method == "HEAD", request.keepAlive && !server.isDraining, acceptEncoding)
-                let requestContext = RequestContext(request, now: MonotonicClock.now())
-                if case .reject(let answer) = preparation {
-                    finish(answer, context: requestContext, sequence: sequence)
+                if request.wantsH2c && !isTLS && env.server.http2.enabled && !env.server.isDraining && upgrade(request) { return }
+                let sequence = machine.dispatch(keepAlive: request.keepAlive && !env.server.isDraining, isHead: request.method == "HEAD")
+                let (opened, rejection) = env.server.open(&request, over: .http1)
+                exchange = opened
+                if let rejection {
+                    finish(rejection, sequence: sequence)
                 } else {
-                    responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence, context: requestContext))
+                    env.responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence, context: opened.context))
                 }
             }
         }
@@ -127,56 +110,43 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private func upgrade(_ request: Request) -> Bool {
         let values = request.headers.values("http2-settings")
         guard values.count == 1, let settings = Base64URL.decode(values[0]), settings.count % 6 == 0 else { return false }
-        closing = true  // the drain callback of this write must not parse the HTTP/2 bytes
+        machine.stop()  // the drain callback of this write must not parse the HTTP/2 bytes
         stream.write(Self.switchingProtocols)
         switchToHTTP2(upgrade: (request, settings))
         return true
     }
 
-    private func switchToHTTP2(upgrade: (request: Request, settings: [UInt8])?) {
+    private func switchToHTTP2(upgrade: HTTP2Upgrade?) {
         sniffing = false
-        closing = true
-        let initial = parser.takeBuffered()
-        context.remove(self)
-        // Still one open connection: the HTTP/2 side counts its close.
-        context.startHTTP2(stream, initial: initial, upgrade: upgrade)
+        machine.stop()
+        env.owner.switchToHTTP2(from: self, stream: stream, initial: parser.takeBuffered(), upgrade: upgrade)
     }
 
     /// Called on the loop by `ResponseWriter.send`.
-    func finish(_ response: Response, context requestContext: RequestContext, sequence: UInt64) {
-        guard let current = inFlight, current.sequence == sequence, !stream.isClosed else { return }
-        inFlight = nil
+    func finish(_ response: Response, sequence: UInt64) {
+        guard !stream.isClosed, let exchange,
+              case .write(let keepAlive, let omitBody) = machine.answer(sequence: sequence, draining: env.server.isDraining)
+        else { return }
+        self.exchange = nil
         var response = response
-        server.conclude(&response, context: requestContext, acceptEncoding: current.acceptEncoding)
-        let keepAlive = current.keepAlive && !server.isDraining
+        env.server.close(exchange, answer: &response)
         headBuffer.removeAll(keepingCapacity: true)
-        let body = Self.serialize(response, omitBody: current.isHead, keepAlive: keepAlive, date: context.date, into: &headBuffer)
-        finishing = true
+        let body = Self.serialize(response, omitBody: omitBody, keepAlive: keepAlive, date: env.date.bytes, into: &headBuffer)
         stream.write(headBuffer, body)
-        finishing = false
         if headBuffer.capacity > Self.keptHeadCapacity { headBuffer = [] }
-        if keepAlive {
-            phaseSince = MonotonicClock.now()
-            lastPhase = .idle
-            process()
-        } else {
-            closing = true
-            stream.closeAfterWrites()
+        switch machine.answerWritten(now: MonotonicClock.now()) {
+        case .readNext: process()
+        case .closeAfterWrites: stream.closeAfterWrites()
         }
     }
 
     /// Enforces timeouts; called on every loop tick.
     func tick(_ now: UInt64) {
-        guard inFlight == nil, !closing, !stream.isClosed else { return }
-        notePhase(now)
-        let elapsed = now &- phaseSince
-        switch lastPhase {
-        case .idle:
-            if elapsed > limits.idleTimeout { stream.close() }
-        case .head:
-            if elapsed > limits.headerTimeout { timeOut("request headers not received within the header timeout") }
-        case .body:
-            if elapsed > limits.bodyTimeout { timeOut("request body not received within the body timeout") }
+        guard !stream.isClosed else { return }
+        switch machine.tick(now: now, phase: parser.phase) {
+        case .none: break
+        case .close: stream.close()
+        case .timeOut(let wait): writeAndClose(env.server.refusal(wait.error))
         }
     }
 
@@ -184,29 +154,14 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     func drain() {
         // Bytes may already sit in the socket that the loop has not read yet: a request sent
         // before the signal deserves its answer, so read them first.
-        if inFlight == nil && !closing { stream.onReadable() }
-        if inFlight == nil && parser.phase == .idle { stream.closeAfterWrites() }
+        if machine.isReading { stream.onReadable() }
+        if machine.closesOnDrain(phase: parser.phase) { stream.closeAfterWrites() }
     }
 
-    private func timeOut(_ message: String) {
-        server.stats.protocolErrors.add(1, ordering: .relaxed)
-        writeAndClose(Response.error(408, message))
-    }
-
-    /// Restarts the phase clock when the parser's phase changed; reads the clock only then
-    /// (this runs after every request).
-    private func notePhase(_ now: UInt64? = nil) {
-        let phase = parser.phase
-        if phase != lastPhase {
-            lastPhase = phase
-            phaseSince = now ?? MonotonicClock.now()
-        }
-    }
-
+    /// Writes an answer the HTTP layer gave on its own and closes after it.
     private func writeAndClose(_ response: Response) {
-        server.stats.recordError(status: response.status)
-        closing = true
-        let (head, body) = Self.serialize(response, omitBody: false, keepAlive: false, date: context.date)
+        machine.stop()
+        let (head, body) = Self.serialize(response, omitBody: false, keepAlive: false, date: env.date.bytes)
         stream.write(head, body)
         stream.closeAfterWrites()
     }

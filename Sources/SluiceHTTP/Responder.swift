@@ -12,8 +12,8 @@ package protocol Responder: Sendable {
 
 /// Where one request's response goes: an HTTP/1.1 connection's answer in sequence, one HTTP/2
 /// stream, or — in tests — a recorder. Sendable: a worker thread may hold it and answer; the
-/// write then hops to the connection's loop. A second `send` is ignored. It carries the
-/// request's `context` to the connection, which logs and echoes it with the answer.
+/// write then hops to the connection's loop. A second `send` is ignored. It hands the request's
+/// `context` to the application, whose additions the connection logs with the answer.
 ///
 /// An enum rather than a protocol so the HTTP/1.1 case stays a direct call on the concrete
 /// class (no existential, no extra allocation per request).
@@ -53,21 +53,20 @@ package struct ResponseWriter: Sendable {
     /// Sends the response. Any thread.
     package func send(_ response: Response) {
         let id = id
-        let context = context
         switch target {
         case .http1(let connection):
             if connection.loop.inEventLoop {
-                connection.finish(response, context: context, sequence: id)
+                connection.finish(response, sequence: id)
                 return
             }
-            connection.loop.execute { connection.finish(response, context: context, sequence: id) }
+            connection.loop.execute { connection.finish(response, sequence: id) }
         case .http2(let connection):
             let stream = Int32(truncatingIfNeeded: id)
             if connection.loop.inEventLoop {
-                connection.finish(response, context: context, stream: stream)
+                connection.finish(response, stream: stream)
                 return
             }
-            connection.loop.execute { connection.finish(response, context: context, stream: stream) }
+            connection.loop.execute { connection.finish(response, stream: stream) }
         case .recorder(let recorder):
             recorder.record(response, context: context)
         }

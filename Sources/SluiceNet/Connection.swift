@@ -1,21 +1,5 @@
 import Glibc
 
-/// What sits on top of a byte stream (the HTTP layer). Called on the connection's loop only.
-package protocol ConnectionDelegate: AnyObject {
-    /// Bytes arrived. They are valid only during the call.
-    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer)
-    /// Everything queued has been written.
-    func connectionDidDrain(_ connection: Connection)
-    /// The connection is closed (by either side); called once.
-    func connectionDidClose(_ connection: Connection)
-    /// TLS streams only: the handshake is complete and `connection.tls?.negotiatedProtocol` says
-    /// what ALPN chose. The delegate may hand the stream to another delegate here.
-    func connectionDidHandshake(_ connection: Connection)
-}
-
-extension ConnectionDelegate {
-    package func connectionDidHandshake(_ connection: Connection) {}
-}
 
 /// A non-blocking TCP stream owned by one event loop for life: reads into a scratch buffer
 /// shared by the loop, writes with `writev` and queues what the socket did not take.
@@ -37,24 +21,24 @@ package final class Connection: Selectable, @unchecked Sendable {
     package private(set) var isClosed = false
     /// Bytes written by the delegate and not yet taken by the socket, held or queued (for
     /// back-pressure decisions).
-    package private(set) var pendingWriteBytes = 0
+    package internal(set) var pendingWriteBytes = 0
 
-    private var queue: [[UInt8]] = []
+    var queue: [[UInt8]] = []
     /// Bytes held while the loop is corked; sent by `flushCorked()`, always before `queue`.
-    private var corked: [UInt8] = []
-    private var queueOffset = 0
+    var corked: [UInt8] = []
+    var queueOffset = 0
     private var closeWhenDrained = false
-    private var readEnabled = true
+    var readEnabled = true
     /// What the loop was last told (registration starts with read interest only).
     private var interestRead = true
     private var interestWrite = false
-    private let scratch: UnsafeMutableRawBufferPointer
+    let scratch: UnsafeMutableRawBufferPointer
     /// The TLS session of a TLS stream; nil for cleartext.
     package let tls: TLSSession?
     /// A TLS handshake or read waits for the socket to be writable.
-    private var tlsReadWantsWrite = false
+    var tlsReadWantsWrite = false
     /// A TLS write waits for the socket to be readable (a TLS 1.3 key update in flight).
-    private var tlsWriteWantsRead = false
+    var tlsWriteWantsRead = false
 
     /// Takes ownership of `fd`; registers it on `loop` (the caller is on that loop). With `tls`,
     /// the handshake starts when the client's first bytes arrive.
@@ -102,44 +86,8 @@ package final class Connection: Selectable, @unchecked Sendable {
     }
 
     /// The peer closed its side: finish writing what we owe, then close.
-    private func peerClosed() {
+    func peerClosed() {
         if queue.isEmpty && corked.isEmpty { close() } else { closeWhenDrained = true; readEnabled = false; updateInterest() }
-    }
-
-    /// The TLS read path: finishes the handshake first, then decrypts until OpenSSL needs more
-    /// bytes from the socket. Unlike a plain read, a short read says nothing about what is left
-    /// (OpenSSL hands out one record at a time), so it loops until `wantRead`.
-    private func readTLS(_ tls: TLSSession) {
-        if tlsWriteWantsRead {
-            tlsWriteWantsRead = false
-            flush()
-            if isClosed { return }
-        }
-        while !isClosed {
-            let handshaking = !tls.isHandshakeComplete
-            guard handshaking || readEnabled else { return }
-            switch handshaking ? tls.handshake() : tls.read(into: scratch) {
-            case .done(let count):
-                if handshaking {
-                    updateInterest()
-                    delegate?.connectionDidHandshake(self)
-                } else {
-                    delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
-                }
-            case .wantRead:
-                return
-            case .wantWrite:
-                tlsReadWantsWrite = true
-                updateInterest()
-                return
-            case .closed where !handshaking:
-                peerClosed()
-                return
-            case .closed, .failed:
-                close()
-                return
-            }
-        }
     }
 
     /// Queues `parts` in order and writes as much as the socket takes now (or, corked, when the
@@ -169,53 +117,9 @@ package final class Connection: Selectable, @unchecked Sendable {
         if writeNow(bytes, more) { didFlush() }
     }
 
-    /// The most a stream holds corked, and the largest write it holds (an answer; not a whole
-    /// HTTP/2 chunk of 64 KiB, which would only be copied); a larger write, or one that would
-    /// overfill the buffer, sends what is held and goes out at once.
-    private static let corkLimit = 64 << 10
-    private static let corkedWriteLimit = 16 << 10
-    /// A corked buffer at most this large keeps its room between batches (an answer or two).
-    private static let keptCorkCapacity = 4096
-
-    /// Holds `count` bytes (copied by `append`) for the end of the loop's batch, when the loop is
-    /// corked, nothing is queued, and the bytes fit; true if held. An empty write is not held: it
-    /// goes the direct way, which tells the delegate the stream is drained as before.
-    @inline(__always)
-    private func cork(_ count: Int, _ append: () -> Void) -> Bool {
-        guard loop.isCorked, queue.isEmpty, count > 0, count <= Self.corkedWriteLimit,
-              corked.count + count <= Self.corkLimit else { return false }
-        if corked.isEmpty { loop.flushAfterBatch(self) }
-        append()
-        pendingWriteBytes += count
-        return true
-    }
-
-    /// Sends what was corked and tells the delegate as any write does. The loop calls this when
-    /// its batch is done.
-    package func flushCorked() {
-        guard !corked.isEmpty, sendCorked() else { return }
-        didFlush()
-    }
-
-    /// Sends what was corked in one call, ahead of anything written after it; what the socket
-    /// does not take is queued. False if the stream closed.
-    private func sendCorked() -> Bool {
-        guard !corked.isEmpty else { return !isClosed }
-        pendingWriteBytes -= corked.count
-        if tls != nil {
-            // TLS writes go through the queue; the held buffer itself becomes its one entry.
-            enqueue(corked, from: 0)
-            corked = []
-            return writeQueue()
-        }
-        let sent = writeNow(corked, [])
-        corked.removeAll(keepingCapacity: corked.capacity <= Self.keptCorkCapacity)
-        return sent
-    }
-
     /// One direct write of `bytes` then `more` with nothing queued before them; queues what the
     /// socket did not take. False if the write failed and the stream closed.
-    private func writeNow(_ bytes: [UInt8], _ more: [UInt8]) -> Bool {
+    func writeNow(_ bytes: [UInt8], _ more: [UInt8]) -> Bool {
         let result: IOResult<Int>
         do {
             result = try writeDirect(bytes, more)
@@ -239,7 +143,7 @@ package final class Connection: Selectable, @unchecked Sendable {
 
     /// Queues `part` minus its first `offset` bytes (already written); only the head of the
     /// queue may start part-way, which holds because only an empty queue is written directly.
-    private func enqueue(_ part: [UInt8], from offset: Int) {
+    func enqueue(_ part: [UInt8], from offset: Int) {
         guard offset < part.count else { return }
         if queue.isEmpty { queueOffset = offset }
         queue.append(part)
@@ -298,12 +202,12 @@ package final class Connection: Selectable, @unchecked Sendable {
         delegate?.connectionDidClose(self)
     }
 
-    private func flush() {
+    func flush() {
         if writeQueue() { didFlush() }
     }
 
     /// Writes from the queue until it is empty or the socket is full. False if the stream closed.
-    private func writeQueue() -> Bool {
+    func writeQueue() -> Bool {
         while !queue.isEmpty && !isClosed {
             let result: IOResult<Int>
             do {
@@ -333,7 +237,7 @@ package final class Connection: Selectable, @unchecked Sendable {
     /// delegate when everything is out. Held bytes are not out: a flush of the queue while some
     /// are held (the queue emptied earlier in this batch, and the same epoll event also said
     /// writable) leaves the close and the news to `flushCorked()`.
-    private func didFlush() {
+    func didFlush() {
         if isClosed { return }
         if !corked.isEmpty {
             updateInterest()
@@ -367,25 +271,10 @@ package final class Connection: Selectable, @unchecked Sendable {
         }
     }
 
-    /// One `SSL_write` of the head of the queue (TLS has no gather write; the head and an inline
-    /// body are one array already). Nothing goes out before the handshake is complete.
-    private func writeTLS(_ tls: TLSSession) throws(SocketError) -> IOResult<Int> {
-        guard tls.isHandshakeComplete else { return .wouldBlock }
-        let offset = queueOffset
-        switch queue[0].withUnsafeBytes({ tls.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
-        case .done(let n): return .done(n)
-        case .wantWrite: return .wouldBlock
-        case .wantRead:
-            tlsWriteWantsRead = true
-            return .wouldBlock
-        case .closed, .failed: throw SocketError(call: "SSL_write", errno: EPIPE)
-        }
-    }
-
     /// Tells the loop only about changes: this runs after every write, and the loop's own
     /// check costs two dictionary look-ups. TLS may want the other direction than the one the
     /// stream waits for (a handshake writes while we wait to read, and the reverse).
-    private func updateInterest() {
+    func updateInterest() {
         let write = (!queue.isEmpty && !tlsWriteWantsRead) || tlsReadWantsWrite
         let read = readEnabled || tlsWriteWantsRead
         guard read != interestRead || write != interestWrite else { return }

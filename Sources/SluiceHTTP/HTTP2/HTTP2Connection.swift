@@ -7,52 +7,49 @@ import Synchronization
 /// on its own thread; `ResponseWriter` hops to this loop).
 ///
 /// Confined to its loop, like `HTTPConnection`; the `HTTP2Session` it owns calls it back
-/// synchronously. Output goes through `flush`, which stops pulling frames from nghttp2 while
-/// the socket holds `maxPendingWrite` unsent bytes: a client that stops reading stalls its
-/// own answers (they stay as `Response` bodies, not as copies) and we stop reading it too.
+/// synchronously. Its timeouts and GOAWAY are decided by its `StateMachine`. Output goes
+/// through `flush`, which stops pulling frames from nghttp2 while the socket holds
+/// `maxPendingWrite` unsent bytes: a client that stops reading stalls its own answers (they
+/// stay as `Response` bodies, not as copies) and we stop reading it too.
 final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecked Sendable {
     let loop: EventLoop
+    /// Carried over TLS (ALPN chose h2): counted apart in the stats.
+    let isTLS: Bool
     private let stream: Connection
-    private let responder: any Responder
+    private let env: ConnectionEnvironment
     private let limits: HTTPLimits
-    private let server: ServerState
-    private unowned let context: LoopContext
     private var session: HTTP2Session?
     private var streams: [Int32: HTTP2Stream] = [:]
-    /// Since when no stream has been open (for the idle timeout).
-    private var idleSince: UInt64
+    private var machine: StateMachine
+    /// nghttp2 is reading (it may not be re-entered) or we are writing its output.
     private var receiving = false
     private var flushing = false
-    private var goingAway = false
-    /// Carried over TLS (ALPN chose h2): counted apart in the stats.
-    private let isTLS: Bool
 
     private static let maxPendingWrite = 256 * 1024
     private static let writeChunk = 64 * 1024
 
-    init(stream: Connection, responder: any Responder, limits: HTTPLimits, server: ServerState, context: LoopContext) {
-        self.loop = stream.loop
-        self.stream = stream
-        self.responder = responder
-        self.limits = limits
-        self.server = server
-        self.context = context
+    init(stream: Connection, env: ConnectionEnvironment) {
+        loop = stream.loop
         isTLS = stream.tls != nil
-        idleSince = MonotonicClock.now()
+        self.stream = stream
+        self.env = env
+        limits = env.server.limits
+        machine = StateMachine(timeouts: env.server.timeouts, now: MonotonicClock.now())
     }
 
     /// Starts the session: queues our SETTINGS, takes over an `Upgrade: h2c` request as stream
     /// 1 when there is one, then reads `initial` (bytes already received: the preface, or
     /// what followed the upgrade request). False when the session could not be made (the
     /// caller closes the connection).
-    func start(initial: [UInt8], upgrade: (request: Request, settings: [UInt8])? = nil) -> Bool {
-        guard let session = HTTP2Session(delegate: self, settings: server.http2, maxHeaderListSize: limits.maxHeaderBytes) else { return false }
+    func start(initial: [UInt8], upgrade: HTTP2Upgrade? = nil) -> Bool {
+        guard let session = HTTP2Session(delegate: self, settings: env.server.http2, maxHeaderListSize: limits.maxHeaderBytes) else { return false }
         self.session = session
         if let upgrade {
             guard session.upgrade(settingsPayload: upgrade.settings, headRequest: upgrade.request.method == "HEAD") else { return false }
-            let upgraded = HTTP2Stream(id: 1, now: idleSince)
+            let upgraded = HTTP2Stream(id: 1, now: MonotonicClock.now())
             upgraded.method = upgrade.request.method
             streams[1] = upgraded
+            machine.streamOpened()
             dispatch(upgraded, request: upgrade.request)
         }
         if !initial.isEmpty {
@@ -72,7 +69,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         receiving = true
         let ok = session.receive(bytes)
         receiving = false
-        if !ok { server.stats.protocolErrors.add(1, ordering: .relaxed) }
+        if !ok { env.server.stats.protocolErrors.add(1, ordering: .relaxed) }
         flush()
         if stream.pendingWriteBytes >= Self.maxPendingWrite { stream.setReading(false) }
     }
@@ -84,25 +81,19 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func connectionDidClose(_ connection: Connection) {
-        server.stats.connectionsOpen.subtract(1, ordering: .relaxed)
-        server.stats.http2ConnectionsOpen.subtract(1, ordering: .relaxed)
-        if isTLS {
-            server.stats.http2TLSConnectionsOpen.subtract(1, ordering: .relaxed)
-            server.stats.tlsConnectionsOpen.subtract(1, ordering: .relaxed)
-        }
         streams.removeAll()
         session = nil
-        context.remove(self)
+        env.owner.closed(self)
     }
 
     // MARK: answers
 
     /// Called on the loop by `ResponseWriter.send`; a stream the client reset meanwhile is
     /// ignored.
-    func finish(_ response: Response, context requestContext: RequestContext, stream id: Int32) {
-        guard !stream.isClosed, let current = streams[id], current.phase == .dispatched else { return }
+    func finish(_ response: Response, stream id: Int32) {
+        guard !stream.isClosed, let current = streams[id], current.phase == .dispatched, let exchange = current.exchange else { return }
         var response = response
-        server.conclude(&response, context: requestContext, acceptEncoding: current.acceptEncoding)
+        env.server.close(exchange, answer: &response)
         submit(response, on: current)
         flush()
     }
@@ -111,7 +102,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         current.phase = .answered
         let hasBody = current.method != "HEAD" && !response.body.isEmpty
         if hasBody { current.responseBody = response.body }
-        let (storage, fields) = HTTP2Fields.encode(response, date: context.date)
+        let (storage, fields) = HTTP2Fields.encode(response, date: env.date.bytes)
         if session?.submitResponse(stream: current.id, storage: storage, fields: fields, hasBody: hasBody) != true {
             session?.reset(stream: current.id, code: NGHTTP2_INTERNAL_ERROR)
         }
@@ -119,12 +110,10 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     /// Answers a stream the HTTP layer refuses (limits, timeouts) without dispatching it. When
     /// the client is still sending, the stream is reset once the answer is out.
-    private func refuse(_ current: HTTP2Stream, status: Int, _ message: String, clientSending: Bool = true) {
-        server.stats.protocolErrors.add(1, ordering: .relaxed)
-        server.stats.recordError(status: status)
+    private func refuse(_ current: HTTP2Stream, _ error: any HTTPResponseError, clientSending: Bool = true) {
         current.body = []
         current.resetAfterAnswer = clientSending
-        submit(Response.error(status, message), on: current)
+        submit(env.server.refusal(error), on: current)
     }
 
     /// Writes what nghttp2 has queued while the socket keeps up, then closes once the session
@@ -148,16 +137,13 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     private func dispatch(_ current: HTTP2Stream, request: Request) {
         current.enter(.dispatched, at: current.phaseSince)
-        server.stats.http2Streams.add(1, ordering: .relaxed)
-        let requestContext = RequestContext(request, now: MonotonicClock.now())
-        // Content codings in the one place HTTP/1.1 uses too.
         var request = request
-        switch server.coding.prepare(&request) {
-        case .proceed(let acceptEncoding):
-            current.acceptEncoding = acceptEncoding
-            responder.respond(to: request, writer: ResponseWriter(http2: self, stream: current.id, context: requestContext))
-        case .reject(let answer):
-            finish(answer, context: requestContext, stream: current.id)
+        let (exchange, rejection) = env.server.open(&request, over: .http2)
+        current.exchange = exchange
+        if let rejection {
+            finish(rejection, stream: current.id)
+        } else {
+            env.responder.respond(to: request, writer: ResponseWriter(http2: self, stream: current.id, context: exchange.context))
         }
     }
 
@@ -173,6 +159,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     func sessionDidBeginRequest(stream id: Int32) {
         streams[id] = HTTP2Stream(id: id, now: MonotonicClock.now())
+        machine.streamOpened()
     }
 
     func session(stream id: Int32, header name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
@@ -202,10 +189,10 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     func sessionDidReceiveHeaders(stream id: Int32, endStream: Bool) {
         guard let current = streams[id], current.phase == .head else { return }
         if current.headTooLarge {
-            refuse(current, status: 431, "request headers exceed \(limits.maxHeaderBytes) bytes", clientSending: !endStream)
+            refuse(current, HTTPParseError.headersTooLarge(limit: limits.maxHeaderBytes), clientSending: !endStream)
         } else if let length = current.declaredLength, length > limits.maxBodyBytes {
             // Refused on the announced length, before any of the body is read.
-            refuse(current, status: 413, "request body exceeds \(limits.maxBodyBytes) bytes", clientSending: !endStream)
+            refuse(current, HTTPParseError.bodyTooLarge(limit: limits.maxBodyBytes), clientSending: !endStream)
         } else if endStream {
             dispatch(current)
         } else {
@@ -217,7 +204,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     func session(stream id: Int32, data: UnsafeBufferPointer<UInt8>) {
         guard let current = streams[id], current.phase == .body else { return }
         if current.body.count + data.count > limits.maxBodyBytes {
-            refuse(current, status: 413, "request body exceeds \(limits.maxBodyBytes) bytes")
+            refuse(current, HTTPParseError.bodyTooLarge(limit: limits.maxBodyBytes))
             return
         }
         current.body.append(contentsOf: data)
@@ -231,7 +218,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     func sessionDidClose(stream id: Int32) {
         streams[id] = nil
-        if streams.isEmpty { idleSince = MonotonicClock.now() }
+        if streams.isEmpty { machine.lastStreamClosed(now: MonotonicClock.now()) }
     }
 
     func sessionDidSendEnd(stream id: Int32) {
@@ -241,7 +228,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func sessionDidSendErrorGoaway() {
-        server.stats.protocolErrors.add(1, ordering: .relaxed)
+        env.server.stats.protocolErrors.add(1, ordering: .relaxed)
     }
 
     func session(stream id: Int32, readBodyInto buffer: UnsafeMutableRawBufferPointer) -> (count: Int, done: Bool)? {
@@ -265,21 +252,17 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     func tick(_ now: UInt64) {
         guard !stream.isClosed, let session else { return }
         for current in streams.values {
-            let elapsed = now &- current.phaseSince
-            switch current.phase {
-            case .head where elapsed > limits.headerTimeout:
-                server.stats.protocolErrors.add(1, ordering: .relaxed)
-                session.terminate(code: NGHTTP2_NO_ERROR)
-            case .body where elapsed > limits.bodyTimeout:
-                refuse(current, status: 408, "request body not received within the body timeout")
-            default:
+            switch machine.tick(stream: current.phase, since: current.phaseSince, now: now) {
+            case .none:
                 break
+            case .endSession:
+                env.server.stats.protocolErrors.add(1, ordering: .relaxed)
+                session.terminate(code: NGHTTP2_NO_ERROR)
+            case .timeOut:
+                refuse(current, HTTPError.bodyTimeout)
             }
         }
-        if streams.isEmpty && !goingAway && now &- idleSince > limits.idleTimeout {
-            goingAway = true
-            session.goAway()
-        }
+        if machine.tick(now: now) == .goAway { session.goAway() }
         flush()
     }
 
@@ -288,8 +271,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     func drain() {
         // A request sent before the signal may sit unread in the socket: take it first.
         stream.onReadable()
-        guard !stream.isClosed, !goingAway, let session else { return }
-        goingAway = true
+        guard !stream.isClosed, let session, machine.drain() == .goAway else { return }
         session.goAway()
         flush()
     }

@@ -33,8 +33,8 @@ final class HTTP2Stream {
     /// Answered before the client finished sending: reset with NO_ERROR once the answer is
     /// out, so the client stops (RFC 9113 §8.1).
     var resetAfterAnswer = false
-    /// The request's `Accept-Encoding`, for compressing the answer (`ContentCoding`).
-    var acceptEncoding: String?
+    /// From dispatch: what the answer's bookkeeping needs.
+    var exchange: Exchange?
 
     init(id: Int32, now: UInt64) {
         self.id = id

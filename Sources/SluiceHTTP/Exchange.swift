@@ -1,0 +1,56 @@
+import SluiceNet
+import Synchronization
+
+/// One request from the moment it goes to the responder until its answer leaves, on either
+/// protocol: what the answer's bookkeeping needs once the request itself is gone.
+struct Exchange {
+    /// The request's context, which its `ResponseWriter` carries to the application too.
+    let context: RequestContext
+    /// The request's `Accept-Encoding`, for compressing the answer (`ContentCoding`).
+    var acceptEncoding: String?
+}
+
+/// The bookkeeping of every exchange, written once for HTTP/1.1 and HTTP/2: a connection calls
+/// `open` before it hands a request to the responder, `close` when the answer comes back and
+/// before it writes it, and `refusal` for an answer the HTTP layer gives on its own. On the
+/// connection's loop; any loop of the server (the counters are relaxed atomics).
+extension ServerState {
+    /// Makes `request`'s context (its id from the client's headers or a new one, and the start
+    /// time) and prepares its content codings (its body is decoded in place). `rejection` is
+    /// the answer to write instead of dispatching when the codings refuse the request (415,
+    /// 413, 400); it goes through `close` like any answer.
+    @inline(__always)
+    func open(_ request: inout Request, over proto: HTTPProtocol) -> (exchange: Exchange, rejection: Response?) {
+        if proto == .http2 { stats.http2Streams.add(1, ordering: .relaxed) }
+        let context = RequestContext(request, now: MonotonicClock.now())
+        switch coding.prepare(&request) {
+        case .proceed(let acceptEncoding):
+            return (Exchange(context: context, acceptEncoding: acceptEncoding), nil)
+        case .reject(let answer):
+            return (Exchange(context: context, acceptEncoding: nil), answer)
+        }
+    }
+
+    /// The answer to `exchange` is about to be written: compresses it as the request allows,
+    /// counts an error status, logs one of our own faults with the request id, writes the
+    /// access log line, and echoes the request id.
+    @inline(__always)
+    func close(_ exchange: Exchange, answer response: inout Response) {
+        coding.finish(&response, acceptEncoding: exchange.acceptEncoding)
+        if response.status >= 400 {
+            stats.recordError(status: response.status)
+            if response.status >= 500, let failure = response.failure, let faultLog { faultLog(exchange.context, failure) }
+        }
+        if let accessLog { accessLog(exchange.context, response, MonotonicClock.now() &- exchange.context.started) }
+        response.headers.add(lowercased: "x-request-id", exchange.context.id)
+    }
+
+    /// An answer the HTTP layer gives without the responder (a parse error, a limit, a
+    /// timeout): counted as a protocol error and by its status. It belongs to no exchange, so
+    /// it is not in the access log.
+    func refusal(_ error: any HTTPResponseError) -> Response {
+        stats.protocolErrors.add(1, ordering: .relaxed)
+        stats.recordError(status: error.status)
+        return Response(error: error)
+    }
+}

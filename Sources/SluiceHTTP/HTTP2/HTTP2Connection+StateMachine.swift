@@ -1,0 +1,79 @@
+extension HTTP2Connection {
+    /// An HTTP/2 connection's life as a value: since when it has had no stream (the idle
+    /// timeout), whether it has sent GOAWAY, and which stream has waited too long for its head
+    /// or body. nghttp2 keeps the frames' state; this keeps the time.
+    ///
+    /// Pure: `HTTP2Connection` feeds it events with the time and carries out the actions it
+    /// returns (GOAWAY, 408, ending the session); tests drive it with a plain number for a
+    /// clock. Stored inline in the connection and touched only on its loop.
+    struct StateMachine {
+        enum State: Equatable {
+            /// Taking streams. `idleSince` is when the last stream closed (or the connection
+            /// began); nil while a stream is open.
+            case serving(idleSince: UInt64?)
+            /// GOAWAY is sent (idle timeout or shutdown): streams begun are answered, then the
+            /// session finishes and the connection closes.
+            case goingAway
+        }
+
+        private(set) var state: State
+        let timeouts: Timeouts
+
+        /// A connection that began at `now`, idle until its first stream.
+        init(timeouts: Timeouts, now: UInt64) {
+            self.timeouts = timeouts
+            state = .serving(idleSince: now)
+        }
+
+        /// A stream opened: the connection is not idle.
+        mutating func streamOpened() {
+            if case .serving = state { state = .serving(idleSince: nil) }
+        }
+
+        /// The last open stream closed at `now`: the idle timeout runs from here.
+        mutating func lastStreamClosed(now: UInt64) {
+            if case .serving = state { state = .serving(idleSince: now) }
+        }
+
+        enum StreamAction: Equatable {
+            case none
+            /// Its header block stalled. Nothing may interleave with a header block, so the
+            /// whole connection is stuck: end the session.
+            case endSession
+            /// Its body stalled: answer that stream 408 (`HTTPError.bodyTimeout`); the
+            /// connection goes on.
+            case timeOut
+        }
+
+        /// Whether a stream in `phase` since `since` has waited too long at `now`; asked for each
+        /// stream on every tick. A stream with its request complete waits on the responder,
+        /// which has no timeout here.
+        func tick(stream phase: HTTP2Stream.Phase, since: UInt64, now: UInt64) -> StreamAction {
+            switch phase {
+            case .head where timeouts.hasExpired(.head, since: since, now: now): .endSession
+            case .body where timeouts.hasExpired(.body, since: since, now: now): .timeOut
+            default: .none
+            }
+        }
+
+        enum ConnectionAction: Equatable {
+            case none
+            /// Send GOAWAY: no new streams; the connection closes once its streams are done.
+            case goAway
+        }
+
+        /// The connection's own tick at `now`: GOAWAY, once, when it has been idle too long.
+        mutating func tick(now: UInt64) -> ConnectionAction {
+            guard case .serving(let idleSince?) = state, timeouts.hasExpired(.idle, since: idleSince, now: now) else { return .none }
+            state = .goingAway
+            return .goAway
+        }
+
+        /// Server shutdown: GOAWAY, unless it is sent already.
+        mutating func drain() -> ConnectionAction {
+            guard case .serving = state else { return .none }
+            state = .goingAway
+            return .goAway
+        }
+    }
+}
