@@ -1,5 +1,5 @@
 /// A validated, immutable tree ensemble in one flat node array: the one evaluator
-/// shared by every tree format (XGBoost, LightGBM; ONNX TreeEnsemble later).
+/// shared by every tree format (XGBoost, LightGBM, and ONNX's TreeEnsemble operators).
 ///
 /// Built once by a format reader on a loader thread; afterwards only read, so it is shared
 /// freely by concurrent `infer` calls. Every index in it was checked at build time, which is

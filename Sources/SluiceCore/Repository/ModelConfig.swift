@@ -17,7 +17,8 @@ package struct ModelConfig: Sendable, Equatable {
     package var labels: [String: Int]
     /// `max_batch_size:`; `nil` when not declared (the scheduler does not batch).
     package var maxBatchSize: Int?
-    /// `dynamic_batching:`; `nil` when absent. Parsed and kept for the scheduler.
+    /// `dynamic_batching:`; `nil` when absent. Parsed and validated (so a bundle written for
+    /// Triton loads), but no scheduler reads it yet: every request runs as its own batch.
     package var dynamicBatching: DynamicBatching?
     /// `warmup:`; default true: one synthetic request must succeed before a version is ready.
     package var warmup: Bool
