@@ -105,7 +105,8 @@ package final class TLSContext: @unchecked Sendable {
 
     /// OpenSSL's ALPN callback: the first of the server's ids (its order of preference) that the
     /// client offered. None in common: no ALPN in the answer, and the connection speaks
-    /// HTTP/1.1. A static function, not a closure (SWIFT-LINUX.md: C callbacks on other threads).
+    /// HTTP/1.1. A static function, not a closure: a C callback that other threads call must not be
+    /// taken for main-actor code, which traps off the main thread.
     private static let selectALPN: SSL_CTX_alpn_select_cb_func = { _, out, outLength, offered, offeredLength, arg in
         guard let arg, let out, let outLength, let offered else { return sluice_SSL_TLSEXT_ERR_NOACK() }
         let context = Unmanaged<TLSContext>.fromOpaque(arg).takeUnretainedValue()

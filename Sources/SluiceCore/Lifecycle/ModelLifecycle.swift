@@ -1,4 +1,4 @@
-/// The version lifecycle of every model (DESIGN §3, issue 4) as a pure state machine: it
+/// The version lifecycle of every model (README "Reloading") as a pure state machine: it
 /// reconciles the versions each model *aspires* to (a scan plus its version policy) with what is
 /// loaded, and says what to do about it. No I/O, no threads, no clock of its own: the model
 /// manager feeds it events (a scan with the time it was taken, a finished load, a drained

@@ -2,7 +2,8 @@ import CNGHTTP2
 
 /// nghttp2's C callbacks, each a capture-free closure that finds the delegate through the
 /// session's user data. They run on the owning loop, inside `receive` or `nextOutput` (so they
-/// are not main-actor code: SWIFT-LINUX.md).
+/// are not main-actor code: a C callback closure written in `main.swift` would be taken for
+/// main-actor code and trap when another thread calls it).
 extension HTTP2Session {
     static func install(_ callbacks: OpaquePointer) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
