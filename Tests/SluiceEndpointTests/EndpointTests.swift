@@ -1,3 +1,4 @@
+import Foundation
 import SluiceHTTP
 import Testing
 @testable import SluiceServer
@@ -100,5 +101,22 @@ private let v2Body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,2
             #expect(a.response.status == 403)
             #expect(a.json?["error"] as? String == "the admin API is disabled: set admin.token_file in the server config")
         }
+    }
+}
+
+/// The README's metric tables are the user's reference: every family a live scrape exposes
+/// must be in them, so adding a metric fails here until it is documented.
+@Test func theREADMEDocumentsEveryMetricFamilyTheServerExposes() throws {
+    let harness = try Harness()
+    _ = try harness.call("POST", "/v2/models/fraud-ab/infer", json: v2Body)
+    let scrape = try harness.call("GET", "/metrics").response.text
+    let families = scrape.split(separator: "\n").compactMap { line -> String? in
+        guard line.hasPrefix("# TYPE ") else { return nil }
+        return line.split(separator: " ").dropFirst(2).first.map(String.init)
+    }
+    #expect(families.count > 15)
+    let readme = try String(contentsOf: Harness.project.appendingPathComponent("README.md"), encoding: .utf8)
+    for family in families {
+        #expect(readme.contains("`\(family)`"), "README.md does not document the metric \(family)")
     }
 }
