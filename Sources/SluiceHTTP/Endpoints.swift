@@ -63,7 +63,8 @@ package struct Endpoints: Sendable {
 
     /// What a method and path resolve to; `dispatch` acts on it, tests inspect it.
     enum Resolution {
-        case found(Handler, Parameters, pattern: String)
+        /// `entry` is the matched entry's index, for its pattern.
+        case found(Handler, Parameters, entry: Int)
         /// The path exists with other methods (the `Allow` list, in table order).
         case notAllowed([String])
         case notFound
@@ -95,8 +96,8 @@ package struct Endpoints: Sendable {
     /// handler throws. On the request's loop.
     package func dispatch(_ request: Request, writer: ResponseWriter) {
         switch resolve(method: request.method, path: request.path) {
-        case .found(let handler, let parameters, let pattern):
-            writer.context.endpoint = pattern
+        case .found(let handler, let parameters, let entry):
+            writer.context.endpoint = entries[entry].pattern
             do {
                 try handler(request, parameters, writer)
             } catch {
@@ -136,13 +137,18 @@ package struct Endpoints: Sendable {
             }
             let parts = UnsafeBufferPointer(rebasing: bounds[0..<count])
             var allowed: [String] = []
-            for entry in entries where entry.segments.count == count && matches(entry.segments, bytes, parts) {
-                if entry.method == method {
-                    return .found(entry.handler, parameters(entry, path, parts), pattern: entry.pattern)
+            // Entries are read in place: a `for entry in entries` would copy each one it visits,
+            // a retain and a release for every field of every entry, per request.
+            return entries.withUnsafeBufferPointer { entries in
+                for k in entries.indices where entries[k].segments.count == count && matches(entries[k].segments, bytes, parts) {
+                    if entries[k].method == method {
+                        let parameters = parameters(entries[k].segments, captures: entries[k].captures, path, parts)
+                        return .found(entries[k].handler, parameters, entry: k)
+                    }
+                    if !allowed.contains(entries[k].method) { allowed.append(entries[k].method) }
                 }
-                if !allowed.contains(entry.method) { allowed.append(entry.method) }
+                return allowed.isEmpty ? .notFound : .notAllowed(allowed)
             }
-            return allowed.isEmpty ? .notFound : .notAllowed(allowed)
         }
     }
 
@@ -162,15 +168,17 @@ package struct Endpoints: Sendable {
         return true
     }
 
-    /// The captures of a matched `entry`, as substrings of `path`.
-    private func parameters(_ entry: Entry, _ path: Substring, _ parts: UnsafeBufferPointer<Range<Int>>) -> Parameters {
+    /// The captures of a matched entry (its `segments`, `captures` of them), as substrings of `path`.
+    private func parameters(
+        _ segments: [Segment], captures: Int, _ path: Substring, _ parts: UnsafeBufferPointer<Range<Int>>
+    ) -> Parameters {
         var parameters = Parameters()
-        guard entry.captures > 0 else { return parameters }
+        guard captures > 0 else { return parameters }
         let utf8 = path.utf8
         func slice(_ lower: Int, _ upper: Int) -> Substring {
             path[utf8.index(utf8.startIndex, offsetBy: lower)..<utf8.index(utf8.startIndex, offsetBy: upper)]
         }
-        for (segment, part) in zip(entry.segments, parts) {
+        for (segment, part) in zip(segments, parts) {
             switch segment {
             case .literal:
                 break

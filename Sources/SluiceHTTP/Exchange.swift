@@ -19,10 +19,22 @@ extension ServerState {
     /// time) and prepares its content codings (its body is decoded in place). `rejection` is
     /// the answer to write instead of dispatching when the codings refuse the request (415,
     /// 413, 400); it goes through `close` like any answer.
+    ///
+    /// `spare` is the context of the connection's previous exchange: reused when nothing holds
+    /// it any more (its writer is gone), so a keep-alive connection allocates no context.
     @inline(__always)
-    func open(_ request: inout Request, over proto: HTTPProtocol) -> (exchange: Exchange, rejection: Response?) {
+    func open(
+        _ request: inout Request, over proto: HTTPProtocol, reusing spare: inout RequestContext?
+    ) -> (exchange: Exchange, rejection: Response?) {
         if proto == .http2 { stats.http2Streams.add(1, ordering: .relaxed) }
-        let context = RequestContext(request, now: MonotonicClock.now())
+        let now = MonotonicClock.now()
+        let context: RequestContext
+        if var reusable = spare.take(), isKnownUniquelyReferenced(&reusable) {
+            reusable.reset(for: request, now: now, keepingTarget: accessLog != nil)
+            context = reusable
+        } else {
+            context = RequestContext(request, now: now, keepingTarget: accessLog != nil)
+        }
         switch coding.prepare(&request) {
         case .proceed(let acceptEncoding):
             return (Exchange(context: context, acceptEncoding: acceptEncoding), nil)
@@ -42,7 +54,7 @@ extension ServerState {
             if response.status >= 500, let failure = response.failure, let faultLog { faultLog(exchange.context, failure) }
         }
         if let accessLog { accessLog(exchange.context, response, MonotonicClock.now() &- exchange.context.started) }
-        response.headers.add(lowercased: "x-request-id", exchange.context.id)
+        response.requestID = exchange.context
     }
 
     /// An answer the HTTP layer gives without the responder (a parse error, a limit, a

@@ -15,6 +15,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private var machine: StateMachine
     /// The exchange of the request being answered (while the machine is answering).
     private var exchange: Exchange?
+    /// The last exchange's context, for the next one to reuse (`ServerState.open`).
+    private var spareContext: RequestContext?
     /// The last answer's head, kept for the next one: rendering into it allocates nothing while
     /// the socket took the whole write (a write left queued keeps its own copy, so the next
     /// answer starts a fresh buffer). Dropped when an answer made it large.
@@ -79,7 +81,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 // h2c is cleartext only (RFC 7540 §3.2): over TLS, ALPN chooses.
                 if request.wantsH2c && !isTLS && env.server.http2.enabled && !env.server.isDraining && upgrade(request) { return }
                 let sequence = machine.dispatch(keepAlive: request.keepAlive && !env.server.isDraining, isHead: request.method == "HEAD")
-                let (opened, rejection) = env.server.open(&request, over: .http1)
+                let (opened, rejection) = env.server.open(&request, over: .http1, reusing: &spareContext)
                 exchange = opened
                 if let rejection {
                     finish(rejection, sequence: sequence)
@@ -130,6 +132,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         self.exchange = nil
         var response = response
         env.server.close(exchange, answer: &response)
+        spareContext = exchange.context
         headBuffer.removeAll(keepingCapacity: true)
         let body = Self.serialize(response, omitBody: omitBody, keepAlive: keepAlive, date: env.date.bytes, into: &headBuffer)
         stream.write(headBuffer, body)
@@ -203,6 +206,12 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 head.append(UInt8(ascii: "\n"))
             }
         }
+        if let requestID = response.requestID {
+            head += requestIDPrefix
+            requestID.appendID(to: &head)
+            head.append(UInt8(ascii: "\r"))
+            head.append(UInt8(ascii: "\n"))
+        }
         head += contentLength
         appendDecimal(response.body.count, to: &head)
         head += datePrefix
@@ -231,6 +240,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private static let crlf: [UInt8] = [13, 10]
     private static let crlfcrlf: [UInt8] = [13, 10, 13, 10]
     private static let contentLength = Array("content-length: ".utf8)
+    private static let requestIDPrefix = Array("x-request-id: ".utf8)
     private static let datePrefix = Array("\r\ndate: ".utf8)
     private static let closeTrailer = Array("\r\nconnection: close\r\n\r\n".utf8)
 

@@ -6,7 +6,7 @@ extension HTTPParser {
     /// Field names the parser or the server looks at, recognised from raw bytes in any case.
     enum KnownName {
         case host, contentLength, contentType, transferEncoding, connection, expect, userAgent, accept, authorization
-        case contentEncoding, acceptEncoding, upgrade
+        case contentEncoding, acceptEncoding, upgrade, requestID, traceparent
 
         init?(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
             // The length and first byte narrow it to one candidate; then one comparison decides.
@@ -24,6 +24,8 @@ extension HTTPParser {
             case (7, UInt8(ascii: "u")): candidate = .upgrade
             case (16, UInt8(ascii: "c")): candidate = .contentEncoding
             case (15, UInt8(ascii: "a")): candidate = .acceptEncoding
+            case (12, UInt8(ascii: "x")): candidate = .requestID
+            case (11, UInt8(ascii: "t")): candidate = .traceparent
             default: return nil
             }
             // `name` is a literal, whose UTF-8 is contiguous: compare through its pointer, as a
@@ -59,6 +61,8 @@ extension HTTPParser {
             case .upgrade: "upgrade"
             case .contentEncoding: "content-encoding"
             case .acceptEncoding: "accept-encoding"
+            case .requestID: "x-request-id"
+            case .traceparent: "traceparent"
             }
         }
     }

@@ -185,6 +185,7 @@ package struct HTTPParser: Sendable {
         // Framing and persistence are decided from the bytes as the fields go by; only unusual
         // framing (several lengths, any Transfer-Encoding) goes back to the stored strings.
         var hasHost = false, closeToken = false, keepAliveToken = false, mentionsCoding = false, upgradeH2c = false
+        var mentionsRequestID = false
         var lengthCount = 0, codingCount = 0
         var plainLength: Int?
         while let line = try lines.next() {
@@ -219,6 +220,7 @@ package struct HTTPParser: Sendable {
                 case .upgrade:
                     upgradeH2c = upgradeH2c || valueString.split(separator: ",").contains { $0.trimmingSpaces().lowercased() == "h2c" }
                 case .contentEncoding, .acceptEncoding: mentionsCoding = true
+                case .requestID, .traceparent: mentionsRequestID = true
                 case .contentType, .expect, .userAgent, .accept, .authorization: break
                 }
                 headers.add(lowercased: known.name, valueString)
@@ -243,7 +245,8 @@ package struct HTTPParser: Sendable {
         let keepAlive = minor == 1 ? !closeToken : keepAliveToken
         var request = Request(
             method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
-            headers: headers, minorVersion: minor, keepAlive: keepAlive, mentionsCoding: mentionsCoding)
+            headers: headers, minorVersion: minor, keepAlive: keepAlive, mentionsCoding: mentionsCoding,
+            mentionsRequestID: mentionsRequestID)
         request.wantsH2c = upgradeH2c && minor == 1
         return (request, framing)
     }

@@ -31,12 +31,15 @@ package struct Request: Sendable {
     /// Whether the head has `Content-Encoding` or `Accept-Encoding`: the one test
     /// `ContentCoding.prepare` makes before looking further.
     package var mentionsCoding: Bool
+    /// Whether the head has `X-Request-Id` or `traceparent`: the one test `RequestContext`
+    /// makes before looking for the client's request id.
+    package var mentionsRequestID: Bool
 
-    /// `mentionsCoding` nil: found out from `headers` (an HTTP/2 stream, a test); the HTTP/1.1
-    /// parser knows it already from the bytes and passes it.
+    /// `mentionsCoding` and `mentionsRequestID` nil: found out from `headers` (an HTTP/2 stream,
+    /// a test); the HTTP/1.1 parser knows them already from the bytes and passes them.
     package init(
         method: String, target: String, headers: Headers = Headers(), body: [UInt8] = [], minorVersion: Int = 1,
-        keepAlive: Bool = true, mentionsCoding: Bool? = nil
+        keepAlive: Bool = true, mentionsCoding: Bool? = nil, mentionsRequestID: Bool? = nil
     ) {
         self.method = method
         self.target = target
@@ -45,5 +48,6 @@ package struct Request: Sendable {
         self.minorVersion = minorVersion
         self.keepAlive = keepAlive
         self.mentionsCoding = mentionsCoding ?? (headers["content-encoding"] != nil || headers["accept-encoding"] != nil)
+        self.mentionsRequestID = mentionsRequestID ?? (headers["x-request-id"] != nil || headers["traceparent"] != nil)
     }
 }

@@ -6,19 +6,22 @@ import Synchronization
 /// the access log, the error log and the `x-request-id` echo. So nothing downstream parses the
 /// URL again or reads the answer's own headers back.
 ///
-/// A class held by the request's `ResponseWriter`: one allocation per request, and every hand-on
-/// (loop → worker → loop) is one retain. It is touched by one thread at a time, in the order the
-/// request moves; the hop back to the loop (`EventLoop.execute`) orders the worker's writes
-/// before the connection reads them.
+/// A class held by the request's `ResponseWriter`: every hand-on (loop → worker → loop) is one
+/// retain. It is touched by one thread at a time, in the order the request moves; the hop back
+/// to the loop (`EventLoop.execute`) orders the worker's writes before the connection reads
+/// them. An HTTP/1.1 connection reuses its last request's context for the next one when nothing
+/// else holds it any more (`Exchange.open`), so a keep-alive request allocates none.
 package final class RequestContext: @unchecked Sendable {
-    /// The client's `x-request-id`, else the trace id of its W3C `traceparent`, else one made
-    /// here (32 hex digits, the shape of a trace id).
-    package let id: String
-    package let method: String
-    /// The request target as sent (path and query).
-    package let target: String
+    /// The id the client gave (its `x-request-id`, or its `traceparent`'s trace id); nil when
+    /// `serial` names one made here (`RequestID`), which is rendered only when it is read.
+    package private(set) var givenID: String?
+    private var serial: UInt64 = 0
+    /// The method and the target as sent (path and query), for the access log: empty when the
+    /// server keeps no access log (two fewer strings to hold per request).
+    package private(set) var method: String
+    package private(set) var target: String
     /// Monotonic nanoseconds when the request was complete.
-    package let started: UInt64
+    package private(set) var started: UInt64
     /// The endpoint pattern that matched (`/v2/models/{model}/infer`); empty when none did.
     package var endpoint = ""
     /// The wire protocol of the handler (`v2`, `v1`), the `protocol` label of the metrics.
@@ -33,16 +36,49 @@ package final class RequestContext: @unchecked Sendable {
     package var computeNanos = 0
 
     package init(id: String, method: String, target: String, started: UInt64) {
-        self.id = id
+        givenID = id
         self.method = method
         self.target = target
         self.started = started
     }
 
     /// The context of `request`, complete at `now`; the id comes from its headers when the
-    /// client sent one. On the request's loop, once per request.
-    package convenience init(_ request: Request, now: UInt64) {
-        self.init(id: Self.id(of: request.headers), method: request.method, target: request.target, started: now)
+    /// client sent one. `keepingTarget` false leaves `method` and `target` empty. On the
+    /// request's loop, once per request.
+    package init(_ request: borrowing Request, now: UInt64, keepingTarget: Bool = true) {
+        method = keepingTarget ? request.method : ""
+        target = keepingTarget ? request.target : ""
+        started = now
+        (givenID, serial) = request.mentionsRequestID ? Self.id(of: request.headers) : (nil, RequestID.next())
+    }
+
+    /// Makes this the context of a new `request`, as `init(_:now:keepingTarget:)` would.
+    func reset(for request: borrowing Request, now: UInt64, keepingTarget: Bool) {
+        method = keepingTarget ? request.method : ""
+        target = keepingTarget ? request.target : ""
+        started = now
+        (givenID, serial) = request.mentionsRequestID ? Self.id(of: request.headers) : (nil, RequestID.next())
+        // Only what the last request set: most stay empty (an unrouted request sets no route).
+        if !endpoint.isEmpty { endpoint = "" }
+        if !protocolName.isEmpty { protocolName = "" }
+        if !model.isEmpty { model = "" }
+        version = nil
+        if !route.isEmpty { route = "" }
+        if !arm.isEmpty { arm = "" }
+        queueNanos = 0
+        computeNanos = 0
+    }
+
+    /// The request id, as logged and echoed.
+    package var id: String { givenID ?? RequestID.render(serial) }
+
+    /// Appends the request id's bytes (the `x-request-id` echo), without making a string.
+    func appendID(to bytes: inout [UInt8]) {
+        if let givenID {
+            bytes.append(contentsOf: givenID.utf8)
+        } else {
+            RequestID.append(serial, to: &bytes)
+        }
     }
 
     /// The path of `target`, without its query.
@@ -54,13 +90,26 @@ package final class RequestContext: @unchecked Sendable {
     /// The id a client sent: a non-empty `x-request-id` of at most 128 visible ASCII bytes,
     /// else the trace id of a well-formed `traceparent` (version 00, 32 hex digits, not all
     /// zero), else a new one.
-    static func id(of headers: Headers) -> String {
-        if let given = headers["x-request-id"], !given.isEmpty, given.utf8.count <= 128,
-           given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
-            return given
+    static func id(of headers: Headers) -> (given: String?, serial: UInt64) {
+        // One pass over the fields, comparing a name only when its length is one of the two:
+        // most requests carry neither.
+        var given: String?
+        var parent: String?
+        headers.withFields { fields in
+            for field in fields {
+                let length = field.name.utf8.count
+                if length == 12, given == nil, field.name == "x-request-id" {
+                    given = field.value
+                } else if length == 11, parent == nil, field.name == "traceparent" {
+                    parent = field.value
+                }
+            }
         }
-        if let parent = headers["traceparent"], let trace = traceID(parent) { return trace }
-        return RequestID.next()
+        if let given, !given.isEmpty, given.utf8.count <= 128, given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            return (given, 0)
+        }
+        if let parent, let trace = traceID(parent) { return (trace, 0) }
+        return (nil, RequestID.next())
     }
 
     /// `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>` (W3C Trace Context §3.2).
@@ -77,27 +126,46 @@ package final class RequestContext: @unchecked Sendable {
     }
 }
 
-/// Request ids made by this process: 16 hex digits drawn once at start, then a 64-bit counter,
-/// so ids never repeat within a process and differ between replicas. One relaxed atomic add per
-/// request without an id of its own.
+/// Request ids made by this process: 15 characters of base 32 (`0-9a-v`), the first 7 drawn
+/// once at start (35 random bits, so replicas differ), the last 8 a counter (2^40 ids before it
+/// wraps). A context keeps only the counter's value; the characters are written when the id is
+/// echoed or logged. One relaxed atomic add per request without an id of its own.
 enum RequestID {
-    private static let prefix: UInt64 = .random(in: 1...UInt64.max)
     private static let counter = Atomic<UInt64>(0)
+    /// The seven characters of 35 random bits, drawn once.
+    private static let prefix: [UInt8] = {
+        let bits = UInt64.random(in: 0..<(1 << 35))
+        return (0..<7).map { alphabet[Int((bits >> UInt64(5 * (6 - $0))) & 31)] }
+    }()
+    private static let alphabet = Array("0123456789abcdefghijklmnopqrstuv".utf8)
 
-    static func next() -> String {
-        let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        return String(unsafeUninitializedCapacity: 32) { out in
-            hex(prefix, into: out, at: 0)
-            hex(n, into: out, at: 16)
-            return 32
+    /// The next serial number.
+    static func next() -> UInt64 {
+        counter.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    /// The 15 characters of `serial`'s id, as a string (fifteen fit inline: no allocation).
+    static func render(_ serial: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 15) { out in
+            write(serial, into: out)
+            return 15
         }
     }
 
-    private static func hex(_ value: UInt64, into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
-        let digits: StaticString = "0123456789abcdef"
-        for i in 0..<16 {
-            let nibble = Int((value >> UInt64(60 - 4 * i)) & 0xF)
-            out[offset + i] = digits.utf8Start[nibble]
+    /// The 15 characters of `serial`'s id, appended.
+    static func append(_ serial: UInt64, to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { out in
+            write(serial, into: out)
+            bytes.append(contentsOf: UnsafeBufferPointer(out))
+        }
+    }
+
+    private static func write(_ serial: UInt64, into out: UnsafeMutableBufferPointer<UInt8>) {
+        prefix.withUnsafeBufferPointer { prefix in
+            for i in 0..<7 { out[i] = prefix[i] }
+        }
+        alphabet.withUnsafeBufferPointer { alphabet in
+            for i in 0..<8 { out[7 + i] = alphabet[Int((serial >> UInt64(5 * (7 - i))) & 31)] }
         }
     }
 }

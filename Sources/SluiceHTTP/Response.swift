@@ -5,6 +5,10 @@ package struct Response: Sendable {
     package var body: [UInt8]
     /// The error this answer renders (`init(error:)`), kept for the log: never sent.
     package var failure: (any Error)?
+    /// Whose id the `x-request-id` field echoes: set by the exchange's bookkeeping
+    /// (`Exchange.close`) and written by the serializers after the other fields, kept apart
+    /// from `headers` so echoing it costs no string, no array growth and no field copy.
+    var requestID: RequestContext?
 
     package init(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
         self.status = status

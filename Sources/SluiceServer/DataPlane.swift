@@ -120,7 +120,7 @@ package final class DataPlane: Sendable {
     package static func annotate(_ headers: inout Headers, context: RequestContext, servable: ServableVersion, route: RouteDecision?) {
         context.model = servable.modelName
         context.version = servable.version
-        headers.add(lowercased: "x-sluice-model-version", String(servable.version))
+        headers.add(lowercased: "x-sluice-model-version", servable.versionText)
         if let route {
             context.route = route.route.name
             context.arm = route.armName

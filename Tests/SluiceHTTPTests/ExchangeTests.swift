@@ -39,13 +39,14 @@ private func request(_ method: String, _ target: String) -> Request {
     let log = LogLines()
     let server = state(logging: log)
     var r = request("POST", "/v2/models/fraud/infer")
-    let (exchange, rejection) = server.open(&r, over: .http1)
+    var spare: RequestContext?
+    let (exchange, rejection) = server.open(&r, over: .http1, reusing: &spare)
     #expect(rejection == nil)
     var answer = Response.error(404, "no such model")
     server.close(exchange, answer: &answer)
     #expect(log.lines.withLock { $0 } == ["POST /v2/models/fraud/infer 404"])
     #expect(log.faults.withLock { $0.isEmpty }, "a client's error is not a fault")
-    #expect(answer.headers["x-request-id"] == exchange.context.id)
+    #expect(answer.requestID?.id == exchange.context.id)
     #expect(server.stats.errorCounts.map(\.status) == [404])
     #expect(server.stats.protocolErrors.load(ordering: .relaxed) == 0)
 }
@@ -53,8 +54,9 @@ private func request(_ method: String, _ target: String) -> Request {
 @Test func onlyHTTP2ExchangesCountAsStreams() {
     let server = state(logging: nil)
     var r = request("GET", "/")
-    _ = server.open(&r, over: .http1)
-    _ = server.open(&r, over: .http2)
+    var spare: RequestContext?
+    _ = server.open(&r, over: .http1, reusing: &spare)
+    _ = server.open(&r, over: .http2, reusing: &spare)
     #expect(server.stats.http2Streams.load(ordering: .relaxed) == 1)
 }
 
@@ -77,11 +79,33 @@ private struct DiskOnFire: Error, CustomStringConvertible {
     let log = LogLines()
     let server = state(logging: log)
     var r = Request(method: "POST", target: "/x", headers: Headers([("x-request-id", "abc")]))
-    let (exchange, _) = server.open(&r, over: .http2)
+    var spare: RequestContext?
+    let (exchange, _) = server.open(&r, over: .http2, reusing: &spare)
     var answer = Response(error: DiskOnFire())
     server.close(exchange, answer: &answer)
     #expect(answer.status == 500)
     #expect(String(decoding: answer.body, as: UTF8.self) == #"{"error":"internal error while serving the request"}"#)
     #expect(log.faults.withLock { $0 } == ["abc: disk on fire"])
-    #expect(answer.headers["x-request-id"] == "abc")
+    #expect(answer.requestID?.id == "abc")
+}
+
+@Test func aContextIsReusedOnlyOnceNothingElseHoldsIt() {
+    let server = state(logging: nil)
+    var r = Request(method: "GET", target: "/a", headers: Headers([("x-request-id", "first")]))
+    var spare: RequestContext?
+    let first = server.open(&r, over: .http1, reusing: &spare).exchange.context
+    first.model = "fraud"
+    // Still held (a writer on a worker, say): the next exchange gets a context of its own.
+    spare = first
+    var next = Request(method: "GET", target: "/b")
+    let second = server.open(&next, over: .http1, reusing: &spare).exchange.context
+    #expect(second !== first)
+    #expect(first.givenID == "first" && first.model == "fraud")
+    // Let go: the next exchange reuses it, as good as new.
+    spare = second
+    let secondID = ObjectIdentifier(second)
+    _ = consume second
+    let third = server.open(&next, over: .http1, reusing: &spare).exchange.context
+    #expect(ObjectIdentifier(third) == secondID)
+    #expect(third.givenID == nil && third.model.isEmpty && third.id.utf8.count == 15)
 }

@@ -11,6 +11,8 @@ import Synchronization
 package final class ServableVersion: Sendable {
     package let modelName: String
     package let version: Int
+    /// `version` in decimal, rendered once: every answer names it (`x-sluice-model-version`).
+    package let versionText: String
     package let backend: any Backend
     /// The signature requests are checked against: the backend's own, which already includes
     /// any `model.yaml` override the loader applied.
@@ -44,6 +46,7 @@ package final class ServableVersion: Sendable {
         self.onDrained = onDrained
         self.modelName = modelName
         self.version = version
+        versionText = String(version)
         self.backend = backend
         self.inputs = backend.inputs
         self.outputs = backend.outputs

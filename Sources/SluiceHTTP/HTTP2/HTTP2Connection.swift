@@ -138,7 +138,9 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private func dispatch(_ current: HTTP2Stream, request: Request) {
         current.enter(.dispatched, at: current.phaseSince)
         var request = request
-        let (exchange, rejection) = env.server.open(&request, over: .http2)
+        // Streams overlap: each gets a context of its own.
+        var none: RequestContext?
+        let (exchange, rejection) = env.server.open(&request, over: .http2, reusing: &none)
         current.exchange = exchange
         if let rejection {
             finish(rejection, stream: current.id)

@@ -7,7 +7,7 @@ enum HTTP2Fields {
         var storage: [UInt8] = []
         storage.reserveCapacity(64 + response.headers.count * 48 + date.count)
         var fields: [(name: Range<Int>, value: Range<Int>)] = []
-        fields.reserveCapacity(response.headers.count + 3)
+        fields.reserveCapacity(response.headers.count + 4)
         func add<N: Sequence<UInt8>, V: Sequence<UInt8>>(_ name: N, _ value: V) {
             let nameStart = storage.count
             storage.append(contentsOf: name)
@@ -19,6 +19,7 @@ enum HTTP2Fields {
         for (name, value) in response.headers where !isExcluded(name) {
             add(name.utf8, value.utf8)
         }
+        if let requestID = response.requestID { add("x-request-id".utf8, requestID.id.utf8) }
         add("content-length".utf8, String(response.body.count).utf8)
         add("date".utf8, date)
         return (storage, fields)

@@ -138,7 +138,7 @@ import Testing
         let second = try c.request("GET", "/v2/models/nope")
         #expect(second.status == 404)
         let made = try #require(second.headers["x-request-id"])
-        #expect(made.utf8.count == 32)
+        #expect(made.utf8.count == 15)
         let json = lines.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(json.count == 2, "\(lines.all)")
         #expect(json.first?["method"] as? String == "POST")
