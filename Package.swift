@@ -73,7 +73,10 @@ let package = Package(
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"], swiftSettings: settings),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: settings),
         .testTarget(
-            name: "SluiceBackendsTests", dependencies: ["SluiceBackends", "SluiceCore"],
+            name: "SluiceBackendsTests",
+            dependencies: [
+                "SluiceBackends", "SluiceCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             resources: [.copy("Fixtures")], swiftSettings: settings),
         .testTarget(
             name: "SluiceServerTests",
