@@ -34,7 +34,17 @@ let package = Package(
         .systemLibrary(
             name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
-        .target(name: "SluiceHTTP", dependencies: ["SluiceNet", "CZlib", "CNGHTTP2"], swiftSettings: settings),
+        // The one JSON reader and writer, a leaf: HTTP (error bodies) and the server (the codecs)
+        // use it.
+        .target(
+            name: "SluiceJSON",
+            // Its reader and writer run inside every codec's loops: full cross-module optimisation
+            // hands their bodies (and generics) to the importing modules to inline and
+            // specialise, as when they lived in the server (bench/h1-instructions.sh).
+            swiftSettings: settings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        .target(
+            name: "SluiceHTTP", dependencies: ["SluiceNet", "SluiceJSON", "CZlib", "CNGHTTP2"],
+            swiftSettings: settings),
         .target(
             name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: settings),
@@ -52,7 +62,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceNet", "SluiceHTTP", "SluiceCore", "SluiceBackends",
+                "SluiceNet", "SluiceHTTP", "SluiceJSON", "SluiceCore", "SluiceBackends",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -70,6 +80,7 @@ let package = Package(
             name: "sluice-micro", dependencies: ["SluiceServer", "SluiceCore", "SluiceBackends"],
             path: "bench/micro", swiftSettings: settings),
         .testTarget(name: "SluiceNetTests", dependencies: ["SluiceNet"], swiftSettings: settings),
+        .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"], swiftSettings: settings),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"], swiftSettings: settings),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: settings),
         .testTarget(
@@ -80,7 +91,7 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: settings),
         .testTarget(
             name: "SluiceServerTests",
-            dependencies: ["SluiceServer", "SluiceCore", "SluiceHTTP", "SluiceNet"],
+            dependencies: ["SluiceServer", "SluiceCore", "SluiceHTTP", "SluiceJSON", "SluiceNet"],
             swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]

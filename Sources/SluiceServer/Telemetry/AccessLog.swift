@@ -1,5 +1,6 @@
 import Logging
 import SluiceHTTP
+import SluiceJSON
 
 /// One structured JSON line per answered request when `access_log: true` (DESIGN §6), written
 /// through swift-log on the connection's loop.

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 @testable import SluiceServer
 
 extension V2Request {

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 @testable import SluiceServer
 
 /// Reads V2 inference response bodies (JSON or with binary tensor data) back into

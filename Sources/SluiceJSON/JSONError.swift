@@ -2,8 +2,9 @@
 /// reader gave up), a value its target cannot hold (`300` for UINT8, also with an offset), or
 /// well-formed JSON of the wrong shape (no offset).
 ///
-/// Thrown by `JSONReader` and by the protocol decoders built on it, always on the thread that
-/// decodes the body; the protocol layer turns it into `ServingError.invalidInput` (a 400).
+/// Thrown by `JSONReader` and by the decoders built on it, always on the thread that decodes
+/// the document; the protocol layer turns it into `ServingError.invalidInput` (a 400), the
+/// model and state-file readers into their own errors.
 package struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     package var message: String
     /// Byte offset into the body for syntax errors; `nil` when the fault is in the meaning.
@@ -31,8 +32,9 @@ package struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The same fault, with a prefix naming where in the document it happened
-    /// (for example `input 'x'`), keeping the offset.
-    func prefixed(_ context: String) -> JSONError {
+    /// (for example `input 'x'`), keeping the offset. Called by decoders as an error passes
+    /// out of the part of the document it concerns.
+    package func prefixed(_ context: String) -> JSONError {
         var e = self
         e.message = "\(context): \(message)"
         return e

@@ -9,9 +9,9 @@ package struct JSONRawString {
     /// The decoded UTF-8 of a string that had escapes or non-ASCII bytes.
     let decoded: [UInt8]?
 
-    /// Calls `body` with the string's UTF-8 bytes.
+    /// Calls `body` with the string's UTF-8 bytes, valid only during the call.
     @inline(__always)
-    func withUTF8<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    package func withUTF8<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         guard let decoded else { return body(raw) }
         return decoded.withUnsafeBytes(body)
     }

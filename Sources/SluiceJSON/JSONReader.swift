@@ -16,8 +16,10 @@ package struct JSONReader {
     /// Deep enough for any real request, shallow enough that no caller recursion can hurt.
     package static let defaultMaxDepth = 64
 
-    let bytes: UnsafeRawBufferPointer
-    let end: Int
+    /// The bytes read, for a decoder that re-reads a recorded range of them later.
+    package let bytes: UnsafeRawBufferPointer
+    /// Where reading stops (the end of the range given to `init`).
+    package let end: Int
     let maxDepth: Int
     /// The next byte to read.
     package internal(set) var offset: Int
@@ -46,8 +48,9 @@ package struct JSONReader {
     @inline(__always)
     func byte(_ i: Int) -> UInt8 { i < end ? bytes[i] : 0 }
 
+    /// Moves past whitespace; for decoders that record where the next value starts.
     @inline(__always)
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while offset < end {
             switch bytes[offset] {
             case 0x20, 0x09, 0x0A, 0x0D: offset += 1
@@ -168,8 +171,9 @@ package struct JSONReader {
     }
 
     /// An error for a value of the wrong kind (`"2"` where a number belongs): not a syntax error
-    /// when what is there starts a JSON value, `unexpected(expecting:)` otherwise.
-    func mismatch(expecting: String) -> JSONError {
+    /// when what is there starts a JSON value, `unexpected(expecting:)` otherwise. Decoders call
+    /// it when they refuse a value's kind themselves; it consumes nothing.
+    package func mismatch(expecting: String) -> JSONError {
         let found: String
         switch byte(offset) {
         case UInt8(ascii: "{"): found = "an object"

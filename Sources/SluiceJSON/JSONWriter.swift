@@ -1,5 +1,5 @@
-/// Writes JSON text straight into a byte array: response bodies of the V2 codec, metadata
-/// bodies, and `{"error": "…"}` bodies everywhere in the server.
+/// Writes JSON text straight into a byte array: response bodies of the codecs, metadata
+/// bodies and `{"error": "…"}` bodies (`Response.error`).
 ///
 /// A value type built per body by whoever renders it, on that thread. It places commas itself
 /// (a value or key after a value gets one), so callers only say what comes next; it does not
@@ -21,16 +21,6 @@ package struct JSONWriter: Sendable {
     package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
-    }
-
-    /// `{"error": message}`, the body of every error response (DESIGN §5).
-    package static func errorBody(_ message: String) -> [UInt8] {
-        var w = JSONWriter(capacity: message.utf8.count + 16)
-        w.object { w in
-            w.key("error")
-            w.string(message)
-        }
-        return w.bytes
     }
 
     /// Containers by hand, for callers that cannot use the closure forms below.

@@ -1,5 +1,5 @@
 import Testing
-@testable import SluiceServer
+@testable import SluiceJSON
 
 @Test func writerPlacesCommasAndEscapesStrings() {
     var w = JSONWriter()
@@ -35,10 +35,6 @@ import Testing
     let text = String(decoding: w.bytes, as: UTF8.self)
     #expect(text == #"{"s":"q\"\\\n\t\u0001é/","ints":[0,-12,-9223372036854775808,18446744073709551615],"#
         + #""floats":[0.1,1.0,0.1,1e-05,NaN,Infinity,-Infinity],"misc":[true,false,null,{},[]]}"#)
-}
-
-@Test func errorBodyIsOneObjectWithTheMessage() {
-    #expect(String(decoding: JSONWriter.errorBody("bad \"x\""), as: UTF8.self) == #"{"error":"bad \"x\""}"#)
 }
 
 @Test func everyControlCharacterSurvivesWritingAndReading() throws {
