@@ -34,8 +34,8 @@ let package = Package(
         .systemLibrary(
             name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
-        // The one JSON reader and writer, a leaf: HTTP (error bodies) and the server (the codecs)
-        // use it.
+        // The one JSON reader and writer, a leaf: HTTP (error bodies), the backends (model files)
+        // and the server (the codecs) use it.
         .target(
             name: "SluiceJSON",
             // Its reader and writer run inside every codec's loops: full cross-module optimisation
@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "SluiceBackends",
             dependencies: [
-                "SluiceCore", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "SluiceCore", "SluiceJSON", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             // A tree walk picks each child with a conditional move; LLVM's x86 pass that turns
             // such moves inside loops back into branches guesses wrong on data-driven splits.

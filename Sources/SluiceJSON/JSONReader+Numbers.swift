@@ -25,7 +25,12 @@ extension JSONReader {
     /// throws rather than becoming infinity.
     package mutating func readDouble(allowNonFinite: Bool = false) throws(JSONError) -> Double {
         if allowNonFinite, let special = try readNonFinite() { return special }
-        let t = try scanNumber()
+        return try double(try scanNumber())
+    }
+
+    /// The `Double` nearest to a scanned token; throws when it is beyond `Double`'s range.
+    @inline(__always)
+    func double(_ t: NumberToken) throws(JSONError) -> Double {
         if !t.truncated, t.mantissa == 0 { return t.negative ? -0.0 : 0.0 }
         // Clinger's fast path: both operands exact, so one IEEE operation rounds correctly.
         if !t.truncated, t.mantissa <= 1 << 53, (-22...22).contains(t.exponent) {
@@ -222,6 +227,13 @@ extension JSONReader {
     package mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(JSONError) -> T {
         let t = try scanNumber()
         guard t.isInteger else { throw JSONError(value: "\(text(t)) is not an integer", at: t.start) }
+        guard let value = integer(t, as: T.self) else { throw JSONError(value: "\(text(t)) is out of range", at: t.start) }
+        return value
+    }
+
+    /// The value of a scanned integer token when `T` holds it exactly, `nil` otherwise.
+    @inline(__always)
+    func integer<T: FixedWidthInteger>(_ t: NumberToken, as _: T.Type) -> T? {
         var magnitude: UInt64 = 0
         var i = t.negative ? t.start + 1 : t.start
         var overflow = false
@@ -248,7 +260,6 @@ extension JSONReader {
         } else {
             value = T(exactly: magnitude)
         }
-        guard let value else { throw JSONError(value: "\(text(t)) is out of range", at: t.start) }
         return value
     }
 
