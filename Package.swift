@@ -34,8 +34,8 @@ let package = Package(
         .systemLibrary(
             name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
-        // The one JSON reader and writer, a leaf: HTTP (error bodies), the backends (model files)
-        // and the server (the codecs) use it.
+        // The one JSON reader and writer, a leaf: HTTP (error bodies), the core (state files, YAML
+        // quoting), the backends (model files) and the server (the codecs) all use it.
         .target(
             name: "SluiceJSON",
             // Its reader and writer run inside every codec's loops: full cross-module optimisation
@@ -46,7 +46,7 @@ let package = Package(
             name: "SluiceHTTP", dependencies: ["SluiceNet", "SluiceJSON", "CZlib", "CNGHTTP2"],
             swiftSettings: settings),
         .target(
-            name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
+            name: "SluiceCore", dependencies: ["SluiceJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: settings),
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",

@@ -1,10 +1,10 @@
 /// Writes JSON text straight into a byte array: response bodies of the codecs, metadata
-/// bodies and `{"error": "…"}` bodies (`Response.error`).
+/// bodies, `{"error": "…"}` bodies (`Response.error`) and the canary state file.
 ///
 /// A value type built per body by whoever renders it, on that thread. It places commas itself
 /// (a value or key after a value gets one), so callers only say what comes next; it does not
 /// check that keys and values alternate — the caller's code shape does. It cannot fail: strings
-/// are escaped per RFC 8259, and non-finite floats are written as `NaN`, `Infinity` and
+/// are escaped per RFC 8259 (and DEL too, which YAML may not hold raw), and non-finite floats are written as `NaN`, `Infinity` and
 /// `-Infinity`, as Python's `json` does (not strict JSON, but what V2 clients read).
 ///
 ///     var w = JSONWriter()
@@ -21,6 +21,15 @@ package struct JSONWriter: Sendable {
     package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
+    }
+
+    /// `s` as a JSON string literal, quotes included: the one escaper for text that is not a
+    /// whole JSON body. A JSON string is also a YAML double-quoted scalar (`routes.yaml`).
+    /// Called on any thread; cannot fail.
+    package static func quoted(_ s: String) -> String {
+        var w = JSONWriter(capacity: s.utf8.count + 2)
+        w.appendQuoted(s)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     /// Containers by hand, for callers that cannot use the closure forms below.
@@ -215,11 +224,13 @@ package struct JSONWriter: Sendable {
         }
     }
 
-    private mutating func appendQuoted(_ s: String) {
+    mutating func appendQuoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
         // Names and keys rarely need escaping: then one bulk copy instead of an append per byte.
         let copied = s.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F {
+                return false
+            }
             bytes.append(contentsOf: utf8)
             return true
         }
@@ -236,7 +247,7 @@ package struct JSONWriter: Sendable {
             case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
             case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
             case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
-            case 0..<0x20:
+            case 0..<0x20, 0x7F:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
                 bytes.append(hex[Int(b >> 4)])

@@ -83,3 +83,32 @@ import Testing
         #expect(String(decoding: w.bytes, as: UTF8.self) == json)
     }
 }
+
+@Test func quotedIsTheWritersEscapingAndEscapesDelete() {
+    // DEL is legal raw JSON but not raw YAML; `routes.yaml` quotes its strings with this.
+    #expect(JSONWriter.quoted("a\"b\\c\n\u{7F}é") == #""a\"b\\c\n\u007fé""#)
+    var w = JSONWriter()
+    w.string("x\u{1}\u{7F}")
+    #expect(JSONWriter.quoted("x\u{1}\u{7F}") == String(decoding: w.bytes, as: UTF8.self))
+}
+
+@Test func indentedTextIsLaidOutAsJSONSerializationPrettyPrintsIt() {
+    var w = JSONWriter()
+    w.object { w in
+        w.key("a"); w.array { w in w.int(1); w.string("x,{\"]:") }
+        w.key("e"); w.array { _ in }
+        w.key("o"); w.object { w in w.key("k"); w.null() }
+    }
+    #expect(String(decoding: w.indentedBytes, as: UTF8.self) == """
+        {
+          "a" : [
+            1,
+            "x,{\\"]:"
+          ],
+          "e" : [],
+          "o" : {
+            "k" : null
+          }
+        }
+        """)
+}
