@@ -35,13 +35,12 @@ let package = Package(
             name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
         // The one JSON reader and writer, a leaf: HTTP (error bodies), the core (state files, YAML
-        // quoting), the backends (model files) and the server (the codecs) all use it.
-        .target(
-            name: "SluiceJSON",
-            // Its reader and writer run inside every codec's loops: full cross-module optimisation
-            // hands their bodies (and generics) to the importing modules to inline and
-            // specialise, as when they lived in the server (bench/h1-instructions.sh).
-            swiftSettings: settings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        // quoting), the backends (model files) and the server (the codecs) all use it. Its API is
+        // public and @inlinable, the one exception to "nothing public": Swift 6.3 inlines and
+        // specialises @inlinable code in other modules only when it is public (package is not
+        // enough, nor -cross-module-optimization), and the codecs read and write every value
+        // through it (bench/h1-instructions.sh).
+        .target(name: "SluiceJSON", swiftSettings: settings),
         .target(
             name: "SluiceHTTP", dependencies: ["SluiceNet", "SluiceJSON", "CZlib", "CNGHTTP2"],
             swiftSettings: settings),

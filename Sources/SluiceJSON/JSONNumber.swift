@@ -3,7 +3,7 @@
 ///
 /// For documents whose schema leaves a number's kind open: model files keep indices apart from
 /// weights, and state files read back the integers they wrote.
-package enum JSONNumber: Sendable, Equatable {
+public enum JSONNumber: Sendable, Equatable {
     case integer(Int64)
     case double(Double)
 }
@@ -11,7 +11,7 @@ package enum JSONNumber: Sendable, Equatable {
 extension JSONReader {
     /// Reads a number as a `JSONNumber`; any other value throws, as does a literal beyond
     /// `Double`'s range. Called by document readers on their own thread, never per request.
-    package mutating func readNumber() throws(JSONError) -> JSONNumber {
+    public mutating func readNumber() throws(JSONError) -> JSONNumber {
         let t = try scanNumber()
         if t.isInteger, let i = integer(t, as: Int64.self) { return .integer(i) }
         return .double(try double(t))

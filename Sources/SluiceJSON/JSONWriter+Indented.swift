@@ -3,7 +3,7 @@ extension JSONWriter {
     /// out pretty-printed: one member or element a line, two spaces a level, `"key" : value`.
     /// For files people read and diff (the canary state file), never for response bodies.
     /// Called on the writing thread once the text is complete; the JSON value is unchanged.
-    package var indentedBytes: [UInt8] {
+    public var indentedBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
         var level = 0
