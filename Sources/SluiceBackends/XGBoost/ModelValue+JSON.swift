@@ -19,8 +19,8 @@ extension ModelValue {
         case .failure(let error):
             // A fault at the very end is a file cut short: say so, as the UBJSON reader does.
             let offset = error.offset ?? bytes.count
-            if offset >= bytes.count { throw ModelSyntaxError(offset: offset, reason: "unexpected end of file (truncated?)") }
-            throw ModelSyntaxError(offset: offset, reason: error.message)
+            let reason = offset >= bytes.count ? "unexpected end of file (truncated?)" : error.message
+            throw ModelSyntaxError(offset: offset, reason: reason)
         }
     }
 
