@@ -34,9 +34,18 @@ let package = Package(
         .systemLibrary(
             name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "SluiceNet", dependencies: ["CLinux", "COpenSSL"], swiftSettings: settings),
-        .target(name: "SluiceHTTP", dependencies: ["SluiceNet", "CZlib", "CNGHTTP2"], swiftSettings: settings),
+        // The one JSON reader and writer, a leaf: HTTP (error bodies), the core (state files, YAML
+        // quoting), the backends (model files) and the server (the codecs) all use it. Its API is
+        // public and @inlinable, the one exception to "nothing public": Swift 6.3 inlines and
+        // specialises @inlinable code in other modules only when it is public (package is not
+        // enough, nor -cross-module-optimization), and the codecs read and write every value
+        // through it (bench/h1-instructions.sh).
+        .target(name: "SluiceJSON", swiftSettings: settings),
         .target(
-            name: "SluiceCore", dependencies: [.product(name: "Yams", package: "Yams")],
+            name: "SluiceHTTP", dependencies: ["SluiceNet", "SluiceJSON", "CZlib", "CNGHTTP2"],
+            swiftSettings: settings),
+        .target(
+            name: "SluiceCore", dependencies: ["SluiceJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: settings),
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
@@ -44,7 +53,7 @@ let package = Package(
         .target(
             name: "SluiceBackends",
             dependencies: [
-                "SluiceCore", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "SluiceCore", "SluiceJSON", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             // A tree walk picks each child with a conditional move; LLVM's x86 pass that turns
             // such moves inside loops back into branches guesses wrong on data-driven splits.
@@ -52,7 +61,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceNet", "SluiceHTTP", "SluiceCore", "SluiceBackends",
+                "SluiceNet", "SluiceHTTP", "SluiceJSON", "SluiceCore", "SluiceBackends",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
@@ -69,10 +78,14 @@ let package = Package(
             name: "sluice-micro", dependencies: ["SluiceServer", "SluiceCore", "SluiceBackends"],
             path: "bench/micro", swiftSettings: settings),
         .testTarget(name: "SluiceNetTests", dependencies: ["SluiceNet"], swiftSettings: settings),
+        .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"], swiftSettings: settings),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"], swiftSettings: settings),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: settings),
         .testTarget(
-            name: "SluiceBackendsTests", dependencies: ["SluiceBackends", "SluiceCore"],
+            name: "SluiceBackendsTests",
+            dependencies: [
+                "SluiceBackends", "SluiceCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             resources: [.copy("Fixtures")], swiftSettings: settings),
         // The endpoints through a recording ResponseWriter: no sockets, no event loops.
         .testTarget(
@@ -80,7 +93,7 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "SluiceServerTests",
-            dependencies: ["SluiceServer", "SluiceCore", "SluiceHTTP", "SluiceNet"],
+            dependencies: ["SluiceServer", "SluiceCore", "SluiceHTTP", "SluiceJSON", "SluiceNet"],
             swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,5 @@
+import SluiceJSON
+
 /// One HTTP response. The connection adds `Content-Length`, `Date` and `Connection`.
 package struct Response: Sendable {
     package var status: Int
@@ -23,10 +25,15 @@ package struct Response: Sendable {
         return Response(status: status, headers: headers, body: body)
     }
 
-    /// `{"error": message}`: the one error body of every endpoint (DESIGN §5). Only
-    /// `init(error:)` calls it: everything else throws an `HTTPResponseError`.
+    /// `{"error": message}`: the one error body of every endpoint. Only `init(error:)` calls
+    /// it: everything else throws an `HTTPResponseError`.
     static func error(_ status: Int, _ message: String, headers: Headers = Headers()) -> Response {
-        json(status, Array("{\"error\":\(jsonString(message))}".utf8), headers: headers)
+        var w = JSONWriter(capacity: message.utf8.count + 16)
+        w.object { w in
+            w.key(literal: "error")
+            w.string(message)
+        }
+        return json(status, w.bytes, headers: headers)
     }
 
     /// The reason phrase for the status line.
@@ -54,24 +61,5 @@ package struct Response: Sendable {
         case 505: "HTTP Version Not Supported"
         default: "Status \(status)"
         }
-    }
-
-    /// A JSON string literal for `s` (quotes included), escaping what RFC 8259 requires.
-    package static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

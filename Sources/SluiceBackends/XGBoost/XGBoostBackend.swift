@@ -30,7 +30,7 @@ package struct XGBoostBackend: Backend {
         let (name, bytes) = try ModelFile.read(request.file)
         let document: ModelValue
         do {
-            document = Self.isUBJSON(bytes) ? try UBJSONReader.parse(bytes) : try JSONReader.parse(bytes)
+            document = Self.isUBJSON(bytes) ? try UBJSONReader.parse(bytes) : try ModelValue.parseJSON(bytes)
         } catch {
             throw .loadFailure("\(name): not a valid model file at byte \(error.offset): \(error.reason)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceJSON
 
 /// The canary controllers' progress, kept beside the routes file (`routes.state.json`) so a
 /// restart resumes each rollout where it was: state, step and decisions. The step's window
@@ -18,47 +19,62 @@ package enum CanaryStateFile {
         }
     }
 
+    /// Writes every controller's progress as one JSON document, keys sorted and pretty-printed
+    /// as before, atomically. Called by `Routes` after each decision; throws when the file
+    /// cannot be written.
     package static func write(_ controllers: [String: CanaryController], to path: String) throws(ConfigError) {
-        let routes: [[String: Any]] = controllers.keys.sorted().compactMap { name in
-            guard let c = controllers[name] else { return nil }
-            return [
-                "name": name, "candidate": c.spec.candidate, "steps": c.spec.steps, "state": c.state.rawValue, "step": c.step,
-                "decisions": c.decisions.map { ["time": $0.time, "decision": $0.decision, "reason": $0.reason] as [String: Any] },
-            ]
+        var w = JSONWriter()
+        w.object { w in
+            w.key(literal: "routes")
+            w.array { w in
+                for name in controllers.keys.sorted() {
+                    guard let c = controllers[name] else { continue }
+                    w.object { w in
+                        w.key(literal: "candidate"); w.int(c.spec.candidate)
+                        w.key(literal: "decisions")
+                        w.array { w in
+                            for d in c.decisions {
+                                w.object { w in
+                                    w.key(literal: "decision"); w.string(d.decision)
+                                    w.key(literal: "reason"); w.string(d.reason)
+                                    w.key(literal: "time"); w.double(d.time)
+                                }
+                            }
+                        }
+                        w.key(literal: "name"); w.string(name)
+                        w.key(literal: "state"); w.string(c.state.rawValue)
+                        w.key(literal: "step"); w.int(c.step)
+                        w.key(literal: "steps"); w.array { w in for s in c.spec.steps { w.int(s) } }
+                    }
+                }
+            }
         }
-        let data: Data
-        do {
-            data = try JSONSerialization.data(withJSONObject: ["routes": routes], options: [.prettyPrinted, .sortedKeys])
-        } catch {
-            throw ConfigError(file: path, keyPath: "", reason: "cannot encode: \(error)")
-        }
-        try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: path)
+        try AtomicFile.write(String(decoding: w.indentedBytes, as: UTF8.self) + "\n", to: path)
     }
 
     /// The saved progress by route name; empty when the file is missing or unreadable.
     package static func read(_ path: String, log: (LogLevel, String) -> Void) -> [String: Saved] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let routes = root["routes"] as? [[String: Any]]
-        else {
+        let parsed = Array(data).withUnsafeBytes { raw in
+            Result { () throws(JSONError) -> [Entry]? in
+                var r = JSONReader(raw)
+                return try entries(&r)
+            }
+        }
+        guard case .success(let entries?) = parsed else {
             log(.warning, "\(path): not a canary state file; every canary starts at its first step")
             return [:]
         }
         var saved: [String: Saved] = [:]
-        for route in routes {
-            guard let name = route["name"] as? String, let candidate = route["candidate"] as? Int,
-                  let steps = route["steps"] as? [Int], let stateName = route["state"] as? String,
-                  let state = CanaryController.State(rawValue: stateName), let step = route["step"] as? Int
+        for entry in entries {
+            guard let name = entry.name, let candidate = entry.candidate, let steps = entry.steps,
+                  let stateName = entry.state, let state = CanaryController.State(rawValue: stateName),
+                  let step = entry.step
             else {
                 log(.warning, "\(path): a route entry is incomplete; it starts over")
                 continue
             }
-            let decisions = (route["decisions"] as? [[String: Any]] ?? []).compactMap { d -> CanaryController.Decision? in
-                guard let time = (d["time"] as? NSNumber)?.doubleValue, let decision = d["decision"] as? String,
-                      let reason = d["reason"] as? String else { return nil }
-                return CanaryController.Decision(time: time, decision: decision, reason: reason)
-            }
-            saved[name] = Saved(spec: (candidate, steps), state: state, step: step, decisions: decisions)
+            saved[name] = Saved(spec: (candidate, steps), state: state, step: step, decisions: entry.decisions)
         }
         return saved
     }

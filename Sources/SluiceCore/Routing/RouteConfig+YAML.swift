@@ -1,19 +1,22 @@
+import SluiceJSON
+
 extension RouteConfig {
     /// `routes.yaml` text for `routes`, in the format `parseFile` reads (one flow mapping per
     /// arm, rule, shadow and canary, as in DESIGN §4); written by the admin API's `PUT`.
-    /// Comments of the file it replaces are not kept: the header says so.
+    /// Comments of the file it replaces are not kept: the header says so. Strings are written
+    /// as JSON strings, which YAML reads as double-quoted scalars.
     package static func yaml(_ routes: [RouteConfig]) -> String {
         var out = "# Traffic routes (DESIGN §4). Rewritten by sluice on PUT /v2/routes/{route}; comments are not kept.\n"
         out += "routes:\n"
         if routes.isEmpty { return "# Traffic routes (DESIGN §4).\nroutes: []\n" }
         for route in routes {
-            out += "  - name: \(quote(route.name))\n"
-            out += "    model: \(quote(route.model))\n"
+            out += "  - name: \(JSONWriter.quoted(route.name))\n"
+            out += "    model: \(JSONWriter.quoted(route.model))\n"
             out += "    split:\n"
             for arm in route.split { out += "      - {\(target(arm.target)), weight: \(arm.weight)}\n" }
             switch route.sticky {
-            case .header(let name): out += "    sticky: {header: \(quote(name))}\n"
-            case .cookie(let name): out += "    sticky: {cookie: \(quote(name))}\n"
+            case .header(let name): out += "    sticky: {header: \(JSONWriter.quoted(name))}\n"
+            case .cookie(let name): out += "    sticky: {cookie: \(JSONWriter.quoted(name))}\n"
             case nil: break
             }
             if !route.rules.isEmpty {
@@ -41,7 +44,7 @@ extension RouteConfig {
     private static func target(_ t: ArmTarget) -> String {
         switch t {
         case .version(let v): "version: \(v)"
-        case .label(let l): "label: \(quote(l))"
+        case .label(let l): "label: \(JSONWriter.quoted(l))"
         }
     }
 
@@ -49,9 +52,9 @@ extension RouteConfig {
         var equals: [String] = [], present: [String] = [], regex: [String] = []
         for condition in conditions {
             switch condition {
-            case .equals(let name, let value): equals.append("\(quote(name)): \(quote(value))")
-            case .present(let name): present.append(quote(name))
-            case .matches(let name, let pattern): regex.append("\(quote(name)): \(quote(pattern.source))")
+            case .equals(let name, let value): equals.append("\(JSONWriter.quoted(name)): \(JSONWriter.quoted(value))")
+            case .present(let name): present.append(JSONWriter.quoted(name))
+            case .matches(let name, let pattern): regex.append("\(JSONWriter.quoted(name)): \(JSONWriter.quoted(pattern.source))")
             }
         }
         var parts: [String] = []
@@ -59,24 +62,6 @@ extension RouteConfig {
         if !present.isEmpty { parts.append("header_present: [\(present.joined(separator: ", "))]") }
         if !regex.isEmpty { parts.append("header_regex: {\(regex.joined(separator: ", "))}") }
         return "{\(parts.joined(separator: ", "))}"
-    }
-
-    /// A YAML double-quoted scalar (JSON's escapes are YAML's).
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// A number YAML reads back as the same number: integers bare, others with a decimal point

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceHTTP
+import SluiceJSON
 
 /// The routes admin API (DESIGN §5, behind the admin bearer token): `GET /v2/routes`,
 /// `GET|PUT /v2/routes/{r}`, `POST /v2/routes/{r}/canary/{promote|rollback|pause|resume}`.

@@ -1,5 +1,6 @@
 import Logging
 import SluiceHTTP
+import SluiceJSON
 
 /// The logs about one request, written through swift-log on the connection's loop from the
 /// request's context: no URL is parsed again and no answer header read back.

@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import Logging
+import SluiceJSON
 
 /// How log lines are written (`log_format`): `text`, swift-log's stream format, or `json`, one
 /// object a line for log collectors (Loki, Cloud Logging, Elasticsearch).

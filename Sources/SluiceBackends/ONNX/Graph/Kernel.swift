@@ -23,12 +23,6 @@ struct Compiled {
     let outputTypes: [ElementType]
 }
 
-/// A kernel written as a closure, for operators whose work fits in a few lines.
-struct ClosureKernel: Kernel {
-    let body: @Sendable (NodeIO, Workspace) throws(ServingError) -> Void
-    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) { try body(io, ws) }
-}
-
 extension NodeIO {
     /// A request error raised inside this node.
     func fail(_ reason: String) -> ServingError {

@@ -40,13 +40,6 @@ struct NodeInfo {
         return t
     }
 
-    /// The integer values of a constant input (axes, shapes, pads given as inputs), or nil
-    /// when the input is absent or computed per request.
-    func constantIntegers(_ i: Int) -> [Int]? {
-        guard i < constants.count, let c = constants[i] else { return nil }
-        return c.integers
-    }
-
     func requireInputs(_ range: ClosedRange<Int>) throws(ServingError) {
         guard range.contains(inputTypes.count) else {
             throw fail("expected \(range.lowerBound)…\(range.upperBound) inputs, found \(inputTypes.count)")

@@ -19,16 +19,6 @@ enum ElementType: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    var onnxCode: Int {
-        switch self {
-        case .float: 1
-        case .int32: 6
-        case .int64: 7
-        case .bool: 9
-        case .double: 11
-        }
-    }
-
     /// Bytes per element (BOOL is one byte, 0 or 1).
     var size: Int {
         switch self {

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 
 /// Reads one element of a tensor's JSON `data` straight into its Swift type. One conforming
 /// enum per element type, so `readElements` is specialised per type with no closure calls.

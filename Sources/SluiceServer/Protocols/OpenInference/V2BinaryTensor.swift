@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 
 /// The binary tensor data extension's element layout: little-endian, row-major, no padding;
 /// BOOL one byte (0 or 1); BYTES elements each a 4-byte little-endian length and the bytes.

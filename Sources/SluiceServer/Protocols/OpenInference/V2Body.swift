@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 
 /// The parts of a V2 body that requests and responses share: where the JSON ends and how the
 /// binary section after it is shared out among the tensors that declared a `binary_data_size`.

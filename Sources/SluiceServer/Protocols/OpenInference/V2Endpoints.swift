@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceHTTP
+import SluiceJSON
 import SluiceNet
 
 /// The Open Inference Protocol (KServe V2) REST endpoints of DESIGN §5: health, server and model

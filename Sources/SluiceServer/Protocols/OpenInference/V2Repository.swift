@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceHTTP
+import SluiceJSON
 
 /// The model repository extension (`POST /v2/repository/index`, `…/models/{m}/load`,
 /// `…/unload`) behind the admin bearer token. Loads and scans block, so the handlers check the

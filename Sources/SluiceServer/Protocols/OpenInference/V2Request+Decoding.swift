@@ -1,4 +1,5 @@
 package import SluiceCore
+import SluiceJSON
 
 extension V2Request {
     /// Decodes a V2 inference request body. `jsonLength` is the parsed

@@ -1,4 +1,5 @@
 package import SluiceCore
+import SluiceJSON
 
 /// A rendered V2 body (a response, or a request for clients and tests).
 package struct V2EncodedBody: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceHTTP
+import SluiceJSON
 import Synchronization
 
 /// The statistics extension in Triton's shape: `GET /v2/models/stats`,

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 
 /// One `$request_input` or `$response_output` object of the V2 protocol, read but not yet
 /// complete: when its data travels in the binary section it is filled in later, in order.

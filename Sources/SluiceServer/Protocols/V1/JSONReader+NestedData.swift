@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 
 extension JSONReader {
     /// Reads a JSON value holding a tensor whose shape the JSON itself gives (TF-Serving and

@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceHTTP
+import SluiceJSON
 
 /// KServe V1 and TF-Serving REST (DESIGN §5): `:predict` on a model, a version or a label, in
 /// row (`instances`) or columnar (`inputs`) form, and model status. Registered once at

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 
 /// A KServe V1 / TF-Serving REST `:predict` body, decoded against the inputs of the version it
 /// will run on (V1 bodies carry neither names nor shapes for a single input, nor datatypes).

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 
 /// Renders an inference result as a KServe V1 / TF-Serving REST body, in the form the request
 /// used: row form answers `{"predictions": [...]}` with one entry per row (the output's row

@@ -1,3 +1,4 @@
+import SluiceJSON
 import Testing
 @testable import SluiceServer
 

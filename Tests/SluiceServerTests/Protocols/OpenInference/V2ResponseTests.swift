@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceHTTP
 import Testing
 @testable import SluiceServer
 
@@ -83,7 +84,7 @@ func responsesReadBackThroughTheResponseDecoder(_ binary: Bool) throws {
 }
 
 @Test func errorBodiesAreRecognisedByTheirMessage() {
-    #expect(V2ResponseDecoder.errorMessage(JSONWriter.errorBody("unknown model 'x'")) == "unknown model 'x'")
+    #expect(V2ResponseDecoder.errorMessage(Response(error: ServingError.modelNotFound("x")).body) == "unknown model 'x'")
     #expect(V2ResponseDecoder.errorMessage(Array(#"{"model_name":"m"}"#.utf8)) == nil)
     #expect(V2ResponseDecoder.errorMessage(Array("not json".utf8)) == nil)
 }

@@ -1,26 +1,14 @@
 extension JSONReader {
     /// Reads a string value, checking escapes and UTF-8 (RFC 8259 §7, §8.1). Positioned at `"`.
-    package mutating func readString() throws(JSONError) -> String {
-        guard peek() == UInt8(ascii: "\"") else { throw mismatch(expecting: "a string") }
-        // Fast path: plain ASCII up to the closing quote becomes a String without a copy buffer.
-        var i = offset + 1
-        while i < end {
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 1)..<i]), as: UTF8.self)
-                offset = i + 1
-                return s
-            }
-            if b < 0x20 || b >= 0x80 || b == UInt8(ascii: "\\") { break }
-            i += 1
-        }
-        let utf8 = try readStringBytes()
-        // Validated above, so decoding cannot substitute anything.
-        return String(decoding: utf8, as: UTF8.self)
+    @inlinable
+    public mutating func readString() throws(JSONError) -> String {
+        // Plain ASCII becomes a String straight from the body's bytes; the rest was validated
+        // while decoding, so making the String cannot substitute anything.
+        try readRawString().string
     }
 
     /// Reads a string value as its UTF-8 bytes (for BYTES tensors), with the same checks.
-    package mutating func readStringBytes() throws(JSONError) -> [UInt8] {
+    public mutating func readStringBytes() throws(JSONError) -> [UInt8] {
         guard peek() == UInt8(ascii: "\"") else { throw mismatch(expecting: "a string") }
         offset += 1
         var out: [UInt8] = []

@@ -1,5 +1,5 @@
 import Testing
-@testable import SluiceServer
+@testable import SluiceJSON
 
 /// Reads one whole document, checking every byte: the strictest thing a reader can be asked.
 private func validate(_ text: String) throws(JSONError) {

@@ -1,14 +1,15 @@
 import Foundation
-package import SluiceCore
+import SluiceCore
+@testable import SluiceBackends
 import SwiftProtobuf
 
 /// Reads pieces of ONNX files without building a backend: the operators a model uses and
-/// serialized `TensorProto` files (ONNX's test data). Called by tests and tools on any thread;
+/// serialized `TensorProto` files (ONNX's test data). Called by the conformance tests;
 /// throws `ServingError.loadFailure` for unreadable or malformed files.
-package enum ONNXFile {
+enum ONNXFile {
     /// The (domain, op type) of every node of the model's graph, in file order; the default
     /// domain is "".
-    package static func operators(_ path: String) throws(ServingError) -> [(domain: String, op: String)] {
+    static func operators(_ path: String) throws(ServingError) -> [(domain: String, op: String)] {
         let (name, bytes) = try ModelFile.read(path)
         do {
             let model = try Onnx_ModelProto(serializedBytes: bytes)
@@ -20,7 +21,7 @@ package enum ONNXFile {
 
     /// A serialized `TensorProto` as a tensor (named as in the file), for element types the
     /// backend runs; throws `.loadFailure` for the others.
-    package static func tensor(_ path: String) throws(ServingError) -> Tensor {
+    static func tensor(_ path: String) throws(ServingError) -> Tensor {
         let (name, bytes) = try ModelFile.read(path)
         let proto: Onnx_TensorProto
         do {

@@ -1,5 +1,5 @@
 import Testing
-@testable import SluiceServer
+@testable import SluiceJSON
 
 @Test func writerPlacesCommasAndEscapesStrings() {
     var w = JSONWriter()
@@ -35,10 +35,6 @@ import Testing
     let text = String(decoding: w.bytes, as: UTF8.self)
     #expect(text == #"{"s":"q\"\\\n\t\u0001é/","ints":[0,-12,-9223372036854775808,18446744073709551615],"#
         + #""floats":[0.1,1.0,0.1,1e-05,NaN,Infinity,-Infinity],"misc":[true,false,null,{},[]]}"#)
-}
-
-@Test func errorBodyIsOneObjectWithTheMessage() {
-    #expect(String(decoding: JSONWriter.errorBody("bad \"x\""), as: UTF8.self) == #"{"error":"bad \"x\""}"#)
 }
 
 @Test func everyControlCharacterSurvivesWritingAndReading() throws {
@@ -86,4 +82,33 @@ import Testing
         w.string(value)
         #expect(String(decoding: w.bytes, as: UTF8.self) == json)
     }
+}
+
+@Test func quotedIsTheWritersEscapingAndEscapesDelete() {
+    // DEL is legal raw JSON but not raw YAML; `routes.yaml` quotes its strings with this.
+    #expect(JSONWriter.quoted("a\"b\\c\n\u{7F}é") == #""a\"b\\c\n\u007fé""#)
+    var w = JSONWriter()
+    w.string("x\u{1}\u{7F}")
+    #expect(JSONWriter.quoted("x\u{1}\u{7F}") == String(decoding: w.bytes, as: UTF8.self))
+}
+
+@Test func indentedTextIsLaidOutAsJSONSerializationPrettyPrintsIt() {
+    var w = JSONWriter()
+    w.object { w in
+        w.key("a"); w.array { w in w.int(1); w.string("x,{\"]:") }
+        w.key("e"); w.array { _ in }
+        w.key("o"); w.object { w in w.key("k"); w.null() }
+    }
+    #expect(String(decoding: w.indentedBytes, as: UTF8.self) == """
+        {
+          "a" : [
+            1,
+            "x,{\\"]:"
+          ],
+          "e" : [],
+          "o" : {
+            "k" : null
+          }
+        }
+        """)
 }

@@ -3,15 +3,22 @@
 ///
 /// Made by `JSONReader.nextRawKey()` and `readRawString()` on the decoding thread; it points into
 /// the reader's bytes, so it must not outlive them (decoders use it at once and drop it).
-package struct JSONRawString {
+public struct JSONRawString {
     /// The raw text between the quotes; ignored when `decoded` is set.
-    let raw: UnsafeRawBufferPointer
+    @usableFromInline let raw: UnsafeRawBufferPointer
     /// The decoded UTF-8 of a string that had escapes or non-ASCII bytes.
-    let decoded: [UInt8]?
+    @usableFromInline let decoded: [UInt8]?
 
-    /// Calls `body` with the string's UTF-8 bytes.
+    @inlinable
+    init(raw: UnsafeRawBufferPointer, decoded: [UInt8]?) {
+        self.raw = raw
+        self.decoded = decoded
+    }
+
+    /// Calls `body` with the string's UTF-8 bytes, valid only during the call.
     @inline(__always)
-    func withUTF8<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    @inlinable
+    public func withUTF8<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         guard let decoded else { return body(raw) }
         return decoded.withUnsafeBytes(body)
     }
@@ -19,7 +26,8 @@ package struct JSONRawString {
     /// Whether the string is exactly `literal` (compared as UTF-8 bytes, so an escaped key such
     /// as `"na\u006De"` still equals `"name"`).
     @inline(__always)
-    package func equals(_ literal: StaticString) -> Bool {
+    @inlinable
+    public func equals(_ literal: StaticString) -> Bool {
         withUTF8 { bytes in
             let n = literal.utf8CodeUnitCount
             guard bytes.count == n else { return false }
@@ -31,12 +39,14 @@ package struct JSONRawString {
 
     /// So a decoder can `switch key { case "name": … }` without making a `String`.
     @inline(__always)
-    package static func ~= (pattern: StaticString, value: JSONRawString) -> Bool {
+    @inlinable
+    public static func ~= (pattern: StaticString, value: JSONRawString) -> Bool {
         value.equals(pattern)
     }
 
     /// The string, for messages and for values kept beyond the reader.
-    package var string: String {
+    @inlinable
+    public var string: String {
         withUTF8 { String(decoding: $0, as: UTF8.self) }
     }
 }
@@ -44,7 +54,8 @@ package struct JSONRawString {
 extension JSONReader {
     /// Reads a string value as a `JSONRawString`, with the same checks as `readString()`: no copy for
     /// plain ASCII, decoded bytes otherwise. Positioned at `"`.
-    package mutating func readRawString() throws(JSONError) -> JSONRawString {
+    @inlinable
+    public mutating func readRawString() throws(JSONError) -> JSONRawString {
         guard peek() == UInt8(ascii: "\"") else { throw mismatch(expecting: "a string") }
         var i = offset + 1
         while i < end {

@@ -1,34 +1,43 @@
 /// A pull reader over JSON bytes (RFC 8259), for decoders that know the schema they expect and
 /// want values straight into their own types, without a tree of intermediate values.
 ///
-/// Built per body by a decoder on the thread that decodes it (an event loop); never shared. The
-/// bytes must stay valid while the reader lives (it is used inside `withUnsafeBytes`). Every
-/// method either consumes exactly one syntactic element or throws `JSONError` with the byte
-/// offset; after a throw the reader is not to be used again. Hostile input cannot crash it: all
-/// reads are bounds-checked, nesting deeper than `maxDepth` throws, and nothing recurses.
+/// Built per document by a decoder on the thread that decodes it (an event loop for request
+/// bodies, a loader thread for model files); never shared. The bytes must stay valid while
+/// the reader lives (it is used inside `withUnsafeBytes`). Every method either consumes exactly
+/// one syntactic element or throws `JSONError` with the byte offset; after a throw the reader
+/// is not to be used again. Hostile input cannot crash it: all reads are bounds-checked,
+/// nesting deeper than `maxDepth` throws, and nothing recurses.
 ///
 /// Containers are read with `beginObject()` + `nextKey()` or `beginArray()` + `nextElement()`,
 /// which handle the commas and closing brackets:
 ///
 ///     try r.beginObject()
 ///     while let key = try r.nextKey() { … read or `skipValue()` the value … }
-package struct JSONReader {
+///
+/// The codecs call it inside their loops from other modules, so what they use per value is
+/// public and `@inlinable` (and what that uses `@usableFromInline`): it inlines and specialises
+/// there as it did when it lived beside them (Package.swift says why public). Error paths and
+/// rare tokens stay out of line.
+public struct JSONReader {
     /// Deep enough for any real request, shallow enough that no caller recursion can hurt.
-    package static let defaultMaxDepth = 64
+    public static let defaultMaxDepth = 64
 
-    let bytes: UnsafeRawBufferPointer
-    let end: Int
-    let maxDepth: Int
+    /// The bytes read, for a decoder that re-reads a recorded range of them later.
+    public let bytes: UnsafeRawBufferPointer
+    /// Where reading stops (the end of the range given to `init`).
+    public let end: Int
+    @usableFromInline let maxDepth: Int
     /// The next byte to read.
-    package internal(set) var offset: Int
+    public var offset: Int
     /// Containers currently open.
-    package internal(set) var depth: Int
+    public var depth: Int
     /// Set by `begin…` so the first `next…` expects no comma.
-    var atFirst = false
+    @usableFromInline var atFirst = false
 
     /// Reads `bytes[range]` (all of it when `range` is `nil`), as if already inside `depth`
     /// containers (for re-reading a value recorded earlier at that depth).
-    package init(
+    @inlinable
+    public init(
         _ bytes: UnsafeRawBufferPointer, range: Range<Int>? = nil, depth: Int = 0,
         maxDepth: Int = JSONReader.defaultMaxDepth
     ) {
@@ -44,10 +53,13 @@ package struct JSONReader {
     /// The byte at `i`, or 0 past the end: 0 is never valid outside a string, so it reads as
     /// "unexpected end" wherever a token is expected.
     @inline(__always)
+    @inlinable
     func byte(_ i: Int) -> UInt8 { i < end ? bytes[i] : 0 }
 
+    /// Moves past whitespace; for decoders that record where the next value starts.
     @inline(__always)
-    mutating func skipWhitespace() {
+    @inlinable
+    public mutating func skipWhitespace() {
         while offset < end {
             switch bytes[offset] {
             case 0x20, 0x09, 0x0A, 0x0D: offset += 1
@@ -57,29 +69,34 @@ package struct JSONReader {
     }
 
     /// The first byte of the next token (after whitespace), 0 at the end of input.
-    package mutating func peek() -> UInt8 {
+    @inlinable
+    public mutating func peek() -> UInt8 {
         skipWhitespace()
         return byte(offset)
     }
 
     /// Whether the next value is `null`; consumes it when it is.
-    package mutating func skipNull() throws(JSONError) -> Bool {
+    @inlinable
+    public mutating func skipNull() throws(JSONError) -> Bool {
         guard peek() == UInt8(ascii: "n") else { return false }
         try literal("null")
         return true
     }
 
     /// Opens an object (then read it with `nextKey()`); throws for any other value or past `maxDepth`.
-    package mutating func beginObject() throws(JSONError) {
+    @inlinable
+    public mutating func beginObject() throws(JSONError) {
         try open(UInt8(ascii: "{"), "an object")
     }
 
     /// Opens an array (then read it with `nextElement()`); throws for any other value or past `maxDepth`.
-    package mutating func beginArray() throws(JSONError) {
+    @inlinable
+    public mutating func beginArray() throws(JSONError) {
         try open(UInt8(ascii: "["), "an array")
     }
 
-    private mutating func open(_ bracket: UInt8, _ what: String) throws(JSONError) {
+    @inlinable
+    mutating func open(_ bracket: UInt8, _ what: String) throws(JSONError) {
         guard peek() == bracket else { throw mismatch(expecting: what) }
         guard depth < maxDepth else { throw JSONError("nesting deeper than \(maxDepth)", at: offset) }
         offset += 1
@@ -88,14 +105,16 @@ package struct JSONReader {
     }
 
     /// The next key of the open object, positioned at its value; `nil` after the closing `}`.
-    package mutating func nextKey() throws(JSONError) -> String? {
+    @inlinable
+    public mutating func nextKey() throws(JSONError) -> String? {
         try nextRawKey()?.string
     }
 
     /// As `nextKey()`, without making a `String`: decoders that switch over known keys compare
     /// the key's bytes against literals (`case "name":`), so a request allocates nothing per key.
     /// The key is valid while the reader's bytes are.
-    package mutating func nextRawKey() throws(JSONError) -> JSONRawString? {
+    @inlinable
+    public mutating func nextRawKey() throws(JSONError) -> JSONRawString? {
         skipWhitespace()
         let b = byte(offset)
         if atFirst {
@@ -118,7 +137,8 @@ package struct JSONReader {
     }
 
     /// Whether the open array has another element (then positioned at it); consumes `]` when not.
-    package mutating func nextElement() throws(JSONError) -> Bool {
+    @inlinable
+    public mutating func nextElement() throws(JSONError) -> Bool {
         skipWhitespace()
         let b = byte(offset)
         if atFirst {
@@ -135,14 +155,16 @@ package struct JSONReader {
     }
 
     /// Consumes a closing bracket already checked by the caller; always `nil`, for `nextKey`.
-    private mutating func close() -> JSONRawString? {
+    @inlinable
+    mutating func close() -> JSONRawString? {
         offset += 1
         depth -= 1
         return nil
     }
 
     /// Reads `true` or `false`; any other value throws.
-    package mutating func readBool() throws(JSONError) -> Bool {
+    @inlinable
+    public mutating func readBool() throws(JSONError) -> Bool {
         switch peek() {
         case UInt8(ascii: "t"): try literal("true"); return true
         case UInt8(ascii: "f"): try literal("false"); return false
@@ -152,6 +174,7 @@ package struct JSONReader {
 
     /// Consumes `word` exactly (`true`, `NaN`, …). What follows is checked by the caller's next
     /// step, so `trueish` fails there as an unexpected `i`.
+    @inlinable
     mutating func literal(_ word: StaticString) throws(JSONError) {
         let n = word.utf8CodeUnitCount
         let start = word.utf8Start
@@ -162,14 +185,16 @@ package struct JSONReader {
     }
 
     /// Checks that only whitespace remains: a document is one value.
-    package mutating func finish() throws(JSONError) {
+    @inlinable
+    public mutating func finish() throws(JSONError) {
         skipWhitespace()
         guard offset >= end else { throw JSONError("unexpected data after the JSON value", at: offset) }
     }
 
     /// An error for a value of the wrong kind (`"2"` where a number belongs): not a syntax error
-    /// when what is there starts a JSON value, `unexpected(expecting:)` otherwise.
-    func mismatch(expecting: String) -> JSONError {
+    /// when what is there starts a JSON value, `unexpected(expecting:)` otherwise. Decoders call
+    /// it when they refuse a value's kind themselves; it consumes nothing.
+    public func mismatch(expecting: String) -> JSONError {
         let found: String
         switch byte(offset) {
         case UInt8(ascii: "{"): found = "an object"
@@ -184,6 +209,7 @@ package struct JSONReader {
     }
 
     /// An error describing what was found at the current offset instead of `expecting`.
+    @usableFromInline
     func unexpected(expecting: String) -> JSONError {
         guard offset < end else { return JSONError("unexpected end of input, expected \(expecting)", at: offset) }
         let b = bytes[offset]

@@ -1,11 +1,12 @@
-/// Writes JSON text straight into a byte array: response bodies of the V2 codec, metadata
-/// bodies, and `{"error": "…"}` bodies everywhere in the server.
+/// Writes JSON text straight into a byte array: response bodies of the codecs, metadata
+/// bodies, `{"error": "…"}` bodies (`Response.error`) and the canary state file.
 ///
 /// A value type built per body by whoever renders it, on that thread. It places commas itself
 /// (a value or key after a value gets one), so callers only say what comes next; it does not
 /// check that keys and values alternate — the caller's code shape does. It cannot fail: strings
-/// are escaped per RFC 8259, and non-finite floats are written as `NaN`, `Infinity` and
-/// `-Infinity`, as Python's `json` does (not strict JSON, but what V2 clients read).
+/// are escaped per RFC 8259 (and DEL too, which YAML may not hold raw), and non-finite floats
+/// are written as `NaN`, `Infinity` and `-Infinity`, as Python's `json` does (not strict JSON,
+/// but what V2 clients read).
 ///
 ///     var w = JSONWriter()
 ///     w.object { w in
@@ -13,62 +14,71 @@
 ///         w.key("versions"); w.array { w in w.int(1); w.int(2) }
 ///     }
 ///     send(w.bytes)
-package struct JSONWriter: Sendable {
+///
+/// As `JSONReader`, what encoders call per value is `@inlinable`, so it inlines into them.
+public struct JSONWriter: Sendable {
     /// The text so far; complete once every container opened has been closed.
-    package private(set) var bytes: [UInt8]
-    private var needsComma = false
+    @inlinable public var bytes: [UInt8] { storage }
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var needsComma = false
 
-    package init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+    @inlinable
+    public init(capacity: Int = 256) {
+        storage = []
+        storage.reserveCapacity(capacity)
     }
 
-    /// `{"error": message}`, the body of every error response (DESIGN §5).
-    package static func errorBody(_ message: String) -> [UInt8] {
-        var w = JSONWriter(capacity: message.utf8.count + 16)
-        w.object { w in
-            w.key("error")
-            w.string(message)
-        }
-        return w.bytes
+    /// `s` as a JSON string literal, quotes included: the one escaper for text that is not a
+    /// whole JSON body. A JSON string is also a YAML double-quoted scalar (`routes.yaml`).
+    /// Called on any thread; cannot fail.
+    public static func quoted(_ s: String) -> String {
+        var w = JSONWriter(capacity: s.utf8.count + 2)
+        w.appendQuoted(s)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     /// Containers by hand, for callers that cannot use the closure forms below.
-    package mutating func beginObject() { open(UInt8(ascii: "{")) }
-    package mutating func endObject() { close(UInt8(ascii: "}")) }
-    package mutating func beginArray() { open(UInt8(ascii: "[")) }
-    package mutating func endArray() { close(UInt8(ascii: "]")) }
+    @inlinable
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    @inlinable
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    @inlinable
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    @inlinable
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// An object whose members `body` writes (alternating `key` and a value).
-    package mutating func object(_ body: (inout JSONWriter) -> Void) {
+    @inlinable
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
         beginObject()
         body(&self)
         endObject()
     }
 
     /// An array whose elements `body` writes.
-    package mutating func array(_ body: (inout JSONWriter) -> Void) {
+    @inlinable
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
         beginArray()
         body(&self)
         endArray()
     }
 
     /// An object key; the next call writes its value.
-    package mutating func key(_ name: String) {
+    @inlinable
+    public mutating func key(_ name: String) {
         comma()
         appendQuoted(name)
-        bytes.append(UInt8(ascii: ":"))
+        storage.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     /// A key written from a literal, without making or scanning a `String`: for encoders whose
     /// keys are fixed (`"model_name"`). The literal must be plain ASCII that needs no escaping.
-    package mutating func key(literal name: StaticString) {
+    @inlinable
+    public mutating func key(literal name: StaticString) {
         comma()
-        bytes.append(UInt8(ascii: "\""))
-        appendLiteral(name)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        appendQuotedLiteral(name)
+        storage.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -76,26 +86,27 @@ package struct JSONWriter: Sendable {
     /// `,"outputs":[`): the next value or key gets no comma. For encoders that run once per
     /// request, so the text between values goes in as one copy. The caller writes the commas
     /// and brackets inside it; the literal must be valid JSON in that place.
-    package mutating func fragment(_ text: StaticString) {
+    @inlinable
+    public mutating func fragment(_ text: StaticString) {
         // Through `withUTF8Buffer`: a one-character literal has no pointer for `utf8Start`.
         text.withUTF8Buffer { utf8 in
             assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 })
-            bytes.append(contentsOf: utf8)
+            storage.append(contentsOf: utf8)
         }
         needsComma = false
     }
 
     /// A string value from a literal that needs no escaping (an enum's wire name), as `key(literal:)`.
-    package mutating func string(literal value: StaticString) {
+    @inlinable
+    public mutating func string(literal value: StaticString) {
         comma()
-        bytes.append(UInt8(ascii: "\""))
-        appendLiteral(value)
-        bytes.append(UInt8(ascii: "\""))
+        appendQuotedLiteral(value)
         needsComma = true
     }
 
     /// A string value, escaped.
-    package mutating func string(_ value: String) {
+    @inlinable
+    public mutating func string(_ value: String) {
         comma()
         appendQuoted(value)
         needsComma = true
@@ -103,25 +114,29 @@ package struct JSONWriter: Sendable {
 
     /// A string from bytes that should be UTF-8 (a BYTES tensor element); invalid sequences are
     /// written as U+FFFD, because JSON text cannot carry them (binary output can).
-    package mutating func string(utf8 value: [UInt8]) {
+    @inlinable
+    public mutating func string(utf8 value: [UInt8]) {
         string(String(decoding: value, as: UTF8.self))
     }
 
     /// `true`, `false`, `null` and integers are written as JSON literals; integers in full,
     /// whatever their width.
-    package mutating func bool(_ value: Bool) {
+    @inlinable
+    public mutating func bool(_ value: Bool) {
         comma()
         appendASCII(value ? "true" : "false")
         needsComma = true
     }
 
-    package mutating func null() {
+    @inlinable
+    public mutating func null() {
         comma()
         appendASCII("null")
         needsComma = true
     }
 
-    package mutating func int<T: BinaryInteger>(_ value: T) {
+    @inlinable
+    public mutating func int<T: BinaryInteger>(_ value: T) {
         comma()
         appendInteger(value)
         needsComma = true
@@ -129,72 +144,86 @@ package struct JSONWriter: Sendable {
 
     /// An integer written as a JSON string (`"2"`), as V2 writes model versions, without making
     /// a `String` of it first.
-    package mutating func string<T: BinaryInteger>(integer value: T) {
+    @inlinable
+    public mutating func string<T: BinaryInteger>(integer value: T) {
         comma()
-        bytes.append(UInt8(ascii: "\""))
+        storage.append(UInt8(ascii: "\""))
         appendInteger(value)
-        bytes.append(UInt8(ascii: "\""))
+        storage.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
     /// Shortest text that reads back to the same `Double`.
-    package mutating func double(_ value: Double) {
+    @inlinable
+    public mutating func double(_ value: Double) {
         comma()
         if value.isFinite { appendASCII(value.description) } else { appendNonFinite(value.isNaN, value < 0) }
         needsComma = true
     }
 
     /// Shortest text that reads back to the same `Float` (not the `Double` widening's digits).
-    package mutating func float(_ value: Float) {
+    @inlinable
+    public mutating func float(_ value: Float) {
         comma()
         if value.isFinite { appendASCII(value.description) } else { appendNonFinite(value.isNaN, value < 0) }
         needsComma = true
     }
 
     /// Text already known to be one valid JSON value (for example a cached fragment).
-    package mutating func raw(_ json: [UInt8]) {
+    @inlinable
+    public mutating func raw(_ json: [UInt8]) {
         comma()
-        bytes.append(contentsOf: json)
+        storage.append(contentsOf: json)
         needsComma = true
     }
 
-    private mutating func open(_ bracket: UInt8) {
+    @inlinable
+    mutating func open(_ bracket: UInt8) {
         comma()
-        bytes.append(bracket)
+        storage.append(bracket)
         needsComma = false
     }
 
-    private mutating func close(_ bracket: UInt8) {
-        bytes.append(bracket)
+    @inlinable
+    mutating func close(_ bracket: UInt8) {
+        storage.append(bracket)
         needsComma = true
     }
 
     @inline(__always)
-    private mutating func comma() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    @inlinable
+    mutating func comma() {
+        if needsComma { storage.append(UInt8(ascii: ",")) }
     }
 
-    private mutating func appendNonFinite(_ isNaN: Bool, _ negative: Bool) {
+    @usableFromInline
+    mutating func appendNonFinite(_ isNaN: Bool, _ negative: Bool) {
         appendASCII(isNaN ? "NaN" : negative ? "-Infinity" : "Infinity")
     }
 
-    private mutating func appendLiteral(_ text: StaticString) {
+    /// `"text"`, for a literal that needs no escaping.
+    @inlinable
+    mutating func appendQuotedLiteral(_ text: StaticString) {
+        storage.append(UInt8(ascii: "\""))
         text.withUTF8Buffer { utf8 in
             assert(!utf8.contains { $0 < 0x20 || $0 >= 0x80 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-            bytes.append(contentsOf: utf8)
+            storage.append(contentsOf: utf8)
         }
+        storage.append(UInt8(ascii: "\""))
     }
 
     /// Copied through the string's contiguous bytes: numbers' texts are small strings, whose
     /// UTF-8 view `append(contentsOf:)` would walk one byte at a time.
-    private mutating func appendASCII(_ s: String) {
+    @inlinable
+    mutating func appendASCII(_ s: String) {
         var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        s.withUTF8 { storage.append(contentsOf: $0) }
     }
 
-    private mutating func appendInteger<T: BinaryInteger>(_ value: T) {
+    @inlinable
+    mutating func appendInteger<T: BinaryInteger>(_ value: T) {
         if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
+            storage.append(UInt8(ascii: "0"))
             return
         }
         // Digits of the magnitude, least significant first, without a String per number.
@@ -207,10 +236,10 @@ package struct JSONWriter: Sendable {
             appendASCII(String(value))
             return
         }
-        if digits.1 { bytes.append(UInt8(ascii: "-")) }
+        if digits.1 { storage.append(UInt8(ascii: "-")) }
         if digits.0 < 10 {
             // Dimensions, versions and labels: mostly one digit.
-            bytes.append(UInt8(ascii: "0") + UInt8(digits.0))
+            storage.append(UInt8(ascii: "0") + UInt8(digits.0))
             return
         }
         // Least significant first into a stack buffer, then one copy (a UInt64 has at most 20).
@@ -221,39 +250,42 @@ package struct JSONWriter: Sendable {
                 buffer[at] = UInt8(ascii: "0") + UInt8(digits.0 % 10)
                 digits.0 /= 10
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[at...]))
+            storage.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[at...]))
         }
     }
 
-    private mutating func appendQuoted(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
+    @inlinable
+    mutating func appendQuoted(_ s: String) {
+        storage.append(UInt8(ascii: "\""))
         // Names and keys rarely need escaping: then one bulk copy instead of an append per byte.
         let copied = s.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
-            bytes.append(contentsOf: utf8)
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0x7F {
+                return false
+            }
+            storage.append(contentsOf: utf8)
             return true
         }
         if copied == true {
-            bytes.append(UInt8(ascii: "\""))
+            storage.append(UInt8(ascii: "\""))
             return
         }
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
-            case 0..<0x20:
+            case UInt8(ascii: "\""): storage.append(UInt8(ascii: "\\")); storage.append(b)
+            case UInt8(ascii: "\\"): storage.append(UInt8(ascii: "\\")); storage.append(b)
+            case 0x0A: storage.append(UInt8(ascii: "\\")); storage.append(UInt8(ascii: "n"))
+            case 0x0D: storage.append(UInt8(ascii: "\\")); storage.append(UInt8(ascii: "r"))
+            case 0x09: storage.append(UInt8(ascii: "\\")); storage.append(UInt8(ascii: "t"))
+            case 0x08: storage.append(UInt8(ascii: "\\")); storage.append(UInt8(ascii: "b"))
+            case 0x0C: storage.append(UInt8(ascii: "\\")); storage.append(UInt8(ascii: "f"))
+            case 0..<0x20, 0x7F:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                bytes.append(hex[Int(b >> 4)])
-                bytes.append(hex[Int(b & 0xF)])
-            default: bytes.append(b)
+                storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                storage.append(hex[Int(b >> 4)])
+                storage.append(hex[Int(b & 0xF)])
+            default: storage.append(b)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        storage.append(UInt8(ascii: "\""))
     }
 }

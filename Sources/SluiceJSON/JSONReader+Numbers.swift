@@ -6,33 +6,55 @@ import Darwin
 
 /// One number token, checked against the RFC 8259 grammar, with its significant digits when they
 /// fit in 19 (for the exact fast path below).
+@usableFromInline
 struct NumberToken {
-    var start: Int
-    var end: Int
-    var negative: Bool
+    @usableFromInline var start: Int
+    @usableFromInline var end: Int
+    @usableFromInline var negative: Bool
     /// No fraction and no exponent.
-    var isInteger: Bool
-    var mantissa: UInt64
+    @usableFromInline var isInteger: Bool
+    @usableFromInline var mantissa: UInt64
     /// More than 19 significant digits: `mantissa` and `exponent` are not exact.
-    var truncated: Bool
+    @usableFromInline var truncated: Bool
     /// The value is `mantissa × 10^exponent` when not truncated.
-    var exponent: Int
+    @usableFromInline var exponent: Int
+
+    /// An empty token at `start`, before its first character is scanned.
+    @inlinable
+    init(at start: Int) {
+        (self.start, end, negative, isInteger) = (start, start, false, true)
+        (mantissa, truncated, exponent) = (0, false, 0)
+    }
 }
 
 extension JSONReader {
     /// Reads a number as a `Double`. With `allowNonFinite`, also the tokens `NaN`, `Infinity` and
     /// `-Infinity` (Python's `json` writes them). A literal beyond `Double`'s range (`1e999`)
     /// throws rather than becoming infinity.
-    package mutating func readDouble(allowNonFinite: Bool = false) throws(JSONError) -> Double {
+    @inlinable
+    public mutating func readDouble(allowNonFinite: Bool = false) throws(JSONError) -> Double {
         if allowNonFinite, let special = try readNonFinite() { return special }
-        let t = try scanNumber()
+        return try double(try scanNumber())
+    }
+
+    /// The `Double` nearest to a scanned token; throws when it is beyond `Double`'s range.
+    @inline(__always)
+    @inlinable
+    func double(_ t: NumberToken) throws(JSONError) -> Double {
         if !t.truncated, t.mantissa == 0 { return t.negative ? -0.0 : 0.0 }
         // Clinger's fast path: both operands exact, so one IEEE operation rounds correctly.
         if !t.truncated, t.mantissa <= 1 << 53, (-22...22).contains(t.exponent) {
             let m = Double(t.mantissa)
-            let v = t.exponent >= 0 ? m * Self.doublePowers[t.exponent] : m / Self.doublePowers[-t.exponent]
+            let v = t.exponent >= 0 ? m * Self.doublePower(t.exponent) : m / Self.doublePower(-t.exponent)
             return t.negative ? -v : v
         }
+        return try strtodToken(t)
+    }
+
+    /// `double` for the tokens its fast path leaves: out of line, as the C library is not
+    /// visible to the modules that inline the reader.
+    @usableFromInline
+    func strtodToken(_ t: NumberToken) throws(JSONError) -> Double {
         let v = withToken(t) { strtod($0, nil) }
         guard v.isFinite else { throw JSONError(value: "\(text(t)) is out of range for a 64-bit float", at: t.start) }
         return v
@@ -42,7 +64,8 @@ extension JSONReader {
     /// Small enough to inline into a tensor's element loop; what the one-pass path leaves goes
     /// to `readFloatToken`.
     @inline(__always)
-    package mutating func readFloat(allowNonFinite: Bool = false) throws(JSONError) -> Float {
+    @inlinable
+    public mutating func readFloat(allowNonFinite: Bool = false) throws(JSONError) -> Float {
         if let f = readPlainFloat() { return f }
         return try readFloatToken(allowNonFinite: allowNonFinite)
     }
@@ -50,13 +73,14 @@ extension JSONReader {
     /// `readFloat` for every number the one-pass path does not take: exponents, more than 19
     /// digits, values near a halfway point, non-finite tokens and errors.
     @inline(never)
-    private mutating func readFloatToken(allowNonFinite: Bool) throws(JSONError) -> Float {
+    @usableFromInline
+    mutating func readFloatToken(allowNonFinite: Bool) throws(JSONError) -> Float {
         if allowNonFinite, let special = try readNonFinite() { return Float(special) }
         let t = try scanNumber()
         if !t.truncated, t.mantissa == 0 { return t.negative ? -0.0 : 0.0 }
         if !t.truncated, t.mantissa <= 1 << 24, (-10...10).contains(t.exponent) {
             let m = Float(t.mantissa)
-            let p = Float(Self.doublePowers[abs(t.exponent)])
+            let p = Float(Self.doublePower(abs(t.exponent)))
             let v = t.exponent >= 0 ? m * p : m / p
             return t.negative ? -v : v
         }
@@ -65,7 +89,7 @@ extension JSONReader {
         // narrowing it rounds correctly unless it lies near a halfway point between two floats.
         if !t.truncated, (-22...22).contains(t.exponent) {
             let m = Double(t.mantissa)
-            let d = t.exponent >= 0 ? m * Self.doublePowers[t.exponent] : m / Self.doublePowers[-t.exponent]
+            let d = t.exponent >= 0 ? m * Self.doublePower(t.exponent) : m / Self.doublePower(-t.exponent)
             if let f = Self.narrowUnlessNearHalfway(d) { return t.negative ? -f : f }
         }
         let v = withToken(t) { strtof($0, nil) }
@@ -78,7 +102,8 @@ extension JSONReader {
     /// general path would. `nil`, with nothing consumed, for anything else — other syntax,
     /// errors and hard cases are the general path's, so messages and results do not change.
     @inline(__always)
-    private mutating func readPlainFloat() -> Float? {
+    @inlinable
+    mutating func readPlainFloat() -> Float? {
         skipWhitespace()
         var i = offset
         let negative = byte(i) == UInt8(ascii: "-")
@@ -122,9 +147,9 @@ extension JSONReader {
             value = 0
         } else if mantissa <= 1 << 24, exponent >= -10 {
             // Both operands exact in Float, so the one division rounds correctly.
-            value = Float(mantissa) / Float(Self.doublePowers[-exponent])
+            value = Float(mantissa) / Float(Self.doublePower(-exponent))
         } else if exponent >= -22, let f = Self.narrowUnlessNearHalfway(
-            Double(mantissa) / Self.doublePowers[-exponent],
+            Double(mantissa) / Self.doublePower(-exponent),
             // One correctly rounded division of exact operands is within half an ulp of the
             // decimal. 17 digits (Python's repr of a float32 widened to double) do not fit 53
             // bits: rounding the mantissa adds under one ulp more, under 2.5 in all, hence 4.
@@ -144,7 +169,8 @@ extension JSONReader {
     /// digits converts whole, and a word that holds fewer converts its leading ones, so a run
     /// ends without a loop per byte. Near the end of the input, one byte at a time.
     @inline(__always)
-    private func digitRun(from start: Int, into mantissa: inout UInt64) -> Int {
+    @inlinable
+    func digitRun(from start: Int, into mantissa: inout UInt64) -> Int {
         var i = start
         while i + 8 <= end {
             let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
@@ -156,7 +182,7 @@ extension JSONReader {
             }
             if n > 0 {
                 // The n digits moved to the top bytes, zeros below: leading zeros of the same number.
-                mantissa = mantissa &* Self.integerPowers[n] &+ Self.digitValue(word << UInt64(64 - 8 * n))
+                mantissa = mantissa &* Self.integerPower(n) &+ Self.digitValue(word << UInt64(64 - 8 * n))
             }
             return i + n
         }
@@ -171,6 +197,7 @@ extension JSONReader {
     /// before the first that is not. SWAR: a byte is a digit when subtracting '0' leaves it
     /// below 10, which adding 0x76 shows in its top bit.
     @inline(__always)
+    @inlinable
     static func leadingDigitCount(_ word: UInt64) -> Int {
         let low = word &- 0x3030_3030_3030_3030
         // A byte below '0' borrows from the next, but only after a non-digit has been seen.
@@ -182,6 +209,7 @@ extension JSONReader {
     /// low byte), where a zero byte stands for a leading zero digit. Three multiply-shift steps
     /// pair the digits up into 2-, 4- and 8-digit numbers.
     @inline(__always)
+    @inlinable
     static func digitValue(_ word: UInt64) -> UInt64 {
         var v = word & 0x0F0F_0F0F_0F0F_0F0F
         v = (v &* 2561) >> 8
@@ -189,7 +217,24 @@ extension JSONReader {
         return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
     }
 
-    static let integerPowers: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+    /// 10^n for n in 0...8. A switch, not a `static let` array: the modules that inline the
+    /// reader turn it into a constant table, where an array would cost a call to its global's
+    /// addressor (and once-check) per number.
+    @inlinable @inline(__always)
+    static func integerPower(_ n: Int) -> UInt64 {
+        switch n {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        case 8: 100_000_000
+        default: 0
+        }
+    }
 
     /// `Float(d)` for a `d` within `margin` of its ulps of the decimal, unless `d` lies within
     /// `margin` ulps of a halfway point between two floats; `nil` then, and outside Float's
@@ -198,7 +243,8 @@ extension JSONReader {
     /// test instead of computing both neighbours. Only for the plain-float path, whose values
     /// (at least 1e-22, below 1e19) are far from subnormal and overflowing floats.
     @inline(__always)
-    private static func narrowUnlessNearHalfway(_ d: Double, withinUlps margin: Int64) -> Float? {
+    @inlinable
+    static func narrowUnlessNearHalfway(_ d: Double, withinUlps margin: Int64) -> Float? {
         let dropped = Int64(d.bitPattern & 0x1FFF_FFFF)
         guard abs(dropped - 0x1000_0000) > margin else { return nil }
         let f = Float(d)
@@ -219,9 +265,20 @@ extension JSONReader {
     }
 
     /// Reads an integer that must fit `T` exactly: `1.5`, `1e3` and out-of-range values throw.
-    package mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(JSONError) -> T {
+    @inlinable
+    public mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(JSONError) -> T {
         let t = try scanNumber()
         guard t.isInteger else { throw JSONError(value: "\(text(t)) is not an integer", at: t.start) }
+        guard let value = integer(t, as: T.self) else {
+            throw JSONError(value: "\(text(t)) is out of range", at: t.start)
+        }
+        return value
+    }
+
+    /// The value of a scanned integer token when `T` holds it exactly, `nil` otherwise.
+    @inline(__always)
+    @inlinable
+    func integer<T: FixedWidthInteger>(_ t: NumberToken, as _: T.Type) -> T? {
         var magnitude: UInt64 = 0
         var i = t.negative ? t.start + 1 : t.start
         var overflow = false
@@ -248,16 +305,17 @@ extension JSONReader {
         } else {
             value = T(exactly: magnitude)
         }
-        guard let value else { throw JSONError(value: "\(text(t)) is out of range", at: t.start) }
         return value
     }
 
     /// Reads a non-negative `Int` (a dimension, a size); other numbers throw.
-    package mutating func readInt() throws(JSONError) -> Int {
+    @inlinable
+    public mutating func readInt() throws(JSONError) -> Int {
         try readInteger(Int.self)
     }
 
     /// `NaN`, `Infinity` or `-Infinity` when one is next; `nil` (nothing consumed) otherwise.
+    @inlinable
     mutating func readNonFinite() throws(JSONError) -> Double? {
         switch peek() {
         case UInt8(ascii: "N"):
@@ -276,11 +334,10 @@ extension JSONReader {
 
     /// Scans one number token (RFC 8259 §6): `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     /// No `+` sign, no leading zeros, no bare `.` or exponent.
+    @inlinable
     mutating func scanNumber() throws(JSONError) -> NumberToken {
         skipWhitespace()
-        var t = NumberToken(
-            start: offset, end: offset, negative: false, isInteger: true, mantissa: 0, truncated: false,
-            exponent: 0)
+        var t = NumberToken(at: offset)
         var i = offset
         var significant = 0
         if byte(i) == UInt8(ascii: "-") {
@@ -333,7 +390,8 @@ extension JSONReader {
     }
 
     @inline(__always)
-    private static func accumulate(_ digit: UInt8, into t: inout NumberToken, significant: inout Int, fraction: Bool) {
+    @inlinable
+    static func accumulate(_ digit: UInt8, into t: inout NumberToken, significant: inout Int, fraction: Bool) {
         let d = UInt64(digit - UInt8(ascii: "0"))
         if significant < 19 {
             t.mantissa = t.mantissa * 10 + d
@@ -346,10 +404,12 @@ extension JSONReader {
     }
 
     @inline(__always)
+    @inlinable
     static func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
     /// Calls `parse` with the token as a NUL-terminated C string (the body is not terminated).
-    private func withToken<R>(_ t: NumberToken, _ parse: (UnsafePointer<CChar>) -> R) -> R {
+    @usableFromInline
+    func withToken<R>(_ t: NumberToken, _ parse: (UnsafePointer<CChar>) -> R) -> R {
         let n = t.end - t.start
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf in
             for k in 0..<n { buf[k] = CChar(bitPattern: bytes[t.start + k]) }
@@ -361,14 +421,42 @@ extension JSONReader {
     }
 
     /// The token's text, for error messages.
+    @usableFromInline
     func text(_ t: NumberToken) -> String {
         let shown = min(t.end, t.start + 40)
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[t.start..<shown]), as: UTF8.self)
             + (shown < t.end ? "…" : "")
     }
 
-    static let doublePowers: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ]
+    /// 10^e for e in 0...22, each exact in a `Double` (NaN outside, which no caller passes).
+    /// A switch for the reason given at `integerPower`.
+    @inlinable @inline(__always)
+    static func doublePower(_ e: Int) -> Double {
+        switch e {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        case 22: 1e22
+        default: .nan
+        }
+    }
 }

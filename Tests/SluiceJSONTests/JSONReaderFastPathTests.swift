@@ -1,6 +1,5 @@
-import SluiceCore
 import Testing
-@testable import SluiceServer
+@testable import SluiceJSON
 
 private func readFloat(_ text: String) throws(JSONError) -> Float {
     try reading(text) { (r: inout JSONReader) throws(JSONError) in try r.readFloat() }
@@ -99,24 +98,6 @@ func malformedNumbersStillFail(_ text: String) {
         return matched
     }
     #expect(keys == ["name", "name", "né", "empty"])
-}
-
-@Test func everyDatatypeIsFoundByItsWireName() throws {
-    for datatype in DataType.allCases {
-        let text = "\"" + datatype.rawValue + "\""
-        let found = try reading(text) { (r: inout JSONReader) throws(JSONError) in DataType(wireName: try r.readRawString()) }
-        #expect(found == datatype)
-    }
-    let others: [(String, DataType?)] = [
-        ("FP3", nil), ("fp32", nil), ("FP322", nil), ("UINT1", nil), ("BYTEZ", nil), ("INT9", nil), ("UNT16", nil),
-        ("", nil), ("F\\u005032", .fp32), ("FP\\u0033\\u0032", .fp32),
-    ]
-    for (text, expected) in others {
-        let found = try reading("\"" + text + "\"") { (r: inout JSONReader) throws(JSONError) in
-            DataType(wireName: try r.readRawString())
-        }
-        #expect(found == expected, "\(text)")
-    }
 }
 
 @Test func eightDigitsAtOnceReadsDigitsAndRefusesEverythingElse() {

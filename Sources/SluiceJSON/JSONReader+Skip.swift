@@ -5,7 +5,7 @@ extension JSONReader {
     ///
     /// A loop, not recursion: the open containers' kinds live in one bit each of a 64-bit word,
     /// which is why `maxDepth` is at most 64.
-    package mutating func skipValue(allowNonFinite: Bool = false) throws(JSONError) {
+    public mutating func skipValue(allowNonFinite: Bool = false) throws(JSONError) {
         var objectBits: UInt64 = 0
         var level = 0
         nextValue: while true {

@@ -1,15 +1,17 @@
-package import SluiceCore
+import SluiceCore
+import SluiceJSON
+@testable import SluiceServer
 
 /// Reads V2 inference response bodies (JSON or with binary tensor data) back into
-/// `InferenceResponse`s: what a V2 client does. The end-to-end tests use it to read the
-/// server's answers; the shadow-traffic comparison may too.
+/// `InferenceResponse`s: what a V2 client does. The tests use it to read the server's
+/// answers.
 ///
 /// Stateless; call from any thread. Every fault is `ServingError.invalidInput`.
-package enum V2ResponseDecoder {
+enum V2ResponseDecoder {
     /// Decodes `body`, whose first `jsonLength` bytes are JSON when the response carried an
     /// `Inference-Header-Content-Length` header. `model_version` may be a string (as Triton and
     /// this server write it) or an integer; when absent it reads as 0.
-    package static func decode(_ body: [UInt8], jsonLength: Int? = nil) throws(ServingError) -> InferenceResponse {
+    static func decode(_ body: [UInt8], jsonLength: Int? = nil) throws(ServingError) -> InferenceResponse {
         let result = body.withUnsafeBytes { raw in
             Result { () throws(ServingError) -> InferenceResponse in try decode(raw, jsonLength: jsonLength) }
         }
@@ -17,7 +19,7 @@ package enum V2ResponseDecoder {
     }
 
     /// As `decode(_:jsonLength:)`, over bytes the caller keeps alive for the call.
-    package static func decode(_ body: UnsafeRawBufferPointer, jsonLength: Int? = nil) throws(ServingError) -> InferenceResponse {
+    static func decode(_ body: UnsafeRawBufferPointer, jsonLength: Int? = nil) throws(ServingError) -> InferenceResponse {
         do throws(JSONError) {
             let jsonEnd = try V2Body.jsonEnd(body, jsonLength: jsonLength)
             var r = JSONReader(body, range: 0..<jsonEnd)
@@ -56,7 +58,7 @@ package enum V2ResponseDecoder {
     }
 
     /// The message of an error body `{"error": "…"}`, or `nil` when `body` is not one.
-    package static func errorMessage(_ body: [UInt8]) -> String? {
+    static func errorMessage(_ body: [UInt8]) -> String? {
         body.withUnsafeBytes { raw -> String? in
             var r = JSONReader(raw)
             var message: String?

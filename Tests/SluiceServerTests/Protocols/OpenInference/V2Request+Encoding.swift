@@ -1,10 +1,12 @@
 import SluiceCore
+import SluiceJSON
+@testable import SluiceServer
 
 extension V2Request {
-    /// The request as a V2 client sends it, for the end-to-end tests and tools (the server
-    /// itself only decodes requests). With `binaryInputs`, every input travels in the binary
+    /// The request as a V2 client sends it, for the tests (the server itself only decodes
+    /// requests). With `binaryInputs`, every input travels in the binary
     /// section and `jsonLength` is the `Inference-Header-Content-Length` to send.
-    package func encode(binaryInputs: Bool = false) -> V2EncodedBody {
+    func encode(binaryInputs: Bool = false) -> V2EncodedBody {
         var w = JSONWriter(capacity: 256 + request.inputs.reduce(0) { $0 + 12 * $1.data.count })
         w.object { w in
             if let id = request.id {
