@@ -125,12 +125,11 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     }
 
     /// Called on the loop by `ResponseWriter.send`.
-    func finish(_ response: Response, sequence: UInt64) {
-        guard !stream.isClosed, let exchange,
-              case .write(let keepAlive, let omitBody) = machine.answer(sequence: sequence, draining: env.server.isDraining)
+    func finish(_ response: consuming Response, sequence: UInt64) {
+        guard !stream.isClosed, exchange != nil,
+              case .write(let keepAlive, let omitBody) = machine.answer(sequence: sequence, draining: env.server.isDraining),
+              let exchange = self.exchange.take()
         else { return }
-        self.exchange = nil
-        var response = response
         env.server.close(exchange, answer: &response)
         spareContext = exchange.context
         headBuffer.removeAll(keepingCapacity: true)

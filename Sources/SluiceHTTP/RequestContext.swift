@@ -132,12 +132,14 @@ package final class RequestContext: @unchecked Sendable {
 /// echoed or logged. One relaxed atomic add per request without an id of its own.
 enum RequestID {
     private static let counter = Atomic<UInt64>(0)
-    /// The seven characters of 35 random bits, drawn once.
-    private static let prefix: [UInt8] = {
+    /// The seven characters of 35 random bits drawn once, packed little-endian in one word (a
+    /// global array would cost its lazy initialiser's check on every read).
+    private static let prefix: UInt64 = {
         let bits = UInt64.random(in: 0..<(1 << 35))
-        return (0..<7).map { alphabet[Int((bits >> UInt64(5 * (6 - $0))) & 31)] }
+        var word: UInt64 = 0
+        for i in 0..<7 { word |= UInt64(symbol(bits >> UInt64(5 * (6 - i)))) << UInt64(8 * i) }
+        return word
     }()
-    private static let alphabet = Array("0123456789abcdefghijklmnopqrstuv".utf8)
 
     /// The next serial number.
     static func next() -> UInt64 {
@@ -146,26 +148,30 @@ enum RequestID {
 
     /// The 15 characters of `serial`'s id, as a string (fifteen fit inline: no allocation).
     static func render(_ serial: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 15) { out in
-            write(serial, into: out)
-            return 15
-        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(15)
+        append(serial, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The 15 characters of `serial`'s id, appended.
+    /// The 15 characters of `serial`'s id, appended in one copy.
     static func append(_ serial: UInt64, to bytes: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { out in
-            write(serial, into: out)
-            bytes.append(contentsOf: UnsafeBufferPointer(out))
+        // The prefix's seven characters and the counter's eight, in two words on the stack.
+        var first = prefix | UInt64(symbol(serial >> 35)) << 56
+        var second: UInt64 = 0
+        for i in 0..<7 { second |= UInt64(symbol(serial >> UInt64(5 * (6 - i)))) << UInt64(8 * i) }
+        withUnsafeBytes(of: &first) { a in
+            withUnsafeBytes(of: &second) { b in
+                guard let a = a.baseAddress, let b = b.baseAddress else { return }
+                bytes.append(contentsOf: UnsafeBufferPointer(start: a.assumingMemoryBound(to: UInt8.self), count: 8))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: b.assumingMemoryBound(to: UInt8.self), count: 7))
+            }
         }
     }
 
-    private static func write(_ serial: UInt64, into out: UnsafeMutableBufferPointer<UInt8>) {
-        prefix.withUnsafeBufferPointer { prefix in
-            for i in 0..<7 { out[i] = prefix[i] }
-        }
-        alphabet.withUnsafeBufferPointer { alphabet in
-            for i in 0..<8 { out[7 + i] = alphabet[Int((serial >> UInt64(5 * (7 - i))) & 31)] }
-        }
+    /// The base-32 character of the low five bits of `value`: `0-9`, then `a-v`.
+    private static func symbol(_ value: UInt64) -> UInt8 {
+        let digit = UInt8(truncatingIfNeeded: value & 31)
+        return digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
     }
 }

@@ -50,8 +50,9 @@ package struct ResponseWriter: Sendable {
         self.context = context
     }
 
-    /// Sends the response. Any thread.
-    package func send(_ response: Response) {
+    /// Sends the response. Any thread. Consumed: on its loop the answer is moved into the
+    /// connection, not copied (a copy retains every buffer and field it holds).
+    package func send(_ response: consuming Response) {
         let id = id
         switch target {
         case .http1(let connection):
@@ -59,14 +60,16 @@ package struct ResponseWriter: Sendable {
                 connection.finish(response, sequence: id)
                 return
             }
-            connection.loop.execute { connection.finish(response, sequence: id) }
+            let hopping = response
+            connection.loop.execute { connection.finish(hopping, sequence: id) }
         case .http2(let connection):
             let stream = Int32(truncatingIfNeeded: id)
             if connection.loop.inEventLoop {
                 connection.finish(response, stream: stream)
                 return
             }
-            connection.loop.execute { connection.finish(response, stream: stream) }
+            let hopping = response
+            connection.loop.execute { connection.finish(hopping, stream: stream) }
         case .recorder(let recorder):
             recorder.record(response, context: context)
         }

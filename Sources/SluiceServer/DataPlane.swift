@@ -201,20 +201,23 @@ package final class DataPlane: Sendable {
     }
 
     /// Runs a prepared request on `servable` and records the execution in its stats (compute
-    /// time, rows, `queuedNanos` of waiting for a worker), and in `context` when the request
-    /// has one. Any thread. The codec picks the outputs the client asked for (`prepare` has
-    /// already checked their names).
+    /// time, rows, `queuedNanos` of waiting for a worker). Any thread. The codec picks the
+    /// outputs the client asked for (`prepare` has already checked their names).
+    package func infer(_ request: InferenceRequest, on servable: ServableVersion, queuedNanos: Int = 0) throws(ServingError) -> InferenceResponse {
+        var computeNanos = 0
+        return try infer(request, on: servable, queuedNanos: queuedNanos, computeNanos: &computeNanos)
+    }
+
+    /// `infer`, telling the caller how long the backend ran (`computeNanos`, set whether it
+    /// answered or threw), for the request's context.
     package func infer(
-        _ request: InferenceRequest, on servable: ServableVersion, queuedNanos: Int = 0, context: RequestContext? = nil
+        _ request: InferenceRequest, on servable: ServableVersion, queuedNanos: Int, computeNanos: inout Int
     ) throws(ServingError) -> InferenceResponse {
         let start = MonotonicClock.now()
         defer {
             let rows = request.inputs.first?.shape.first ?? 1
             let nanos = Int(clamping: MonotonicClock.now() &- start)
-            if let context {
-                context.queueNanos = queuedNanos
-                context.computeNanos = nanos
-            }
+            computeNanos = nanos
             servable.stats.recordExecution(rows: rows, nanos: nanos, queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970())
             if let metrics = servable.metrics {
                 metrics.compute.observe(seconds: Double(nanos) / 1e9)

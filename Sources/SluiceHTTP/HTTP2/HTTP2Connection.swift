@@ -90,9 +90,8 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     /// Called on the loop by `ResponseWriter.send`; a stream the client reset meanwhile is
     /// ignored.
-    func finish(_ response: Response, stream id: Int32) {
+    func finish(_ response: consuming Response, stream id: Int32) {
         guard !stream.isClosed, let current = streams[id], current.phase == .dispatched, let exchange = current.exchange else { return }
-        var response = response
         env.server.close(exchange, answer: &response)
         submit(response, on: current)
         flush()

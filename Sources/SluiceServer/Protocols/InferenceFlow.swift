@@ -76,13 +76,16 @@ struct InferenceFlow: Sendable {
             // Held while it runs, so an unloading version is let go the moment its last run ends.
             let running = target.acquire()
             var response: Response
+            var computeNanos = 0
             do throws(ServingError) {
-                let result = try plane.infer(request, on: target, queuedNanos: queued, context: context)
+                let result = try plane.infer(request, on: target, queuedNanos: queued, computeNanos: &computeNanos)
                 response = try encode(result, decoded)
                 if let route { plane.shadow(request, primary: result, route: route) }
             } catch {
                 response = Response(error: error)
             }
+            context.queueNanos = queued
+            context.computeNanos = computeNanos
             DataPlane.annotate(&response.headers, context: context, servable: target, route: route)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
