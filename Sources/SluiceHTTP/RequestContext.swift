@@ -54,8 +54,11 @@ package final class RequestContext: @unchecked Sendable {
 
     /// Makes this the context of a new `request`, as `init(_:now:keepingTarget:)` would.
     func reset(for request: borrowing Request, now: UInt64, keepingTarget: Bool) {
-        method = keepingTarget ? request.method : ""
-        target = keepingTarget ? request.target : ""
+        // Without an access log they were made empty and stay so.
+        if keepingTarget {
+            method = request.method
+            target = request.target
+        }
         started = now
         (givenID, serial) = request.mentionsRequestID ? Self.id(of: request.headers) : (nil, RequestID.next())
         // Only what the last request set: most stay empty (an unrouted request sets no route).
