@@ -4,7 +4,7 @@
 Each case is a folder Tests/SluiceBackendsTests/Fixtures/lightgbm/<case>/ holding the model as
 `Booster.save_model` writes it (model.txt), the rows to score (input.json, NaN written as null)
 and what lightgbm's own predict answers for them (expected.json), already in Sluice's output
-convention (DESIGN §9): classifiers (binary, multiclass, multiclassova) answer `probabilities`
+convention (README "Outputs of tree models"): classifiers (binary, multiclass, multiclassova) answer `probabilities`
 and `label`, the rest `predictions`. The format is the XGBoost fixtures' one
 (scripts/make_xgboost_fixtures.py), so the Swift tests read both alike.
 

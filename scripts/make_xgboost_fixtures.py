@@ -4,7 +4,7 @@
 Each case is a folder Tests/SluiceBackendsTests/Fixtures/xgboost/<case>/ holding the model as
 xgboost saved it (model.json or model.ubj), the rows to score (input.json, NaN written as null)
 and what xgboost's own predict answers for them (expected.json), already in Sluice's output
-convention (DESIGN §9): classifiers answer `probabilities` and `label`, the rest `predictions`.
+convention (README "Outputs of tree models"): classifiers answer `probabilities` and `label`, the rest `predictions`.
 
 Everything is seeded and single-threaded, so a rerun with the same xgboost writes the same
 files. Run: OMP_NUM_THREADS=1 python3 scripts/make_xgboost_fixtures.py

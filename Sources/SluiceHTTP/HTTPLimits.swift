@@ -1,4 +1,4 @@
-/// Per-connection limits and timeouts of the HTTP server (DESIGN §7), `limits:` in the server
+/// Per-connection limits and timeouts of the HTTP server (README "Configuration"), `limits:` in the server
 /// config, which embeds this type. Timeouts are nanoseconds, the unit of the loops' clock, so each
 /// tick compares integers.
 package struct HTTPLimits: Sendable, Equatable {

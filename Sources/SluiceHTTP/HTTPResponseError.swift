@@ -3,7 +3,8 @@
 /// text the client reads and any fields the answer must carry. Serving, routing, parsing, auth,
 /// overload and coding errors all adopt it, and `Response(error:)` is the only place that turns
 /// one into bytes — for HTTP/1.1 and HTTP/2 alike; gRPC maps the same `status` to its own codes
-/// (DESIGN §10), so the status is the whole of what a transport needs to know.
+/// (400 → INVALID_ARGUMENT, 404 → NOT_FOUND, 503 → UNAVAILABLE, …), so the status is the whole
+/// of what a transport needs to know.
 ///
 /// Each adopting type decides its statuses in one exhaustive `switch`, so a new case does not
 /// compile until it has one.

@@ -3,8 +3,9 @@ import Glibc
 package import SluiceNet
 import Synchronization
 
-/// The HTTP server: N event loops, each with its own `SO_REUSEPORT` listener on the same port
-/// (and, with TLS, a second one on the TLS port) and its own connections for life (DESIGN §2).
+/// The HTTP server: N event loops, each with its own `SO_REUSEPORT` listener on the same port (and,
+/// with TLS, a second one on the TLS port) and its own connections for life (docs/architecture.md,
+/// "The path of one request").
 ///
 /// `start()` is called once from the main thread and returns when every loop is accepting;
 /// `shutdown()` and `stop()` may be called from any thread.

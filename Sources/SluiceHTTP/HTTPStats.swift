@@ -1,6 +1,6 @@
 package import Synchronization
 
-/// Plain counters the HTTP layer keeps and the server reads at scrape time (DESIGN §1: lower
+/// Plain counters the HTTP layer keeps and the server reads at scrape time (docs/architecture.md: lower
 /// layers carry no metrics code). Relaxed atomics, bumped from every loop.
 package final class HTTPStats: Sendable {
     /// Open connections of every protocol (the `maxConnections` cap counts them all).

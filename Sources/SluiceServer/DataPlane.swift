@@ -16,7 +16,7 @@ package final class DataPlane: Sendable {
     package let metrics: ServingMetrics?
     /// Whether the server is accepting traffic (false while starting and while draining).
     package let isAccepting: @Sendable () -> Bool
-    /// Traffic routes (DESIGN §4); nil when the server has none configured.
+    /// Traffic routes (README "Routing and canaries"); nil when the server has none configured.
     package let routes: Routes?
     /// Runs routes' shadow copies; nil turns shadows off (tests of the data plane alone).
     let shadows: ShadowRunner?

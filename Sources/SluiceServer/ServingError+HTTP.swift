@@ -1,8 +1,9 @@
 package import SluiceCore
 package import SluiceHTTP
 
-/// The serving core's errors under the one error contract (DESIGN §5, STYLE "Errors"): Core
-/// knows no HTTP, so the statuses of its errors are decided here, each in one exhaustive switch.
+/// The serving core's errors under the one error contract (README "Try it" and "Errors", STYLE
+/// "Errors"): Core knows no HTTP, so the statuses of its errors are decided here, each in one
+/// exhaustive switch.
 extension ServingError: HTTPResponseError {
     package var status: Int {
         switch self {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import SluiceServer
 
-/// The command line (DESIGN §8) and nothing else: it parses flags into a `ServerConfig` and hands
-/// over to `SluiceServer`.
+/// The command line (README "Configuration") and nothing else: it parses flags into a
+/// `ServerConfig` and hands over to `SluiceServer`.
 @main
 struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,9 +4,9 @@ package import SluiceCore
 /// A LightGBM tree model (`model.txt` from `Booster.save_model`) ready to serve.
 ///
 /// Created by `load(_:)` on a loader thread; immutable afterwards, so `infer` may run on many
-/// threads at once. Signature per DESIGN §9: one input (`input`, `[-1, max_feature_idx + 1]`) and
-/// `probabilities` + `label` for binary, multiclass and multiclassova, `predictions` otherwise,
-/// renamed in order by `model.yaml` when it declares them.
+/// threads at once. Signature per README "Outputs of tree models": one input (`input`, `[-1,
+/// max_feature_idx + 1]`) and `probabilities` + `label` for binary, multiclass and multiclassova,
+/// `predictions` otherwise, renamed in order by `model.yaml` when it declares them.
 package struct LightGBMBackend: Backend {
     /// Always `lightgbm`, reported as the model's platform in metadata.
     package var platform: String { "lightgbm" }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// What a LightGBM objective means for serving: how summed scores become what
-/// `Booster.predict` answers, and which outputs Sluice answers (DESIGN §9). Parsed once at load
+/// What a LightGBM objective means for serving: how summed scores become what `Booster.predict`
+/// answers, and which outputs Sluice answers (README "Outputs of tree models"). Parsed once at load
 /// from the header's `objective=<name> <key:value>…` line; applied per request on any thread.
 struct LightGBMObjective: Sendable {
     enum Answer: Sendable {

@@ -1,6 +1,6 @@
 import SluiceCore
 
-/// The signature rules every tree backend shares (DESIGN §9): one numeric input
+/// The signature rules every tree backend shares (README "Outputs of tree models"): one numeric input
 /// `[-1, n_features]`, default outputs a backend may have renamed by `model.yaml`, and the checks
 /// a request's input must pass. Called at load on a loader thread and per request on any thread.
 enum TreeSignature {

@@ -4,9 +4,9 @@ package import SluiceCore
 /// An XGBoost tree model (gbtree or dart, `model.json` or `model.ubj`) ready to serve.
 ///
 /// Created by `load(_:)` on a loader thread; immutable afterwards, so `infer` may run on many
-/// threads at once. Signature per DESIGN §9: one input (`input`, `[-1, num_feature]`) and
-/// `probabilities` + `label` for classifiers or `predictions` otherwise, renamed in order by
-/// `model.yaml` when it declares them.
+/// threads at once. Signature per README "Outputs of tree models": one input (`input`, `[-1,
+/// num_feature]`) and `probabilities` + `label` for classifiers or `predictions` otherwise, renamed
+/// in order by `model.yaml` when it declares them.
 package struct XGBoostBackend: Backend {
     /// Always `xgboost`, reported as the model's platform in metadata.
     package var platform: String { "xgboost" }

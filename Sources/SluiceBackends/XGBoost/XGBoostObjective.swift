@@ -1,7 +1,8 @@
 import Foundation
 
-/// What an XGBoost objective means for serving: how its base score becomes a margin, how
-/// margins become answers, and which outputs it answers (DESIGN §9). Decided once at load.
+/// What an XGBoost objective means for serving: how its base score becomes a margin, how margins
+/// become answers, and which outputs it answers (README "Outputs of tree models"). Decided once at
+/// load.
 struct XGBoostObjective: Sendable {
     enum Answer: Sendable {
         /// `probabilities [-1, 2]` as `[1-p, p]` from a sigmoid, and `label`.

@@ -1,10 +1,11 @@
 import Dispatch
 import Synchronization
 
-/// Loads the models a source offers, keeps them in step with it, and publishes what can serve:
-/// the *manager* of TF Serving's source → manager → loader split (DESIGN §3), with the injected
-/// `ModelSource` (a `RepositoryScanner` in a server) as the source, `ModelLifecycle` as the rules
-/// and the injected `BackendLoader` (the `BackendRegistry`'s) as the loader.
+/// Loads the models a source offers, keeps them in step with it, and publishes what can serve: the
+/// *manager* of TF Serving's source → manager → loader split (README "Model repository and
+/// bundles"), with the injected `ModelSource` (a `RepositoryScanner` in a server) as the source,
+/// `ModelLifecycle` as the rules and the injected `BackendLoader` (the `BackendRegistry`'s) as the
+/// loader.
 ///
 /// The server creates one at start-up and calls `loadAll()` once before the listeners accept,
 /// then `poll()` every `poll_interval` from a background thread it owns; the repository API calls

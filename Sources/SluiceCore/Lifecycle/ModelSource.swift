@@ -1,10 +1,10 @@
-/// Where the models come from: the *source* of TF Serving's source → manager split (DESIGN §3).
-/// Each scan states the complete set of models the source offers now, each with its config and
-/// every version it has; the model's version policy picks the aspired versions from those, and
-/// the `ModelManager` reconciles what is loaded with them. `RepositoryScanner` (a folder) is the
-/// source today; a fleet's single-model mode or an object-store source would be others. Their
-/// versions are local folders all the same: the manager fingerprints them and the loader opens
-/// their model files.
+/// Where the models come from: the *source* of TF Serving's source → manager split (README "Model
+/// repository and bundles"). Each scan states the complete set of models the source offers now,
+/// each with its config and every version it has; the model's version policy picks the aspired
+/// versions from those, and the `ModelManager` reconciles what is loaded with them.
+/// `RepositoryScanner` (a folder) is the source today; a fleet's single-model mode or an
+/// object-store source would be others. Their versions are local folders all the same: the manager
+/// fingerprints them and the loader opens their model files.
 ///
 /// Called by the model manager on the thread that drives a control operation (start-up, poll,
 /// repository API), never on an event loop; may block on I/O. Never throws: problems become

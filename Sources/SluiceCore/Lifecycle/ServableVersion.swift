@@ -2,12 +2,12 @@ import Synchronization
 
 /// A loaded, warmed-up model version that requests can run on.
 ///
-/// Created by the model manager on a loader thread once a version is ready; then shared,
-/// immutable, by every snapshot that lists it and by every request that runs on it. A request
-/// holds this reference for its whole life, so a version taken out of the table is released
-/// only after its last in-flight request (DESIGN §3); while it runs, it also holds a
-/// `VersionHandle`, which is how the manager learns that an unloading version has drained. A
-/// class so that holding it is one retain.
+/// Created by the model manager on a loader thread once a version is ready; then shared, immutable,
+/// by every snapshot that lists it and by every request that runs on it. A request holds this
+/// reference for its whole life, so a version taken out of the table is released only after its
+/// last in-flight request (README "Model repository and bundles"); while it runs, it also holds a
+/// `VersionHandle`, which is how the manager learns that an unloading version has drained. A class
+/// so that holding it is one retain.
 package final class ServableVersion: Sendable {
     package let modelName: String
     package let version: Int

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Whether a version folder matches its `SHA256SUMS` (DESIGN §3): the rule that keeps a
-/// half-copied bundle from loading when its publisher wrote a manifest.
+/// Whether a version folder matches its `SHA256SUMS` (README "Model repository and bundles"): the
+/// rule that keeps a half-copied bundle from loading when its publisher wrote a manifest.
 package enum ChecksumStatus: Sendable, Equatable {
     /// No `SHA256SUMS` in the folder: the stability wait decides instead.
     case absent

@@ -1,5 +1,5 @@
-/// A model's `model.yaml` (DESIGN §3), validated: what the scan, the model manager and the
-/// schedulers need to know about a model beyond its files.
+/// A model's `model.yaml` (README "Model repository and bundles"), validated: what the scan, the
+/// model manager and the schedulers need to know about a model beyond its files.
 ///
 /// Built by `ModelConfig.parse` while the repository is scanned (off the event loops), then kept
 /// immutable in the model table and read from any thread. A model folder without `model.yaml`

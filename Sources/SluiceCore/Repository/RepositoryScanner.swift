@@ -1,7 +1,8 @@
 import Foundation
 
-/// Lists a model repository (DESIGN §3) and says, for every model folder, what could be loaded:
-/// the `ModelSource` of a server that serves a folder. It reads only; loading is the manager's.
+/// Lists a model repository (README "Model repository and bundles") and says, for every model
+/// folder, what could be loaded: the `ModelSource` of a server that serves a folder. It reads only;
+/// loading is the manager's.
 ///
 /// Called by the model manager (start-up, polls, the repository API; `sluice validate` too), on
 /// a thread that may block on file I/O (never an event loop). A scan costs a few directory

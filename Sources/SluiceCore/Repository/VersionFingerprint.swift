@@ -1,10 +1,10 @@
 import Foundation
 
-/// What a version folder looks like on disk, cheaply: the name, size and modification time of
-/// each of its files (recursively), plus the model-level `model.yaml`'s, plus the text of its
-/// `SHA256SUMS`. Two equal fingerprints mean "nothing was written in between" for the purposes
-/// of the lifecycle: the stability wait (DESIGN §3) and "retry a failed version only when its
-/// files change".
+/// What a version folder looks like on disk, cheaply: the name, size and modification time of each
+/// of its files (recursively), plus the model-level `model.yaml`'s, plus the text of its
+/// `SHA256SUMS`. Two equal fingerprints mean "nothing was written in between" for the purposes of
+/// the lifecycle: the stability wait (README "Model repository and bundles") and "retry a failed
+/// version only when its files change".
 ///
 /// Read by the model manager on the polling thread, once per version folder per poll (one
 /// `stat` per file, no reads except `SHA256SUMS`). Never throws: a file that vanishes while it

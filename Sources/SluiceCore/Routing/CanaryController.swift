@@ -1,4 +1,4 @@
-/// The progressive-delivery policy of one route's `canary:` (DESIGN §4), as a pure state
+/// The progressive-delivery policy of one route's `canary:` (README "Routing and canaries"), as a pure state
 /// machine: events in, actions out, time passed in with each event. No clock, no I/O, no
 /// threads, so every path is tested on a manual clock.
 ///

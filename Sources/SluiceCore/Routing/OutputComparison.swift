@@ -1,7 +1,7 @@
-/// Whether a shadow's answer agrees with the primary's (DESIGN §4 `shadow:`): every output the
-/// primary answered must be in the shadow's answer with the same shape, and every value must
-/// be close — numbers within `tolerance` (relative and absolute: `|a − b| ≤ t + t·|a|`, NaN
-/// equal to NaN), bytes equal. Runs on the shadow pool.
+/// Whether a shadow's answer agrees with the primary's (README "Routing and canaries" `shadow:`):
+/// every output the primary answered must be in the shadow's answer with the same shape, and every
+/// value must be close — numbers within `tolerance` (relative and absolute: `|a − b| ≤ t + t·|a|`,
+/// NaN equal to NaN), bytes equal. Runs on the shadow pool.
 package enum OutputComparison {
     package static func agree(_ primary: [Tensor], _ shadow: [Tensor], tolerance: Double) -> Bool {
         for p in primary {

@@ -2,13 +2,13 @@ import SluiceJSON
 
 extension RouteConfig {
     /// `routes.yaml` text for `routes`, in the format `parseFile` reads (one flow mapping per
-    /// arm, rule, shadow and canary, as in DESIGN §4); written by the admin API's `PUT`.
+    /// arm, rule, shadow and canary, as in README "Routing and canaries"); written by the admin API's `PUT`.
     /// Comments of the file it replaces are not kept: the header says so. Strings are written
     /// as JSON strings, which YAML reads as double-quoted scalars.
     package static func yaml(_ routes: [RouteConfig]) -> String {
-        var out = "# Traffic routes (DESIGN §4). Rewritten by sluice on PUT /v2/routes/{route}; comments are not kept.\n"
+        var out = "# Traffic routes (README \"Routing and canaries\"). Rewritten by sluice on PUT /v2/routes/{route}; comments are not kept.\n"
         out += "routes:\n"
-        if routes.isEmpty { return "# Traffic routes (DESIGN §4).\nroutes: []\n" }
+        if routes.isEmpty { return "# Traffic routes (README \"Routing and canaries\").\nroutes: []\n" }
         for route in routes {
             out += "  - name: \(JSONWriter.quoted(route.name))\n"
             out += "    model: \(JSONWriter.quoted(route.model))\n"

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// One route of `config/routes.yaml` (DESIGN §4), validated: a public model name over a
+/// One route of `config/routes.yaml` (README "Routing and canaries"), validated: a public model name over a
 /// repository model, with its split, rules, sticky key, shadow and canary.
 ///
 /// Parsed at start-up, by `sluice validate` and by `PUT /v2/routes/{r}` (off the event loops);

@@ -1,4 +1,4 @@
-/// The traffic families of DESIGN §6 that requests and the canary driver count into:
+/// The traffic families of README "Metrics" that requests and the canary driver count into:
 /// `canary_decisions_total{route,decision}`, `shadow_requests_total{route,model,version,result}`
 /// and `shadow_mismatches_total{route,model,version}`. (`route_weight` and `canary_step` are
 /// read from the route table at scrape time; `requests_total` and `request_duration_seconds`

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// The traffic control plane (DESIGN §4): the configured routes, their canary controllers, and
-/// the `RouteTable` the data plane reads.
+/// The traffic control plane (README "Routing and canaries"): the configured routes, their canary
+/// controllers, and the `RouteTable` the data plane reads.
 ///
 /// The server creates one at start-up from `routes.yaml`. Requests call `route(named:)` on any
 /// thread: one relaxed load when there are no routes, else a short lock to copy the published

@@ -19,7 +19,7 @@ package final class MetricsRegistry: Sendable {
     /// An empty registry. The server makes one at start-up; tests make their own.
     package init() {}
 
-    /// A counter family. Name it as its samples are named, `…_total` (DESIGN §6); OpenMetrics
+    /// A counter family. Name it as its samples are named, `…_total` (README "Metrics"); OpenMetrics
     /// output drops the suffix from the family name as that format requires. Registering the
     /// same name again with the same type and labels returns the existing family.
     package func counter(name: String, help: String, labelNames: [String] = []) -> CounterFamily {

@@ -1,4 +1,4 @@
-/// The serving metric families of DESIGN §6, registered once per server in its registry.
+/// The serving metric families of README "Metrics", registered once per server in its registry.
 /// Created at start-up; handles for a loaded version are resolved once, in `VersionMetrics`,
 /// so the per-request path never looks a label set up.
 package final class ServingMetrics: Sendable {

@@ -3,7 +3,7 @@ import Foundation
 import SluiceCore
 import SluiceHTTP
 
-/// Bearer-token check of the admin and repository APIs (DESIGN §8 `admin.token_file`).
+/// Bearer-token check of the admin and repository APIs (README "Configuration" `admin.token_file`).
 /// Without a configured token these APIs answer 403, so an unconfigured server cannot be
 /// changed from the network; with one, a missing or wrong token answers 401.
 /// Read once at start-up; `check` runs on event loops.

@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 import SluiceCore
 
-/// The thread that rescans the model repository every `poll_interval` (DESIGN §3), so new
-/// versions load and removed ones drain without a restart. `ModelManager.poll()` blocks while
-/// it loads, which is why it runs here and never on an event loop.
+/// The thread that rescans the model repository every `poll_interval` (README "Model repository and
+/// bundles"), so new versions load and removed ones drain without a restart. `ModelManager.poll()`
+/// blocks while it loads, which is why it runs here and never on an event loop.
 final class RepositoryPoller: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = Flag()

@@ -3,7 +3,7 @@ import SluiceCore
 import SluiceHTTP
 import SluiceJSON
 
-/// The routes admin API (DESIGN §5, behind the admin bearer token): `GET /v2/routes`,
+/// The routes admin API (README "Try it" and "Errors", behind the admin bearer token): `GET /v2/routes`,
 /// `GET|PUT /v2/routes/{r}`, `POST /v2/routes/{r}/canary/{promote|rollback|pause|resume}`.
 /// Handlers check the token on the loop and do the work (file writes) on a background queue.
 struct RouteAdmin: Sendable {
@@ -56,8 +56,8 @@ struct RouteAdmin: Sendable {
         return .json(200, w.bytes)
     }
 
-    /// The live state of DESIGN §4: the configuration's shape with the weights in force, and
-    /// what the canary controller knows.
+    /// The live state of README "Routing and canaries": the configuration's shape with the weights
+    /// in force, and what the canary controller knows.
     static func write(_ route: LiveRoute, to w: inout JSONWriter) {
         let config = route.config
         w.object { w in

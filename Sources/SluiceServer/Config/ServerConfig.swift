@@ -1,6 +1,6 @@
 package import SluiceHTTP
 
-/// The server's settings (DESIGN §8): defaults, then `config/sluice.yaml`, then `SLUICE_<KEY>`
+/// The server's settings (README "Configuration"): defaults, then `config/sluice.yaml`, then `SLUICE_<KEY>`
 /// environment variables, then command-line flags, each overriding the one before.
 /// Built once at start-up on the main thread; read-only afterwards.
 package struct ServerConfig: Sendable, Equatable {

@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 import SluiceCore
 
-/// The thin loop around the canary controllers (DESIGN §4): a thread that ticks `Routes` a few
-/// times per shortest canary interval (at most once a second, at least every 20 ms), logging
-/// each decision. Off the request path; a tick takes the routes' control lock only.
+/// The thin loop around the canary controllers (README "Routing and canaries"): a thread that ticks
+/// `Routes` a few times per shortest canary interval (at most once a second, at least every 20 ms),
+/// logging each decision. Off the request path; a tick takes the routes' control lock only.
 final class CanaryDriver: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = Flag()

@@ -1,11 +1,11 @@
 import SluiceCore
 
-/// Runs shadow copies of routed requests (DESIGN §4 `shadow:`) on a small pool of its own,
-/// after the primary has answered, so a slow or failing shadow never delays or fails a client:
-/// the primary only queues the copy (a lock and a wake-up), and a full queue drops it and
-/// counts it as `dropped`. Each copy is checked against the shadow version's signature, run,
-/// and its outputs compared with the primary's: `compared` (plus a mismatch when they differ
-/// beyond the route's tolerance) or `failed` (the shadow refused or failed it).
+/// Runs shadow copies of routed requests (README "Routing and canaries" `shadow:`) on a small pool
+/// of its own, after the primary has answered, so a slow or failing shadow never delays or fails a
+/// client: the primary only queues the copy (a lock and a wake-up), and a full queue drops it and
+/// counts it as `dropped`. Each copy is checked against the shadow version's signature, run, and
+/// its outputs compared with the primary's: `compared` (plus a mismatch when they differ beyond the
+/// route's tolerance) or `failed` (the shadow refused or failed it).
 final class ShadowRunner: Sendable {
     private let pool: WorkerPool
 

@@ -4,7 +4,7 @@ import SluiceJSON
 
 /// The logs about one request, written through swift-log on the connection's loop from the
 /// request's context: no URL is parsed again and no answer header read back.
-/// - `record`: one line per answered request when `access_log: true` (DESIGN §6);
+/// - `record`: one line per answered request when `access_log: true` (README "Metrics");
 /// - `fault`: every answer that renders one of our own faults, always, with the full error the
 ///   client did not see.
 /// Both carry the request id, so a client's `x-request-id` finds every line about its request.

@@ -3,7 +3,7 @@ import SluiceHTTP
 import Synchronization
 
 /// `GET /metrics`: Prometheus text 0.0.4, or OpenMetrics 1.0 when the scraper's `Accept` asks
-/// for it (DESIGN §6). Rendering copies the family list under a lock and reads atomics, so a
+/// for it (README "Metrics"). Rendering copies the family list under a lock and reads atomics, so a
 /// scrape never makes a request wait.
 struct MetricsEndpoint: Sendable {
     let registry: MetricsRegistry
@@ -53,8 +53,8 @@ struct MetricsEndpoint: Sendable {
         }
     }
 
-    /// Metrics read at scrape time from the model table and the HTTP layer's counters (DESIGN
-    /// §1: the lower layers keep plain atomics and carry no metrics code).
+    /// Metrics read at scrape time from the model table and the HTTP layer's counters (the lower
+    /// layers keep plain atomics and carry no metrics code: docs/architecture.md).
     static func registerCollectors(in registry: MetricsRegistry, manager: ModelManager, http: HTTPStats) {
         ProcessMetrics.register(in: registry)
         registry.collectGauge(

@@ -3,8 +3,8 @@ import SluiceHTTP
 import SluiceJSON
 import SluiceNet
 
-/// The Open Inference Protocol (KServe V2) REST endpoints of DESIGN §5: health, server and model
-/// metadata, readiness and inference (JSON and the binary tensor data extension).
+/// The Open Inference Protocol (KServe V2) REST endpoints of README "Try it" and "Errors": health,
+/// server and model metadata, readiness and inference (JSON and the binary tensor data extension).
 /// Registered once at start-up; handlers run on the event loop of the request's connection.
 struct V2Endpoints: Sendable {
     let dataPlane: DataPlane
