@@ -208,3 +208,16 @@ func malformedRequestsAreRefusedWithTheirStatus(_ text: String, _ status: Int) t
         #expect(refused == !tchar.contains(b), "byte \(b)")
     }
 }
+
+@Test(arguments: [
+    ("X-Request-ID: abc\r\n", true, "abc"),
+    ("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n", true, "4bf92f3577b34da6a3ce929d0e0e4736"),
+    ("X-Request-Idx: abc\r\n", false, nil),
+    ("", false, nil),
+])
+func theParserFlagsARequestIdAsItReadsTheHead(_ field: String, _ flagged: Bool, _ id: String?) throws {
+    let r = try #require(requests(parse("GET / HTTP/1.1\r\nHost: x\r\n\(field)\r\n")).first)
+    #expect(r.mentionsRequestID == flagged)
+    let context = RequestContext(r, now: 0)
+    if let id { #expect(context.id == id) } else { #expect(context.givenID == nil && context.id.utf8.count == 15) }
+}
