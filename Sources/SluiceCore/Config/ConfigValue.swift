@@ -69,8 +69,9 @@ extension ConfigValue where Value == Int {
     }
 
     /// `16KiB`, `64MiB`, `1GiB`, `512KB`, `1MB` or a bare number of bytes, more than zero; a value
-    /// outside `range` is refused with `outside`.
-    package static func size(in range: ClosedRange<Int> = 1...Int.max, outside: String = "") -> Self {
+    /// outside `range` is refused with `outside`. Without a range, at most 1 TiB: sizes are added
+    /// to one another and to buffer lengths, which must not overflow.
+    package static func size(in range: ClosedRange<Int> = 1...(1 << 40), outside: String = "must be at most 1TiB") -> Self {
         Self(parse: { input throws(ConfigRefusal) in
             guard let text = input.scalar, let bytes = Sizes.bytes(text), bytes > 0 else {
                 throw ConfigRefusal(reason: "must be a positive size like 16KiB, 64MiB or 1048576")
@@ -92,18 +93,21 @@ extension ConfigValue where Value == UInt64 {
     /// A duration as `seconds` reads it, in nanoseconds (the HTTP layer's clock).
     package static var nanoseconds: Self {
         Self(parse: { input throws(ConfigRefusal) in
-            let nanos = try durationSeconds(input) * 1e9
-            // Past this the conversion would trap; nobody means 584 years.
-            guard nanos < 1.8e19 else { throw ConfigRefusal(reason: durationRequirement) }
-            return UInt64(nanos)
+            // At most a year: 3.2e16 nanoseconds, well inside UInt64.
+            UInt64(try durationSeconds(input) * 1e9)
         }, show: { Durations.text(Double($0) / 1e9) })
     }
 }
 
 private let durationRequirement = "must be a duration like 500ms, 30s, 2m or 1h"
 
+/// The longest duration any setting takes: a year. Durations become integer milliseconds and
+/// nanoseconds, which a larger (or infinite) value would overflow.
+private let longestDuration: Double = 365 * 24 * 3600
+
 private func durationSeconds(_ input: ConfigInput) throws(ConfigRefusal) -> Double {
     guard let text = input.scalar, let seconds = Durations.seconds(text) else { throw ConfigRefusal(reason: durationRequirement) }
+    guard seconds.isFinite, seconds <= longestDuration else { throw ConfigRefusal(reason: "must be at most a year (8760h)") }
     return seconds
 }
 

@@ -26,6 +26,9 @@ func pollIntervalFlagTakesTheSyntaxOfTheConfigKey(_ text: String, _ seconds: Dou
     (CommandLineOverrides(pollInterval: "-1"), "command line: --poll-interval: must be a duration like 500ms, 30s, 2m or 1h"),
     (CommandLineOverrides(port: "70000"), "command line: --port: must be between 0 and 65535"),
     (CommandLineOverrides(threads: "many"), "command line: --threads: must be an integer"),
+    // Values that would overflow the clocks' integers later are refused here.
+    (CommandLineOverrides(pollInterval: "1e17"), "command line: --poll-interval: must be at most a year (8760h)"),
+    (CommandLineOverrides(pollInterval: "1e308h"), "command line: --poll-interval: must be at most a year (8760h)"),
 ])
 func badFlagsNameTheFlagAndTheReason(_ flags: CommandLineOverrides, _ message: String) {
     do {
@@ -42,6 +45,9 @@ func badFlagsNameTheFlagAndTheReason(_ flags: CommandLineOverrides, _ message: S
     (["SLUICE_LOG_LEVEL": "loud"], "environment (SLUICE_*): log_level: must be one of trace, "),
     (["SLUICE_LIMITS": "1"], "environment (SLUICE_*): limits: must be a mapping"),
     (["SLUICE_TLS_PORT": "8443"], "environment (SLUICE_*): tls.cert: required"),
+    (["SLUICE_LIMITS_MAX_BODY_BYTES": "9223372036854775807"], "environment (SLUICE_*): limits.max_body_bytes: must be at most 1TiB"),
+    (["SLUICE_LIMITS_GRACE_PERIOD": "1e300"], "environment (SLUICE_*): limits.grace_period: must be at most a year"),
+    (["SLUICE_LIMITS_IDLE_TIMEOUT": "9000h"], "environment (SLUICE_*): limits.idle_timeout: must be at most a year"),
 ])
 func badVariablesNameTheKeyAndTheReason(_ environment: [String: String], _ prefix: String) {
     do {
