@@ -1,5 +1,5 @@
 /// Everything the serving core can refuse or fail at. The server maps each case to an HTTP
-/// status in one exhaustive switch (SluiceServer/ErrorResponse.swift).
+/// status in one exhaustive switch (SluiceServer/ServingError+HTTP.swift).
 package enum ServingError: Error, Sendable, Equatable {
     /// The request is malformed or does not fit the model's signature (400).
     case invalidInput(String)

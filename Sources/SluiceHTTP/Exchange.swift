@@ -44,14 +44,15 @@ extension ServerState {
     }
 
     /// The answer to `exchange` is about to be written: compresses it as the request allows,
-    /// counts an error status, logs one of our own faults with the request id, writes the
+    /// counts an error status, logs one of our own faults (a 500) with the request id, writes the
     /// access log line, and echoes the request id.
     @inline(__always)
     func close(_ exchange: Exchange, answer response: inout Response) {
         coding.finish(&response, acceptEncoding: exchange.acceptEncoding)
         if response.status >= 400 {
             stats.recordError(status: response.status)
-            if response.status >= 500, let failure = response.failure, let faultLog { faultLog(exchange.context, failure) }
+            // Our own faults only: a shed request (503) or a refused one is no fault to log.
+            if response.status == 500, let failure = response.failure, let faultLog { faultLog(exchange.context, failure) }
         }
         if let accessLog { accessLog(exchange.context, response, MonotonicClock.now() &- exchange.context.started) }
         response.requestID = exchange.context

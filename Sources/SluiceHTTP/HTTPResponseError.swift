@@ -2,9 +2,9 @@
 /// connection or a lower layer can raise on a request's behalf knows the status it answers, the
 /// text the client reads and any fields the answer must carry. Serving, routing, parsing, auth,
 /// overload and coding errors all adopt it, and `Response(error:)` is the only place that turns
-/// one into bytes — for HTTP/1.1 and HTTP/2 alike; gRPC maps the same `status` to its own codes
-/// (400 → INVALID_ARGUMENT, 404 → NOT_FOUND, 503 → UNAVAILABLE, …), so the status is the whole
-/// of what a transport needs to know.
+/// one into bytes — for HTTP/1.1 and HTTP/2 alike. A transport without HTTP statuses (gRPC)
+/// reads `code`, which follows from the status unless the error says otherwise (an overload is a
+/// 503 to HTTP but RESOURCE_EXHAUSTED to gRPC, where "no ready version" is UNAVAILABLE).
 ///
 /// Each adopting type decides its statuses in one exhaustive `switch`, so a new case does not
 /// compile until it has one.
@@ -16,13 +16,47 @@ package protocol HTTPResponseError: Error {
     var message: String { get }
     /// Fields the answer carries besides its body: `Retry-After`, `Allow`, `WWW-Authenticate`.
     var headers: Headers { get }
+    /// What went wrong in the terms every transport shares.
+    var code: ErrorCode { get }
 }
 
 extension HTTPResponseError {
     package var headers: Headers { Headers() }
+    package var code: ErrorCode { ErrorCode(status: status) }
+}
+
+/// The canonical error codes of gRPC (google.rpc.Code), which the Open Inference Protocol's gRPC
+/// service answers with; every `HTTPResponseError` has one.
+package enum ErrorCode: Int, Sendable, CaseIterable {
+    case cancelled = 1, unknown, invalidArgument, deadlineExceeded, notFound, alreadyExists, permissionDenied,
+         resourceExhausted, failedPrecondition, aborted, outOfRange, unimplemented, `internal`, unavailable, dataLoss,
+         unauthenticated
+
+    /// The code an HTTP status stands for (the mapping of gRPC's HTTP/JSON transcoding, read
+    /// backwards): 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404
+    /// NOT_FOUND, 405/501/505 UNIMPLEMENTED, 408/504 DEADLINE_EXCEEDED, 409 FAILED_PRECONDITION,
+    /// 413/429/431 RESOURCE_EXHAUSTED, 503 UNAVAILABLE; any other 4xx INVALID_ARGUMENT, any
+    /// other 5xx INTERNAL.
+    package init(status: Int) {
+        switch status {
+        case 401: self = .unauthenticated
+        case 403: self = .permissionDenied
+        case 404: self = .notFound
+        case 405, 501, 505: self = .unimplemented
+        case 408, 504: self = .deadlineExceeded
+        case 409: self = .failedPrecondition
+        case 413, 429, 431: self = .resourceExhausted
+        case 503: self = .unavailable
+        case 400..<500: self = .invalidArgument
+        default: self = .internal
+        }
+    }
 }
 
 extension Response {
+    /// What a client reads for one of our own faults, whose details go to the log only.
+    package static let internalErrorMessage = "internal error while serving the request"
+
     /// The answer for `error`: its status, `{"error": message}` and its extra fields. An error
     /// outside the contract is one of our faults: a generic 500, the error kept in `failure` for
     /// the log. Any thread.
@@ -30,7 +64,7 @@ extension Response {
         if let error = error as? any HTTPResponseError {
             self = .error(error.status, error.message, headers: error.headers)
         } else {
-            self = .error(500, "internal error while serving the request")
+            self = .error(500, Self.internalErrorMessage)
         }
         failure = error
     }

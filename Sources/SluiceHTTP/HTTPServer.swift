@@ -21,7 +21,7 @@ package final class HTTPServer: Sendable {
         /// Called on the loop after each answered request with its context and its duration in
         /// nanoseconds (access logging); nil costs nothing per request.
         package var accessLog: (@Sendable (RequestContext, Response, UInt64) -> Void)?
-        /// Called on the loop for each answer that renders one of our own faults (a 5xx with a
+        /// Called on the loop for each answer that renders one of our own faults (a 500 with a
         /// `failure`), with the request's context: the full error goes to the log there, with
         /// the request id, while the client reads a generic message.
         package var faultLog: (@Sendable (RequestContext, any Error) -> Void)?

@@ -116,3 +116,13 @@ package struct Headers: Sendable, Sequence {
         }
     }
 }
+
+extension Headers {
+    /// `Retry-After: 1`, which every answer to a passing condition carries (an overload, a
+    /// version not ready yet).
+    package static var retryAfterOneSecond: Headers {
+        var headers = Headers()
+        headers.add(lowercased: "retry-after", "1")
+        return headers
+    }
+}

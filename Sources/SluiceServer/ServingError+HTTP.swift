@@ -18,14 +18,12 @@ extension ServingError: HTTPResponseError {
     /// Our own faults answer a generic message; the details go to the fault log with the
     /// request id (`Server`'s `faultLog`).
     package var message: String {
-        status == 500 ? "internal error while serving the request" : description
+        status == 500 ? Response.internalErrorMessage : description
     }
 
     /// A version that cannot serve now may be able to soon.
     package var headers: Headers {
-        var headers = Headers()
-        if status == 503 { headers.add(lowercased: "retry-after", "1") }
-        return headers
+        status == 503 ? .retryAfterOneSecond : Headers()
     }
 }
 

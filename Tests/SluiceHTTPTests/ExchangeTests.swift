@@ -109,3 +109,22 @@ private struct DiskOnFire: Error, CustomStringConvertible {
     #expect(ObjectIdentifier(third) == secondID)
     #expect(third.givenID == nil && third.model.isEmpty && third.id.utf8.count == 15)
 }
+
+@Test func aShedOrRefusedRequestIsNoFault() {
+    let log = LogLines()
+    let server = state(logging: log)
+    var r = Request(method: "POST", target: "/x")
+    var spare: RequestContext?
+    let (exchange, _) = server.open(&r, over: .http1, reusing: &spare)
+    var answer = Response(error: HTTPError.bodyTimeout)
+    server.close(exchange, answer: &answer)
+    var shed = Response(error: Busy())
+    server.close(exchange, answer: &shed)
+    #expect(shed.status == 503)
+    #expect(log.faults.withLock { $0.isEmpty })
+}
+
+private struct Busy: HTTPResponseError {
+    var status: Int { 503 }
+    var message: String { "busy" }
+}

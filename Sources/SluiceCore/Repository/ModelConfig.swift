@@ -5,7 +5,7 @@
 /// immutable in the model table and read from any thread. A model folder without `model.yaml`
 /// gets `ModelConfig()`: every field below documents its default.
 package struct ModelConfig: Sendable, Equatable {
-    /// `backend:`, a name the `BackendRegistry` has; `nil` lets the model file's name decide (§9).
+    /// `backend:`, a name the `BackendRegistry` has; `nil` lets the model file's name decide (README "Model repository and bundles").
     package var backend: String?
     /// `inputs:` / `outputs:`; empty means the backend's own signature.
     package var inputs: [TensorSpec]

@@ -47,9 +47,9 @@ enum OverloadError: HTTPResponseError, Equatable {
         }
     }
 
-    var headers: Headers {
-        var headers = Headers()
-        headers.add(lowercased: "retry-after", "1")
-        return headers
-    }
+    var headers: Headers { .retryAfterOneSecond }
+
+    /// The server had no room for it: gRPC's RESOURCE_EXHAUSTED, not UNAVAILABLE (which says the
+    /// model cannot serve at all).
+    var code: ErrorCode { .resourceExhausted }
 }

@@ -1,0 +1,18 @@
+import SluiceCore
+import SluiceHTTP
+import Testing
+@testable import SluiceServer
+
+/// Errors that share an HTTP status but not a meaning tell a gRPC front end apart.
+@Test func anOverloadIsResourceExhaustedWhereAnUnreadyVersionIsUnavailable() {
+    #expect(OverloadError.queueFull(waiting: 3).status == 503)
+    #expect(OverloadError.queueFull(waiting: 3).code == .resourceExhausted)
+    #expect(ServingError.unavailable("no ready version").status == 503)
+    #expect(ServingError.unavailable("no ready version").code == .unavailable)
+    #expect(ServingError.backendFailure("boom").code == .internal)
+    #expect(AuthError.wrongToken.code == .unauthenticated)
+    #expect(RouteChangeError.conflict("x").code == .failedPrecondition)
+    // Both 503s ask the client to come back.
+    #expect(OverloadError.queueFull(waiting: 3).headers["retry-after"] == "1")
+    #expect(ServingError.unavailable("x").headers["retry-after"] == "1")
+}
