@@ -73,8 +73,6 @@ struct InferenceFlow: Sendable {
         // A local function, called directly when the run is inline: only the pool's path forms
         // a closure, so an inline request allocates no context and copies none of its captures.
         @Sendable func respond(_ queued: Int) -> Response {
-            // Held while it runs, so an unloading version is let go the moment its last run ends.
-            let running = target.acquire()
             var response: Response
             var computeNanos = 0
             do throws(ServingError) {
@@ -89,13 +87,37 @@ struct InferenceFlow: Sendable {
             DataPlane.annotate(&response.headers, context: context, servable: target, route: route)
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
-            running.release()
             return response
         }
+        // The version is held from here until the run ends — through the wait for a worker too —
+        // so an unloading version is let go the moment its last request is done, not before.
         if scheduler.runsInline(on: target, rows: request.inputs.first?.shape.first ?? 1) {
+            let running = target.acquire()
             writer.send(respond(0))
+            running.release()
         } else {
-            scheduler.submit(writer: writer, respond)
+            let held = VersionHold(target.acquire())
+            scheduler.submit(writer: writer) { queued in
+                let response = respond(queued)
+                held.release()
+                return response
+            }
         }
+    }
+}
+
+/// A `VersionHandle` carried to a worker: the handle is non-copyable, which a job's escaping
+/// closure cannot capture, so the pool's path boxes it (one allocation, on that path only).
+/// Released by the job when its run ends, or when the job is dropped unrun (a full queue).
+/// Touched by one thread at a time: made on the loop, released by the worker.
+private final class VersionHold: @unchecked Sendable {
+    private var handle: VersionHandle?
+
+    init(_ handle: consuming VersionHandle) {
+        self.handle = consume handle
+    }
+
+    func release() {
+        handle = nil
     }
 }
