@@ -12,7 +12,9 @@ package protocol Responder: Sendable {
 
 /// Where one request's response goes: an HTTP/1.1 connection's answer in sequence, one HTTP/2
 /// stream, or — in tests — a recorder. Sendable: a worker thread may hold it and answer; the
-/// write then hops to the connection's loop. A second `send` is ignored. It hands the request's
+/// write then hops to the connection's loop. A connection ignores a second `send`; a recorder
+/// keeps it, so a test sees an endpoint that answers twice. Nothing may change the `context`
+/// after `send`: the connection reads it (and may reuse it) from then on. It hands the request's
 /// `context` to the application, whose additions the connection logs with the answer.
 ///
 /// An enum rather than a protocol so the HTTP/1.1 case stays a direct call on the concrete
