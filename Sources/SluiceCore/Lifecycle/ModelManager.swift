@@ -187,6 +187,7 @@ package final class ModelManager: Sendable {
         var dropped = false
         for (id, servable, isUnloading) in control.lifecycle.loaded where servable.markUnloading(isUnloading) {
             _ = control.lifecycle.on(.requestsDrained(id))
+            metrics?.forget(model: id.name, version: id.version)
             log(.info, "\(id) is unloaded")
             dropped = true
         }

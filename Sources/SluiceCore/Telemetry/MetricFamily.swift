@@ -72,6 +72,21 @@ package final class MetricFamily<Handle: AnyObject & Sendable>: Sendable {
     }
 }
 
+extension MetricFamily {
+    /// Forgets every series whose label `name` has `value` for each pair in `labels` (a version
+    /// that is gone: all its codes, protocols and routes at once). Names the family does not have
+    /// match nothing. As `remove(labels:)`, held handles keep counting unread.
+    package func remove(matching labels: [(name: String, value: String)]) {
+        let wanted = labels.compactMap { label in labelNames.firstIndex(of: label.name).map { ($0, label.value) } }
+        guard wanted.count == labels.count, !wanted.isEmpty else { return }
+        func matches(_ values: [String]) -> Bool { wanted.allSatisfy { values[$0.0] == $0.1 } }
+        series.withLock { series in
+            series.order.removeAll { matches($0.values) }
+            for values in series.byValues.keys where matches(values) { series.byValues[values] = nil }
+        }
+    }
+}
+
 extension MetricFamily: ExposedFamily {
     func write(to writer: inout ExpositionWriter) {
         let handles = series.withLock { $0.order.map(\.handle) }

@@ -35,6 +35,17 @@ package final class ServingMetrics: Sendable {
             name: "sluice_model_load_failures_total", help: "Model versions that failed to load.", labelNames: ["model"])
     }
 
+    /// Drops every series of a version that is gone for good (unloaded, or replaced by a newer
+    /// one), so `/metrics` does not grow with every reload: about 80 series a version. Called by
+    /// the model manager as it lets the version go; a later load of the same version starts
+    /// its series from zero, which scrapers read as a counter reset.
+    package func forget(model: String, version: Int) {
+        let labels = [(name: "model", value: model), (name: "version", value: String(version))]
+        for family in [requests, requestDuration, queueDuration, computeDuration, batchSize] as [any ForgettableFamily] {
+            family.remove(matching: labels)
+        }
+    }
+
     /// Counts an inference request that never reached a version (unknown model, bad version
     /// path). `model` must be a name the repository knows, or empty: never a client's string.
     package func countUnresolved(model: String, protocol name: String, code: Int) {
@@ -77,3 +88,10 @@ package final class VersionMetrics: Sendable {
         }
     }
 }
+
+/// A family whose series can be dropped by label values, whatever its handle type.
+protocol ForgettableFamily {
+    func remove(matching labels: [(name: String, value: String)])
+}
+
+extension MetricFamily: ForgettableFamily {}

@@ -98,3 +98,19 @@ func acceptHeaderChoosesTheFormat(accept: String?, format: ExpositionFormat) {
     #expect(ExpositionFormat.prometheus.contentType == "text/plain; version=0.0.4; charset=utf-8")
     #expect(ExpositionFormat.openMetrics.contentType == "application/openmetrics-text; version=1.0.0; charset=utf-8")
 }
+
+@Test func seriesMatchingSomeLabelsAreForgottenTogether() {
+    let registry = MetricsRegistry()
+    let family = registry.counter(name: "r_total", help: "r.", labelNames: ["route", "model", "version", "code"])
+    family.handle(labels: ["", "m", "1", "200"]).increment()
+    family.handle(labels: ["a", "m", "1", "500"]).increment()
+    family.handle(labels: ["", "m", "2", "200"]).increment()
+    family.handle(labels: ["", "n", "1", "200"]).increment()
+    family.remove(matching: [("model", "m"), ("version", "1")])
+    let scrape = text(registry, .prometheus)
+    #expect(!scrape.contains(#"model="m",version="1""#))
+    #expect(scrape.contains(#"model="m",version="2""#) && scrape.contains(#"model="n",version="1""#))
+    // A label the family does not have matches nothing.
+    family.remove(matching: [("model", "m"), ("arm", "x")])
+    #expect(text(registry, .prometheus).contains(#"model="m",version="2""#))
+}

@@ -155,6 +155,29 @@ import Testing
         #expect(json.last?["request_id"] as? String == made)
     }
 
+    @Test func anUnloadedVersionLeavesTheScrapeSoReloadsDoNotGrowIt() throws {
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-token-\(UUID().uuidString)").path
+        try Data("s3cret\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        let server = try TestServer { $0.pollInterval = 0; $0.adminTokenFile = tokenFile }
+        let c = try server.client()
+        let auth = ["Authorization": "Bearer s3cret"]
+        let series = #"model="fraud",version="1""#
+        var sizes: [Int] = []
+        for _ in 0..<3 {
+            #expect(try c.request("POST", "/v2/models/fraud/versions/1/infer", json: Self.body).status == 200)
+            #expect(try c.request("GET", "/metrics").text.contains(series))
+            #expect(try c.request("POST", "/v2/repository/models/fraud/unload", body: [], headers: auth).status == 200)
+            let scrape = try c.request("GET", "/metrics").text
+            let left = scrape.split(separator: "\n").filter { $0.contains(series) && !$0.hasPrefix("sluice_model_version_state") }
+            #expect(left.isEmpty, "\(left)")
+            sizes.append(scrape.split(separator: "\n").count)
+            #expect(try c.request("POST", "/v2/repository/models/fraud/load", body: [], headers: auth).status == 200)
+        }
+        // Each cycle leaves the scrape with as many lines as it found.
+        #expect(Set(sizes).count == 1, "\(sizes)")
+    }
+
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
