@@ -35,14 +35,20 @@ package final class ServingMetrics: Sendable {
             name: "sluice_model_load_failures_total", help: "Model versions that failed to load.", labelNames: ["model"])
     }
 
-    /// Drops every series of a version that is gone for good (unloaded, or replaced by a newer
-    /// one), so `/metrics` does not grow with every reload: about 80 series a version. Called by
-    /// the model manager as it lets the version go; a later load of the same version starts
-    /// its series from zero, which scrapers read as a counter reset.
+    /// Drops the series of a version that is gone (unloaded, or replaced by a newer one), so
+    /// `/metrics` does not grow with every reload: about 80 series a version. Called by the model
+    /// manager as it lets the version go; a later load of the same version starts its series
+    /// from zero, which scrapers read as a counter reset. Series a route records for the version
+    /// stay: routes keep their handles for as long as they name it, and their number is bounded
+    /// by the routes file.
     package func forget(model: String, version: Int) {
-        let labels = [(name: "model", value: model), (name: "version", value: String(version))]
-        for family in [requests, requestDuration, queueDuration, computeDuration, batchSize] as [any ForgettableFamily] {
-            family.remove(matching: labels)
+        let version = (name: "version", value: String(version))
+        let model = (name: "model", value: model)
+        for family in [requests, requestDuration] as [any ForgettableFamily] {
+            family.remove(matching: [(name: "route", value: ""), model, version])
+        }
+        for family in [queueDuration, computeDuration, batchSize] as [any ForgettableFamily] {
+            family.remove(matching: [model, version])
         }
     }
 
