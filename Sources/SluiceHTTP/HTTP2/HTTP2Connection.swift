@@ -197,7 +197,10 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         } else if endStream {
             dispatch(current)
         } else {
-            if let length = current.declaredLength { current.body.reserveCapacity(length) }
+            // Room for what the client may send before we acknowledge it (one window), not for
+            // what it announces: a thousand streams announcing 64 MiB each must not reserve
+            // 64 GB. Past the window the body grows with the bytes that arrive.
+            if let length = current.declaredLength { current.body.reserveCapacity(min(length, env.server.http2.initialWindowSize)) }
             current.enter(.body, at: MonotonicClock.now())
         }
     }

@@ -148,6 +148,32 @@ private let inferBody = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[
         #expect(done.wait(timeout: .now() + 20) == .success)
     }
 
+    @Test func announcedBodiesReserveAWindowNotTheirLength() throws {
+        // 90 streams announcing 64 MiB each and sending nothing: reserving what they announce
+        // would take 5.6 GB of address space; a window each (1 MiB) is 90 MiB.
+        let server = try TestServer()
+        let c = try FrameClient(port: server.port)
+        let before = try #require(Self.virtualMemoryBytes())
+        for k in 0..<90 {
+            c.request(stream: UInt32(2 * k + 1), "POST", "/v2/models/fraud/infer",
+                      fields: [("content-type", "application/json"), ("content-length", String(64 << 20))], endStream: false)
+        }
+        // Frames are handled in order: once this one is answered, every head before it was read.
+        c.request(stream: 181, "GET", "/v2/health/live", endStream: true)
+        _ = try c.frames { $0.stream == 181 && $0.endStream }
+        let after = try #require(Self.virtualMemoryBytes())
+        #expect(after - before < 1 << 30, "address space grew by \(after - before) bytes")
+    }
+
+    /// VmSize of this process (the server runs in it), from /proc.
+    static func virtualMemoryBytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+              let kB = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kB * 1024
+    }
+
     @Test func anIdleH2ConnectionGetsGoawayAfterTheIdleTimeout() throws {
         let server = try TestServer { $0.limits.idleTimeout = 300_000_000 }
         let c = try FrameClient(port: server.port)
