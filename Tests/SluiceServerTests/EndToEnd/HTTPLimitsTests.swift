@@ -42,6 +42,9 @@ import Testing
         ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n", 413, "announced oversized body"),
         ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n\(String(repeating: "a", count: 4096))\r\n1\r\na\r\n", 413, "chunked oversized body"),
         ("GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, "unsupported version"),
+        ("GET /v2/health/live HTTP/1.1\nHost: x\n\n", 400, "bare LF line ends"),
+        ("GET /v2/health/live HTTP/1.1\r\nHost: xyz\n\n", 400, "bare LF ending the head"),
+        ("POST /v2/models/fraud/infer HTTP/1.1\nHost: x\nContent-Length: 2\n\n{}", 400, "bare LF head with a body"),
     ])
     func framingErrorsAnswerAndCloseOnlyThatConnection(_ bytes: String, _ status: Int, _ what: String) throws {
         try expectRefused(bytes, status, what)
