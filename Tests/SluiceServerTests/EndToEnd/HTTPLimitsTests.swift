@@ -73,6 +73,23 @@ import Testing
         #expect(c.isClosedByPeer())
     }
 
+    @Test func anHTTP10ClientThatAskedForKeepAliveIsToldItIsKept() throws {
+        // HTTP/1.0 closes unless both sides say keep-alive (RFC 9112 §9.3): a client that
+        // does not read it in the answer closes, or waits for a close that never comes.
+        let c = try server.client()
+        for _ in 0..<2 {
+            c.send("GET /v2/health/live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let a = try c.readAnswer()
+            #expect(a.status == 200)
+            #expect(a.headers["connection"] == "keep-alive")
+        }
+        c.send("GET /v2/health/live HTTP/1.0\r\n\r\n")
+        #expect(try c.readAnswer().headers["connection"] == "close")
+        #expect(c.isClosedByPeer())
+        // HTTP/1.1 keeps alive by default and says nothing.
+        #expect(try server.client().request("GET", "/v2/health/live").headers["connection"] == nil)
+    }
+
     @Test func manyRequestsShareOneConnection() throws {
         let c = try server.client()
         for _ in 0..<200 { #expect(try c.request("GET", "/v2/health/live").status == 200) }
