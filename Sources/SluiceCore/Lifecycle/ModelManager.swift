@@ -92,8 +92,8 @@ package final class ModelManager: Sendable {
     /// explicit unload. Blocks until the loads are done; call it off the event loops.
     ///
     /// Throws `.modelNotFound` when the source offers no such model, a hidden folder included
-    /// (a model that was known is then drained and unloaded), and `.unavailable` with the reasons when the model ends up with no
-    /// ready version.
+    /// (a model that was known is then drained and unloaded), and `.unavailable` with the
+    /// reasons when the model ends up with no ready version.
     package func load(model name: String) throws(ServingError) {
         let scan = source.scan(model: name)
         logNew(scan.findings, replacing: false)
