@@ -10,8 +10,9 @@ extension HTTPConnection {
             /// Parsing requests; the parser has waited in `wait` (idle, head or body) since `since`.
             case reading(Timeouts.Wait, since: UInt64)
             /// Request number `sequence` is with the responder. Its answer leaves the connection
-            /// open if `keepAlive`, and has no body if `isHead`.
-            case answering(sequence: UInt64, keepAlive: Bool, isHead: Bool)
+            /// open if `keepAlive`, has no body if `isHead`, and is written for a request of HTTP
+            /// minor version `minorVersion`.
+            case answering(sequence: UInt64, keepAlive: Bool, isHead: Bool, minorVersion: Int)
             /// Its answer is being written: a drain reported from inside that write must not run
             /// the parser, as the connection runs it once the write returns.
             case writing(keepAlive: Bool)
@@ -52,9 +53,9 @@ extension HTTPConnection {
         }
 
         /// A request goes to the responder; returns the number its writer answers with.
-        mutating func dispatch(keepAlive: Bool, isHead: Bool) -> UInt64 {
+        mutating func dispatch(keepAlive: Bool, isHead: Bool, minorVersion: Int) -> UInt64 {
             sequence &+= 1
-            state = .answering(sequence: sequence, keepAlive: keepAlive, isHead: isHead)
+            state = .answering(sequence: sequence, keepAlive: keepAlive, isHead: isHead, minorVersion: minorVersion)
             return sequence
         }
 
@@ -62,16 +63,19 @@ extension HTTPConnection {
             /// Not the answer owed (a second `send`, or one after the connection moved on).
             case ignore
             /// Write it, with `connection: close` unless `keepAlive`, without its body if
-            /// `omitBody`; then report `answerWritten`.
-            case write(keepAlive: Bool, omitBody: Bool)
+            /// `omitBody`, for a request of HTTP minor version `minorVersion`; then report
+            /// `answerWritten`.
+            case write(keepAlive: Bool, omitBody: Bool, minorVersion: Int)
         }
 
         /// The answer to request `sequence` came back. While the server drains, it is the last.
         mutating func answer(sequence: UInt64, draining: Bool) -> AnswerAction {
-            guard case .answering(let owed, let keepAlive, let isHead) = state, owed == sequence else { return .ignore }
+            guard case .answering(let owed, let keepAlive, let isHead, let minorVersion) = state, owed == sequence else {
+                return .ignore
+            }
             let keep = keepAlive && !draining
             state = .writing(keepAlive: keep)
-            return .write(keepAlive: keep, omitBody: isHead)
+            return .write(keepAlive: keep, omitBody: isHead, minorVersion: minorVersion)
         }
 
         enum AfterAnswer: Equatable {

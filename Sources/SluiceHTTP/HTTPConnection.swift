@@ -80,7 +80,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
             case .request(var request):
                 // h2c is cleartext only (RFC 7540 §3.2): over TLS, ALPN chooses.
                 if request.wantsH2c && !isTLS && env.server.http2.enabled && !env.server.isDraining && upgrade(request) { return }
-                let sequence = machine.dispatch(keepAlive: request.keepAlive && !env.server.isDraining, isHead: request.method == "HEAD")
+                let sequence = machine.dispatch(
+                    keepAlive: request.keepAlive && !env.server.isDraining, isHead: request.method == "HEAD",
+                    minorVersion: request.minorVersion)
                 let (opened, rejection) = env.server.open(&request, over: .http1, reusing: &spareContext)
                 exchange = opened
                 if let rejection {
@@ -127,13 +129,15 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Called on the loop by `ResponseWriter.send`.
     func finish(_ response: consuming Response, sequence: UInt64) {
         guard !stream.isClosed, exchange != nil,
-              case .write(let keepAlive, let omitBody) = machine.answer(sequence: sequence, draining: env.server.isDraining),
+              case .write(let keepAlive, let omitBody, let minorVersion) = machine.answer(
+                  sequence: sequence, draining: env.server.isDraining),
               let exchange = self.exchange.take()
         else { return }
         env.server.close(exchange, answer: &response)
         spareContext = exchange.context
         headBuffer.removeAll(keepingCapacity: true)
-        let body = Self.serialize(response, omitBody: omitBody, keepAlive: keepAlive, date: env.date.bytes, into: &headBuffer)
+        let body = Self.serialize(
+            response, omitBody: omitBody, keepAlive: keepAlive, minorVersion: minorVersion, date: env.date.bytes, into: &headBuffer)
         stream.write(headBuffer, body)
         if headBuffer.capacity > Self.keptHeadCapacity { headBuffer = [] }
         switch machine.answerWritten(now: MonotonicClock.now()) {
@@ -163,24 +167,32 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Writes an answer the HTTP layer gave on its own and closes after it.
     private func writeAndClose(_ response: Response) {
         machine.stop()
-        let (head, body) = Self.serialize(response, omitBody: false, keepAlive: false, date: env.date.bytes)
+        // The request's version, if there was a request, changes nothing in a closing answer.
+        let (head, body) = Self.serialize(response, omitBody: false, keepAlive: false, minorVersion: 1, date: env.date.bytes)
         stream.write(head, body)
         stream.closeAfterWrites()
     }
 
     /// The bytes of `response`: the head with `content-length`, `date` and, unless `keepAlive`,
-    /// `connection: close`, then the body. A body up to `inlineBodyLimit` is copied behind the
-    /// head (one buffer, one write); a larger one comes back as `body`, uncopied. The head is
-    /// built from pre-rendered byte constants; a response's own `content-length` or
-    /// `connection` fields are dropped, as the connection decides those.
-    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: [UInt8]) -> (head: [UInt8], body: [UInt8]) {
+    /// `connection: close`, then the body. The answer to an HTTP/1.0 request (`minorVersion` 0)
+    /// that is kept alive says `connection: keep-alive` instead, as HTTP/1.0 closes unless both
+    /// sides say so (RFC 9112 §9.3); HTTP/1.1 keeps alive without a word. A body up to
+    /// `inlineBodyLimit` is copied behind the head (one buffer, one write); a larger one comes
+    /// back as `body`, uncopied. The head is built from pre-rendered byte constants; a
+    /// response's own `content-length` or `connection` fields are dropped, as the connection
+    /// decides those.
+    static func serialize(
+        _ response: Response, omitBody: Bool, keepAlive: Bool, minorVersion: Int, date: [UInt8]
+    ) -> (head: [UInt8], body: [UInt8]) {
         var head: [UInt8] = []
-        let body = serialize(response, omitBody: omitBody, keepAlive: keepAlive, date: date, into: &head)
+        let body = serialize(response, omitBody: omitBody, keepAlive: keepAlive, minorVersion: minorVersion, date: date, into: &head)
         return (head, body)
     }
 
     /// `serialize` into `head` (empty, perhaps with capacity to reuse); returns the body part.
-    static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, date: [UInt8], into head: inout [UInt8]) -> [UInt8] {
+    static func serialize(
+        _ response: Response, omitBody: Bool, keepAlive: Bool, minorVersion: Int, date: [UInt8], into head: inout [UInt8]
+    ) -> [UInt8] {
         let body = omitBody ? [] : response.body
         let inline = body.count <= inlineBodyLimit
         head.reserveCapacity(128 + response.headers.count * 48 + (inline ? body.count : 0))
@@ -215,7 +227,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         appendDecimal(response.body.count, to: &head)
         head += datePrefix
         head += date
-        head += keepAlive ? crlfcrlf : closeTrailer
+        head += keepAlive ? (minorVersion == 0 ? keepAliveTrailer : crlfcrlf) : closeTrailer
         if inline {
             head += body
             return []
@@ -242,6 +254,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private static let requestIDPrefix = Array("x-request-id: ".utf8)
     private static let datePrefix = Array("\r\ndate: ".utf8)
     private static let closeTrailer = Array("\r\nconnection: close\r\n\r\n".utf8)
+    private static let keepAliveTrailer = Array("\r\nconnection: keep-alive\r\n\r\n".utf8)
 
     /// `content-length` or `connection`, which the connection writes itself (names are stored
     /// lower-case).

@@ -89,6 +89,22 @@ extension HTTPParser {
             memchr(from, Int32(byte), count).map { UnsafeRawPointer(from).distance(to: UnsafeRawPointer($0)) }
         }
 
+        /// A line end of LF alone: an error wherever the parser meets it.
+        static let bareLF = HTTPParseError.badHeader("bare LF")
+
+        /// Throws `bareLF` for an LF in `bytes[from...]` that no CR precedes, the byte before
+        /// `headStart` not counting. For a head whose end has not come: every LF is found with
+        /// `memchr`, as the search for the end skips bytes.
+        static func refuseBareLF(in bytes: UnsafeBufferPointer<UInt8>, from: Int, headStart: Int) throws(HTTPParseError) {
+            guard let base = bytes.baseAddress else { return }
+            var i = from
+            while i < bytes.endIndex, let found = offset(of: 10, from: base + i, count: bytes.endIndex - i) {
+                let lf = i + found
+                if lf == headStart || base[lf - 1] != 13 { throw bareLF }
+                i = lf + 1
+            }
+        }
+
         /// The next line without its CRLF; a CR not followed by LF, or an LF not preceded by CR,
         /// is an error. The line ends are found with `memchr` (vectorised in glibc): this runs for
         /// every line of every request.
@@ -98,7 +114,7 @@ extension HTTPParser {
             let from = base + index
             let cr = Self.offset(of: 13, from: from, count: count)
             let lf = Self.offset(of: 10, from: from, count: cr ?? count)
-            if lf != nil { throw .badHeader("bare LF") }
+            if lf != nil { throw Self.bareLF }
             let end: Int
             if let cr {
                 guard cr + 1 < count, from[cr + 1] == 10 else { throw .badHeader("bare CR") }

@@ -111,7 +111,9 @@ package struct HTTPParser: Sendable {
     private mutating func parseHead() -> Event {
         // Tolerate empty lines before a request (RFC 9112 §2.2).
         while start + 1 < buffer.count && buffer[start] == 13 && buffer[start + 1] == 10 { start += 2 }
-        guard let end = findHeadEnd() else {
+        let found: Int?
+        do { found = try findHeadEnd() } catch { return fail(error) }
+        guard let end = found else {
             if bufferedCount > limits.maxHeaderBytes { return fail(.headersTooLarge(limit: limits.maxHeaderBytes)) }
             return .needMore
         }
@@ -139,10 +141,13 @@ package struct HTTPParser: Sendable {
         return parseBody(head, framing, bodyStart)
     }
 
-    private mutating func findHeadEnd() -> Int? {
+    /// Where the CRLFCRLF that ends the head starts, or nil while it has not come. Throws when a
+    /// line of the head ended in a bare LF, as soon as that LF is buffered.
+    private mutating func findHeadEnd() throws(HTTPParseError) -> Int? {
         let from = max(scanFrom, start)
         let n = buffer.count
-        let found: Int? = buffer.withUnsafeBufferPointer { bytes in
+        let headStart = start
+        let found: Int? = try buffer.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
             var i = from
             while i + 3 < n {
                 if bytes[i + 3] != 10 {
@@ -154,6 +159,11 @@ package struct HTTPParser: Sendable {
                 if bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 { return i }
                 i += 1
             }
+            // No end yet. A client that ends its lines with LF alone sends no CRLFCRLF and waits
+            // for an answer: refuse it now rather than with a 408 at the header timeout. The
+            // search above skips bytes, so this looks through the ones it covered; only here,
+            // so a head that arrives whole (nearly every one) never pays for it.
+            try HeadLines.refuseBareLF(in: bytes, from: from, headStart: headStart)
             return nil
         }
         if found == nil { scanFrom = max(start, n - 3) }

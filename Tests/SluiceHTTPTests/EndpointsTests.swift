@@ -2,16 +2,25 @@ import Testing
 @testable import SluiceHTTP
 
 @Test func responseSerializationAddsLengthDateAndClose() {
-    let parts = HTTPConnection.serialize(.json(200, Array("{}".utf8)), omitBody: false, keepAlive: false, date: Array("D".utf8))
+    let parts = HTTPConnection.serialize(.json(200, Array("{}".utf8)), omitBody: false, keepAlive: false, minorVersion: 1, date: Array("D".utf8))
     #expect(parts.body.isEmpty)  // a small body rides in the head's buffer
     #expect(String(decoding: parts.head, as: UTF8.self)
         == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\ndate: D\r\nconnection: close\r\n\r\n{}")
 }
 
 @Test func headResponsesKeepTheLengthAndDropTheBody() {
-    let parts = HTTPConnection.serialize(.json(200, Array("{}".utf8)), omitBody: true, keepAlive: true, date: Array("D".utf8))
+    let parts = HTTPConnection.serialize(.json(200, Array("{}".utf8)), omitBody: true, keepAlive: true, minorVersion: 1, date: Array("D".utf8))
     #expect(String(decoding: parts.head + parts.body, as: UTF8.self)
         == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\ndate: D\r\n\r\n")
+}
+
+@Test func anHTTP10AnswerKeptAliveSaysSoAndOneClosingSaysThat() {
+    let kept = HTTPConnection.serialize(.json(200, Array("{}".utf8)), omitBody: false, keepAlive: true, minorVersion: 0, date: Array("D".utf8))
+    #expect(String(decoding: kept.head, as: UTF8.self)
+        == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\ndate: D\r\nconnection: keep-alive\r\n\r\n{}")
+    let closing = HTTPConnection.serialize(.json(200, Array("{}".utf8)), omitBody: false, keepAlive: false, minorVersion: 0, date: Array("D".utf8))
+    #expect(String(decoding: closing.head, as: UTF8.self)
+        == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\ndate: D\r\nconnection: close\r\n\r\n{}")
 }
 
 @Test func errorBodiesEscapeTheirMessage() {
@@ -24,7 +33,7 @@ import Testing
     headers.add("Retry-After", "1")
     headers.add("Content-Length", "999")
     headers.add("connection", "keep-alive")
-    let parts = HTTPConnection.serialize(.error(503, "busy", headers: headers), omitBody: false, keepAlive: true, date: Array("D".utf8))
+    let parts = HTTPConnection.serialize(.error(503, "busy", headers: headers), omitBody: false, keepAlive: true, minorVersion: 1, date: Array("D".utf8))
     #expect(String(decoding: parts.head, as: UTF8.self)
         == "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: application/json\r\ncontent-length: 16\r\ndate: D\r\n\r\n{\"error\":\"busy\"}")
 }
@@ -32,7 +41,7 @@ import Testing
 @Test func theRequestIdIsWrittenAfterTheResponsesOwnFields() {
     var response = Response.json(200, Array("{}".utf8))
     response.requestID = RequestContext(id: "r-1", method: "", target: "", started: 0)
-    let parts = HTTPConnection.serialize(response, omitBody: false, keepAlive: true, date: Array("D".utf8))
+    let parts = HTTPConnection.serialize(response, omitBody: false, keepAlive: true, minorVersion: 1, date: Array("D".utf8))
     #expect(String(decoding: parts.head, as: UTF8.self)
         == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: r-1\r\ncontent-length: 2\r\ndate: D\r\n\r\n{}")
     let (storage, fields) = HTTP2Fields.encode(response, date: Array("D".utf8))
@@ -42,7 +51,7 @@ import Testing
 
 @Test func largeBodiesAreHandedOverUncopied() {
     let body = [UInt8](repeating: 120, count: HTTPConnection.inlineBodyLimit + 1)
-    let parts = HTTPConnection.serialize(Response(status: 200, body: body), omitBody: false, keepAlive: true, date: Array("D".utf8))
+    let parts = HTTPConnection.serialize(Response(status: 200, body: body), omitBody: false, keepAlive: true, minorVersion: 1, date: Array("D".utf8))
     #expect(String(decoding: parts.head, as: UTF8.self) == "HTTP/1.1 200 OK\r\ncontent-length: \(body.count)\r\ndate: D\r\n\r\n")
     #expect(parts.body == body)
 }

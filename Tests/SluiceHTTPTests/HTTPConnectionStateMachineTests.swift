@@ -55,15 +55,15 @@ private func machine(at now: UInt64 = 0) -> HTTPConnection.StateMachine {
 
 @Test func aRequestWithTheResponderNeverTimesOut() {
     var m = machine()
-    _ = m.dispatch(keepAlive: true, isHead: false)
+    _ = m.dispatch(keepAlive: true, isHead: false, minorVersion: 1)
     #expect(!m.isReading)
     #expect(m.tick(now: 1_000_000, phase: .idle) == .none)
 }
 
 @Test func aKeptAliveAnswerStartsTheIdleClockWhenWritten() {
     var m = machine()
-    let sequence = m.dispatch(keepAlive: true, isHead: false)
-    #expect(m.answer(sequence: sequence, draining: false) == .write(keepAlive: true, omitBody: false))
+    let sequence = m.dispatch(keepAlive: true, isHead: false, minorVersion: 1)
+    #expect(m.answer(sequence: sequence, draining: false) == .write(keepAlive: true, omitBody: false, minorVersion: 1))
     #expect(!m.isReading, "a drain reported inside the write must not parse")
     #expect(m.answerWritten(now: 200) == .readNext)
     #expect(m.isReading)
@@ -73,12 +73,12 @@ private func machine(at now: UInt64 = 0) -> HTTPConnection.StateMachine {
 
 @Test func onlyTheAnswerOwedIsWrittenAndOnlyOnce() {
     var m = machine()
-    let first = m.dispatch(keepAlive: true, isHead: false)
+    let first = m.dispatch(keepAlive: true, isHead: false, minorVersion: 1)
     #expect(m.answer(sequence: first + 1, draining: false) == .ignore)
     #expect(m.answer(sequence: first, draining: false) != .ignore)
     #expect(m.answer(sequence: first, draining: false) == .ignore)
     _ = m.answerWritten(now: 1)
-    let second = m.dispatch(keepAlive: true, isHead: false)
+    let second = m.dispatch(keepAlive: true, isHead: false, minorVersion: 1)
     #expect(second == first + 1)
     #expect(m.answer(sequence: first, draining: false) == .ignore, "a late second send of the first request")
 }
@@ -90,23 +90,29 @@ private func machine(at now: UInt64 = 0) -> HTTPConnection.StateMachine {
 ])
 func theAnswerKeepsTheConnectionOnlyWhenBothSidesWantIt(_ requestKeepsAlive: Bool, _ draining: Bool, _ kept: Bool) {
     var m = machine()
-    let sequence = m.dispatch(keepAlive: requestKeepsAlive, isHead: false)
-    #expect(m.answer(sequence: sequence, draining: draining) == .write(keepAlive: kept, omitBody: false))
+    let sequence = m.dispatch(keepAlive: requestKeepsAlive, isHead: false, minorVersion: 1)
+    #expect(m.answer(sequence: sequence, draining: draining) == .write(keepAlive: kept, omitBody: false, minorVersion: 1))
     #expect(m.answerWritten(now: 1) == (kept ? .readNext : .closeAfterWrites))
     #expect(m.isClosing == !kept)
 }
 
 @Test func aHeadRequestIsAnsweredWithoutItsBody() {
     var m = machine()
-    let sequence = m.dispatch(keepAlive: true, isHead: true)
-    #expect(m.answer(sequence: sequence, draining: false) == .write(keepAlive: true, omitBody: true))
+    let sequence = m.dispatch(keepAlive: true, isHead: true, minorVersion: 1)
+    #expect(m.answer(sequence: sequence, draining: false) == .write(keepAlive: true, omitBody: true, minorVersion: 1))
+}
+
+@Test func theAnswerIsWrittenForTheRequestsVersion() {
+    var m = machine()
+    let sequence = m.dispatch(keepAlive: true, isHead: false, minorVersion: 0)
+    #expect(m.answer(sequence: sequence, draining: false) == .write(keepAlive: true, omitBody: false, minorVersion: 0))
 }
 
 @Test func drainingClosesAnIdleConnectionButNotOneOwingAnAnswerOrMidRequest() {
     var m = machine()
     #expect(m.closesOnDrain(phase: .idle))
     #expect(!m.closesOnDrain(phase: .head))
-    _ = m.dispatch(keepAlive: true, isHead: false)
+    _ = m.dispatch(keepAlive: true, isHead: false, minorVersion: 1)
     #expect(!m.closesOnDrain(phase: .idle))
 }
 

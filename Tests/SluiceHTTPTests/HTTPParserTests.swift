@@ -162,6 +162,29 @@ func malformedRequestsAreRefusedWithTheirStatus(_ text: String, _ status: Int) t
     #expect(padded.body == Array("1234567".utf8))
 }
 
+@Test(arguments: [
+    "GET / HTTP/1.1\nHost: x\n\n",                                       // LF only
+    "GET / HTTP/1.1\r\nHost: xyz\n\n",                                   // the last two line ends
+    "GET / HTTP/1.1\r\nHost: x\r\n\n",                                   // CR LF LF
+    "GET / HTTP/1.1\r\nHost: x\n\r\n",                                   // LF CR LF
+    "POST / HTTP/1.1\nHost: x\nContent-Length: 11\n\n{\"a\": [1, 2]}",  // a body follows
+])
+func aHeadWithABareLFIsRefusedAsSoonAsTheLFIsThere(_ text: String) throws {
+    // Whole: refused at once, not left waiting for a CR LF CR LF that will never come (408).
+    let e = try #require(error(parse(text)), "\(text.debugDescription) was left waiting")
+    #expect(e == .badHeader("bare LF"))
+    // One byte at a time: refused with the first bare LF, whatever the search skipped.
+    let bytes = Array(text.utf8)
+    let firstBare = try #require(bytes.indices.first { bytes[$0] == 10 && ($0 == 0 || bytes[$0 - 1] != 13) })
+    var parser = HTTPParser()
+    var refusedAt: Int?
+    for (i, byte) in bytes.enumerated() where refusedAt == nil {
+        parser.append([byte])
+        if case .error = parser.next() { refusedAt = i }
+    }
+    #expect(refusedAt == firstBare, "\(text.debugDescription)")
+}
+
 @Test func connectionTokensAreReadFromAnyCase() throws {
     #expect(try #require(requests(parse("GET / HTTP/1.1\r\nHost: x\r\nCONNECTION: Keep-Alive, CLOSE\r\n\r\n")).first).keepAlive == false)
 }

@@ -91,9 +91,9 @@ package final class ModelManager: Sendable {
     /// policy aspires to without the stability wait, retrying failed versions; clears an earlier
     /// explicit unload. Blocks until the loads are done; call it off the event loops.
     ///
-    /// Throws `.modelNotFound` when there is no such model folder (a model that was known is then
-    /// drained and unloaded), and `.unavailable` with the reasons when the model ends up with no
-    /// ready version.
+    /// Throws `.modelNotFound` when the source offers no such model, a hidden folder included
+    /// (a model that was known is then drained and unloaded), and `.unavailable` with the
+    /// reasons when the model ends up with no ready version.
     package func load(model name: String) throws(ServingError) {
         let scan = source.scan(model: name)
         logNew(scan.findings, replacing: false)

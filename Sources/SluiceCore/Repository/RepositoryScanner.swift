@@ -40,6 +40,22 @@ package struct RepositoryScanner: ModelSource {
         }
     }
 
+    /// What an entry of the repository folder is by its name alone, for scans and loads alike.
+    private enum EntryName {
+        /// Hidden: tooling, not a model (`.git`, editors' files, and Kubernetes' ConfigMap
+        /// mounts `..data`, `..2024_01_01…`, which would otherwise pass the name rule). Skipped
+        /// without a word, and refused by name as a folder that is not there.
+        case hidden
+        /// Outside `isValidName`: skipped with a warning.
+        case invalid
+        /// A model folder's name.
+        case model
+
+        init(_ entry: String) {
+            self = entry.hasPrefix(".") ? .hidden : RepositoryScanner.isValidName(entry) ? .model : .invalid
+        }
+    }
+
     /// The version number a folder name denotes: a positive decimal integer without sign or
     /// leading zeros, so `7` and `007` can never be two folders for one version.
     package static func versionNumber(_ name: String) -> Int? {
@@ -58,12 +74,11 @@ package struct RepositoryScanner: ModelSource {
             return scan
         }
         for entry in listing(root, into: &scan) {
-            // Hidden entries are tooling, not models: `.git`, editors' files, and Kubernetes'
-            // ConfigMap mounts (`..data`, `..2024_01_01…`), which would otherwise pass the name rule.
-            if entry.hasPrefix(".") { continue }
+            let kind = EntryName(entry)
+            if kind == .hidden { continue }
             let path = "\(root)/\(entry)"
             guard isDirectory(path) else { continue }  // a README beside the models is fine
-            guard Self.isValidName(entry) else {
+            guard kind == .model else {
                 scan.findings.append(Finding(.warning, path, "skipped: model names must match [a-zA-Z0-9_.-]{1,128}"))
                 continue
             }
@@ -73,12 +88,12 @@ package struct RepositoryScanner: ModelSource {
     }
 
     /// Scans one model folder, for the repository API's load: `models` holds it, or is empty
-    /// when there is no such folder (or the name is not a valid model name). Same contract as
-    /// `scan()`.
+    /// when there is no such folder or `scan()` would pass it over (a hidden folder, a name
+    /// outside the rule). Same contract as `scan()`.
     package func scan(model name: String) -> RepositoryScan {
         var scan = RepositoryScan()
         let path = "\(root)/\(name)"
-        guard Self.isValidName(name), isDirectory(path) else { return scan }
+        guard EntryName(name) == .model, isDirectory(path) else { return scan }
         scan.models.append(scanModel(named: name, at: path, into: &scan))
         return scan
     }

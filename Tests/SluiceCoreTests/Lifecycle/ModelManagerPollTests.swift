@@ -162,6 +162,18 @@ import Testing
         #expect(throws: ServingError.modelNotFound("nope")) { try manager.unload(model: "nope") }
     }
 
+    @Test func explicitLoadOfAHiddenFolderIsAnUnknownModel() throws {
+        try repo.write("m/1/model.json")
+        try repo.write(".x/1/model.json")
+        try repo.write("..data/1/model.json")
+        manager.loadAll()
+        #expect(throws: ServingError.modelNotFound(".x")) { try manager.load(model: ".x") }
+        #expect(throws: ServingError.modelNotFound("..data")) { try manager.load(model: "..data") }
+        #expect(manager.snapshot.models.map(\.name) == ["m"])
+        manager.poll()
+        #expect(manager.snapshot.models.map(\.name) == ["m"])
+    }
+
     @Test func explicitLoadOfABrokenModelSaysWhy() throws {
         try repo.write("m/1/model.json", "corrupt")
         #expect(throws: ServingError.unavailable(

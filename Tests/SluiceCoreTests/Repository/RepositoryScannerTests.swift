@@ -43,6 +43,17 @@ import Testing
         #expect(!scan.hasErrors)
     }
 
+    @Test func aHiddenFolderIsNoModelWhenNamedEither() throws {
+        // The repository API's load names one folder: a hidden one is no model there either.
+        try repo.write(".x/1/model.json")
+        try repo.write("..data/1/model.json")
+        try repo.write("good/1/model.json")
+        let scanner = RepositoryScanner(root: repo.root, backends: .likeStandard())
+        #expect(scanner.scan(model: ".x").models.isEmpty)
+        #expect(scanner.scan(model: "..data").models.isEmpty)
+        #expect(scanner.scan(model: "good").models.map(\.name) == ["good"])
+    }
+
     @Test(arguments: [
         ("fraud", true), ("fraud-xgb_v2.1", true), ("a", true), (String(repeating: "a", count: 128), true),
         (String(repeating: "a", count: 129), false), ("", false), (".", false), ("..", false),

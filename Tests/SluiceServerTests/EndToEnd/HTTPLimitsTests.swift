@@ -42,6 +42,9 @@ import Testing
         ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n", 413, "announced oversized body"),
         ("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n\(String(repeating: "a", count: 4096))\r\n1\r\na\r\n", 413, "chunked oversized body"),
         ("GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, "unsupported version"),
+        ("GET /v2/health/live HTTP/1.1\nHost: x\n\n", 400, "bare LF line ends"),
+        ("GET /v2/health/live HTTP/1.1\r\nHost: xyz\n\n", 400, "bare LF ending the head"),
+        ("POST /v2/models/fraud/infer HTTP/1.1\nHost: x\nContent-Length: 2\n\n{}", 400, "bare LF head with a body"),
     ])
     func framingErrorsAnswerAndCloseOnlyThatConnection(_ bytes: String, _ status: Int, _ what: String) throws {
         try expectRefused(bytes, status, what)
@@ -68,6 +71,23 @@ import Testing
         let c = try server.client()
         #expect(try c.request("GET", "/v2/health/live").status == 200)
         #expect(c.isClosedByPeer())
+    }
+
+    @Test func anHTTP10ClientThatAskedForKeepAliveIsToldItIsKept() throws {
+        // HTTP/1.0 closes unless both sides say keep-alive (RFC 9112 §9.3): a client that
+        // does not read it in the answer closes, or waits for a close that never comes.
+        let c = try server.client()
+        for _ in 0..<2 {
+            c.send("GET /v2/health/live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let a = try c.readAnswer()
+            #expect(a.status == 200)
+            #expect(a.headers["connection"] == "keep-alive")
+        }
+        c.send("GET /v2/health/live HTTP/1.0\r\n\r\n")
+        #expect(try c.readAnswer().headers["connection"] == "close")
+        #expect(c.isClosedByPeer())
+        // HTTP/1.1 keeps alive by default and says nothing.
+        #expect(try server.client().request("GET", "/v2/health/live").headers["connection"] == nil)
     }
 
     @Test func manyRequestsShareOneConnection() throws {

@@ -100,4 +100,28 @@ import Testing
         #expect(try c.request("POST", "/v2/models/m/infer", json: Self.body).status == 200)
         #expect(try c.request("POST", "/v2/repository/models/nope/load", body: [], headers: auth).status == 404)
     }
+
+    @Test func aHiddenFolderCannotBeLoadedThroughTheRepositoryAPI() throws {
+        // Scans skip hidden folders (`.git`, Kubernetes' `..data`); a load naming one must not
+        // bring it in by the side door: it is refused exactly as a name with no folder is.
+        let repo = try TemporaryRepository()
+        try repo.add(model: "m", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        try repo.add(model: ".x", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        try repo.add(model: "..data", version: 1, file: Self.fixture("binary_logistic"), as: "model.json")
+        let tokenFile = repo.path + "-token"
+        try Data("s3cret\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        let server = try TestServer(models: repo.path) { $0.pollInterval = 0; $0.adminTokenFile = tokenFile }
+        let c = try server.client()
+        let auth = ["Authorization": "Bearer s3cret"]
+
+        let unknown = try c.request("POST", "/v2/repository/models/nope/load", body: [], headers: auth)
+        for name in [".x", "..data"] {
+            let hidden = try c.request("POST", "/v2/repository/models/\(name)/load", body: [], headers: auth)
+            #expect(hidden.status == unknown.status, "\(name): \(hidden.text)")
+            #expect(hidden.text == unknown.text.replacingOccurrences(of: "'nope'", with: "'\(name)'"))
+            #expect(try c.request("POST", "/v2/models/\(name)/infer", json: Self.body).status == 404)
+        }
+        #expect(server.server.manager.snapshot.models.map(\.name) == ["m"])
+    }
 }
