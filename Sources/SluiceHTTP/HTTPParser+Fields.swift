@@ -92,17 +92,18 @@ extension HTTPParser {
         /// A line end of LF alone: an error wherever the parser meets it.
         static let bareLF = HTTPParseError.badHeader("bare LF")
 
-        /// Throws `bareLF` for an LF in `bytes[from...]` that no CR precedes, the byte before
+        /// Whether an LF in `bytes[from...]` has no CR before it, the byte before
         /// `headStart` not counting. For a head whose end has not come: every LF is found with
         /// `memchr`, as the search for the end skips bytes.
-        static func refuseBareLF(in bytes: UnsafeBufferPointer<UInt8>, from: Int, headStart: Int) throws(HTTPParseError) {
-            guard let base = bytes.baseAddress else { return }
+        static func hasBareLF(in bytes: UnsafeBufferPointer<UInt8>, from: Int, headStart: Int) -> Bool {
+            guard let base = bytes.baseAddress else { return false }
             var i = from
             while i < bytes.endIndex, let found = offset(of: 10, from: base + i, count: bytes.endIndex - i) {
                 let lf = i + found
-                if lf == headStart || base[lf - 1] != 13 { throw bareLF }
+                if lf == headStart || base[lf - 1] != 13 { return true }
                 i = lf + 1
             }
+            return false
         }
 
         /// The next line without its CRLF; a CR not followed by LF, or an LF not preceded by CR,

@@ -147,7 +147,10 @@ package struct HTTPParser: Sendable {
         let from = max(scanFrom, start)
         let n = buffer.count
         let headStart = start
-        let found: Int? = try buffer.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
+        var bareLF = false
+        // A plain closure, not a throwing one: the search runs once per request and a throwing
+        // closure through `withUnsafeBufferPointer` costs more than the flag.
+        let found: Int? = buffer.withUnsafeBufferPointer { bytes in
             var i = from
             while i + 3 < n {
                 if bytes[i + 3] != 10 {
@@ -163,9 +166,10 @@ package struct HTTPParser: Sendable {
             // for an answer: refuse it now rather than with a 408 at the header timeout. The
             // search above skips bytes, so this looks through the ones it covered; only here,
             // so a head that arrives whole (nearly every one) never pays for it.
-            try HeadLines.refuseBareLF(in: bytes, from: from, headStart: headStart)
+            bareLF = HeadLines.hasBareLF(in: bytes, from: from, headStart: headStart)
             return nil
         }
+        if bareLF { throw HeadLines.bareLF }
         if found == nil { scanFrom = max(start, n - 3) }
         return found
     }

@@ -159,22 +159,18 @@ enum RequestID {
 
     /// The 15 characters of `serial`'s id, appended in one copy.
     static func append(_ serial: UInt64, to bytes: inout [UInt8]) {
-        // The prefix's seven characters and the counter's eight, in two words on the stack.
-        var first = prefix | UInt64(symbol(serial >> 35)) << 56
-        var second: UInt64 = 0
-        for i in 0..<7 { second |= UInt64(symbol(serial >> UInt64(5 * (6 - i)))) << UInt64(8 * i) }
-        withUnsafeBytes(of: &first) { a in
-            withUnsafeBytes(of: &second) { b in
-                guard let a = a.baseAddress, let b = b.baseAddress else { return }
-                bytes.append(contentsOf: UnsafeBufferPointer(start: a.assumingMemoryBound(to: UInt8.self), count: 8))
-                bytes.append(contentsOf: UnsafeBufferPointer(start: b.assumingMemoryBound(to: UInt8.self), count: 7))
-            }
+        // The prefix's seven characters and the counter's eight, in two adjacent words.
+        var words = (prefix | UInt64(symbol(serial >> 35)) << 56, UInt64(0))
+        for i in 0..<7 { words.1 |= UInt64(symbol(serial >> UInt64(5 * (6 - i)))) << UInt64(8 * i) }
+        withUnsafeBytes(of: &words) { raw in
+            guard let base = raw.baseAddress else { return }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: 15))
         }
     }
 
     /// The base-32 character of the low five bits of `value`: `0-9`, then `a-v`.
     private static func symbol(_ value: UInt64) -> UInt8 {
-        let digit = UInt8(truncatingIfNeeded: value & 31)
-        return digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+        let alphabet: StaticString = "0123456789abcdefghijklmnopqrstuv"
+        return alphabet.utf8Start[Int(truncatingIfNeeded: value & 31)]
     }
 }
