@@ -68,23 +68,29 @@ struct YAMLNesting {
                 unroll(-1)
                 skipLine()
             case UInt8(ascii: "-") where isBlankZ(i + 1):
-                if flow == 0 { roll(column, sequence: true) }
-                keyColumn = nil
+                if flow == 0 {
+                    roll(column, sequence: true)
+                    keyColumn = nil
+                }
                 advance(1)
             case UInt8(ascii: "?") where flow > 0 || isBlankZ(i + 1):
-                if flow == 0 { roll(column, sequence: false) } else { notePair() }
-                keyColumn = nil
+                if flow == 0 {
+                    roll(column, sequence: false)
+                    keyColumn = nil
+                } else {
+                    notePair()
+                }
                 advance(1)
             case UInt8(ascii: ":") where flow > 0 || isBlankZ(i + 1):
                 if flow == 0 {
                     // The mapping opens around its key, so the key's flow nesting sits inside it.
                     let keyDepth = keyColumn == nil ? 0 : keyFlowDepth
                     roll(keyColumn ?? column, sequence: false)
+                    keyColumn = nil
                     if blockDepth + keyDepth > limit { return true }
                 } else {
                     notePair()
                 }
-                keyColumn = nil
                 advance(1)
             case UInt8(ascii: ","):
                 if let last = flowLevels.last, last.pair {

@@ -73,6 +73,7 @@ func bracketsInScalarsAndCommentsAreNotNesting(_ yaml: String) throws {
     "a:\n  b:\n    - c: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
     "[ \"x\u{85}\" , " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "]",
     "# x\u{2028}a: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
+    "{&x : " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}: v",
 ])
 func theScanCountsAtLeastWhatYamsBuilds(_ yaml: String) throws {
     let node = try #require(try Yams.compose(yaml: yaml))
