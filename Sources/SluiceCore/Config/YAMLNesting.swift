@@ -175,7 +175,6 @@ struct YAMLNesting {
             if i < bytes.count, bytes[i] == UInt8(ascii: "#") { skipLine() }
             guard lineBreak(at: i) > 0 else { return }
             consumeBreak()
-            if flow == 0 { keyColumn = nil }
         }
     }
 
@@ -317,11 +316,14 @@ struct YAMLNesting {
         }
     }
 
+    /// A line break, wherever it falls (between tokens, in a plain or quoted scalar): a key on the
+    /// line before cannot be the key of a `:` on the next, so the key column is forgotten.
     private mutating func consumeBreak() {
         let length = lineBreak(at: i)
         guard length > 0 else { return }
         i += length
         column = 0
+        if flow == 0 { keyColumn = nil }
     }
 
     /// Up to, not past, the next line break.

@@ -53,6 +53,7 @@ func deepDocumentsExceedTheLimit(_ yaml: String, _ what: String) {
     "# " + String(repeating: "[", count: 100) + "\na: 1",
     "a: |\n  " + String(repeating: "[", count: 100) + "\n  more\nb: 1",
     "a: >-\n    " + String(repeating: "{", count: 100) + "\n\n    x\nb: 1",
+    "? k\n: |\n  " + String(repeating: "[", count: 100),
     "a: !tag " + String(repeating: "x", count: 10) + "\nb: [\"" + String(repeating: "[", count: 100) + "\"]",
 ])
 func bracketsInScalarsAndCommentsAreNotNesting(_ yaml: String) throws {
