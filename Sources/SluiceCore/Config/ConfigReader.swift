@@ -24,8 +24,13 @@ struct ConfigReader {
     }
 
     /// Composes `yaml` into a node tree. An empty document (nothing, only comments, or a bare
-    /// `---`) is `nil`, which callers treat as "all defaults".
+    /// `---`) is `nil`, which callers treat as "all defaults". A text nested deeper than
+    /// `YAMLNesting.limit` is refused before Yams sees it: Yams composes recursively, and such a
+    /// file would overflow the stack instead of failing.
     func compose(_ yaml: String) throws(ConfigError) -> Node? {
+        guard !YAMLNesting.exceeds(YAMLNesting.limit, in: yaml) else {
+            throw fail("", "nested more than \(YAMLNesting.limit) levels deep")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)

@@ -123,6 +123,27 @@ import Testing
         #expect(logs.lines.withLock { $0.contains("error: \(reason)") })
     }
 
+    /// Yams would overflow the stack on these (issue #14); the reader refuses them first, so the
+    /// model or version is unavailable with the reason and everything else serves.
+    @Test func aConfigNestedThousandsDeepMakesOnlyItsModelOrVersionUnavailable() throws {
+        try repo.write("deep/model.yaml", "labels: " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000))
+        try repo.write("deep/1/model.json")
+        try repo.write("v/model.yaml", "version_policy: {all: true}")
+        try repo.write("v/1/model.json")
+        try repo.write("v/2/model.json")
+        try repo.write("v/2/model.yaml", String(repeating: "- ", count: 5_000) + "x")
+        try repo.write("good/1/model.txt")
+        let table = loadAll()
+        let modelReason = "\(repo.root)/deep/model.yaml: nested more than 64 levels deep"
+        let deep = try #require(table.model(named: "deep"))
+        #expect(deep.configError?.description == modelReason)
+        #expect(deep.version(1)?.state == .unavailable(reason: modelReason))
+        let versioned = try #require(table.model(named: "v"))
+        #expect(versioned.version(2)?.state == .unavailable(reason: "\(repo.root)/v/2/model.yaml: nested more than 64 levels deep"))
+        #expect(versioned.readyVersions == [1])
+        #expect(table.model(named: "good")?.readyVersions == [1])
+    }
+
     @Test func versionConfigSignatureReachesTheLoader() throws {
         try repo.write("m/1/model.onnx")
         try repo.write("m/1/model.yaml", "inputs: [{name: image, datatype: UINT8, shape: [-1, 2, 2]}]")

@@ -130,3 +130,11 @@ func badSettingsNameTheFileKeyAndReason(_ yaml: String, _ message: String) throw
         try ServerConfig.resolve(CommandLineOverrides(config: "/nonexistent.yaml"), environment: [:], fileExists: { _ in false })
     }
 }
+
+@Test func aConfigFileNestedThousandsDeepIsRefusedNamingTheFile() throws {
+    let path = try write("limits: " + String(repeating: "{a: ", count: 5_000) + "1" + String(repeating: "}", count: 5_000))
+    var config = ServerConfig()
+    #expect(throws: ConfigError(file: path, keyPath: "", reason: "nested more than 64 levels deep")) {
+        try config.apply(file: path)
+    }
+}

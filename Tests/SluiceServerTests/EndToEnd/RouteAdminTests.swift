@@ -51,6 +51,28 @@ import SluiceCore
         #expect(try c.request("POST", "/v2/models/scoring/infer", json: RoutingFixture.body).headers["x-sluice-model-version"] == "1")
     }
 
+    /// Yams would overflow the stack on this body and kill the process (issue #14).
+    @Test func aBodyNested20000DeepAnswers400AndTheServerLivesOn() throws {
+        let fixture = try RoutingFixture(routes: Self.routes)
+        let server = try fixture.server()
+        let deep = String(repeating: #"{"a":"#, count: 20_000) + "1" + String(repeating: "}", count: 20_000)
+        let a = try server.client().request("PUT", "/v2/routes/scoring", json: deep, headers: RoutingFixture.auth)
+        #expect(a.status == 400)
+        #expect(a.error?.contains("nested more than 64 levels deep") == true, "\(a.text)")
+        #expect(try String(contentsOfFile: fixture.routesFile, encoding: .utf8) == Self.routes)
+        #expect(try server.client().request("GET", "/v2/health/live").status == 200)
+    }
+
+    @Test func aRoutesFileNestedTooDeepIsRefusedAtStartNamingTheFile() throws {
+        let deep = "routes: " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000)
+        let fixture = try RoutingFixture(routes: deep)
+        #expect {
+            _ = try fixture.server()
+        } throws: { error in
+            error as? ConfigError == ConfigError(file: fixture.routesFile, keyPath: "", reason: "nested more than 64 levels deep")
+        }
+    }
+
     @Test func aPutAppliesAtOnceIsWrittenToTheRoutesFileAndSurvivesARestart() throws {
         let fixture = try RoutingFixture(routes: Self.routes)
         let body = """

@@ -96,6 +96,8 @@ private func json(_ row: [Double]) -> String { "[" + row.map { String($0) }.join
         ("/v1/models/fraud/versions/9:predict", #"{"instances":[[1]]}"#, 404, "no version 9"),
         ("/v1/models/fraud/versions/x:predict", #"{"instances":[[1]]}"#, 400, "positive integer"),
         ("/v1/models/nope:predict", #"{"instances":[[1]]}"#, 404, "unknown model 'nope'"),
+        ("/v1/models/fraud:predict", #"{"instances":"# + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + "}", 400, "nest"),
+        ("/v1/models/fraud:predict", String(repeating: #"{"a":"#, count: 20_000) + "1" + String(repeating: "}", count: 20_000), 400, "nest"),
     ])
     func badRequestsGetTheirStatusAndAJSONError(path: String, body: String, status: Int, fragment: String) throws {
         let client = try server.client()
