@@ -35,6 +35,10 @@ import Testing
             }
         }
 
+        // The clients are under way on version 1 before anything changes (on a loaded machine
+        // their threads may start late, and version 2 would take over before they saw 1).
+        #expect(eventually(within: 15) { versionsSeen.withLock { $0.contains("1") } }, "no client reached version 1")
+
         // Version 2 arrives with a SHA256SUMS, its model file written in two halves with a poll
         // in between (driven here rather than waited for: the server's own polls may come too).
         let model = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("binary_logistic")))
