@@ -91,8 +91,8 @@ package final class RequestContext: @unchecked Sendable {
     }
 
     /// The id a client sent: a non-empty `x-request-id` of at most 128 visible ASCII bytes,
-    /// else the trace id of a well-formed `traceparent` (version 00, 32 hex digits, not all
-    /// zero), else a new one.
+    /// else the trace id of a well-formed `traceparent` (a two-character version other than ff,
+    /// then 32 lower-case hex digits, not all zero), else a new one.
     static func id(of headers: Headers) -> (given: String?, serial: UInt64) {
         // One pass over the fields, comparing a name only when its length is one of the two:
         // most requests carry neither.
