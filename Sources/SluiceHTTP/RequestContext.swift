@@ -49,7 +49,7 @@ package final class RequestContext: @unchecked Sendable {
         method = keepingTarget ? request.method : ""
         target = keepingTarget ? request.target : ""
         started = now
-        (givenID, serial) = request.mentionsRequestID ? Self.id(of: request.headers) : (nil, RequestID.next())
+        (givenID, serial) = Self.id(of: request)
     }
 
     /// Makes this the context of a new `request`, as `init(_:now:keepingTarget:)` would.
@@ -60,7 +60,7 @@ package final class RequestContext: @unchecked Sendable {
             target = request.target
         }
         started = now
-        (givenID, serial) = request.mentionsRequestID ? Self.id(of: request.headers) : (nil, RequestID.next())
+        (givenID, serial) = Self.id(of: request)
         // Only what the last request set: most stay empty (an unrouted request sets no route).
         if !endpoint.isEmpty { endpoint = "" }
         if !protocolName.isEmpty { protocolName = "" }
@@ -88,6 +88,11 @@ package final class RequestContext: @unchecked Sendable {
     package var path: Substring {
         guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
         return target[..<q]
+    }
+
+    /// `id(of: request.headers)`, looked for only when the parser saw one of the two fields.
+    static func id(of request: borrowing Request) -> (given: String?, serial: UInt64) {
+        request.mentionsRequestID ? id(of: request.headers) : (nil, RequestID.next())
     }
 
     /// The id a client sent: a non-empty `x-request-id` of at most 128 visible ASCII bytes,
