@@ -1,4 +1,3 @@
-import Foundation
 import SluiceCore
 import SluiceHTTP
 import SluiceJSON
@@ -114,7 +113,7 @@ struct RouteAdmin: Sendable {
                     w.array { w in
                         for d in canary.decisions {
                             w.object { w in
-                                w.key("time"); w.string(timestamp(d.time))
+                                w.key("time"); w.string(WallClock.rfc3339(millisecondsSince1970: Int((d.time * 1000).rounded(.down))))
                                 w.key("decision"); w.string(d.decision)
                                 w.key("reason"); w.string(d.reason)
                             }
@@ -155,12 +154,5 @@ struct RouteAdmin: Sendable {
             if !present.isEmpty { w.key("header_present"); w.array { w in for n in present { w.string(n) } } }
             if !regex.isEmpty { w.key("header_regex"); w.object { w in for (n, v) in regex { w.key(n); w.string(v) } } }
         }
-    }
-
-    /// RFC 3339 UTC with milliseconds.
-    private static func timestamp(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 }

@@ -41,7 +41,7 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         var w = JSONWriter(capacity: 256)
         w.object { w in
-            w.key("time"); w.string(Self.timestamp())
+            w.key("time"); w.string(WallClock.rfc3339(millisecondsSince1970: WallClock.millisecondsSince1970()))
             w.key("level"); w.string(event.level.rawValue)
             w.key("label"); w.string(label)
             w.key("message"); w.string(event.message.description)
@@ -75,25 +75,5 @@ struct JSONLogHandler: LogHandler {
                 }
             }
         }
-    }
-
-    /// Now as RFC 3339 UTC with milliseconds, `2026-12-06T15:04:05.123Z`, without a formatter
-    /// object (one per line would cost more than the rest of the line).
-    static func timestamp() -> String {
-        let millis = WallClock.millisecondsSince1970()
-        var seconds = millis / 1000
-        var t = tm()
-        gmtime_r(&seconds, &t)
-        var out = ""
-        out.reserveCapacity(24)
-        func digits(_ value: Int, _ count: Int) {
-            var text = String(value)
-            while text.count < count { text = "0" + text }
-            out += text
-        }
-        digits(Int(t.tm_year) + 1900, 4); out += "-"; digits(Int(t.tm_mon) + 1, 2); out += "-"; digits(Int(t.tm_mday), 2)
-        out += "T"; digits(Int(t.tm_hour), 2); out += ":"; digits(Int(t.tm_min), 2); out += ":"; digits(Int(t.tm_sec), 2)
-        out += "."; digits(millis % 1000, 3); out += "Z"
-        return out
     }
 }

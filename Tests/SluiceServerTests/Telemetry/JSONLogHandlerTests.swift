@@ -37,3 +37,9 @@ extension ISO8601DateFormatter {
         return formatter
     }
 }
+
+@Test(arguments: [0, 1_765_033_445_123, 951_782_400_007])  // the epoch, a December afternoon, 29 Feb 2000
+func timesAreWrittenAsFoundationWritesRFC3339(_ millis: Int) {
+    let expected = ISO8601DateFormatter.withMilliseconds.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    #expect(WallClock.rfc3339(millisecondsSince1970: millis) == expected)
+}
