@@ -32,6 +32,20 @@ Fixtures/onnx/bad/ holds files the loader must refuse at load, naming the proble
   unsupported_op.onnx  a valid graph with an LSTM node (unsupported: the error names op and node)
   zipmap.onnx          a LogisticRegression exported with ZipMap (the error says to export with
                        options={id(model): {'zipmap': False}})
+and the hostile files of issue 14, each of which once killed the server as it loaded or warmed
+up; now the load fails or warm-up does, naming the limit (limits.max_model_tensor_elements):
+  slice_step_int64_max.onnx  one Slice of the input whose constant step is INT64_MAX
+  slice_step_int64_min.onnx  the same with INT64_MIN (and INT64_MIN as the end)
+  maxpool_kernel_2_31.onnx   MaxPool with kernel_shape [2^31, 2^31] and pads 2^31
+  conv_pads_100000.onnx      Conv with pads of 100,000: a 160 GB output for a 4x4 image
+
+Fixtures/onnx/hostile/ holds valid models that requests aim at, served in the end-to-end tests:
+  dynamic_dims.onnx  x [n, m, 4] and steps INT64 [1] in; Flatten, Transpose and
+                     GlobalAveragePool of x, and a Slice of x along m by `steps`, out
+  expand.onnx        x [n] and shape INT64 [k] in; Expand(x, shape) out: 88 bytes of request
+                     could ask for a gigabyte
+
+With --hostile it writes only bad/'s hostile files and hostile/ (needs only onnx and numpy).
 
 Seeded, single-threaded; a rerun with the same libraries writes the same files.
 Needs: pip install scikit-learn skl2onnx onnx onnxruntime
@@ -48,16 +62,18 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
-import onnxruntime as ort  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-from skl2onnx import to_onnx  # noqa: E402
-from skl2onnx.common.data_types import FloatTensorType  # noqa: E402
-from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,  # noqa: E402
-                              RandomForestClassifier, RandomForestRegressor)
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
-from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import Normalizer, StandardScaler  # noqa: E402
+
+if "--hostile" not in sys.argv:
+    import onnxruntime as ort  # noqa: E402
+    from skl2onnx import to_onnx  # noqa: E402
+    from skl2onnx.common.data_types import FloatTensorType  # noqa: E402
+    from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,  # noqa: E402
+                                  RandomForestClassifier, RandomForestRegressor)
+    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+    from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
+    from sklearn.pipeline import make_pipeline  # noqa: E402
+    from sklearn.preprocessing import Normalizer, StandardScaler  # noqa: E402
 
 # Small MLPs stop before convergence on purpose; the fixture is the model as trained.
 warnings.filterwarnings("ignore", category=UserWarning)
@@ -388,6 +404,66 @@ def write_bad_fixtures(good):
     open(os.path.join(bad, "zipmap.onnx"), "wb").write(onx.SerializeToString())
 
 
+INT64_MAX = 2**63 - 1
+INT64_MIN = -2**63
+
+
+def bare_model(name, nodes, inputs, outputs, initializers, opset=13):
+    """A model as an attacker writes it: checked as a file, but no shape inference (which
+    refuses some of these shapes before any runtime sees them)."""
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="sluice-fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def int64s(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def write_hostile_fixtures():
+    bad = os.path.join(ROOT, "bad")
+    os.makedirs(bad, exist_ok=True)
+    rows = value("x", ["n", 4])
+    out = value("y", ["n", "k"])
+    for name, step, end in (("slice_step_int64_max", INT64_MAX, INT64_MAX),
+                            ("slice_step_int64_min", INT64_MIN, INT64_MIN)):
+        node = helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"], "slice")
+        init = [int64s("starts", [0]), int64s("ends", [end]), int64s("axes", [1]), int64s("steps", [step])]
+        data = bare_model(name, [node], [rows], [out], init)
+        open(os.path.join(bad, f"{name}.onnx"), "wb").write(data)
+    image = value("x", ["n", 1, 4, 4])
+    out = value("y", ["n", 1, "h", "w"])
+    node = helper.make_node("MaxPool", ["x"], ["y"], "pool", kernel_shape=[2**31, 2**31],
+                            pads=[2**31] * 4, ceil_mode=1)
+    data = bare_model("maxpool_kernel", [node], [image], [out], [])
+    open(os.path.join(bad, "maxpool_kernel_2_31.onnx"), "wb").write(data)
+    node = helper.make_node("Conv", ["x", "w"], ["y"], "conv", pads=[100000] * 4)
+    w = numpy_helper.from_array(np.ones((1, 1, 1, 1), dtype=np.float32), "w")
+    data = bare_model("conv_pads", [node], [image], [out], [w])
+    open(os.path.join(bad, "conv_pads_100000.onnx"), "wb").write(data)
+
+    hostile = os.path.join(ROOT, "hostile")
+    os.makedirs(hostile, exist_ok=True)
+    x = value("x", ["n", "m", 4])
+    steps = helper.make_tensor_value_info("steps", TensorProto.INT64, [1])
+    nodes = [helper.make_node("Flatten", ["x"], ["flat"], "flatten", axis=1),
+             helper.make_node("Transpose", ["x"], ["transposed"], "transpose"),
+             helper.make_node("GlobalAveragePool", ["x"], ["pooled"], "pool"),
+             helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"], ["sliced"], "slice")]
+    outputs = [value("flat", ["n", "mx4"]), value("transposed", [4, "m", "n"]),
+               value("pooled", ["n", "m", 1]), value("sliced", ["n", "k", 4])]
+    init = [int64s("starts", [0]), int64s("ends", [INT64_MAX]), int64s("axes", [1])]
+    data = bare_model("dynamic_dims", nodes, [x, steps], outputs, init)
+    open(os.path.join(hostile, "dynamic_dims.onnx"), "wb").write(data)
+    shape = helper.make_tensor_value_info("shape", TensorProto.INT64, ["k"])
+    node = helper.make_node("Expand", ["x", "shape"], ["y"], "expand")
+    data = bare_model("expand", [node], [value("x", ["n"]), shape], [value("y", ["a", "b"])], [])
+    open(os.path.join(hostile, "expand.onnx"), "wb").write(data)
+
+
 def make_models():
     """models/digits-mlp/1/model.onnx: sklearn's digits (8x8 images as 64 features, 0-16),
     an MLPClassifier exported with zipmap=False: `label` and `probabilities` out."""
@@ -417,10 +493,16 @@ def main():
     network_cases()
     good = open(os.path.join(ROOT, "logreg_binary", "model.onnx"), "rb").read()
     write_bad_fixtures(good)
+    write_hostile_fixtures()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     assert total < 1_500_000, f"fixtures take {total} bytes; keep them under 1.5 MB"
     print(f"fixtures: {total} bytes")
 
 
 if __name__ == "__main__":
-    make_models() if "--models" in sys.argv else main()
+    if "--models" in sys.argv:
+        make_models()
+    elif "--hostile" in sys.argv:
+        write_hostile_fixtures()
+    else:
+        main()

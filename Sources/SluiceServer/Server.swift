@@ -35,7 +35,7 @@ package final class Server: Sendable {
         let registry = MetricsRegistry()
         let serving = ServingMetrics(registry: registry)
         manager = ModelManager(
-            source: RepositoryScanner(root: config.models, backends: backends), loader: backends.load,
+            source: RepositoryScanner(root: config.models, backends: backends), loader: backends.loader(limits: config.modelLimits),
             pollInterval: .milliseconds(Int(config.pollInterval * 1000)), metrics: serving
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")

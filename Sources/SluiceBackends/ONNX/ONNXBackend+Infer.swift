@@ -4,8 +4,10 @@ extension ONNXBackend {
     /// Runs the graph on one request. Called concurrently from event-loop or worker threads;
     /// each call takes its own workspace from the pool. Throws `.invalidInput` for a missing
     /// input, an element type that cannot be converted, a shape that does not fit the graph's
-    /// fixed dimensions, or data an operator cannot take (a Reshape that does not fit, an index
-    /// out of range), naming the input or node.
+    /// fixed dimensions or is beyond `limits.maxTensorElements` (`[0, 4611686018427387904, 4]`
+    /// has no elements, yet its dimensions multiply beyond any size), or data an operator cannot
+    /// take (a Reshape that does not fit, an index out of range, an intermediate beyond the
+    /// limit), naming the input or node.
     package func infer(_ request: [Tensor]) throws(ServingError) -> [Tensor] {
         let ws = pool.take(plan)
         defer { pool.give(ws) }
@@ -21,13 +23,17 @@ extension ONNXBackend {
                     throw .invalidInput("input '\(name)' has shape \(tensor.shape); the model takes \(dims)")
                 }
             }
-            if plan.inputs.count == 1, port.type == .float, case .fp32(let values) = tensor.data,
-                Operand.count(of: tensor.shape, limit: .max) == values.count
-            {
+            guard let count = Shape.count(tensor.shape, within: plan.limits.maxTensorElements) else {
+                throw .invalidInput("input '\(name)' has \(plan.limits.beyond(tensor.shape))")
+            }
+            guard count == tensor.data.count else {
+                throw .invalidInput("input '\(name)' has shape \(tensor.shape) but \(tensor.data.count) elements")
+            }
+            if plan.inputs.count == 1, port.type == .float, case .fp32(let values) = tensor.data {
                 // The one FP32 input (the usual model) is read where the request holds it, for
                 // as long as the graph runs: kernels never write their inputs.
                 return try values.withUnsafeBufferPointer { (buffer) throws(ServingError) -> [Tensor] in
-                    ws.refer(port.id, .float, tensor.shape, to: buffer.baseAddress.map { UnsafeRawPointer($0) })
+                    ws.refer(port.id, .float, tensor.shape, count: count, to: buffer.baseAddress.map { UnsafeRawPointer($0) })
                     return try run(ws)
                 }
             }
@@ -49,11 +55,12 @@ extension ONNXBackend {
         return answer
     }
 
-    /// Copies a request tensor into its workspace slot, converted to the graph's element type.
+    /// Copies a request tensor, whose shape `infer` checked, into its workspace slot, converted
+    /// to the graph's element type.
     private func bind(_ tensor: Tensor, to port: ExecutionPlan.Port, _ ws: Workspace) throws(ServingError) {
         let n = tensor.data.count
         func copy<T>(_ values: [T], _ type: ElementType) {
-            let out = ws.write(port.id, type, tensor.shape).assumingMemoryBound(to: T.self)
+            guard let out = ws.write(port.id, type, tensor.shape)?.assumingMemoryBound(to: T.self) else { return }
             values.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: n) } }
         }
         switch (port.type, tensor.data) {

@@ -30,11 +30,12 @@ package struct ONNXBackend: Backend {
     /// Reads, checks and compiles the model file named by `request`. Called by `Backends.standard`
     /// on a loader thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an
     /// unreadable or malformed file, an unsupported IR version, opset, domain, operator,
-    /// attribute or element type (naming the node), or a `model.yaml` signature that does not
-    /// fit the graph. Never traps on file contents.
+    /// attribute or element type (naming the node), a tensor or window beyond `request.limits`,
+    /// or a `model.yaml` signature that does not fit the graph. Never traps on file contents.
     package static func load(_ request: BackendLoadRequest) throws(ServingError) -> ONNXBackend {
         let (name, model) = try parse(request.file)
-        return try ONNXBackend(plan: GraphCompiler.compile(model, file: name), request: request, fileName: name)
+        return try ONNXBackend(
+            plan: GraphCompiler.compile(model, file: name, limits: request.limits), request: request, fileName: name)
     }
 
     /// The model file's name and parsed graph (`load`'s first half; tests edit the graph).

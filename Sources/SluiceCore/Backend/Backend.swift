@@ -26,12 +26,43 @@ package struct BackendLoadRequest: Sendable {
     /// Signature overrides from `model.yaml`; empty means the backend's defaults.
     package var inputs: [TensorSpec]
     package var outputs: [TensorSpec]
+    /// What the server lets any model compute (`limits.*` keys); set by `BackendRegistry.loader`.
+    package var limits: ModelLimits
 
-    package init(file: String, backend: String, inputs: [TensorSpec] = [], outputs: [TensorSpec] = []) {
+    package init(
+        file: String, backend: String, inputs: [TensorSpec] = [], outputs: [TensorSpec] = [],
+        limits: ModelLimits = ModelLimits()
+    ) {
         self.file = file
         self.backend = backend
         self.inputs = inputs
         self.outputs = outputs
+        self.limits = limits
+    }
+}
+
+/// Sizes no model may exceed, whatever its file or a request asks for: a model file or a
+/// request of a few bytes must not make the server allocate gigabytes or overflow a size.
+/// Carried to every backend by its load request.
+package struct ModelLimits: Sendable, Equatable {
+    /// `limits.max_model_tensor_elements`: the most elements one tensor of a model may have,
+    /// whether stored in the file, sent in a request or computed (an intermediate of an ONNX
+    /// graph). 2^26 is 256 MiB as FP32: four times the largest FP32 input the default 64 MiB
+    /// body can carry, and room for a CNN's widest activation at batch 32 (ResNet's stem,
+    /// 32×64×112×112 = 25.7 M); operators raise it for larger batches.
+    package var maxTensorElements = 1 << 26
+
+    /// What `maxTensorElements` may be set to. The ceiling, 2^30 (4 GiB as FP32), keeps every
+    /// product of two bounded sizes (a dimension times a stride, a window times a dimension)
+    /// far below `Int.max`, and every matrix dimension within BLAS's 32-bit integers.
+    package static let maxTensorElementsRange = 1...(1 << 30)
+
+    package init() {}
+
+    /// The sentence that refuses `shape`, for load failures and 400s: "shape [0, 4611686018427387904, 4]
+    /// is beyond the 67108864 elements a tensor may have (limits.max_model_tensor_elements)".
+    package func beyond(_ shape: [Int]) -> String {
+        "shape \(shape) is beyond the \(maxTensorElements) elements a tensor may have (limits.max_model_tensor_elements)"
     }
 }
 

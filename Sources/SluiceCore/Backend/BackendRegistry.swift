@@ -51,4 +51,14 @@ package struct BackendRegistry: Sendable {
         }
         return try factory.load(request)
     }
+
+    /// The model manager's loader: `load` with the server's `limits` on every request (the
+    /// repository scan that makes the requests knows nothing of them).
+    package func loader(limits: ModelLimits) -> BackendLoader {
+        { request throws(ServingError) in
+            var limited = request
+            limited.limits = limits
+            return try load(limited)
+        }
+    }
 }

@@ -41,6 +41,8 @@ extension ServerConfig {
         .init("limits.idle_timeout", \.limits.idleTimeout, .nanoseconds, "a keep-alive connection idle this long is closed quietly"),
         .init("limits.max_connections", \.limits.maxConnections, .int(in: 1...1_000_000),
               "beyond: the new connection is closed at once"),
+        .init("limits.max_model_tensor_elements", \.modelLimits.maxTensorElements, .int(in: ModelLimits.maxTensorElementsRange),
+              "ONNX: the most elements any tensor may have (stored, sent or computed); beyond: the load fails, or 400"),
         .init("limits.grace_period", \.gracePeriod, .seconds, "SIGTERM/SIGINT: drain for at most this long, then exit 0"),
         .init("scheduling.inline_budget_us", \.scheduling.inlineBudgetMicros, .int(in: 0...60_000_000),
               "estimated compute above this runs on the worker pool (see \"Where inference runs\")"),

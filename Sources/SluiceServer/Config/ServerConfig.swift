@@ -1,3 +1,4 @@
+package import SluiceCore
 package import SluiceHTTP
 
 /// The server's settings (README "Configuration"): defaults, then `config/sluice.yaml`, then `SLUICE_<KEY>`
@@ -17,10 +18,13 @@ package struct ServerConfig: Sendable, Equatable {
     package var logLevel = "info"
     /// `text` or `json` (`LogFormat`): how every log line is written.
     package var logFormat = LogFormat.text.rawValue
-    /// `limits:` bar `grace_period`: the HTTP layer's own settings type.
+    /// `limits:` bar `grace_period` and `max_model_tensor_elements`: the HTTP layer's own settings type.
     package var limits = HTTPLimits()
     /// Seconds a SIGTERM/SIGINT drains in-flight requests before exiting (`limits.grace_period`).
     package var gracePeriod: Double = 30
+    /// What any model may compute (`limits.max_model_tensor_elements`): the core's settings type,
+    /// handed to every load by `BackendRegistry.loader(limits:)`.
+    package var modelLimits = ModelLimits()
     package var scheduling = Scheduling()
     /// HTTP/2 on the cleartext listener (README "HTTP/2"): the HTTP layer's own settings type.
     package var http2 = HTTP2Settings()

@@ -30,7 +30,7 @@ enum ONNXFile {
             throw .loadFailure("\(name): not a TensorProto (\(error))")
         }
         let c: Constant
-        do { c = try Constant(proto: proto) } catch { throw .loadFailure("\(name): \(error.reason)") }
+        do { c = try Constant(proto: proto, limits: ModelLimits()) } catch { throw .loadFailure("\(name): \(error.reason)") }
         let data: TensorData
         switch c.type {
         case .float: data = .fp32(Array(c.elements(as: Float.self)))

@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// A loaded graph ready to run: the nodes that depend on the request in topological order,
 /// every value the graph names numbered 0..<valueCount, the constants, and which workspace
 /// buffer each computed value lives in. Built once by `GraphCompiler` on a loader thread;
@@ -26,6 +28,9 @@ struct ExecutionPlan: Sendable {
     let bufferCount: Int
     let inputs: [Port]
     let outputs: [Port]
+    /// The server's limits (`BackendLoadRequest.limits`): every value a workspace holds is
+    /// within `limits.maxTensorElements` (`Workspace.write`).
+    let limits: ModelLimits
 
     /// Where a value that has not been written points: a small zeroed block, never written.
     nonisolated(unsafe) static let emptyBase: UnsafeMutableRawPointer = {

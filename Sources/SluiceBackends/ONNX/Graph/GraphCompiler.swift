@@ -14,6 +14,8 @@ struct GraphCompiler {
 
     /// The model file's name, which starts every load-failure message.
     let file: String
+    /// The server's limits, which constants and folded values must keep and the plan carries.
+    let limits: ModelLimits
     private var ids: [String: Int] = [:]
     /// Element type of each value id; constants by value id; the steps in order (read and
     /// rewritten by `fuse`).
@@ -23,8 +25,10 @@ struct GraphCompiler {
 
     /// `fusing: false` keeps every node its own step, copies included (tests compare the two
     /// plans' answers).
-    static func compile(_ model: Onnx_ModelProto, file: String, fusing: Bool = true) throws(ServingError) -> ExecutionPlan {
-        var compiler = GraphCompiler(file: file)
+    static func compile(
+        _ model: Onnx_ModelProto, file: String, limits: ModelLimits = ModelLimits(), fusing: Bool = true
+    ) throws(ServingError) -> ExecutionPlan {
+        var compiler = GraphCompiler(file: file, limits: limits)
         return try compiler.run(model, fusing: fusing)
     }
 
@@ -48,7 +52,7 @@ struct GraphCompiler {
 
         for t in graph.initializer {
             do {
-                let c = try Constant(proto: t)
+                let c = try Constant(proto: t, limits: limits)
                 constants[value(t.name, c.type)] = c
             } catch {
                 throw fail("initializer '\(t.name)': \(error.reason)")
@@ -169,7 +173,7 @@ struct GraphCompiler {
         }
         let inputIDs = node.input.map { $0.isEmpty ? -1 : (ids[$0] ?? -1) }
         let info = NodeInfo(
-            file: file, op: node.opType, domain: domain, name: name, opset: opset,
+            file: file, op: node.opType, domain: domain, name: name, opset: opset, limits: limits,
             attributes: try Attributes(node.attribute, node: "\(file): node '\(name)' (\(node.opType))"),
             inputTypes: inputIDs.map { $0 >= 0 ? types[$0] : nil },
             constants: inputIDs.map { $0 >= 0 ? constants[$0] : nil },
@@ -205,7 +209,7 @@ struct GraphCompiler {
         let plan = ExecutionPlan(
             valueCount: n, steps: [], constants: bound,
             bufferOf: (0..<n).map { $0 < io.inputs.count ? -1 : $0 - io.inputs.count },
-            bufferCount: io.outputs.count, inputs: [], outputs: [])
+            bufferCount: io.outputs.count, inputs: [], outputs: [], limits: limits)
         let ws = Workspace(plan: plan)
         do {
             try kernel.run(local, ws)
@@ -243,6 +247,6 @@ struct GraphCompiler {
         }
         return ExecutionPlan(
             valueCount: types.count, steps: steps, constants: constants.map { ($0.key, $0.value) },
-            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs)
+            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits)
     }
 }

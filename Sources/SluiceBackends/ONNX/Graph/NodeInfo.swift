@@ -11,6 +11,8 @@ struct NodeInfo {
     let name: String
     /// The opset version of the node's domain the model imports.
     let opset: Int
+    /// The server's limits, for attributes that size what the node computes (a window, a step).
+    let limits: ModelLimits
     let attributes: Attributes
     /// Per input: its element type, or nil when the optional input is absent.
     let inputTypes: [ElementType?]

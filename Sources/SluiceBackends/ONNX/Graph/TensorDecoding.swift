@@ -3,9 +3,9 @@ import SluiceCore
 
 extension Constant {
     /// An initializer or a tensor attribute as a constant. Throws `reason` strings (the caller
-    /// adds which tensor or node) for types this build does not run, external data, and
-    /// element counts that disagree with the dims.
-    init(proto t: Onnx_TensorProto) throws(TensorDecodingError) {
+    /// adds which tensor or node) for types this build does not run, external data, dims
+    /// beyond `limits`, and element counts that disagree with the dims.
+    init(proto t: Onnx_TensorProto, limits: ModelLimits) throws(TensorDecodingError) {
         guard let type = ElementType(onnx: Int(t.dataType)) else {
             throw TensorDecodingError("element type \(ElementType.onnxName(Int(t.dataType))) is not supported")
         }
@@ -13,14 +13,9 @@ extension Constant {
             throw TensorDecodingError("external tensor data is not supported; save the model with its weights inside")
         }
         guard !t.hasSegment else { throw TensorDecodingError("segmented tensors are not supported") }
-        var shape: [Int] = []
-        var count = 1
-        for d in t.dims {
-            guard d >= 0, d < Int64(Int32.max) else { throw TensorDecodingError("dimension \(d) is out of range") }
-            let (p, o) = count.multipliedReportingOverflow(by: Int(d))
-            guard !o, p < 1 << 32 else { throw TensorDecodingError("too many elements") }
-            count = p
-            shape.append(Int(d))
+        let shape = t.dims.map { Int($0) }
+        guard let count = Shape.count(shape, within: limits.maxTensorElements) else {
+            throw TensorDecodingError(shape.contains { $0 < 0 } ? "dims \(shape) are negative" : limits.beyond(shape))
         }
         if !t.rawData.isEmpty {
             guard t.rawData.count == count * type.size else {

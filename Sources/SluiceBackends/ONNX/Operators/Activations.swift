@@ -58,7 +58,7 @@ struct UnaryKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
         let src = x.pointer(Float.self)
-        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
         let n = x.count
         if let activation {
             activation.apply(src, out, n)
@@ -118,7 +118,7 @@ struct ClipKernel: Kernel {
         if ws.has(io, 1), let v = ws.input(io, 1).scalar() { low = Float(v) }
         if ws.has(io, 2), let v = ws.input(io, 2).scalar() { high = Float(v) }
         let src = x.pointer(Float.self)
-        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
         Activation.clip(low: low, high: high).apply(src, out, x.count)
     }
 

@@ -21,9 +21,9 @@ struct CopyKernel: Kernel {
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
-        copyElements(ws.output(io, 0, x.type, x.shape), x.base, count: x.count, size: x.type.size)
+        try copyElements(ws.output(io, 0, x.type, x.shape), x.base, count: x.count, size: x.type.size)
         if ws.wants(io, 1) {
-            ws.output(io, 1, .bool, x.shape).initializeMemory(as: UInt8.self, repeating: 1, count: x.count)
+            try ws.output(io, 1, .bool, x.shape).initializeMemory(as: UInt8.self, repeating: 1, count: x.count)
         }
     }
 }
@@ -56,7 +56,7 @@ struct CastKernel: Kernel {
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
-        let out = ws.output(io, 0, to, x.shape)
+        let out = try ws.output(io, 0, to, x.shape)
         if x.type == to {
             copyElements(out, x.base, count: x.count, size: to.size)
             return
@@ -100,7 +100,7 @@ struct ConstantKernel: Kernel {
         let a = n.attributes
         let value: Constant
         if let t = a.tensor("value") {
-            do { value = try Constant(proto: t) } catch { throw n.fail("value: \(error.reason)") }
+            do { value = try Constant(proto: t, limits: n.limits) } catch { throw n.fail("value: \(error.reason)") }
         } else if let f = a.float("value_float") {
             value = Constant([f], type: .float, shape: [])
         } else if let fs = a.floats("value_floats") {
@@ -116,7 +116,7 @@ struct ConstantKernel: Kernel {
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
-        copyElements(ws.output(io, 0, value.type, value.shape), value.buffer.pointer, count: value.count, size: value.type.size)
+        try copyElements(ws.output(io, 0, value.type, value.shape), value.buffer.pointer, count: value.count, size: value.type.size)
     }
 }
 
@@ -130,7 +130,7 @@ struct ConstantOfShapeKernel: Kernel {
         _ = try n.type(0, in: [.int64])
         var value = Constant([Float(0)], type: .float, shape: [1])
         if let t = n.attributes.tensor("value") {
-            do { value = try Constant(proto: t) } catch { throw n.fail("value: \(error.reason)") }
+            do { value = try Constant(proto: t, limits: n.limits) } catch { throw n.fail("value: \(error.reason)") }
             guard value.count == 1 else { throw n.fail("value must hold one element") }
         }
         return Compiled(kernel: ConstantOfShapeKernel(value: value), outputTypes: [value.type])
@@ -138,8 +138,9 @@ struct ConstantOfShapeKernel: Kernel {
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let shape = ws.input(io, 0).integers()
-        guard let n = Operand.count(of: shape) else { throw io.fail("invalid or too large shape \(shape)") }
-        let out = ws.output(io, 0, value.type, shape)
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw io.fail("shape \(shape) has a negative dimension") }
+        let out = try ws.output(io, 0, value.type, shape)
+        let n = shape.reduce(1, *)  // within the limit: `output` took the shape
         let size = value.type.size
         for i in 0..<n { (out + i * size).copyMemory(from: value.buffer.pointer, byteCount: size) }
     }
@@ -163,7 +164,7 @@ struct ShapeKernel: Kernel {
         let r = dims.count
         func clamp(_ v: Int) -> Int { min(max(v < 0 ? v + r : v, 0), r) }
         let s = clamp(start), e = max(clamp(end ?? r), s)
-        let out = ws.output(io, 0, .int64, [e - s], as: Int64.self)
+        let out = try ws.output(io, 0, .int64, [e - s], as: Int64.self)
         for i in s..<e { out[i - s] = Int64(dims[i]) }
     }
 }

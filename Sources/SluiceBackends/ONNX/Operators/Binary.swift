@@ -42,7 +42,7 @@ struct ArithmeticKernel: Kernel {
         guard let shape = Broadcast.shape(a.shape, b.shape) else {
             throw io.fail("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
-        let out = ws.output(io, 0, type, shape)
+        let out = try ws.output(io, 0, type, shape)
         switch type {
         case .float: floating(a, b, shape, out.assumingMemoryBound(to: Float.self))
         case .double: floating(a, b, shape, out.assumingMemoryBound(to: Double.self))
@@ -95,14 +95,14 @@ struct PowKernel: Kernel {
             throw io.fail("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
         if baseType != .float {
-            let out = ws.output(io, 0, baseType, shape)
+            let out = try ws.output(io, 0, baseType, shape)
             switch (baseType, exponentType) {
             case (.int64, _): integerPower(a, b, shape, out.assumingMemoryBound(to: Int64.self))
             default: integerPower(a, b, shape, out.assumingMemoryBound(to: Int32.self))
             }
             return
         }
-        let o = ws.output(io, 0, .float, shape, as: Float.self)
+        let o = try ws.output(io, 0, .float, shape, as: Float.self)
         switch exponentType {
         case .float: Broadcast.map(a, b, shape, o) { (x: Float, y: Float) in Foundation.pow(x, y) }
         case .double: Broadcast.map(a, b, shape, o) { (x: Float, y: Double) in Float(Foundation.pow(Double(x), y)) }
@@ -152,7 +152,7 @@ struct CompareKernel: Kernel {
         guard let shape = Broadcast.shape(a.shape, b.shape) else {
             throw io.fail("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
-        let o = ws.output(io, 0, .bool, shape, as: UInt8.self)
+        let o = try ws.output(io, 0, .bool, shape, as: UInt8.self)
         switch type {
         case .float: compare(a, b, shape, o, Float.self)
         case .double: compare(a, b, shape, o, Double.self)
@@ -190,7 +190,7 @@ struct WhereKernel: Kernel {
         guard let shape = Broadcast.shape(c.shape, x.shape, y.shape) else {
             throw io.fail("shapes \(c.shape), \(x.shape) and \(y.shape) do not broadcast")
         }
-        let out = ws.output(io, 0, type, shape)
+        let out = try ws.output(io, 0, type, shape)
         switch type.size {
         case 1: select(c, x, y, shape, out, UInt8.self)
         case 4: select(c, x, y, shape, out, UInt32.self)

@@ -40,7 +40,7 @@ struct ConvKernel: Kernel {
         } else {
             bias = nil
         }
-        let out = ws.output(io, 0, .float, [batch, maps] + p.outputDims, as: Float.self)
+        let out = try ws.output(io, 0, .float, [batch, maps] + p.outputDims, as: Float.self)
         let inPlane = p.input[0] * p.input[1] * p.input[2]
         let outPlane = p.output[0] * p.output[1] * p.output[2]
         let taps = p.kernel[0] * p.kernel[1] * p.kernel[2]
@@ -72,6 +72,11 @@ struct ConvKernel: Kernel {
             // Images side by side in one patch matrix (columns (image, position)), so a chunk of
             // images is one sgemm per group instead of one per image; the chunk's patches are
             // bounded to 64 Ki floats (256 KB) so they and the product stay in the L2 cache.
+            // One image's patches are a matrix of their own, bounded like any tensor; `rows`
+            // (channels × taps, each within the limit) cannot overflow, `rows × outPlane` can.
+            guard Shape.count([rows, outPlane], within: ws.limits.maxTensorElements) != nil else {
+                throw io.fail("the patch matrix's \(ws.limits.beyond([rows, outPlane]))")
+            }
             let chunk = max(1, min(batch, (1 << 16) / max(rows * outPlane, 1)))
             let colCount = rows * chunk * outPlane
             let scratch = ws.scratch.reserve((colCount + mg * chunk * outPlane) * MemoryLayout<Float>.size)

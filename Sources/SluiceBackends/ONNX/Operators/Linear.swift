@@ -53,7 +53,7 @@ struct LinearKernel: Kernel {
         let binary = classifier && targets == 1
         let width = binary ? 2 : targets
         let scoreIndex = classifier ? 1 : 0
-        let scores = ws.output(io, scoreIndex, .float, [rows, width], as: Float.self)
+        let scores = try ws.output(io, scoreIndex, .float, [rows, width], as: Float.self)
         for r in 0..<rows { for t in 0..<targets { scores[r * width + t] = intercepts[t] } }
         coefficients.withUnsafeBufferPointer { w in
             guard let weights = w.baseAddress else { return }
@@ -63,7 +63,7 @@ struct LinearKernel: Kernel {
             for r in 0..<rows { transform.apply(scores + r * width, width) }
             return
         }
-        let label = ws.output(io, 0, .int64, [rows], as: Int64.self)
+        let label = try ws.output(io, 0, .int64, [rows], as: Int64.self)
         for r in 0..<rows {
             let row = scores + r * width
             if binary {
@@ -102,7 +102,7 @@ struct ScalerKernel: Kernel {
         guard (offset.count == 1 || offset.count == columns), (scale.count == 1 || scale.count == columns) else {
             throw io.fail("input has \(columns) features; the scaler has \(max(offset.count, scale.count))")
         }
-        let out = ws.output(io, 0, .float, input.shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, input.shape, as: Float.self)
         for r in 0..<rows {
             for c in 0..<columns {
                 let o = offset.count == 1 ? offset[0] : offset[c]
@@ -134,7 +134,7 @@ struct NormalizerKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let input = ws.input(io, 0)
         let (x, rows, columns) = try MLInput.rows(input, io, ws)
-        let out = ws.output(io, 0, .float, input.shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, input.shape, as: Float.self)
         for r in 0..<rows {
             let row = x + r * columns
             var d: Float
@@ -175,7 +175,7 @@ struct ArrayFeatureExtractorKernel: Kernel {
         shape[x.rank - 1] = ids.count
         if x.rank == 1 { shape = [1, ids.count] }
         let size = x.type.size
-        let out = ws.output(io, 0, x.type, shape)
+        let out = try ws.output(io, 0, x.type, shape)
         var o = 0
         for r in 0..<rows {
             for i in ids {

@@ -61,7 +61,7 @@ struct GemmKernel: Kernel {
         let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
         let kb = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
         guard k == kb else { throw io.fail("A \(a.shape) and B \(b.shape) do not multiply") }
-        let out = ws.output(io, 0, .float, [m, n], as: Float.self)
+        let out = try ws.output(io, 0, .float, [m, n], as: Float.self)
         var addC: Float = 0
         if ws.has(io, 2), beta != 0 {
             let c = ws.input(io, 2)
@@ -133,7 +133,7 @@ struct MatMulKernel: Kernel {
             // Add's broadcast of a [1, N] bias over a 1-D product: the bias's leading 1s.
             shape = Array(repeating: 1, count: bias.shape.count - shape.count) + shape
         }
-        let out = ws.output(io, 0, .float, shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, shape, as: Float.self)
         let pa = a.pointer(Float.self), pb = b.pointer(Float.self)
         let batches = batch.reduce(1, *)
         if let bias {

@@ -30,7 +30,7 @@ struct BatchNormKernel: Kernel {
         let mean = stats[2].pointer(Float.self), variance = stats[3].pointer(Float.self)
         let size = x.shape.dropFirst(2).reduce(1, *)
         let src = x.pointer(Float.self)
-        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
         for b in 0..<x.shape[0] {
             for c in 0..<channels {
                 let k = scale[c] / (variance[c] + epsilon).squareRoot()
@@ -68,7 +68,7 @@ struct SoftmaxKernel: Kernel {
         let length = flattens ? x.shape[a...].reduce(1, *) : (rank == 0 ? 1 : x.shape[a])
         let inner = flattens ? 1 : x.shape[(a + 1)...].reduce(1, *)
         let src = x.pointer(Float.self)
-        let out = ws.output(io, 0, .float, x.shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
         if inner == 1 {
             // The usual case (the last axis): contiguous rows. Rows are short (ten classes), so
             // the exponentials run as one loop over the whole tensor, which vectorizes, between

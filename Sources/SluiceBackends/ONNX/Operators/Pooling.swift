@@ -29,8 +29,8 @@ struct PoolKernel: Kernel {
         let p = try window.plan(Array(x.shape.dropFirst(2)), io)
         let planes = x.shape[0] * x.shape[1]
         let shape = Array(x.shape.prefix(2)) + p.outputDims
-        let out = ws.output(io, 0, .float, shape, as: Float.self)
-        let indices = isMax && ws.wants(io, 1) ? ws.output(io, 1, .int64, shape, as: Int64.self) : nil
+        let out = try ws.output(io, 0, .float, shape, as: Float.self)
+        let indices = try isMax && ws.wants(io, 1) ? ws.output(io, 1, .int64, shape, as: Int64.self) : nil
         let (D, H, W) = (p.input[0], p.input[1], p.input[2])
         let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
         let (KD, KH, KW) = (p.kernel[0], p.kernel[1], p.kernel[2])
@@ -205,7 +205,7 @@ struct GlobalPoolKernel: Kernel {
         guard x.rank >= 2 else { throw io.fail("input \(x.shape) needs a batch and a channel dimension") }
         let planes = x.shape[0] * x.shape[1]
         let size = x.shape.dropFirst(2).reduce(1, *)
-        let out = ws.output(io, 0, .float, Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2), as: Float.self)
+        let out = try ws.output(io, 0, .float, Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2), as: Float.self)
         let src = x.pointer(Float.self)
         for plane in 0..<planes {
             let p = src + plane * size

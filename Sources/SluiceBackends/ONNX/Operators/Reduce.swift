@@ -28,7 +28,7 @@ struct ReduceKernel: Kernel {
         let rank = x.rank
         let requested = axes ?? (ws.has(io, 1) ? ws.input(io, 1).integers() : [])
         if requested.isEmpty && noopWithEmptyAxes {
-            copyElements(ws.output(io, 0, type, x.shape), x.base, count: x.count, size: type.size)
+            try copyElements(ws.output(io, 0, type, x.shape), x.base, count: x.count, size: type.size)
             return
         }
         var reduced = Set<Int>()
@@ -41,7 +41,7 @@ struct ReduceKernel: Kernel {
         let shape = keepDims ? kept : (0..<rank).filter { !reduced.contains($0) }.map { x.shape[$0] }
         let outCount = kept.reduce(1, *)
         let n = reduced.reduce(1) { $0 * x.shape[$1] }
-        let out = ws.output(io, 0, type, shape)
+        let out = try ws.output(io, 0, type, shape)
         switch type {
         case .float: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Float.self)) { Double($0) } back: { Float($0) }
         case .double: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Double.self)) { $0 } back: { $0 }
@@ -99,7 +99,7 @@ struct ArgMaxKernel: Kernel {
         guard let a = Axis.normalize(axis, rank: x.rank) else { throw io.fail("axis \(axis) is out of range for rank \(x.rank)") }
         var shape = x.shape
         if keepDims { shape[a] = 1 } else { shape.remove(at: a) }
-        let out = ws.output(io, 0, .int64, shape, as: Int64.self)
+        let out = try ws.output(io, 0, .int64, shape, as: Int64.self)
         switch type {
         case .float: argmax(x, a, out, Float.self)
         case .double: argmax(x, a, out, Double.self)

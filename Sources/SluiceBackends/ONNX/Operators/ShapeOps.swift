@@ -58,8 +58,11 @@ struct ReshapeKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
         let shape = try target(x.shape, io, ws)
-        guard Operand.count(of: shape, limit: .max) == x.count else { throw io.fail("cannot reshape \(x.shape) to \(shape)") }
-        copyElements(ws.output(io, 0, x.type, shape), x.base, count: x.count, size: x.type.size)
+        // A target beyond the limit is refused by `output`, naming the limit.
+        if let count = Shape.count(shape, within: ws.limits.maxTensorElements), count != x.count {
+            throw io.fail("cannot reshape \(x.shape) to \(shape)")
+        }
+        try copyElements(ws.output(io, 0, x.type, shape), x.base, count: x.count, size: x.type.size)
     }
 
     private func target(_ dims: [Int], _ io: NodeIO, _ ws: Workspace) throws(ServingError) -> [Int] {
@@ -84,7 +87,9 @@ struct ReshapeKernel: Kernel {
                 }
             }
             if let i = inferred {
-                guard let known = Operand.count(of: out, limit: .max) else { throw io.fail("cannot reshape \(dims) to \(requested)") }
+                guard let known = Shape.count(out, within: ws.limits.maxTensorElements) else {
+                    throw io.fail("cannot reshape \(dims) to \(requested)")
+                }
                 let total = dims.reduce(1, *)
                 guard known > 0, total % known == 0 else { throw io.fail("cannot reshape \(dims) to \(requested)") }
                 out[i] = total / known
@@ -148,7 +153,7 @@ struct TransposeKernel: Kernel {
         guard p.count == rank else { throw io.fail("perm \(p) does not fit rank \(rank)") }
         let strides = Axis.strides(x.shape)
         let shape = p.map { x.shape[$0] }
-        let out = ws.output(io, 0, x.type, shape)
+        let out = try ws.output(io, 0, x.type, shape)
         stridedCopy(x.base, offset: 0, strides: p.map { strides[$0] }, shape: shape, into: out, size: x.type.size)
     }
 }
@@ -181,7 +186,7 @@ struct ConcatKernel: Kernel {
             shape[a] += s[a]
         }
         let size = first.type.size
-        let out = ws.output(io, 0, first.type, shape)
+        let out = try ws.output(io, 0, first.type, shape)
         let outer = shape[..<a].reduce(1, *)
         let inner = shape[(a + 1)...].reduce(1, *)
         let row = shape[a] * inner
@@ -217,7 +222,7 @@ struct GatherKernel: Kernel {
         let outer = x.shape[..<a].reduce(1, *)
         let inner = x.shape[(a + 1)...].reduce(1, *)
         for i in ids where i < -dim || i >= dim { throw io.fail("index \(i) is out of range for dimension \(dim)") }
-        let out = ws.output(io, 0, x.type, shape)
+        let out = try ws.output(io, 0, x.type, shape)
         var o = 0
         for outerIndex in 0..<outer {
             for i in ids {
@@ -230,7 +235,10 @@ struct GatherKernel: Kernel {
 }
 
 /// Slice with starts/ends/axes attributes (before opset 10) or inputs (starts, ends, axes,
-/// steps; opset 10 on), clamped as NumPy does.
+/// steps; opset 10 on), clamped as the ONNX spec says: INT64_MAX and INT64_MIN are the usual
+/// "to the end" and "to the start". A step must be nonzero and no longer than a dimension can
+/// be (`limits.maxTensorElements`): such a step takes one element, and no model needs it; a
+/// constant one fails the load, one from a request answers 400.
 struct SliceKernel: Kernel {
     let fixed: (starts: [Int], ends: [Int], axes: [Int]?)?
 
@@ -245,7 +253,19 @@ struct SliceKernel: Kernel {
         }
         try n.requireInputs(3...5)
         for i in 1..<n.inputTypes.count where n.has(i) { _ = try n.type(i, in: [.int64, .int32]) }
+        if n.constants.count > 4, let steps = n.constants[4]?.integers, let bad = invalidStep(steps, n.limits) {
+            throw n.fail(bad)
+        }
         return Compiled(kernel: SliceKernel(fixed: nil), outputTypes: [t])
+    }
+
+    /// Why `steps` cannot be taken, or nil when each is nonzero and within the limit.
+    static func invalidStep(_ steps: [Int], _ limits: ModelLimits) -> String? {
+        let longest = limits.maxTensorElements
+        guard let s = steps.first(where: { $0 == 0 || $0 > longest || $0 < -longest }) else { return nil }
+        return s == 0
+            ? "a step of 0"
+            : "step \(s) is longer than a dimension may be (limits.max_model_tensor_elements is \(longest))"
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -258,6 +278,7 @@ struct SliceKernel: Kernel {
         guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count else {
             throw io.fail("starts, ends, axes and steps differ in length")
         }
+        if let bad = Self.invalidStep(steps, ws.limits) { throw io.fail(bad) }
         var begin = [Int](repeating: 0, count: rank)
         var step = [Int](repeating: 1, count: rank)
         var shape = x.shape
@@ -266,8 +287,9 @@ struct SliceKernel: Kernel {
             guard let a = Axis.normalize(axes[k], rank: rank), seen.insert(a).inserted else {
                 throw io.fail("axis \(axes[k]) is invalid or repeated for rank \(rank)")
             }
+            // |s| and every dimension are within the limit (2^30 at most), so nothing below
+            // overflows: starts and ends of any Int64 are clamped before they are added to.
             let dim = x.shape[a], s = steps[k]
-            guard s != 0 else { throw io.fail("a step of 0") }
             var st = min(max(starts[k], -dim - 1), dim + 1)
             var en = min(max(ends[k], -dim - 1), dim + 1)
             if st < 0 { st += dim }
@@ -275,11 +297,11 @@ struct SliceKernel: Kernel {
             if s > 0 {
                 st = min(max(st, 0), dim)
                 en = min(max(en, 0), dim)
-                shape[a] = en > st ? (en - st + s - 1) / s : 0
+                shape[a] = en > st ? (en - st - 1) / s + 1 : 0
             } else {
                 st = min(max(st, 0), dim - 1)
                 en = min(max(en, -1), dim - 1)
-                shape[a] = st > en ? (st - en - s - 1) / -s : 0
+                shape[a] = st > en ? (st - en - 1) / -s + 1 : 0
             }
             begin[a] = st
             step[a] = s
@@ -287,7 +309,7 @@ struct SliceKernel: Kernel {
         let strides = Axis.strides(x.shape)
         var offset = 0
         for a in 0..<rank where shape[a] > 0 { offset += begin[a] * strides[a] }
-        let out = ws.output(io, 0, x.type, shape)
+        let out = try ws.output(io, 0, x.type, shape)
         stridedCopy(x.base, offset: offset, strides: (0..<rank).map { strides[$0] * step[$0] }, shape: shape, into: out, size: x.type.size)
     }
 }
@@ -303,12 +325,10 @@ struct ExpandKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
         let requested = ws.input(io, 1).integers()
-        guard requested.allSatisfy({ $0 >= 0 }), let shape = Broadcast.shape(x.shape, requested),
-            Operand.count(of: shape) != nil
-        else {
+        guard requested.allSatisfy({ $0 >= 0 }), let shape = Broadcast.shape(x.shape, requested) else {
             throw io.fail("cannot expand \(x.shape) to \(requested)")
         }
-        let out = ws.output(io, 0, x.type, shape)
+        let out = try ws.output(io, 0, x.type, shape)
         stridedCopy(x.base, offset: 0, strides: Broadcast.strides(x.shape, to: shape), shape: shape, into: out, size: x.type.size)
     }
 }

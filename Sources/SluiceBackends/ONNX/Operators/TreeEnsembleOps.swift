@@ -54,6 +54,11 @@ struct TreeEnsembleKernel: Kernel {
             outputCount = a.int("n_targets", default: 1)
         }
         guard outputCount > 0 else { throw n.fail("no outputs") }
+        // Each output has a base score and a column of the answer: a count from the file must
+        // not size them beyond any tensor.
+        guard outputCount <= n.limits.maxTensorElements else {
+            throw n.fail("\(outputCount) outputs are beyond limits.max_model_tensor_elements (\(n.limits.maxTensorElements))")
+        }
         var average = false
         if !classifier {
             switch a.string("aggregate_function") ?? "SUM" {
@@ -166,7 +171,7 @@ struct TreeEnsembleKernel: Kernel {
         let features = ensemble.featureCount
         guard columns >= features else { throw io.fail("input has \(columns) features; the trees read \(features)") }
         let width = ensemble.outputCount
-        let scores = ws.output(io, classifier ? 1 : 0, .float, [rows, width], as: Float.self)
+        let scores = try ws.output(io, classifier ? 1 : 0, .float, [rows, width], as: Float.self)
         // The evaluator reads exactly `featureCount` columns: narrow wider rows first.
         let packed: UnsafePointer<Float>
         if columns == features {
@@ -191,7 +196,7 @@ struct TreeEnsembleKernel: Kernel {
             }
             return
         }
-        let label = ws.output(io, 0, .int64, [rows], as: Int64.self)
+        let label = try ws.output(io, 0, .int64, [rows], as: Int64.self)
         for r in 0..<rows {
             let row = scores + r * width
             if binary {

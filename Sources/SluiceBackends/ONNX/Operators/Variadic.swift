@@ -20,7 +20,7 @@ struct VariadicKernel: Kernel {
             guard let s = Broadcast.shape(shape, x.shape) else { throw io.fail("shapes \(shape) and \(x.shape) do not broadcast") }
             shape = s
         }
-        let raw = ws.output(io, 0, .float, shape)
+        let raw = try ws.output(io, 0, .float, shape)
         let first = inputs[0]
         stridedCopy(first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw, size: 4)
         let out = raw.assumingMemoryBound(to: Float.self)
@@ -63,7 +63,7 @@ struct PReluKernel: Kernel {
         guard let shape = Broadcast.shape(x.shape, slope.shape), shape == x.shape else {
             throw io.fail("slope \(slope.shape) does not broadcast to \(x.shape)")
         }
-        let out = ws.output(io, 0, .float, shape, as: Float.self)
+        let out = try ws.output(io, 0, .float, shape, as: Float.self)
         Broadcast.map(x, slope, shape, out) { (v: Float, s: Float) in v < 0 ? s * v : v }
     }
 }
@@ -85,13 +85,13 @@ struct LogicalKernel: Kernel {
         let a = ws.input(io, 0)
         if op == .not {
             let src = a.pointer(UInt8.self)
-            let out = ws.output(io, 0, .bool, a.shape, as: UInt8.self)
+            let out = try ws.output(io, 0, .bool, a.shape, as: UInt8.self)
             for i in 0..<a.count { out[i] = src[i] == 0 ? 1 : 0 }
             return
         }
         let b = ws.input(io, 1)
         guard let shape = Broadcast.shape(a.shape, b.shape) else { throw io.fail("shapes \(a.shape) and \(b.shape) do not broadcast") }
-        let out = ws.output(io, 0, .bool, shape, as: UInt8.self)
+        let out = try ws.output(io, 0, .bool, shape, as: UInt8.self)
         switch op {
         case .and: Broadcast.map(a, b, shape, out) { (x: UInt8, y: UInt8) in x != 0 && y != 0 ? 1 : 0 }
         case .or: Broadcast.map(a, b, shape, out) { (x: UInt8, y: UInt8) in x != 0 || y != 0 ? 1 : 0 }

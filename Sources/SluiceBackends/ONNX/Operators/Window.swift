@@ -13,7 +13,10 @@ struct Window: Sendable {
     let ceilMode: Bool
 
     /// Reads kernel_shape (or `kernel` when the weights give it), strides, dilations, pads and
-    /// auto_pad; refuses values that make no sense for `rank` spatial dimensions.
+    /// auto_pad; refuses values that make no sense for `rank` spatial dimensions, and a window
+    /// of more taps, or a stride, dilation or pad longer, than a tensor may have elements
+    /// (`limits.maxTensorElements`, at most 2^30): what `plan` and the loops over a window
+    /// multiply then stays far below `Int.max`.
     static func read(_ n: NodeInfo, rank: Int?, kernel fromWeights: [Int]?, ceilMode: Bool) throws(ServingError) -> Window {
         let a = n.attributes
         guard let kernel = a.ints("kernel_shape") ?? fromWeights else { throw n.fail("attribute 'kernel_shape' is required") }
@@ -29,6 +32,11 @@ struct Window: Sendable {
             pads.allSatisfy({ $0 >= 0 })
         else {
             throw n.fail("kernel_shape \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) do not fit together")
+        }
+        let longest = n.limits.maxTensorElements
+        guard Shape.count(kernel, within: longest) != nil, (strides + dilations + pads).allSatisfy({ $0 <= longest }) else {
+            throw n.fail(
+                "kernel_shape \(kernel), strides \(strides), dilations \(dilations) or pads \(pads) are beyond limits.max_model_tensor_elements (\(longest))")
         }
         let padding: Padding
         switch a.string("auto_pad") ?? "NOTSET" {

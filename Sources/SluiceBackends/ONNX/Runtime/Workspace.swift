@@ -1,8 +1,15 @@
+import SluiceCore
 import Synchronization
 
 /// One request's view of every value in the graph: shape, element type and where its elements
 /// are. Constants point at their shared buffers; intermediate values at the workspace's own
 /// buffers, which the plan lets values with disjoint lifetimes share.
+///
+/// Every shape it holds passed `Shape.count(_:within:)` against the model's
+/// `limits.maxTensorElements` (at most 2^30): constants when the model loaded, inputs and
+/// outputs in `write` and `refer`. So a kernel may multiply the dimensions of any value it reads
+/// (outer and inner sizes, strides, planes) without overflow; a product across values that
+/// sizes new memory (Conv's patch matrix) is checked where it is formed.
 ///
 /// Used by one request at a time (taken from and returned to a `WorkspacePool`), so kernels
 /// write into it without locks. `@unchecked Sendable` because it moves between threads only
@@ -18,8 +25,10 @@ final class Workspace: @unchecked Sendable {
     let scratch = Buffer()
     /// Value id → buffer id, -1 for constants.
     let bufferOf: [Int]
+    let limits: ModelLimits
 
     init(plan: ExecutionPlan) {
+        limits = plan.limits
         let n = plan.valueCount
         shapes = Array(repeating: [], count: n)
         types = Array(repeating: .float, count: n)
@@ -46,44 +55,51 @@ final class Workspace: @unchecked Sendable {
     @inline(__always)
     func has(_ io: NodeIO, _ i: Int) -> Bool { i < io.inputs.count && io.inputs[i] >= 0 }
 
-    /// Sets output `i`'s shape and type and returns room for its elements.
+    /// Sets output `i`'s shape and type and returns room for its elements. Throws, naming the
+    /// node, for a shape beyond the model's limit (a request that asks Expand for a billion
+    /// elements, or a Conv whose pads would take 160 GB).
     @inline(__always)
-    func output(_ io: NodeIO, _ i: Int, _ type: ElementType, _ shape: [Int]) -> UnsafeMutableRawPointer {
-        write(io.outputs[i], type, shape)
+    func output(_ io: NodeIO, _ i: Int, _ type: ElementType, _ shape: [Int]) throws(ServingError) -> UnsafeMutableRawPointer {
+        guard let base = write(io.outputs[i], type, shape) else { throw io.fail("output \(limits.beyond(shape))") }
+        return base
     }
 
     /// Sets value `v`'s shape and type and returns room for its elements (`v` is computed or a
-    /// graph input, never a constant).
+    /// graph input, never a constant); nil, changing nothing, when a dimension is negative or
+    /// the shape is beyond `limits`.
     @inline(__always)
-    func write(_ v: Int, _ type: ElementType, _ shape: [Int]) -> UnsafeMutableRawPointer {
-        let count = describe(v, type, shape)
+    func write(_ v: Int, _ type: ElementType, _ shape: [Int]) -> UnsafeMutableRawPointer? {
+        guard let count = Shape.count(shape, within: limits.maxTensorElements) else { return nil }
+        describe(v, type, shape, count)
         let base = buffers[bufferOf[v]].reserve(max(count * type.size, 1))
         bases[v] = base
         return base
     }
 
-    /// Points graph input `v` at elements the request holds (nil when there are none), to be
-    /// read in place while the graph runs; the pointer is never written through.
-    func refer(_ v: Int, _ type: ElementType, _ shape: [Int], to elements: UnsafeRawPointer?) {
-        describe(v, type, shape)
+    /// Points graph input `v` at the `count` elements the request holds (nil when there are
+    /// none), to be read in place while the graph runs; the pointer is never written through.
+    /// The caller has checked `count` is `Shape.count(shape, within: limits.maxTensorElements)`.
+    func refer(_ v: Int, _ type: ElementType, _ shape: [Int], count: Int, to elements: UnsafeRawPointer?) {
+        describe(v, type, shape, count)
         bases[v] = elements.map { UnsafeMutableRawPointer(mutating: $0) } ?? ExecutionPlan.emptyBase
     }
 
-    /// Records value `v`'s shape, type and element count (returned), for `write` and `refer`.
-    @inline(__always) @discardableResult
-    private func describe(_ v: Int, _ type: ElementType, _ shape: [Int]) -> Int {
-        var count = 1
-        for d in shape { count &*= d }
+    @inline(__always)
+    private func describe(_ v: Int, _ type: ElementType, _ shape: [Int], _ count: Int) {
         shapes[v] = shape
         types[v] = type
         counts[v] = count
-        return count
     }
+
+    /// Bytes of memory the workspace holds, for `WorkspacePool`'s budget.
+    var heldBytes: Int { buffers.reduce(scratch.capacity) { $0 + $1.capacity } }
 
     /// As `output`, typed.
     @inline(__always)
-    func output<T>(_ io: NodeIO, _ i: Int, _ type: ElementType, _ shape: [Int], as _: T.Type) -> UnsafeMutablePointer<T> {
-        output(io, i, type, shape).assumingMemoryBound(to: T.self)
+    func output<T>(
+        _ io: NodeIO, _ i: Int, _ type: ElementType, _ shape: [Int], as _: T.Type
+    ) throws(ServingError) -> UnsafeMutablePointer<T> {
+        try output(io, i, type, shape).assumingMemoryBound(to: T.self)
     }
 
     /// Whether output `i` is wanted (an optional output may be unnamed).
@@ -119,20 +135,6 @@ struct Operand {
         }
     }
 
-    /// The element count of a shape a request computed (Reshape, Expand, ConstantOfShape
-    /// targets), or nil when it is negative, overflows, or exceeds `limit` elements, so request
-    /// data can neither trap the process nor ask for unbounded memory.
-    static func count(of shape: [Int], limit: Int = 1 << 28) -> Int? {
-        var count = 1
-        for d in shape {
-            guard d >= 0 else { return nil }
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= limit else { return nil }
-            count = p
-        }
-        return count
-    }
-
     /// The first element as a Double (scalar inputs such as Clip's bounds).
     func scalar() -> Double? {
         guard count > 0 else { return nil }
@@ -149,19 +151,39 @@ struct Operand {
 /// Workspaces for concurrent requests: each request takes one (or makes one when all are in
 /// use) and gives it back, so buffers are reused and never shared by two requests at once.
 /// Called from any event-loop or worker thread; the lock is held only to pop or push.
+///
+/// What it keeps is bounded: at most `maxIdle` workspaces holding at most `maxIdleBytes` in all.
+/// A workspace that would pass either is dropped (its memory freed) when its request ends, so
+/// one request that made a 256 MB intermediate does not pin it; a model whose requests need
+/// more than `maxIdleBytes` allocates its intermediates per request.
 final class WorkspacePool: Sendable {
-    private let idle = Mutex<[Workspace]>([])
+    private struct Idle {
+        var workspaces: [(Workspace, bytes: Int)] = []
+        var bytes = 0
+    }
+
+    private let idle = Mutex(Idle())
     /// More idle workspaces than this are dropped (a burst of concurrency should not pin memory).
-    private let limit = 16
+    static let maxIdle = 16
+    /// 64 MiB: far more than an MLP, a small CNN or a tree ensemble needs at the batches they
+    /// are sent (a few MB), far less than what one hostile request may make.
+    static let maxIdleBytes = 64 << 20
 
     func take(_ plan: ExecutionPlan) -> Workspace {
-        if let ws = idle.withLock({ $0.popLast() }) { return ws }
-        return Workspace(plan: plan)
+        let reused = idle.withLock { idle -> Workspace? in
+            guard let (ws, bytes) = idle.workspaces.popLast() else { return nil }
+            idle.bytes -= bytes
+            return ws
+        }
+        return reused ?? Workspace(plan: plan)
     }
 
     func give(_ ws: Workspace) {
-        idle.withLock { list in
-            if list.count < limit { list.append(ws) }
+        let bytes = ws.heldBytes
+        idle.withLock { idle in
+            guard idle.workspaces.count < Self.maxIdle, bytes <= Self.maxIdleBytes - idle.bytes else { return }
+            idle.workspaces.append((ws, bytes))
+            idle.bytes += bytes
         }
     }
 }
