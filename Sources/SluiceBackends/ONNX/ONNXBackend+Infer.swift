@@ -60,6 +60,7 @@ extension ONNXBackend {
     private func bind(_ tensor: Tensor, to port: ExecutionPlan.Port, _ ws: Workspace) throws(ServingError) {
         let n = tensor.data.count
         func copy<T>(_ values: [T], _ type: ElementType) {
+            // Never nil: `infer` checked the shape against the same limit.
             guard let out = ws.write(port.id, type, tensor.shape)?.assumingMemoryBound(to: T.self) else { return }
             values.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: n) } }
         }

@@ -171,6 +171,13 @@ import Testing
                 [ONNXGraph.node("Add", ["x", "w"], ["y"], name: "add")], inputs: [ONNXGraph.value("x", [nil])],
                 outputs: ["y"], initializers: [ONNXGraph.floats("w", [11], Array(repeating: 0, count: 11))], limits: limits)
         }
+        var constant = ONNXGraph.node("Constant", [], ["c"], name: "c", ints: ["value_ints": Array(0..<11)])
+        constant.attribute[0].type = .ints
+        #expect(throws: ServingError.loadFailure(
+            "model.onnx: node 'c' (Constant): value's shape [11] is beyond the 10 elements a tensor may have (limits.max_model_tensor_elements)")
+        ) {
+            try ONNXGraph.backend([constant], inputs: [], outputs: ["c"], limits: limits)
+        }
         var trees = ONNXGraph.node(
             "TreeEnsembleRegressor", ["x"], ["y"], name: "trees", int: ["n_targets": 1 << 40],
             ints: ["nodes_treeids": [0], "nodes_nodeids": [0], "nodes_featureids": [0], "nodes_truenodeids": [0],

@@ -112,6 +112,10 @@ struct ConstantKernel: Kernel {
         } else {
             throw n.fail("only value, value_float(s) and value_int(s) are supported (strings and sparse tensors are not)")
         }
+        // A value_floats or value_ints list is as long as the file says: bounded like any tensor.
+        guard Shape.count(value.shape, within: n.limits.maxTensorElements) != nil else {
+            throw n.fail("value's \(n.limits.beyond(value.shape))")
+        }
         return Compiled(kernel: ConstantKernel(value: value), outputTypes: [value.type])
     }
 
