@@ -5,15 +5,15 @@
   fairness.py h2-tls-wu HOST PORT SECONDS          the same over TLS (ALPN h2)
   fairness.py probe     HOST PORT SECONDS PATH     a fresh connection per GET, one every 10 ms
 
-An attacker writes as fast as the server reads, reads everything the server sends, and
-connects again whenever the server closes, until SECONDS have passed; it prints how many
-connections it made. The probe prints "PROBES n=… failed=… p50_ms=… p99_ms=… max_ms=…": a probe
+An attacker writes as fast as the server reads, reads everything the server sends (one thread,
+select: an SSL socket may not be shared by two), and connects again whenever the server closes,
+until SECONDS have passed; it prints how many connections it made. The probe prints "PROBES n=… failed=… p50_ms=… p99_ms=… max_ms=…": a probe
 fails when its answer is not a complete 200 within 2 s.
 """
+import select
 import socket
 import ssl
 import sys
-import threading
 import time
 
 
@@ -39,16 +39,6 @@ def connect(host, port, tls):
     return context.wrap_socket(sock)
 
 
-def drain(sock, closed):
-    """Reads (and drops) what the server sends until it closes."""
-    try:
-        while sock.recv(1 << 16):
-            pass
-    except OSError:
-        pass
-    closed.set()
-
-
 def attack(host, port, seconds, tls, opening, chunk):
     deadline = time.monotonic() + seconds
     connections = 0
@@ -59,21 +49,30 @@ def attack(host, port, seconds, tls, opening, chunk):
             time.sleep(0.01)
             continue
         connections += 1
-        closed = threading.Event()
-        reader = threading.Thread(target=drain, args=(sock, closed), daemon=True)
-        reader.start()
-        try:
-            sock.sendall(opening)
-            while not closed.is_set() and time.monotonic() < deadline:
-                sock.sendall(chunk)
-        except OSError:
-            pass
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        sock.setblocking(False)
+        out, offset, alive = memoryview(opening + chunk), 0, True
+        while alive and time.monotonic() < deadline:
+            readable, writable, _ = select.select([sock], [sock], [], 0.5)
+            if readable:
+                try:
+                    while True:
+                        if not sock.recv(1 << 16):
+                            alive = False
+                            break
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                    pass
+                except OSError:
+                    alive = False
+            if writable and alive:
+                try:
+                    offset += sock.send(out[offset:])
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                    pass
+                except OSError:
+                    alive = False
+                if offset == len(out):
+                    out, offset = memoryview(chunk), 0
         sock.close()
-        reader.join(1)
     print(f"ATTACK connections={connections}")
 
 

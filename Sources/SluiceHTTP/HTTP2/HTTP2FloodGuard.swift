@@ -15,7 +15,7 @@
 ///   a large answer sends a WINDOW_UPDATE per window it consumes.
 ///
 /// Pure and stored inline in its `HTTP2Session`, which counts from nghttp2's callbacks and asks
-/// `isFlooding` after each read; loop-confined like the session.
+/// `isFlooding` as each frame begins and after each read; loop-confined like the session.
 struct HTTP2FloodGuard {
     private(set) var received = 0
     private(set) var payload = 0

@@ -9,6 +9,8 @@ extension HTTP2Session {
         nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks) { _, header, userData in
             guard let header, let session = HTTP2Session.session(userData) else { return 0 }
             session.flood.frame(type: header.pointee.type, length: header.pointee.length)
+            // At once, not at the end of the read: nghttp2 ignores the rest of the input then.
+            if session.flood.isFlooding { session.terminate(code: NGHTTP2_ENHANCE_YOUR_CALM) }
             return 0
         }
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in

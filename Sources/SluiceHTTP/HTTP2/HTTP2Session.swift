@@ -88,8 +88,9 @@ final class HTTP2Session {
             _ = nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
             return false
         }
-        // Checked once per read, as nginx does: a read (64 KiB at most) of cheap frames past the
-        // limit costs little, and GOAWAY goes out with the answers already owed.
+        // Checked per frame as each begins (the callback) and once per read, as nginx does, for
+        // bytes that no frame callback sees (padding, ignored frames). GOAWAY goes out with the
+        // answers already owed.
         if flood.isFlooding { terminate(code: NGHTTP2_ENHANCE_YOUR_CALM) }
         return true
     }
