@@ -39,6 +39,8 @@ package final class Connection: Selectable, @unchecked Sendable {
     var tlsReadWantsWrite = false
     /// A TLS write waits for the socket to be readable (a TLS 1.3 key update in flight).
     var tlsWriteWantsRead = false
+    /// A read is deferred to the loop's next iteration (`readBufferedTLSNextIteration`).
+    var readScheduled = false
 
     /// Takes ownership of `fd`; registers it on `loop` (the caller is on that loop). With `tls`,
     /// the handshake starts when the client's first bytes arrive.
@@ -50,12 +52,22 @@ package final class Connection: Selectable, @unchecked Sendable {
         try loop.register(self)
     }
 
+    /// The most reads one wake-up makes before the stream yields to the others of its loop.
+    /// With the loop's 64 KiB scratch buffer a wake-up takes at most 256 KiB: enough that a
+    /// large upload costs one `epoll_wait` per 256 KiB (a few µs against the ~100 µs of copying
+    /// and parsing them), and little enough that a client that keeps its socket full — of
+    /// pipelined requests, or of cheap HTTP/2 frames — holds the loop for a bounded time before
+    /// the next connection's turn. Epoll is level-triggered: unread bytes wake the stream again
+    /// on the next iteration, in turn with the others.
+    package static let readsPerWakeUp = 4
+
     package func onReadable() {
         if let tls {
             readTLS(tls)
             return
         }
-        while !isClosed && readEnabled {
+        var reads = 0
+        while !isClosed && readEnabled && reads < Self.readsPerWakeUp {
             let n: IOResult<Int>
             do {
                 n = try syscall("read") { read(fd, scratch.baseAddress, scratch.count) }
@@ -70,6 +82,7 @@ package final class Connection: Selectable, @unchecked Sendable {
                 peerClosed()
                 return
             case .done(let count):
+                reads += 1
                 delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
                 if count < scratch.count { return }
             }
@@ -183,10 +196,7 @@ package final class Connection: Selectable, @unchecked Sendable {
         guard !isClosed, !closeWhenDrained, enabled != readEnabled else { return }
         readEnabled = enabled
         updateInterest()
-        // Plaintext OpenSSL already decrypted sits in user space, where epoll cannot see it.
-        if enabled, let tls, tls.hasBufferedBytes {
-            loop.executeSoon { [self] in if !isClosed && readEnabled { onReadable() } }
-        }
+        if enabled { readBufferedTLSNextIteration() }
     }
 
     /// Closes at once, dropping queued bytes. Idempotent.

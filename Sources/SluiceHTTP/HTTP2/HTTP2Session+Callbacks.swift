@@ -6,9 +6,17 @@ import CNGHTTP2
 /// main-actor code and trap when another thread calls it).
 extension HTTP2Session {
     static func install(_ callbacks: OpaquePointer) {
+        nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks) { _, header, userData in
+            guard let header, let session = HTTP2Session.session(userData) else { return 0 }
+            session.flood.frame(type: header.pointee.type, length: header.pointee.length)
+            // At once, not at the end of the read: nghttp2 ignores the rest of the input then.
+            if session.flood.isFlooding { session.terminate(code: NGHTTP2_ENHANCE_YOUR_CALM) }
+            return 0
+        }
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
-            guard let frame, HTTP2Session.isRequestHeaders(frame) else { return 0 }
-            HTTP2Session.delegate(userData)?.sessionDidBeginRequest(stream: frame.pointee.hd.stream_id)
+            guard let frame, HTTP2Session.isRequestHeaders(frame), let session = HTTP2Session.session(userData) else { return 0 }
+            session.flood.requestBegan()
+            session.delegate.sessionDidBeginRequest(stream: frame.pointee.hd.stream_id)
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
@@ -37,7 +45,9 @@ extension HTTP2Session {
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, stream, data, length, userData in
-            HTTP2Session.delegate(userData)?.session(stream: stream, data: UnsafeBufferPointer(start: data, count: length))
+            guard let session = HTTP2Session.session(userData) else { return 0 }
+            session.flood.carried(length)
+            session.delegate.session(stream: stream, data: UnsafeBufferPointer(start: data, count: length))
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, stream, _, userData in
@@ -45,10 +55,12 @@ extension HTTP2Session {
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
-            guard let frame, let delegate = HTTP2Session.delegate(userData) else { return 0 }
+            guard let frame, let session = HTTP2Session.session(userData) else { return 0 }
+            let delegate = session.delegate
             let header = frame.pointee.hd
             switch header.type {
             case HTTP2Session.typeHeaders, HTTP2Session.typeData:
+                session.flood.carried(header.length)
                 if header.flags & HTTP2Session.flagEndStream != 0 { delegate.sessionDidSendEnd(stream: header.stream_id) }
             case HTTP2Session.typeGoaway:
                 if frame.pointee.goaway.error_code != UInt32(NGHTTP2_NO_ERROR.rawValue) { delegate.sessionDidSendErrorGoaway() }

@@ -36,6 +36,8 @@ protocol HTTP2SessionDelegate: AnyObject {
 final class HTTP2Session {
     private let session: OpaquePointer
     unowned let delegate: any HTTP2SessionDelegate
+    /// Counts cheap frames against requests and payload; `receive` ends a flooding session.
+    var flood = HTTP2FloodGuard()
 
     /// Nil when nghttp2 cannot allocate a session.
     init?(delegate: any HTTP2SessionDelegate, settings: HTTP2Settings, maxHeaderListSize: Int) {
@@ -49,6 +51,13 @@ final class HTTP2Session {
         defer { nghttp2_option_del(option) }
         // The client's magic is checked here, by nghttp2; our own sniffing only routes bytes.
         nghttp2_option_set_no_recv_client_magic(option, 0)
+        // nghttp2's own flood limits, at its defaults, written out as they are part of what
+        // the README promises: a session that owes more than 1,000 SETTINGS and PING
+        // acknowledgements (a client that sends them and reads nothing), or that receives a
+        // SETTINGS frame of more than 32 entries, ends. Its RST_STREAM rate limit (1,000, then
+        // 33/s) and CONTINUATION limit (8 per header block) are left at their defaults.
+        nghttp2_option_set_max_outbound_ack(option, 1_000)
+        nghttp2_option_set_max_settings(option, 32)
         var created: OpaquePointer?
         guard nghttp2_session_server_new2(&created, callbacks, nil, option) == 0, let created else { return nil }
         session = created
@@ -73,11 +82,16 @@ final class HTTP2Session {
     /// flushes what is queued — a GOAWAY when nghttp2 could write one — and closes).
     func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return true }
+        flood.received(bytes.count)
         let n = nghttp2_session_mem_recv(session, base, bytes.count)
         if n < 0 {
             _ = nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
             return false
         }
+        // Checked per frame as each begins (the callback) and once per read, as nginx does, for
+        // bytes that no frame callback sees (padding, ignored frames). GOAWAY goes out with the
+        // answers already owed.
+        if flood.isFlooding { terminate(code: NGHTTP2_ENHANCE_YOUR_CALM) }
         return true
     }
 
@@ -142,7 +156,12 @@ final class HTTP2Session {
 
     /// The delegate of the session behind `userData` (the `HTTP2Session` itself).
     static func delegate(_ userData: UnsafeMutableRawPointer?) -> (any HTTP2SessionDelegate)? {
+        session(userData)?.delegate
+    }
+
+    /// The session behind `userData`.
+    static func session(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session? {
         guard let userData else { return nil }
-        return Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue().delegate
+        return Unmanaged<HTTP2Session>.fromOpaque(userData).takeUnretainedValue()
     }
 }
