@@ -2,8 +2,8 @@ import SluiceNet
 import Synchronization
 
 /// One HTTP/1.1 connection: parses requests, hands them to the responder one at a time (so
-/// pipelined answers stay in order), writes answers, and enforces the header, body and idle
-/// timeouts on the loop's tick. What it does when is decided by its `StateMachine`; this class
+/// pipelined answers stay in order), writes answers, and enforces the header, body, idle and
+/// send timeouts on the loop's tick. What it does when is decided by its `StateMachine`; this class
 /// carries it out on the stream. Confined to its loop, except `ResponseWriter.send`, which hops.
 final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     let loop: EventLoop
@@ -149,9 +149,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Enforces timeouts; called on every loop tick.
     func tick(_ now: UInt64) {
         guard !stream.isClosed else { return }
-        switch machine.tick(now: now, phase: parser.phase) {
+        switch machine.tick(now: now, phase: parser.phase, unsent: stream.pendingWriteBytes > 0, sent: stream.sentBytes) {
         case .none: break
         case .close: stream.close()
+        case .reset: stream.reset()
         case .timeOut(let wait): writeAndClose(env.server.refusal(wait.error))
         }
     }

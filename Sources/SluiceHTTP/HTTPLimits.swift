@@ -10,6 +10,10 @@ package struct HTTPLimits: Sendable, Equatable {
     package var bodyTimeout: UInt64 = 30_000_000_000
     /// Nanoseconds a keep-alive connection may sit idle before it is closed.
     package var idleTimeout: UInt64 = 60_000_000_000
+    /// Nanoseconds a connection may wait for its peer to take any of the bytes it has for it
+    /// (an HTTP/2 stream: any of its answer, held by the peer's window) before it is closed
+    /// (the stream reset): nginx's `send_timeout`.
+    package var sendTimeout: UInt64 = 30_000_000_000
     package var maxConnections = 10_000
 
     package init() {}

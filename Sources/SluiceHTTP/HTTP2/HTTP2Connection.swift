@@ -250,13 +250,26 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     // MARK: timeouts and shutdown
 
-    /// Enforces timeouts; called on every loop tick. A stream whose body stalls gets 408; a
-    /// header block that stalls blocks the whole connection (nothing may interleave with it),
-    /// so that ends the connection; an idle connection gets GOAWAY and closes.
+    /// Enforces timeouts; called on every loop tick. A client that takes none of the bytes in
+    /// the socket for the send timeout is reset; a stream whose body stalls gets 408; a header
+    /// block that stalls blocks the whole connection (nothing may interleave with it), so that
+    /// ends the connection; an answer the client's window holds back for the send timeout is
+    /// reset; an idle connection gets GOAWAY and closes.
     func tick(_ now: UInt64) {
         guard !stream.isClosed, let session else { return }
+        switch machine.tick(now: now, unsent: stream.pendingWriteBytes > 0, sent: stream.sentBytes) {
+        case .reset:
+            stream.reset()
+            return
+        case .goAway: session.goAway()
+        case .none: break
+        }
         for current in streams.values {
-            switch machine.tick(stream: current.phase, since: current.phaseSince, now: now) {
+            let action = current.phase == .answered
+                ? machine.tick(answer: &current.sending, unsent: current.responseOffset < current.responseBody.count,
+                               sent: current.responseOffset, now: now)
+                : machine.tick(stream: current.phase, since: current.phaseSince, now: now)
+            switch action {
             case .none:
                 break
             case .endSession:
@@ -264,9 +277,10 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
                 session.terminate(code: NGHTTP2_NO_ERROR)
             case .timeOut:
                 refuse(current, HTTPError.bodyTimeout)
+            case .cancel:
+                session.reset(stream: current.id, code: NGHTTP2_CANCEL)
             }
         }
-        if machine.tick(now: now) == .goAway { session.goAway() }
         flush()
     }
 

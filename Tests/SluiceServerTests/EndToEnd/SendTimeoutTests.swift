@@ -1,0 +1,52 @@
+import Foundation
+import Glibc
+import SluiceHTTP
+import Testing
+@testable import SluiceServer
+
+/// Clients that do not take what Sluice sends them (`limits.send_timeout`, nginx's
+/// `send_timeout`): each ends on a short send timeout while every other timeout keeps its
+/// default of 10 s or more, so only the send timeout can explain the end.
+@Suite struct SendTimeoutTests {
+    /// A V2 request naming an unknown input of `nameBytes` bytes: its 400 echoes the name, an
+    /// answer bigger than the socket buffers (at most 4 MiB to send on Linux's defaults) from a
+    /// request that costs nothing to serve.
+    static func bigAnswerRequest(nameBytes: Int, close: Bool) -> [UInt8] {
+        let row = (0..<20).map { _ in "0" }.joined(separator: ",")
+        let name = String(repeating: "x", count: nameBytes)
+        let body = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"data":[\#(row)]},"#
+            + #"{"name":"\#(name)","datatype":"FP32","shape":[1,1],"data":[0]}]}"#
+        let connection = close ? "Connection: close\r\n" : ""
+        return Array("POST /v2/models/fraud/infer HTTP/1.1\r\nHost: x\r\n\(connection)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+    }
+
+    @Test func aLastAnswerTheClientNeverReadsIsResetAndItsSlotFreed() throws {
+        let server = try TestServer { config in
+            config.threads = 1
+            config.limits.maxConnections = 1
+            config.limits.sendTimeout = 300_000_000
+        }
+        let c = try server.client()
+        c.send(Self.bigAnswerRequest(nameBytes: 8 << 20, close: true))
+        // `Connection: close`: the answer is the last, and only its write keeps the connection.
+        #expect(c.isReset(withinMilliseconds: 5_000))
+        #expect(try server.client().request("GET", "/v2/health/live").status == 200, "the only slot is free again")
+    }
+
+    @Test func anH2AnswerHeldByAZeroWindowIsResetAndItsStreamSlotFreed() throws {
+        let server = try TestServer { config in
+            config.limits.sendTimeout = 300_000_000
+            config.http2.maxConcurrentStreams = 1
+        }
+        let c = try FrameClient(port: server.port, initialWindow: 0)
+        c.request(stream: 1, "GET", "/v2/models/fraud", endStream: true)
+        let frames = try c.frames { $0.type == FrameClient.rstStream && $0.stream == 1 }
+        let reset = try #require(frames.last)
+        #expect(reset.type == FrameClient.rstStream && reset.payload == [0, 0, 0, 8], "CANCEL")
+        // The one stream slot is free: a second stream is served.
+        c.request(stream: 3, "GET", "/v2/models/fraud", endStream: true)
+        c.windowUpdate(stream: 3, 1 << 20)
+        let next = try c.frames { $0.stream == 3 && $0.endStream }
+        #expect(FrameClient.body(of: 3, in: next).contains("fraud"))
+    }
+}
