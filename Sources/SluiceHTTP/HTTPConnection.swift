@@ -25,7 +25,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// knowledge (they would be the client preface).
     private var sniffing: Bool
 
-    /// A writer holding more than this stops the next pipelined request until it drains.
+    /// A writer holding more than this stops the next pipelined request, and reading, until it
+    /// drains: what a connection whose client does not read holds is this, one answer and one
+    /// read, until the send timeout ends it.
     private static let maxPendingWrite = 1 << 20
 
     init(stream: Connection, env: ConnectionEnvironment, sniffsPreface: Bool) {
@@ -45,9 +47,16 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         guard !machine.isClosing else { return }
         parser.append(bytes)
         if sniffing && sniffPreface() { return }
-        if !machine.isReading || stream.pendingWriteBytes >= Self.maxPendingWrite {
-            // Pipelined bytes wait for the current answer (or for a client that does not read its
-            // answers); stop reading once a request's worth is queued, resume on drain.
+        if stream.pendingWriteBytes >= Self.maxPendingWrite {
+            // A client that does not read its answers: read none of its next requests (each would
+            // queue one more answer, and buffering them would hold up to a request's worth) until
+            // the socket drains and the parser asks for more.
+            stream.setReading(false)
+            return
+        }
+        if !machine.isReading {
+            // Pipelined bytes wait for the current answer; stop reading once a request's worth is
+            // buffered, resume when the parser asks for more.
             if parser.bufferedCount > parser.limits.maxHeaderBytes + parser.limits.maxBodyBytes { stream.setReading(false) }
             return
         }

@@ -6,7 +6,8 @@ import Testing
 
 /// Clients that do not take what Sluice sends them (`limits.send_timeout`, nginx's
 /// `send_timeout`): each ends on a short send timeout while every other timeout keeps its
-/// default of 10 s or more, so only the send timeout can explain the end.
+/// default of 10 s or more, so only the send timeout can explain the end. Meanwhile such a
+/// client is not read either.
 @Suite struct SendTimeoutTests {
     /// A V2 request naming an unknown input of `nameBytes` bytes: its 400 echoes the name, an
     /// answer bigger than the socket buffers (at most 4 MiB to send on Linux's defaults) from a
@@ -31,6 +32,32 @@ import Testing
         // `Connection: close`: the answer is the last, and only its write keeps the connection.
         #expect(c.isReset(withinMilliseconds: 5_000))
         #expect(try server.client().request("GET", "/v2/health/live").status == 200, "the only slot is free again")
+    }
+
+    @Test func aClientThatReadsNoAnswerIsNotReadEither() throws {
+        let server = try TestServer()
+        let c = try server.client()
+        c.send(Self.bigAnswerRequest(nameBytes: 8 << 20, close: false))
+        // Pipelined requests behind an answer it does not read: the server reads no more of them
+        // than the kernel's buffers hold (its receive buffer may have grown to tens of MiB while
+        // it read the upload), instead of a request's worth (64 MiB) more.
+        let request = Array("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        let chunk = Array([[UInt8]](repeating: request, count: 64 << 10 / request.count).joined())
+        let flags = fcntl(c.fd, F_GETFL)
+        _ = fcntl(c.fd, F_SETFL, flags | O_NONBLOCK)
+        var sent = 0
+        sending: while sent < 96 << 20 {
+            let n = chunk.withUnsafeBytes { send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                sent += n
+            } else if n < 0 && (errno == EAGAIN || errno == EINTR) {
+                var entry = pollfd(fd: c.fd, events: Int16(POLLOUT), revents: 0)
+                if poll(&entry, 1, 800) == 0 { break sending }  // the server stopped reading
+            } else {
+                break
+            }
+        }
+        #expect(sent < 48 << 20, "the server took \(sent) bytes of requests it could not answer")
     }
 
     @Test func anH2AnswerHeldByAZeroWindowIsResetAndItsStreamSlotFreed() throws {
