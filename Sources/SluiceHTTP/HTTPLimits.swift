@@ -17,4 +17,14 @@ package struct HTTPLimits: Sendable, Equatable {
     package var maxConnections = 10_000
 
     package init() {}
+
+    /// The most request body an HTTP/2 connection buffers across its streams before their
+    /// requests are complete: two bodies of `maxBodyBytes`, what an HTTP/1.1 connection can hold
+    /// (the body being answered, and a pipelined request's worth). Not a key of its own: the
+    /// bodies a connection may carry at once follow from the one a request may carry, and the
+    /// per-stream window alone would let 100 streams buffer 100 bodies.
+    package var maxConnectionBodyBytes: Int {
+        let (twice, overflow) = maxBodyBytes.multipliedReportingOverflow(by: 2)
+        return overflow ? Int.max : twice
+    }
 }

@@ -20,6 +20,9 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private let limits: HTTPLimits
     private var session: HTTP2Session?
     private var streams: [Int32: HTTP2Stream] = [:]
+    /// Request body bytes buffered by streams whose requests are not complete yet, bounded by
+    /// `limits.maxConnectionBodyBytes`.
+    private var bufferedBodyBytes = 0
     private var machine: StateMachine
     /// nghttp2 is reading (it may not be re-entered) or we are writing its output.
     private var receiving = false
@@ -82,6 +85,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     func connectionDidClose(_ connection: Connection) {
         streams.removeAll()
+        bufferedBodyBytes = 0
         session = nil
         env.owner.closed(self)
     }
@@ -110,7 +114,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     /// Answers a stream the HTTP layer refuses (limits, timeouts) without dispatching it. When
     /// the client is still sending, the stream is reset once the answer is out.
     private func refuse(_ current: HTTP2Stream, _ error: any HTTPResponseError, clientSending: Bool = true) {
-        current.body = []
+        dropBody(of: current)
         current.resetAfterAnswer = clientSending
         submit(env.server.refusal(error), on: current)
     }
@@ -152,8 +156,15 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         var headers = current.headers
         if let authority = current.authority, headers["host"] == nil { headers.add(lowercased: "host", authority) }
         let request = Request(method: current.method, target: current.path, headers: headers, body: current.body)
-        current.body = []
+        dropBody(of: current)
         dispatch(current, request: request)
+    }
+
+    /// The stream's body leaves the connection's buffers (handed to its request, refused, or
+    /// the stream is gone).
+    private func dropBody(of current: HTTP2Stream) {
+        bufferedBodyBytes -= current.body.count
+        current.body = []
     }
 
     // MARK: HTTP2SessionDelegate
@@ -211,7 +222,13 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
             refuse(current, HTTPParseError.bodyTooLarge(limit: limits.maxBodyBytes))
             return
         }
+        // The streams together: without this bound each of 100 streams could buffer a body.
+        if bufferedBodyBytes + data.count > limits.maxConnectionBodyBytes {
+            refuse(current, HTTPError.connectionBodiesTooLarge(limit: limits.maxConnectionBodyBytes))
+            return
+        }
         current.body.append(contentsOf: data)
+        bufferedBodyBytes += data.count
     }
 
     func sessionDidReceiveEnd(stream id: Int32) {
@@ -221,7 +238,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func sessionDidClose(stream id: Int32) {
-        streams[id] = nil
+        if let current = streams.removeValue(forKey: id) { dropBody(of: current) }
         if streams.isEmpty { machine.lastStreamClosed(now: MonotonicClock.now()) }
     }
 

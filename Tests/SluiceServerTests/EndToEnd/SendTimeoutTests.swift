@@ -5,9 +5,8 @@ import Testing
 @testable import SluiceServer
 
 /// Clients that do not take what Sluice sends them (`limits.send_timeout`, nginx's
-/// `send_timeout`): each ends on a short send timeout while every other timeout keeps its
-/// default of 10 s or more, so only the send timeout can explain the end. Meanwhile such a
-/// client is not read either.
+/// `send_timeout`), and the memory a connection may hold meanwhile. The send timeout is short
+/// while every other timeout keeps its default of 10 s or more, so only it can explain an end.
 @Suite struct SendTimeoutTests {
     /// A V2 request naming an unknown input of `nameBytes` bytes: its 400 echoes the name, an
     /// answer bigger than the socket buffers (at most 4 MiB to send on Linux's defaults) from a
@@ -75,5 +74,19 @@ import Testing
         c.windowUpdate(stream: 3, 1 << 20)
         let next = try c.frames { $0.stream == 3 && $0.endStream }
         #expect(FrameClient.body(of: 3, in: next).contains("fraud"))
+    }
+
+    @Test func bodiesBufferedAcrossAnH2ConnectionsStreamsAreBounded() throws {
+        let server = try TestServer { $0.limits.maxBodyBytes = 4096 }
+        let c = try FrameClient(port: server.port)
+        // Three bodies, each under the limit of one, together over the connection's 8,192 bytes.
+        for stream in [UInt32(1), 3, 5] {
+            c.request(stream: stream, "POST", "/v2/models/fraud/infer",
+                      fields: [("content-type", "application/json"), ("content-length", "4000")], endStream: false)
+            c.send(data: Array(repeating: UInt8(ascii: " "), count: 3000), stream: stream, endStream: false)
+        }
+        let frames = try c.frames { $0.stream == 5 && $0.endStream }
+        #expect(FrameClient.body(of: 5, in: frames).contains("exceed 8192 bytes together"), "\(FrameClient.body(of: 5, in: frames))")
+        #expect(!frames.contains { $0.stream != 5 && $0.stream != 0 && $0.endStream }, "the first two go on")
     }
 }
