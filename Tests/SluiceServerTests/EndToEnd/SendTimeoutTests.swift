@@ -76,6 +76,27 @@ import Testing
         #expect(FrameClient.body(of: 3, in: next).contains("fraud"))
     }
 
+    @Test func anH2ClientThatReadsNothingIsResetAndItsSlotFreed() throws {
+        let server = try TestServer { config in
+            config.threads = 1
+            config.limits.maxConnections = 1
+            config.limits.sendTimeout = 300_000_000
+        }
+        // Windows wide open, so only the socket can hold the answer back.
+        let c = try FrameClient(port: server.port, initialWindow: UInt32(Int32.max))
+        c.windowUpdate(stream: 0, UInt32(Int32.max) - 65_535)
+        let request = Self.bigAnswerRequest(nameBytes: 8 << 20, close: false)
+        let body = Array(request[(request.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound ?? 0)...])
+        c.request(stream: 1, "POST", "/v2/models/fraud/infer",
+                  fields: [("content-type", "application/json"), ("content-length", String(body.count))], endStream: false)
+        for offset in stride(from: 0, to: body.count, by: 16_384) {
+            let end = min(body.count, offset + 16_384)
+            c.send(data: Array(body[offset..<end]), stream: 1, endStream: end == body.count)
+        }
+        #expect(c.raw.isReset(withinMilliseconds: 5_000))
+        #expect(try server.client().request("GET", "/v2/health/live").status == 200, "the only slot is free again")
+    }
+
     @Test func bodiesBufferedAcrossAnH2ConnectionsStreamsAreBounded() throws {
         let server = try TestServer { $0.limits.maxBodyBytes = 4096 }
         let c = try FrameClient(port: server.port)
