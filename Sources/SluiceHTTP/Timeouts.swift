@@ -1,7 +1,7 @@
 /// How long each wait of a connection may last, and the one place that decides whether it has
 /// lasted too long: for HTTP/1.1 connections, HTTP/2 connections and streams, and TLS
-/// handshakes alike (`SendProgress` keeps the send timeout's clock). A pure value: callers pass the time (`MonotonicClock` nanoseconds on the
-/// loop, a plain number in tests).
+/// handshakes alike (`SendProgress` keeps the send timeout's clock). A pure value: callers pass
+/// the time (`MonotonicClock` nanoseconds on the loop, a plain number in tests).
 struct Timeouts: Sendable {
     /// What a connection or stream is waiting for.
     enum Wait: Sendable, Equatable {

@@ -10,7 +10,8 @@ import Synchronization
 /// synchronously. Its timeouts and GOAWAY are decided by its `StateMachine`. Output goes
 /// through `flush`, which stops pulling frames from nghttp2 while the socket holds
 /// `maxPendingWrite` unsent bytes: a client that stops reading stalls its own answers (they
-/// stay as `Response` bodies, not as copies) and we stop reading it too.
+/// stay as `Response` bodies, not as copies) and we stop reading it too, until the send timeout
+/// resets it.
 final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecked Sendable {
     let loop: EventLoop
     /// Carried over TLS (ALPN chose h2): counted apart in the stats.
