@@ -23,6 +23,9 @@ extension HTTPConnection {
 
         private(set) var state: State
         private var sequence: UInt64 = 0
+        /// The send timeout's clock: it runs in every state, as answers may wait in the socket
+        /// whatever the connection does next.
+        private var sending = SendProgress()
         let timeouts: Timeouts
 
         /// A connection accepted at `now`, idle until its first byte.
@@ -105,13 +108,24 @@ extension HTTPConnection {
             case none
             /// Idle too long: close without a word.
             case close
+            /// The peer took none of our bytes for the send timeout: close at once with a reset,
+            /// dropping what it would not take.
+            case reset
             /// A head or a body stalled: answer 408 (`wait.error`) and close.
             case timeOut(Timeouts.Wait)
         }
 
-        /// A loop tick at `now`, the parser waiting in `phase`. Only a reading connection times
-        /// out: while an answer is owed, the time is the responder's.
-        mutating func tick(now: UInt64, phase: HTTPParser.Phase) -> TickAction {
+        /// A loop tick at `now`, the parser waiting in `phase`; `unsent` says whether written
+        /// bytes wait in the socket, `sent` counts those it has taken (`Connection.sentBytes`).
+        /// A peer that takes none for the send timeout ends the connection in any state (after
+        /// its last answer, or an error answer, the connection only waits for the socket).
+        /// Otherwise only a reading connection times out: while an answer is owed, the time is
+        /// the responder's.
+        mutating func tick(now: UInt64, phase: HTTPParser.Phase, unsent: Bool, sent: UInt64) -> TickAction {
+            if sending.stalled(waiting: unsent, taken: sent, now: now, timeouts: timeouts) {
+                state = .closing
+                return .reset
+            }
             waiting(in: phase, now: now)
             guard case .reading(let wait, let since) = state, timeouts.hasExpired(wait, since: since, now: now) else { return .none }
             state = .closing

@@ -2,8 +2,8 @@ import SluiceNet
 import Synchronization
 
 /// One HTTP/1.1 connection: parses requests, hands them to the responder one at a time (so
-/// pipelined answers stay in order), writes answers, and enforces the header, body and idle
-/// timeouts on the loop's tick. What it does when is decided by its `StateMachine`; this class
+/// pipelined answers stay in order), writes answers, and enforces the header, body, idle and
+/// send timeouts on the loop's tick. What it does when is decided by its `StateMachine`; this class
 /// carries it out on the stream. Confined to its loop, except `ResponseWriter.send`, which hops.
 final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     let loop: EventLoop
@@ -25,7 +25,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// knowledge (they would be the client preface).
     private var sniffing: Bool
 
-    /// A writer holding more than this stops the next pipelined request until it drains.
+    /// A writer holding more than this stops the next pipelined request, and reading, until it
+    /// drains: what a connection whose client does not read holds is this, one answer and one
+    /// read, until the send timeout ends it.
     private static let maxPendingWrite = 1 << 20
 
     /// The most requests a connection takes in one iteration of its loop; the rest of a
@@ -58,9 +60,16 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         guard !machine.isClosing else { return }
         parser.append(bytes)
         if sniffing && sniffPreface() { return }
-        if !machine.isReading || stream.pendingWriteBytes >= Self.maxPendingWrite {
-            // Pipelined bytes wait for the current answer (or for a client that does not read its
-            // answers); stop reading once a request's worth is queued, resume on drain.
+        if stream.pendingWriteBytes >= Self.maxPendingWrite {
+            // A client that does not read its answers: read none of its next requests (each would
+            // queue one more answer, and buffering them would hold up to a request's worth) until
+            // the socket drains and the parser asks for more.
+            stream.setReading(false)
+            return
+        }
+        if !machine.isReading {
+            // Pipelined bytes wait for the current answer; stop reading once a request's worth is
+            // buffered, resume when the parser asks for more.
             if parser.bufferedCount > parser.limits.maxHeaderBytes + parser.limits.maxBodyBytes { stream.setReading(false) }
             return
         }
@@ -191,9 +200,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     /// Enforces timeouts; called on every loop tick.
     func tick(_ now: UInt64) {
         guard !stream.isClosed else { return }
-        switch machine.tick(now: now, phase: parser.phase) {
+        switch machine.tick(now: now, phase: parser.phase, unsent: stream.pendingWriteBytes > 0, sent: stream.sentBytes) {
         case .none: break
         case .close: stream.close()
+        case .reset: stream.reset()
         case .timeOut(let wait): writeAndClose(env.server.refusal(wait.error))
         }
     }

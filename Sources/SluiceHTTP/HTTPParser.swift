@@ -43,7 +43,9 @@ package struct HTTPParser: Sendable {
     }
 
     package let limits: Limits
-    private var buffer: [UInt8] = []
+    /// The bytes read and not yet dropped (`start` says which are consumed); read-only outside
+    /// for tests of what a connection holds.
+    private(set) var buffer: [UInt8] = []
     private var start = 0          // first unconsumed byte
     private var scanFrom = 0       // where the search for the end of the head resumes
     private var state = State.head
@@ -385,7 +387,10 @@ package struct HTTPParser: Sendable {
         scanFrom = end
         state = .head
         if start > 64 * 1024 && start * 2 > buffer.count {
-            buffer.removeSubrange(0..<start)
+            // A large request is done: keep the bytes after it in a buffer of their own size, so
+            // that a connection does not hold an upload's room (up to `maxBodyBytes`) for as long
+            // as it stays open.
+            buffer = Array(buffer[start...])
             scanFrom -= start
             start = 0
         }

@@ -71,7 +71,8 @@ extension Response {
 }
 
 /// What the HTTP layer itself refuses once a request's framing is sound: no endpoint for the
-/// path, a method the path does not take, a client too slow to send its head or body.
+/// path, a method the path does not take, a client too slow to send its head or body, an
+/// HTTP/2 client sending more bodies at once than its connection may buffer.
 package enum HTTPError: HTTPResponseError, Equatable {
     case notFound(path: String)
     /// `allowed` are the methods the path takes, in table order (the `Allow` field).
@@ -80,12 +81,16 @@ package enum HTTPError: HTTPResponseError, Equatable {
     case headerTimeout
     /// The body did not arrive within `limits.body_timeout`.
     case bodyTimeout
+    /// The request bodies an HTTP/2 connection's streams are sending would together exceed
+    /// `limit` bytes (`HTTPLimits.maxConnectionBodyBytes`).
+    case connectionBodiesTooLarge(limit: Int)
 
     package var status: Int {
         switch self {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .headerTimeout, .bodyTimeout: 408
+        case .connectionBodiesTooLarge: 413
         }
     }
 
@@ -95,6 +100,8 @@ package enum HTTPError: HTTPResponseError, Equatable {
         case .methodNotAllowed(let method, let path, _): "\(method) is not allowed on \(path)"
         case .headerTimeout: "request headers not received within the header timeout"
         case .bodyTimeout: "request body not received within the body timeout"
+        case .connectionBodiesTooLarge(let limit):
+            "request bodies being received on this connection exceed \(limit) bytes together; send fewer at once"
         }
     }
 

@@ -22,6 +22,9 @@ package final class Connection: Selectable, @unchecked Sendable {
     /// Bytes written by the delegate and not yet taken by the socket, held or queued (for
     /// back-pressure decisions).
     package internal(set) var pendingWriteBytes = 0
+    /// Bytes the socket has taken in all, wrapping: the send timeout sees the peer make
+    /// progress when it moves (one add per write; no clock is read here).
+    package private(set) var sentBytes: UInt64 = 0
 
     var queue: [[UInt8]] = []
     /// Bytes held while the loop is corked; sent by `flushCorked()`, always before `queue`.
@@ -145,6 +148,7 @@ package final class Connection: Selectable, @unchecked Sendable {
         case .done(let n): written = n
         case .wouldBlock: written = 0
         }
+        sentBytes &+= UInt64(written)
         if written < bytes.count {
             enqueue(bytes, from: written)
             enqueue(more, from: 0)
@@ -199,6 +203,17 @@ package final class Connection: Selectable, @unchecked Sendable {
         if enabled { readBufferedTLSNextIteration() }
     }
 
+    /// Closes at once with a TCP reset (`SO_LINGER` 0), dropping what is queued here and in the
+    /// kernel: for a peer that took no bytes for the send timeout. A plain close would leave the
+    /// kernel holding its send buffer and probing a zero window for minutes, as nginx's
+    /// `reset_timedout_connection` avoids too.
+    package func reset() {
+        guard !isClosed else { return }
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
+
     /// Closes at once, dropping queued bytes. Idempotent.
     package func close() {
         guard !isClosed else { return }
@@ -228,6 +243,7 @@ package final class Connection: Selectable, @unchecked Sendable {
             }
             guard case .done(var written) = result else { break }
             pendingWriteBytes -= written
+            sentBytes &+= UInt64(written)
             while written > 0, let first = queue.first {
                 let remaining = first.count - queueOffset
                 if written >= remaining {

@@ -2,24 +2,24 @@ import Testing
 @testable import SluiceHTTP
 
 /// The HTTP/1.1 connection's decisions on a manual clock (plain nanoseconds): no socket, no
-/// waiting. Limits: head 10, body 20, idle 30.
+/// waiting. Limits: head 10, body 20, idle 30, send 40.
 private func machine(at now: UInt64 = 0) -> HTTPConnection.StateMachine {
-    HTTPConnection.StateMachine(timeouts: Timeouts(header: 10, body: 20, idle: 30), now: now)
+    HTTPConnection.StateMachine(timeouts: Timeouts(header: 10, body: 20, idle: 30, send: 40), now: now)
 }
 
 @Test func anIdleConnectionClosesQuietlyAfterTheIdleTimeout() {
     var m = machine(at: 100)
-    #expect(m.tick(now: 130, phase: .idle) == .none)
-    #expect(m.tick(now: 131, phase: .idle) == .close)
+    #expect(m.tick(now: 130, phase: .idle, unsent: false, sent: 0) == .none)
+    #expect(m.tick(now: 131, phase: .idle, unsent: false, sent: 0) == .close)
     #expect(m.isClosing)
-    #expect(m.tick(now: 500, phase: .idle) == .none, "closing once is enough")
+    #expect(m.tick(now: 500, phase: .idle, unsent: false, sent: 0) == .none, "closing once is enough")
 }
 
 @Test func aHeadThatStallsGets408FromItsFirstByte() {
     var m = machine()
     m.waiting(in: .head, now: 25)  // the first bytes came at 25
-    #expect(m.tick(now: 35, phase: .head) == .none)
-    #expect(m.tick(now: 36, phase: .head) == .timeOut(.head))
+    #expect(m.tick(now: 35, phase: .head, unsent: false, sent: 0) == .none)
+    #expect(m.tick(now: 36, phase: .head, unsent: false, sent: 0) == .timeOut(.head))
     #expect(m.isClosing)
 }
 
@@ -27,15 +27,15 @@ private func machine(at now: UInt64 = 0) -> HTTPConnection.StateMachine {
     var m = machine()
     m.waiting(in: .head, now: 1)
     m.waiting(in: .body, now: 9)  // the head was complete at 9: its clock is done
-    #expect(m.tick(now: 29, phase: .body) == .none)
-    #expect(m.tick(now: 30, phase: .body) == .timeOut(.body))
+    #expect(m.tick(now: 29, phase: .body, unsent: false, sent: 0) == .none)
+    #expect(m.tick(now: 30, phase: .body, unsent: false, sent: 0) == .timeOut(.body))
 }
 
 @Test func aTickNoticesAPhaseTheParserEnteredSinceTheLastWait() {
     var m = machine()
     // Bytes of a head arrived but no `needMore` was reported yet: the tick starts the clock.
-    #expect(m.tick(now: 50, phase: .head) == .none, "not the idle clock from 0")
-    #expect(m.tick(now: 61, phase: .head) == .timeOut(.head))
+    #expect(m.tick(now: 50, phase: .head, unsent: false, sent: 0) == .none, "not the idle clock from 0")
+    #expect(m.tick(now: 61, phase: .head, unsent: false, sent: 0) == .timeOut(.head))
 }
 
 @Test func theClockIsReadOnlyWhenThePhaseChanges() {
@@ -57,7 +57,7 @@ private func machine(at now: UInt64 = 0) -> HTTPConnection.StateMachine {
     var m = machine()
     _ = m.dispatch(keepAlive: true, isHead: false, minorVersion: 1)
     #expect(!m.isReading)
-    #expect(m.tick(now: 1_000_000, phase: .idle) == .none)
+    #expect(m.tick(now: 1_000_000, phase: .idle, unsent: false, sent: 0) == .none)
 }
 
 @Test func aKeptAliveAnswerStartsTheIdleClockWhenWritten() {
@@ -67,8 +67,8 @@ private func machine(at now: UInt64 = 0) -> HTTPConnection.StateMachine {
     #expect(!m.isReading, "a drain reported inside the write must not parse")
     #expect(m.answerWritten(now: 200) == .readNext)
     #expect(m.isReading)
-    #expect(m.tick(now: 230, phase: .idle) == .none)
-    #expect(m.tick(now: 231, phase: .idle) == .close)
+    #expect(m.tick(now: 230, phase: .idle, unsent: false, sent: 0) == .none)
+    #expect(m.tick(now: 231, phase: .idle, unsent: false, sent: 0) == .close)
 }
 
 @Test func onlyTheAnswerOwedIsWrittenAndOnlyOnce() {
@@ -120,6 +120,41 @@ func theAnswerKeepsTheConnectionOnlyWhenBothSidesWantIt(_ requestKeepsAlive: Boo
     var m = machine()
     m.stop()
     #expect(!m.isReading)
-    #expect(m.tick(now: 1_000, phase: .head) == .none)
+    #expect(m.tick(now: 1_000, phase: .head, unsent: false, sent: 0) == .none)
     #expect(m.closesOnDrain(phase: .idle))
+}
+
+@Test func aLastAnswerThePeerDoesNotTakeIsResetAfterTheSendTimeout() {
+    var m = machine()
+    let sequence = m.dispatch(keepAlive: false, isHead: false, minorVersion: 1)
+    _ = m.answer(sequence: sequence, draining: false)
+    #expect(m.answerWritten(now: 5) == .closeAfterWrites)
+    // Only the socket holds the connection now: no other timeout applies.
+    #expect(m.tick(now: 10, phase: .idle, unsent: true, sent: 500) == .none)
+    #expect(m.tick(now: 50, phase: .idle, unsent: true, sent: 500) == .none)
+    #expect(m.tick(now: 51, phase: .idle, unsent: true, sent: 500) == .reset)
+}
+
+@Test func anErrorAnswerThePeerDoesNotTakeIsResetAfterTheSendTimeout() {
+    var m = machine()
+    m.stop()  // a 400 is on its way out
+    #expect(m.tick(now: 1, phase: .head, unsent: true, sent: 0) == .none)
+    #expect(m.tick(now: 42, phase: .head, unsent: true, sent: 0) == .reset)
+    #expect(m.isClosing)
+}
+
+@Test func aPeerThatTakesBytesSlowlyIsNotReset() {
+    var m = machine()
+    m.stop()
+    for (k, now) in stride(from: UInt64(0), through: 400, by: 30).enumerated() {
+        #expect(m.tick(now: now, phase: .idle, unsent: true, sent: UInt64(k)) == .none, "one byte a tick is progress")
+    }
+}
+
+@Test func stuckAnswersEndAConnectionEvenWhileTheResponderWorks() {
+    var m = machine()
+    // Earlier pipelined answers fill the socket while the next request is with the responder.
+    _ = m.dispatch(keepAlive: true, isHead: false, minorVersion: 1)
+    #expect(m.tick(now: 0, phase: .idle, unsent: true, sent: 9) == .none)
+    #expect(m.tick(now: 41, phase: .idle, unsent: true, sent: 9) == .reset)
 }

@@ -244,3 +244,17 @@ func theParserFlagsARequestIdAsItReadsTheHead(_ field: String, _ flagged: Bool, 
     let context = RequestContext(r, now: 0)
     if let id { #expect(context.id == id) } else { #expect(context.givenID == nil && context.id.utf8.count == 15) }
 }
+
+@Test func aLargeRequestLeavesNoRoomBehindOnceParsed() {
+    var parser = HTTPParser()
+    let body = [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20)
+    parser.append(Array("POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+    parser.append(Array("GET /next HTTP/1.1\r\n".utf8))  // the start of a pipelined request
+    guard case .request(let request) = parser.next() else {
+        Issue.record("the upload is complete")
+        return
+    }
+    #expect(request.body.count == body.count)
+    #expect(parser.bufferedCount == 20)
+    #expect(parser.buffer.capacity < 64 << 10, "the connection would hold \(parser.buffer.capacity) bytes for the upload")
+}

@@ -10,7 +10,8 @@ import Synchronization
 /// synchronously. Its timeouts and GOAWAY are decided by its `StateMachine`. Output goes
 /// through `flush`, which stops pulling frames from nghttp2 while the socket holds
 /// `maxPendingWrite` unsent bytes: a client that stops reading stalls its own answers (they
-/// stay as `Response` bodies, not as copies) and we stop reading it too.
+/// stay as `Response` bodies, not as copies) and we stop reading it too, until the send timeout
+/// resets it.
 final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecked Sendable {
     let loop: EventLoop
     /// Carried over TLS (ALPN chose h2): counted apart in the stats.
@@ -20,6 +21,9 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private let limits: HTTPLimits
     private var session: HTTP2Session?
     private var streams: [Int32: HTTP2Stream] = [:]
+    /// Request body bytes buffered by streams whose requests are not complete yet, bounded by
+    /// `limits.maxConnectionBodyBytes`.
+    private var bufferedBodyBytes = 0
     private var machine: StateMachine
     /// nghttp2 is reading (it may not be re-entered) or we are writing its output.
     private var receiving = false
@@ -82,6 +86,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     func connectionDidClose(_ connection: Connection) {
         streams.removeAll()
+        bufferedBodyBytes = 0
         session = nil
         env.owner.closed(self)
     }
@@ -110,7 +115,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     /// Answers a stream the HTTP layer refuses (limits, timeouts) without dispatching it. When
     /// the client is still sending, the stream is reset once the answer is out.
     private func refuse(_ current: HTTP2Stream, _ error: any HTTPResponseError, clientSending: Bool = true) {
-        current.body = []
+        dropBody(of: current)
         current.resetAfterAnswer = clientSending
         submit(env.server.refusal(error), on: current)
     }
@@ -152,8 +157,15 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         var headers = current.headers
         if let authority = current.authority, headers["host"] == nil { headers.add(lowercased: "host", authority) }
         let request = Request(method: current.method, target: current.path, headers: headers, body: current.body)
-        current.body = []
+        dropBody(of: current)
         dispatch(current, request: request)
+    }
+
+    /// The stream's body leaves the connection's buffers (handed to its request, refused, or
+    /// the stream is gone).
+    private func dropBody(of current: HTTP2Stream) {
+        bufferedBodyBytes -= current.body.count
+        current.body = []
     }
 
     // MARK: HTTP2SessionDelegate
@@ -211,7 +223,13 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
             refuse(current, HTTPParseError.bodyTooLarge(limit: limits.maxBodyBytes))
             return
         }
+        // The streams together: without this bound each of 100 streams could buffer a body.
+        if bufferedBodyBytes + data.count > limits.maxConnectionBodyBytes {
+            refuse(current, HTTPError.connectionBodiesTooLarge(limit: limits.maxConnectionBodyBytes))
+            return
+        }
         current.body.append(contentsOf: data)
+        bufferedBodyBytes += data.count
     }
 
     func sessionDidReceiveEnd(stream id: Int32) {
@@ -221,7 +239,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func sessionDidClose(stream id: Int32) {
-        streams[id] = nil
+        if let current = streams.removeValue(forKey: id) { dropBody(of: current) }
         if streams.isEmpty { machine.lastStreamClosed(now: MonotonicClock.now()) }
     }
 
@@ -250,13 +268,26 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     // MARK: timeouts and shutdown
 
-    /// Enforces timeouts; called on every loop tick. A stream whose body stalls gets 408; a
-    /// header block that stalls blocks the whole connection (nothing may interleave with it),
-    /// so that ends the connection; an idle connection gets GOAWAY and closes.
+    /// Enforces timeouts; called on every loop tick. A client that takes none of the bytes in
+    /// the socket for the send timeout is reset; a stream whose body stalls gets 408; a header
+    /// block that stalls blocks the whole connection (nothing may interleave with it), so that
+    /// ends the connection; an answer the client's window holds back for the send timeout is
+    /// reset; an idle connection gets GOAWAY and closes.
     func tick(_ now: UInt64) {
         guard !stream.isClosed, let session else { return }
+        switch machine.tick(now: now, unsent: stream.pendingWriteBytes > 0, sent: stream.sentBytes) {
+        case .reset:
+            stream.reset()
+            return
+        case .goAway: session.goAway()
+        case .none: break
+        }
         for current in streams.values {
-            switch machine.tick(stream: current.phase, since: current.phaseSince, now: now) {
+            let action = current.phase == .answered
+                ? machine.tick(answer: &current.sending, unsent: current.responseOffset < current.responseBody.count,
+                               sent: current.responseOffset, now: now)
+                : machine.tick(stream: current.phase, since: current.phaseSince, now: now)
+            switch action {
             case .none:
                 break
             case .endSession:
@@ -264,9 +295,10 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
                 session.terminate(code: NGHTTP2_NO_ERROR)
             case .timeOut:
                 refuse(current, HTTPError.bodyTimeout)
+            case .cancel:
+                session.reset(stream: current.id, code: NGHTTP2_CANCEL)
             }
         }
-        if machine.tick(now: now) == .goAway { session.goAway() }
         flush()
     }
 

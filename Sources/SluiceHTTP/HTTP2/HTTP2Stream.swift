@@ -30,6 +30,9 @@ final class HTTP2Stream {
     /// The answer's body and how much of it DATA frames have taken.
     var responseBody: [UInt8] = []
     var responseOffset = 0
+    /// The send timeout's clock of the answer's body, which the client's flow-control window
+    /// may hold back (`responseOffset` is its progress).
+    var sending = SendProgress()
     /// Answered before the client finished sending: reset with NO_ERROR once the answer is
     /// out, so the client stops (RFC 9113 §8.1).
     var resetAfterAnswer = false

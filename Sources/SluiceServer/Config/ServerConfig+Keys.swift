@@ -39,6 +39,8 @@ extension ServerConfig {
         .init("limits.header_timeout", \.limits.headerTimeout, .nanoseconds, "first byte to complete head, else 408"),
         .init("limits.body_timeout", \.limits.bodyTimeout, .nanoseconds, "complete head to complete body, else 408"),
         .init("limits.idle_timeout", \.limits.idleTimeout, .nanoseconds, "a keep-alive connection idle this long is closed quietly"),
+        .init("limits.send_timeout", \.limits.sendTimeout, .nanoseconds,
+              "a client that takes none of our bytes this long is reset (an HTTP/2 answer its window holds back: that stream)"),
         .init("limits.max_connections", \.limits.maxConnections, .int(in: 1...1_000_000),
               "beyond: the new connection is closed at once"),
         .init("limits.max_model_tensor_elements", \.modelLimits.maxTensorElements, .int(in: ModelLimits.maxTensorElementsRange),

@@ -102,6 +102,18 @@ final class RawClient {
         }
     }
 
+    /// True when the server resets the connection (TCP RST) within `milliseconds`, judged
+    /// without reading: a read would take bytes the test means to leave unread. A plain close
+    /// does not count, as its FIN waits behind the unread bytes.
+    func isReset(withinMilliseconds milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: 0, revents: 0)  // POLLERR and POLLHUP are always reported
+        while true {
+            let n = poll(&entry, 1, milliseconds)
+            if n < 0 && errno == EINTR { continue }
+            return n > 0 && entry.revents & Int16(POLLERR | POLLHUP) != 0
+        }
+    }
+
     private func readUntilHeadEnd() throws -> Int {
         while true {
             if buffer.count >= 4 {
