@@ -76,8 +76,16 @@ package final class Server: Sendable {
         let logs = AccessLog(logger: logger, format: config.format)
         if config.accessLog { httpConfiguration.accessLog = logs.record }
         httpConfiguration.faultLog = logs.fault
+        httpConfiguration.acceptPaused = { loop, error, unreported in
+            let since = unreported > 0 ? " (\(unreported) more pauses since the last warning)" : ""
+            log.warning("loop \(loop) stopped accepting for \(AcceptPause.duration / 1_000_000) ms: \(error)\(since); raise the open-file limit (ulimit -n, LimitNOFILE) or lower limits.max_connections")
+        }
         responder = EndpointResponder(endpoints: endpoints)
         http = try HTTPServer(configuration: httpConfiguration, responder: responder)
+        if http.maxConnections < config.limits.maxConnections {
+            let soft = DescriptorLimit.current()?.soft ?? 0
+            logger.warning("limits.max_connections \(config.limits.maxConnections) capped to \(http.maxConnections): the open-file limit (RLIMIT_NOFILE) is \(soft) and \(soft - http.maxConnections) descriptors stay free for listeners, loops and model files")
+        }
         MetricsEndpoint.registerCollectors(in: registry, manager: manager, http: http.stats)
         MetricsEndpoint.registerRouteCollectors(in: registry, routes: routes, manager: manager)
     }

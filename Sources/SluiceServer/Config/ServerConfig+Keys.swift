@@ -40,7 +40,7 @@ extension ServerConfig {
         .init("limits.body_timeout", \.limits.bodyTimeout, .nanoseconds, "complete head to complete body, else 408"),
         .init("limits.idle_timeout", \.limits.idleTimeout, .nanoseconds, "a keep-alive connection idle this long is closed quietly"),
         .init("limits.max_connections", \.limits.maxConnections, .int(in: 1...1_000_000),
-              "beyond: the new connection is closed at once"),
+              "beyond: the new connection is closed at once; capped to what the open-file limit allows (below)"),
         .init("limits.grace_period", \.gracePeriod, .seconds, "SIGTERM/SIGINT: drain for at most this long, then exit 0"),
         .init("scheduling.inline_budget_us", \.scheduling.inlineBudgetMicros, .int(in: 0...60_000_000),
               "estimated compute above this runs on the worker pool (see \"Where inference runs\")"),
