@@ -33,6 +33,8 @@ package final class HTTPServer: Sendable {
         /// memory left, `AcceptPause`), at most once a minute per listener: the loop's index,
         /// the error, and how many pauses went unreported since the last call.
         package var acceptPaused: (@Sendable (Int, SocketError, Int) -> Void)?
+        /// Where requests with large bodies are handled; nil = every request on its loop.
+        package var offload: Offload?
 
         package init() {}
     }
@@ -81,7 +83,7 @@ package final class HTTPServer: Sendable {
             limits: limits, http2: configuration.http2, accessLog: configuration.accessLog,
             faultLog: configuration.faultLog,
             coding: ContentCoding(settings: configuration.compression, maxBodyBytes: configuration.limits.maxBodyBytes),
-            tls: configuration.tls?.credentials, acceptPaused: configuration.acceptPaused)
+            tls: configuration.tls?.credentials, acceptPaused: configuration.acceptPaused, offload: configuration.offload)
     }
 
     /// The port every loop listens on (the kernel's pick when configured as 0). Valid after `start`.
