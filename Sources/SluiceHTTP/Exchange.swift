@@ -8,6 +8,9 @@ struct Exchange {
     let context: RequestContext
     /// The request's `Accept-Encoding`, for compressing the answer (`ContentCoding`).
     var acceptEncoding: String?
+    /// Whether the request is handled off the loop (`Offload`): its codings are undone and its
+    /// answer compressed there, not by `open` and `close`.
+    var isOffloaded = false
 }
 
 /// The bookkeeping of every exchange, written once for HTTP/1.1 and HTTP/2: a connection calls
@@ -16,9 +19,10 @@ struct Exchange {
 /// connection's loop; any loop of the server (the counters are relaxed atomics).
 extension ServerState {
     /// Makes `request`'s context (its id from the client's headers or a new one, and the start
-    /// time) and prepares its content codings (its body is decoded in place). `rejection` is
-    /// the answer to write instead of dispatching when the codings refuse the request (415,
-    /// 413, 400); it goes through `close` like any answer.
+    /// time) and prepares its content codings (its body is decoded in place), unless the
+    /// request is one for `Offload`, which does that off the loop. `rejection` is the answer to
+    /// write instead of dispatching when the codings refuse the request (415, 413, 400); it
+    /// goes through `close` like any answer.
     ///
     /// `spare` is the context of the connection's previous exchange: reused when nothing holds
     /// it any more (its writer is gone), so a keep-alive connection allocates no context.
@@ -35,6 +39,9 @@ extension ServerState {
         } else {
             context = RequestContext(request, now: now, keepingTarget: accessLog != nil)
         }
+        if let offload, offload.takes(request) {
+            return (Exchange(context: context, acceptEncoding: nil, isOffloaded: true), nil)
+        }
         switch coding.prepare(&request) {
         case .proceed(let acceptEncoding):
             return (Exchange(context: context, acceptEncoding: acceptEncoding), nil)
@@ -48,7 +55,7 @@ extension ServerState {
     /// access log line, and echoes the request id.
     @inline(__always)
     func close(_ exchange: Exchange, answer response: inout Response) {
-        coding.finish(&response, acceptEncoding: exchange.acceptEncoding)
+        if !exchange.isOffloaded { coding.finish(&response, acceptEncoding: exchange.acceptEncoding) }
         if response.status >= 400 {
             stats.recordError(status: response.status)
             // Our own faults only: a shed request (503) or a refused one is no fault to log.
@@ -56,6 +63,27 @@ extension ServerState {
         }
         if let accessLog { accessLog(exchange.context, response, MonotonicClock.now() &- exchange.context.started) }
         response.requestID = exchange.context
+    }
+
+    /// Hands an opened request to `responder`: on the loop, or for an offloaded exchange on
+    /// `offload`'s thread, after undoing its codings there, with a writer that compresses the
+    /// answer there too.
+    @inline(__always)
+    func dispatch(_ request: Request, exchange: Exchange, writer: ResponseWriter, to responder: any Responder) {
+        guard exchange.isOffloaded, let offload else {
+            responder.respond(to: request, writer: writer)
+            return
+        }
+        let coding = coding
+        offload.submit({
+            var request = request
+            switch coding.prepare(&request) {
+            case .proceed(let acceptEncoding):
+                responder.respond(to: request, writer: writer.compressing(with: coding, acceptEncoding: acceptEncoding))
+            case .reject(let answer):
+                writer.send(answer)
+            }
+        }, writer)
     }
 
     /// An answer the HTTP layer gives without the responder (a parse error, a limit, a

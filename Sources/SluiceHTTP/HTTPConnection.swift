@@ -115,7 +115,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 if let rejection {
                     finish(rejection, sequence: sequence)
                 } else {
-                    env.responder.respond(to: request, writer: ResponseWriter(connection: self, sequence: sequence, context: opened.context))
+                    env.server.dispatch(
+                        request, exchange: opened, writer: ResponseWriter(connection: self, sequence: sequence, context: opened.context),
+                        to: env.responder)
                 }
             }
         }

@@ -29,6 +29,12 @@ package final class HTTPServer: Sendable {
         package var compression = ContentCoding.Settings()
         /// A TLS listener beside the cleartext one; nil = cleartext only.
         package var tls: TLS?
+        /// Called on a loop whose listener stopped accepting for a while (no descriptors or
+        /// memory left, `AcceptPause`), at most once a minute per listener: the loop's index,
+        /// the error, and how many pauses went unreported since the last call.
+        package var acceptPaused: (@Sendable (Int, SocketError, Int) -> Void)?
+        /// Where requests with large bodies are handled; nil = every request on its loop.
+        package var offload: Offload?
 
         package init() {}
     }
@@ -51,6 +57,9 @@ package final class HTTPServer: Sendable {
     }
 
     package let configuration: Configuration
+    /// `limits.maxConnections`, capped to what the open-file limit leaves room for
+    /// (`DescriptorLimit.connections`) when that is less.
+    package let maxConnections: Int
     package var stats: HTTPStats { state.stats }
     private let responder: any Responder
     private let state: ServerState
@@ -65,11 +74,16 @@ package final class HTTPServer: Sendable {
         var loops: [EventLoop] = []
         for index in 0..<count { loops.append(try EventLoop(index: index)) }
         self.loops = loops
+        var limits = configuration.limits
+        if let soft = DescriptorLimit.current()?.soft {
+            limits.maxConnections = min(limits.maxConnections, DescriptorLimit.connections(allowedBy: soft, loops: count))
+        }
+        maxConnections = limits.maxConnections
         state = ServerState(
-            limits: configuration.limits, http2: configuration.http2, accessLog: configuration.accessLog,
+            limits: limits, http2: configuration.http2, accessLog: configuration.accessLog,
             faultLog: configuration.faultLog,
             coding: ContentCoding(settings: configuration.compression, maxBodyBytes: configuration.limits.maxBodyBytes),
-            tls: configuration.tls?.credentials)
+            tls: configuration.tls?.credentials, acceptPaused: configuration.acceptPaused, offload: configuration.offload)
     }
 
     /// The port every loop listens on (the kernel's pick when configured as 0). Valid after `start`.

@@ -39,13 +39,13 @@ final class LoopContext: ConnectionOwner, @unchecked Sendable {
         listener = try Listener(
             host: host, port: port, loop: loop,
             onAccept: { [unowned self] fd in self.accept(fd) },
-            onError: { _ in })
+            onPause: { [unowned self] error, unreported in self.paused(error, unreported) })
         listenerPort = listener?.port ?? 0
         if let tlsPort {
             tlsListener = try Listener(
                 host: host, port: tlsPort, loop: loop,
                 onAccept: { [unowned self] fd in self.acceptTLS(fd) },
-                onError: { _ in })
+                onPause: { [unowned self] error, unreported in self.paused(error, unreported) })
             tlsListenerPort = tlsListener?.port ?? 0
         }
         loop.onTick { [unowned self] now in
@@ -54,6 +54,10 @@ final class LoopContext: ConnectionOwner, @unchecked Sendable {
             for connection in self.http2Connections.values { connection.tick(now) }
             for handshake in self.handshakes.values { handshake.tick(now, timeouts: self.state.timeouts) }
         }
+    }
+
+    private func paused(_ error: SocketError, _ unreported: Int) {
+        state.acceptPaused?(loop.index, error, unreported)
     }
 
     func closeListener() {

@@ -24,6 +24,21 @@ package struct ResponseWriter: Sendable {
         case http1(HTTPConnection)
         case http2(HTTP2Connection)
         case recorder(ResponseRecorder)
+        /// An offloaded request's writer (`Offload`): compresses, then sends through another.
+        case compressing(Compressing)
+    }
+
+    /// The payload of `Target.compressing`: allocated only for offloaded requests.
+    private final class Compressing: Sendable {
+        let writer: ResponseWriter
+        let coding: ContentCoding
+        let acceptEncoding: String?
+
+        init(writer: ResponseWriter, coding: ContentCoding, acceptEncoding: String?) {
+            self.writer = writer
+            self.coding = coding
+            self.acceptEncoding = acceptEncoding
+        }
     }
 
     private let target: Target
@@ -52,6 +67,25 @@ package struct ResponseWriter: Sendable {
         self.context = context
     }
 
+    /// This writer, compressing each answer with `coding` as `acceptEncoding` allows on the
+    /// sending thread, before the hop to the loop. For requests handled off the loop.
+    func compressing(with coding: ContentCoding, acceptEncoding: String?) -> ResponseWriter {
+        ResponseWriter(target: .compressing(Compressing(writer: self, coding: coding, acceptEncoding: acceptEncoding)), id: id, context: context)
+    }
+
+    private init(target: Target, id: UInt64, context: RequestContext) {
+        self.target = target
+        self.id = id
+        self.context = context
+    }
+
+    /// Whether this request is handled off its loop (`Offload`), on the thread that called the
+    /// responder: work the application would move off the loop can run right there.
+    package var isOffloaded: Bool {
+        if case .compressing = target { return true }
+        return false
+    }
+
     /// Sends the response. Any thread. Consumed: on its loop the answer is moved into the
     /// connection, not copied (a copy retains every buffer and field it holds).
     package func send(_ response: consuming Response) {
@@ -74,6 +108,10 @@ package struct ResponseWriter: Sendable {
             connection.loop.execute { connection.finish(hopping, stream: stream) }
         case .recorder(let recorder):
             recorder.record(response, context: context)
+        case .compressing(let next):
+            var compressed = response
+            next.coding.finish(&compressed, acceptEncoding: next.acceptEncoding)
+            next.writer.send(compressed)
         }
     }
 

@@ -12,6 +12,8 @@ final class ServerState: @unchecked Sendable {
     let http2: HTTP2Settings
     let accessLog: (@Sendable (RequestContext, Response, UInt64) -> Void)?
     let faultLog: (@Sendable (RequestContext, any Error) -> Void)?
+    let acceptPaused: (@Sendable (Int, SocketError, Int) -> Void)?
+    let offload: Offload?
     let coding: ContentCoding
     let tls: TLSCredentials?
     private let draining = Atomic<Bool>(false)
@@ -19,9 +21,12 @@ final class ServerState: @unchecked Sendable {
 
     init(
         limits: HTTPLimits, http2: HTTP2Settings, accessLog: (@Sendable (RequestContext, Response, UInt64) -> Void)?,
-        faultLog: (@Sendable (RequestContext, any Error) -> Void)?, coding: ContentCoding, tls: TLSCredentials?
+        faultLog: (@Sendable (RequestContext, any Error) -> Void)?, coding: ContentCoding, tls: TLSCredentials?,
+        acceptPaused: (@Sendable (Int, SocketError, Int) -> Void)? = nil, offload: Offload? = nil
     ) {
         self.limits = limits
+        self.acceptPaused = acceptPaused
+        self.offload = offload
         timeouts = Timeouts(limits)
         self.http2 = http2
         self.accessLog = accessLog

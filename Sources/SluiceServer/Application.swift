@@ -49,6 +49,9 @@ package enum Application {
         }
         watcher.name = "sluice-signals"
         watcher.start()
+        // Connections are descriptors: the soft limit (often 1024, kept for select(2) users)
+        // would cap them long before limits.max_connections; Server caps to what remains.
+        DescriptorLimit.raiseSoftToHard()
         let server: Server
         do {
             server = try Server(config: config, logger: logger)

@@ -55,6 +55,7 @@ package final class Server: Sendable {
         let pool = WorkerPool(
             threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
         let scheduler = Scheduler(pool: pool, inlineBudgetNanos: config.scheduling.inlineBudgetMicros * 1000)
+        let offload = Offload { job, writer in scheduler.offload(job, writer: writer) }
         var endpoints = Endpoints()
         let auth = try AdminAuth(tokenFile: config.adminTokenFile)
         V2Repository(manager: manager, auth: auth).register(in: &endpoints)
@@ -76,8 +77,17 @@ package final class Server: Sendable {
         let logs = AccessLog(logger: logger, format: config.format)
         if config.accessLog { httpConfiguration.accessLog = logs.record }
         httpConfiguration.faultLog = logs.fault
+        httpConfiguration.offload = offload
+        httpConfiguration.acceptPaused = { loop, error, unreported in
+            let since = unreported > 0 ? " (\(unreported) more pauses since the last warning)" : ""
+            log.warning("loop \(loop) stopped accepting for \(AcceptPause.duration / 1_000_000) ms: \(error)\(since); raise the open-file limit (ulimit -n, LimitNOFILE) or lower limits.max_connections")
+        }
         responder = EndpointResponder(endpoints: endpoints)
         http = try HTTPServer(configuration: httpConfiguration, responder: responder)
+        if http.maxConnections < config.limits.maxConnections {
+            let soft = DescriptorLimit.current()?.soft ?? 0
+            logger.warning("limits.max_connections \(config.limits.maxConnections) capped to \(http.maxConnections): the open-file limit (RLIMIT_NOFILE) is \(soft) and \(soft - http.maxConnections) descriptors stay free for listeners, loops and model files")
+        }
         MetricsEndpoint.registerCollectors(in: registry, manager: manager, http: http.stats)
         MetricsEndpoint.registerRouteCollectors(in: registry, routes: routes, manager: manager)
     }

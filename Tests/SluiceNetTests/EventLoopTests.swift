@@ -61,7 +61,7 @@ private func serving<D: ConnectionDelegate>(
             c.delegate = delegate
             keep(c)
         }
-    }, onError: { _ in })
+    }, onPause: { _, _ in })
     let stopped = DispatchSemaphore(value: 0)
     let thread = Thread {
         loop.run()

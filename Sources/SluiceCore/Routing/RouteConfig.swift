@@ -1,5 +1,3 @@
-import Synchronization
-
 /// One route of `config/routes.yaml` (README "Routing and canaries"), validated: a public model name over a
 /// repository model, with its split, rules, sticky key, shadow and canary.
 ///
@@ -80,31 +78,6 @@ package enum Condition: Sendable, Equatable {
     /// `header_regex: {name: pattern}`: the header is present and the pattern matches its whole
     /// value. Compiled when the route is loaded; a bad pattern is a config error.
     case matches(name: String, pattern: HeaderPattern)
-}
-
-/// A regular expression over a header value, compiled once at load (Swift `Regex` syntax).
-/// `Regex` is not `Sendable`, so the compiled pattern sits behind a lock; a rule's match is a
-/// short critical section, and only routes with `header_regex` rules ever take it.
-package struct HeaderPattern: Sendable, Equatable {
-    package let source: String
-    private let regex: Compiled
-
-    private final class Compiled: Sendable {
-        let regex: Mutex<Regex<AnyRegexOutput>>
-        init(_ regex: consuming sending Regex<AnyRegexOutput>) { self.regex = Mutex(regex) }
-    }
-
-    package init(_ source: String) throws {
-        self.source = source
-        self.regex = Compiled(try Regex(source))
-    }
-
-    /// Whether the whole of `value` matches (as Envoy's header matchers do: anchors implied).
-    package func matches(_ value: String) -> Bool {
-        regex.regex.withLock { (try? $0.wholeMatch(in: value)) != nil }
-    }
-
-    package static func == (a: HeaderPattern, b: HeaderPattern) -> Bool { a.source == b.source }
 }
 
 /// `sticky:`: where a request's key comes from. The same key always lands on the same arm.

@@ -149,7 +149,9 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         if let rejection {
             finish(rejection, stream: current.id)
         } else {
-            env.responder.respond(to: request, writer: ResponseWriter(http2: self, stream: current.id, context: exchange.context))
+            env.server.dispatch(
+                request, exchange: exchange, writer: ResponseWriter(http2: self, stream: current.id, context: exchange.context),
+                to: env.responder)
         }
     }
 

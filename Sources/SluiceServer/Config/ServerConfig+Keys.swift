@@ -42,7 +42,7 @@ extension ServerConfig {
         .init("limits.send_timeout", \.limits.sendTimeout, .nanoseconds,
               "a client that takes none of our bytes this long is reset (an HTTP/2 answer its window holds back: that stream)"),
         .init("limits.max_connections", \.limits.maxConnections, .int(in: 1...1_000_000),
-              "beyond: the new connection is closed at once"),
+              "beyond: the new connection is closed at once; capped to what the open-file limit allows (below)"),
         .init("limits.max_model_tensor_elements", \.modelLimits.maxTensorElements, .int(in: ModelLimits.maxTensorElementsRange),
               "ONNX: the most elements any tensor may have (stored, sent or computed); beyond: the load fails, or 400"),
         .init("limits.grace_period", \.gracePeriod, .seconds, "SIGTERM/SIGINT: drain for at most this long, then exit 0"),

@@ -10,8 +10,9 @@ import SluiceNet
 /// the request in the version's statistics and metrics and the route's canary window — or,
 /// when no version was resolved, in the unresolved-request counter.
 ///
-/// Called on the event loop that owns the request's connection; `encode` runs wherever the
-/// scheduler runs the job (loop or worker).
+/// Called on the event loop that owns the request's connection, or on a worker for a request
+/// the HTTP layer offloaded (`Offload`, a large body), which then runs where it is; `encode`
+/// runs wherever the run does (loop or worker).
 struct InferenceFlow: Sendable {
     let dataPlane: DataPlane
     let scheduler: Scheduler
@@ -89,9 +90,10 @@ struct InferenceFlow: Sendable {
             plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
             return response
         }
+        // Inline here means on this thread: the loop, or the worker of an offloaded request.
         // The version is held from here until the run ends — through the wait for a worker too —
         // so an unloading version is let go the moment its last request is done, not before.
-        if scheduler.runsInline(on: target, rows: request.inputs.first?.shape.first ?? 1) {
+        if writer.isOffloaded || scheduler.runsInline(on: target, rows: request.inputs.first?.shape.first ?? 1) {
             let running = target.acquire()
             writer.send(respond(0))
             running.release()

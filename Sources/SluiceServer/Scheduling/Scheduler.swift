@@ -25,8 +25,14 @@ struct Scheduler: Sendable {
     /// down; the caller runs the others itself, so its inline path forms no escaping closure.
     func submit(writer: ResponseWriter, _ job: @escaping @Sendable (_ queuedNanos: Int) -> Response) {
         let enqueued = MonotonicClock.now()
-        let accepted = pool.submit { writer.send(job(Int(clamping: MonotonicClock.now() &- enqueued))) }
-        if !accepted { writer.fail(OverloadError.queueFull(waiting: pool.queued)) }
+        offload({ writer.send(job(Int(clamping: MonotonicClock.now() &- enqueued))) }, writer: writer)
+    }
+
+    /// Runs `job` on the pool, which answers through `writer`; sheds it with 503 and
+    /// `Retry-After` when the queue is full. Also what the HTTP layer hands large requests to
+    /// (`Offload`), so they wait in the same bounded queue as costly inferences.
+    func offload(_ job: @escaping @Sendable () -> Void, writer: ResponseWriter) {
+        if !pool.submit(job) { writer.fail(OverloadError.queueFull(waiting: pool.queued)) }
     }
 }
 

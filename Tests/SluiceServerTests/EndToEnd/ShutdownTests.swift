@@ -19,11 +19,18 @@ import Testing
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
 
     /// `launch`, also returning the log up to the "listening on" line (which names a TLS port too).
-    static func launchWithLog(_ extraArguments: [String]) throws -> (Process, Int, Pipe, String) {
+    /// With `openFiles`, /bin/sh starts it under `ulimit -n openFiles` (soft and hard limits).
+    static func launchWithLog(_ extraArguments: [String], openFiles: Int? = nil) throws -> (Process, Int, Pipe, String) {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", TestServer.bundledModels, "--threads", "1"] + extraArguments
+        let arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", TestServer.bundledModels, "--threads", "1"] + extraArguments
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         let errors = Pipe()
         process.standardError = errors

@@ -5,7 +5,8 @@ import SluiceNet
 
 /// The Open Inference Protocol (KServe V2) REST endpoints of README "Try it" and "Errors": health,
 /// server and model metadata, readiness and inference (JSON and the binary tensor data extension).
-/// Registered once at start-up; handlers run on the event loop of the request's connection.
+/// Registered once at start-up; handlers run on the event loop of the request's connection
+/// (on a worker for a large body, `Offload`).
 struct V2Endpoints: Sendable {
     let dataPlane: DataPlane
     let scheduler: Scheduler

@@ -7,7 +7,7 @@ extension V2Request {
     /// whole body is JSON. Binary tensor data follows the JSON, in input order, for each input
     /// with `parameters.binary_data_size`, and must use up the body exactly.
     ///
-    /// Called once per request on the event loop that read the body. Every fault in the body is
+    /// Called once per request on the event loop that read the body (a worker for a large one). Every fault in the body is
     /// `ServingError.invalidInput` with a message naming the field or tensor.
     package static func decode(_ body: [UInt8], jsonLength: Int? = nil) throws(ServingError) -> V2Request {
         let result = body.withUnsafeBytes { raw in

@@ -3,7 +3,7 @@ package import SluiceCore
 /// A V2 (Open Inference Protocol) inference request as read off the wire: the protocol-free
 /// `InferenceRequest` plus what only the V2 response encoder needs.
 ///
-/// Made by `V2Request.decode(_:jsonLength:)` on the event loop that received the body; handed
+/// Made by `V2Request.decode(_:jsonLength:)` on the event loop that received the body (a worker for a large one); handed
 /// to the data plane (`request`) and back to `V2ResponseEncoder` (the flags).
 package struct V2Request: Sendable {
     /// What the data plane runs: id, input tensors, requested outputs with their `binary_data`.

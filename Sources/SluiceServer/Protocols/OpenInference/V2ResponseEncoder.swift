@@ -13,7 +13,7 @@ package struct V2EncodedBody: Sendable, Equatable {
 /// Renders `InferenceResponse`s as V2 (Open Inference Protocol) REST bodies, JSON or with the
 /// binary tensor data extension.
 ///
-/// Called by the V2 endpoint on the event loop that owns the connection, once per response;
+/// Called by the V2 endpoint wherever the inference ran (loop or worker), once per response;
 /// stateless. Fails only for a requested output the response does not have, which the data
 /// plane should already have refused with `checkRequestedOutputs` before running the model.
 package enum V2ResponseEncoder {

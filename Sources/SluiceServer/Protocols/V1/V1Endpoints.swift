@@ -4,7 +4,8 @@ import SluiceJSON
 
 /// KServe V1 and TF-Serving REST (README "Try it" and "Errors"): `:predict` on a model, a version
 /// or a label, in row (`instances`) or columnar (`inputs`) form, and model status. Registered once
-/// at start-up; handlers run on the event loop of the request's connection.
+/// at start-up; handlers run on the event loop of the request's connection
+/// (on a worker for a large body, `Offload`).
 ///
 /// Status answers TF Serving's `model_version_status` and KServe V1's `name`/`ready` in one
 /// object, so clients of either read it.

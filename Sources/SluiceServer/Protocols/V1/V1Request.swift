@@ -10,7 +10,7 @@ import SluiceJSON
 /// - columnar (`"inputs"`): the whole batch; for one input the tensor itself, for several an
 ///   object naming each input's tensor.
 ///
-/// Made once per request on the event loop that read the body. Every fault is
+/// Made once per request on the event loop that read the body (a worker for a large one). Every fault is
 /// `ServingError.invalidInput` naming what is wrong.
 struct V1Request: Sendable {
     enum Form: Sendable { case rows, columns }
