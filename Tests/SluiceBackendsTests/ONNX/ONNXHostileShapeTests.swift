@@ -199,4 +199,19 @@ import Testing
         }
         #expect("\(String(describing: error))".contains("1099511627776 outputs are beyond limits.max_model_tensor_elements"))
     }
+
+    /// Add before opset 7 with broadcast=1 aligns B at `axis`, a number from the file: INT64_MAX
+    /// overflowed `axis + B's rank` and trapped on the first request (warm-up's, as it loaded).
+    @Test func aLegacyBroadcastAxisFromTheFileNeverTraps() throws {
+        func add(axis: Int) throws -> ONNXBackend {
+            try ONNXGraph.backend(
+                [ONNXGraph.node("Add", ["a", "b"], ["y"], name: "add", int: ["axis": axis, "broadcast": 1])],
+                inputs: [ONNXGraph.value("a", [2, 3]), ONNXGraph.value("b", [3])], outputs: ["y"], opset: 6)
+        }
+        let inputs = [Self.floats("a", [2, 3]), Self.floats("b", [3])]
+        for axis in [Int.max, Int.min, 2] {
+            Self.expectRefusal(["Add 'add'", "B [3] does not fit A [2, 3] at axis \(axis)"]) { try add(axis: axis).infer(inputs) }
+        }
+        #expect(try add(axis: 1).infer(inputs)[0].data == .fp32([0, 2, 4, 3, 5, 7]))
+    }
 }
