@@ -214,4 +214,16 @@ import Testing
         }
         #expect(try add(axis: 1).infer(inputs)[0].data == .fp32([0, 2, 4, 3, 5, 7]))
     }
+
+    /// Softmax from opset 13 on a scalar, sent or constant (folded as the model loads): the
+    /// dimensions after the axis were sliced from 1 on a rank-0 shape, which trapped.
+    @Test func aSoftmaxOfAScalarNeverTraps() throws {
+        let nodes = [ONNXGraph.node("Softmax", ["x"], ["y"], name: "softmax"), ONNXGraph.node("LogSoftmax", ["x"], ["z"], name: "log")]
+        let sent = try ONNXGraph.backend(nodes, inputs: [ONNXGraph.value("x", [])], outputs: ["y", "z"])
+        let answer = try sent.infer([Tensor(unchecked: "x", shape: [], data: .fp32([3]))])
+        #expect(answer.map(\.shape) == [[], []])
+        #expect(answer.map(\.data) == [.fp32([1]), .fp32([0])])
+        let folded = try ONNXGraph.backend(nodes, inputs: [], outputs: ["y", "z"], initializers: [ONNXGraph.floats("x", [], [3])])
+        #expect(try folded.infer([]).map(\.data) == [.fp32([1]), .fp32([0])])
+    }
 }
