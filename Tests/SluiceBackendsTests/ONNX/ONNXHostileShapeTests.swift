@@ -226,4 +226,35 @@ import Testing
         let folded = try ONNXGraph.backend(nodes, inputs: [], outputs: ["y", "z"], initializers: [ONNXGraph.floats("x", [], [3])])
         #expect(try folded.infer([]).map(\.data) == [.fp32([1]), .fp32([0])])
     }
+
+    /// A window whose dilated extent, (kernel − 1) × dilation + 1, is beyond the limit. With SAME
+    /// padding nothing bounded it by the input, and the index arithmetic overflowed: MaxPool's on
+    /// a 32 KB input, Conv's (weights of no elements) on an input of no elements.
+    @Test func aDilatedWindowLongerThanTheLimitFailsTheLoad() throws {
+        var autoPad = Onnx_AttributeProto()
+        autoPad.name = "auto_pad"
+        autoPad.type = .string
+        autoPad.s = Data("SAME_UPPER".utf8)
+        var pool = ONNXGraph.node("MaxPool", ["x"], ["y"], name: "pool", ints: ["dilations": [1 << 26, 1], "kernel_shape": [1 << 26, 1]])
+        var conv = ONNXGraph.node("Conv", ["x", "w"], ["y"], name: "conv", ints: ["dilations": [1 << 26, 1]])
+        pool.attribute.append(autoPad)
+        conv.attribute.append(autoPad)
+        let cases = [
+            (pool, [], [1, 1, 1, 8192], 4_503_599_560_261_633),
+            (conv, [ONNXGraph.floats("w", [0, 1, 1 << 20, 1], [])], [1, 1, 0, 1 << 20], 70_368_677_068_801),
+        ]
+        for (node, initializers, shape, extent) in cases {
+            do {
+                let backend = try ONNXGraph.backend(
+                    [node], inputs: [ONNXGraph.value("x", [nil, nil, nil, nil])], outputs: ["y"], initializers: initializers)
+                Issue.record("\(node.opType) loaded and answered \(try backend.infer([Self.floats("x", shape)]).map(\.shape))")
+            } catch ServingError.loadFailure(let message) {
+                #expect(message.contains("node '\(node.name)' (\(node.opType))"), "\(message)")
+                #expect(message.contains("spans \(extent) elements"), "\(message)")
+                #expect(message.contains("limits.max_model_tensor_elements (67108864)"), "\(message)")
+            } catch {
+                Issue.record("expected loadFailure, got \(error)")
+            }
+        }
+    }
 }
