@@ -257,4 +257,40 @@ import Testing
             }
         }
     }
+
+    /// An input a kernel always reads, or an output it always writes, that the file leaves out
+    /// or names "": the kernel read or wrote value -1 (or past the outputs) and trapped on the
+    /// first run, warm-up's as the model loaded.
+    @Test func requiredInputsAndOutputsTheFileLeavesOutFailTheLoad() throws {
+        var coefficients = Onnx_AttributeProto()
+        coefficients.name = "coefficients"
+        coefficients.type = .floats
+        coefficients.floats = [1, -1, -1, 1]
+        var classifier = ONNXGraph.node("LinearClassifier", ["x"], ["label"], name: "node", ints: ["classlabels_ints": [0, 1]])
+        classifier.domain = "ai.onnx.ml"
+        classifier.attribute.append(coefficients)
+        let x = ONNXGraph.value("x", [nil, nil])
+        let cases: [(Onnx_NodeProto, [Onnx_TensorProto], String)] = [
+            (classifier, [], "(LinearClassifier): output 1 is required"),
+            (ONNXGraph.node("Relu", ["x"], [], name: "node"), [], "(Relu): output 0 is required"),
+            (ONNXGraph.node("Relu", ["x"], [""], name: "node"), [], "(Relu): output 0 is required"),
+            (ONNXGraph.node("Conv", ["x", ""], ["y"], name: "node", ints: ["kernel_shape": [1]]), [], "(Conv): input 1 is required"),
+            (ONNXGraph.node("Gemm", ["", "x"], ["y"], name: "node"), [], "(Gemm): input 0 is required"),
+            (ONNXGraph.node("Slice", ["x", "", "ends"], ["y"], name: "node"), [ONNXGraph.int64s("ends", [1])], "(Slice): input 1 is required"),
+        ]
+        // The copy is an output when the node names none.
+        let copy = ONNXGraph.node("Identity", ["x"], ["copy"], name: "copy")
+        for (node, initializers, reason) in cases {
+            do {
+                let backend = try ONNXGraph.backend(
+                    [node, copy], inputs: [x], outputs: ["copy"] + node.output.filter { !$0.isEmpty },
+                    initializers: initializers, ml: true)
+                Issue.record("\(node.opType) loaded and answered \(try backend.infer([Self.floats("x", [1, 2])]).map(\.shape))")
+            } catch ServingError.loadFailure(let message) {
+                #expect(message == "model.onnx: node 'node' \(reason)")
+            } catch {
+                Issue.record("expected loadFailure, got \(error)")
+            }
+        }
+    }
 }

@@ -13,7 +13,8 @@ struct ConvKernel: Kernel {
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
-        for i in 0..<n.inputTypes.count where n.has(i) { _ = try n.type(i, in: [.float]) }
+        // X and W are read on every run; only the bias may be absent.
+        for i in 0..<n.inputTypes.count where i < 2 || n.has(i) { _ = try n.type(i, in: [.float]) }
         let weightKernel = n.constants[1].map { Array($0.shape.dropFirst(2)) }
         let window = try Window.read(n, rank: weightKernel?.count, kernel: weightKernel, ceilMode: false)
         let group = n.attributes.int("group", default: 1)
