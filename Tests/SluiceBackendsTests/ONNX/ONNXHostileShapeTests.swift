@@ -293,4 +293,14 @@ import Testing
             }
         }
     }
+
+    /// A Conv of zero channels whose group the file sets to 2^62: `channels % group` holds, and
+    /// the loops over images and groups never ended. An empty output has nothing to compute.
+    @Test func aConvWithAnEmptyOutputAnswersAtOnce() throws {
+        let backend = try ONNXGraph.backend(
+            [ONNXGraph.node("Conv", ["x", "w"], ["y"], name: "conv", int: ["group": 1 << 62])],
+            inputs: [ONNXGraph.value("x", [nil, 0, 1, 1])], outputs: ["y"],
+            initializers: [ONNXGraph.floats("w", [0, 0, 1, 1], [])])
+        #expect(try backend.infer([Self.floats("x", [1, 0, 1, 1])])[0].shape == [1, 0, 1, 1])
+    }
 }

@@ -42,6 +42,10 @@ struct ConvKernel: Kernel {
             bias = nil
         }
         let out = try ws.output(io, 0, .float, [batch, maps] + p.outputDims, as: Float.self)
+        // Nothing to compute. The loops below run images × groups times, which a nonempty output
+        // bounds (groups divide maps), an empty one does not: a file's group of 2^62 divides 0
+        // channels and 0 maps.
+        guard batch > 0, maps > 0, !p.outputDims.contains(0) else { return }
         let inPlane = p.input[0] * p.input[1] * p.input[2]
         let outPlane = p.output[0] * p.output[1] * p.output[2]
         let taps = p.kernel[0] * p.kernel[1] * p.kernel[2]
