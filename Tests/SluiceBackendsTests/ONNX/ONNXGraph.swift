@@ -65,15 +65,15 @@ enum ONNXGraph {
         return t
     }
 
-    /// The graph as a backend (opset 13, and ai.onnx.ml 3 when `ml`).
+    /// The graph as a backend (`opset` of the default domain, and ai.onnx.ml 3 when `ml`).
     static func backend(
         _ nodes: [Onnx_NodeProto], inputs: [Onnx_ValueInfoProto], outputs: [String],
-        initializers: [Onnx_TensorProto] = [], limits: ModelLimits = ModelLimits(), ml: Bool = false
+        initializers: [Onnx_TensorProto] = [], limits: ModelLimits = ModelLimits(), ml: Bool = false, opset version: Int64 = 13
     ) throws(ServingError) -> ONNXBackend {
         var model = Onnx_ModelProto()
         model.irVersion = 8
         var opset = Onnx_OperatorSetIdProto()
-        opset.version = 13
+        opset.version = version
         model.opsetImport = [opset]
         if ml {
             var mlOpset = Onnx_OperatorSetIdProto()

@@ -123,13 +123,18 @@ import Testing
         Self.expectRefusal(["input 'a'", "[1001, 1]"]) { try sum.infer([Self.floats("a", [1001, 1]), Self.floats("b", [1, 1])]) }
     }
 
-    /// A Conv whose output fits but whose patch matrix (channels × taps × positions) does not.
-    @Test func aConvPatchMatrixBeyondTheLimitIsRefused() throws {
+    /// A Conv whose output fits but whose patch matrix (channels × taps × positions) does not is
+    /// computed in slabs of output rows (`ConvSlabTests`); one whose single output row's
+    /// patches do not is refused.
+    @Test func aConvPatchMatrixBeyondTheLimitIsComputedInSlabs() throws {
         let backend = try ONNXGraph.backend(
             [ONNXGraph.node("Conv", ["x", "w"], ["y"], name: "conv")],
             inputs: [ONNXGraph.value("x", [1, 10, nil, nil])], outputs: ["y"],
             initializers: [ONNXGraph.floats("w", [1, 10, 3, 3], Array(repeating: 1, count: 90))], limits: ONNXGraph.limits(1000))
-        Self.expectRefusal(["Conv 'conv'", "patch matrix", "[90, 64]"]) { try backend.infer([Self.floats("x", [1, 10, 10, 10])]) }
+        Self.expectRefusal(["Conv 'conv'", "patch matrix of one output row", "[90, 18]"]) {
+            try backend.infer([Self.floats("x", [1, 10, 3, 20])])
+        }
+        #expect(try backend.infer([Self.floats("x", [1, 10, 10, 10])])[0].shape == [1, 1, 8, 8])
         #expect(try backend.infer([Self.floats("x", [1, 10, 5, 5])])[0].shape == [1, 1, 3, 3])
     }
 
@@ -198,5 +203,109 @@ import Testing
             try ONNXGraph.backend([trees], inputs: [ONNXGraph.value("x", [nil, 1])], outputs: ["y"], ml: true)
         }
         #expect("\(String(describing: error))".contains("1099511627776 outputs are beyond limits.max_model_tensor_elements"))
+    }
+
+    /// Add before opset 7 with broadcast=1 aligns B at `axis`, a number from the file: INT64_MAX
+    /// overflowed `axis + B's rank` and trapped on the first request (warm-up's, as it loaded).
+    @Test func aLegacyBroadcastAxisFromTheFileNeverTraps() throws {
+        func add(axis: Int) throws -> ONNXBackend {
+            try ONNXGraph.backend(
+                [ONNXGraph.node("Add", ["a", "b"], ["y"], name: "add", int: ["axis": axis, "broadcast": 1])],
+                inputs: [ONNXGraph.value("a", [2, 3]), ONNXGraph.value("b", [3])], outputs: ["y"], opset: 6)
+        }
+        let inputs = [Self.floats("a", [2, 3]), Self.floats("b", [3])]
+        for axis in [Int.max, Int.min, 2] {
+            Self.expectRefusal(["Add 'add'", "B [3] does not fit A [2, 3] at axis \(axis)"]) { try add(axis: axis).infer(inputs) }
+        }
+        #expect(try add(axis: 1).infer(inputs)[0].data == .fp32([0, 2, 4, 3, 5, 7]))
+    }
+
+    /// Softmax from opset 13 on a scalar, sent or constant (folded as the model loads): the
+    /// dimensions after the axis were sliced from 1 on a rank-0 shape, which trapped.
+    @Test func aSoftmaxOfAScalarNeverTraps() throws {
+        let nodes = [ONNXGraph.node("Softmax", ["x"], ["y"], name: "softmax"), ONNXGraph.node("LogSoftmax", ["x"], ["z"], name: "log")]
+        let sent = try ONNXGraph.backend(nodes, inputs: [ONNXGraph.value("x", [])], outputs: ["y", "z"])
+        let answer = try sent.infer([Tensor(unchecked: "x", shape: [], data: .fp32([3]))])
+        #expect(answer.map(\.shape) == [[], []])
+        #expect(answer.map(\.data) == [.fp32([1]), .fp32([0])])
+        let folded = try ONNXGraph.backend(nodes, inputs: [], outputs: ["y", "z"], initializers: [ONNXGraph.floats("x", [], [3])])
+        #expect(try folded.infer([]).map(\.data) == [.fp32([1]), .fp32([0])])
+    }
+
+    /// A window whose dilated extent, (kernel − 1) × dilation + 1, is beyond the limit. With SAME
+    /// padding nothing bounded it by the input, and the index arithmetic overflowed: MaxPool's on
+    /// a 32 KB input, Conv's (weights of no elements) on an input of no elements.
+    @Test func aDilatedWindowLongerThanTheLimitFailsTheLoad() throws {
+        var autoPad = Onnx_AttributeProto()
+        autoPad.name = "auto_pad"
+        autoPad.type = .string
+        autoPad.s = Data("SAME_UPPER".utf8)
+        var pool = ONNXGraph.node("MaxPool", ["x"], ["y"], name: "pool", ints: ["dilations": [1 << 26, 1], "kernel_shape": [1 << 26, 1]])
+        var conv = ONNXGraph.node("Conv", ["x", "w"], ["y"], name: "conv", ints: ["dilations": [1 << 26, 1]])
+        pool.attribute.append(autoPad)
+        conv.attribute.append(autoPad)
+        let cases = [
+            (pool, [], [1, 1, 1, 8192], 4_503_599_560_261_633),
+            (conv, [ONNXGraph.floats("w", [0, 1, 1 << 20, 1], [])], [1, 1, 0, 1 << 20], 70_368_677_068_801),
+        ]
+        for (node, initializers, shape, extent) in cases {
+            do {
+                let backend = try ONNXGraph.backend(
+                    [node], inputs: [ONNXGraph.value("x", [nil, nil, nil, nil])], outputs: ["y"], initializers: initializers)
+                Issue.record("\(node.opType) loaded and answered \(try backend.infer([Self.floats("x", shape)]).map(\.shape))")
+            } catch ServingError.loadFailure(let message) {
+                #expect(message.contains("node '\(node.name)' (\(node.opType))"), "\(message)")
+                #expect(message.contains("spans \(extent) elements"), "\(message)")
+                #expect(message.contains("limits.max_model_tensor_elements (67108864)"), "\(message)")
+            } catch {
+                Issue.record("expected loadFailure, got \(error)")
+            }
+        }
+    }
+
+    /// An input a kernel always reads, or an output it always writes, that the file leaves out
+    /// or names "": the kernel read or wrote value -1 (or past the outputs) and trapped on the
+    /// first run, warm-up's as the model loaded.
+    @Test func requiredInputsAndOutputsTheFileLeavesOutFailTheLoad() throws {
+        var coefficients = Onnx_AttributeProto()
+        coefficients.name = "coefficients"
+        coefficients.type = .floats
+        coefficients.floats = [1, -1, -1, 1]
+        var classifier = ONNXGraph.node("LinearClassifier", ["x"], ["label"], name: "node", ints: ["classlabels_ints": [0, 1]])
+        classifier.domain = "ai.onnx.ml"
+        classifier.attribute.append(coefficients)
+        let x = ONNXGraph.value("x", [nil, nil])
+        let cases: [(Onnx_NodeProto, [Onnx_TensorProto], String)] = [
+            (classifier, [], "(LinearClassifier): output 1 is required"),
+            (ONNXGraph.node("Relu", ["x"], [], name: "node"), [], "(Relu): output 0 is required"),
+            (ONNXGraph.node("Relu", ["x"], [""], name: "node"), [], "(Relu): output 0 is required"),
+            (ONNXGraph.node("Conv", ["x", ""], ["y"], name: "node", ints: ["kernel_shape": [1]]), [], "(Conv): input 1 is required"),
+            (ONNXGraph.node("Gemm", ["", "x"], ["y"], name: "node"), [], "(Gemm): input 0 is required"),
+            (ONNXGraph.node("Slice", ["x", "", "ends"], ["y"], name: "node"), [ONNXGraph.int64s("ends", [1])], "(Slice): input 1 is required"),
+        ]
+        // The copy is an output when the node names none.
+        let copy = ONNXGraph.node("Identity", ["x"], ["copy"], name: "copy")
+        for (node, initializers, reason) in cases {
+            do {
+                let backend = try ONNXGraph.backend(
+                    [node, copy], inputs: [x], outputs: ["copy"] + node.output.filter { !$0.isEmpty },
+                    initializers: initializers, ml: true)
+                Issue.record("\(node.opType) loaded and answered \(try backend.infer([Self.floats("x", [1, 2])]).map(\.shape))")
+            } catch ServingError.loadFailure(let message) {
+                #expect(message == "model.onnx: node 'node' \(reason)")
+            } catch {
+                Issue.record("expected loadFailure, got \(error)")
+            }
+        }
+    }
+
+    /// A Conv of zero channels whose group the file sets to 2^62: `channels % group` holds, and
+    /// the loops over images and groups never ended. An empty output has nothing to compute.
+    @Test func aConvWithAnEmptyOutputAnswersAtOnce() throws {
+        let backend = try ONNXGraph.backend(
+            [ONNXGraph.node("Conv", ["x", "w"], ["y"], name: "conv", int: ["group": 1 << 62])],
+            inputs: [ONNXGraph.value("x", [nil, 0, 1, 1])], outputs: ["y"],
+            initializers: [ONNXGraph.floats("w", [0, 0, 1, 1], [])])
+        #expect(try backend.infer([Self.floats("x", [1, 0, 1, 1])])[0].shape == [1, 0, 1, 1])
     }
 }

@@ -185,6 +185,10 @@ struct GraphCompiler {
         guard compiled.outputTypes.count >= node.output.count else {
             throw info.fail("\(node.output.count) outputs requested, the operator gives \(compiled.outputTypes.count)")
         }
+        // The kernel writes these whatever the file names: an absent one would be value -1.
+        if let missing = (0..<compiled.requiredOutputs).first(where: { $0 >= node.output.count || node.output[$0].isEmpty }) {
+            throw info.fail("output \(missing) is required")
+        }
         let outputIDs = node.output.enumerated().map { i, n in n.isEmpty ? -1 : value(n, compiled.outputTypes[i]) }
         let io = NodeIO(inputs: inputIDs, outputs: outputIDs, label: "\(node.opType) '\(name)'")
         let foldable = inputIDs.allSatisfy { $0 < 0 || constants[$0] != nil }

@@ -21,6 +21,9 @@ protocol Kernel: Sendable {
 struct Compiled {
     let kernel: any Kernel
     let outputTypes: [ElementType]
+    /// How many leading outputs `run` always writes (the rest only when `Workspace.wants`
+    /// them): the graph compiler refuses a node that leaves one out or unnamed.
+    var requiredOutputs = 1
 }
 
 extension NodeIO {

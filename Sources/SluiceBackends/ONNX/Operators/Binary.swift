@@ -34,8 +34,9 @@ struct ArithmeticKernel: Kernel {
         let a = ws.input(io, 0)
         var b = ws.input(io, 1)
         if let axis = legacyAxis {
+            // `axis` is any Int64 the file holds: compared, never added to.
             let start = axis < 0 ? axis + a.rank : axis
-            guard start >= 0, start + b.rank <= a.rank else { throw io.fail("B \(b.shape) does not fit A \(a.shape) at axis \(axis)") }
+            guard start >= 0, start <= a.rank - b.rank else { throw io.fail("B \(b.shape) does not fit A \(a.shape) at axis \(axis)") }
             let shape = b.shape + Array(repeating: 1, count: a.rank - start - b.rank)
             b = Operand(shape: shape, type: b.type, count: b.count, base: b.base)
         }

@@ -13,7 +13,8 @@ struct ConvKernel: Kernel {
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
-        for i in 0..<n.inputTypes.count where n.has(i) { _ = try n.type(i, in: [.float]) }
+        // X and W are read on every run; only the bias may be absent.
+        for i in 0..<n.inputTypes.count where i < 2 || n.has(i) { _ = try n.type(i, in: [.float]) }
         let weightKernel = n.constants[1].map { Array($0.shape.dropFirst(2)) }
         let window = try Window.read(n, rank: weightKernel?.count, kernel: weightKernel, ceilMode: false)
         let group = n.attributes.int("group", default: 1)
@@ -41,6 +42,10 @@ struct ConvKernel: Kernel {
             bias = nil
         }
         let out = try ws.output(io, 0, .float, [batch, maps] + p.outputDims, as: Float.self)
+        // Nothing to compute. The loops below run images × groups times, which a nonempty output
+        // bounds (groups divide maps), an empty one does not: a file's group of 2^62 divides 0
+        // channels and 0 maps.
+        guard batch > 0, maps > 0, !p.outputDims.contains(0) else { return }
         let inPlane = p.input[0] * p.input[1] * p.input[2]
         let outPlane = p.output[0] * p.output[1] * p.output[2]
         let taps = p.kernel[0] * p.kernel[1] * p.kernel[2]
@@ -68,15 +73,42 @@ struct ConvKernel: Kernel {
                 }
             }
             finishInPlace(0, batch, maps: 0..<maps)
+        } else if Shape.count([rows, outPlane], within: ws.limits.maxTensorElements) == nil {
+            // One image's patches would be a matrix beyond the limit (a U-Net's 3×3 conv over 64
+            // channels at 512×512 has 151 M elements; `rows`, channels × taps, cannot overflow,
+            // `rows × outPlane` can): the image is done in slabs of output rows of one output
+            // depth, each the im2col of the same window with the padding before moved by the
+            // slab's start, whose patches are within the limit.
+            let (OD, OH, OW) = (p.output[0], p.output[1], p.output[2])
+            guard Shape.count([rows, OW], within: ws.limits.maxTensorElements) != nil else {
+                throw io.fail("the patch matrix of one output row: \(ws.limits.beyond([rows, OW]))")
+            }
+            let slab = min(OH, ws.limits.maxTensorElements / (rows * OW))
+            let col = ws.scratch.reserve(rows * slab * OW * MemoryLayout<Float>.size).assumingMemoryBound(to: Float.self)
+            for b in 0..<batch {
+                for od in 0..<OD {
+                    var oh = 0
+                    while oh < OH {
+                        let n = min(slab, OH - oh)
+                        var part = p
+                        part.output = [1, n, OW]
+                        part.padBegin[0] -= od * p.stride[0]
+                        part.padBegin[1] -= oh * p.stride[1]
+                        for g in 0..<group {
+                            Self.im2col(px + (b * channels + g * cg) * inPlane, channels: cg, part, into: col, rowStride: n * OW)
+                            sgemm(
+                                m: mg, n: n * OW, k: rows, pw + g * mg * rows, lda: rows, col, ldb: n * OW,
+                                out + (b * maps + g * mg) * outPlane + (od * OH + oh) * OW, ldc: outPlane)
+                        }
+                        oh += n
+                    }
+                }
+            }
+            finishInPlace(0, batch, maps: 0..<maps)
         } else {
             // Images side by side in one patch matrix (columns (image, position)), so a chunk of
             // images is one sgemm per group instead of one per image; the chunk's patches are
             // bounded to 64 Ki floats (256 KB) so they and the product stay in the L2 cache.
-            // One image's patches are a matrix of their own, bounded like any tensor; `rows`
-            // (channels × taps, each within the limit) cannot overflow, `rows × outPlane` can.
-            guard Shape.count([rows, outPlane], within: ws.limits.maxTensorElements) != nil else {
-                throw io.fail("the patch matrix's \(ws.limits.beyond([rows, outPlane]))")
-            }
             let chunk = max(1, min(batch, (1 << 16) / max(rows * outPlane, 1)))
             let colCount = rows * chunk * outPlane
             let scratch = ws.scratch.reserve((colCount + mg * chunk * outPlane) * MemoryLayout<Float>.size)

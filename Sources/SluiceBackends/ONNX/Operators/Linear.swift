@@ -42,7 +42,7 @@ struct LinearKernel: Kernel {
         let kernel = LinearKernel(
             coefficients: coefficients, intercepts: intercepts, targets: targets, transform: transform, labels: labels,
             classifier: classifier)
-        return Compiled(kernel: kernel, outputTypes: classifier ? [.int64, .float] : [.float])
+        return Compiled(kernel: kernel, outputTypes: classifier ? [.int64, .float] : [.float], requiredOutputs: classifier ? 2 : 1)
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {

@@ -46,7 +46,8 @@ struct GemmKernel: Kernel {
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
-        for i in 0..<n.inputTypes.count where n.has(i) { _ = try n.type(i, in: [.float]) }
+        // A and B are read on every run; only C may be absent.
+        for i in 0..<n.inputTypes.count where i < 2 || n.has(i) { _ = try n.type(i, in: [.float]) }
         let a = n.attributes
         if n.opset < 7 { a.ignore("broadcast") }
         let kernel = GemmKernel(

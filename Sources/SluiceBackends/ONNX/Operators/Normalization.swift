@@ -66,7 +66,8 @@ struct SoftmaxKernel: Kernel {
         }
         let outer = x.shape[..<a].reduce(1, *)
         let length = flattens ? x.shape[a...].reduce(1, *) : (rank == 0 ? 1 : x.shape[a])
-        let inner = flattens ? 1 : x.shape[(a + 1)...].reduce(1, *)
+        // A scalar has no dimensions after its axis to slice (its one element softmaxes to 1).
+        let inner = flattens || rank == 0 ? 1 : x.shape[(a + 1)...].reduce(1, *)
         let src = x.pointer(Float.self)
         let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
         if inner == 1 {

@@ -252,7 +252,8 @@ struct SliceKernel: Kernel {
             return Compiled(kernel: SliceKernel(fixed: (starts, ends, n.attributes.ints("axes"))), outputTypes: [t])
         }
         try n.requireInputs(3...5)
-        for i in 1..<n.inputTypes.count where n.has(i) { _ = try n.type(i, in: [.int64, .int32]) }
+        // Starts and ends are read on every run; axes and steps may be absent.
+        for i in 1..<n.inputTypes.count where i < 3 || n.has(i) { _ = try n.type(i, in: [.int64, .int32]) }
         if n.constants.count > 4, let steps = n.constants[4]?.integers, let bad = invalidStep(steps, n.limits) {
             throw n.fail(bad)
         }

@@ -163,7 +163,7 @@ struct TreeEnsembleKernel: Kernel {
         let kernel = TreeEnsembleKernel(
             ensemble: ensemble, treeCount: order.count, average: average, baseValues: baseValues, transform: transform,
             labels: labels, classifier: classifier, binary: binary, weightsArePositive: leafWeights.allSatisfy { $0 >= 0 })
-        return Compiled(kernel: kernel, outputTypes: classifier ? [.int64, .float] : [.float])
+        return Compiled(kernel: kernel, outputTypes: classifier ? [.int64, .float] : [.float], requiredOutputs: classifier ? 2 : 1)
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {

@@ -14,9 +14,9 @@ struct Window: Sendable {
 
     /// Reads kernel_shape (or `kernel` when the weights give it), strides, dilations, pads and
     /// auto_pad; refuses values that make no sense for `rank` spatial dimensions, and a window
-    /// of more taps, or a stride, dilation or pad longer, than a tensor may have elements
-    /// (`limits.maxTensorElements`, at most 2^30): what `plan` and the loops over a window
-    /// multiply then stays far below `Int.max`.
+    /// of more taps, or a stride, dilation, pad or dilated extent ((kernel − 1) × dilation + 1)
+    /// longer, than a tensor may have elements (`limits.maxTensorElements`, at most 2^30): what
+    /// `plan` and the loops over a window multiply then stays far below `Int.max`.
     static func read(_ n: NodeInfo, rank: Int?, kernel fromWeights: [Int]?, ceilMode: Bool) throws(ServingError) -> Window {
         let a = n.attributes
         guard let kernel = a.ints("kernel_shape") ?? fromWeights else { throw n.fail("attribute 'kernel_shape' is required") }
@@ -37,6 +37,12 @@ struct Window: Sendable {
         guard Shape.count(kernel, within: longest) != nil, (strides + dilations + pads).allSatisfy({ $0 <= longest }) else {
             throw n.fail(
                 "kernel_shape \(kernel), strides \(strides), dilations \(dilations) or pads \(pads) are beyond limits.max_model_tensor_elements (\(longest))")
+        }
+        // SAME padding pads the input to the extent, which is then bounded by nothing else: the
+        // extent bounds the pad and every index into the padded input (up to 2^60 otherwise).
+        if let extent = zip(kernel, dilations).map({ ($0 - 1) * $1 + 1 }).first(where: { $0 > longest }) {
+            throw n.fail(
+                "kernel_shape \(kernel) with dilations \(dilations) spans \(extent) elements, beyond limits.max_model_tensor_elements (\(longest))")
         }
         let padding: Padding
         switch a.string("auto_pad") ?? "NOTSET" {
