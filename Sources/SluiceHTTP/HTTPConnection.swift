@@ -68,9 +68,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
             return
         }
         if !machine.isReading {
-            // Pipelined bytes wait for the current answer; stop reading once a request's worth is
-            // buffered, resume when the parser asks for more.
-            if parser.bufferedCount > parser.limits.maxHeaderBytes + parser.limits.maxBodyBytes { stream.setReading(false) }
+            // Pipelined bytes wait for the current answer, which may be computed on a worker for
+            // a while: stop reading once more than a head's worth is buffered (the rest waits in
+            // the kernel, not in our memory), resume when the parser asks for more.
+            if parser.bufferedCount > parser.limits.maxHeaderBytes { stream.setReading(false) }
             return
         }
         process()
