@@ -5,7 +5,7 @@ SWIFT ?= swift
 # (27.7 MB idle instead of 33.6 MB with the shared Foundation/ICU/runtime; README "Performance").
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --product sluice
 
-.PHONY: run test build bench fixtures clean
+.PHONY: run test build bench fixtures clean sanitize sanitize-address sanitize-thread
 
 run:
 	@scripts/ensure-deps.sh run
@@ -21,10 +21,18 @@ test:
 	$(SWIFT) test --skip-build
 	python3 scripts/check_tritonclient.py .build/debug/sluice
 
+# AddressSanitizer (with LeakSanitizer) and ThreadSanitizer builds of every test, each in its own
+# scratch folder (.build-asan, .build-tsan); docs/sanitizers.md.
+sanitize: sanitize-address sanitize-thread
+
+sanitize-address sanitize-thread: sanitize-%:
+	@scripts/ensure-deps.sh test
+	SWIFT=$(SWIFT) scripts/sanitize.sh $*
+
 bench:
 	@scripts/ensure-deps.sh bench
 	$(RELEASE_BUILD)
 	bench/http-infer.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan

@@ -30,3 +30,16 @@ import Testing
     let fields = try #require(ProcessMetrics.statFields("42 (a) b (c)) S 1 2 3"))
     #expect(fields == ["S", "1", "2", "3"])
 }
+
+@Test func aDirectoryThatFillsReaddirsBufferIsCountedWithoutReadingPastIt() throws {
+    // 1,500 six-character names are 32-byte records: more than readdir's 32 KiB buffer holds, so
+    // the last record of a full buffer ends within 256 bytes of its end (an AddressSanitizer
+    // build reported the over-read when /proc/self/fd was that long).
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-readdir-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for k in 0..<1_500 {
+        #expect(FileManager.default.createFile(atPath: dir.appendingPathComponent("f\(10_000 + k)").path, contents: nil))
+    }
+    #expect(ProcessMetrics.countEntries(dir.path) == 1_500)
+}

@@ -165,11 +165,13 @@ private let inferBody = #"{"inputs":[{"name":"input","datatype":"FP32","shape":[
         #expect(after - before < 1 << 30, "address space grew by \(after - before) bytes")
     }
 
-    /// VmSize of this process (the server runs in it), from /proc.
+    /// VmSize of this process (the server runs in it), from /proc. The kernel pads the number
+    /// after the tab to 8 characters: a longer one (a sanitizer build's terabytes of shadow)
+    /// follows the tab directly, so the fields are split at tabs and spaces both.
     static func virtualMemoryBytes() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
-              let kB = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+              let kB = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
         else { return nil }
         return kB * 1024
     }
