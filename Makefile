@@ -1,11 +1,17 @@
 # The two commands of the README: `make run` serves the bundled models/ and config/,
-# `make test` runs every test. Each first installs only what is missing.
+# `make test` runs every test, then each fuzzer briefly (`make fuzz` runs them longer).
+# Each first installs only what is missing.
 SWIFT ?= swift
 # The Swift runtime linked statically: only the pages Sluice touches count in its RSS
 # (27.7 MB idle instead of 33.6 MB with the shared Foundation/ICU/runtime; README "Performance").
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --product sluice
 
-.PHONY: run test build bench fixtures clean
+# Seconds each fuzz target runs: `make fuzz` (FUZZ_BUDGET) and the short run at the end of
+# `make test` (TEST_FUZZ_BUDGET; 0 skips it, e.g. while iterating on one test).
+FUZZ_BUDGET ?= 60
+TEST_FUZZ_BUDGET ?= 10
+
+.PHONY: run test build bench fixtures clean fuzz
 
 run:
 	@scripts/ensure-deps.sh run
@@ -20,6 +26,11 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 scripts/check_tritonclient.py .build/debug/sluice
+	@if [ "$(TEST_FUZZ_BUDGET)" != 0 ]; then scripts/fuzz.sh --budget $(TEST_FUZZ_BUDGET); fi
+
+fuzz:
+	@scripts/ensure-deps.sh test
+	scripts/fuzz.sh --budget $(FUZZ_BUDGET)
 
 bench:
 	@scripts/ensure-deps.sh bench
