@@ -4,17 +4,20 @@
 Seeds are small, real inputs a fuzzer starts from: requests as clients send them, the shipped
 model.yaml and routes.yaml files and the README's examples, and small models of every format.
 Tree models are trained here (tiny, so mutations stay fast); ONNX seeds are the test fixtures
-under 4 KB. The ONNX operator seeds (ONNX's node tests, libonnx-testdata) are added with
-`scripts/fuzz.sh --merge onnx /usr/share/libonnx-testdata/data/node`, which keeps only those
-that reach new code.
+under 4 KB, plus those of ONNX's node tests (libonnx-testdata, at most 2 KB each) that reach code
+the others do not, as libFuzzer's merge finds them with the fuzz build, named by their test.
 
-Run: python3 scripts/make_fuzz_seeds.py  (needs xgboost for the XGBoost seeds)
+Run: python3 scripts/make_fuzz_seeds.py  (needs xgboost, and the fuzz build of scripts/fuzz.sh
+for the ONNX node seeds)
 """
 import glob
+import hashlib
 import json
 import os
 import shutil
 import struct
+import subprocess
+import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CORPUS = os.path.join(ROOT, "fuzz", "corpus")
@@ -162,6 +165,27 @@ def onnx():
         if os.path.getsize(path) <= 4096:
             copy("onnx", os.path.basename(os.path.dirname(path)), path)
     copy("onnx", "digits-mlp", os.path.join(ROOT, "models", "digits-mlp", "1", "model.onnx"))
+    fuzzer = os.path.join(ROOT, ".build-fuzz", "release", "sluice-fuzz")
+    if not os.path.exists(fuzzer):
+        print("no fuzz build (run scripts/fuzz.sh once): ONNX node seeds left out")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        candidates, merged = os.path.join(tmp, "candidates"), os.path.join(tmp, "merged")
+        os.makedirs(candidates)
+        shutil.copytree(os.path.join(CORPUS, "onnx"), merged)
+        names = {}
+        for path in glob.glob("/usr/share/libonnx-testdata/data/node/*/model.onnx"):
+            if os.path.getsize(path) <= 2048:
+                name = os.path.basename(os.path.dirname(path))
+                shutil.copy(path, os.path.join(candidates, name))
+                with open(path, "rb") as f:
+                    names[hashlib.sha1(f.read()).hexdigest()] = name
+        env = {**os.environ, "SLUICE_FUZZ_TARGET": "onnx", "SWIFT_BACKTRACE": "enable=no", "ASAN_OPTIONS": "detect_leaks=0"}
+        subprocess.run([fuzzer, "-merge=1", "-rss_limit_mb=2048", "-timeout=10", "-max_len=32768", merged, candidates],
+                       env=env, check=True, capture_output=True)
+        for added in os.listdir(merged):
+            if added in names:
+                copy("onnx", names[added], os.path.join(merged, added))
 
 
 if __name__ == "__main__":
