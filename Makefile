@@ -6,12 +6,7 @@ SWIFT ?= swift
 # (27.7 MB idle instead of 33.6 MB with the shared Foundation/ICU/runtime; README "Performance").
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --product sluice
 
-# Seconds each fuzz target runs: `make fuzz` (FUZZ_BUDGET) and the short run at the end of
-# `make test` (TEST_FUZZ_BUDGET; 0 skips it, e.g. while iterating on one test).
-FUZZ_BUDGET ?= 60
-TEST_FUZZ_BUDGET ?= 10
-
-.PHONY: run test build bench fixtures clean fuzz
+.PHONY: run test build bench fixtures clean
 
 run:
 	@scripts/ensure-deps.sh run
@@ -28,6 +23,12 @@ test:
 	python3 scripts/check_tritonclient.py .build/debug/sluice
 	@if [ "$(TEST_FUZZ_BUDGET)" != 0 ]; then scripts/fuzz.sh --budget $(TEST_FUZZ_BUDGET); fi
 
+# Seconds each fuzz target runs: `make fuzz` (FUZZ_BUDGET) and the short run at the end of
+# `make test` (TEST_FUZZ_BUDGET; 0 skips it, e.g. while iterating on one test).
+FUZZ_BUDGET ?= 60
+TEST_FUZZ_BUDGET ?= 10
+
+.PHONY: fuzz
 fuzz:
 	@scripts/ensure-deps.sh test
 	scripts/fuzz.sh --budget $(FUZZ_BUDGET)
