@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` serves the bundled models/ and config/,
-# `make test` runs every test. Each first installs only what is missing.
+# `make test` runs every test, then each fuzzer briefly (`make fuzz` runs them longer).
+# Each first installs only what is missing.
 SWIFT ?= swift
 # The Swift runtime linked statically: only the pages Sluice touches count in its RSS
 # (27.7 MB idle instead of 33.6 MB with the shared Foundation/ICU/runtime; README "Performance").
@@ -20,6 +21,17 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 scripts/check_tritonclient.py .build/debug/sluice
+	@if [ "$(TEST_FUZZ_BUDGET)" != 0 ]; then scripts/fuzz.sh --budget $(TEST_FUZZ_BUDGET); fi
+
+# Seconds each fuzz target runs: `make fuzz` (FUZZ_BUDGET) and the short run at the end of
+# `make test` (TEST_FUZZ_BUDGET; 0 skips it, e.g. while iterating on one test).
+FUZZ_BUDGET ?= 60
+TEST_FUZZ_BUDGET ?= 10
+
+.PHONY: fuzz
+fuzz:
+	@scripts/ensure-deps.sh test
+	scripts/fuzz.sh --budget $(FUZZ_BUDGET)
 
 # AddressSanitizer (with LeakSanitizer) and ThreadSanitizer builds of every test, each in its own
 # scratch folder (.build-asan, .build-tsan); docs/sanitizers.md.
@@ -35,4 +47,4 @@ bench:
 	bench/http-infer.sh
 
 clean:
-	rm -rf .build .build-asan .build-tsan
+	rm -rf .build .build-asan .build-tsan .build-fuzz

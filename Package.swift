@@ -74,6 +74,14 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // The fuzz targets (issue #14): one entry per parser or loader a client or a model file
+        // reaches, shared by the libFuzzer harness and the test that replays the corpus.
+        .target(
+            name: "SluiceFuzz", dependencies: ["SluiceHTTP", "SluiceCore", "SluiceBackends", "SluiceServer"],
+            swiftSettings: settings),
+        // scripts/fuzz.sh builds it with --sanitize=fuzzer -DFUZZING (libFuzzer's main); the
+        // ordinary build replays files given on its command line.
+        .executableTarget(name: "sluice-fuzz", dependencies: ["SluiceFuzz", "CLinux"], swiftSettings: settings),
         .executableTarget(
             name: "sluice-micro", dependencies: ["SluiceServer", "SluiceCore", "SluiceBackends"],
             path: "bench/micro", swiftSettings: settings),
@@ -91,6 +99,7 @@ let package = Package(
         .testTarget(
             name: "SluiceEndpointTests", dependencies: ["SluiceServer", "SluiceHTTP", "SluiceCore"],
             swiftSettings: settings),
+        .testTarget(name: "SluiceFuzzTests", dependencies: ["SluiceFuzz"], swiftSettings: settings),
         .testTarget(
             name: "SluiceServerTests",
             dependencies: ["SluiceServer", "SluiceCore", "SluiceHTTP", "SluiceJSON", "SluiceNet"],

@@ -2,8 +2,9 @@
 /// it catches a model that loads but cannot run (a signature that does not fit the file, a
 /// backend that fails on first use) before a client does, and pays first-call costs up front.
 ///
-/// Called by the model manager on a loader thread, once per version load.
-enum Warmup {
+/// Called by the model manager on a loader thread, once per version load, and by the model
+/// fuzzers (`SluiceFuzz`), which load a file as the manager does.
+package enum Warmup {
     /// A declared shape with more elements than this is treated as a broken signature rather
     /// than allocated: no real request could fill it either.
     static let maxElements = 1 << 24
@@ -24,7 +25,8 @@ enum Warmup {
 
     /// Runs the warm-up request. A backend that declares no inputs is not warmed up: there is
     /// nothing to synthesize, and its first real request will tell.
-    static func run(_ backend: any Backend) throws(ServingError) {
+    /// Throws what the backend's `infer` throws (the manager makes it the load failure).
+    package static func run(_ backend: any Backend) throws(ServingError) {
         guard !backend.inputs.isEmpty else { return }
         _ = try backend.infer(makeInputs(for: backend.inputs))
     }

@@ -1,4 +1,4 @@
-import SluiceCore
+package import SluiceCore
 import SluiceJSON
 
 /// A KServe V1 / TF-Serving REST `:predict` body, decoded against the inputs of the version it
@@ -10,15 +10,19 @@ import SluiceJSON
 /// - columnar (`"inputs"`): the whole batch; for one input the tensor itself, for several an
 ///   object naming each input's tensor.
 ///
-/// Made once per request on the event loop that read the body (a worker for a large one). Every fault is
-/// `ServingError.invalidInput` naming what is wrong.
-struct V1Request: Sendable {
-    enum Form: Sendable { case rows, columns }
+/// Made once per request on the event loop that read the body (a worker for a large one). Every
+/// fault is `ServingError.invalidInput` naming what is wrong. Package-visible for the V1 fuzzer
+/// (`SluiceFuzz`).
+package struct V1Request: Sendable {
+    /// Which of the two forms the body used; the answer takes the same.
+    package enum Form: Sendable { case rows, columns }
 
-    var form: Form
-    var request: InferenceRequest
+    package var form: Form
+    package var request: InferenceRequest
 
-    static func decode(_ body: [UInt8], inputs specs: [TensorSpec], model: String) throws(ServingError) -> V1Request {
+    /// Decodes `body` against `specs`, the inputs of the version it will run on; `model` names
+    /// it in errors.
+    package static func decode(_ body: [UInt8], inputs specs: [TensorSpec], model: String) throws(ServingError) -> V1Request {
         let result = body.withUnsafeBytes { raw in
             Result { () throws(ServingError) -> V1Request in try decode(raw, inputs: specs, model: model) }
         }

@@ -1,4 +1,4 @@
-import SluiceCore
+package import SluiceCore
 import SluiceJSON
 
 /// Renders an inference result as a KServe V1 / TF-Serving REST body, in the form the request
@@ -8,8 +8,11 @@ import SluiceJSON
 /// Tensors are written nested by their shape, as TF Serving writes them.
 ///
 /// Called once per request wherever the inference ran (loop or worker); stateless.
-enum V1ResponseEncoder {
-    static func encode(_ response: InferenceResponse, form: V1Request.Form) throws(ServingError) -> [UInt8] {
+/// Package-visible for the V1 fuzzer (`SluiceFuzz`).
+package enum V1ResponseEncoder {
+    /// The body for `response` in `form`. Throws `invalidInput` for row form when the outputs
+    /// do not share a batch dimension.
+    package static func encode(_ response: InferenceResponse, form: V1Request.Form) throws(ServingError) -> [UInt8] {
         let outputs = response.outputs
         var w = JSONWriter(capacity: 64 + 16 * outputs.reduce(0) { $0 + $1.data.count })
         w.beginObject()
