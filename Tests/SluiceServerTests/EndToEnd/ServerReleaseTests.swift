@@ -26,4 +26,24 @@ import Testing
         #expect(weakManager == nil)
         #expect(weakRoutes == nil)
     }
+
+    @Test func aReleasedWorkerPoolEndsItsThreads() throws {
+        let name = "pool-\(getpid() % 10_000)-\(Int.random(in: 0..<1000))"
+        weak var weakPool: WorkerPool?
+        do {
+            let pool = WorkerPool(threads: 2, maxQueue: 4, name: name)
+            weakPool = pool
+            let ran = DispatchSemaphore(value: 0)
+            #expect(pool.submit { ran.signal() })
+            ran.wait()
+        }
+        #expect(eventually(within: 2) { weakPool == nil })
+        #expect(eventually(within: 2) { Self.threadNames().allSatisfy { !$0.hasPrefix(name) } })
+    }
+
+    /// The names of this process's threads (`/proc/self/task/*/comm`, cut to 15 bytes).
+    private static func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+    }
 }
