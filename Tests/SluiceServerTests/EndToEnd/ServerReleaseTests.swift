@@ -8,6 +8,26 @@ import Testing
 /// and its connections: the test process starts hundreds of servers, and each one kept would
 /// keep its models, loops, threads and descriptors (docs/sanitizers.md, "Leaks").
 @Suite struct ServerReleaseTests {
+    @Test func aStoppedServerIsFreedWithItsManagerAndConnections() throws {
+        weak var weakServer: Server?
+        weak var weakManager: AnyObject?
+        weak var weakRoutes: AnyObject?
+        let client: RawClient
+        do {
+            let server = try TestServer()
+            weakServer = server.server
+            weakManager = server.server.manager
+            weakRoutes = server.server.routes
+            client = try RawClient(port: server.port, timeoutSeconds: 2)
+            #expect(try client.request("GET", "/v2/health/ready").status == 200)
+        }
+        #expect(weakServer == nil)
+        // The loop threads let go of what they hold once they have seen the stop.
+        #expect(eventually(within: 2) { weakManager == nil && weakRoutes == nil })
+        // The keep-alive connection that was open when the server stopped is closed, not abandoned.
+        #expect(client.isClosedByPeer())
+    }
+
     /// The metrics collectors read the manager and the routes, which own the registry through
     /// their metrics: a server that never started is freed too.
     @Test func anUnstartedServerIsFreedWithItsManagerAndRoutes() throws {
