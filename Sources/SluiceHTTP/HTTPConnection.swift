@@ -211,6 +211,11 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         }
     }
 
+    /// Closes at once, dropping what is queued (the loop stopped). Loop thread only.
+    func close() {
+        stream.close()
+    }
+
     /// Server shutdown: idle connections close now, busy ones after their answer.
     func drain() {
         // Bytes may already sit in the socket that the loop has not read yet: a request sent

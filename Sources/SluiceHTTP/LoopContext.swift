@@ -54,6 +54,18 @@ final class LoopContext: ConnectionOwner, @unchecked Sendable {
             for connection in self.http2Connections.values { connection.tick(now) }
             for handshake in self.handshakes.values { handshake.tick(now, timeouts: self.state.timeouts) }
         }
+        loop.onStop { [unowned self] in self.loopStopped() }
+    }
+
+    /// The loop stopped (`HTTPServer.stop()`): nothing will serve these connections again, so
+    /// their descriptors close now, and the context leaves the server's state, whose `contexts`
+    /// held it — and through it every connection and what answers them — for `shutdown()`.
+    private func loopStopped() {
+        closeListener()
+        for handshake in Array(handshakes.values) { handshake.stream.close() }
+        for connection in Array(connections.values) { connection.close() }
+        for connection in Array(http2Connections.values) { connection.close() }
+        state.unregister(loop.index)
     }
 
     private func paused(_ error: SocketError, _ unreported: Int) {

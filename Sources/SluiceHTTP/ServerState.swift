@@ -45,6 +45,10 @@ final class ServerState: @unchecked Sendable {
         contexts.withLock { $0[index] = context }
     }
 
+    func unregister(_ index: Int) {
+        contexts.withLock { $0[index] = nil }
+    }
+
     func context(for index: Int) -> LoopContext? {
         contexts.withLock { $0[index] }
     }

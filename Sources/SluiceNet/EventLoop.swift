@@ -27,6 +27,7 @@ package final class EventLoop: @unchecked Sendable {
     private var handlers: [Int32: any Selectable] = [:]
     private var interest: [Int32: UInt32] = [:]
     private var tickCallbacks: [(UInt64) -> Void] = []
+    private var stopCallbacks: [() -> Void] = []
     /// Whether writes are held for the end of the batch (see the type's comment).
     package private(set) var isCorked = false
     /// Connections holding corked bytes, in the order they first wrote.
@@ -37,7 +38,9 @@ package final class EventLoop: @unchecked Sendable {
     private var corkedSince: UInt64 = 0
     /// The longest a held write waits for the rest of its batch, in nanoseconds.
     private let corkBudget: UInt64
-    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    /// Tasks from `executeSoon`; `isClosed` once `run()` has returned, after which tasks are
+    /// dropped at once instead of kept for a turn that never comes (`finish()`).
+    private let tasks = Mutex<(queue: [@Sendable () -> Void], isClosed: Bool)>(([], false))
     /// Work put off to the next iteration (`executeNextIteration`), and the batch being run.
     private var deferred: [() -> Void] = []
     private var runningDeferred: [() -> Void] = []
@@ -90,11 +93,13 @@ package final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `task` on the loop's thread after the current event, even when called there (to
-    /// break a call chain that must not re-enter). Any thread.
+    /// break a call chain that must not re-enter). Any thread. Once `run()` has returned the
+    /// task is dropped unrun (`finish()`).
     package func executeSoon(_ task: @escaping @Sendable () -> Void) {
-        let wasEmpty = tasks.withLock { queue in
-            queue.append(task)
-            return queue.count == 1
+        let wasEmpty = tasks.withLock { tasks -> Bool in
+            guard !tasks.isClosed else { return false }
+            tasks.queue.append(task)
+            return tasks.queue.count == 1
         }
         if wasEmpty { wake() }
     }
@@ -170,7 +175,16 @@ package final class EventLoop: @unchecked Sendable {
         tickCallbacks.append(callback)
     }
 
-    /// Runs the loop on the calling thread until `stop()`.
+    /// Adds a callback run once on the loop's thread when `run()` ends, after the last tasks: the
+    /// owner of the loop's connections closes them there. Loop thread only (or before `run()`).
+    package func onStop(_ callback: @escaping () -> Void) {
+        stopCallbacks.append(callback)
+    }
+
+    /// Runs the loop on the calling thread until `stop()`; then runs the stop callbacks and
+    /// lets go of every closure and handler it holds (`finish()`), so that what they capture —
+    /// connections, their owners, what answers their requests — is freed with its last owner
+    /// instead of staying reachable from a loop that will never run them.
     package func run() {
         threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
@@ -211,6 +225,26 @@ package final class EventLoop: @unchecked Sendable {
             uncork()
         }
         runTasks()
+        for callback in stopCallbacks { callback() }
+        finish()
+    }
+
+    /// Drops every closure, handler and held connection; later `executeSoon` tasks are dropped
+    /// as they come. The tasks are released outside the lock: what they capture may deinit.
+    private func finish() {
+        var abandoned: [@Sendable () -> Void] = []
+        tasks.withLock { tasks in
+            tasks.isClosed = true
+            swap(&tasks.queue, &abandoned)
+        }
+        deferred = []
+        runningDeferred = []
+        tickCallbacks = []
+        stopCallbacks = []
+        handlers = [:]
+        interest = [:]
+        corkedConnections = []
+        flushing = []
     }
 
     private func runTasks() {
@@ -218,8 +252,8 @@ package final class EventLoop: @unchecked Sendable {
             // Swap the queue out rather than copy-and-clear, which would reallocate its buffer on
             // every loop iteration.
             var batch: [@Sendable () -> Void] = []
-            tasks.withLock { queue in
-                if !queue.isEmpty { swap(&queue, &batch) }
+            tasks.withLock { tasks in
+                if !tasks.queue.isEmpty { swap(&tasks.queue, &batch) }
             }
             if batch.isEmpty { return }
             for task in batch {

@@ -304,6 +304,11 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         flush()
     }
 
+    /// Closes at once, dropping what is queued (the loop stopped). Loop thread only.
+    func close() {
+        stream.close()
+    }
+
     /// Server shutdown: GOAWAY now; streams already begun are answered, then the connection
     /// closes (`flush` sees the session finished).
     func drain() {

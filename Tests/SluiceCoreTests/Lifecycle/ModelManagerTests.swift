@@ -207,6 +207,8 @@ import Testing
     let manager = ModelManager(source: RepositoryScanner(root: repo.root, backends: .likeStandard()), loader: loader, log: { _, _ in })
     managerBox.withLock { $0 = manager }
     manager.loadAll()
+    // The manager holds the loader, which holds the box: empty it so the manager is freed.
+    managerBox.withLock { $0 = nil }
     let tables = seen.withLock { $0 }
     #expect(tables.count == 2)
     for table in tables {
