@@ -25,6 +25,8 @@ package final class Server: Sendable {
     /// Traffic routes (empty without a routes file; the admin API can add some).
     package let routes: Routes
     private let logger: Logger
+    /// Kept to break, in `deinit`, the cycle its collectors make with `manager` and `routes`.
+    private let registry: MetricsRegistry
 
     /// Builds everything but binds nothing; `backends` are those the repository may use. Throws
     /// `SocketError` if the event loops cannot be made.
@@ -33,6 +35,7 @@ package final class Server: Sendable {
         self.logger = logger
         let log = logger
         let registry = MetricsRegistry()
+        self.registry = registry
         let serving = ServingMetrics(registry: registry)
         manager = ModelManager(
             source: RepositoryScanner(root: config.models, backends: backends), loader: backends.loader(limits: config.modelLimits),
@@ -125,6 +128,12 @@ package final class Server: Sendable {
         let summary = table.models.map { "\($0.name) \($0.readyVersions.map(String.init).joined(separator: ","))" }
         let tlsNote = config.tls == nil ? "" : " and TLS on \(config.host):\(tlsPort)"
         logger.info("sluice \(Self.version) listening on \(config.host):\(port)\(tlsNote) with \(table.models.count) models (\(summary.joined(separator: "; "))), ready=\(table.isReady) after \(String(format: "%.1f", ms)) ms")
+    }
+
+    deinit {
+        // The collectors hold the manager and the routes, which own the registry: see
+        // `MetricsRegistry.dropCollected`.
+        registry.dropCollected()
     }
 
     /// Graceful stop: readiness turns false, listeners close, idle connections close, busy ones

@@ -77,6 +77,15 @@ package final class MetricsRegistry: Sendable {
         }
     }
 
+    /// Forgets every collected family (`collectCounter`, `collectGauge`). Their callbacks hold
+    /// what they read strongly, and what they read (the model manager, the routes) owns this
+    /// registry through its metrics: the owner of both calls this when it goes away (`Server`'s
+    /// deinit) to break that cycle. Weak captures would too, but would give the manager a side
+    /// table and make every retain of it on the request path a slow one.
+    package func dropCollected() {
+        families.withLock { $0.removeAll { $0 is CollectedFamily } }
+    }
+
     /// Every family, in registration order, as one body in `format` (which OpenMetrics ends
     /// with `# EOF`). Families with no series yet still list their `# HELP` and `# TYPE`.
     package func render(format: ExpositionFormat) -> [UInt8] {

@@ -8,25 +8,20 @@ import Synchronization
 /// posts its answer back to its loop itself (through `ResponseWriter`). The threads end when
 /// the pool's last owner lets go of it; jobs still queued then are dropped.
 final class WorkerPool: Sendable {
-    private let queue = Mutex<[@Sendable () -> Void]>([])
-    private let available = DispatchSemaphore(value: 0)
-    private let maxQueue: Int
+    private let jobs: Jobs
     let threadCount: Int
 
     init(threads: Int, maxQueue: Int, name: String = "sluice-worker") {
         threadCount = max(1, threads)
-        self.maxQueue = maxQueue
-        let available = available
+        let jobs = Jobs(maxQueue: maxQueue)
+        self.jobs = jobs
         for index in 0..<threadCount {
-            // A waiting worker holds the pool only weakly: the threads would otherwise keep every
-            // pool, and the server that owns it, for the life of the process (a test process
-            // starts hundreds). `deinit` wakes each one to find the pool gone.
-            let thread = Thread { [weak self] in
-                while true {
-                    available.wait()
-                    guard let pool = self else { return }
-                    pool.runNext()
-                }
+            // The threads hold the queue, not the pool: holding the pool would keep it, and the
+            // server that owns it, for the life of the process (a test process starts hundreds),
+            // and holding it weakly would give it a side table, making every retain of it (the
+            // scheduler is copied per request) a slow one. `deinit` closes the queue instead.
+            let thread = Thread {
+                while let job = jobs.next() { job() }
             }
             thread.name = "\(name)-\(index)"
             thread.start()
@@ -34,26 +29,66 @@ final class WorkerPool: Sendable {
     }
 
     deinit {
-        for _ in 0..<threadCount { available.signal() }
+        jobs.close(waking: threadCount)
     }
 
     /// Queues `job`; false when the queue is full (the caller sheds the request).
     func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
-        let accepted = queue.withLock { jobs -> Bool in
-            guard jobs.count < maxQueue else { return false }
-            jobs.append(job)
+        jobs.submit(job)
+    }
+
+    /// Jobs waiting for a worker.
+    var queued: Int { jobs.queued }
+}
+
+/// The pool's queue, shared by its threads: FIFO jobs, one semaphore signal per job (or per
+/// thread to wake at close).
+private final class Jobs: Sendable {
+    private struct State {
+        var waiting: [@Sendable () -> Void] = []
+        var isClosed = false
+    }
+    private let state = Mutex(State())
+    private let available = DispatchSemaphore(value: 0)
+    private let maxQueue: Int
+
+    init(maxQueue: Int) {
+        self.maxQueue = maxQueue
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.isClosed, state.waiting.count < maxQueue else { return false }
+            state.waiting.append(job)
             return true
         }
         if accepted { available.signal() }
         return accepted
     }
 
-    /// Jobs waiting for a worker.
-    var queued: Int { queue.withLock { $0.count } }
+    var queued: Int { state.withLock { $0.waiting.count } }
 
-    /// Runs the oldest job, if any: one per `available` signal.
-    private func runNext() {
-        let job = queue.withLock { jobs in jobs.isEmpty ? nil : jobs.removeFirst() }
-        job?()
+    /// The next job, waiting for one; nil once the queue is closed (the thread then ends).
+    func next() -> (@Sendable () -> Void)? {
+        while true {
+            available.wait()
+            let (job, closed) = state.withLock { state in
+                (state.waiting.isEmpty ? nil : state.waiting.removeFirst(), state.isClosed)
+            }
+            if closed { return nil }
+            if let job { return job }
+        }
+    }
+
+    /// Drops the waiting jobs (outside the lock: their captures may own anything) and wakes
+    /// `threads` workers to end.
+    func close(waking threads: Int) {
+        let dropped = state.withLock { state in
+            state.isClosed = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for _ in 0..<threads { available.signal() }
+        withExtendedLifetime(dropped) {}
     }
 }

@@ -20,15 +20,12 @@ struct MetricsEndpoint: Sendable {
     /// `route_weight{route,model,version}` (each version's share of its route's split now; a label
     /// arm counts for the version its label points to) and `canary_step{route}` (the step in
     /// force, 1-based; the number of steps once promoted, 0 once rolled back), read from the
-    /// published route table at scrape time. The collectors hold `routes` and `manager` weakly:
-    /// both own the registry through their metrics, so strong captures would keep a stopped
-    /// server's models and routes alive forever (a scrape of a gone server reads nothing).
+    /// published route table at scrape time.
     static func registerRouteCollectors(in registry: MetricsRegistry, routes: Routes, manager: ModelManager) {
         registry.collectGauge(
             name: "sluice_route_weight", help: "Each version's share of its route's traffic split now, in percent.",
             labelNames: ["route", "model", "version"]
-        ) { [weak routes, weak manager] in
-            guard let routes, let manager else { return [] }
+        ) {
             let models = manager.snapshot
             return routes.snapshot.routes.flatMap { route -> [MetricSample] in
                 let labels = models.model(named: route.config.model)?.labels ?? [:]
@@ -43,8 +40,8 @@ struct MetricsEndpoint: Sendable {
         registry.collectGauge(
             name: "sluice_canary_step", help: "The canary step in force per route (1-based; the step count once promoted, 0 once rolled back).",
             labelNames: ["route"]
-        ) { [weak routes] in
-            (routes?.liveAll() ?? []).compactMap { live in
+        ) {
+            routes.liveAll().compactMap { live in
                 guard let canary = live.canary else { return nil }
                 let step = switch canary.state {
                 case .promoted: canary.spec.steps.count
@@ -57,15 +54,14 @@ struct MetricsEndpoint: Sendable {
     }
 
     /// Metrics read at scrape time from the model table and the HTTP layer's counters (the lower
-    /// layers keep plain atomics and carry no metrics code: docs/architecture.md). `manager` is
-    /// held weakly, as in `registerRouteCollectors`.
+    /// layers keep plain atomics and carry no metrics code: docs/architecture.md).
     static func registerCollectors(in registry: MetricsRegistry, manager: ModelManager, http: HTTPStats) {
         ProcessMetrics.register(in: registry)
         registry.collectGauge(
             name: "sluice_inflight_requests", help: "Inference requests running now, by model and version.",
             labelNames: ["model", "version"]
-        ) { [weak manager] in
-            (manager?.snapshot.models ?? []).flatMap { model in
+        ) {
+            manager.snapshot.models.flatMap { model in
                 model.versions.compactMap { entry in
                     entry.servable.map { MetricSample(labelValues: [model.name, String(entry.version)], value: Double($0.inFlightRequests)) }
                 }
@@ -74,9 +70,9 @@ struct MetricsEndpoint: Sendable {
         registry.collectGauge(
             name: "sluice_model_version_state", help: "1 for the state each model version is in, 0 for the others.",
             labelNames: ["model", "version", "state"]
-        ) { [weak manager] in
+        ) {
             let states = ["loading", "ready", "unavailable", "unloading"]
-            return (manager?.snapshot.models ?? []).flatMap { model in
+            return manager.snapshot.models.flatMap { model in
                 model.versions.flatMap { entry in
                     states.map { state in
                         MetricSample(labelValues: [model.name, String(entry.version), state], value: entry.state.name == state ? 1 : 0)
