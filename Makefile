@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` serves the bundled models/ and config/,
-# `make test` runs every test, then each fuzzer briefly (`make fuzz` runs them longer).
+# `make test` runs every test, then each fuzzer briefly (`make fuzz` runs them longer) and
+# every test again under AddressSanitizer.
 # Each first installs only what is missing.
 SWIFT ?= swift
 # The Swift runtime linked statically: only the pages Sluice touches count in its RSS
@@ -22,11 +23,15 @@ test:
 	$(SWIFT) test --skip-build
 	python3 scripts/check_tritonclient.py .build/debug/sluice
 	@if [ "$(TEST_FUZZ_BUDGET)" != 0 ]; then scripts/fuzz.sh --budget $(TEST_FUZZ_BUDGET); fi
+	@if [ "$(TEST_SANITIZE)" != 0 ]; then SWIFT=$(SWIFT) scripts/sanitize.sh address; fi
 
 # Seconds each fuzz target runs: `make fuzz` (FUZZ_BUDGET) and the short run at the end of
 # `make test` (TEST_FUZZ_BUDGET; 0 skips it, e.g. while iterating on one test).
 FUZZ_BUDGET ?= 60
 TEST_FUZZ_BUDGET ?= 10
+# `make test` ends with every test again under AddressSanitizer (TEST_SANITIZE=0 skips it);
+# ThreadSanitizer, slower and with two latency tests skipped, runs in `make sanitize`.
+TEST_SANITIZE ?= 1
 
 .PHONY: fuzz
 fuzz:
