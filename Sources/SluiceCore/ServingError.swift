@@ -13,6 +13,9 @@ package enum ServingError: Error, Sendable, Equatable {
     case unsupportedMediaType(String)
     /// The model or version exists but is not ready to serve (503).
     case unavailable(String)
+    /// The request's deadline (a gRPC call's `grpc-timeout`) passed before it ran (504): it was
+    /// not computed.
+    case deadlineExceeded(String)
     /// A backend failed on a request it had accepted: our fault (500).
     case backendFailure(String)
     /// A model file could not be loaded (reported on the version, never to an inference client).
@@ -28,6 +31,7 @@ extension ServingError: CustomStringConvertible {
         case .labelNotFound(let model, let label): "model '\(model)' has no label '\(label)'"
         case .unsupportedMediaType(let m): m
         case .unavailable(let m): m
+        case .deadlineExceeded(let m): m
         case .backendFailure(let m): m
         case .loadFailure(let m): m
         }

@@ -105,6 +105,15 @@ package enum HTTPError: HTTPResponseError, Equatable {
         }
     }
 
+    /// A path no endpoint serves is, to a gRPC client, a method the server does not implement.
+    package var code: ErrorCode {
+        switch self {
+        case .notFound, .methodNotAllowed: .unimplemented
+        case .headerTimeout, .bodyTimeout: .deadlineExceeded
+        case .connectionBodiesTooLarge: .resourceExhausted
+        }
+    }
+
     package var headers: Headers {
         guard case .methodNotAllowed(_, _, let allowed) = self else { return Headers() }
         var headers = Headers()

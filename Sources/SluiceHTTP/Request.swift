@@ -34,6 +34,10 @@ package struct Request: Sendable {
     /// Whether the head has `X-Request-Id` or `traceparent`: the one test `RequestContext`
     /// makes before looking for the client's request id.
     package var mentionsRequestID: Bool
+    /// A gRPC call: an HTTP/2 request whose `content-type` is `application/grpc` or one of its
+    /// `+format` / `;parameter` forms. Its body is the call's one message, unframed
+    /// (`GRPCFraming`), and it goes to the responder's gRPC methods rather than the REST table.
+    package var isGRPC = false
 
     /// `mentionsCoding` and `mentionsRequestID` nil: found out from `headers` (an HTTP/2 stream,
     /// a test); the HTTP/1.1 parser knows them already from the bytes and passes them.

@@ -1,3 +1,4 @@
+import SluiceNet
 import Synchronization
 
 /// What is known about one request as it travels: made by its connection when the request is
@@ -34,6 +35,15 @@ package final class RequestContext: @unchecked Sendable {
     /// Nanoseconds the request waited for a worker, and its backend ran.
     package var queueNanos = 0
     package var computeNanos = 0
+    /// The monotonic time by which the client wants its answer (a gRPC call's `grpc-timeout`),
+    /// or nil: a request still waiting then is answered DEADLINE_EXCEEDED (504), not computed.
+    package var deadline: UInt64?
+
+    /// Whether the request's deadline has passed (the clock is read only when it has one).
+    package var isLate: Bool {
+        guard let deadline else { return false }
+        return MonotonicClock.now() >= deadline
+    }
 
     package init(id: String, method: String, target: String, started: UInt64) {
         givenID = id
@@ -70,6 +80,7 @@ package final class RequestContext: @unchecked Sendable {
         if !arm.isEmpty { arm = "" }
         queueNanos = 0
         computeNanos = 0
+        deadline = nil
     }
 
     /// The request id, as logged and echoed.

@@ -66,6 +66,7 @@ package final class Server: Sendable {
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
         V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
+        let grpc = Endpoints()
         var httpConfiguration = Self.httpConfiguration(config)
         if let tls = config.tls {
             // Both listeners set SO_REUSEPORT, so one port would bind twice and hand each
@@ -85,7 +86,7 @@ package final class Server: Sendable {
             let since = unreported > 0 ? " (\(unreported) more pauses since the last warning)" : ""
             log.warning("loop \(loop) stopped accepting for \(AcceptPause.duration / 1_000_000) ms: \(error)\(since); raise the open-file limit (ulimit -n, LimitNOFILE) or lower limits.max_connections")
         }
-        responder = EndpointResponder(endpoints: endpoints)
+        responder = EndpointResponder(endpoints: endpoints, grpc: grpc)
         http = try HTTPServer(configuration: httpConfiguration, responder: responder)
         if http.maxConnections < config.limits.maxConnections {
             let soft = DescriptorLimit.current()?.soft ?? 0
@@ -225,11 +226,14 @@ final class Flag: Sendable {
     }
 }
 
-/// Hands every request to the endpoint table.
+/// Hands every request to its endpoint table: a gRPC call to the gRPC methods (paths such as
+/// `/inference.GRPCInferenceService/ModelInfer`), anything else to the REST endpoints. Kept apart
+/// so a REST path never answers a gRPC call in JSON, nor a gRPC method a REST client.
 struct EndpointResponder: Responder {
     let endpoints: Endpoints
+    let grpc: Endpoints
 
     func respond(to request: Request, writer: ResponseWriter) {
-        endpoints.dispatch(request, writer: writer)
+        (request.isGRPC ? grpc : endpoints).dispatch(request, writer: writer)
     }
 }

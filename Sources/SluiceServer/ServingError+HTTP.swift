@@ -11,6 +11,7 @@ extension ServingError: HTTPResponseError {
         case .modelNotFound, .versionNotFound, .labelNotFound: 404
         case .unsupportedMediaType: 415
         case .unavailable: 503
+        case .deadlineExceeded: 504
         case .backendFailure, .loadFailure: 500
         }
     }

@@ -13,7 +13,10 @@ func aStatusStandsForItsGRPCCode(_ status: Int, _ code: ErrorCode) {
 }
 
 @Test func theHTTPLayersOwnErrorsCarryTheirCodes() {
-    #expect(HTTPError.notFound(path: "/x").code == .notFound)
+    // No endpoint at a path is, for a gRPC call, a method the server does not have.
+    #expect(HTTPError.notFound(path: "/x").code == .unimplemented)
+    #expect(HTTPError.methodNotAllowed(method: "GET", path: "/x", allowed: ["POST"]).code == .unimplemented)
+    #expect(HTTPError.connectionBodiesTooLarge(limit: 1).code == .resourceExhausted)
     #expect(HTTPError.bodyTimeout.code == .deadlineExceeded)
     #expect(HTTPParseError.bodyTooLarge(limit: 1).code == .resourceExhausted)
     #expect(ContentCodingError.unsupported("br").code == .invalidArgument)

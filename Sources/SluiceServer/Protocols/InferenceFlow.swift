@@ -77,6 +77,8 @@ struct InferenceFlow: Sendable {
             var response: Response
             var computeNanos = 0
             do throws(ServingError) {
+                // Waited past the client's deadline: the client has given up, so nothing runs.
+                if context.isLate { throw .deadlineExceeded("the deadline passed before the request ran") }
                 let result = try plane.infer(request, on: target, queuedNanos: queued, computeNanos: &computeNanos)
                 response = try encode(result, decoded)
                 if let route { plane.shadow(request, primary: result, route: route) }
