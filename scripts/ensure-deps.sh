@@ -7,6 +7,14 @@ need_apt=()
 need_pip=()
 apt_missing() { for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p"); done; }
 pip_missing() { for p in "$@"; do python3 -c "import ${p%%=*}" 2>/dev/null || need_pip+=("$1"); shift; done; }
+# tritonclient[grpc] pins a protobuf that mlserver's does not accept, so the gRPC checks and
+# bench/grpc.sh's request body use a venv of their own at the repository root: made and filled
+# only when one of its imports fails, after any apt installs.
+grpc_venv=$(cd "$(dirname "$0")/.." && pwd)/.venv-grpc
+need_grpc_venv=0
+grpc_venv_missing() {
+  "$grpc_venv/bin/python" -c 'import tritonclient.grpc, grpc_health.v1.health_pb2, numpy' 2>/dev/null || need_grpc_venv=1
+}
 
 # Every target builds the ONNX backend, which links OpenBLAS (pkg-config openblas).
 case "${1:-}" in
@@ -25,6 +33,8 @@ case "${1:-}" in
     apt_missing libnghttp2-dev nghttp2-client
     # The tritonclient check drives the server with the client users run; numpy comes with it.
     python3 -c 'import tritonclient.http' 2>/dev/null || need_pip+=("tritonclient[http]")
+    # The tritonclient.grpc and gRPC error checks (grpcio, grpc.health.v1) run in .venv-grpc.
+    grpc_venv_missing
     # promtool lints a live scrape and a real Prometheus scrapes Sluice in the telemetry tests.
     apt_missing prometheus
     # The TLS and compression tests drive the openssl and curl command lines and gzip(1).
@@ -34,6 +44,8 @@ case "${1:-}" in
     apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
     # bench/backend-speed.sh times the reference libraries from Python.
     pip_missing xgboost lightgbm onnxruntime
+    # bench/grpc.sh builds its gRPC request body with tritonclient.grpc's messages.
+    grpc_venv_missing
     ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
@@ -47,4 +59,9 @@ fi
 if ((${#need_pip[@]})); then
   echo "installing (pip): ${need_pip[*]}"
   python3 -m pip install -q "${need_pip[@]}"
+fi
+if ((need_grpc_venv)); then
+  echo "installing (pip, $grpc_venv): tritonclient[grpc] grpcio-health-checking numpy"
+  [ -x "$grpc_venv/bin/python" ] || python3 -m venv "$grpc_venv"
+  "$grpc_venv/bin/python" -m pip install -q "tritonclient[grpc]" grpcio-health-checking numpy
 fi
