@@ -33,11 +33,14 @@ package struct ResponseWriter: Sendable {
         let writer: ResponseWriter
         let coding: ContentCoding
         let acceptEncoding: String?
+        /// A gRPC call's coding: its answers are framed (`finishGRPC`) instead.
+        let grpc: GRPCCall?
 
-        init(writer: ResponseWriter, coding: ContentCoding, acceptEncoding: String?) {
+        init(writer: ResponseWriter, coding: ContentCoding, acceptEncoding: String?, grpc: GRPCCall? = nil) {
             self.writer = writer
             self.coding = coding
             self.acceptEncoding = acceptEncoding
+            self.grpc = grpc
         }
     }
 
@@ -71,6 +74,11 @@ package struct ResponseWriter: Sendable {
     /// sending thread, before the hop to the loop. For requests handled off the loop.
     func compressing(with coding: ContentCoding, acceptEncoding: String?) -> ResponseWriter {
         ResponseWriter(target: .compressing(Compressing(writer: self, coding: coding, acceptEncoding: acceptEncoding)), id: id, context: context)
+    }
+
+    /// This writer, framing each answer of gRPC call `call` on the sending thread.
+    func compressing(with coding: ContentCoding, grpc call: GRPCCall) -> ResponseWriter {
+        ResponseWriter(target: .compressing(Compressing(writer: self, coding: coding, acceptEncoding: nil, grpc: call)), id: id, context: context)
     }
 
     private init(target: Target, id: UInt64, context: RequestContext) {
@@ -110,7 +118,11 @@ package struct ResponseWriter: Sendable {
             recorder.record(response, context: context)
         case .compressing(let next):
             var compressed = response
-            next.coding.finish(&compressed, acceptEncoding: next.acceptEncoding)
+            if let call = next.grpc {
+                if !compressed.isGRPC { next.coding.finishGRPC(&compressed, call: call) }
+            } else {
+                next.coding.finish(&compressed, acceptEncoding: next.acceptEncoding)
+            }
             next.writer.send(compressed)
         }
     }

@@ -104,8 +104,11 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
 
     private func submit(_ response: Response, on current: HTTP2Stream) {
         current.phase = .answered
-        let hasBody = current.method != "HEAD" && !response.body.isEmpty
-        if hasBody { current.responseBody = response.body }
+        let hasBody = current.method != "HEAD" && (!response.body.isEmpty || !response.trailers.isEmpty)
+        if hasBody {
+            current.responseBody = response.body
+            current.responseTrailers = response.trailers
+        }
         let (storage, fields) = HTTP2Fields.encode(response, date: env.date.bytes)
         if session?.submitResponse(stream: current.id, storage: storage, fields: fields, hasBody: hasBody) != true {
             session?.reset(stream: current.id, code: NGHTTP2_INTERNAL_ERROR)
@@ -117,7 +120,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private func refuse(_ current: HTTP2Stream, _ error: any HTTPResponseError, clientSending: Bool = true) {
         dropBody(of: current)
         current.resetAfterAnswer = clientSending
-        submit(env.server.refusal(error), on: current)
+        submit(env.server.refusal(error, grpc: current.isGRPC), on: current)
     }
 
     /// Writes what nghttp2 has queued while the socket keeps up, then closes once the session
@@ -158,7 +161,8 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private func dispatch(_ current: HTTP2Stream) {
         var headers = current.headers
         if let authority = current.authority, headers["host"] == nil { headers.add(lowercased: "host", authority) }
-        let request = Request(method: current.method, target: current.path, headers: headers, body: current.body)
+        var request = Request(method: current.method, target: current.path, headers: headers, body: current.body)
+        request.isGRPC = current.isGRPC
         dropBody(of: current)
         dispatch(current, request: request)
     }
@@ -196,7 +200,11 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
             return
         }
         let nameString = String(decoding: name, as: UTF8.self)
-        if nameString == "content-length" { current.declaredLength = Int(valueString) }
+        if nameString == "content-length" {
+            current.declaredLength = Int(valueString)
+        } else if nameString == "content-type" {
+            current.isGRPC = GRPCFraming.isGRPC(contentType: value)
+        }
         // nghttp2 has checked the name is a lower-case token (RFC 9113 §8.2).
         current.headers.add(lowercased: nameString, valueString)
     }
@@ -266,6 +274,12 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         let done = current.responseOffset == current.responseBody.count
         if done { current.responseBody = [] }
         return (count, done)
+    }
+
+    func sessionTrailers(stream id: Int32) -> Headers {
+        guard let current = streams[id] else { return Headers() }
+        defer { current.responseTrailers = Headers() }
+        return current.responseTrailers
     }
 
     // MARK: timeouts and shutdown
