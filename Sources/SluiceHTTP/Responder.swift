@@ -131,6 +131,44 @@ package struct ResponseWriter: Sendable {
     package func fail(_ error: any Error) {
         send(Response(error: error))
     }
+
+    /// Sends one message of a server-streaming gRPC answer (its head goes with the first);
+    /// `endStream` ends it. Any thread. Only a gRPC call (HTTP/2) streams: elsewhere a message
+    /// is dropped.
+    package func sendMessage(_ message: [UInt8]) {
+        switch target {
+        case .http2(let connection):
+            let stream = Int32(truncatingIfNeeded: id)
+            if connection.loop.inEventLoop {
+                connection.sendPart(message, stream: stream)
+            } else {
+                connection.loop.execute { connection.sendPart(message, stream: stream) }
+            }
+        case .recorder(let recorder):
+            recorder.record(Response(status: 200, body: message), context: context)
+        case .compressing(let next):
+            next.writer.sendMessage(message)
+        case .http1:
+            break
+        }
+    }
+
+    /// Ends a streaming answer with `error`'s status, or OK for nil. Any thread.
+    package func endStream(_ error: (any Error)?) {
+        switch target {
+        case .http2(let connection):
+            let stream = Int32(truncatingIfNeeded: id)
+            if connection.loop.inEventLoop {
+                connection.endStream(error, stream: stream)
+            } else {
+                connection.loop.execute { connection.endStream(error, stream: stream) }
+            }
+        case .compressing(let next):
+            next.writer.endStream(error)
+        case .recorder, .http1:
+            send(error.map { Response(error: $0) } ?? ContentCoding.emptyGRPCSuccess())
+        }
+    }
 }
 
 /// What a recording `ResponseWriter` was sent, in order. Any thread records; a test waits.

@@ -73,30 +73,62 @@ extension ContentCoding {
     /// `grpc-status: 0`; an error becomes `grpc-status` and `grpc-message` from its code and
     /// message, with no body. Any thread.
     package func finishGRPC(_ response: inout Response, call: GRPCCall) {
-        var headers = Headers()
-        headers.add(lowercased: "content-type", "application/grpc")
-        headers.add(lowercased: "grpc-accept-encoding", GRPCFraming.acceptedEncodings)
+        var headers = Self.grpcHeaders
         if response.status == 200, response.failure == nil {
-            var message = response.body
-            var compressed = false
-            if let coding = call.answerCoding, message.count >= threshold,
-               let smaller = Zlib.deflate(message, coding.framing, level: level), smaller.count < message.count {
-                message = smaller
-                compressed = true
-                headers.add(lowercased: "grpc-encoding", coding.name)
-            }
-            response.body = GRPCFraming.frame(message, compressed: compressed)
-            response.trailers.add(lowercased: "grpc-status", "0")
+            let (framed, coding) = frameGRPC(response.body, call: call)
+            if let coding { headers.add(lowercased: "grpc-encoding", coding) }
+            response.body = framed
+            response.trailers = Self.grpcStatusFields(of: response)
         } else {
-            let error = response.failure as? any HTTPResponseError
-            let code = error?.code ?? ErrorCode(status: response.status)
-            let text = error?.message ?? (response.failure == nil ? Response.reason(response.status) : Response.internalErrorMessage)
-            headers.add(lowercased: "grpc-status", String(code.rawValue))
-            headers.add(lowercased: "grpc-message", GRPCFraming.percentEncoded(text))
+            for (name, value) in Self.grpcStatusFields(of: response) { headers.add(lowercased: name, value) }
             response.body = []
         }
         for (name, value) in response.headers where name != "content-type" { headers.add(lowercased: name, value) }
         response.headers = headers
         response.isGRPC = true
+    }
+
+    /// `message` framed, compressed with the call's coding when that is worth it (the coding's
+    /// name then, for `grpc-encoding`).
+    func frameGRPC(_ message: [UInt8], call: GRPCCall) -> (body: [UInt8], coding: String?) {
+        if let coding = call.answerCoding, message.count >= threshold,
+           let smaller = Zlib.deflate(message, coding.framing, level: level), smaller.count < message.count {
+            return (GRPCFraming.frame(smaller, compressed: true), coding.name)
+        }
+        return (GRPCFraming.frame(message, compressed: false), nil)
+    }
+
+    /// The head fields of every gRPC answer.
+    static let grpcHeaders: Headers = {
+        var headers = Headers()
+        headers.add(lowercased: "content-type", "application/grpc")
+        headers.add(lowercased: "grpc-accept-encoding", GRPCFraming.acceptedEncodings)
+        return headers
+    }()
+
+    /// `grpc-status` (0 for a success, else the error's code) and, for an error, `grpc-message`
+    /// (its message, percent-encoded).
+    static func grpcStatusFields(of response: Response) -> Headers {
+        var fields = Headers()
+        guard response.status != 200 || response.failure != nil else {
+            fields.add(lowercased: "grpc-status", "0")
+            return fields
+        }
+        let error = response.failure as? any HTTPResponseError
+        let code = error?.code ?? ErrorCode(status: response.status)
+        let text = error?.message ?? (response.failure == nil ? Response.reason(response.status) : Response.internalErrorMessage)
+        fields.add(lowercased: "grpc-status", String(code.rawValue))
+        fields.add(lowercased: "grpc-message", GRPCFraming.percentEncoded(text))
+        return fields
+    }
+
+    /// A call that ends well without a message (a stream that sent none): Trailers-Only.
+    static func emptyGRPCSuccess() -> Response {
+        var answer = Response(status: 200)
+        var headers = grpcHeaders
+        headers.add(lowercased: "grpc-status", "0")
+        answer.headers = headers
+        answer.isGRPC = true
+        return answer
     }
 }

@@ -85,6 +85,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func connectionDidClose(_ connection: Connection) {
+        for current in streams.values where current.phase == .dispatched || current.isStreaming { current.exchange?.context.cancel() }
         streams.removeAll()
         bufferedBodyBytes = 0
         session = nil
@@ -99,6 +100,54 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         guard !stream.isClosed, let current = streams[id], current.phase == .dispatched, let exchange = current.exchange else { return }
         env.server.close(exchange, answer: &response)
         submit(response, on: current)
+        flush()
+    }
+
+    /// One message of a server-streaming gRPC answer (`ResponseWriter.sendMessage`): the first
+    /// sends the answer's head, each is framed and queued behind what is unsent. Ignored once
+    /// the stream is answered in full or gone.
+    func sendPart(_ message: [UInt8], stream id: Int32) {
+        guard !stream.isClosed, let current = streams[id], let exchange = current.exchange else { return }
+        let framed = env.server.coding.frameGRPC(message, call: exchange.grpc ?? GRPCCall()).body
+        if current.phase == .dispatched {
+            var head = Response(status: 200, body: framed)
+            head.headers = ContentCoding.grpcHeaders
+            head.isGRPC = true
+            head.requestID = exchange.context
+            current.isStreaming = true
+            submit(head, on: current)
+        } else if current.isStreaming {
+            if current.responseOffset == current.responseBody.count {
+                current.responseBody = framed
+                current.responseOffset = 0
+            } else {
+                current.responseBody.append(contentsOf: framed)
+            }
+            session?.resume(stream: id)
+        } else {
+            return
+        }
+        flush()
+    }
+
+    /// Ends a streaming answer (`ResponseWriter.endStream`): the status goes out as trailers
+    /// after the queued messages, and the exchange closes (access log, counters). A stream
+    /// that sent no message yet gets the status as an ordinary answer.
+    func endStream(_ error: (any Error)?, stream id: Int32) {
+        guard !stream.isClosed, let current = streams[id], let exchange = current.exchange else { return }
+        var final = error.map { Response(error: $0) } ?? Response(status: 200)
+        if current.phase == .dispatched {
+            if error == nil { final = ContentCoding.emptyGRPCSuccess() }
+            finish(final, stream: id)
+            return
+        }
+        guard current.isStreaming else { return }
+        let trailers = ContentCoding.grpcStatusFields(of: final)
+        final.isGRPC = true
+        env.server.close(exchange, answer: &final)
+        current.isStreaming = false
+        current.responseTrailers = trailers
+        session?.resume(stream: id)
         flush()
     }
 
@@ -249,7 +298,11 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func sessionDidClose(stream id: Int32) {
-        if let current = streams.removeValue(forKey: id) { dropBody(of: current) }
+        if let current = streams.removeValue(forKey: id) {
+            dropBody(of: current)
+            // Closed before its answer ended: whoever still works on it may stop.
+            if current.phase == .dispatched || current.isStreaming { current.exchange?.context.cancel() }
+        }
         if streams.isEmpty { machine.lastStreamClosed(now: MonotonicClock.now()) }
     }
 
@@ -271,7 +324,8 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: body[current.responseOffset..<(current.responseOffset + count)]))
         }
         current.responseOffset += count
-        let done = current.responseOffset == current.responseBody.count
+        current.responseSent += count
+        let done = current.responseOffset == current.responseBody.count && !current.isStreaming
         if done { current.responseBody = [] }
         return (count, done)
     }
@@ -301,7 +355,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         for current in streams.values {
             let action = current.phase == .answered
                 ? machine.tick(answer: &current.sending, unsent: current.responseOffset < current.responseBody.count,
-                               sent: current.responseOffset, now: now)
+                               sent: current.responseSent, now: now)
                 : machine.tick(stream: current.phase, since: current.phaseSince, now: now)
             switch action {
             case .none:

@@ -20,7 +20,8 @@ enum HTTP2Fields {
             add(name.utf8, value.utf8)
         }
         if let requestID = response.requestID { add("x-request-id".utf8, requestID.id.utf8) }
-        add("content-length".utf8, String(response.body.count).utf8)
+        // A gRPC answer may stream: its length is its messages' business.
+        if !response.isGRPC { add("content-length".utf8, String(response.body.count).utf8) }
         add("date".utf8, date)
         return (storage, fields)
     }

@@ -77,6 +77,7 @@ extension HTTP2Session {
         guard let buffer, let flags, let session = HTTP2Session.session(userData),
               let (count, done) = session.delegate.session(stream: stream, readBodyInto: UnsafeMutableRawBufferPointer(start: buffer, count: length))
         else { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
+        if count == 0 && !done { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
         if done {
             flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
             // Trailers end the stream instead of this last DATA frame (nghttp2 lets the

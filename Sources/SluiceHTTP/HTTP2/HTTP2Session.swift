@@ -21,6 +21,8 @@ protocol HTTP2SessionDelegate: AnyObject {
     func sessionDidSendErrorGoaway()
     /// Copies up to `buffer.count` bytes of the answer's body; returns the count and whether
     /// the body is done, or nil when the stream has no body to give (the stream is reset).
+    /// Nothing copied and not done means "more later" (a streaming answer): the stream waits
+    /// until `HTTP2Session.resume`.
     func session(stream: Int32, readBodyInto buffer: UnsafeMutableRawBufferPointer) -> (count: Int, done: Bool)?
     /// The fields to send after the answer's body, once it is done (empty: none, the last
     /// DATA frame ends the stream).
@@ -145,6 +147,11 @@ final class HTTP2Session {
             }
             return nghttp2_submit_trailer(session, stream, &nva, nva.count) == 0
         }
+    }
+
+    /// Wakes a stream whose data provider deferred (a streaming answer has more to send).
+    func resume(stream: Int32) {
+        _ = nghttp2_session_resume_data(session, stream)
     }
 
     /// Resets one stream (the connection goes on).

@@ -1,8 +1,12 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SluiceServer
 import SluiceCore
 @testable import SluiceHTTP
+
+/// The context of the last `Hold` call: its stream stays open until the client resets it.
+private let held = Mutex<RequestContext?>(nil)
 
 /// A server with two gRPC methods and one REST endpoint: `Echo` answers its message back,
 /// `Fail` throws a serving error, `/rest` answers JSON.
@@ -12,6 +16,18 @@ private func echoServer(_ configure: (inout HTTPServer.Configuration) -> Void = 
     var grpc = Endpoints()
     grpc.add("POST", "/test.Echo/Echo") { request, _, writer in writer.send(Response(status: 200, body: request.body)) }
     grpc.add("POST", "/test.Echo/Fail") { _, _, _ in throw ServingError.modelNotFound("ghost") }
+    // Streams its message back three times, from another thread, then ends as the message says.
+    grpc.add("POST", "/test.Echo/Stream") { request, _, writer in
+        Thread.detachNewThread {
+            for k in 0..<3 { writer.sendMessage(request.body + [UInt8(k)]) }
+            writer.endStream(request.body == Array("fail".utf8) ? ServingError.unavailable("gone away") : nil)
+        }
+    }
+    grpc.add("POST", "/test.Echo/Nothing") { _, _, writer in writer.endStream(nil) }
+    grpc.add("POST", "/test.Echo/Hold") { _, _, writer in
+        held.withLock { $0 = writer.context }
+        writer.sendMessage([1])
+    }
     var configuration = HTTPServer.Configuration()
     configuration.host = "127.0.0.1"
     configuration.port = 0
@@ -32,6 +48,39 @@ private func echoServer(_ configure: (inout HTTPServer.Configuration) -> Void = 
         #expect(call.dataBytes == 9)
         #expect(call.trailers["grpc-status"] == "0")
         #expect(call.endedWithHeaders, "END_STREAM is on the trailers")
+    }
+
+    @Test func aStreamingAnswerSendsEachMessageThenItsStatusInTrailers() throws {
+        let server = try echoServer()
+        defer { server.stop() }
+        let client = try FrameClient(port: server.port)
+        client.request(stream: 1, "POST", "/test.Echo/Stream", fields: [("content-type", "application/grpc")], endStream: false)
+        client.send(data: GRPCFraming.frame(Array("hi".utf8), compressed: false), stream: 1, endStream: true)
+        let answer = try client.frames { $0.stream == 1 && $0.endStream }.filter { $0.stream == 1 }
+        let body = answer.filter { $0.type == FrameClient.data }.flatMap(\.payload)
+        #expect(body == (0..<3).flatMap { GRPCFraming.frame(Array("hi".utf8) + [UInt8($0)], compressed: false) })
+        #expect(answer.last?.type == FrameClient.headers && answer.last?.endStream == true)
+        let ok = try GRPCProbe.call(port: server.port, "/test.Echo/Stream", body: GRPCFraming.frame(Array("hi".utf8), compressed: false))
+        #expect(ok.head["content-length"] == nil, "a stream announces no length")
+        #expect(ok.dataBytes == 24 && ok.trailers["grpc-status"] == "0")
+        let failed = try GRPCProbe.call(port: server.port, "/test.Echo/Stream", body: GRPCFraming.frame(Array("fail".utf8), compressed: false))
+        #expect(failed.dataBytes == 30)
+        #expect(failed.trailers["grpc-status"] == "14" && failed.trailers["grpc-message"] == "gone away")
+        let empty = try GRPCProbe.call(port: server.port, "/test.Echo/Nothing", body: GRPCFraming.frame([], compressed: false))
+        #expect(empty.dataBytes == 0 && empty.head["grpc-status"] == "0" && empty.endedWithHeaders)
+    }
+
+    @Test func aStreamTheClientResetsIsMarkedCancelledForWhoeverStreamsToIt() throws {
+        let server = try echoServer()
+        defer { server.stop() }
+        let client = try FrameClient(port: server.port)
+        client.request(stream: 1, "POST", "/test.Echo/Hold", fields: [("content-type", "application/grpc")], endStream: false)
+        client.send(data: GRPCFraming.frame([], compressed: false), stream: 1, endStream: true)
+        _ = try client.frames { $0.stream == 1 && $0.type == FrameClient.data }
+        let context = try #require(held.withLock { $0 })
+        #expect(!context.isCancelled)
+        client.raw.send(FrameClient.frame(FrameClient.rstStream, flags: 0, stream: 1, [0, 0, 0, 8]))
+        #expect(eventually(within: 10) { context.isCancelled })
     }
 
     @Test func aMessageSplitAcrossDataFramesArrivesWhole() throws {
