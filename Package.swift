@@ -63,6 +63,8 @@ let package = Package(
             dependencies: [
                 "SluiceNet", "SluiceHTTP", "SluiceJSON", "SluiceCore", "SluiceBackends",
                 .product(name: "Logging", package: "swift-log"),
+                // The gRPC messages (Protocols/GRPC/Generated, scripts/gen-grpc-proto.sh).
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: settings
         ),
