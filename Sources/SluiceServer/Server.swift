@@ -242,6 +242,11 @@ struct EndpointResponder: Responder {
     let grpc: Endpoints
 
     func respond(to request: Request, writer: ResponseWriter) {
-        (request.isGRPC ? grpc : endpoints).dispatch(request, writer: writer)
+        guard request.isGRPC else {
+            endpoints.dispatch(request, writer: writer)
+            return
+        }
+        writer.context.protocolName = "grpc"
+        grpc.dispatch(request, writer: writer)
     }
 }
