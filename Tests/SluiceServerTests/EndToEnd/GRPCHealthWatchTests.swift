@@ -42,3 +42,16 @@ private func framedStatus(_ status: UInt8) -> [UInt8] {
         #expect(recorder.all.count == 3, "an unchanged status sends nothing")
     }
 }
+
+@Suite struct GRPCOverTLSTests {
+    /// The TLS listener speaks gRPC once ALPN chose h2, as the cleartext port does.
+    @Test func aGRPCCallOverTLSIsAnsweredAsInCleartext() throws {
+        let certs = try TestCertificates()
+        let server = try TLSTests.server(certs)
+        let body = GRPCFraming.frame([], compressed: false)
+        let tls = try GRPCProbe.call(port: server.server.tlsPort, "/inference.GRPCInferenceService/NoSuchMethod", body: body, scheme: "https")
+        let clear = try GRPCProbe.call(port: server.port, "/inference.GRPCInferenceService/NoSuchMethod", body: body)
+        #expect(tls.status == "12")
+        #expect(tls.message == clear.message)
+    }
+}
