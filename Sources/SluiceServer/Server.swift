@@ -66,7 +66,10 @@ package final class Server: Sendable {
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
         V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
-        let grpc = Endpoints()
+        var grpc = Endpoints()
+        GRPCInferenceService(dataPlane: dataPlane, scheduler: scheduler, auth: auth, serverVersion: Self.version)
+            .register(in: &grpc)
+        GRPCHealth(dataPlane: dataPlane).register(in: &grpc)
         var httpConfiguration = Self.httpConfiguration(config)
         if let tls = config.tls {
             // Both listeners set SO_REUSEPORT, so one port would bind twice and hand each
