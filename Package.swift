@@ -99,7 +99,10 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: settings),
         // The endpoints through a recording ResponseWriter: no sockets, no event loops.
         .testTarget(
-            name: "SluiceEndpointTests", dependencies: ["SluiceServer", "SluiceHTTP", "SluiceCore"],
+            name: "SluiceEndpointTests",
+            dependencies: [
+                "SluiceServer", "SluiceHTTP", "SluiceCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: settings),
         .testTarget(name: "SluiceFuzzTests", dependencies: ["SluiceFuzz"], swiftSettings: settings),
         .testTarget(

@@ -69,8 +69,11 @@ package final class Server: Sendable {
         V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
         var grpc = Endpoints()
-        let health = HealthWatch { service in GRPCHealth.status(of: service, ready: dataPlane.isReady) }
-        GRPCHealth.registerWatch(health, in: &grpc)
+        GRPCInferenceService(dataPlane: dataPlane, scheduler: scheduler, auth: auth, serverVersion: Self.version)
+            .register(in: &grpc)
+        let healthService = GRPCHealth(dataPlane: dataPlane)
+        let health = HealthWatch(status: healthService.watchedStatus)
+        healthService.register(in: &grpc, watch: health)
         self.health = health
         var httpConfiguration = Self.httpConfiguration(config)
         if let tls = config.tls {

@@ -30,7 +30,7 @@ private func framedStatus(_ status: UInt8) -> [UInt8] {
 
     @Test func aChangeOfStatusIsSentAndOnlyAChange() throws {
         let ready = Atomic<Bool>(true)
-        let watch = HealthWatch { service in GRPCHealth.status(of: service, ready: ready.load(ordering: .relaxed)) }
+        let watch = HealthWatch { service in service.isEmpty ? (ready.load(ordering: .relaxed) ? .serving : .notServing) : nil }
         defer { watch.stop() }
         let recorder = ResponseRecorder()
         watch.add(service: "", writer: ResponseWriter(recorder: recorder, context: RequestContext(id: "w", method: "POST", target: "/", started: 0)))

@@ -99,13 +99,7 @@ final class HealthWatch: Sendable {
         let bytes: [UInt8] = (try? message.serializedBytes()) ?? []
         for watcher in ending where !watcher.writer.context.isCancelled {
             if watcher.last != .notServing { watcher.writer.sendMessage(bytes) }
-            watcher.writer.endStream(ShutdownError())
+            watcher.writer.endStream(GRPCServiceError.shuttingDown)
         }
     }
-}
-
-/// How a stream still open at shutdown ends.
-struct ShutdownError: HTTPResponseError {
-    var status: Int { 503 }
-    var message: String { "the server is shutting down" }
 }
