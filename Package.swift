@@ -63,6 +63,8 @@ let package = Package(
             dependencies: [
                 "SluiceNet", "SluiceHTTP", "SluiceJSON", "SluiceCore", "SluiceBackends",
                 .product(name: "Logging", package: "swift-log"),
+                // The gRPC messages (Protocols/GRPC/Generated, scripts/gen-grpc-proto.sh).
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: settings
         ),
@@ -97,7 +99,10 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: settings),
         // The endpoints through a recording ResponseWriter: no sockets, no event loops.
         .testTarget(
-            name: "SluiceEndpointTests", dependencies: ["SluiceServer", "SluiceHTTP", "SluiceCore"],
+            name: "SluiceEndpointTests",
+            dependencies: [
+                "SluiceServer", "SluiceHTTP", "SluiceCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: settings),
         .testTarget(name: "SluiceFuzzTests", dependencies: ["SluiceFuzz"], swiftSettings: settings),
         .testTarget(

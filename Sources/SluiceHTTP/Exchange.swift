@@ -11,6 +11,8 @@ struct Exchange {
     /// Whether the request is handled off the loop (`Offload`): its codings are undone and its
     /// answer compressed there, not by `open` and `close`.
     var isOffloaded = false
+    /// A gRPC call's coding, which `close` frames its answer with; nil for REST.
+    var grpc: GRPCCall?
 }
 
 /// The bookkeeping of every exchange, written once for HTTP/1.1 and HTTP/2: a connection calls
@@ -42,6 +44,14 @@ extension ServerState {
         if let offload, offload.takes(request) {
             return (Exchange(context: context, acceptEncoding: nil, isOffloaded: true), nil)
         }
+        if request.isGRPC {
+            switch coding.prepareGRPC(&request, context: context, now: now) {
+            case .proceed(let call):
+                return (Exchange(context: context, acceptEncoding: nil, grpc: call), nil)
+            case .reject(let answer):
+                return (Exchange(context: context, acceptEncoding: nil, grpc: GRPCCall()), answer)
+            }
+        }
         switch coding.prepare(&request) {
         case .proceed(let acceptEncoding):
             return (Exchange(context: context, acceptEncoding: acceptEncoding), nil)
@@ -55,7 +65,13 @@ extension ServerState {
     /// access log line, and echoes the request id.
     @inline(__always)
     func close(_ exchange: Exchange, answer response: inout Response) {
-        if !exchange.isOffloaded { coding.finish(&response, acceptEncoding: exchange.acceptEncoding) }
+        if !exchange.isOffloaded, !response.isGRPC {
+            if let call = exchange.grpc {
+                coding.finishGRPC(&response, call: call)
+            } else {
+                coding.finish(&response, acceptEncoding: exchange.acceptEncoding)
+            }
+        }
         if response.status >= 400 {
             stats.recordError(status: response.status)
             // Our own faults only: a shed request (503) or a refused one is no fault to log.
@@ -77,6 +93,15 @@ extension ServerState {
         let coding = coding
         offload.submit({
             var request = request
+            if request.isGRPC {
+                switch coding.prepareGRPC(&request, context: writer.context, now: writer.context.started) {
+                case .proceed(let call):
+                    responder.respond(to: request, writer: writer.compressing(with: coding, grpc: call))
+                case .reject(let answer):
+                    writer.send(answer)
+                }
+                return
+            }
             switch coding.prepare(&request) {
             case .proceed(let acceptEncoding):
                 responder.respond(to: request, writer: writer.compressing(with: coding, acceptEncoding: acceptEncoding))
@@ -89,9 +114,11 @@ extension ServerState {
     /// An answer the HTTP layer gives without the responder (a parse error, a limit, a
     /// timeout): counted as a protocol error and by its status. It belongs to no exchange, so
     /// it is not in the access log.
-    func refusal(_ error: any HTTPResponseError) -> Response {
+    func refusal(_ error: any HTTPResponseError, grpc: Bool = false) -> Response {
         stats.protocolErrors.add(1, ordering: .relaxed)
         stats.recordError(status: error.status)
-        return Response(error: error)
+        var answer = Response(error: error)
+        if grpc { coding.finishGRPC(&answer, call: GRPCCall()) }
+        return answer
     }
 }

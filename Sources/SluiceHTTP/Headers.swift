@@ -13,6 +13,8 @@ package struct Headers: Sendable, Sequence {
     /// How many fields there are.
     package var count: Int { fields.count }
 
+    package var isEmpty: Bool { fields.isEmpty }
+
     package init() {}
 
     /// Room for `capacity` fields in one allocation (the parser: a typical head has a handful,

@@ -39,6 +39,17 @@ package final class RequestContext: @unchecked Sendable {
     /// or nil: a request still waiting then is answered DEADLINE_EXCEEDED (504), not computed.
     package var deadline: UInt64?
 
+    /// Set when the client gave up on the request (an HTTP/2 stream it reset, or whose
+    /// connection closed, before its answer ended): read by whoever streams to it from another
+    /// thread (a gRPC Watch).
+    private let cancelled = Atomic<Bool>(false)
+
+    package var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+    }
+
     /// Whether the request's deadline has passed (the clock is read only when it has one).
     package var isLate: Bool {
         guard let deadline else { return false }
@@ -81,6 +92,7 @@ package final class RequestContext: @unchecked Sendable {
         queueNanos = 0
         computeNanos = 0
         deadline = nil
+        cancelled.store(false, ordering: .relaxed)
     }
 
     /// The request id, as logged and echoed.

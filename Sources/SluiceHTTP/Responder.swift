@@ -33,11 +33,14 @@ package struct ResponseWriter: Sendable {
         let writer: ResponseWriter
         let coding: ContentCoding
         let acceptEncoding: String?
+        /// A gRPC call's coding: its answers are framed (`finishGRPC`) instead.
+        let grpc: GRPCCall?
 
-        init(writer: ResponseWriter, coding: ContentCoding, acceptEncoding: String?) {
+        init(writer: ResponseWriter, coding: ContentCoding, acceptEncoding: String?, grpc: GRPCCall? = nil) {
             self.writer = writer
             self.coding = coding
             self.acceptEncoding = acceptEncoding
+            self.grpc = grpc
         }
     }
 
@@ -71,6 +74,11 @@ package struct ResponseWriter: Sendable {
     /// sending thread, before the hop to the loop. For requests handled off the loop.
     func compressing(with coding: ContentCoding, acceptEncoding: String?) -> ResponseWriter {
         ResponseWriter(target: .compressing(Compressing(writer: self, coding: coding, acceptEncoding: acceptEncoding)), id: id, context: context)
+    }
+
+    /// This writer, framing each answer of gRPC call `call` on the sending thread.
+    func compressing(with coding: ContentCoding, grpc call: GRPCCall) -> ResponseWriter {
+        ResponseWriter(target: .compressing(Compressing(writer: self, coding: coding, acceptEncoding: nil, grpc: call)), id: id, context: context)
     }
 
     private init(target: Target, id: UInt64, context: RequestContext) {
@@ -110,7 +118,11 @@ package struct ResponseWriter: Sendable {
             recorder.record(response, context: context)
         case .compressing(let next):
             var compressed = response
-            next.coding.finish(&compressed, acceptEncoding: next.acceptEncoding)
+            if let call = next.grpc {
+                if !compressed.isGRPC { next.coding.finishGRPC(&compressed, call: call) }
+            } else {
+                next.coding.finish(&compressed, acceptEncoding: next.acceptEncoding)
+            }
             next.writer.send(compressed)
         }
     }
@@ -118,6 +130,44 @@ package struct ResponseWriter: Sendable {
     /// Answers `error` through the one error contract (`Response(error:)`). Any thread.
     package func fail(_ error: any Error) {
         send(Response(error: error))
+    }
+
+    /// Sends one message of a server-streaming gRPC answer (its head goes with the first);
+    /// `endStream` ends it. Any thread. Only a gRPC call (HTTP/2) streams: elsewhere a message
+    /// is dropped.
+    package func sendMessage(_ message: [UInt8]) {
+        switch target {
+        case .http2(let connection):
+            let stream = Int32(truncatingIfNeeded: id)
+            if connection.loop.inEventLoop {
+                connection.sendPart(message, stream: stream)
+            } else {
+                connection.loop.execute { connection.sendPart(message, stream: stream) }
+            }
+        case .recorder(let recorder):
+            recorder.record(Response(status: 200, body: message), context: context)
+        case .compressing(let next):
+            next.writer.sendMessage(message)
+        case .http1:
+            break
+        }
+    }
+
+    /// Ends a streaming answer with `error`'s status, or OK for nil. Any thread.
+    package func endStream(_ error: (any Error)?) {
+        switch target {
+        case .http2(let connection):
+            let stream = Int32(truncatingIfNeeded: id)
+            if connection.loop.inEventLoop {
+                connection.endStream(error, stream: stream)
+            } else {
+                connection.loop.execute { connection.endStream(error, stream: stream) }
+            }
+        case .compressing(let next):
+            next.writer.endStream(error)
+        case .recorder, .http1:
+            send(error.map { Response(error: $0) } ?? ContentCoding.emptyGRPCSuccess())
+        }
     }
 }
 

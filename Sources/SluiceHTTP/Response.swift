@@ -7,6 +7,12 @@ package struct Response: Sendable {
     package var body: [UInt8]
     /// The error this answer renders (`init(error:)`), kept for the log: never sent.
     package var failure: (any Error)?
+    /// Fields sent after the body (HTTP/2 only: gRPC's `grpc-status`); empty for none.
+    package var trailers = Headers()
+    /// A gRPC answer (`ContentCoding.finishGRPC`): its `:status` on the wire is 200 whatever
+    /// `status` says. `status` keeps the HTTP status its error stands for, which the counters,
+    /// the logs and the canaries read.
+    package var isGRPC = false
     /// Whose id the `x-request-id` field echoes: set by the exchange's bookkeeping
     /// (`Exchange.close`) and written by the serializers after the other fields, kept apart
     /// from `headers` so echoing it costs no string, no array growth and no field copy.

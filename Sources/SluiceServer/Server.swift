@@ -22,6 +22,8 @@ package final class Server: Sendable {
     private let accepting: Flag
     private let poller = Mutex<RepositoryPoller?>(nil)
     private let canaryDriver = Mutex<CanaryDriver?>(nil)
+    /// The gRPC health watchers, told NOT_SERVING and let go at shutdown.
+    private let health: HealthWatch
     /// Traffic routes (empty without a routes file; the admin API can add some).
     package let routes: Routes
     private let logger: Logger
@@ -66,7 +68,13 @@ package final class Server: Sendable {
         V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
         V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
-        let grpc = Endpoints()
+        var grpc = Endpoints()
+        GRPCInferenceService(dataPlane: dataPlane, scheduler: scheduler, auth: auth, serverVersion: Self.version)
+            .register(in: &grpc)
+        let healthService = GRPCHealth(dataPlane: dataPlane)
+        let health = HealthWatch(status: healthService.watchedStatus)
+        healthService.register(in: &grpc, watch: health)
+        self.health = health
         var httpConfiguration = Self.httpConfiguration(config)
         if let tls = config.tls {
             // Both listeners set SO_REUSEPORT, so one port would bind twice and hand each
@@ -135,6 +143,7 @@ package final class Server: Sendable {
         // The collectors hold the manager and the routes, which own the registry: see
         // `MetricsRegistry.dropCollected`.
         registry.dropCollected()
+        health.stop()
     }
 
     /// Graceful stop: readiness turns false, listeners close, idle connections close, busy ones
@@ -143,6 +152,7 @@ package final class Server: Sendable {
         accepting.value = false
         poller.withLock { $0?.stop() }
         canaryDriver.withLock { $0?.stop() }
+        health.stop()
         http.shutdown()
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, grace) * 1e9)
         while http.openConnections > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
@@ -156,6 +166,7 @@ package final class Server: Sendable {
         accepting.value = false
         poller.withLock { $0?.stop() }
         canaryDriver.withLock { $0?.stop() }
+        health.stop()
         http.stop()
     }
 
@@ -234,6 +245,11 @@ struct EndpointResponder: Responder {
     let grpc: Endpoints
 
     func respond(to request: Request, writer: ResponseWriter) {
-        (request.isGRPC ? grpc : endpoints).dispatch(request, writer: writer)
+        guard request.isGRPC else {
+            endpoints.dispatch(request, writer: writer)
+            return
+        }
+        writer.context.protocolName = "grpc"
+        grpc.dispatch(request, writer: writer)
     }
 }

@@ -10,7 +10,9 @@ import Testing
     #expect(ServingError.unavailable("no ready version").status == 503)
     #expect(ServingError.unavailable("no ready version").code == .unavailable)
     #expect(ServingError.backendFailure("boom").code == .internal)
-    #expect(AuthError.wrongToken.code == .unauthenticated)
+    #expect(AuthError.missingToken.code == .unauthenticated)
+    // Issue #15: a wrong token is PERMISSION_DENIED to gRPC, though REST answers it 401.
+    #expect(AuthError.wrongToken.code == .permissionDenied)
     #expect(RouteChangeError.conflict("x").code == .failedPrecondition)
     // Both 503s ask the client to come back.
     #expect(OverloadError.queueFull(waiting: 3).headers["retry-after"] == "1")

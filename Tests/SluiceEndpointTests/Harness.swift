@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceHTTP
+import SwiftProtobuf
 @testable import SluiceServer
 
 /// A Sluice server that never listens: the bundled repository and routes loaded, every
@@ -50,4 +51,39 @@ final class Harness {
 
 extension Response {
     var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A gRPC call's answer as the transport would receive it from the method: the message on
+/// success, else the error whose `code` and `message` become `grpc-status` and `grpc-message`.
+struct GRPCAnswer {
+    let response: Response
+    let context: RequestContext
+
+    /// The error the method answered with, nil for a success.
+    var error: (any HTTPResponseError)? { response.failure as? any HTTPResponseError }
+    var code: ErrorCode? { error?.code }
+
+    func message<M: SwiftProtobuf.Message>(_ type: M.Type) throws -> M {
+        guard response.status == 200 else { throw Harness.NoAnswer(target: "\(M.self): \(response.text)") }
+        return try M(serializedBytes: response.body)
+    }
+}
+
+extension Harness {
+    /// One unary gRPC call of `method` (`inference.GRPCInferenceService/ModelInfer`) with
+    /// `message`, as the transport hands it over: unframed body, metadata as headers.
+    func grpc(_ method: String, _ message: some SwiftProtobuf.Message, metadata: [(String, String)] = []) throws -> GRPCAnswer {
+        try grpc(method, body: try message.serializedBytes(), metadata: metadata)
+    }
+
+    func grpc(_ method: String, body: [UInt8], metadata: [(String, String)] = []) throws -> GRPCAnswer {
+        var fields = Headers(metadata)
+        fields.add("content-type", "application/grpc")
+        var request = Request(method: "POST", target: "/" + method, headers: fields, body: body)
+        request.isGRPC = true
+        let recorder = ResponseRecorder()
+        server.respond(to: request, writer: ResponseWriter(recorder: recorder, context: RequestContext(request, now: 0)))
+        guard let answer = recorder.answer() else { throw NoAnswer(target: method) }
+        return GRPCAnswer(response: answer.response, context: answer.context)
+    }
 }

@@ -124,10 +124,11 @@ package final class ModelManager: Sendable {
         log(.info, "model '\(name)' unloaded on request")
     }
 
-    /// `POST /v2/repository/index`: one row per listed version, and one version-less row for a
-    /// model that lists none, read from the current snapshot (it never waits for a poll).
-    package func repositoryIndex() -> [RepositoryIndexEntry] {
-        snapshot.models.flatMap { model -> [RepositoryIndexEntry] in
+    /// `POST /v2/repository/index` and gRPC `RepositoryIndex`: one row per listed version, and
+    /// one version-less row for a model that lists none, read from the current snapshot (it never
+    /// waits for a poll). `readyOnly` keeps the `READY` rows (Triton's `ready` filter).
+    package func repositoryIndex(readyOnly: Bool = false) -> [RepositoryIndexEntry] {
+        let rows = snapshot.models.flatMap { model -> [RepositoryIndexEntry] in
             guard !model.versions.isEmpty else {
                 let reason = model.isUnloaded ? "unloaded" : model.configError?.description ?? "no versions"
                 return [RepositoryIndexEntry(name: model.name, version: nil, state: "UNAVAILABLE", reason: reason)]
@@ -138,6 +139,7 @@ package final class ModelManager: Sendable {
                     name: model.name, version: entry.version, state: entry.state.name.uppercased(), reason: reason)
             }
         }
+        return readyOnly ? rows.filter { $0.state == "READY" } : rows
     }
 
     private func reconcile(mode: ModelLifecycle.ScanMode) -> [Finding] {

@@ -28,10 +28,10 @@ package struct ContentCoding: Sendable {
         case reject(Response)
     }
 
-    private let level: Int32
-    private let maxBodyBytes: Int
+    let level: Int32
+    let maxBodyBytes: Int
     /// The smallest body `finish` considers; `Int.max` with compression off.
-    private let threshold: Int
+    let threshold: Int
 
     package init(settings: Settings, maxBodyBytes: Int) {
         level = Int32(min(9, max(1, settings.level)))
@@ -106,7 +106,7 @@ package struct ContentCoding: Sendable {
     }
 
     /// An RFC 1950 header: compression method 8 and a check value divisible by 31.
-    private static func looksLikeZlib(_ body: [UInt8]) -> Bool {
+    static func looksLikeZlib(_ body: [UInt8]) -> Bool {
         body.count >= 2 && body[0] & 0x0F == 8 && (UInt16(body[0]) << 8 | UInt16(body[1])) % 31 == 0
     }
 }

@@ -85,6 +85,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func connectionDidClose(_ connection: Connection) {
+        for current in streams.values where current.phase == .dispatched || current.isStreaming { current.exchange?.context.cancel() }
         streams.removeAll()
         bufferedBodyBytes = 0
         session = nil
@@ -102,10 +103,61 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         flush()
     }
 
+    /// One message of a server-streaming gRPC answer (`ResponseWriter.sendMessage`): the first
+    /// sends the answer's head, each is framed and queued behind what is unsent. Ignored once
+    /// the stream is answered in full or gone.
+    func sendPart(_ message: [UInt8], stream id: Int32) {
+        guard !stream.isClosed, let current = streams[id], let exchange = current.exchange else { return }
+        let framed = env.server.coding.frameGRPC(message, call: exchange.grpc ?? GRPCCall()).body
+        if current.phase == .dispatched {
+            var head = Response(status: 200, body: framed)
+            head.headers = ContentCoding.grpcHeaders
+            head.isGRPC = true
+            head.requestID = exchange.context
+            current.isStreaming = true
+            submit(head, on: current)
+        } else if current.isStreaming {
+            if current.responseOffset == current.responseBody.count {
+                current.responseBody = framed
+                current.responseOffset = 0
+            } else {
+                current.responseBody.append(contentsOf: framed)
+            }
+            session?.resume(stream: id)
+        } else {
+            return
+        }
+        flush()
+    }
+
+    /// Ends a streaming answer (`ResponseWriter.endStream`): the status goes out as trailers
+    /// after the queued messages, and the exchange closes (access log, counters). A stream
+    /// that sent no message yet gets the status as an ordinary answer.
+    func endStream(_ error: (any Error)?, stream id: Int32) {
+        guard !stream.isClosed, let current = streams[id], let exchange = current.exchange else { return }
+        var final = error.map { Response(error: $0) } ?? Response(status: 200)
+        if current.phase == .dispatched {
+            if error == nil { final = ContentCoding.emptyGRPCSuccess() }
+            finish(final, stream: id)
+            return
+        }
+        guard current.isStreaming else { return }
+        let trailers = ContentCoding.grpcStatusFields(of: final)
+        final.isGRPC = true
+        env.server.close(exchange, answer: &final)
+        current.isStreaming = false
+        current.responseTrailers = trailers
+        session?.resume(stream: id)
+        flush()
+    }
+
     private func submit(_ response: Response, on current: HTTP2Stream) {
         current.phase = .answered
-        let hasBody = current.method != "HEAD" && !response.body.isEmpty
-        if hasBody { current.responseBody = response.body }
+        let hasBody = current.method != "HEAD" && (!response.body.isEmpty || !response.trailers.isEmpty)
+        if hasBody {
+            current.responseBody = response.body
+            current.responseTrailers = response.trailers
+        }
         let (storage, fields) = HTTP2Fields.encode(response, date: env.date.bytes)
         if session?.submitResponse(stream: current.id, storage: storage, fields: fields, hasBody: hasBody) != true {
             session?.reset(stream: current.id, code: NGHTTP2_INTERNAL_ERROR)
@@ -117,7 +169,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private func refuse(_ current: HTTP2Stream, _ error: any HTTPResponseError, clientSending: Bool = true) {
         dropBody(of: current)
         current.resetAfterAnswer = clientSending
-        submit(env.server.refusal(error), on: current)
+        submit(env.server.refusal(error, grpc: current.isGRPC), on: current)
     }
 
     /// Writes what nghttp2 has queued while the socket keeps up, then closes once the session
@@ -158,7 +210,8 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     private func dispatch(_ current: HTTP2Stream) {
         var headers = current.headers
         if let authority = current.authority, headers["host"] == nil { headers.add(lowercased: "host", authority) }
-        let request = Request(method: current.method, target: current.path, headers: headers, body: current.body)
+        var request = Request(method: current.method, target: current.path, headers: headers, body: current.body)
+        request.isGRPC = current.isGRPC
         dropBody(of: current)
         dispatch(current, request: request)
     }
@@ -196,7 +249,11 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
             return
         }
         let nameString = String(decoding: name, as: UTF8.self)
-        if nameString == "content-length" { current.declaredLength = Int(valueString) }
+        if nameString == "content-length" {
+            current.declaredLength = Int(valueString)
+        } else if nameString == "content-type" {
+            current.isGRPC = GRPCFraming.isGRPC(contentType: value)
+        }
         // nghttp2 has checked the name is a lower-case token (RFC 9113 §8.2).
         current.headers.add(lowercased: nameString, valueString)
     }
@@ -241,7 +298,11 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
     }
 
     func sessionDidClose(stream id: Int32) {
-        if let current = streams.removeValue(forKey: id) { dropBody(of: current) }
+        if let current = streams.removeValue(forKey: id) {
+            dropBody(of: current)
+            // Closed before its answer ended: whoever still works on it may stop.
+            if current.phase == .dispatched || current.isStreaming { current.exchange?.context.cancel() }
+        }
         if streams.isEmpty { machine.lastStreamClosed(now: MonotonicClock.now()) }
     }
 
@@ -263,9 +324,16 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: body[current.responseOffset..<(current.responseOffset + count)]))
         }
         current.responseOffset += count
-        let done = current.responseOffset == current.responseBody.count
+        current.responseSent += count
+        let done = current.responseOffset == current.responseBody.count && !current.isStreaming
         if done { current.responseBody = [] }
         return (count, done)
+    }
+
+    func sessionTrailers(stream id: Int32) -> Headers {
+        guard let current = streams[id] else { return Headers() }
+        defer { current.responseTrailers = Headers() }
+        return current.responseTrailers
     }
 
     // MARK: timeouts and shutdown
@@ -287,7 +355,7 @@ final class HTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate, @unchecke
         for current in streams.values {
             let action = current.phase == .answered
                 ? machine.tick(answer: &current.sending, unsent: current.responseOffset < current.responseBody.count,
-                               sent: current.responseOffset, now: now)
+                               sent: current.responseSent, now: now)
                 : machine.tick(stream: current.phase, since: current.phaseSince, now: now)
             switch action {
             case .none:

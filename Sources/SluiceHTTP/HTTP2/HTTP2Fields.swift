@@ -15,13 +15,28 @@ enum HTTP2Fields {
             storage.append(contentsOf: value)
             fields.append((nameStart..<valueStart, valueStart..<storage.count))
         }
-        add(":status".utf8, String(response.status).utf8)
+        add(":status".utf8, response.isGRPC ? "200".utf8 : String(response.status).utf8)
         for (name, value) in response.headers where !isExcluded(name) {
             add(name.utf8, value.utf8)
         }
         if let requestID = response.requestID { add("x-request-id".utf8, requestID.id.utf8) }
-        add("content-length".utf8, String(response.body.count).utf8)
+        // A gRPC answer may stream: its length is its messages' business.
+        if !response.isGRPC { add("content-length".utf8, String(response.body.count).utf8) }
         add("date".utf8, date)
+        return (storage, fields)
+    }
+
+    /// Trailer fields, in the same form (no pseudo-fields, nothing the connection adds).
+    static func encode(trailers: Headers) -> (storage: [UInt8], fields: [(name: Range<Int>, value: Range<Int>)]) {
+        var storage: [UInt8] = []
+        var fields: [(name: Range<Int>, value: Range<Int>)] = []
+        for (name, value) in trailers where !isExcluded(name) {
+            let nameStart = storage.count
+            storage.append(contentsOf: name.utf8)
+            let valueStart = storage.count
+            storage.append(contentsOf: value.utf8)
+            fields.append((nameStart..<valueStart, valueStart..<storage.count))
+        }
         return (storage, fields)
     }
 

@@ -74,10 +74,19 @@ extension HTTP2Session {
     /// The data provider of every answer with a body: pulls from the delegate, as much as
     /// the flow-control windows allow (`length`).
     static let readBody: nghttp2_data_source_read_callback = { _, stream, buffer, length, flags, _, userData in
-        guard let buffer, let flags,
-              let (count, done) = HTTP2Session.delegate(userData)?.session(stream: stream, readBodyInto: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+        guard let buffer, let flags, let session = HTTP2Session.session(userData),
+              let (count, done) = session.delegate.session(stream: stream, readBodyInto: UnsafeMutableRawBufferPointer(start: buffer, count: length))
         else { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
-        if done { flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
+        if count == 0 && !done { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+        if done {
+            flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
+            // Trailers end the stream instead of this last DATA frame (nghttp2 lets the
+            // provider submit them here).
+            let trailers = session.delegate.sessionTrailers(stream: stream)
+            if !trailers.isEmpty, session.submitTrailers(stream: stream, trailers) {
+                flags.pointee |= UInt32(NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue)
+            }
+        }
         return count
     }
 

@@ -21,7 +21,12 @@ protocol HTTP2SessionDelegate: AnyObject {
     func sessionDidSendErrorGoaway()
     /// Copies up to `buffer.count` bytes of the answer's body; returns the count and whether
     /// the body is done, or nil when the stream has no body to give (the stream is reset).
+    /// Nothing copied and not done means "more later" (a streaming answer): the stream waits
+    /// until `HTTP2Session.resume`.
     func session(stream: Int32, readBodyInto buffer: UnsafeMutableRawBufferPointer) -> (count: Int, done: Bool)?
+    /// The fields to send after the answer's body, once it is done (empty: none, the last
+    /// DATA frame ends the stream).
+    func sessionTrailers(stream: Int32) -> Headers
 }
 
 /// A loop-confined wrapper around one server-side `nghttp2_session*`: bytes in (`receive`),
@@ -127,6 +132,26 @@ final class HTTP2Session {
             var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: Self.readBody)
             return nghttp2_submit_response(session, stream, &nva, nva.count, &provider) == 0
         }
+    }
+
+    /// Queues `trailers` to end `stream` after its body: called from the data provider when the
+    /// body is done, which then leaves END_STREAM to the trailers' HEADERS frame. False when
+    /// nghttp2 refused (the body's last DATA frame ends the stream instead).
+    func submitTrailers(stream: Int32, _ trailers: Headers) -> Bool {
+        let (storage, fields) = HTTP2Fields.encode(trailers: trailers)
+        return storage.withUnsafeBufferPointer { bytes in
+            let base = UnsafeMutablePointer(mutating: bytes.baseAddress)
+            var nva = fields.map { field in
+                nghttp2_nv(name: base.map { $0 + field.name.lowerBound }, value: base.map { $0 + field.value.lowerBound },
+                           namelen: field.name.count, valuelen: field.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return nghttp2_submit_trailer(session, stream, &nva, nva.count) == 0
+        }
+    }
+
+    /// Wakes a stream whose data provider deferred (a streaming answer has more to send).
+    func resume(stream: Int32) {
+        _ = nghttp2_session_resume_data(session, stream)
     }
 
     /// Resets one stream (the connection goes on).

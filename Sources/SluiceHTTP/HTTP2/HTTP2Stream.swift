@@ -27,8 +27,18 @@ final class HTTP2Stream {
     /// A `content-length` field, when one was sent and parses.
     var declaredLength: Int?
     var body: [UInt8] = []
+    /// A gRPC call (`content-type: application/grpc…`): its refusals are gRPC answers too.
+    var isGRPC = false
     /// The answer's body and how much of it DATA frames have taken.
     var responseBody: [UInt8] = []
+    /// Fields sent after the body (a gRPC call's status).
+    var responseTrailers = Headers()
+    /// A server-streaming answer still open (`HTTP2Connection.sendPart`): an empty
+    /// `responseBody` means "more to come", not "done".
+    var isStreaming = false
+    /// Body bytes DATA frames have taken over the stream's life (`responseOffset` restarts with
+    /// each part of a streaming answer): the send timeout's measure of progress.
+    var responseSent = 0
     var responseOffset = 0
     /// The send timeout's clock of the answer's body, which the client's flow-control window
     /// may hold back (`responseOffset` is its progress).

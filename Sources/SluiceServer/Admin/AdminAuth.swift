@@ -78,6 +78,15 @@ enum AuthError: HTTPResponseError, Equatable {
         }
     }
 
+    /// gRPC tells "who are you" from "not you": a missing token is UNAUTHENTICATED, a wrong one
+    /// (HTTP answers both 401 with `WWW-Authenticate`) and a disabled API PERMISSION_DENIED.
+    var code: ErrorCode {
+        switch self {
+        case .missingToken: .unauthenticated
+        case .wrongToken, .disabled: .permissionDenied
+        }
+    }
+
     /// RFC 6750 §3: a 401 names the scheme the client should use.
     var headers: Headers {
         var headers = Headers()

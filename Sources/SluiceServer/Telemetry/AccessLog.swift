@@ -13,7 +13,7 @@ struct AccessLog: Sendable {
     let format: LogFormat
 
     func record(_ context: RequestContext, _ response: Response, _ nanos: UInt64) {
-        let fields: [(String, Field)] = [
+        var fields: [(String, Field)] = [
             ("request_id", .string(context.id)),
             ("method", .string(context.method)),
             ("path", .string(String(context.path))),
@@ -29,6 +29,11 @@ struct AccessLog: Sendable {
             ("queue_ms", .double(Double(context.queueNanos) / 1e6)),
             ("compute_ms", .double(Double(context.computeNanos) / 1e6)),
         ]
+        // A gRPC call's `status` is the HTTP status its outcome stands for; the code it was
+        // answered with follows it.
+        if response.isGRPC, let code = (response.trailers["grpc-status"] ?? response.headers["grpc-status"]).flatMap({ Int($0) }) {
+            fields.insert(("grpc_status", .int(code)), at: 6)
+        }
         switch format {
         case .text:
             // The line is the JSON object itself, as it has always been with text logs.

@@ -153,6 +153,15 @@ import Testing
         #expect(json.first?["endpoint"] as? String == "/v2/models/{model}/versions/{version}/infer")
         #expect(json.first?["protocol"] as? String == "v2")
         #expect(json.last?["request_id"] as? String == made)
+        #expect(json.allSatisfy { $0["grpc_status"] == nil }, "a REST line has no gRPC code")
+        // A gRPC call's line: the HTTP status its outcome stands for, and the code it got.
+        let call = try GRPCProbe.call(port: server.port, "/inference.GRPCInferenceService/NoSuchMethod", body: [0, 0, 0, 0, 0])
+        #expect(call.status == "12")
+        let grpc = try #require(lines.all.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(grpc["protocol"] as? String == "grpc")
+        #expect(grpc["status"] as? Int == 404)
+        #expect(grpc["grpc_status"] as? Int == 12)
+        #expect(grpc["path"] as? String == "/inference.GRPCInferenceService/NoSuchMethod")
     }
 
     @Test func anUnloadedVersionLeavesTheScrapeSoReloadsDoNotGrowIt() throws {

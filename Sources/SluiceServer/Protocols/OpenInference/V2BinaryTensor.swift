@@ -30,20 +30,43 @@ enum V2BinaryTensor {
         case .int16: return .int16(integers(raw, count))
         case .int32: return .int32(integers(raw, count))
         case .int64: return .int64(integers(raw, count))
+        #if _endian(little)
+        // IEEE values in memory are their bit patterns: one copy of the segment.
+        case .fp16: return .fp16(copied(raw, count))
+        case .fp32: return .fp32(copied(raw, count))
+        case .fp64: return .fp64(copied(raw, count))
+        #else
         case .fp16: return .fp16(integers(raw, count).map { (bits: UInt16) in Float16(bitPattern: bits) })
         case .fp32: return .fp32(integers(raw, count).map { (bits: UInt32) in Float(bitPattern: bits) })
         case .fp64: return .fp64(integers(raw, count).map { (bits: UInt64) in Double(bitPattern: bits) })
+        #endif
         case .bytes: return .bytes(try byteStrings(raw, count))
         }
     }
 
     /// `count` little-endian integers from unaligned bytes (the body has no alignment).
-    private static func integers<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, _ count: Int) -> [T] {
+    private static func integers<T: FixedWidthInteger & BitwiseCopyable>(_ raw: UnsafeRawBufferPointer, _ count: Int) -> [T] {
+        #if _endian(little)
+        return copied(raw, count)
+        #else
         let size = MemoryLayout<T>.size
         let n = min(count, raw.count / size)
         return [T](unsafeUninitializedCapacity: n) { buffer, initialized in
             for i in 0..<n {
                 buffer[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * size, as: T.self))
+            }
+            initialized = n
+        }
+        #endif
+    }
+
+    /// `count` values whose memory layout is the wire's (little-endian host), copied from
+    /// unaligned bytes in one `memcpy` instead of element by element.
+    private static func copied<T: BitwiseCopyable>(_ raw: UnsafeRawBufferPointer, _ count: Int) -> [T] {
+        let n = min(count, raw.count / MemoryLayout<T>.stride)
+        return [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if let to = buffer.baseAddress, let from = raw.baseAddress {
+                UnsafeMutableRawPointer(to).copyMemory(from: from, byteCount: n * MemoryLayout<T>.stride)
             }
             initialized = n
         }
@@ -81,8 +104,9 @@ enum V2BinaryTensor {
         return data.count * (data.datatype.elementSize ?? 0)
     }
 
-    /// Appends `data` in the extension's layout.
-    static func encode(_ data: TensorData, into out: inout [UInt8]) {
+    /// Appends `data` in the extension's layout: to a REST body (`[UInt8]`) or a gRPC
+    /// `raw_output_contents` entry (`Data`), the numbers of a little-endian host in one copy.
+    static func encode<Out: RangeReplaceableCollection<UInt8>>(_ data: TensorData, into out: inout Out) {
         switch data {
         case .bool(let a): out.append(contentsOf: a.lazy.map { $0 ? 1 : 0 })
         case .uint8(let a): out.append(contentsOf: a)
@@ -93,9 +117,15 @@ enum V2BinaryTensor {
         case .int16(let a): appendLittleEndian(a, to: &out)
         case .int32(let a): appendLittleEndian(a, to: &out)
         case .int64(let a): appendLittleEndian(a, to: &out)
+        #if _endian(little)
+        case .fp16(let a): a.withUnsafeBytes { out.append(contentsOf: $0) }
+        case .fp32(let a): a.withUnsafeBytes { out.append(contentsOf: $0) }
+        case .fp64(let a): a.withUnsafeBytes { out.append(contentsOf: $0) }
+        #else
         case .fp16(let a): appendLittleEndian(a.map(\.bitPattern), to: &out)
         case .fp32(let a): appendLittleEndian(a.map(\.bitPattern), to: &out)
         case .fp64(let a): appendLittleEndian(a.map(\.bitPattern), to: &out)
+        #endif
         case .bytes(let elements):
             for e in elements {
                 appendLittleEndian([UInt32(truncatingIfNeeded: e.count)], to: &out)
@@ -104,7 +134,9 @@ enum V2BinaryTensor {
         }
     }
 
-    private static func appendLittleEndian<T: FixedWidthInteger>(_ values: [T], to out: inout [UInt8]) {
+    private static func appendLittleEndian<T: FixedWidthInteger, Out: RangeReplaceableCollection<UInt8>>(
+        _ values: [T], to out: inout Out
+    ) {
         #if _endian(little)
         values.withUnsafeBytes { out.append(contentsOf: $0) }
         #else

@@ -67,29 +67,19 @@ struct V2Endpoints: Sendable {
     }
 
     private func modelMetadata(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
-        // A route answers for its model, under the route's name (the name the client uses).
-        let (model, route) = try dataPlane.modelOrRoute(named: name ?? "")
-        let number = try DataPlane.versionNumber(version)
-        let servable = number == nil ? try? model.servable(version: nil) : try model.servable(version: number)
+        let metadata = try dataPlane.metadata(named: name ?? "", version: version)
         var w = JSONWriter()
         w.object { w in
-            w.key("name"); w.string(route?.name ?? model.name)
-            w.key("versions")
-            w.array { w in
-                if let number { w.string(String(number)) } else { for v in model.readyVersions { w.string(String(v)) } }
-            }
-            w.key("platform"); w.string(servable?.platform ?? model.config.backend ?? "")
-            w.key("inputs"); Self.write(servable?.inputs ?? model.config.inputs, to: &w)
-            w.key("outputs"); Self.write(servable?.outputs ?? model.config.outputs, to: &w)
-            let unavailable = model.versions.compactMap { entry -> (Int, String)? in
-                if case .unavailable(let reason) = entry.state, number == nil || number == entry.version { return (entry.version, reason) }
-                return nil
-            }
-            if !unavailable.isEmpty {
+            w.key("name"); w.string(metadata.name)
+            w.key("versions"); w.array { w in for v in metadata.versions { w.string(v) } }
+            w.key("platform"); w.string(metadata.platform)
+            w.key("inputs"); Self.write(metadata.inputs, to: &w)
+            w.key("outputs"); Self.write(metadata.outputs, to: &w)
+            if !metadata.unavailable.isEmpty {
                 // Not part of V2: says why a version is missing from `versions`.
                 w.key("unavailable")
                 w.array { w in
-                    for (v, reason) in unavailable {
+                    for (v, reason) in metadata.unavailable {
                         w.object { w in
                             w.key("version"); w.string(String(v))
                             w.key("reason"); w.string(reason)
@@ -102,31 +92,14 @@ struct V2Endpoints: Sendable {
     }
 
     private func modelReady(_ name: Substring?, version: Substring?) throws(ServingError) -> Response {
-        let (model, route) = try dataPlane.modelOrRoute(named: name ?? "")
-        let number = try DataPlane.versionNumber(version)
+        let (shown, unready) = try dataPlane.readiness(named: name ?? "", version: version)
         var w = JSONWriter()
-        do {
-            if let route, number == nil {
-                // A route is ready when every arm that gets traffic can serve.
-                for arm in route.arms where arm.weight > 0 { _ = try model.servable(arm.target) }
-            } else {
-                _ = try model.servable(version: number)
-            }
-        } catch .versionNotFound(let m, let v) where route == nil || number != nil {
-            throw .versionNotFound(model: m, version: v)
-        } catch {
-            w.object { w in
-                w.key("name"); w.string(route?.name ?? model.name)
-                w.key("ready"); w.bool(false)
-                w.key("error"); w.string(error.description)
-            }
-            return .json(503, w.bytes)
-        }
         w.object { w in
-            w.key("name"); w.string(route?.name ?? model.name)
-            w.key("ready"); w.bool(true)
+            w.key("name"); w.string(shown)
+            w.key("ready"); w.bool(unready == nil)
+            if let unready { w.key("error"); w.string(unready.description) }
         }
-        return .json(200, w.bytes)
+        return .json(unready == nil ? 200 : 503, w.bytes)
     }
 
     private static func write(_ specs: [TensorSpec], to w: inout JSONWriter) {

@@ -15,7 +15,7 @@ struct V2Repository: Sendable {
                 let readyOnly = (try? JSONReader.readReadyFlag(request.body)) ?? false
                 var w = JSONWriter()
                 w.array { w in
-                    for entry in manager.repositoryIndex() where !readyOnly || entry.state == "READY" {
+                    for entry in manager.repositoryIndex(readyOnly: readyOnly) {
                         w.object { w in
                             w.key("name"); w.string(entry.name)
                             if let version = entry.version { w.key("version"); w.string(String(version)) }

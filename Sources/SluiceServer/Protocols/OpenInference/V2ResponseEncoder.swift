@@ -44,15 +44,9 @@ package enum V2ResponseEncoder {
             }
             return V2EncodedBody(body: w.bytes, jsonLength: nil)
         }
-        var selected: [(tensor: Tensor, binary: Bool)] = []
-        if requested.isEmpty {
-            selected = response.outputs.map { ($0, binaryDataOutput) }
-        } else {
-            try checkRequestedOutputs(requested, available: response.outputs.map(\.name))
-            for want in requested {
-                guard let tensor = response.outputs.first(where: { $0.name == want.name }) else { continue }
-                selected.append((tensor, want.binary ?? binaryDataOutput))
-            }
+        let tensors = try response.outputs(requested: requested)
+        let selected = tensors.indices.map { i in
+            (tensor: tensors[i], binary: requested.isEmpty ? binaryDataOutput : requested[i].binary ?? binaryDataOutput)
         }
 
         let jsonElements = selected.reduce(0) { $0 + ($1.binary ? 0 : $1.tensor.data.count) }

@@ -1,0 +1,37 @@
+import SluiceCore
+import SluiceHTTP
+
+extension GRPCInferenceService {
+    /// `ModelInfer` through the same `InferenceFlow` as REST (`protocol="grpc"`): routes,
+    /// canaries, shadows, statistics and metrics apply alike. A route's rules and sticky key
+    /// read a header from the call's metadata, else from a string entry of the request's
+    /// `parameters` of the same name (for clients that cannot set metadata).
+    func infer(_ http: Request, writer: ResponseWriter) {
+        // Decoded before the flow, which needs the model's name; a body that does not parse
+        // names none and fails in `prepare`, counted as an unresolved request as in REST.
+        let decoded = Result { () throws(ServingError) in try GRPCMessage.decode(Inference_ModelInferRequest.self, from: http) }
+        let name = (try? decoded.get())?.modelName ?? ""
+        InferenceFlow(dataPlane: dataPlane, scheduler: scheduler).run(
+            protocol: "grpc", model: name[...], writer: writer,
+            prepare: { (target: inout InferenceFlow.Target) throws(ServingError) -> (InferenceRequest, [RequestedOutput]) in
+                let call = try decoded.get()
+                let resolved = try dataPlane.resolve(name: name[...], version: DataPlane.versionNumber(GRPCMessage.version(call.modelVersion))) {
+                    http.headers[$0] ?? Self.stringParameter(call.parameters[$0])
+                }
+                target.servable = resolved.servable
+                target.route = resolved.route
+                let request = try call.inferenceRequest()
+                target.decoded = true
+                let prepared = try dataPlane.prepare(request, for: resolved.servable)
+                return (prepared, prepared.outputs)
+            },
+            encode: { (result, requested) throws(ServingError) -> Response in
+                try GRPCMessage.answer(Inference_ModelInferResponse(result, modelName: name, requested: requested))
+            })
+    }
+
+    private static func stringParameter(_ parameter: Inference_InferParameter?) -> String? {
+        guard case .stringParam(let value)? = parameter?.parameterChoice else { return nil }
+        return value
+    }
+}
