@@ -65,16 +65,18 @@ def triton_inputs(inputs):
     return made
 
 
-def same_as_rest(name, response, rest, request_id=""):
+def same_as_rest(name, response, rest, request_id="", called=None):
     """A ModelInferResponse against rest_infer's answer: model, version, id, and each output's
-    datatype, shape and values, bit for bit (NaN equal to NaN)."""
+    datatype, shape and values, bit for bit (NaN equal to NaN). Through a route, gRPC names the
+    model `called` (the route, as Triton names the model called) where REST names the model."""
     status, answer, _, tensors = rest
     if not c.check(f"{name}: REST answered 200", status == 200, answer):
         return
     result = grpcclient.InferResult(response)
+    model = called or answer["model_name"]
     c.check(f"{name}: model and version as REST",
-            (response.model_name, response.model_version) == (answer["model_name"], answer["model_version"]),
-            f"{response.model_name}/{response.model_version} vs {answer['model_name']}/{answer['model_version']}")
+            (response.model_name, response.model_version) == (model, answer["model_version"]),
+            f"{response.model_name}/{response.model_version} vs {model}/{answer['model_version']}")
     c.check(f"{name}: id", response.id == request_id, response.id)
     names = [o.name for o in response.outputs]
     c.check(f"{name}: outputs as REST", sorted(names) == sorted(tensors), f"{names} vs {sorted(tensors)}")
@@ -204,15 +206,16 @@ def statistics(client, models):
 def repository(client, models):
     index = client.get_model_repository_index(headers=AUTH)
     rows = lambda: sorted((m.name, m.version, m.state, m.reason) for m in client.get_model_repository_index(headers=AUTH).models)
-    rest_rows = lambda: sorted((m["name"], m["version"], m["state"], m["reason"])
+    rest_rows = lambda: sorted((m["name"], m.get("version", ""), m["state"], m["reason"])
                                for m in server.rest_json("POST", "/v2/repository/index", {}, REST_AUTH)[1])
     c.check("repository index as REST", rows() == rest_rows(), f"{index}")
     c.status("index without the token", lambda: client.get_model_repository_index(), grpc.StatusCode.UNAUTHENTICATED)
+    # Missing is UNAUTHENTICATED, wrong is PERMISSION_DENIED (REST answers 401 to both).
     c.status("index with a wrong token", lambda: client.get_model_repository_index(headers={"authorization": "Bearer nope"}),
-             grpc.StatusCode.UNAUTHENTICATED)
+             grpc.StatusCode.PERMISSION_DENIED)
     c.status("unload without the token", lambda: client.unload_model("iris"), grpc.StatusCode.UNAUTHENTICATED)
     c.status("load with a wrong token", lambda: client.load_model("iris", headers={"authorization": "Bearer nope"}),
-             grpc.StatusCode.UNAUTHENTICATED)
+             grpc.StatusCode.PERMISSION_DENIED)
     c.check("iris still ready after refused calls", client.is_model_ready("iris"))
     client.unload_model("iris", headers=AUTH)
     c.check("unloaded iris is not ready, as over REST",
@@ -233,11 +236,13 @@ def health(channel):
     c.status("Health/Check of an unknown service",
              lambda: stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=10),
              grpc.StatusCode.NOT_FOUND)
-    watch = stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=10)
-    try:
-        c.check("Health/Watch's first message is SERVING", next(watch).status == serving)
-    finally:
-        watch.cancel()
+    for service, want in (("", serving), ("no.such.Service", health_pb2.HealthCheckResponse.SERVICE_UNKNOWN)):
+        watch = stub.Watch(health_pb2.HealthCheckRequest(service=service), timeout=10)
+        try:
+            first = next(watch).status
+            c.check(f"Health/Watch {service or 'of the server'}: first message", first == want, first)
+        finally:
+            watch.cancel()
 
 
 def compression(models):
@@ -267,14 +272,14 @@ def routing(client, models):
     inputs = sample_inputs(models["fraud"], 1)
     r = client.infer("fraud-ab", triton_inputs(inputs), headers={"x-canary": "always"})
     same_as_rest("route rule by metadata header", r.get_response(),
-                 server.rest_infer("fraud-ab", inputs, headers={"x-canary": "always"}))
+                 server.rest_infer("fraud-ab", inputs, headers={"x-canary": "always"}), called="fraud-ab")
     c.check("route rule picked the canary", r.get_response().model_version == "2")
     versions = set()
     for user in range(24):
         h = {"x-user-id": f"user-{user}"}
         r = client.infer("fraud-ab", triton_inputs(inputs), headers=h)
         rest = server.rest_infer("fraud-ab", inputs, headers=h)
-        same_as_rest(f"sticky user-{user}", r.get_response(), rest)
+        same_as_rest(f"sticky user-{user}", r.get_response(), rest, called="fraud-ab")
         versions.add(r.get_response().model_version)
     c.check("sticky keys reached the stable version", "1" in versions, versions)
 
