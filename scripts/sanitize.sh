@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every test with one sanitizer in its own scratch folder (.build-asan, .build-tsan), runs
 # the whole suite (the end-to-end suites start real servers on loopback in the test process), then
-# the tritonclient check against the sanitized sluice binary. Any report fails the run.
+# the tritonclient checks (HTTP, gRPC, gRPC errors) against the sanitized sluice binary. Any
+# report fails the run.
 #   scripts/sanitize.sh address|thread [swift test arguments, e.g. --filter SluiceServerTests]
 # What each sanitizer found, the suppressions and the times: docs/sanitizers.md.
 set -euo pipefail
@@ -38,4 +39,6 @@ start=$SECONDS
 built=$SECONDS
 "$SWIFT" test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "${test_options[@]}" "$@"
 python3 scripts/check_tritonclient.py "$scratch/debug/sluice"
+.venv-grpc/bin/python scripts/check_tritonclient_grpc.py "$scratch/debug/sluice"
+.venv-grpc/bin/python scripts/check_grpc_errors.py "$scratch/debug/sluice"
 echo "sanitize $sanitizer: build $((built - start)) s, tests $((SECONDS - built)) s"
