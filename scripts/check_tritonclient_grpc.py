@@ -6,7 +6,8 @@ usage: .venv-grpc/bin/python scripts/check_tritonclient_grpc.py PATH/TO/sluice
 Starts the server on free loopback ports (h2c on the main port, TLS with ALPN h2 beside it) with
 the bundled models/, an admin token and the fraud-ab route of config/routes.yaml; covers every
 method tritonclient.grpc calls, inputs as raw_input_contents and as typed contents, gzip both
-ways, routing by metadata header, grpc.health.v1 and TLS; prints 'N passed, N failed'.
+ways, routing by metadata header (and its request counter), grpc.health.v1 and TLS; prints
+'N passed, N failed'.
 """
 import gzip
 import sys
@@ -282,6 +283,13 @@ def routing(client, models):
         same_as_rest(f"sticky user-{user}", r.get_response(), rest, called="fraud-ab")
         versions.add(r.get_response().model_version)
     c.check("sticky keys reached the stable version", "1" in versions, versions)
+    # Each call above went once over gRPC and once over REST: the route's request counter saw
+    # both alike, the gRPC ones labelled protocol="grpc".
+    counts = {"grpc": 0, "rest": 0}
+    for line in server.rest("GET", "/metrics")[2].decode().splitlines():
+        if line.startswith('sluice_requests_total{route="fraud-ab",'):
+            counts["grpc" if 'protocol="grpc"' in line else "rest"] += int(float(line.rsplit(" ", 1)[1]))
+    c.check("route metrics count gRPC calls as REST's, protocol=\"grpc\"", counts == {"grpc": 25, "rest": 25}, counts)
 
 
 def tls(models):
