@@ -234,6 +234,8 @@ def health(channel):
     stub = health_pb2_grpc.HealthStub(channel)
     serving = health_pb2.HealthCheckResponse.SERVING
     c.check("Health/Check of the server", stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status == serving)
+    c.check("Health/Check of the inference service", stub.Check(
+        health_pb2.HealthCheckRequest(service="inference.GRPCInferenceService"), timeout=10).status == serving)
     c.status("Health/Check of an unknown service",
              lambda: stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=10),
              grpc.StatusCode.NOT_FOUND)
@@ -275,6 +277,9 @@ def routing(client, models):
     same_as_rest("route rule by metadata header", r.get_response(),
                  server.rest_infer("fraud-ab", inputs, headers={"x-canary": "always"}), called="fraud-ab")
     c.check("route rule picked the canary", r.get_response().model_version == "2")
+    # A client that cannot set metadata names the header in the request's parameters.
+    r = client.infer("fraud-ab", triton_inputs(inputs), parameters={"x-canary": "always"})
+    c.check("route rule by request parameter picked the canary", r.get_response().model_version == "2")
     versions = set()
     for user in range(24):
         h = {"x-user-id": f"user-{user}"}
@@ -283,13 +288,13 @@ def routing(client, models):
         same_as_rest(f"sticky user-{user}", r.get_response(), rest, called="fraud-ab")
         versions.add(r.get_response().model_version)
     c.check("sticky keys reached the stable version", "1" in versions, versions)
-    # Each call above went once over gRPC and once over REST: the route's request counter saw
-    # both alike, the gRPC ones labelled protocol="grpc".
+    # Each call above but the one by parameter went once over gRPC and once over REST: the
+    # route's request counter saw both alike, the gRPC ones labelled protocol="grpc".
     counts = {"grpc": 0, "rest": 0}
     for line in server.rest("GET", "/metrics")[2].decode().splitlines():
         if line.startswith('sluice_requests_total{route="fraud-ab",'):
             counts["grpc" if 'protocol="grpc"' in line else "rest"] += int(float(line.rsplit(" ", 1)[1]))
-    c.check("route metrics count gRPC calls as REST's, protocol=\"grpc\"", counts == {"grpc": 25, "rest": 25}, counts)
+    c.check("route metrics count gRPC calls as REST's, protocol=\"grpc\"", counts == {"grpc": 26, "rest": 25}, counts)
 
 
 def tls(models):
