@@ -7,7 +7,8 @@ server-side deadline). The server keeps serving throughout and exits 0.
 usage: .venv-grpc/bin/python scripts/check_grpc_errors.py PATH/TO/sluice
 The server under test serves a temporary repository (fraud version 2, a corrupt version 3 and a
 model whose only version is corrupt) with max_body_bytes of 16 KiB and an admin token; a second
-one without a token answers the repository API PERMISSION_DENIED. Prints 'N passed, N failed'.
+one, without a token and with a queue of one, answers the repository API PERMISSION_DENIED and a
+burst of calls RESOURCE_EXHAUSTED. Prints 'N passed, N failed'.
 """
 import gzip
 import os
@@ -143,6 +144,28 @@ def raw_errors(port):
     c.check("raw: the same call with time to spare answers OK", ok.grpc_status == 0 and len(ok.data) > 5, ok)
 
 
+def queue_full(channel, rows=200):
+    """Bursts of 64 calls at once on one worker with a queue of one: those the queue cannot
+    take are RESOURCE_EXHAUSTED (REST: 503), the others answer. Up to 5 bursts, until one
+    call was refused."""
+    big = np.ones((rows, 20), dtype=np.float32)
+    body = infer_request(shape=big.shape, raw=(big.tobytes(),))
+    infer = call(channel, "ModelInfer")
+    outcomes = {}
+    for _ in range(5):
+        for f in [infer.future(body, timeout=30) for _ in range(64)]:
+            try:
+                f.result()
+                key = "OK"
+            except grpc.RpcError as e:
+                key = (e.code(), bool(e.details()))
+            outcomes[key] = outcomes.get(key, 0) + 1
+        if len(outcomes) > 1:
+            break
+    c.check(f"a full queue ({len(body)} bytes a call): RESOURCE_EXHAUSTED with a message, the rest answered",
+            set(outcomes) == {"OK", (Code.RESOURCE_EXHAUSTED, True)}, outcomes)
+
+
 def wait_until_unavailable(server):
     """The corrupt version fails off the event loops; wait until REST reports it."""
     deadline = time.monotonic() + 30
@@ -164,7 +187,10 @@ try:
 finally:
     c.check("server exits 0 on SIGTERM", server.stop() == 0)
 
-closed = Server(binary, models=repo, token=False, ready="/v2/models/fraud/versions/2/ready")
+# Without a token; and with one worker, a queue of one and every request sent to the pool, so
+# a burst of calls fills the queue.
+closed = Server(binary, models=repo, token=False, ready="/v2/models/fraud/versions/2/ready",
+                config=["scheduling: {inline_budget_us: 0, workers: 1, max_queue: 1}"])
 try:
     with grpc.insecure_channel(closed.target) as channel:
         c.status("repository index on a server without a token", lambda: call(channel, "RepositoryIndex")(
@@ -172,6 +198,7 @@ try:
         c.status("load on a server without a token", lambda: call(channel, "RepositoryModelLoad")(
             service_pb2.RepositoryModelLoadRequest(model_name="fraud").SerializeToString(), timeout=10,
             metadata=[("authorization", f"Bearer {TOKEN}")]), Code.PERMISSION_DENIED)
+        c.section("a full queue", queue_full, channel)
 finally:
     c.check("server without a token exits 0", closed.stop() == 0)
     shutil.rmtree(repo, ignore_errors=True)
