@@ -67,6 +67,10 @@ def typed_errors(channel):
     infer = call(channel, "ModelInfer")
     c.status("unknown model", lambda: infer(infer_request(model="no-such-model"), timeout=10), Code.NOT_FOUND)
     c.status("unknown version", lambda: infer(infer_request(version="9"), timeout=10), Code.NOT_FOUND)
+    # grpc-message is percent-encoded on the wire; the client reads back the exact text.
+    name = "no-such-modèle 100%"
+    e = c.status("unknown model with a non-ASCII name", lambda: infer(infer_request(model=name), timeout=10), Code.NOT_FOUND)
+    c.check("grpc-message carries the name unchanged", e is not None and name in e.details(), e and e.details())
     c.status("metadata of an unknown model", lambda: call(channel, "ModelMetadata")(
         service_pb2.ModelMetadataRequest(name="no-such-model").SerializeToString(), timeout=10), Code.NOT_FOUND)
     c.status("metadata of an unknown version", lambda: call(channel, "ModelMetadata")(
@@ -129,6 +133,8 @@ def raw_errors(port):
         ("a deadline already passed (grpc-timeout: 1n)", grpc_frame(body), ["grpc-timeout: 1n"], Code.DEADLINE_EXCEEDED),
         ("a truncated message prefix", grpc_frame(body)[:3], [], Code.INTERNAL),
         ("a message shorter than its prefix says", grpc_frame(body)[:-4], [], Code.INTERNAL),
+        ("no message at all", b"", [], Code.INTERNAL),
+        ("two messages in a unary call", grpc_frame(body) * 2, [], Code.INTERNAL),
         ("compression flag 2", grpc_frame(body, flag=2), [], Code.INTERNAL),
         ("compression flag 1 without grpc-encoding", grpc_frame(body, flag=1), [], Code.INTERNAL),
         ("compression flag 1 with gzip that is not gzip", grpc_frame(body, flag=1), ["grpc-encoding: gzip"], Code.INTERNAL),
