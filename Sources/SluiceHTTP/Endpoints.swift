@@ -152,9 +152,12 @@ package struct Endpoints: Sendable {
         }
     }
 
+    /// Compared last segment first: patterns that share a prefix (every gRPC method of a
+    /// service, `/v2/models/{model}/…`) differ at the end, usually already in length.
     private func matches(_ segments: [Segment], _ bytes: UnsafeBufferPointer<UInt8>, _ parts: UnsafeBufferPointer<Range<Int>>) -> Bool {
-        for (segment, part) in zip(segments, parts) {
-            switch segment {
+        for k in segments.indices.reversed() {
+            let part = parts[k]
+            switch segments[k] {
             case .literal(let literal):
                 guard literal.count == part.count, literal.withUnsafeBufferPointer({ equal($0, bytes, from: part.lowerBound) }) else { return false }
             case .capture:

@@ -6,7 +6,8 @@
 /// The thresholds are on the body as received. 64 KiB of JSON tensor is about 256 rows of 20
 /// features, which take about 130 µs to decode: beyond that, decoding alone would hold the loop
 /// longer than the whole inline budget (200 µs) of a request. A coded body is taken from 8 KiB,
-/// since gzip shrinks JSON tensors 4 to 10 times and its 8 KiB inflate to about the same.
+/// since gzip shrinks JSON tensors 4 to 10 times and its 8 KiB inflate to about the same (a
+/// gRPC call's message compressed under `grpc-encoding` likewise).
 package struct Offload: Sendable {
     /// Bodies of at least this many bytes are handled off the loop.
     package var minBodyBytes = 64 * 1024
@@ -27,5 +28,6 @@ package struct Offload: Sendable {
         let bytes = request.body.count
         guard bytes >= minCodedBodyBytes else { return false }
         return bytes >= minBodyBytes || (request.mentionsCoding && request.headers["content-encoding"] != nil)
+            || (request.isGRPC && request.headers["grpc-encoding"] != nil)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SwiftProtobuf
 import Testing
 @testable import SluiceServer
 
@@ -82,16 +83,59 @@ import Testing
                 Tensor(unchecked: "p", shape: [1, 2], data: .fp32([0.25, 0.75])),
                 Tensor(unchecked: "label", shape: [1], data: .int64([1])),
             ])
-        let all = try Inference_ModelInferResponse(response, modelName: "route", requested: [])
+        let all = try answer(response, modelName: "route", requested: [])
         #expect(all.modelName == "route" && all.modelVersion == "3" && all.id == "r1")
         #expect(all.outputs.map(\.name) == ["p", "label"])
         #expect(all.outputs.map(\.datatype) == ["FP32", "INT64"])
         #expect(all.outputs.map(\.shape) == [[1, 2], [1]])
         #expect(all.rawOutputContents == [Data([0, 0, 0x80, 0x3E, 0, 0, 0x40, 0x3F]), Data([1, 0, 0, 0, 0, 0, 0, 0])])
-        let one = try Inference_ModelInferResponse(response, modelName: "m", requested: [RequestedOutput(name: "label")])
+        let one = try answer(response, modelName: "m", requested: [RequestedOutput(name: "label")])
         #expect(one.outputs.map(\.name) == ["label"] && one.rawOutputContents.count == 1)
         #expect(throws: ServingError.self) {
-            try Inference_ModelInferResponse(response, modelName: "m", requested: [RequestedOutput(name: "nope")])
+            try ModelInferResponseEncoder.encode(response, modelName: "m", requested: [RequestedOutput(name: "nope")])
         }
+    }
+
+    /// The hand-written encoder writes exactly what swift-protobuf writes for the same message,
+    /// over random names, shapes (scalars, empty and large dimensions) and every datatype.
+    @Test func theDirectEncoderWritesWhatSwiftProtobufWrites() throws {
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            var outputs: [Tensor] = []
+            for k in 0..<Int.random(in: 0...3, using: &rng) {
+                let shape = (0..<Int.random(in: 0...(round % 7 == 0 ? 1 : 3), using: &rng)).map { _ in Int.random(in: 0...(round % 7 == 0 ? 200 : 3), using: &rng) }
+                let count = shape.reduce(1, *)
+                let data: TensorData = switch Int.random(in: 0..<5, using: &rng) {
+                case 0: .fp32((0..<count).map { _ in Float.random(in: -1...1, using: &rng) })
+                case 1: .int64((0..<count).map { _ in Int64.random(in: .min ... .max, using: &rng) })
+                case 2: .fp64((0..<count).map { _ in Double.random(in: -1e300...1e300, using: &rng) })
+                case 3: .bool((0..<count).map { _ in Bool.random(using: &rng) })
+                default: .bytes((0..<count).map { _ in (0..<Int.random(in: 0...5, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } })
+                }
+                outputs.append(Tensor(unchecked: String(repeating: "o", count: k + round % 200), shape: shape, data: data))
+            }
+            let id: String? = round % 3 == 0 ? nil : "id-\(round)"
+            let response = InferenceResponse(modelName: "m", modelVersion: round, id: id, outputs: outputs)
+            var expected = Inference_ModelInferResponse()
+            expected.modelName = "model-\(round)"
+            expected.modelVersion = String(round)
+            expected.id = id ?? ""
+            for tensor in outputs {
+                var output = Inference_ModelInferResponse.InferOutputTensor()
+                output.name = tensor.name
+                output.datatype = tensor.datatype.rawValue
+                output.shape = tensor.shape.map { Int64($0) }
+                expected.outputs.append(output)
+                var raw = Data()
+                V2BinaryTensor.encode(tensor.data, into: &raw)
+                expected.rawOutputContents.append(raw)
+            }
+            let written = try ModelInferResponseEncoder.encode(response, modelName: "model-\(round)", requested: [])
+            #expect(written == (try expected.serializedBytes() as [UInt8]), "round \(round)")
+        }
+    }
+
+    private func answer(_ response: InferenceResponse, modelName: String, requested: [RequestedOutput]) throws -> Inference_ModelInferResponse {
+        try Inference_ModelInferResponse(serializedBytes: ModelInferResponseEncoder.encode(response, modelName: modelName, requested: requested))
     }
 }

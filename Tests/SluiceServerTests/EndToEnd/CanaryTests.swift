@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SluiceHTTP
 @testable import SluiceServer
 
 /// Canaries end to end on a short real interval: clients send in a bounded loop while the test
@@ -89,6 +90,47 @@ import Testing
             #expect(a.status == 200 && a.headers["x-sluice-model-version"] == "1")
         }
         #expect(try String(contentsOfFile: fixture.stateFile, encoding: .utf8).contains(#""state" : "rolled_back""#))
+    }
+
+    /// gRPC calls count in the canary's window as REST requests do: a candidate that answers
+    /// them INVALID_ARGUMENT (the HTTP 400 it stands for) is rolled back.
+    @Test func aCandidateThatFailsGRPCCallsIsRolledBack() throws {
+        let fixture = try RoutingFixture(routes: Self.routes(candidate: 3))
+        let server = try fixture.server()
+        // ModelInfer for route `live`: input `input`, FP32 [1, 20], raw contents.
+        var tensor = ProtobufWriter(out: [])
+        tensor.string(1, "input")
+        tensor.string(2, "FP32")
+        tensor.tag(3, wireType: 2)
+        tensor.varint(2)
+        tensor.varint(1)
+        tensor.varint(20)
+        var call = ProtobufWriter(out: [])
+        call.string(1, "live")
+        call.tag(5, wireType: 2)
+        call.varint(UInt64(tensor.out.count))
+        call.out += tensor.out
+        call.tag(7, wireType: 2)
+        call.varint(80)
+        for i in 0..<20 { withUnsafeBytes(of: Float(i).bitPattern.littleEndian) { call.out += $0 } }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-canary-\(UUID().uuidString).grpc")
+        try Data(GRPCFraming.frame(call.out, compressed: false)).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let admin = try server.client()
+        var state: String?
+        let deadline = Date().addingTimeInterval(60)
+        for _ in 0..<200 where Date() < deadline {
+            let run = try Tool.run("h2load", [
+                "-n", "100", "-c", "1", "-d", file.path, "-H", "content-type: application/grpc", "-H", "te: trailers",
+                "http://127.0.0.1:\(server.port)/inference.GRPCInferenceService/ModelInfer",
+            ], timeout: 30)
+            #expect(run.text.contains("100 succeeded"), "\(run.all)")
+            state = ((try admin.request("GET", "/v2/routes/live", headers: RoutingFixture.auth).json)?["canary"] as? [String: Any])?["state"] as? String
+            if state == "rolled_back" { break }
+        }
+        #expect(state == "rolled_back")
+        let metrics = try admin.request("GET", "/metrics").text
+        #expect(metrics.contains(#"protocol="grpc""#))
     }
 
     @Test func operatorsPauseResumeAndPromoteThroughTheAdminAPI() throws {

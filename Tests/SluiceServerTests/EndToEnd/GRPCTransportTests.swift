@@ -135,6 +135,44 @@ private func echoServer(_ configure: (inout HTTPServer.Configuration) -> Void = 
         #expect(unsupported.head["grpc-accept-encoding"] == GRPCFraming.acceptedEncodings)
     }
 
+    /// A large call is unframed, answered and framed on another thread (`Offload`), compressed
+    /// there too; only the write comes back to the loop.
+    @Test func aLargeCallIsHandledOffTheLoopAndAnsweredTheSame() throws {
+        let offloaded = Atomic<Int>(0)
+        let server = try echoServer {
+            $0.compression.minBytes = 16
+            $0.offload = Offload { job, _ in
+                offloaded.add(1, ordering: .relaxed)
+                Thread.detachNewThread(job)
+            }
+        }
+        defer { server.stop() }
+        // Bytes that gzip shrinks only to about a quarter, so the compressed call is still 8 KiB.
+        var seed: UInt32 = 7
+        let message = (0..<200_000).map { _ -> UInt8 in
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            return UInt8(truncatingIfNeeded: seed >> 24) & 0x0F
+        }
+        // Room for the whole answer in the stream's and the connection's windows.
+        let client = try FrameClient(port: server.port, initialWindow: 1 << 20)
+        client.windowUpdate(stream: 0, 1 << 20)
+        client.request(stream: 1, "POST", "/test.Echo/Echo", fields: [("content-type", "application/grpc")], endStream: false)
+        let framed = GRPCFraming.frame(message, compressed: false)
+        // Within the 1 MiB window, in frames of at most 16 KiB.
+        for start in stride(from: 0, to: framed.count, by: 16_384) {
+            client.send(data: Array(framed[start..<min(start + 16_384, framed.count)]), stream: 1, endStream: start + 16_384 >= framed.count)
+        }
+        let answer = try client.frames { $0.stream == 1 && $0.endStream }.filter { $0.stream == 1 }
+        #expect(answer.filter { $0.type == FrameClient.data }.flatMap(\.payload) == framed)
+        #expect(answer.last?.type == FrameClient.headers)
+        #expect(offloaded.load(ordering: .relaxed) == 1)
+        let packed = try #require(Zlib.deflate(message, .gzip, level: 1))
+        let zipped = try GRPCProbe.call(
+            port: server.port, "/test.Echo/Echo", body: GRPCFraming.frame(packed, compressed: true), fields: [("grpc-encoding", "gzip")])
+        #expect(zipped.head["grpc-encoding"] == "gzip" && zipped.trailers["grpc-status"] == "0")
+        #expect(offloaded.load(ordering: .relaxed) == 2, "a coded body of 8 KiB or more goes off the loop too")
+    }
+
     @Test func aMessageOverTheBodyLimitIsResourceExhausted() throws {
         let server = try echoServer { $0.limits.maxBodyBytes = 1_000 }
         defer { server.stop() }

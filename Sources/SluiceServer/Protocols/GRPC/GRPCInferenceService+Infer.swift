@@ -26,7 +26,7 @@ extension GRPCInferenceService {
                 return (prepared, prepared.outputs)
             },
             encode: { (result, requested) throws(ServingError) -> Response in
-                try GRPCMessage.answer(Inference_ModelInferResponse(result, modelName: name, requested: requested))
+                Response(status: 200, body: try ModelInferResponseEncoder.encode(result, modelName: name, requested: requested))
             })
     }
 
