@@ -1,8 +1,7 @@
-import Foundation
 import SluiceCore
 import SluiceJSON
 
-extension Inference_ModelInferRequest {
+extension ModelInferCall {
     /// The protocol-free request of this `ModelInfer` call: its id, its inputs from `contents`
     /// (one typed field per datatype, as Triton reads them) or from `raw_input_contents` (one
     /// entry per input, in input order, in the binary extension's layout: `V2BinaryTensor`),
@@ -21,52 +20,53 @@ extension Inference_ModelInferRequest {
             guard let datatype = DataType(rawValue: input.datatype) else {
                 throw .invalidInput("\(label) has unknown datatype '\(input.datatype)'")
             }
-            let shape = input.shape.map { Int(truncatingIfNeeded: $0) }
             let count: Int
             do throws(ServingError) {
-                count = try Shape.elementCount(shape)
+                count = try Shape.elementCount(input.shape)
             } catch {
                 throw .invalidInput("\(label): \(error)")
             }
             let data: TensorData
             if rawInputContents.isEmpty {
-                guard input.hasContents else { throw .invalidInput("\(label) has no contents and the request no raw_input_contents") }
-                data = try input.contents.data(datatype, label: label)
+                guard let contents = input.contents else { throw .invalidInput("\(label) has no contents and the request no raw_input_contents") }
+                data = try contents.data(datatype, label: label)
             } else {
-                guard !input.hasContents else {
+                guard input.contents == nil else {
                     throw .invalidInput("\(label) has contents but the request uses raw_input_contents: give every input one or the other")
                 }
-                data = try Self.raw(rawInputContents[index], datatype: datatype, count: count, shape: shape, label: label)
+                data = try raw(rawInputContents[index], datatype: datatype, count: count, shape: input.shape, label: label)
             }
             guard data.count == count else {
-                throw .invalidInput("\(label) has \(data.count) \(datatype.rawValue) elements but shape \(shape) needs \(count)")
+                throw .invalidInput("\(label) has \(data.count) \(datatype.rawValue) elements but shape \(input.shape) needs \(count)")
             }
-            tensors.append(Tensor(unchecked: input.name, shape: shape, data: data))
+            tensors.append(Tensor(unchecked: input.name, shape: input.shape, data: data))
         }
         do throws(JSONError) {
             try V2Body.refuseDuplicates(inputs.lazy.map(\.name), role: "input")
-            try V2Body.refuseDuplicates(outputs.lazy.map(\.name), role: "output")
+            try V2Body.refuseDuplicates(outputs, role: "output")
         } catch {
             throw .invalidInput(error.description)
         }
-        return InferenceRequest(
-            id: id.isEmpty ? nil : id, inputs: tensors, outputs: outputs.map { RequestedOutput(name: $0.name) })
+        return InferenceRequest(id: id.isEmpty ? nil : id, inputs: tensors, outputs: outputs.map { RequestedOutput(name: $0) })
     }
 
-    /// One input's raw entry, held to exactly the bytes its shape needs, as the binary REST
-    /// extension holds `binary_data_size` (BYTES: 4-byte little-endian lengths, checked while read).
-    private static func raw(
-        _ bytes: Data, datatype: DataType, count: Int, shape: [Int], label: String
+    /// One input's raw entry (a region of the body), held to exactly the bytes its shape needs,
+    /// as the binary REST extension holds `binary_data_size` (BYTES: 4-byte little-endian
+    /// lengths, checked while read).
+    private func raw(
+        _ region: Range<Int>, datatype: DataType, count: Int, shape: [Int], label: String
     ) throws(ServingError) -> TensorData {
         if let size = datatype.elementSize {
             let (needed, overflow) = count.multipliedReportingOverflow(by: size)
-            guard !overflow, needed == bytes.count else {
+            guard !overflow, needed == region.count else {
                 throw .invalidInput(
-                    "\(label) has \(bytes.count) bytes of raw_input_contents but shape \(shape) of \(datatype.rawValue) needs \(overflow ? "more" : "\(needed)")")
+                    "\(label) has \(region.count) bytes of raw_input_contents but shape \(shape) of \(datatype.rawValue) needs \(overflow ? "more" : "\(needed)")")
             }
         }
-        let decoded = bytes.withUnsafeBytes { raw in
-            Result { () throws(JSONError) -> TensorData in try V2BinaryTensor.decode(raw, datatype: datatype, count: count) }
+        let decoded = body.withUnsafeBytes { bytes in
+            Result { () throws(JSONError) -> TensorData in
+                try V2BinaryTensor.decode(UnsafeRawBufferPointer(rebasing: bytes[region]), datatype: datatype, count: count)
+            }
         }
         do throws(JSONError) {
             return try decoded.get()
@@ -76,13 +76,13 @@ extension Inference_ModelInferRequest {
     }
 }
 
-extension Inference_InferTensorContents {
+extension ModelInferCall.Contents {
     /// The elements in the field Triton reads for `datatype`: `bool_contents`; `int_contents`
     /// for INT8, INT16 and INT32; `uint_contents` for UINT8, UINT16 and UINT32; `int64_contents`,
     /// `uint64_contents`, `fp32_contents`, `fp64_contents`, `bytes_contents`. FP16 has no field
     /// (raw only). A value out of its datatype's range is refused, never wrapped.
     func data(_ datatype: DataType, label: String) throws(ServingError) -> TensorData {
-        func narrowed<Wide: BinaryInteger, Narrow: FixedWidthInteger>(_ values: [Wide], _ : Narrow.Type) throws(ServingError) -> [Narrow] {
+        func narrowed<Wide: BinaryInteger, Narrow: FixedWidthInteger>(_ values: [Wide], _: Narrow.Type) throws(ServingError) -> [Narrow] {
             var out: [Narrow] = []
             out.reserveCapacity(values.count)
             for (i, v) in values.enumerated() {
@@ -94,18 +94,18 @@ extension Inference_InferTensorContents {
             return out
         }
         switch datatype {
-        case .bool: return .bool(boolContents)
-        case .int8: return .int8(try narrowed(intContents, Int8.self))
-        case .int16: return .int16(try narrowed(intContents, Int16.self))
-        case .int32: return .int32(intContents)
-        case .int64: return .int64(int64Contents)
-        case .uint8: return .uint8(try narrowed(uintContents, UInt8.self))
-        case .uint16: return .uint16(try narrowed(uintContents, UInt16.self))
-        case .uint32: return .uint32(uintContents)
-        case .uint64: return .uint64(uint64Contents)
-        case .fp32: return .fp32(fp32Contents)
-        case .fp64: return .fp64(fp64Contents)
-        case .bytes: return .bytes(bytesContents.map { Array($0) })
+        case .bool: return .bool(bool)
+        case .int8: return .int8(try narrowed(int, Int8.self))
+        case .int16: return .int16(try narrowed(int, Int16.self))
+        case .int32: return .int32(int)
+        case .int64: return .int64(int64)
+        case .uint8: return .uint8(try narrowed(uint, UInt8.self))
+        case .uint16: return .uint16(try narrowed(uint, UInt16.self))
+        case .uint32: return .uint32(uint)
+        case .uint64: return .uint64(uint64)
+        case .fp32: return .fp32(fp32)
+        case .fp64: return .fp64(fp64)
+        case .bytes: return .bytes(bytes)
         case .fp16: throw .invalidInput("\(label) is FP16, which has no contents field: send it in raw_input_contents")
         }
     }
