@@ -1,4 +1,4 @@
-import SluiceCore
+package import SluiceCore
 import SluiceJSON
 
 extension ModelInferCall {
@@ -8,38 +8,43 @@ extension ModelInferCall {
     /// and its requested outputs. Every fault is `.invalidInput` naming the tensor; the inputs'
     /// names, datatypes and shapes against the model are `DataPlane.prepare`'s to check, as for
     /// REST. Called once per call on the thread that runs its `prepare` step.
-    func inferenceRequest() throws(ServingError) -> InferenceRequest {
+    package func inferenceRequest() throws(ServingError) -> InferenceRequest {
         guard rawInputContents.isEmpty || rawInputContents.count == inputs.count else {
             throw .invalidInput(
                 "raw_input_contents has \(rawInputContents.count) entries but the request has \(inputs.count) inputs: when raw contents are used, every input must have one")
         }
         var tensors: [Tensor] = []
         tensors.reserveCapacity(inputs.count)
-        for (index, input) in inputs.enumerated() {
-            let label = "input '\(input.name)'"
-            guard let datatype = DataType(rawValue: input.datatype) else {
-                throw .invalidInput("\(label) has unknown datatype '\(input.datatype)'")
+        for index in inputs.indices {
+            // Through the array, not a copy of each input (whose copy retains every field);
+            // the label is made only for an error.
+            let name = inputs[index].name, shape = inputs[index].shape
+            func label() -> String { "input '\(name)'" }
+            guard let datatype = inputs[index].datatype else {
+                throw .invalidInput("\(label()) has unknown datatype '\(inputs[index].datatypeText)'")
             }
             let count: Int
             do throws(ServingError) {
-                count = try Shape.elementCount(input.shape)
+                count = try Shape.elementCount(shape)
             } catch {
-                throw .invalidInput("\(label): \(error)")
+                throw .invalidInput("\(label()): \(error)")
             }
             let data: TensorData
             if rawInputContents.isEmpty {
-                guard let contents = input.contents else { throw .invalidInput("\(label) has no contents and the request no raw_input_contents") }
-                data = try contents.data(datatype, label: label)
-            } else {
-                guard input.contents == nil else {
-                    throw .invalidInput("\(label) has contents but the request uses raw_input_contents: give every input one or the other")
+                guard let elements = try inputs[index].contents?.data(datatype, label: label) else {
+                    throw .invalidInput("\(label()) has no contents and the request no raw_input_contents")
                 }
-                data = try raw(rawInputContents[index], datatype: datatype, count: count, shape: input.shape, label: label)
+                data = elements
+            } else {
+                guard inputs[index].contents == nil else {
+                    throw .invalidInput("\(label()) has contents but the request uses raw_input_contents: give every input one or the other")
+                }
+                data = try raw(rawInputContents[index], datatype: datatype, count: count, shape: shape, label: label)
             }
             guard data.count == count else {
-                throw .invalidInput("\(label) has \(data.count) \(datatype.rawValue) elements but shape \(input.shape) needs \(count)")
+                throw .invalidInput("\(label()) has \(data.count) \(datatype.rawValue) elements but shape \(shape) needs \(count)")
             }
-            tensors.append(Tensor(unchecked: input.name, shape: input.shape, data: data))
+            tensors.append(Tensor(unchecked: name, shape: shape, data: data))
         }
         do throws(JSONError) {
             try V2Body.refuseDuplicates(inputs.lazy.map(\.name), role: "input")
@@ -54,13 +59,13 @@ extension ModelInferCall {
     /// as the binary REST extension holds `binary_data_size` (BYTES: 4-byte little-endian
     /// lengths, checked while read).
     private func raw(
-        _ region: Range<Int>, datatype: DataType, count: Int, shape: [Int], label: String
+        _ region: Range<Int>, datatype: DataType, count: Int, shape: [Int], label: () -> String
     ) throws(ServingError) -> TensorData {
         if let size = datatype.elementSize {
             let (needed, overflow) = count.multipliedReportingOverflow(by: size)
             guard !overflow, needed == region.count else {
                 throw .invalidInput(
-                    "\(label) has \(region.count) bytes of raw_input_contents but shape \(shape) of \(datatype.rawValue) needs \(overflow ? "more" : "\(needed)")")
+                    "\(label()) has \(region.count) bytes of raw_input_contents but shape \(shape) of \(datatype.rawValue) needs \(overflow ? "more" : "\(needed)")")
             }
         }
         let decoded = body.withUnsafeBytes { bytes in
@@ -71,7 +76,7 @@ extension ModelInferCall {
         do throws(JSONError) {
             return try decoded.get()
         } catch {
-            throw .invalidInput("\(label) raw_input_contents: \(error.description)")
+            throw .invalidInput("\(label()) raw_input_contents: \(error.description)")
         }
     }
 }
@@ -81,13 +86,13 @@ extension ModelInferCall.Contents {
     /// for INT8, INT16 and INT32; `uint_contents` for UINT8, UINT16 and UINT32; `int64_contents`,
     /// `uint64_contents`, `fp32_contents`, `fp64_contents`, `bytes_contents`. FP16 has no field
     /// (raw only). A value out of its datatype's range is refused, never wrapped.
-    func data(_ datatype: DataType, label: String) throws(ServingError) -> TensorData {
+    func data(_ datatype: DataType, label: () -> String) throws(ServingError) -> TensorData {
         func narrowed<Wide: BinaryInteger, Narrow: FixedWidthInteger>(_ values: [Wide], _: Narrow.Type) throws(ServingError) -> [Narrow] {
             var out: [Narrow] = []
             out.reserveCapacity(values.count)
             for (i, v) in values.enumerated() {
                 guard let n = Narrow(exactly: v) else {
-                    throw .invalidInput("\(label) element \(i) (\(v)) is out of range for \(datatype.rawValue)")
+                    throw .invalidInput("\(label()) element \(i) (\(v)) is out of range for \(datatype.rawValue)")
                 }
                 out.append(n)
             }
@@ -106,7 +111,7 @@ extension ModelInferCall.Contents {
         case .fp32: return .fp32(fp32)
         case .fp64: return .fp64(fp64)
         case .bytes: return .bytes(bytes)
-        case .fp16: throw .invalidInput("\(label) is FP16, which has no contents field: send it in raw_input_contents")
+        case .fp16: throw .invalidInput("\(label()) is FP16, which has no contents field: send it in raw_input_contents")
         }
     }
 }

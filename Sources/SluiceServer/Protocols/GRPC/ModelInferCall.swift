@@ -4,10 +4,10 @@ import SluiceCore
 /// and version it names, its `parameters` (for a route's rules), and the fields of its
 /// `InferenceRequest` as they came, which `inferenceRequest()` checks against each other.
 /// Raw input contents stay regions of the call's body until a tensor is made of them.
-struct ModelInferCall: Sendable {
+package struct ModelInferCall: Sendable {
     /// The call's body, which `rawInputContents` index into.
     let body: [UInt8]
-    var modelName = ""
+    package var modelName = ""
     var modelVersion = ""
     var id = ""
     /// The `parameters` entries in the order given; a later entry of a key replaces an
@@ -30,7 +30,9 @@ struct ModelInferCall: Sendable {
 
     struct Input: Sendable {
         var name = ""
-        var datatype = ""
+        /// Nil when `datatype` names none (`datatypeText`, for the error; proto3's default "").
+        var datatype: DataType?
+        var datatypeText = ""
         var shape: [Int] = []
         /// Nil when the tensor has no `contents` message.
         var contents: Contents?
@@ -49,7 +51,7 @@ struct ModelInferCall: Sendable {
     }
 
     /// The string value of the request parameter `key` (the last entry of it), if it is one.
-    func stringParameter(_ key: String) -> String? {
+    package func stringParameter(_ key: String) -> String? {
         parameters.last { $0.key == key }?.string
     }
 }

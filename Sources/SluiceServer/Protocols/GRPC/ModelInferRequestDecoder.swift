@@ -1,4 +1,4 @@
-import SluiceCore
+package import SluiceCore
 
 /// A `ModelInfer` call's request message read straight from protobuf's wire format into what
 /// the call needs (`ModelInferCall`): the request every gRPC inference makes, where
@@ -12,8 +12,10 @@ import SluiceCore
 /// refuses groups. The fields are `grpc_service.proto`'s; the checks of the tensors against
 /// each other are `ModelInferCall.inferenceRequest()`'s, run after the whole message parsed,
 /// so a malformed message is named as one before any tensor fault. Runs on the caller's thread.
-enum ModelInferRequestDecoder {
-    static func decode(_ body: [UInt8]) throws(ServingError) -> ModelInferCall {
+package enum ModelInferRequestDecoder {
+    /// The call `body` (one unframed request message) names; a body that is not a valid
+    /// `ModelInferRequest` is `.invalidInput` (INVALID_ARGUMENT) saying why.
+    package static func decode(_ body: [UInt8]) throws(ServingError) -> ModelInferCall {
         let parsed = body.withUnsafeBytes { bytes in
             Result { () throws(ProtobufReader.Failure) -> ModelInferCall in
                 var reader = ProtobufReader(bytes, 0..<bytes.count)
@@ -61,7 +63,11 @@ enum ModelInferRequestDecoder {
             let (field, wireType) = try r.tag()
             switch (field, wireType) {
             case (1, ProtobufReader.lengthDelimited): input.name = try r.string()
-            case (2, ProtobufReader.lengthDelimited): input.datatype = try r.string()
+            case (2, ProtobufReader.lengthDelimited):
+                // Matched as bytes: a String is made only of a name that is no datatype.
+                let range = try r.lengthDelimited()
+                input.datatype = DataType(wireName: r.region(range))
+                input.datatypeText = input.datatype == nil ? try r.string(range) : ""
             case (3, _):
                 if try r.varints(wireType, into: &input.shape, { Int(truncatingIfNeeded: Int64(bitPattern: $0)) }) { continue }
                 try r.skip(wireType)

@@ -8,6 +8,10 @@ extension ProtobufReader {
             values.append(convert(try varint()))
         case Self.lengthDelimited:
             var packed = try message()
+            // As many values as bytes that end one: one allocation for the run.
+            var count = 0
+            for b in packed.region(packed.at..<packed.end) where b < 0x80 { count += 1 }
+            values.reserveCapacity(values.count + count)
             while !packed.isAtEnd { values.append(convert(try packed.varint())) }
         default:
             return false

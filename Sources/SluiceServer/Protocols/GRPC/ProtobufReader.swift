@@ -87,11 +87,27 @@ struct ProtobufReader {
 
     /// A length-delimited field's bytes as a string; they must be UTF-8.
     mutating func string() throws(Failure) -> String {
-        let range = try lengthDelimited()
-        if range.isEmpty { return "" }
+        try string(lengthDelimited())
+    }
+
+    /// The bytes of `range` (within this reader's buffer) as a string; they must be UTF-8.
+    func string(_ range: Range<Int>) throws(Failure) -> String {
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[range]).assumingMemoryBound(to: UInt8.self)
+        // Names are ASCII: checked a byte at a time, then made without the generic validation
+        // `String(validating:)` runs, which costs several times more for a short name.
+        var ascii = true
+        for b in utf8 where b >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: utf8, as: UTF8.self) }
         guard let s = String(validating: utf8, as: UTF8.self) else { throw .invalidUTF8 }
         return s
+    }
+
+    /// The bytes of `range` (within this reader's buffer).
+    func region(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[range])
     }
 
     /// `count` bytes of a fixed-size field, as a little-endian integer.
