@@ -104,6 +104,20 @@ import Testing
         }
     }
 
+    /// The `grpc-infer` fuzz seeds are requests the decoder accepts, as swift-protobuf and the
+    /// oracle read them, so that the fuzzer starts from messages that reach every tensor path.
+    @Test func theFuzzSeedsAreRequestsReadAsSwiftProtobufReadsThem() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("fuzz/corpus/grpc-infer")
+        let seeds = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+        #expect(seeds.count >= 4)
+        for seed in seeds {
+            let bytes = [UInt8](try Data(contentsOf: seed))
+            #expect(outcome(bytes) == oracle(bytes), "\(seed.lastPathComponent)")
+            #expect(throws: Never.self, "\(seed.lastPathComponent)") { try ModelInferRequestDecoder.decode(bytes).inferenceRequest() }
+        }
+    }
+
     /// Malformed messages: both refuse them, with swift-protobuf's words.
     @Test func malformedMessagesAreRefusedWithSwiftProtobufsWords() {
         let prefix = "the request is not a valid inference.ModelInferRequest message: "
