@@ -24,7 +24,7 @@ while (($#)); do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(http1 v2 v1 model-yaml routes-yaml xgboost lightgbm onnx)
+all=(http1 v2 v1 grpc-infer model-yaml routes-yaml xgboost lightgbm onnx)
 ((${#targets[@]})) || targets=("${all[@]}")
 
 # Release code, as the server runs, with AddressSanitizer: Swift checks bounds and overflow

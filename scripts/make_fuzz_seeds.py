@@ -75,6 +75,63 @@ def v2():
     write("v2", "no-inputs", '\n{"id": null, "parameters": null, "outputs": null}')
 
 
+def pb_varint(value):
+    value &= (1 << 64) - 1
+    out = b""
+    while value >= 0x80:
+        out += bytes([value & 0x7F | 0x80])
+        value >>= 7
+    return out + bytes([value])
+
+
+def pb(field, value):
+    """A protobuf field: an int as a varint, bytes or str length-delimited, a (wire type, bytes)
+    pair as given (fixed32 = 5, fixed64 = 1)."""
+    if isinstance(value, tuple):
+        return pb_varint(field << 3 | value[0]) + value[1]
+    if isinstance(value, int):
+        return pb_varint(field << 3) + pb_varint(value)
+    data = value.encode() if isinstance(value, str) else value
+    return pb_varint(field << 3 | 2) + pb_varint(len(data)) + data
+
+
+def packed(field, values):
+    return pb(field, b"".join(pb_varint(v) for v in values))
+
+
+def grpc_infer():
+    """ModelInferRequest messages (grpc_service.proto), unframed, as the gRPC transport hands
+    them to the decoder."""
+    fraud = [0.1] * 30
+    raw = pb(1, "fraud") + pb(5, pb(1, "input") + pb(2, "FP32") + packed(3, [1, 30])) \
+        + pb(7, struct.pack("<30f", *fraud))
+    write("grpc-infer", "raw-fp32", raw)
+    contents = pb(1, "m") + pb(2, "1") + pb(3, "r1") \
+        + pb(5, pb(1, "b") + pb(2, "BOOL") + packed(3, [2]) + pb(5, packed(1, [1, 0]))) \
+        + pb(5, pb(1, "i8") + pb(2, "INT8") + packed(3, [2]) + pb(5, packed(2, [-128, 127]))) \
+        + pb(5, pb(1, "u16") + pb(2, "UINT16") + packed(3, [1]) + pb(5, packed(4, [65535]))) \
+        + pb(5, pb(1, "i64") + pb(2, "INT64") + packed(3, [1]) + pb(5, packed(3, [-1]))) \
+        + pb(5, pb(1, "u64") + pb(2, "UINT64") + packed(3, [1]) + pb(5, packed(5, [2**64 - 1]))) \
+        + pb(5, pb(1, "f32") + pb(2, "FP32") + packed(3, [2]) + pb(5, pb(6, struct.pack("<2f", 1.5, float("nan"))))) \
+        + pb(5, pb(1, "f64") + pb(2, "FP64") + packed(3, [1]) + pb(5, pb(7, struct.pack("<d", 2.5e300)))) \
+        + pb(5, pb(1, "s") + pb(2, "BYTES") + packed(3, [2]) + pb(5, pb(8, "h\u00e9") + pb(8, b""))) \
+        + pb(6, pb(1, "b") + pb(2, pb(1, "binary_data") + pb(2, pb(1, 1))))
+    write("grpc-infer", "contents-every-datatype", contents)
+    # Unpacked repeated fields, a contents message given twice (merged), parameters of every
+    # kind, a field given twice (the last wins), unknown fields of each wire type.
+    unpacked = pb(1, "a") + pb(1, "m") \
+        + pb(4, pb(1, "route") + pb(2, pb(3, "canary"))) + pb(4, pb(1, "n") + pb(2, pb(2, -5))) \
+        + pb(4, pb(1, "d") + pb(2, pb(4, (1, struct.pack("<d", 0.5))))) + pb(4, pb(1, "u") + pb(2, pb(5, 7))) \
+        + pb(5, pb(1, "x") + pb(3, 2) + pb(3, 2) + pb(5, pb(6, (5, struct.pack("<f", 1))) + pb(6, (5, struct.pack("<f", 2))))
+             + pb(5, pb(6, struct.pack("<2f", 3, 4))) + pb(2, "FP32") + pb(4, pb(1, "shm") + pb(2, pb(1, 0)))) \
+        + pb(99, 1) + pb(100, (1, bytes(8))) + pb(101, b"xyz") + pb(102, (5, bytes(4)))
+    write("grpc-infer", "unpacked-merged-unknown", unpacked)
+    strings = pb(1, "m") + pb(5, pb(1, "s") + pb(2, "BYTES") + packed(3, [2])) \
+        + pb(5, pb(1, "h") + pb(2, "FP16") + packed(3, [1])) \
+        + pb(7, struct.pack("<I", 3) + b"abc" + struct.pack("<I", 0)) + pb(7, struct.pack("<e", 65504))
+    write("grpc-infer", "raw-bytes-fp16", strings)
+
+
 def v1():
     write("v1", "rows", '0{"instances": [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]]}')
     write("v1", "columns", '0{"signature_name": "serving_default", "inputs": [[1, 2, 3, 4]]}')
@@ -195,4 +252,4 @@ def onnx():
 
 
 if __name__ == "__main__":
-    http1(); v2(); v1(); yaml(); trees(); onnx()
+    http1(); v2(); grpc_infer(); v1(); yaml(); trees(); onnx()

@@ -12,6 +12,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     case v2
     /// `V1Request.decode` against one of a few input signatures, then `V1ResponseEncoder`.
     case v1
+    /// `ModelInferRequestDecoder` (a gRPC `ModelInfer` message), then `ModelInferResponseEncoder`.
+    case grpcInfer = "grpc-infer"
     /// `ModelConfig.parse` and `SignatureOverride.parse` (a model's and a version's model.yaml).
     case modelYAML = "model-yaml"
     /// `RouteConfig.parseFile` and `parseBody`; what parses must survive a write and a re-read.
@@ -29,6 +31,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .http1: Self.parseHTTP1(bytes)
         case .v2: Self.decodeV2(bytes)
         case .v1: Self.decodeV1(bytes)
+        case .grpcInfer: Self.decodeGRPCInfer(bytes)
         case .modelYAML: Self.parseModelYAML(bytes)
         case .routesYAML: Self.parseRoutesYAML(bytes)
         case .xgboost: Self.loadModel(bytes, backend: "xgboost", fileName: "model.json")

@@ -26,53 +26,53 @@ import Testing
     @Test func contentsFieldsBecomeTypedTensors() throws {
         var contents = Inference_InferTensorContents()
         contents.intContents = [-128, 0, 127]
-        let int8 = try request("INT8", shape: [3], contents: contents).inferenceRequest()
+        let int8 = try request("INT8", shape: [3], contents: contents).decoded()
         #expect(int8.inputs.first?.data == .int8([-128, 0, 127]))
         #expect(int8.id == "r1" && int8.outputs == [RequestedOutput(name: "y")])
         contents = Inference_InferTensorContents()
         contents.bytesContents = [Data("ab".utf8), Data()]
-        #expect(try request("BYTES", shape: [2], contents: contents).inferenceRequest().inputs.first?.data == .bytes([[97, 98], []]))
+        #expect(try request("BYTES", shape: [2], contents: contents).decoded().inputs.first?.data == .bytes([[97, 98], []]))
         contents = Inference_InferTensorContents()
         contents.intContents = [300]
         #expect(throws: ServingError.invalidInput("input 'x' element 0 (300) is out of range for INT8")) {
-            try request("INT8", shape: [1], contents: contents).inferenceRequest()
+            try request("INT8", shape: [1], contents: contents).decoded()
         }
         #expect(throws: ServingError.invalidInput("input 'x' has 1 FP32 elements but shape [2] needs 2")) {
             var one = Inference_InferTensorContents()
             one.fp32Contents = [1]
-            return try request("FP32", shape: [2], contents: one).inferenceRequest()
+            return try request("FP32", shape: [2], contents: one).decoded()
         }
         #expect(throws: ServingError.invalidInput("input 'x' has unknown datatype 'FLOAT'")) {
-            try request("FLOAT", shape: [1], contents: Inference_InferTensorContents()).inferenceRequest()
+            try request("FLOAT", shape: [1], contents: Inference_InferTensorContents()).decoded()
         }
     }
 
     @Test func rawEntriesUseTheBinaryLayout() throws {
         let values: [Double] = [1.5, -2, .nan]
-        let fp64 = try request("FP64", shape: [1, 3], raw: values.withUnsafeBytes { Data($0) }).inferenceRequest()
+        let fp64 = try request("FP64", shape: [1, 3], raw: values.withUnsafeBytes { Data($0) }).decoded()
         guard case .fp64(let decoded) = fp64.inputs.first?.data else { Issue.record("not FP64"); return }
         #expect(decoded[0] == 1.5 && decoded[1] == -2 && decoded[2].isNaN)
         // BYTES: each element a 4-byte little-endian length and its bytes.
         let strings = Data([2, 0, 0, 0, 104, 105, 0, 0, 0, 0])
-        #expect(try request("BYTES", shape: [2], raw: strings).inferenceRequest().inputs.first?.data == .bytes([[104, 105], []]))
+        #expect(try request("BYTES", shape: [2], raw: strings).decoded().inputs.first?.data == .bytes([[104, 105], []]))
         #expect(throws: ServingError.invalidInput("input 'x' raw_input_contents: BYTES element 1 claims 9 bytes but 0 remain")) {
-            try request("BYTES", shape: [2], raw: Data([2, 0, 0, 0, 104, 105, 9, 0, 0, 0])).inferenceRequest()
+            try request("BYTES", shape: [2], raw: Data([2, 0, 0, 0, 104, 105, 9, 0, 0, 0])).decoded()
         }
         #expect(throws: ServingError.invalidInput("input 'x' raw_input_contents: binary data holds 2 BYTES elements but the shape needs 3")) {
-            try request("BYTES", shape: [3], raw: strings).inferenceRequest()
+            try request("BYTES", shape: [3], raw: strings).decoded()
         }
         #expect(throws: ServingError.invalidInput("input 'x' has 3 bytes of raw_input_contents but shape [2] of INT16 needs 4")) {
-            try request("INT16", shape: [2], raw: Data([1, 0, 2])).inferenceRequest()
+            try request("INT16", shape: [2], raw: Data([1, 0, 2])).decoded()
         }
         // A product that overflows is refused, not wrapped.
         #expect(throws: ServingError.invalidInput("input 'x' has 8 bytes of raw_input_contents but shape [4611686018427387904] of FP32 needs more")) {
-            try request("FP32", shape: [1 << 62], raw: Data(count: 8)).inferenceRequest()
+            try request("FP32", shape: [1 << 62], raw: Data(count: 8)).decoded()
         }
         #expect(throws: ServingError.self) {
-            try request("FP32", shape: [1 << 62, 4], raw: Data(count: 8)).inferenceRequest()
+            try request("FP32", shape: [1 << 62, 4], raw: Data(count: 8)).decoded()
         }
         #expect(throws: ServingError.invalidInput("input 'x' raw_input_contents: BOOL byte 2 is neither 0 nor 1")) {
-            try request("BOOL", shape: [1], raw: Data([2])).inferenceRequest()
+            try request("BOOL", shape: [1], raw: Data([2])).decoded()
         }
     }
 

@@ -9,14 +9,14 @@ extension GRPCInferenceService {
     func infer(_ http: Request, writer: ResponseWriter) {
         // Decoded before the flow, which needs the model's name; a body that does not parse
         // names none and fails in `prepare`, counted as an unresolved request as in REST.
-        let decoded = Result { () throws(ServingError) in try GRPCMessage.decode(Inference_ModelInferRequest.self, from: http) }
+        let decoded = Result { () throws(ServingError) in try ModelInferRequestDecoder.decode(http.body) }
         let name = (try? decoded.get())?.modelName ?? ""
         InferenceFlow(dataPlane: dataPlane, scheduler: scheduler).run(
             protocol: "grpc", model: name[...], writer: writer,
             prepare: { (target: inout InferenceFlow.Target) throws(ServingError) -> (InferenceRequest, [RequestedOutput]) in
                 let call = try decoded.get()
                 let resolved = try dataPlane.resolve(name: name[...], version: DataPlane.versionNumber(GRPCMessage.version(call.modelVersion))) {
-                    http.headers[$0] ?? Self.stringParameter(call.parameters[$0])
+                    http.headers[$0] ?? call.stringParameter($0)
                 }
                 target.servable = resolved.servable
                 target.route = resolved.route
@@ -28,10 +28,5 @@ extension GRPCInferenceService {
             encode: { (result, requested) throws(ServingError) -> Response in
                 Response(status: 200, body: try ModelInferResponseEncoder.encode(result, modelName: name, requested: requested))
             })
-    }
-
-    private static func stringParameter(_ parameter: Inference_InferParameter?) -> String? {
-        guard case .stringParam(let value)? = parameter?.parameterChoice else { return nil }
-        return value
     }
 }

@@ -1,4 +1,4 @@
-import SluiceCore
+package import SluiceCore
 
 /// The answer to a `ModelInfer` call, written straight into protobuf's wire format: the call
 /// every request makes, where swift-protobuf's message (a size pass, a write pass, a `Data` per
@@ -10,8 +10,10 @@ import SluiceCore
 /// `requested` outputs (every output when none is), each with its name, datatype and shape,
 /// its data in `raw_output_contents` in the binary extension's layout (`V2BinaryTensor`: one
 /// copy of a numeric tensor's contiguous bytes). Runs wherever the inference ran.
-enum ModelInferResponseEncoder {
-    static func encode(_ response: InferenceResponse, modelName: String, requested: [RequestedOutput]) throws(ServingError) -> [UInt8] {
+package enum ModelInferResponseEncoder {
+    /// The answer's message bytes; `.invalidInput` when `requested` names an output the
+    /// response lacks.
+    package static func encode(_ response: InferenceResponse, modelName: String, requested: [RequestedOutput]) throws(ServingError) -> [UInt8] {
         let tensors = try response.outputs(requested: requested)
         var out: [UInt8] = []
         out.reserveCapacity(64 + tensors.reduce(0) { $0 + 48 + $1.name.utf8.count + V2BinaryTensor.byteCount($1.data) })

@@ -185,7 +185,13 @@ extension DataType {
     /// The datatype spelled by `text` on the wire (`"FP32"`), compared as bytes so that no
     /// `String` is made per tensor; `nil` for anything else, as `init(rawValue:)`.
     init?(wireName text: JSONRawString) {
-        let found: DataType? = text.withUTF8 { bytes in
+        guard let found = text.withUTF8({ DataType(wireName: $0) }) else { return nil }
+        self = found
+    }
+
+    /// The datatype spelled by the UTF-8 `bytes` (a JSON string's, a protobuf field's).
+    init?(wireName bytes: UnsafeRawBufferPointer) {
+        let found: DataType? = {
             // Dispatch on the length and a distinguishing byte, then confirm every byte.
             let candidate: DataType?
             switch (bytes.count, bytes.first ?? 0, bytes.last ?? 0) {
@@ -208,7 +214,7 @@ extension DataType {
             // Through the literal's own bytes: the generic UTF-8 view walk costs more than the rest.
             var expected = candidate.rawValue
             return expected.withUTF8 { $0.elementsEqual(bytes) } ? candidate : nil
-        }
+        }()
         guard let found else { return nil }
         self = found
     }

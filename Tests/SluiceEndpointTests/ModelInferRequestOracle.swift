@@ -1,6 +1,11 @@
 import Foundation
 import SluiceCore
 import SluiceJSON
+@testable import SluiceServer
+
+// The oracle of `ModelInferRequestDecoder`: how the server turned swift-protobuf's decoded
+// `ModelInferRequest` into an `InferenceRequest` before it read the wire format itself, kept
+// here as the server had it. The property tests hold the decoder to it on random messages.
 
 extension Inference_ModelInferRequest {
     /// The protocol-free request of this `ModelInfer` call: its id, its inputs from `contents`
@@ -9,7 +14,7 @@ extension Inference_ModelInferRequest {
     /// and its requested outputs. Every fault is `.invalidInput` naming the tensor; the inputs'
     /// names, datatypes and shapes against the model are `DataPlane.prepare`'s to check, as for
     /// REST. Called once per call on the thread that runs its `prepare` step.
-    func inferenceRequest() throws(ServingError) -> InferenceRequest {
+    func oracleRequest() throws(ServingError) -> InferenceRequest {
         guard rawInputContents.isEmpty || rawInputContents.count == inputs.count else {
             throw .invalidInput(
                 "raw_input_contents has \(rawInputContents.count) entries but the request has \(inputs.count) inputs: when raw contents are used, every input must have one")
@@ -31,7 +36,7 @@ extension Inference_ModelInferRequest {
             let data: TensorData
             if rawInputContents.isEmpty {
                 guard input.hasContents else { throw .invalidInput("\(label) has no contents and the request no raw_input_contents") }
-                data = try input.contents.data(datatype, label: label)
+                data = try input.contents.oracleData(datatype, label: label)
             } else {
                 guard !input.hasContents else {
                     throw .invalidInput("\(label) has contents but the request uses raw_input_contents: give every input one or the other")
@@ -81,7 +86,7 @@ extension Inference_InferTensorContents {
     /// for INT8, INT16 and INT32; `uint_contents` for UINT8, UINT16 and UINT32; `int64_contents`,
     /// `uint64_contents`, `fp32_contents`, `fp64_contents`, `bytes_contents`. FP16 has no field
     /// (raw only). A value out of its datatype's range is refused, never wrapped.
-    func data(_ datatype: DataType, label: String) throws(ServingError) -> TensorData {
+    func oracleData(_ datatype: DataType, label: String) throws(ServingError) -> TensorData {
         func narrowed<Wide: BinaryInteger, Narrow: FixedWidthInteger>(_ values: [Wide], _ : Narrow.Type) throws(ServingError) -> [Narrow] {
             var out: [Narrow] = []
             out.reserveCapacity(values.count)
