@@ -94,6 +94,8 @@ def typed_errors(channel):
         "contents with a value missing": infer_request(raw=(), contents=ROW.flatten().tolist()[:-1]),
         "contents and raw_input_contents both": infer_request(contents=ROW.flatten().tolist()),
         "an unknown requested output": infer_request(outputs=("nope",)),
+        "a message that is not protobuf": b"\x0a\xff\xff\xff\x0f",   # a name longer than the message
+        "a model name that is not UTF-8": b"\x0a\x02\xc3\x28",
     }
     for name, body in bad.items():
         c.status(name, lambda: infer(body, timeout=10), Code.INVALID_ARGUMENT)
