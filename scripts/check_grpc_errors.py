@@ -213,6 +213,7 @@ try:
             metadata=[("authorization", f"Bearer {TOKEN}")]), Code.PERMISSION_DENIED)
         if with_queue_full:
             c.section("a full queue", queue_full, channel)
+            c.section("a full queue, calls handled off the loop", queue_full, channel, 1024)
 finally:
     c.check("server without a token exits 0", closed.stop() == 0)
     shutil.rmtree(repo, ignore_errors=True)

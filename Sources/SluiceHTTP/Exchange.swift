@@ -42,7 +42,9 @@ extension ServerState {
             context = RequestContext(request, now: now, keepingTarget: accessLog != nil)
         }
         if let offload, offload.takes(request) {
-            return (Exchange(context: context, acceptEncoding: nil, isOffloaded: true), nil)
+            // A gRPC call's answer that does not come from its worker (a full queue) is framed
+            // by `close`, with no coding.
+            return (Exchange(context: context, acceptEncoding: nil, isOffloaded: true, grpc: request.isGRPC ? GRPCCall() : nil), nil)
         }
         if request.isGRPC {
             switch coding.prepareGRPC(&request, context: context, now: now) {
@@ -65,10 +67,10 @@ extension ServerState {
     /// access log line, and echoes the request id.
     @inline(__always)
     func close(_ exchange: Exchange, answer response: inout Response) {
-        if !exchange.isOffloaded, !response.isGRPC {
+        if !response.isGRPC {
             if let call = exchange.grpc {
                 coding.finishGRPC(&response, call: call)
-            } else {
+            } else if !exchange.isOffloaded {
                 coding.finish(&response, acceptEncoding: exchange.acceptEncoding)
             }
         }
