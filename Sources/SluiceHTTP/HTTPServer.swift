@@ -64,6 +64,8 @@ package final class HTTPServer: Sendable {
     private let responder: any Responder
     private let state: ServerState
     private let loops: [EventLoop]
+    /// Left by each loop thread as it ends (`stop` waits for all).
+    private let loopsEnded = DispatchGroup()
     private let boundPort = Atomic<Int>(0)
     private let boundTLSPort = Atomic<Int>(0)
 
@@ -129,7 +131,16 @@ package final class HTTPServer: Sendable {
         boundTLSPort.store(tlsPort ?? 0, ordering: .releasing)
         for (loop, context) in zip(loops, contexts) {
             state.register(context, for: loop.index)
-            let thread = Thread { loop.run() }
+            let ended = loopsEnded
+            ended.enter()
+            let thread = Thread {
+                loop.run()
+                // OpenSSL keeps per-thread state (its random generators) that a thread must hand
+                // back as it ends; left to OpenSSL's exit-time cleanup, it raced the thread's
+                // own teardown (a SEGV at exit under ASan).
+                TLSContext.releaseThreadState()
+                ended.leave()
+            }
             thread.name = "sluice-loop-\(loop.index)"
             thread.start()
         }
@@ -149,9 +160,13 @@ package final class HTTPServer: Sendable {
     /// Open connections across all loops (for waiting out a grace period).
     package var openConnections: Int { state.stats.connectionsOpen.load(ordering: .relaxed) }
 
-    /// Stops every loop; connections are abandoned. Any thread.
+    /// Stops every loop; connections are abandoned. Returns once the loop threads have ended
+    /// (at most 5 s), so a process that exits next does not tear down what they still use. Any
+    /// thread; on a loop's own thread it does not wait.
     package func stop() {
         for loop in loops { loop.stop() }
+        guard !loops.contains(where: { $0.inEventLoop }) else { return }
+        _ = loopsEnded.wait(timeout: .now() + 5)
     }
 }
 

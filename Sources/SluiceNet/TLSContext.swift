@@ -137,6 +137,11 @@ package final class TLSContext: @unchecked Sendable {
 
     /// OpenSSL's queued errors as one line, and the queue emptied (it is per thread, and a stale
     /// entry would be blamed on the next call).
+    /// Hands back the calling thread's OpenSSL state; a thread that used TLS calls it as it ends.
+    package static func releaseThreadState() {
+        OPENSSL_thread_stop()
+    }
+
     static func drainErrors() -> String {
         var reasons: [String] = []
         while true {
