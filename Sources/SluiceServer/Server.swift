@@ -24,6 +24,8 @@ package final class Server: Sendable {
     private let canaryDriver = Mutex<CanaryDriver?>(nil)
     /// The gRPC health watchers, told NOT_SERVING and let go at shutdown.
     private let health: HealthWatch
+    /// Stopped last at shutdown, once no connection is left to answer.
+    private let pool: WorkerPool
     /// Traffic routes (empty without a routes file; the admin API can add some).
     package let routes: Routes
     private let logger: Logger
@@ -59,6 +61,7 @@ package final class Server: Sendable {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = WorkerPool(
             threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
+        self.pool = pool
         let scheduler = Scheduler(pool: pool, inlineBudgetNanos: config.scheduling.inlineBudgetMicros * 1000)
         let offload = Offload { job, writer in scheduler.offload(job, writer: writer) }
         var endpoints = Endpoints()
@@ -159,6 +162,8 @@ package final class Server: Sendable {
             usleep(10_000)
         }
         http.stop()
+        // What is still queued has no connection left to answer; what runs may finish.
+        pool.stop(waitingUntil: DispatchTime(uptimeNanoseconds: max(deadline, DispatchTime.now().uptimeNanoseconds + 1_000_000_000)))
     }
 
     /// Stops the loops at once.

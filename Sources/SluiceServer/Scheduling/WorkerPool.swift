@@ -10,6 +10,8 @@ import Synchronization
 final class WorkerPool: Sendable {
     private let jobs: Jobs
     let threadCount: Int
+    /// Left by each thread as it ends (`stop` waits for them).
+    private let ended = DispatchGroup()
 
     init(threads: Int, maxQueue: Int, name: String = "sluice-worker") {
         threadCount = max(1, threads)
@@ -20,8 +22,11 @@ final class WorkerPool: Sendable {
             // server that owns it, for the life of the process (a test process starts hundreds),
             // and holding it weakly would give it a side table, making every retain of it (the
             // scheduler is copied per request) a slow one. `deinit` closes the queue instead.
+            let ended = ended
+            ended.enter()
             let thread = Thread {
                 while let job = jobs.next() { job() }
+                ended.leave()
             }
             thread.name = "\(name)-\(index)"
             thread.start()
@@ -30,6 +35,14 @@ final class WorkerPool: Sendable {
 
     deinit {
         jobs.close(waking: threadCount)
+    }
+
+    /// Shutdown: drops the jobs still waiting and waits, until `deadline`, for the running ones
+    /// to end, so a process that exits next does not end in the middle of an inference (a
+    /// request's tensors then seemed leaked to LeakSanitizer). Not from a worker thread.
+    func stop(waitingUntil deadline: DispatchTime) {
+        jobs.close(waking: threadCount)
+        _ = ended.wait(timeout: deadline)
     }
 
     /// Queues `job`; false when the queue is full (the caller sheds the request).
