@@ -4,7 +4,7 @@ a non-empty grpc-message, through grpcio with raw bytes where a typed client wou
 through curl's raw HTTP/2 for what grpcio never sends (a torn frame, a bad compression flag, a
 server-side deadline). The server keeps serving throughout and exits 0.
 
-usage: .venv-grpc/bin/python scripts/check_grpc_errors.py [--skip-queue-full] PATH/TO/sluice
+usage: .venv-grpc/bin/python scripts/check_grpc_errors.py PATH/TO/sluice
 The server under test serves a temporary repository (fraud version 2, a corrupt version 3 and a
 model whose only version is corrupt) with max_body_bytes of 16 KiB and an admin token; a second
 one, without a token and with a queue of one, answers the repository API PERMISSION_DENIED and a
@@ -181,12 +181,7 @@ def wait_until_unavailable(server):
         time.sleep(0.05)
 
 
-args = [a for a in sys.argv[1:] if a != "--skip-queue-full"]
-binary = args[0] if args else ".build/debug/sluice"
-# --skip-queue-full: scripts/sanitize.sh passes it because after a full queue a process
-# sometimes exits under LeakSanitizer with one request's input tensor reported leaked; REST
-# bursts do it alike (1 of 10 runs), so it is not gRPC's (docs/sanitizers.md).
-with_queue_full = "--skip-queue-full" not in sys.argv[1:]
+binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/sluice"
 repo = repository()
 # The server is not ready while `broken` has no version that loaded (strict readiness, as REST).
 server = Server(binary, models=repo, config=["limits: {max_body_bytes: 16KiB}"], ready="/v2/models/fraud/versions/2/ready")
@@ -211,9 +206,8 @@ try:
         c.status("load on a server without a token", lambda: call(channel, "RepositoryModelLoad")(
             service_pb2.RepositoryModelLoadRequest(model_name="fraud").SerializeToString(), timeout=10,
             metadata=[("authorization", f"Bearer {TOKEN}")]), Code.PERMISSION_DENIED)
-        if with_queue_full:
-            c.section("a full queue", queue_full, channel)
-            c.section("a full queue, calls handled off the loop", queue_full, channel, 1024)
+        c.section("a full queue", queue_full, channel)
+        c.section("a full queue, calls handled off the loop", queue_full, channel, 1024)
 finally:
     c.check("server without a token exits 0", closed.stop() == 0)
     shutil.rmtree(repo, ignore_errors=True)

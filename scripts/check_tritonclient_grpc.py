@@ -2,7 +2,7 @@
 """Drives a real `sluice serve` with tritonclient.grpc, unmodified, and checks every answer
 against REST's for the same model and input (the same server's REST port).
 
-usage: .venv-grpc/bin/python scripts/check_tritonclient_grpc.py [--skip-tls] PATH/TO/sluice
+usage: .venv-grpc/bin/python scripts/check_tritonclient_grpc.py PATH/TO/sluice
 Starts the server on free loopback ports (h2c on the main port, TLS with ALPN h2 beside it) with
 the bundled models/, an admin token and the fraud-ab route of config/routes.yaml; covers every
 method tritonclient.grpc calls, inputs as raw_input_contents and as typed contents, gzip both
@@ -307,15 +307,8 @@ def tls(models):
     c.check("TLS: curl over ALPN h2 gets grpc-status 0", raw.grpc_status == 0 and raw.http_status == "200", raw)
 
 
-args = [a for a in sys.argv[1:] if a != "--skip-tls"]
-binary = args[0] if args else ".build/debug/sluice"
-# --skip-tls: no TLS listener. scripts/sanitize.sh passes it because a sluice process that has
-# served TLS sometimes exits under AddressSanitizer with OpenSSL's per-thread state reported
-# leaked, or with a SEGV in its thread-exit handler: an event loop thread still ending while
-# OpenSSL's atexit cleanup runs. That happens with REST over TLS alike (4 of 25 runs), so it
-# is not gRPC's (docs/sanitizers.md).
-with_tls = "--skip-tls" not in sys.argv[1:]
-server = Server(binary, tls=with_tls, routes=ROUTES)
+binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/sluice"
+server = Server(binary, tls=True, routes=ROUTES)
 try:
     client = grpcclient.InferenceServerClient(server.target)
     models = c.section("metadata and readiness", metadata_and_readiness, client)
@@ -328,8 +321,7 @@ try:
         c.section("repository", repository, client, models)
         c.section("compression", compression, models)
         c.section("routing", routing, client, models)
-        if with_tls:
-            c.section("TLS", tls, models)
+        c.section("TLS", tls, models)
     client.close()
 finally:
     c.check("server exits 0 on SIGTERM", server.stop() == 0)
