@@ -69,8 +69,9 @@ package final class VersionMetrics: Sendable {
     package let queue: Histogram
     package let compute: Histogram
     package let batch: Histogram
-    /// `requests_total` handles of the V2 protocol for the codes inference answers most.
-    private let common: [(code: Int, counter: Counter)]
+    /// `requests_total` handles of the V2 and gRPC protocols for the codes inference answers
+    /// most: no label look-up for them per request.
+    private let common: [(protocol: String, code: Int, counter: Counter)]
 
     package init(_ metrics: ServingMetrics, model: String, version: Int) {
         self.metrics = metrics
@@ -81,13 +82,15 @@ package final class VersionMetrics: Sendable {
         queue = metrics.queueDuration.handle(labels: [model, version])
         compute = metrics.computeDuration.handle(labels: [model, version])
         batch = metrics.batchSize.handle(labels: [model, version])
-        common = [200, 400, 500, 503].map { ($0, metrics.requests.handle(labels: ["", model, version, "v2", String($0)])) }
+        common = ["v2", "grpc"].flatMap { name in
+            [200, 400, 500, 503].map { (name, $0, metrics.requests.handle(labels: ["", model, version, name, String($0)])) }
+        }
     }
 
     /// Records one answered request: its code and its whole duration.
     package func recordRequest(protocol name: String, code: Int, seconds: Double) {
         duration.observe(seconds: seconds)
-        if name == "v2", let hit = common.first(where: { $0.code == code }) {
+        if let hit = common.first(where: { $0.code == code && $0.protocol == name }) {
             hit.counter.increment()
         } else {
             metrics.requests.handle(labels: ["", model, version, name, String(code)]).increment()

@@ -106,14 +106,14 @@ extension ContentCoding {
         return headers
     }()
 
+    /// `grpc-status: 0`, built once: every successful call's trailers share it.
+    static let grpcSuccessTrailers = Headers([("grpc-status", "0")])
+
     /// `grpc-status` (0 for a success, else the error's code) and, for an error, `grpc-message`
     /// (its message, percent-encoded).
     static func grpcStatusFields(of response: Response) -> Headers {
+        guard response.status != 200 || response.failure != nil else { return grpcSuccessTrailers }
         var fields = Headers()
-        guard response.status != 200 || response.failure != nil else {
-            fields.add(lowercased: "grpc-status", "0")
-            return fields
-        }
         let error = response.failure as? any HTTPResponseError
         let code = error?.code ?? ErrorCode(status: response.status)
         let text = error?.message ?? (response.failure == nil ? Response.reason(response.status) : Response.internalErrorMessage)
