@@ -1,6 +1,8 @@
 /// One key's waiting requests, in arrival order, with what `BatchQueue.step` needs to decide
 /// without walking them: their rows, and how far the preferred-size scan got.
 struct Lane: Sendable {
+    /// nil while the lane is free.
+    var key: BatchKey?
     /// Arrival sequences; those before `head` left, and those that expired are holes in `slots`.
     var seqs: [UInt64] = []
     var head = 0
@@ -38,8 +40,19 @@ struct Lane: Sendable {
 }
 
 extension BatchQueue {
-    /// A request's rows as its lane counts them: past `maxBatchSize` the lane is full anyway.
-    func counted(_ rows: Int) -> Int { min(max(rows, 1), settings.maxBatchSize) }
+    /// A keyed request's rows (at least 1) as its lane counts them: past `maxBatchSize` the
+    /// lane is full anyway.
+    func counted(_ rows: Int) -> Int { min(rows, settings.maxBatchSize) }
+
+    /// The lane of `key`, made (or a freed one reused) for its first waiting request.
+    mutating func lane(for key: BatchKey) -> Int {
+        if let lane = laneOf[key] { return lane }
+        let lane = freeLanes.popLast() ?? lanes.count
+        if lane == lanes.count { lanes.append(Lane()) }
+        lanes[lane].key = key
+        laneOf[key] = lane
+        return lane
+    }
 
     func entry(_ seq: UInt64) -> Entry? {
         guard seq >= base, seq - base < UInt64(slots.count) else { return nil }
@@ -56,10 +69,10 @@ extension BatchQueue {
     /// when the delay runs out) when its key should wait for more.
     mutating func nextBatch(_ oldest: UInt64, now: UInt64, wakeAt: inout UInt64?) -> [UInt64]? {
         guard let first = entry(oldest) else { return nil }
-        guard let key = first.key, first.rows < settings.maxBatchSize,
-            var lane = lanes.removeValue(forKey: key)
-        else { return [oldest] }
-        defer { lanes[key] = lane }
+        guard let index = first.lane, first.rows < settings.maxBatchSize else { return [oldest] }
+        // A copy whose `seqs` this function only reads (no copy of the array), written back.
+        var lane = lanes[index]
+        defer { lanes[index] = lane }
         let max = settings.maxBatchSize
         let (due, overflow) = first.arrival.addingReportingOverflow(settings.maxQueueDelayNanos)
         let full = lane.rows >= Int128(max)
@@ -110,13 +123,18 @@ extension BatchQueue {
         slots[Int(seq - base)] = nil
         waiting -= 1
         if e.deadline != nil { waitingWithDeadline -= 1 }
-        guard let key = e.key, var lane = lanes.removeValue(forKey: key) else { return e }
-        lane.live -= 1
-        lane.rows -= Int128(counted(e.rows))
-        if lane.scan > lane.head, seq <= lane.seqs[lane.scan - 1] { lane.rescan() }
-        if lane.live > 0 {
-            lane.compact()
-            lanes[key] = lane
+        guard let index = e.lane else { return e }
+        lanes[index].live -= 1
+        lanes[index].rows -= Int128(counted(e.rows))
+        if lanes[index].scan > lanes[index].head, seq <= lanes[index].seqs[lanes[index].scan - 1] {
+            lanes[index].rescan()
+        }
+        if lanes[index].live > 0 {
+            lanes[index].compact()
+        } else {
+            if let key = lanes[index].key { laneOf.removeValue(forKey: key) }
+            lanes[index] = Lane()
+            freeLanes.append(index)
         }
         return e
     }

@@ -80,8 +80,8 @@ package struct BatchQueue<Item> {
     struct Entry {
         var item: Item
         let rows: Int
-        /// nil: runs alone.
-        let key: BatchKey?
+        /// Index of its key's lane in `lanes`; nil: runs alone.
+        let lane: Int?
         let deadline: UInt64?
         let arrival: UInt64
     }
@@ -94,7 +94,11 @@ package struct BatchQueue<Item> {
     var head = 0
     var base: UInt64 = 0
     var nextSeq: UInt64 = 0
-    var lanes: [BatchKey: Lane] = [:]
+    /// Each key's lane by index, so only `enqueue` hashes a key; an emptied lane is freed (keys
+    /// come from clients' shapes, so they must not pile up) and its index reused.
+    var laneOf: [BatchKey: Int] = [:]
+    var lanes: [Lane] = []
+    var freeLanes: [Int] = []
     var deadlines = DeadlineHeap()
     var waitingWithDeadline = 0
     var runningIDs: Set<UInt64> = []
@@ -116,9 +120,14 @@ package struct BatchQueue<Item> {
         nextSeq += 1
         // A keyed request has at least 1 row (`BatchKey`); anything else cannot merge.
         let key = settings.batching && rows >= 1 ? key : nil
-        slots.append(Entry(item: item, rows: rows, key: key, deadline: deadline, arrival: now))
+        var lane: Int?
+        if let key {
+            let index = self.lane(for: key)
+            lanes[index].append(seq, rows: counted(rows))
+            lane = index
+        }
+        slots.append(Entry(item: item, rows: rows, lane: lane, deadline: deadline, arrival: now))
         waiting += 1
-        if let key { lanes[key, default: Lane()].append(seq, rows: counted(rows)) }
         if let deadline {
             deadlines.insert(deadline, seq: seq)
             waitingWithDeadline += 1
