@@ -125,6 +125,7 @@ import Testing
         #expect(next == n && flights.isEmpty && waiting.isEmpty)
         #expect(admitted.count + refused == n)
         #expect(merged > 10)
+        #expect(!expired.isEmpty && refused > 0)
         for i in admitted where !expired.contains(i) {
             let alone = BatchFixtures.infer(requests[i].inputs, outputs: requests[i].outputs)
             #expect(answers[i] == alone, "request \(i)")

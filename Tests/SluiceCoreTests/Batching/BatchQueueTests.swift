@@ -178,6 +178,22 @@ import Testing
         #expect(rest.expired.isEmpty)
     }
 
+    @Test func anExpiredRequestNoLongerCountsTowardAPreferredSize() {
+        var q = Queue(Self.settings(preferred: [3], instances: 2))
+        _ = Self.busy(&q)
+        _ = q.enqueue(1, rows: 1, key: Self.a, deadline: 50, now: 10)
+        _ = q.enqueue(2, rows: 1, key: Self.a, deadline: nil, now: 20)
+        #expect(q.step(now: 20).start.isEmpty)
+        #expect(q.step(now: 50).expired == [1])
+        // Requests 2 and 3 make 2 rows, not the preferred 3: they wait for 2's delay.
+        _ = q.enqueue(3, rows: 1, key: Self.a, deadline: nil, now: 60)
+        let step = q.step(now: 60)
+        #expect(step.start.isEmpty)
+        #expect(step.wakeAt == 1020)
+        _ = q.enqueue(4, rows: 1, key: Self.a, deadline: nil, now: 70)
+        #expect(q.step(now: 70).start.map(\.items) == [[2, 3, 4]])
+    }
+
     @Test func aFullQueueRefusesTheNextRequestUntilOneLeaves() {
         var q = Queue(Self.settings(instances: 1, queue: 2))
         let running = Self.busy(&q)
