@@ -142,11 +142,12 @@ package final class DataPlane: Sendable {
     /// backend receives exactly the inputs it expects. Runs on the loop before any scheduling,
     /// so a bad request costs no worker time.
     package func prepare(_ request: InferenceRequest, for servable: ServableVersion) throws(ServingError) -> InferenceRequest {
+        let rowLimit = servable.config.requestRowLimit
         if Self.isInDeclaredOrder(request.inputs, servable.inputs) {
             // The usual request: nothing to reorder, so no dictionary and no copy. The checks and
             // their order are those of the general path below for the same request.
             for (tensor, spec) in zip(request.inputs, servable.inputs) {
-                try Self.check(tensor, against: spec, maxBatchSize: servable.config.maxBatchSize)
+                try Self.check(tensor, against: spec, maxBatchSize: rowLimit)
             }
             try Self.checkRequestedOutputs(request.outputs, of: servable)
             return request
@@ -163,7 +164,7 @@ package final class DataPlane: Sendable {
             guard let tensor = byName.removeValue(forKey: spec.name) else {
                 throw .invalidInput("missing input '\(spec.name)' (model '\(servable.modelName)' expects \(Self.describe(servable.inputs)))")
             }
-            try Self.check(tensor, against: spec, maxBatchSize: servable.config.maxBatchSize)
+            try Self.check(tensor, against: spec, maxBatchSize: rowLimit)
             ordered.append(tensor)
         }
         if let unknown = byName.keys.sorted().first {
@@ -229,6 +230,9 @@ package final class DataPlane: Sendable {
         return InferenceResponse(modelName: servable.modelName, modelVersion: servable.version, id: request.id, outputs: outputs)
     }
 
+    /// Refuses a tensor whose datatype or shape the spec does not allow, or whose batch exceeds
+    /// `maxBatchSize` (the config's `requestRowLimit`: under dynamic batching a larger request is
+    /// accepted and runs alone).
     static func check(_ tensor: Tensor, against spec: TensorSpec, maxBatchSize: Int?) throws(ServingError) {
         let compatible = tensor.datatype == spec.datatype
             || (spec.datatype.isFloatingPoint && tensor.datatype != .bytes)
