@@ -216,18 +216,32 @@ package final class DataPlane: Sendable {
     ) throws(ServingError) -> InferenceResponse {
         let start = MonotonicClock.now()
         defer {
-            let rows = request.inputs.first?.shape.first ?? 1
             let nanos = Int(clamping: MonotonicClock.now() &- start)
             computeNanos = nanos
-            servable.stats.recordExecution(rows: rows, nanos: nanos, queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970())
-            if let metrics = servable.metrics {
-                metrics.compute.observe(seconds: Double(nanos) / 1e9)
-                metrics.queue.observe(seconds: Double(queuedNanos) / 1e9)
-                metrics.batch.observe(Double(rows))
-            }
+            recordExecution(servable, rows: request.inputs.first?.shape.first ?? 1, nanos: nanos, queuedNanos: queuedNanos)
         }
         let outputs = try servable.backend.infer(request.inputs)
         return InferenceResponse(modelName: servable.modelName, modelVersion: servable.version, id: request.id, outputs: outputs)
+    }
+
+    /// Records one backend call of `rows` rows on `servable` that ran `nanos` in the backend,
+    /// after `queuedNanos` of waiting, with `inputNanos`/`outputNanos` spent joining a merged
+    /// batch's inputs and cutting its outputs: the version's statistics (`execution_count`,
+    /// `batch_stats`, compute time) and its compute, queue and `batch_size` metrics. Called once
+    /// per backend call, by `infer` for a request run on its own and by the batcher for a
+    /// merged batch. Any thread; a few relaxed atomics (a mutex only for a size beyond the
+    /// version's batch-size buckets, `BatchSizeStats`).
+    package func recordExecution(
+        _ servable: ServableVersion, rows: Int, nanos: Int, queuedNanos: Int = 0, inputNanos: Int = 0, outputNanos: Int = 0
+    ) {
+        servable.stats.recordExecution(
+            rows: rows, nanos: nanos, queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970(),
+            inputNanos: inputNanos, outputNanos: outputNanos)
+        if let metrics = servable.metrics {
+            metrics.compute.observe(seconds: Double(nanos) / 1e9)
+            metrics.queue.observe(seconds: Double(queuedNanos) / 1e9)
+            metrics.batch.observe(Double(rows))
+        }
     }
 
     /// Refuses a tensor whose datatype or shape the spec does not allow, or whose batch exceeds

@@ -33,6 +33,17 @@ import Testing
         #expect(inference["compute_infer"]?["count"] == 3)
         #expect((inference["compute_infer"]?["ns"] ?? 0) > 0)
         #expect((inference["success"]?["ns"] ?? 0) >= inference["compute_infer"]?["ns"] ?? 0)
+        // One execution each of 1, 3 and 2 rows, ascending; the refused request ran nothing.
+        let batches = try #require(stats["batch_stats"] as? [[String: Any]])
+        #expect(batches.map { $0["batch_size"] as? Int } == [1, 2, 3])
+        for batch in batches {
+            let infer = batch["compute_infer"] as? [String: Int]
+            #expect(infer?["count"] == 1 && (infer?["ns"] ?? 0) > 0)
+            #expect(batch["compute_input"] as? [String: Int] == ["count": 1, "ns": 0])
+            #expect(batch["compute_output"] as? [String: Int] == ["count": 1, "ns": 0])
+        }
+        let inferNanos = batches.compactMap { ($0["compute_infer"] as? [String: Int])?["ns"] }.reduce(0, +)
+        #expect(inferNanos == inference["compute_infer"]?["ns"])
 
         let all = try c.request("GET", "/v2/models/stats")
         let entries = try #require(all.json?["model_stats"] as? [[String: Any]])
