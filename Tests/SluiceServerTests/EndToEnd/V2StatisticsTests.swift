@@ -54,4 +54,28 @@ import Testing
         #expect(try c.request("GET", "/v2/models/nope/stats").status == 404)
         #expect(try c.request("GET", "/v2/models/fraud/versions/9/stats").status == 404)
     }
+
+    /// `parameters.timeout` (microseconds) is the request's deadline: 0 has passed before the
+    /// run, so the answer is 504 and nothing is computed; a generous one answers 200.
+    @Test func theTimeoutParameterIsTheDeadline() throws {
+        let c = try server.client()
+        func infer(_ parameters: String) throws -> RawClient.Answer {
+            try c.request("POST", "/v2/models/fraud/versions/2/infer",
+                          json: #"{"parameters":\#(parameters),"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"data":[\#(Self.row)]}]}"#)
+        }
+        let late = try infer(#"{"timeout":0}"#)
+        #expect(late.status == 504, "\(late.text)")
+        #expect(late.error == "the deadline passed before the request ran")
+        #expect(try infer(#"{"timeout":60000000,"binary_data_output":false}"#).status == 200)
+        #expect(try infer(#"{"timeout":18446744073709551615}"#).status == 200)
+        for bad in [#"{"timeout":-1}"#, #"{"timeout":"100"}"#, #"{"timeout":1.5}"#, #"{"timeout":true}"#, #"{"timeout":1,"timeout":2}"#] {
+            let refused = try infer(bad)
+            #expect(refused.status == 400, "\(bad): \(refused.text)")
+            #expect(refused.error?.contains("timeout") == true, "\(bad): \(refused.text)")
+        }
+        let stats = try #require((try c.request("GET", "/v2/models/fraud/versions/2/stats").json?["model_stats"] as? [[String: Any]])?.first)
+        #expect(stats["execution_count"] as? Int == 2)
+        let inference = try #require(stats["inference_stats"] as? [String: [String: Int]])
+        #expect(inference["fail"]?["count"] == 6)
+    }
 }
