@@ -35,7 +35,8 @@ package final class RequestContext: @unchecked Sendable {
     /// Nanoseconds the request waited for a worker, and its backend ran.
     package var queueNanos = 0
     package var computeNanos = 0
-    /// The monotonic time by which the client wants its answer (a gRPC call's `grpc-timeout`),
+    /// The monotonic time by which the client wants its answer (a gRPC call's `grpc-timeout`,
+    /// a request's `timeout` parameter: `applyTimeout`),
     /// or nil: a request still waiting then is answered DEADLINE_EXCEEDED (504), not computed.
     package var deadline: UInt64?
 
@@ -48,6 +49,16 @@ package final class RequestContext: @unchecked Sendable {
 
     func cancel() {
         cancelled.store(true, ordering: .relaxed)
+    }
+
+    /// Applies a request's own timeout, `microseconds` after it started (Triton's
+    /// `parameters.timeout`): the deadline becomes the earlier of that and any already set (a
+    /// gRPC call's `grpc-timeout`). A timeout too large to add to the start sets none.
+    package func applyTimeout(microseconds: UInt64) {
+        let (nanos, o1) = microseconds.multipliedReportingOverflow(by: 1000)
+        let (at, o2) = started.addingReportingOverflow(nanos)
+        guard !o1, !o2 else { return }
+        deadline = min(deadline ?? at, at)
     }
 
     /// Whether the request's deadline has passed (the clock is read only when it has one).

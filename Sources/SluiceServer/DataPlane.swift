@@ -142,11 +142,12 @@ package final class DataPlane: Sendable {
     /// backend receives exactly the inputs it expects. Runs on the loop before any scheduling,
     /// so a bad request costs no worker time.
     package func prepare(_ request: InferenceRequest, for servable: ServableVersion) throws(ServingError) -> InferenceRequest {
+        let rowLimit = servable.config.requestRowLimit
         if Self.isInDeclaredOrder(request.inputs, servable.inputs) {
             // The usual request: nothing to reorder, so no dictionary and no copy. The checks and
             // their order are those of the general path below for the same request.
             for (tensor, spec) in zip(request.inputs, servable.inputs) {
-                try Self.check(tensor, against: spec, maxBatchSize: servable.config.maxBatchSize)
+                try Self.check(tensor, against: spec, maxBatchSize: rowLimit)
             }
             try Self.checkRequestedOutputs(request.outputs, of: servable)
             return request
@@ -163,7 +164,7 @@ package final class DataPlane: Sendable {
             guard let tensor = byName.removeValue(forKey: spec.name) else {
                 throw .invalidInput("missing input '\(spec.name)' (model '\(servable.modelName)' expects \(Self.describe(servable.inputs)))")
             }
-            try Self.check(tensor, against: spec, maxBatchSize: servable.config.maxBatchSize)
+            try Self.check(tensor, against: spec, maxBatchSize: rowLimit)
             ordered.append(tensor)
         }
         if let unknown = byName.keys.sorted().first {
@@ -215,20 +216,37 @@ package final class DataPlane: Sendable {
     ) throws(ServingError) -> InferenceResponse {
         let start = MonotonicClock.now()
         defer {
-            let rows = request.inputs.first?.shape.first ?? 1
             let nanos = Int(clamping: MonotonicClock.now() &- start)
             computeNanos = nanos
-            servable.stats.recordExecution(rows: rows, nanos: nanos, queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970())
-            if let metrics = servable.metrics {
-                metrics.compute.observe(seconds: Double(nanos) / 1e9)
-                metrics.queue.observe(seconds: Double(queuedNanos) / 1e9)
-                metrics.batch.observe(Double(rows))
-            }
+            recordExecution(servable, rows: request.inputs.first?.shape.first ?? 1, nanos: nanos, queuedNanos: queuedNanos)
         }
         let outputs = try servable.backend.infer(request.inputs)
         return InferenceResponse(modelName: servable.modelName, modelVersion: servable.version, id: request.id, outputs: outputs)
     }
 
+    /// Records one backend call of `rows` rows on `servable` that ran `nanos` in the backend,
+    /// after `queuedNanos` of waiting, with `inputNanos`/`outputNanos` spent joining a merged
+    /// batch's inputs and cutting its outputs: the version's statistics (`execution_count`,
+    /// `batch_stats`, compute time) and its compute, queue and `batch_size` metrics. Called once
+    /// per backend call, by `infer` for a request run on its own and by the batcher for a
+    /// merged batch. Any thread; a few relaxed atomics (a mutex only for a size beyond the
+    /// version's batch-size buckets, `BatchSizeStats`).
+    package func recordExecution(
+        _ servable: ServableVersion, rows: Int, nanos: Int, queuedNanos: Int = 0, inputNanos: Int = 0, outputNanos: Int = 0
+    ) {
+        servable.stats.recordExecution(
+            rows: rows, nanos: nanos, queued: queuedNanos, wallMillis: WallClock.millisecondsSince1970(),
+            inputNanos: inputNanos, outputNanos: outputNanos)
+        if let metrics = servable.metrics {
+            metrics.compute.observe(seconds: Double(nanos) / 1e9)
+            metrics.queue.observe(seconds: Double(queuedNanos) / 1e9)
+            metrics.batch.observe(Double(rows))
+        }
+    }
+
+    /// Refuses a tensor whose datatype or shape the spec does not allow, or whose batch exceeds
+    /// `maxBatchSize` (the config's `requestRowLimit`: under dynamic batching a larger request is
+    /// accepted and runs alone).
     static func check(_ tensor: Tensor, against spec: TensorSpec, maxBatchSize: Int?) throws(ServingError) {
         let compatible = tensor.datatype == spec.datatype
             || (spec.datatype.isFloatingPoint && tensor.datatype != .bytes)

@@ -115,6 +115,37 @@ private func numbers(_ raw: Data, _ datatype: String) -> [Double] {
         #expect(both.context.arm != "rule:0")
     }
 
+    /// `parameters["timeout"]` (int64_param, microseconds) is the call's deadline: 0 has passed
+    /// before the run, so nothing is computed; one too large to add sets none; another type is
+    /// refused. (The harness's calls start at time 0, so a generous timeout is REST's test.)
+    @Test func theTimeoutParameterIsTheDeadline() throws {
+        func call(_ set: (inout Inference_InferParameter) -> Void) -> Inference_ModelInferRequest {
+            var call = inferRequest("fraud", version: "2")
+            var timeout = Inference_InferParameter()
+            set(&timeout)
+            call.parameters["timeout"] = timeout
+            return call
+        }
+        let late = try harness.grpc(infer, call { $0.int64Param = 0 })
+        #expect(late.code == .deadlineExceeded)
+        #expect(late.context.computeNanos == 0)
+        #expect(try harness.grpc(infer, call { $0.int64Param = .max }).message(Inference_ModelInferResponse.self).modelVersion == "2")
+        for bad in [call { $0.int64Param = -1 }, call { $0.stringParam = "100" }, call { $0.uint64Param = 100 }] {
+            let refused = try harness.grpc(infer, bad)
+            #expect(refused.code == .invalidArgument)
+            #expect(refused.error?.message == "parameter 'timeout' must be an int64_param of at least 0 (microseconds)")
+        }
+        let stats = try harness.grpc(
+            "inference.GRPCInferenceService/ModelStatistics", {
+                var ask = Inference_ModelStatisticsRequest()
+                ask.name = "fraud"
+                ask.version = "2"
+                return ask
+            }()).message(Inference_ModelStatisticsResponse.self).modelStats.first
+        // One answered run; the late call never reached the backend.
+        #expect(stats?.executionCount == 1)
+    }
+
     @Test func aRawEntryThatLiesAboutItsSizeIsInvalidArgument() throws {
         var call = inferRequest("fraud", raw: true)
         call.rawInputContents = [Data(count: 79)]

@@ -128,6 +128,14 @@ extension Inference_ModelStatisticsRequest: SwiftProtobufNamed {}
             #expect(Int(duration.ns) == restStats[name]?["ns"], "\(name)")
         }
         #expect(after.inferenceStats.success.ns > 0)
+        // One execution of two rows, in Triton's batch_stats shape, as REST reports it.
+        #expect(after.batchStats.map(\.batchSize) == [2])
+        let batch = try #require(after.batchStats.first)
+        #expect(batch.computeInfer.count == 1 && batch.computeInput.count == 1 && batch.computeOutput.count == 1)
+        #expect(batch.computeInfer.ns > 0 && batch.computeInput.ns == 0)
+        let restBatch = try #require((rest["batch_stats"] as? [[String: Any]])?.first)
+        #expect(restBatch["batch_size"] as? Int == 2)
+        #expect((restBatch["compute_infer"] as? [String: Int])?["ns"] == Int(batch.computeInfer.ns))
         // No name: every loaded version of every model, as GET /v2/models/stats.
         let all = try harness.grpc(service + "ModelStatistics", Inference_ModelStatisticsRequest()).message(Inference_ModelStatisticsResponse.self)
         let restAll = try harness.call("GET", "/v2/models/stats").json?["model_stats"] as? [[String: Any]]

@@ -55,6 +55,19 @@ func signatureFaultsReadTheSameInEitherOrder(_ inputs: [Tensor], _ message: Stri
     #expect(prepareMessage(inputs.reversed()) == message)
 }
 
+/// Under dynamic batching a request larger than max_batch_size is accepted (the batcher runs it
+/// alone); without, the same request is refused above (`signatureFaultsReadTheSameInEitherOrder`).
+@Test(arguments: [[0, 1], [1, 0]])
+func dynamicBatchingAcceptsARequestLargerThanMaxBatchSize(_ order: [Int]) throws {
+    let batched = ServableVersion(
+        modelName: "m", version: 1, backend: SignatureOnly(), file: "model.test",
+        config: ModelConfig(maxBatchSize: 4, dynamicBatching: DynamicBatching()))
+    let rows = [Tensor(unchecked: "a", shape: [5, 2], data: .fp32(Array(repeating: 0, count: 10))),
+                Tensor(unchecked: "b", shape: [5], data: .int64([1, 2, 3, 4, 5]))]
+    let prepared = try dataPlane.prepare(InferenceRequest(inputs: order.map { rows[$0] }), for: batched)
+    #expect(prepared.inputs == rows)
+}
+
 @Test(arguments: [[a, b], [b, a]])
 func requestedOutputsAreChecked(_ inputs: [Tensor]) {
     #expect(prepareMessage(inputs, outputs: [RequestedOutput(name: "x")]) == "unknown output 'x' (model 'm' has 'p', 'q')")

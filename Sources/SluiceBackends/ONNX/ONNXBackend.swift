@@ -20,6 +20,13 @@ package struct ONNXBackend: Backend {
     }
     package let inputs: [TensorSpec]
     package let outputs: [TensorSpec]
+    /// Whether every graph input and output has a dynamic first dimension and those that name
+    /// it (`dim_param`, such as `batch`) all use one symbol: the batch. An output whose first
+    /// dimension is fixed, of unknown rank or another symbol (a `NonZero`'s count, a `Transpose`
+    /// that moves the batch) is not one row per input row, so a batched version is refused.
+    /// Unnamed dynamic dimensions count as the batch: skl2onnx exports every model that way.
+    /// Read from the graph, not from `outputs`: `model.yaml` may declare -1 for any dimension.
+    package let batchesRows: Bool
     let plan: ExecutionPlan
     let pool = WorkspacePool()
 
@@ -61,6 +68,8 @@ package struct ONNXBackend: Backend {
         }
         inputs = try Self.rename(graphInputs, by: request.inputs, what: "inputs", fileName: fileName)
         outputs = try Self.rename(graphOutputs, by: request.outputs, what: "outputs", fileName: fileName)
+        let ports = plan.inputs + plan.outputs
+        batchesRows = ports.allSatisfy { $0.dims?.first == -1 } && Set(ports.compactMap(\.leadingSymbol)).count <= 1
     }
 
     /// `model.yaml` may rename the graph's inputs or outputs, in order; it must list all of

@@ -14,6 +14,29 @@ package protocol Backend: Sendable {
     /// checked by the caller; a backend still validates what only it knows (feature counts).
     /// Throws `ServingError.invalidInput` for a request it cannot run, `.backendFailure` otherwise.
     func infer(_ inputs: [Tensor]) throws(ServingError) -> [Tensor]
+    /// Whether every output has one row per input row, in input order (row i of an output
+    /// depends only on row i of the inputs), so a merged batch's outputs can be cut back into
+    /// each request's rows. A batched version (`ModelConfig.isBatched`) of a backend that says
+    /// false is refused at load. Default true: each row of a tree ensemble is its own prediction.
+    var batchesRows: Bool { get }
+}
+
+extension Backend {
+    package var batchesRows: Bool { true }
+
+    /// Why this backend cannot serve a batched version (`ModelConfig.isBatched`), or nil when
+    /// it can: every output's first dimension must be the batch (-1; a classifier's `label`
+    /// [-1] counts) and the backend must batch rows. Called by the model manager as a version
+    /// loads.
+    package var batchingRefusal: String? {
+        if let output = outputs.first(where: { $0.shape.first != -1 }) {
+            return "dynamic_batching needs outputs whose first dimension is the batch: output '\(output.name)' has shape \(output.shape)"
+        }
+        guard batchesRows else {
+            return "backend '\(platform)' cannot batch this model: its outputs do not have one row per input row"
+        }
+        return nil
+    }
 }
 
 /// What a loader needs to build a backend from one version folder.

@@ -49,6 +49,7 @@ extension ModelManager {
         let start = ContinuousClock.now
         do throws(ServingError) {
             let backend = try loader(bundle.loadRequest)
+            if bundle.config.isBatched, let refusal = backend.batchingRefusal { throw .loadFailure(refusal) }
             if bundle.config.warmup {
                 do throws(ServingError) {
                     try Warmup.run(backend)

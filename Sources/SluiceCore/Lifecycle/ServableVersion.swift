@@ -26,7 +26,7 @@ package final class ServableVersion: Sendable {
     /// schedulers read batching settings from it.
     package let config: ModelConfig
     /// Run counts and measured cost, updated by the threads that run this version.
-    package let stats = VersionStats()
+    package let stats: VersionStats
     /// Metric handles resolved at load; nil when the manager has no metrics (tests, validate).
     package let metrics: VersionMetrics?
     /// Handles held now (`VersionHandle.swift` keeps the rules of these three).
@@ -53,5 +53,6 @@ package final class ServableVersion: Sendable {
         self.platform = backend.platform
         self.file = file
         self.config = config
+        stats = VersionStats(maxBatchSize: config.maxBatchSize)
     }
 }

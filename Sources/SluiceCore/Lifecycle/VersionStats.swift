@@ -20,16 +20,24 @@ package final class VersionStats: Sendable {
     package let inferenceCount = Atomic<Int>(0)
     /// Wall-clock milliseconds since 1970 of the last inference (0 = never).
     package let lastInferenceMillis = Atomic<Int>(0)
+    /// Executions per batch size (`batch_stats`).
+    package let batches: BatchSizeStats
 
-    package init() {}
+    /// - Parameter maxBatchSize: the version's `max_batch_size`, which sizes `batches`.
+    package init(maxBatchSize: Int? = nil) {
+        batches = BatchSizeStats(maxBatchSize: maxBatchSize)
+    }
 
     /// Moving average of nanoseconds per row (0 until the first run).
     package var nanosPerRow: Int { costPerRow.load(ordering: .relaxed) }
 
-    /// Records one backend execution of `rows` rows that took `nanos` after `queued` nanoseconds
-    /// of waiting. The cost average weighs the newest run 1/8, so one slow outlier (a page
-    /// fault, a preempted thread) does not move work off the loop.
-    package func recordExecution(rows: Int, nanos: Int, queued: Int, wallMillis: Int) {
+    /// Records one backend execution of `rows` rows that took `nanos` in the backend after
+    /// `queued` nanoseconds of waiting, with `inputNanos` spent assembling its inputs and
+    /// `outputNanos` cutting its outputs (a merged batch's; 0 for a request run on its own).
+    /// The cost average weighs the newest run 1/8, so one slow outlier (a page fault, a
+    /// preempted thread) does not move work off the loop.
+    package func recordExecution(rows: Int, nanos: Int, queued: Int, wallMillis: Int, inputNanos: Int = 0, outputNanos: Int = 0) {
+        batches.record(rows: rows, inputNanos: inputNanos, inferNanos: nanos, outputNanos: outputNanos)
         executionCount.add(1, ordering: .relaxed)
         inferenceCount.add(rows, ordering: .relaxed)
         computeNanos.add(nanos, ordering: .relaxed)

@@ -4,7 +4,7 @@ extension ModelConfig {
     /// The keys a model-level `model.yaml` may hold; anything else is a typo and refused.
     static let knownKeys = [
         "backend", "inputs", "outputs", "version_policy", "labels", "max_batch_size", "dynamic_batching",
-        "warmup",
+        "instances", "max_queue", "warmup",
     ]
 
     /// Parses a model-level `model.yaml`. `file` is only used in errors (the path as the user
@@ -32,6 +32,17 @@ extension ModelConfig {
         }
         if let node = keys["dynamic_batching"] {
             config.dynamicBatching = try reader.dynamicBatching(node, maxBatchSize: config.maxBatchSize)
+        }
+        if let node = keys["instances"] {
+            config.instances = try reader.value(node, at: "instances", as: .int(in: ModelConfig.instancesRange))
+        }
+        if let node = keys["max_queue"] {
+            config.maxQueue = try reader.value(node, at: "max_queue", as: .int(in: ModelConfig.maxQueueRange))
+            // A queue forms only in front of a batched or instance-bounded version; accepting
+            // the key anywhere else would promise a bound nothing enforces.
+            guard config.queuesRequests else {
+                throw reader.fail("max_queue", "needs instances, or dynamic_batching with max_batch_size (without them no request waits)")
+            }
         }
         if let node = keys["warmup"] { config.warmup = try reader.bool(node, at: "warmup") }
         return config
@@ -159,7 +170,7 @@ extension ConfigReader {
 
     func dynamicBatching(_ node: Node, maxBatchSize: Int?) throws(ConfigError) -> DynamicBatching {
         let path = "dynamic_batching"
-        let keys = try mapping(node, at: path, allowed: ["max_queue_delay_us", "preferred_batch_sizes"])
+        let keys = try mapping(node, at: path, allowed: ["max_queue_delay_us", "preferred_batch_sizes", "preserve_ordering"])
         var result = DynamicBatching()
         if let value = keys["max_queue_delay_us"] {
             let keyPath = Self.join(path, "max_queue_delay_us")
@@ -178,6 +189,9 @@ extension ConfigReader {
                 result.preferredBatchSizes.append(size)
             }
             result.preferredBatchSizes = Set(result.preferredBatchSizes).sorted()
+        }
+        if let value = keys["preserve_ordering"] {
+            result.preserveOrdering = try bool(value, at: Self.join(path, "preserve_ordering"))
         }
         return result
     }

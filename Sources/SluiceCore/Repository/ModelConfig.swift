@@ -15,18 +15,29 @@ package struct ModelConfig: Sendable, Equatable {
     /// `labels:` (`{stable: 3}`), label name to version number. Names follow the model-name rule
     /// because they appear in URLs (`/v1/models/m/labels/stable`).
     package var labels: [String: Int]
-    /// `max_batch_size:`; `nil` when not declared (the scheduler does not batch).
+    /// `max_batch_size:`; `nil` when not declared. The most rows one backend call of a batched
+    /// version holds; without `dynamic_batching` also the most rows a request may carry (400 above).
     package var maxBatchSize: Int?
-    /// `dynamic_batching:`; `nil` when absent. Parsed and validated (so a bundle written for
-    /// Triton loads), but no scheduler reads it yet: every request runs as its own batch.
+    /// `dynamic_batching:`; `nil` when absent. With `max_batch_size` it makes the version batched
+    /// (`isBatched`): the batcher merges concurrent requests of the same shape into one backend
+    /// call of at most `max_batch_size` rows, waiting at most `max_queue_delay_us` for more, and
+    /// runs a request larger than `max_batch_size` alone. Without `max_batch_size` (Triton's 0)
+    /// nothing is merged.
     package var dynamicBatching: DynamicBatching?
+    /// `instances:` (1…1024); `nil` when not declared: no per-version limit on backend calls
+    /// running at once (the shared worker pool is the only bound). Set, at most that many run
+    /// at once and the rest wait in the version's queue.
+    package var instances: Int?
+    /// `max_queue:` (1…1_000_000); `nil` when not declared (`queueCapacity` is then the default).
+    /// Only meaningful when `queuesRequests`; the parser refuses it otherwise.
+    package var maxQueue: Int?
     /// `warmup:`; default true: one synthetic request must succeed before a version is ready.
     package var warmup: Bool
 
     package init(
         backend: String? = nil, inputs: [TensorSpec] = [], outputs: [TensorSpec] = [],
         versionPolicy: VersionPolicy = .default, labels: [String: Int] = [:], maxBatchSize: Int? = nil,
-        dynamicBatching: DynamicBatching? = nil, warmup: Bool = true
+        dynamicBatching: DynamicBatching? = nil, instances: Int? = nil, maxQueue: Int? = nil, warmup: Bool = true
     ) {
         self.backend = backend
         self.inputs = inputs
@@ -35,8 +46,34 @@ package struct ModelConfig: Sendable, Equatable {
         self.labels = labels
         self.maxBatchSize = maxBatchSize
         self.dynamicBatching = dynamicBatching
+        self.instances = instances
+        self.maxQueue = maxQueue
         self.warmup = warmup
     }
+
+    /// `instances:` may be 1…1024: more concurrent calls of one version than that would only
+    /// contend for the worker pool.
+    package static let instancesRange = 1...1024
+    /// `max_queue:` may be 1…1_000_000 requests.
+    package static let maxQueueRange = 1...1_000_000
+    /// The queue bound when `max_queue` is not declared.
+    package static let defaultMaxQueue = 1024
+
+    /// Whether the version's requests are merged into shared backend calls: `dynamic_batching`
+    /// is present and `max_batch_size` is at least 1 (Triton's rule). A batched version's
+    /// outputs must be row-aligned (checked at load).
+    package var isBatched: Bool { dynamicBatching != nil && (maxBatchSize ?? 0) >= 1 }
+
+    /// Whether requests to a version go through a per-version queue (batched, or `instances`
+    /// bounds its concurrent calls); otherwise each request runs as soon as it is scheduled.
+    package var queuesRequests: Bool { isBatched || instances != nil }
+
+    /// How many requests may wait in a queued version's queue before the next is refused (503).
+    package var queueCapacity: Int { maxQueue ?? Self.defaultMaxQueue }
+
+    /// The most rows one request may carry (`DataPlane.check` refuses more with 400):
+    /// `max_batch_size`, except under `dynamic_batching`, where a larger request runs alone.
+    package var requestRowLimit: Int? { dynamicBatching == nil ? maxBatchSize : nil }
 
     /// This config with a version folder's own `model.yaml` laid over it: each key the override
     /// sets replaces the model-level one for that version only.
@@ -49,17 +86,21 @@ package struct ModelConfig: Sendable, Equatable {
     }
 }
 
-/// `dynamic_batching:` of `model.yaml`: how long a request may wait to be batched, and which
-/// batch sizes the scheduler should aim for. Read by the (future) dynamic batcher at load time.
+/// `dynamic_batching:` of `model.yaml`: how long a request may wait to be batched, which batch
+/// sizes the batcher aims for and whether answers keep arrival order (Triton's meaning for each).
 package struct DynamicBatching: Sendable, Equatable {
     /// `max_queue_delay_us:`, default 0 (batch only what is already queued).
     package var maxQueueDelayMicroseconds: Int
     /// `preferred_batch_sizes:`, ascending, each at most `max_batch_size` when that is set.
     package var preferredBatchSizes: [Int]
+    /// `preserve_ordering:`, default false: answers leave in the order their requests arrived,
+    /// even when a later batch finishes first.
+    package var preserveOrdering: Bool
 
-    package init(maxQueueDelayMicroseconds: Int = 0, preferredBatchSizes: [Int] = []) {
+    package init(maxQueueDelayMicroseconds: Int = 0, preferredBatchSizes: [Int] = [], preserveOrdering: Bool = false) {
         self.maxQueueDelayMicroseconds = maxQueueDelayMicroseconds
         self.preferredBatchSizes = preferredBatchSizes
+        self.preserveOrdering = preserveOrdering
     }
 }
 

@@ -26,6 +26,9 @@ struct InferenceFlow: Sendable {
         /// Whether the body decoded: a request the version refuses after this counts against it
         /// in a canary; one whose body did not parse says nothing about the version.
         var decoded = false
+        /// The request's own `timeout` parameter (microseconds after it started, Triton's
+        /// meaning), when it has one: its deadline (`RequestContext.deadline`).
+        var timeoutMicroseconds: UInt64?
     }
 
     /// Runs one inference request of wire protocol `protocolName` (the `protocol` label).
@@ -68,6 +71,7 @@ struct InferenceFlow: Sendable {
             writer.fail(ServingError.backendFailure("no version was resolved for the request"))
             return
         }
+        if let timeout = found.timeoutMicroseconds { context.applyTimeout(microseconds: timeout) }
         let (request, decoded) = prepared
         let plane = dataPlane
         let route = found.route

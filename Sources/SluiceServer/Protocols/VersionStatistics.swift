@@ -24,6 +24,16 @@ struct VersionStatistics: Sendable {
     var computeInput: Duration
     var computeInfer: Duration
     var computeOutput: Duration
+    /// Executions per batch size, ascending (Triton's `InferBatchStatistics`): the three
+    /// durations of a size share its execution count.
+    var batches: [Batch]
+
+    struct Batch: Sendable {
+        var batchSize: Int
+        var computeInput: Duration
+        var computeInfer: Duration
+        var computeOutput: Duration
+    }
 
     init(_ servable: ServableVersion) {
         let s = servable.stats
@@ -40,6 +50,11 @@ struct VersionStatistics: Sendable {
         computeInput = Duration(count: 0, ns: 0)
         computeInfer = Duration(count: executions, ns: load(s.computeNanos))
         computeOutput = Duration(count: 0, ns: 0)
+        batches = s.batches.sizes.map { size, t in
+            Batch(
+                batchSize: size, computeInput: Duration(count: t.count, ns: t.inputNanos),
+                computeInfer: Duration(count: t.count, ns: t.inferNanos), computeOutput: Duration(count: t.count, ns: t.outputNanos))
+        }
     }
 }
 

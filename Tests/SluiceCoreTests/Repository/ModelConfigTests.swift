@@ -13,7 +13,9 @@ private let file = "models/fraud/model.yaml"
         version_policy: {latest: 2}
         labels: {stable: 3, canary: 4}
         max_batch_size: 256
-        dynamic_batching: {max_queue_delay_us: 200, preferred_batch_sizes: [64, 16]}
+        dynamic_batching: {max_queue_delay_us: 200, preferred_batch_sizes: [64, 16], preserve_ordering: true}
+        instances: 2
+        max_queue: 64
         warmup: false
         """
     let config = try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames)
@@ -23,8 +25,36 @@ private let file = "models/fraud/model.yaml"
     #expect(config.versionPolicy == .latest(2))
     #expect(config.labels == ["stable": 3, "canary": 4])
     #expect(config.maxBatchSize == 256)
-    #expect(config.dynamicBatching == DynamicBatching(maxQueueDelayMicroseconds: 200, preferredBatchSizes: [16, 64]))
+    #expect(config.dynamicBatching == DynamicBatching(
+        maxQueueDelayMicroseconds: 200, preferredBatchSizes: [16, 64], preserveOrdering: true))
+    #expect(config.instances == 2)
+    #expect(config.maxQueue == 64)
+    #expect(config.queueCapacity == 64)
     #expect(config.warmup == false)
+}
+
+@Test func batchingDefaultsAreTritons() throws {
+    let config = try ModelConfig.parse(yaml: "max_batch_size: 8\ndynamic_batching: {}", file: file, backends: standardBackendNames)
+    #expect(config.dynamicBatching == DynamicBatching(maxQueueDelayMicroseconds: 0, preferredBatchSizes: [], preserveOrdering: false))
+    #expect(config.instances == nil)
+    #expect(config.maxQueue == nil)
+    #expect(config.queueCapacity == 1024)
+}
+
+@Test(arguments: [
+    // yaml, isBatched, queuesRequests, the most rows a request may carry
+    ("", false, false, nil as Int?),
+    ("max_batch_size: 8", false, false, 8),
+    ("dynamic_batching: {}", false, false, nil),
+    ("max_batch_size: 8\ndynamic_batching: {}", true, true, nil),
+    ("instances: 2", false, true, nil),
+    ("max_batch_size: 8\ninstances: 2\nmax_queue: 5", false, true, 8),
+])
+func batchingNeedsBothKeysAndAQueueNeedsBatchingOrInstances(yaml: String, batched: Bool, queued: Bool, rowLimit: Int?) throws {
+    let config = try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames)
+    #expect(config.isBatched == batched)
+    #expect(config.queuesRequests == queued)
+    #expect(config.requestRowLimit == rowLimit)
 }
 
 @Test(arguments: ["", "# only a comment\n", "---\n"])
@@ -67,7 +97,7 @@ func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
     ("version_policy: latest", "version_policy: must be a mapping"),
     ("version_polcy: {latest: 1}",
      "version_polcy: unknown key (expected one of: backend, inputs, outputs, version_policy, labels, "
-        + "max_batch_size, dynamic_batching, warmup)"),
+        + "max_batch_size, dynamic_batching, instances, max_queue, warmup)"),
     ("backend: tensorflow", "backend: must be one of xgboost, lightgbm, onnx"),
     ("backend: [onnx]", "backend: must be one of xgboost, lightgbm, onnx"),
     ("inputs: {name: x}", "inputs: must be a list"),
@@ -97,7 +127,16 @@ func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
     ("max_batch_size: 32\ndynamic_batching: {preferred_batch_sizes: [16, 64]}",
      "dynamic_batching.preferred_batch_sizes[1]: must not exceed max_batch_size (32)"),
     ("dynamic_batching: {timeout: 5}",
-     "dynamic_batching.timeout: unknown key (expected one of: max_queue_delay_us, preferred_batch_sizes)"),
+     "dynamic_batching.timeout: unknown key (expected one of: max_queue_delay_us, preferred_batch_sizes, preserve_ordering)"),
+    ("dynamic_batching: {preserve_ordering: 1}", "dynamic_batching.preserve_ordering: must be true or false"),
+    ("instances: 0", "instances: must be between 1 and 1024"),
+    ("instances: 1025", "instances: must be between 1 and 1024"),
+    ("instances: two", "instances: must be an integer"),
+    ("instances: 2\nmax_queue: 0", "max_queue: must be between 1 and 1000000"),
+    ("instances: 2\nmax_queue: 1000001", "max_queue: must be between 1 and 1000000"),
+    ("max_queue: 10", "max_queue: needs instances, or dynamic_batching with max_batch_size (without them no request waits)"),
+    ("dynamic_batching: {}\nmax_queue: 10",
+     "max_queue: needs instances, or dynamic_batching with max_batch_size (without them no request waits)"),
     ("warmup: maybe", "warmup: must be true or false"),
     ("warmup: true\nwarmup: false", "warmup: duplicate key"),
 ])

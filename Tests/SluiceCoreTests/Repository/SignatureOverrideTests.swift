@@ -16,7 +16,7 @@ private let file = "models/fraud/4/model.yaml"
     #expect(merged.labels == ["stable": 3])
 }
 
-@Test(arguments: ["labels: {stable: 1}", "version_policy: {all: true}", "warmup: false"])
+@Test(arguments: ["labels: {stable: 1}", "version_policy: {all: true}", "warmup: false", "instances: 2", "max_queue: 8"])
 func versionConfigRefusesModelWideKeys(yaml: String) throws {
     let key = try #require(yaml.split(separator: ":").first.map(String.init))
     #expect(throws: ConfigError(file: file, keyPath: key, reason: "belongs in the model's own model.yaml, not a version's")) {

@@ -33,6 +33,17 @@ import Testing
         #expect(inference["compute_infer"]?["count"] == 3)
         #expect((inference["compute_infer"]?["ns"] ?? 0) > 0)
         #expect((inference["success"]?["ns"] ?? 0) >= inference["compute_infer"]?["ns"] ?? 0)
+        // One execution each of 1, 3 and 2 rows, ascending; the refused request ran nothing.
+        let batches = try #require(stats["batch_stats"] as? [[String: Any]])
+        #expect(batches.map { $0["batch_size"] as? Int } == [1, 2, 3])
+        for batch in batches {
+            let infer = batch["compute_infer"] as? [String: Int]
+            #expect(infer?["count"] == 1 && (infer?["ns"] ?? 0) > 0)
+            #expect(batch["compute_input"] as? [String: Int] == ["count": 1, "ns": 0])
+            #expect(batch["compute_output"] as? [String: Int] == ["count": 1, "ns": 0])
+        }
+        let inferNanos = batches.compactMap { ($0["compute_infer"] as? [String: Int])?["ns"] }.reduce(0, +)
+        #expect(inferNanos == inference["compute_infer"]?["ns"])
 
         let all = try c.request("GET", "/v2/models/stats")
         let entries = try #require(all.json?["model_stats"] as? [[String: Any]])
@@ -42,5 +53,29 @@ import Testing
         #expect(try c.request("GET", "/v2/models/fraud/stats").json?["model_stats"] as? [Any] != nil)
         #expect(try c.request("GET", "/v2/models/nope/stats").status == 404)
         #expect(try c.request("GET", "/v2/models/fraud/versions/9/stats").status == 404)
+    }
+
+    /// `parameters.timeout` (microseconds) is the request's deadline: 0 has passed before the
+    /// run, so the answer is 504 and nothing is computed; a generous one answers 200.
+    @Test func theTimeoutParameterIsTheDeadline() throws {
+        let c = try server.client()
+        func infer(_ parameters: String) throws -> RawClient.Answer {
+            try c.request("POST", "/v2/models/fraud/versions/2/infer",
+                          json: #"{"parameters":\#(parameters),"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"data":[\#(Self.row)]}]}"#)
+        }
+        let late = try infer(#"{"timeout":0}"#)
+        #expect(late.status == 504, "\(late.text)")
+        #expect(late.error == "the deadline passed before the request ran")
+        #expect(try infer(#"{"timeout":60000000,"binary_data_output":false}"#).status == 200)
+        #expect(try infer(#"{"timeout":18446744073709551615}"#).status == 200)
+        for bad in [#"{"timeout":-1}"#, #"{"timeout":"100"}"#, #"{"timeout":1.5}"#, #"{"timeout":true}"#, #"{"timeout":1,"timeout":2}"#] {
+            let refused = try infer(bad)
+            #expect(refused.status == 400, "\(bad): \(refused.text)")
+            #expect(refused.error?.contains("timeout") == true, "\(bad): \(refused.text)")
+        }
+        let stats = try #require((try c.request("GET", "/v2/models/fraud/versions/2/stats").json?["model_stats"] as? [[String: Any]])?.first)
+        #expect(stats["execution_count"] as? Int == 2)
+        let inference = try #require(stats["inference_stats"] as? [String: [String: Int]])
+        #expect(inference["fail"]?["count"] == 6)
     }
 }

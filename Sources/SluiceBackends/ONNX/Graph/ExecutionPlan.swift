@@ -18,6 +18,9 @@ struct ExecutionPlan: Sendable {
         let name: String
         let type: ElementType
         let dims: [Int]?
+        /// The name of the first dimension when the graph gives it a symbol (`dim_param`, e.g.
+        /// `batch`); nil for a fixed, unnamed or unknown one (`ONNXBackend.batchesRows`).
+        let leadingSymbol: String?
     }
 
     let valueCount: Int

@@ -61,7 +61,8 @@ struct GraphCompiler {
         var inputs: [ExecutionPlan.Port] = []
         for vi in graph.input where ids[vi.name] == nil || constants[ids[vi.name] ?? -1] == nil {
             let (type, dims) = try tensorType(vi, what: "input")
-            inputs.append(.init(id: value(vi.name, type), name: vi.name, type: type, dims: dims))
+            inputs.append(.init(
+                id: value(vi.name, type), name: vi.name, type: type, dims: dims, leadingSymbol: Self.leadingSymbol(vi.type)))
         }
         // Graph inputs that an initializer also names (IR < 4) are constants, not request inputs.
         inputs.removeAll { constants[$0.id] != nil }
@@ -74,7 +75,7 @@ struct GraphCompiler {
         for vi in graph.output {
             guard let id = ids[vi.name] else { throw fail("graph output '\(vi.name)' is not produced by any node") }
             let dims = Self.tensor(vi.type).flatMap(Self.dims)
-            outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims))
+            outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims, leadingSymbol: Self.leadingSymbol(vi.type)))
         }
         guard !outputs.isEmpty else { throw fail("the graph has no outputs") }
         if fusing { fuse(outputs: Set(outputs.map(\.id))) }
@@ -127,6 +128,14 @@ struct GraphCompiler {
             if case .dimValue(let v) = d.value, v >= 0 { return Int(v) }
             return -1
         }
+    }
+
+    /// The symbol naming a value's first dimension, if it has one.
+    private static func leadingSymbol(_ type: Onnx_TypeProto) -> String? {
+        guard let t = tensor(type), t.hasShape, let first = t.shape.dim.first,
+            case .dimParam(let symbol) = first.value, !symbol.isEmpty
+        else { return nil }
+        return symbol
     }
 
     /// Kahn's algorithm, keeping the file's order among ready nodes. Refuses cycles and inputs

@@ -21,6 +21,7 @@ extension GRPCInferenceService {
                 target.servable = resolved.servable
                 target.route = resolved.route
                 let request = try call.inferenceRequest()
+                target.timeoutMicroseconds = try call.timeoutMicroseconds()
                 target.decoded = true
                 let prepared = try dataPlane.prepare(request, for: resolved.servable)
                 return (prepared, prepared.outputs)

@@ -67,6 +67,14 @@ extension Inference_ModelStatistics {
         stats.computeInfer = .init(s.computeInfer)
         stats.computeOutput = .init(s.computeOutput)
         inferenceStats = stats
+        batchStats = s.batches.map { batch in
+            var b = Inference_InferBatchStatistics()
+            b.batchSize = UInt64(clamping: batch.batchSize)
+            b.computeInput = .init(batch.computeInput)
+            b.computeInfer = .init(batch.computeInfer)
+            b.computeOutput = .init(batch.computeOutput)
+            return b
+        }
     }
 }
 

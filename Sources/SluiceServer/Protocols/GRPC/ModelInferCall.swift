@@ -26,6 +26,8 @@ package struct ModelInferCall: Sendable {
         let key: String
         /// The value when it is a `string_param`.
         let string: String?
+        /// The value when it is an `int64_param`.
+        let int64: Int64?
     }
 
     struct Input: Sendable {
@@ -53,5 +55,16 @@ package struct ModelInferCall: Sendable {
     /// The string value of the request parameter `key` (the last entry of it), if it is one.
     package func stringParameter(_ key: String) -> String? {
         parameters.last { $0.key == key }?.string
+    }
+
+    /// The request's `timeout` parameter (Triton's: microseconds, an `int64_param` ≥ 0), for
+    /// the request's deadline; nil when the call has none. Throws `.invalidInput` for another
+    /// type or a negative value.
+    func timeoutMicroseconds() throws(ServingError) -> UInt64? {
+        guard let entry = parameters.last(where: { $0.key == "timeout" }) else { return nil }
+        guard let value = entry.int64, value >= 0 else {
+            throw .invalidInput("parameter 'timeout' must be an int64_param of at least 0 (microseconds)")
+        }
+        return UInt64(value)
     }
 }

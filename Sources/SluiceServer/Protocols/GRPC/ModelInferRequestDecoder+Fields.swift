@@ -36,6 +36,7 @@ extension ModelInferRequestDecoder {
     static func parameter(_ r: inout ProtobufReader) throws(ProtobufReader.Failure) -> ModelInferCall.Parameter {
         var key = ""
         var string: String?
+        var int64: Int64?
         while !r.isAtEnd {
             let (field, wireType) = try r.tag()
             switch field {
@@ -48,20 +49,26 @@ extension ModelInferRequestDecoder {
                 var value = try r.message()
                 while !value.isAtEnd {
                     let (choice, choiceWireType) = try value.tag()
+                    // A oneof: the last choice given is the value.
                     switch (choice, choiceWireType) {
-                    case (1, ProtobufReader.varint), (2, ProtobufReader.varint), (5, ProtobufReader.varint):
-                        _ = try value.varint()
+                    case (2, ProtobufReader.varint):
+                        int64 = Int64(truncatingIfNeeded: try value.varint())
                         string = nil
-                    case (3, ProtobufReader.lengthDelimited): string = try value.string()
+                    case (1, ProtobufReader.varint), (5, ProtobufReader.varint):
+                        _ = try value.varint()
+                        (string, int64) = (nil, nil)
+                    case (3, ProtobufReader.lengthDelimited):
+                        string = try value.string()
+                        int64 = nil
                     case (4, ProtobufReader.fixed64):
                         _ = try value.fixed(8)
-                        string = nil
+                        (string, int64) = (nil, nil)
                     default: try value.skip(choiceWireType)
                     }
                 }
             default: try r.skip(wireType)
             }
         }
-        return ModelInferCall.Parameter(key: key, string: string)
+        return ModelInferCall.Parameter(key: key, string: string, int64: int64)
     }
 }

@@ -130,6 +130,7 @@ struct V2Endpoints: Sendable {
                 target.servable = resolved.servable
                 target.route = resolved.route
                 var request = try V2Request.decode(http.body, jsonLength: jsonLength)
+                target.timeoutMicroseconds = request.timeoutMicroseconds
                 target.decoded = true
                 request.request = try dataPlane.prepare(request.request, for: resolved.servable)
                 return (request.request, V2AnswerForm(outputs: request.request.outputs, binaryDataOutput: request.binaryDataOutput))

@@ -24,7 +24,8 @@ extension V2Request {
             var inputs = V2Body.Tensors()
             var outputs: [RequestedOutput] = []
             var id: String?
-            var binaryDataOutput = false
+            var binaryDataOutput: Bool?
+            var timeout: UInt64?
             // The known fields seen so far, one bit each: no Set and no key Strings per request.
             var seen: UInt8 = 0
             func once(_ bit: UInt8, _ key: StaticString) throws(JSONError) {
@@ -41,7 +42,15 @@ extension V2Request {
                     id = try r.field("id", of: "request") { (r: inout JSONReader) throws(JSONError) in try r.readString() }
                 case "parameters":
                     try once(2, "parameters")
-                    binaryDataOutput = try readBoolParameter(&r, "binary_data_output", of: "request") ?? false
+                    try readParameters(&r) { key, r throws(JSONError) in
+                        if key.equals("binary_data_output") {
+                            binaryDataOutput = try read(&r, "binary_data_output", binaryDataOutput, of: "request") { r throws(JSONError) in try r.readBool() }
+                        } else if key.equals("timeout") {
+                            timeout = try read(&r, "timeout", timeout, of: "request") { r throws(JSONError) in try r.readInteger(UInt64.self) }
+                        } else {
+                            try r.skipValue()
+                        }
+                    }
                 case "inputs":
                     try once(4, "inputs")
                     try r.beginArray()
@@ -64,7 +73,7 @@ extension V2Request {
 
             let tensors = try inputs.readBinarySection(body, from: jsonEnd, hasHeader: jsonLength != nil)
             let request = InferenceRequest(id: id, inputs: tensors, outputs: outputs)
-            return V2Request(request: request, binaryDataOutput: binaryDataOutput)
+            return V2Request(request: request, binaryDataOutput: binaryDataOutput ?? false, timeoutMicroseconds: timeout)
         } catch {
             throw .invalidInput(error.description)
         }
@@ -89,7 +98,10 @@ extension V2Request {
                 name = try r.field("name", of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readString() }
             case "parameters":
                 try once(2, "parameters")
-                binary = try readBoolParameter(&r, "binary_data", of: label())
+                try readParameters(&r) { key, r throws(JSONError) in
+                    guard key.equals("binary_data") else { return try r.skipValue() }
+                    binary = try read(&r, "binary_data", binary, of: label()) { r throws(JSONError) in try r.readBool() }
+                }
             default:
                 try r.skipValue()
             }
@@ -98,21 +110,22 @@ extension V2Request {
         return RequestedOutput(name: name, binary: binary)
     }
 
-    /// Reads a `parameters` object (or `null`) and returns its boolean `key`, skipping the rest.
-    private static func readBoolParameter(
-        _ r: inout JSONReader, _ key: StaticString, of label: @autoclosure () -> String
-    ) throws(JSONError) -> Bool? {
-        if try r.skipNull() { return nil }
-        var value: Bool?
+    /// Reads a `parameters` object (or `null`), handing each key to `visit`, which reads the
+    /// value of a parameter it knows (with `read`) and skips any other.
+    private static func readParameters(
+        _ r: inout JSONReader, _ visit: (JSONRawString, inout JSONReader) throws(JSONError) -> Void
+    ) throws(JSONError) {
+        if try r.skipNull() { return }
         try r.beginObject()
-        while let k = try r.nextRawKey() {
-            guard k.equals(key) else {
-                try r.skipValue()
-                continue
-            }
-            guard value == nil else { throw JSONError("\(label()) has a duplicate parameter '\(key)'") }
-            value = try r.field("parameters.\(key)", of: label()) { (r: inout JSONReader) throws(JSONError) in try r.readBool() }
-        }
-        return value
+        while let key = try r.nextRawKey() { try visit(key, &r) }
+    }
+
+    /// The value of parameter `key`, refusing a second one (`earlier` is what was read before).
+    private static func read<T>(
+        _ r: inout JSONReader, _ key: StaticString, _ earlier: T?, of label: @autoclosure () -> String,
+        _ value: (inout JSONReader) throws(JSONError) -> T
+    ) throws(JSONError) -> T {
+        guard earlier == nil else { throw JSONError("\(label()) has a duplicate parameter '\(key)'") }
+        return try r.field("parameters.\(key)", of: label(), value)
     }
 }

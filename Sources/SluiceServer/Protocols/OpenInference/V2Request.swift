@@ -11,10 +11,14 @@ package struct V2Request: Sendable {
     /// Request-level `parameters.binary_data_output`: every output binary unless an output's own
     /// `binary_data` says otherwise.
     package var binaryDataOutput: Bool
+    /// Request-level `parameters.timeout` (microseconds, Triton's meaning): the request's
+    /// deadline, `RequestContext.applyTimeout`. Nil when absent.
+    package var timeoutMicroseconds: UInt64?
 
-    package init(request: InferenceRequest, binaryDataOutput: Bool = false) {
+    package init(request: InferenceRequest, binaryDataOutput: Bool = false, timeoutMicroseconds: UInt64? = nil) {
         self.request = request
         self.binaryDataOutput = binaryDataOutput
+        self.timeoutMicroseconds = timeoutMicroseconds
     }
 }
 

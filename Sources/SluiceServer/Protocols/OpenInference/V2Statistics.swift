@@ -4,7 +4,8 @@ import SluiceJSON
 
 /// The statistics extension in Triton's shape: `GET /v2/models/stats`,
 /// `/v2/models/{m}/stats`, `/v2/models/{m}/versions/{v}/stats`, one entry per ready version
-/// with success, fail, queue and compute counts and nanoseconds (`VersionStatistics`, which
+/// with success, fail, queue and compute counts and nanoseconds and executions per batch size
+/// (`VersionStatistics`, which
 /// gRPC's `ModelStatistics` renders too).
 struct V2Statistics: Sendable {
     let dataPlane: DataPlane
@@ -49,7 +50,17 @@ struct V2Statistics: Sendable {
                 pair("compute_infer", s.computeInfer, &w)
                 pair("compute_output", s.computeOutput, &w)
             }
-            w.key("batch_stats"); w.array { _ in }
+            w.key("batch_stats")
+            w.array { w in
+                for batch in s.batches {
+                    w.object { w in
+                        w.key("batch_size"); w.int(batch.batchSize)
+                        pair("compute_input", batch.computeInput, &w)
+                        pair("compute_infer", batch.computeInfer, &w)
+                        pair("compute_output", batch.computeOutput, &w)
+                    }
+                }
+            }
         }
     }
 
