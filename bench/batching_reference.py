@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""The libraries' own time for one call of 1 row and of a full batch, single-threaded, on the
+models bench/batching.sh serves: what batching can gain at most (the issue's figures for the wide
+MLP: onnxruntime 0.38 ms for 1 row, 104 us a row at 64).
+
+  python3 bench/batching_reference.py REPO     (REPO as made by scripts/make_batching_models.py)
+
+Each figure is the median of up to 200 calls (at most ~2 s a figure) after 10 warm-up calls.
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from make_batching_models import MODELS  # noqa: E402
+
+
+def median_seconds(call):
+    for _ in range(10):
+        call()
+    times, start = [], time.perf_counter()
+    while len(times) < 200 and time.perf_counter() - start < 2:
+        t = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def caller(repo, name, rows):
+    filename = MODELS[name][0]
+    path = os.path.join(repo, name, "1", filename)
+    if filename == "model.json":
+        import xgboost as xgb
+        booster = xgb.Booster(model_file=path)
+        booster.set_param({"nthread": 1})
+        return "xgboost inplace_predict", lambda: booster.inplace_predict(rows)
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    feed = {session.get_inputs()[0].name: rows}
+    return "onnxruntime 1 thread", lambda: session.run(None, feed)
+
+
+def main(repo):
+    print(f"{'model':<11} {'library':<24} {'1 row':>10} {'full batch':>16} {'per row':>10}")
+    for name in MODELS:
+        with open(os.path.join(repo, f"{name}.full.json")) as f:
+            request = json.load(f)["inputs"][0]
+        full = np.array(request["data"], np.float32).reshape(request["shape"])
+        library, one = caller(repo, name, full[:1])
+        t1 = median_seconds(one)
+        tn = median_seconds(caller(repo, name, full)[1])
+        n = len(full)
+        print(f"{name:<11} {library:<24} {t1 * 1e3:8.3f}ms {tn * 1e3:8.3f}ms ({n:>3}) {tn / n * 1e6:8.1f}us")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
+        sys.exit(2)
+    main(sys.argv[1])
