@@ -18,7 +18,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from make_batching_models import MODELS  # noqa: E402
+from make_batching_models import MODELS, library  # noqa: E402
 
 
 def median_seconds(call):
@@ -32,33 +32,17 @@ def median_seconds(call):
     return statistics.median(times)
 
 
-def caller(repo, name, rows):
-    filename = MODELS[name][0]
-    path = os.path.join(repo, name, "1", filename)
-    if filename == "model.json":
-        import xgboost as xgb
-        booster = xgb.Booster(model_file=path)
-        booster.set_param({"nthread": 1})
-        return "xgboost inplace_predict", lambda: booster.inplace_predict(rows)
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    feed = {session.get_inputs()[0].name: rows}
-    return "onnxruntime 1 thread", lambda: session.run(None, feed)
-
-
 def main(repo):
     print(f"{'model':<11} {'library':<24} {'1 row':>10} {'full batch':>16} {'per row':>10}")
     for name in MODELS:
         with open(os.path.join(repo, f"{name}.full.json")) as f:
             request = json.load(f)["inputs"][0]
         full = np.array(request["data"], np.float32).reshape(request["shape"])
-        library, one = caller(repo, name, full[:1])
-        t1 = median_seconds(one)
-        tn = median_seconds(caller(repo, name, full)[1])
+        library_name, predict = library(repo, name)
+        t1 = median_seconds(lambda: predict(full[:1]))
+        tn = median_seconds(lambda: predict(full))
         n = len(full)
-        print(f"{name:<11} {library:<24} {t1 * 1e3:8.3f}ms {tn * 1e3:8.3f}ms ({n:>3}) {tn / n * 1e6:8.1f}us")
+        print(f"{name:<11} {library_name + ', 1 thread':<24} {t1 * 1e3:8.3f}ms {tn * 1e3:8.3f}ms ({n:>3}) {tn / n * 1e6:8.1f}us")
 
 
 if __name__ == "__main__":

@@ -164,22 +164,24 @@ def make(outdir, instances):
     print(f"wrote {', '.join(MODELS)} (each also -batched{'' if instances else ', without instances'}) to {outdir}")
 
 
-def reference(outdir, name, row):
-    """The library's answer on `row`: onnxruntime single-threaded, or xgboost's P(1)."""
-    filename = MODELS[name][0]
-    path = os.path.join(outdir, name, "1", filename)
-    if filename == "model.json":
+def library(outdir, name):
+    """The library's own predictor for `name`, single-threaded: (its name, rows -> {output: array})."""
+    path = os.path.join(outdir, name, "1", MODELS[name][0])
+    if MODELS[name][1] == "xgboost":
         import xgboost as xgb
         booster = xgb.Booster(model_file=path)
         booster.set_param({"nthread": 1})
-        p1 = booster.predict(xgb.DMatrix(row))
-        return {"probabilities": np.stack([1 - p1, p1], axis=1)}
+
+        def predict(rows):
+            p1 = booster.inplace_predict(rows)  # binary:logistic: P(1); Sluice answers [P(0), P(1)]
+            return {"probabilities": np.stack([1 - p1, p1], axis=1)}
+        return "xgboost", predict
     import onnxruntime as ort
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(None, {session.get_inputs()[0].name: row})))
+    names, feed = [o.name for o in session.get_outputs()], session.get_inputs()[0].name
+    return "onnxruntime", lambda rows: dict(zip(names, session.run(None, {feed: rows})))
 
 
 def verify(outdir, url):
@@ -189,7 +191,8 @@ def verify(outdir, url):
             payload = f.read()
         request = json.loads(payload)["inputs"][0]
         row = np.array(request["data"], np.float32).reshape(request["shape"])
-        want = reference(outdir, name, row)
+        library_name, predict = library(outdir, name)
+        want = predict(row)
         for model in (name, name + "-batched"):
             req = urllib.request.Request(f"{url}/v2/models/{model}/infer", payload,
                                          {"Content-Type": "application/json"})
@@ -198,7 +201,7 @@ def verify(outdir, url):
             diff = max(float(np.max(np.abs(np.array(got[k]["data"], np.float64).reshape(got[k]["shape"])
                                            - v.astype(np.float64))))
                        for k, v in want.items() if v.dtype.kind == "f")
-            print(f"VERIFY {model}: max abs difference from {'xgboost' if MODELS[name][1] == 'xgboost' else 'onnxruntime'} "
+            print(f"VERIFY {model}: max abs difference from {library_name} "
                   f"over {', '.join(k for k, v in want.items() if v.dtype.kind == 'f')}: {diff:.3g}")
             worst = max(worst, diff)
     return worst <= 1e-4
