@@ -40,6 +40,12 @@ for m in $models; do
   for name in "$m" "$m-batched"; do
     until curl -fs -o /dev/null "$base/v2/models/$name/ready"; do
       kill -0 "$spid" 2>/dev/null || { echo "sluice exited" >&2; exit 1; }
+      meta=$(curl -s "$base/v2/models/$name" || true)
+      if [[ $meta == *'"unavailable":[{'* ]]; then
+        echo "$name will not serve: $meta" >&2
+        [[ $meta == *"instances: unknown key"* ]] && echo "(this Sluice has no instances key yet: INSTANCES=0 $0 $*)" >&2
+        exit 1
+      fi
       (( $(date +%s) < deadline )) || { echo "$name not ready after 120 s:" >&2; curl -s "$base/v2/models/$name" >&2; exit 1; }
       sleep 0.1
     done
@@ -90,5 +96,6 @@ for (m, c), bound in bounds.items():
     (r0, a50, a99), (r1, b50, b99) = med["off"], med["on"]
     print(f"{m:<11} {c[2:]:>5} | {r0:9.0f} {a50:7.2f} {a99:7.2f} | {r1:9.0f} {b50:7.2f} {b99:7.2f} | {ratio:5.2f}x"
           f" | {bound:6.2f} ms  {'yes' if b99 <= bound else 'NO'}")
-print("(latencies in ms, medians over rounds; bound = max_queue_delay_us + 2 x full-batch compute)")
+print("(latencies in ms, medians over rounds; bound = max_queue_delay_us + 2 x full-batch compute, the issue's\n"
+      " goal for the wide MLP; where the off p99 is already past it, HTTP queueing at that many connections sets p99)")
 PY
