@@ -215,7 +215,7 @@ def main(argv):
     elif len(argv) == 4 and argv[2] == "--verify":
         return 0 if verify(argv[1], argv[3].rstrip("/")) else 1
     else:
-        print(__doc__.strip().split("\n\n")[2], file=sys.stderr)
+        print(next(p for p in __doc__.split("\n\n") if "python3" in p), file=sys.stderr)
         return 2
     return 0
 
