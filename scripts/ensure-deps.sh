@@ -32,9 +32,11 @@ case "${1:-}" in
     ;;
   bench)
     apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
-    # bench/backend-speed.sh times the reference libraries from Python; bench/batching.sh writes
-    # its ONNX models with onnx's helper API and checks Sluice's answers against onnxruntime.
-    pip_missing xgboost lightgbm onnxruntime onnx
+    # bench/batching.sh writes its ONNX models with onnx's helper API (and, below, checks them
+    # against onnxruntime and xgboost).
+    pip_missing onnx
+    # bench/backend-speed.sh times the reference libraries from Python.
+    pip_missing xgboost lightgbm onnxruntime
     ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
