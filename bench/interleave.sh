@@ -1,6 +1,8 @@
-# Sourced by bench/tls.sh, bench/ab.sh and bench/mlserver.sh: wrk on two or more base URLs in
-# turn, A B A B … (or A B C A B C …), posting $body to /v2/models/fraud/infer, then the req/s
-# ratio per round and its median of B, the one measured, against each of the others.
+# Sourced by bench/tls.sh, bench/ab.sh, bench/mlserver.sh and bench/batching.sh: wrk on two or
+# more base URLs in turn, A B A B … (or A B C A B C …), posting $body to URL + $infer_path
+# (default /v2/models/fraud/infer; batching.sh sets it empty and passes whole URLs), then the
+# req/s ratio per round and its median of B, the one measured, against each of the others.
+# $wrk_timeout (default 2s, wrk's own) is how long a request may take before wrk counts it an error.
 #   interleave LABEL_A URL_A LABEL_B URL_B [LABEL_C URL_C …]   (uses $rounds $secs $conns $shared $body)
 # Prints "LABEL RESULT …" per server and round, then one SUMMARY line per server other than B.
 interleave() {
@@ -8,7 +10,7 @@ interleave() {
   local i j r
   while (( $# >= 2 )); do labels+=("$1"); urls+=("$2"); shift 2; done
   (( $# == 0 && ${#labels[@]} >= 2 )) || { echo "interleave: LABEL URL pairs, two or more" >&2; return 2; }
-  run() { wrk -t2 -c"$conns" -d"${secs}s" -s "$shared/bench/post.lua" "$1/v2/models/fraud/infer" -- "$body" | grep '^RESULT'; }
+  run() { wrk -t2 -c"$conns" -d"${secs}s" --timeout "${wrk_timeout:-2s}" -s "$shared/bench/post.lua" "$1${infer_path-/v2/models/fraud/infer}" -- "$body" | grep '^RESULT'; }
   for j in "${!urls[@]}"; do run "${urls[j]}" >/dev/null; done   # warm each
   for ((i = 0; i < rounds; i++)); do
     for j in "${!urls[@]}"; do

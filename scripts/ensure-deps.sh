@@ -42,6 +42,9 @@ case "${1:-}" in
     ;;
   bench)
     apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
+    # bench/batching.sh writes its ONNX models with onnx's helper API (and, below, checks them
+    # against onnxruntime and xgboost).
+    pip_missing onnx
     # bench/backend-speed.sh times the reference libraries from Python.
     pip_missing xgboost lightgbm onnxruntime
     # bench/grpc.sh builds its gRPC request body with tritonclient.grpc's messages.
