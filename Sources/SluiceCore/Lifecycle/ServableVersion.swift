@@ -35,6 +35,19 @@ package final class ServableVersion: Sendable {
     let isUnloading = Atomic<Bool>(false)
     /// The manager's way to hear, from the releasing thread, that an unloading version drained.
     let onDrained: @Sendable () -> Void
+    /// What the server attaches to the version at its first request (its request queue, for a
+    /// version whose config `queuesRequests`): made once, freed with the version.
+    private let attachment = Mutex<(any AnyObject & Sendable)?>(nil)
+
+    /// The object attached to this version, made by `make` the first time. Any thread.
+    package func attached<T: AnyObject & Sendable>(_ make: () -> T) -> T {
+        attachment.withLock { slot in
+            if let existing = slot as? T { return existing }
+            let made = make()
+            slot = made
+            return made
+        }
+    }
 
     /// - Parameter onDrained: called when the last handle of this version is released while the
     ///   manager is letting it go; versions made outside a manager (tests) have no one to tell.

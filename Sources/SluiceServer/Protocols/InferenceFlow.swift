@@ -75,15 +75,13 @@ struct InferenceFlow: Sendable {
         let (request, decoded) = prepared
         let plane = dataPlane
         let route = found.route
-        // A local function, called directly when the run is inline: only the pool's path forms
-        // a closure, so an inline request allocates no context and copies none of its captures.
-        @Sendable func respond(_ queued: Int) -> Response {
+        // The request's answer from its result: encoded, copied to the route's shadow, stamped,
+        // recorded. A local function, called directly when the run is inline: only the pool's and
+        // the queue's paths form a closure, so an inline request allocates no context.
+        @Sendable func answer(_ result: Result<InferenceResponse, ServingError>, queued: Int, computeNanos: Int) -> Response {
             var response: Response
-            var computeNanos = 0
             do throws(ServingError) {
-                // Waited past the client's deadline: the client has given up, so nothing runs.
-                if context.isLate { throw .deadlineExceeded("the deadline passed before the request ran") }
-                let result = try plane.infer(request, on: target, queuedNanos: queued, computeNanos: &computeNanos)
+                let result = try result.get()
                 response = try encode(result, decoded)
                 if let route { plane.shadow(request, primary: result, route: route) }
             } catch {
@@ -95,6 +93,39 @@ struct InferenceFlow: Sendable {
             let nanos = Int(clamping: MonotonicClock.now() &- arrived)
             plane.record(target, route: route, protocol: protocolName, status: response.status, nanos: nanos, failed: response.status >= 300)
             return response
+        }
+        @Sendable func respond(_ queued: Int) -> Response {
+            var computeNanos = 0
+            let result: Result<InferenceResponse, ServingError>
+            if context.isLate {
+                // Waited past the client's deadline: the client has given up, so nothing runs.
+                result = .failure(.deadlineExceeded("the deadline passed before the request ran"))
+            } else {
+                do throws(ServingError) {
+                    let inferred = try plane.infer(request, on: target, queuedNanos: queued, computeNanos: &computeNanos)
+                    result = .success(inferred)
+                } catch {
+                    result = .failure(error)
+                }
+            }
+            return answer(result, queued: queued, computeNanos: computeNanos)
+        }
+        // A version with a queue of its own (`dynamic_batching`, `instances`): its batcher runs
+        // it, merged with others or alone, on the pool. The version is held until the answer.
+        if target.config.queuesRequests {
+            let held = VersionHold(target.acquire())
+            let batcher = target.attached { Batcher(config: target.config, pool: scheduler.pool, plane: plane) }
+            let queued = batcher.submit(request, on: target, deadline: context.deadline) { result, waited, computeNanos in
+                let response = answer(result, queued: waited, computeNanos: computeNanos)
+                held.release()
+                writer.send(response)
+            }
+            if !queued {
+                // Shed as a full worker queue is: 503 and Retry-After (RESOURCE_EXHAUSTED).
+                held.release()
+                writer.fail(OverloadError.modelQueueFull(model: target.modelName, version: target.version, limit: target.config.queueCapacity))
+            }
+            return
         }
         // Inline here means on this thread: the loop, or the worker of an offloaded request.
         // The version is held from here until the run ends — through the wait for a worker too —

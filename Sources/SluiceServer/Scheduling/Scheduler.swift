@@ -40,16 +40,20 @@ struct Scheduler: Sendable {
 enum OverloadError: HTTPResponseError, Equatable {
     /// `scheduling.max_queue` requests already wait for a worker.
     case queueFull(waiting: Int)
+    /// A version's own queue (`model.yaml`'s `max_queue`) is full.
+    case modelQueueFull(model: String, version: Int, limit: Int)
 
     var status: Int {
         switch self {
-        case .queueFull: 503
+        case .queueFull, .modelQueueFull: 503
         }
     }
 
     var message: String {
         switch self {
         case .queueFull(let waiting): "server overloaded: \(waiting) requests are waiting for a worker; retry later"
+        case .modelQueueFull(let model, let version, let limit):
+            "model '\(model)' version \(version) is overloaded: its queue holds max_queue \(limit) requests; retry later"
         }
     }
 
