@@ -142,7 +142,7 @@ package final class DataPlane: Sendable {
     /// backend receives exactly the inputs it expects. Runs on the loop before any scheduling,
     /// so a bad request costs no worker time.
     package func prepare(_ request: InferenceRequest, for servable: ServableVersion) throws(ServingError) -> InferenceRequest {
-        let rowLimit = servable.config.requestRowLimit
+        let rowLimit = servable.requestRowLimit
         if Self.isInDeclaredOrder(request.inputs, servable.inputs) {
             // The usual request: nothing to reorder, so no dictionary and no copy. The checks and
             // their order are those of the general path below for the same request.

@@ -25,6 +25,10 @@ package final class ServableVersion: Sendable {
     /// The version's effective config (model-level with the version's own `model.yaml` applied);
     /// schedulers read batching settings from it.
     package let config: ModelConfig
+    /// `config.queuesRequests` and `config.requestRowLimit`, read once here: every request asks,
+    /// and reading them through `config` copies the whole config (its arrays and labels) first.
+    package let queuesRequests: Bool
+    package let requestRowLimit: Int?
     /// Run counts and measured cost, updated by the threads that run this version.
     package let stats: VersionStats
     /// Metric handles resolved at load; nil when the manager has no metrics (tests, validate).
@@ -66,6 +70,8 @@ package final class ServableVersion: Sendable {
         self.platform = backend.platform
         self.file = file
         self.config = config
+        queuesRequests = config.queuesRequests
+        requestRowLimit = config.requestRowLimit
         stats = VersionStats(maxBatchSize: config.maxBatchSize)
     }
 }

@@ -112,7 +112,7 @@ struct InferenceFlow: Sendable {
         }
         // A version with a queue of its own (`dynamic_batching`, `instances`): its batcher runs
         // it, merged with others or alone, on the pool. The version is held until the answer.
-        if target.config.queuesRequests {
+        if target.queuesRequests {
             let held = VersionHold(target.acquire())
             let batcher = target.attached { Batcher(config: target.config, pool: scheduler.pool, plane: plane) }
             let queued = batcher.submit(request, on: target, deadline: context.deadline) { result, waited, computeNanos in
