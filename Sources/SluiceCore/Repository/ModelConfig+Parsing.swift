@@ -31,6 +31,10 @@ extension ModelConfig {
             config.maxBatchSize = try reader.positiveInt(node, at: "max_batch_size")
         }
         if let node = keys["dynamic_batching"] {
+            // Without max_batch_size (Triton's 0) nothing could be merged: refused, not ignored.
+            guard config.maxBatchSize != nil else {
+                throw reader.fail("dynamic_batching", "needs max_batch_size (the most rows one merged call may hold)")
+            }
             config.dynamicBatching = try reader.dynamicBatching(node, maxBatchSize: config.maxBatchSize)
         }
         if let node = keys["instances"] {
