@@ -9,11 +9,7 @@ enum HTTP2Fields {
         var fields: [(name: Range<Int>, value: Range<Int>)] = []
         fields.reserveCapacity(response.headers.count + 4)
         func add<N: Sequence<UInt8>, V: Sequence<UInt8>>(_ name: N, _ value: V) {
-            let nameStart = storage.count
-            storage.append(contentsOf: name)
-            let valueStart = storage.count
-            storage.append(contentsOf: value)
-            fields.append((nameStart..<valueStart, valueStart..<storage.count))
+            append(name, value, to: &storage, &fields)
         }
         add(":status".utf8, response.isGRPC ? "200".utf8 : String(response.status).utf8)
         for (name, value) in response.headers where !isExcluded(name) {
@@ -31,13 +27,21 @@ enum HTTP2Fields {
         var storage: [UInt8] = []
         var fields: [(name: Range<Int>, value: Range<Int>)] = []
         for (name, value) in trailers where !isExcluded(name) {
-            let nameStart = storage.count
-            storage.append(contentsOf: name.utf8)
-            let valueStart = storage.count
-            storage.append(contentsOf: value.utf8)
-            fields.append((nameStart..<valueStart, valueStart..<storage.count))
+            append(name.utf8, value.utf8, to: &storage, &fields)
         }
         return (storage, fields)
+    }
+
+    /// One field: its name and value appended to `storage`, their ranges to `fields`.
+    @inline(__always)
+    private static func append<N: Sequence<UInt8>, V: Sequence<UInt8>>(
+        _ name: N, _ value: V, to storage: inout [UInt8], _ fields: inout [(name: Range<Int>, value: Range<Int>)]
+    ) {
+        let nameStart = storage.count
+        storage.append(contentsOf: name)
+        let valueStart = storage.count
+        storage.append(contentsOf: value)
+        fields.append((nameStart..<valueStart, valueStart..<storage.count))
     }
 
     /// Connection-specific fields (RFC 9113 §8.2.2), which a client must treat as malformed,

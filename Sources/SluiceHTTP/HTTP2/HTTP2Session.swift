@@ -122,15 +122,25 @@ final class HTTP2Session {
     /// frames pulled from the delegate's `readBody` unless `hasBody` is false.
     /// `fields` are (name, value) byte ranges of `storage`. False when nghttp2 refused.
     func submitResponse(stream: Int32, storage: [UInt8], fields: [(name: Range<Int>, value: Range<Int>)], hasBody: Bool) -> Bool {
+        Self.withNameValues(storage, fields) { nva in
+            guard hasBody else { return nghttp2_submit_response(session, stream, &nva, nva.count, nil) == 0 }
+            var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: Self.readBody)
+            return nghttp2_submit_response(session, stream, &nva, nva.count, &provider) == 0
+        }
+    }
+
+    /// `fields` (byte ranges of `storage`) as nghttp2's name-value pairs pointing into it, for
+    /// the duration of `body` (nghttp2 copies them).
+    private static func withNameValues(
+        _ storage: [UInt8], _ fields: [(name: Range<Int>, value: Range<Int>)], _ body: (inout [nghttp2_nv]) -> Bool
+    ) -> Bool {
         storage.withUnsafeBufferPointer { bytes in
             let base = UnsafeMutablePointer(mutating: bytes.baseAddress)
             var nva = fields.map { field in
                 nghttp2_nv(name: base.map { $0 + field.name.lowerBound }, value: base.map { $0 + field.value.lowerBound },
                            namelen: field.name.count, valuelen: field.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
             }
-            guard hasBody else { return nghttp2_submit_response(session, stream, &nva, nva.count, nil) == 0 }
-            var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: Self.readBody)
-            return nghttp2_submit_response(session, stream, &nva, nva.count, &provider) == 0
+            return body(&nva)
         }
     }
 
@@ -140,14 +150,7 @@ final class HTTP2Session {
     func submitTrailers(stream: Int32, _ trailers: Headers) -> Bool {
         if trailers.count == 1, trailers["grpc-status"] == "0" { return submitGRPCSuccess(stream: stream) }
         let (storage, fields) = HTTP2Fields.encode(trailers: trailers)
-        return storage.withUnsafeBufferPointer { bytes in
-            let base = UnsafeMutablePointer(mutating: bytes.baseAddress)
-            var nva = fields.map { field in
-                nghttp2_nv(name: base.map { $0 + field.name.lowerBound }, value: base.map { $0 + field.value.lowerBound },
-                           namelen: field.name.count, valuelen: field.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-            }
-            return nghttp2_submit_trailer(session, stream, &nva, nva.count) == 0
-        }
+        return Self.withNameValues(storage, fields) { nva in nghttp2_submit_trailer(session, stream, &nva, nva.count) == 0 }
     }
 
     /// `grpc-status: 0`, the trailer of every successful gRPC call, from static bytes: no
