@@ -26,10 +26,15 @@ package final class Routes: Sendable {
     /// relaxed load and two bit tests, without hashing the name or taking the table's lock.
     private let names = Atomic<UInt64>(0)
     let control: Mutex<Control>
+    /// The last save of the state file failed (a read-only folder): the failure is logged once,
+    /// not at every decision, until a save succeeds again.
+    let stateUnsaved = Atomic<Bool>(false)
 
     struct Control: Sendable {
         var configs: [RouteConfig]
         var controllers: [String: CanaryController]
+        /// What the routes file held at the last look (`Routes+Reload`).
+        var watch = RoutesFileWatch()
     }
 
     /// Compiles `configs` and publishes them; canary progress is restored from the state file
@@ -65,6 +70,7 @@ package final class Routes: Sendable {
                 for decision in controller.decisions { count(decision, route: name) }
             }
         }
+        if file != nil { seedReloadMetrics() }
     }
 
     /// Recompiles every route against the current model table (so label arms get their metric
@@ -122,10 +128,14 @@ package final class Routes: Sendable {
     }
 
     /// Rebuilds every compiled route from `control` and swaps the table. Under the control lock.
-    func publish(_ control: Control) {
+    /// The routes named in `kept` (a reload left their config and canary as they were) keep
+    /// their compiled route, so their canary's step window and metric handles carry on.
+    func publish(_ control: Control, keeping kept: Set<String> = []) {
         let models = manager.snapshot
+        let current = kept.isEmpty ? RouteTable.empty : snapshot
         let compiled = control.configs.map { config in
-            CompiledRoute(
+            if kept.contains(config.name), let route = current.route(named: config.name[...]) { return route }
+            return CompiledRoute(
                 config: config, candidateWeight: control.controllers[config.name]?.weight,
                 metrics: metrics.map { RouteMetrics($0, route: config.name, model: config.model, versions: config.versions(in: models)) })
         }
