@@ -1,16 +1,27 @@
 /// What the server knows of its routes file between two looks (README "Reloading routes.yaml"):
-/// the bytes it last read or wrote, and whether the last look could read it. Pure: `Routes`
-/// feeds it one observation per `poll_interval` and acts on the change it reports.
+/// the bytes it last acted on or wrote, the bytes waiting to settle, and whether the last look
+/// could read it. Pure: `Routes` feeds it one observation per `poll_interval` and acts on the
+/// change it reports.
 ///
 /// Change is detected by content, not by time stamps: reading a routes file costs microseconds,
 /// follows symlinks at each look (so the kubelet's swap of a ConfigMap's `..data` link is seen
 /// like any edit), and cannot miss two writes of the same size within one time-stamp tick.
+///
+/// New bytes apply only once two looks in a row read them, as the repository waits for a version's
+/// files to stay unchanged for a poll: an editor that truncates and rewrites in place, or
+/// renames the old file away first, can be caught half-way, and an empty file is a valid file
+/// without routes. One `poll_interval` of delay is the price; an atomic swap (the kubelet's, `mv`)
+/// pays it too, and is never caught half-way.
 package struct RoutesFileWatch: Sendable, Equatable {
-    /// The bytes last read (applied or refused) or written by the server itself; nil before the
-    /// first look.
+    /// The bytes last acted on (applied or refused) or written by the server itself; nil before
+    /// the first change is reported.
     package private(set) var seen: [UInt8]?
+    /// New bytes read once, applied if the next look reads them again.
+    package private(set) var pending: [UInt8]?
     /// Why the last look could not read the file; nil when it could.
     package private(set) var unreadable: String?
+    /// Something was reported since start-up (a change or a vanished file).
+    private var reported = false
 
     /// One look at the file.
     package enum Observation: Sendable, Equatable {
@@ -21,11 +32,12 @@ package struct RoutesFileWatch: Sendable, Equatable {
 
     /// What a look found, for `Routes` to act on.
     package enum Change: Sendable, Equatable {
-        /// Same bytes as before (or still unreadable): nothing to do, nothing to log.
+        /// Nothing to do, nothing to log: the same bytes as before, new bytes waiting to settle,
+        /// or a file still unreadable.
         case none
-        /// Bytes to parse and apply: new ones, or any once the file is readable again after it
-        /// vanished. `first` marks the first look since start-up, whose bytes the routes in force
-        /// were parsed from a moment before (unless the file changed in between).
+        /// Settled bytes to parse and apply: new ones, or any once the file is readable again
+        /// after it vanished. `first` marks the first report since start-up, whose bytes the
+        /// routes in force were parsed from a moment before (unless the file changed in between).
         case changed([UInt8], first: Bool)
         /// The file just became unreadable; the routes in force stay. Reported once, until it
         /// can be read again.
@@ -34,20 +46,28 @@ package struct RoutesFileWatch: Sendable, Equatable {
 
     package init() {}
 
-    /// Records one look and says what changed. Each broken content is reported once: its bytes
-    /// become `seen`, so the next look with the same bytes is `.none`.
+    /// Records one look and says what changed. Each settled content is reported once: its bytes
+    /// become `seen`, so a broken file is refused (and logged) once, not at every look.
     package mutating func on(_ observation: Observation) -> Change {
         switch observation {
         case .unreadable(let reason):
             defer { unreadable = reason }
-            return unreadable == nil ? .vanished(reason) : .none
+            pending = nil
+            guard unreadable == nil else { return .none }
+            reported = true
+            return .vanished(reason)
         case .content(let bytes):
             let wasUnreadable = unreadable != nil
             unreadable = nil
-            if bytes == seen && !wasUnreadable { return .none }
-            let first = seen == nil && !wasUnreadable
-            seen = bytes
-            return .changed(bytes, first: first)
+            if bytes == pending {
+                pending = nil
+                seen = bytes
+                defer { reported = true }
+                return .changed(bytes, first: !reported)
+            }
+            // Back to the bytes in force before the others settled: nothing happened.
+            pending = bytes == seen && !wasUnreadable ? nil : bytes
+            return .none
         }
     }
 
@@ -55,6 +75,7 @@ package struct RoutesFileWatch: Sendable, Equatable {
     /// so its own write is never applied a second time.
     package mutating func wrote(_ text: String) {
         seen = Array(text.utf8)
+        pending = nil
         unreadable = nil
     }
 }

@@ -68,6 +68,14 @@ import Testing
         return scrape.split(separator: "\n").first { $0.hasPrefix(series + " ") }.map { String($0.dropFirst(series.count + 1)) }
     }
 
+    /// Two looks, as two polls would: the first sees new bytes, the second applies them once they
+    /// read the same again.
+    static func settle(_ routes: Routes) -> Routes.ReloadResult {
+        let first = routes.reloadIfChanged()
+        #expect(first == .unchanged, "new bytes wait one look to settle")
+        return routes.reloadIfChanged()
+    }
+
     static let successes = #"sluice_config_reloads_total{file="routes",result="success"}"#
     static let failures = #"sluice_config_reloads_total{file="routes",result="failure"}"#
     static let lastGood = #"sluice_config_last_reload_successful{file="routes"}"#
@@ -127,10 +135,10 @@ import Testing
         let server = try Self.server(fixture, routes: fixture.routesFile, lines: lines)
         let routes = server.server.routes
         let c = try server.client()
-        #expect(routes.reloadIfChanged() == .unchanged, "the first look finds what start-up loaded")
+        #expect(Self.settle(routes) == .unchanged, "the first looks find what start-up loaded")
 
         try fixture.files.write(text, to: "config/routes.yaml")
-        guard case .refused(let error) = routes.reloadIfChanged() else {
+        guard case .refused(let error) = Self.settle(routes) else {
             Issue.record("an invalid file must be refused")
             return
         }
@@ -147,7 +155,7 @@ import Testing
         try fixture.files.write(Self.routes(v1: 0), to: "config/routes.yaml")
         var changes = Routes.Changes()
         changes.changed = ["scoring"]
-        #expect(routes.reloadIfChanged() == .applied(changes))
+        #expect(Self.settle(routes) == .applied(changes))
         #expect(try Self.version(c, "scoring") == "2")
         #expect(try Self.metric(c, Self.successes) == "1")
         #expect(try Self.metric(c, Self.lastGood) == "1")
@@ -174,7 +182,7 @@ import Testing
 
         // Back as it was: nothing changes but the gauge.
         try fixture.files.write(Self.routes(v1: 100), to: "config/routes.yaml")
-        #expect(routes.reloadIfChanged() == .applied(Routes.Changes()))
+        #expect(Self.settle(routes) == .applied(Routes.Changes()))
         #expect(try Self.metric(c, Self.lastGood) == "1")
     }
 
@@ -186,6 +194,7 @@ import Testing
         let body = #"{"model":"m","split":[{"version":1,"weight":100}],"canary":{"candidate":2,"steps":[10,100],"interval":"1h","min_requests":1000000,"max_error_rate":0.05,"max_p99_latency_ratio":50}}"#
         #expect(try c.request("PUT", "/v2/routes/scoring", json: body, headers: RoutingFixture.auth).status == 200)
         #expect(try c.request("POST", "/v2/routes/scoring/canary/pause", body: [], headers: RoutingFixture.auth).status == 200)
+        #expect(routes.reloadIfChanged() == .unchanged)
         #expect(routes.reloadIfChanged() == .unchanged)
         #expect(try Self.canary(c) == ("paused", ["started", "paused"]))
         #expect(try Self.weights(c, "scoring") == [90, 10])
@@ -205,7 +214,7 @@ import Testing
         try fixture.files.write(Self.canary.replacingOccurrences(of: "{version: 2, weight: 100}", with: "{version: 1, weight: 100}"), to: "config/routes.yaml")
         var changes = Routes.Changes()
         changes.changed = ["extra"]
-        #expect(routes.reloadIfChanged() == .applied(changes))
+        #expect(Self.settle(routes) == .applied(changes))
         #expect(try Self.version(c, "extra") == "1")
         #expect(try Self.canary(c) == ("paused", ["started", "paused"]))
 
@@ -224,7 +233,7 @@ import Testing
         changes.changed = ["scoring"]
         changes.removed = ["extra"]
         changes.canariesStarted = ["scoring"]
-        #expect(routes.reloadIfChanged() == .applied(changes))
+        #expect(Self.settle(routes) == .applied(changes))
         #expect(try Self.canary(c) == ("progressing", ["started"]))
         #expect(try Self.weights(c, "scoring") == [80, 20])
         #expect(try c.request("POST", "/v2/models/extra/infer", json: RoutingFixture.body).status == 404)
@@ -288,7 +297,7 @@ import Testing
             .write(to: URL(fileURLWithPath: fixture.routesFile))
         var changes = Routes.Changes()
         changes.changed = ["extra"]
-        #expect(server.server.routes.reloadIfChanged() == .applied(changes))
+        #expect(Self.settle(server.server.routes) == .applied(changes))
     }
 }
 
