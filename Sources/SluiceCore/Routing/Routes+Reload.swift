@@ -51,7 +51,7 @@ extension Routes {
             case .none:
                 return .unchanged
             case .vanished(let reason):
-                log(.warning, "routes file \(file) \(reason): the \(control.configs.count) routes in force stay until it is back")
+                log(.warning, "routes file \(file) \(reason): the routes in force stay until it is back")
                 countReload(success: false)
                 return .unreadable(reason)
             case .changed(let bytes, let first):

@@ -6,11 +6,12 @@ import Synchronization
 /// The server creates one at start-up from `routes.yaml`. Requests call `route(named:)` on any
 /// thread: one relaxed load when there are no routes, else a short lock to copy the published
 /// table; they never wait for a control operation. Control operations (`tick`, `replace`,
-/// `operate`) take turns under one lock, build new compiled routes, write the files, and
-/// publish the new table in one swap. They do file I/O: call them off the event loops.
+/// `operate`, and `reloadIfChanged`/`reload` when the routes file changes) take turns under one
+/// lock, build new compiled routes, read or write the files, and publish the new table in one
+/// swap. They do file I/O: call them off the event loops.
 package final class Routes: Sendable {
-    /// The routes file a `PUT` rewrites; nil when the server runs without one (changes then
-    /// last until the process ends).
+    /// The routes file a `PUT` rewrites and the poller re-reads; nil when the server runs
+    /// without one (changes then last until the process ends).
     package let file: String?
     /// Where canary progress is kept, beside the routes file: `routes.yaml` → `routes.state.json`.
     package let stateFile: String?
