@@ -117,7 +117,7 @@ extension Routes {
             if stateUnsaved.exchange(false, ordering: .relaxed) { log(.info, "canary state saved to \(stateFile) again") }
         } catch {
             if !stateUnsaved.exchange(true, ordering: .relaxed) {
-                log(.error, "canary state not saved: \(error); canaries go on in memory (a restart starts them over) and this is not logged again until a save succeeds")
+                log(.error, "canary state not saved: \(error); canaries go on in memory (a restart resumes them from the last state saved, if any) and this is not logged again until a save succeeds")
             }
         }
     }

@@ -20,7 +20,7 @@ package struct RoutesFileWatch: Sendable, Equatable {
     package private(set) var pending: [UInt8]?
     /// Why the last look could not read the file; nil when it could.
     package private(set) var unreadable: String?
-    /// Something was reported since start-up (a change or a vanished file).
+    /// Something was reported (a change or a vanished file) or written since start-up.
     private var reported = false
 
     /// One look at the file.
@@ -72,10 +72,12 @@ package struct RoutesFileWatch: Sendable, Equatable {
     }
 
     /// The server wrote `text` itself (`PUT /v2/routes/{r}`): the next look finds nothing new,
-    /// so its own write is never applied a second time.
+    /// so its own write is never applied a second time; and the routes in force no longer come
+    /// from the bytes read at start-up, so no later change is a first one.
     package mutating func wrote(_ text: String) {
         seen = Array(text.utf8)
         pending = nil
         unreadable = nil
+        reported = true
     }
 }

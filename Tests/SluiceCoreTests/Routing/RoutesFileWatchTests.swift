@@ -61,6 +61,13 @@ import Testing
         #expect(watch.on(.content(Self.a)) == .changed(Self.a, first: false))
     }
 
+    @Test func afterTheServersOwnWriteNoChangeIsAFirstOne() {
+        var watch = RoutesFileWatch()
+        watch.wrote("routes: []\n")
+        #expect(watch.on(.content(Self.b)) == .none)
+        #expect(watch.on(.content(Self.b)) == .changed(Self.b, first: false))
+    }
+
     @Test func theServersOwnWriteIsNotSeenAsAChange() {
         var watch = RoutesFileWatch()
         _ = watch.on(.content(Self.a))

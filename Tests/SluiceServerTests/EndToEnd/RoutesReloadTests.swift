@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import SluiceCore
-import Synchronization
 import Testing
 @testable import SluiceServer
 
@@ -85,25 +84,9 @@ import Testing
         let configMap = try ConfigMapFolder(["routes.yaml": Self.routes(v1: 100)])
         let server = try Self.server(fixture, routes: configMap.file("routes.yaml"), poll: 0.05)
 
-        // Three clients send to the route without pause until told to stop (bounded: 120 s).
-        let stop = Flag()
-        let sent = Atomic<Int>(0), failed = Atomic<Int>(0)
-        let versionsSeen = Mutex<Set<String>>([])
-        let done = DispatchGroup()
-        let port = server.port
-        for _ in 0..<3 {
-            DispatchQueue.global().async(group: done) {
-                guard let client = try? RawClient(port: port) else { failed.add(1, ordering: .relaxed); return }
-                let deadline = Date().addingTimeInterval(120)
-                while !stop.value && Date() < deadline {
-                    let answer = try? client.request("POST", "/v2/models/scoring/infer", json: RoutingFixture.body)
-                    sent.add(1, ordering: .relaxed)
-                    if answer?.status != 200 { failed.add(1, ordering: .relaxed) }
-                    if let v = answer?.headers["x-sluice-model-version"] { _ = versionsSeen.withLock { $0.insert(v) } }
-                }
-            }
-        }
-        #expect(eventually(within: 15) { sent.load(ordering: .relaxed) > 0 }, "no client got going")
+        // Three clients send to the route without pause until told to stop.
+        let clients = ClientLoops(port: server.port) { try $0.request("POST", "/v2/models/scoring/infer", json: RoutingFixture.body) }
+        #expect(eventually(within: 15) { clients.sent > 0 }, "no client got going")
 
         let admin = try server.client()
         let splits = [0, 100, 30, 70, 50, 100, 0, 20]
@@ -113,12 +96,11 @@ import Testing
                 try Self.weights(admin, "scoring") == [v1, 100 - v1] && (try Self.weights(admin, "extra") != nil) == (i % 2 == 0)
             }, "swap \(i + 1) (version 1 at \(v1) %) was not applied")
         }
-        stop.value = true
-        done.wait()
+        clients.stop()
 
-        #expect(failed.load(ordering: .relaxed) == 0, "\(failed.load(ordering: .relaxed)) of \(sent.load(ordering: .relaxed)) requests failed")
-        #expect(sent.load(ordering: .relaxed) > 50)
-        #expect(versionsSeen.withLock { $0 } == ["1", "2"])
+        #expect(clients.failed == 0, "\(clients.failed) of \(clients.sent) requests failed")
+        #expect(clients.sent > 50)
+        #expect(clients.versions == ["1", "2"])
         #expect(try Self.metric(admin, Self.successes) == "8")
         #expect(try Self.metric(admin, Self.failures) == "0")
         #expect(try Self.metric(admin, Self.lastGood) == "1")
