@@ -266,7 +266,8 @@ import Testing
         let server = try Self.server(fixture, routes: fixture.routesFile, lines: lines)
         let c = try server.client()
         try ReadOnlyFolder.make(folder)
-        defer { ReadOnlyFolder.undo(folder) }
+        // Before the fixture goes (and removes its folders), which this use keeps until then.
+        defer { ReadOnlyFolder.undo(folder); withExtendedLifetime(fixture) {} }
         #expect(try c.request("GET", "/v2/routes", headers: RoutingFixture.auth).status == 200)
         let put = try c.request("PUT", "/v2/routes/extra", json: #"{"model":"m","split":[{"version":1,"weight":100}]}"#, headers: RoutingFixture.auth)
         #expect(put.status == 409 && put.error?.contains("is read-only") == true, "\(put.text)")
