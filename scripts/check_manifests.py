@@ -15,6 +15,8 @@
 - deploy/grafana/*.json: every panel has PromQL in targets[].expr, uses only the $model,
   $version and $route template variables (which the dashboard defines), and each expression
   parses (`promtool check rules`, with the variables replaced by `.*`).
+- With --sluice BINARY, every sluice.yaml and routes.yaml the ConfigMaps are made from passes
+  `sluice validate` against the bundled models/.
 Exits 1 with one line per finding, 0 with a summary.
 """
 import argparse
@@ -224,6 +226,28 @@ def check_builds(kubectl, validators):
     return built
 
 
+def check_configs(sluice):
+    """`sluice validate` on every sluice.yaml and routes.yaml a configMapGenerator reads, against
+    the bundled models/ (the image's repository): what the pods would refuse at start."""
+    base_config = os.path.join(DEPLOY, "base", "sluice.yaml")
+    base_routes = os.path.join(DEPLOY, "base", "routes.yaml")
+    checked = 0
+    for path in sorted(not_objects()):
+        name = os.path.basename(path)
+        if name == "routes.yaml":
+            command = [sluice, "validate", "--config", base_config, "--models", os.path.join(ROOT, "models"), "--routes", path]
+        elif name == "sluice.yaml":
+            command = [sluice, "validate", "--config", path, "--models", os.path.join(ROOT, "models"), "--routes", base_routes]
+        else:
+            continue
+        run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        if run.returncode != 0:
+            lines = [l for l in (run.stdout + run.stderr).splitlines() if l.startswith("error")]
+            fail(f"{os.path.relpath(path, ROOT)}: sluice validate: {'; '.join(lines) or run.returncode}")
+        checked += 1
+    return checked
+
+
 def check_dashboards(promtool):
     dashboards = sorted(glob.glob(os.path.join(DEPLOY, "grafana", "*.json")))
     if not dashboards:
@@ -272,6 +296,7 @@ def main():
     parser.add_argument("--kubectl", default=own if os.access(own, os.X_OK) else shutil.which("kubectl"),
                         help="kubectl with kustomize v4 or later")
     parser.add_argument("--promtool", default=shutil.which("promtool"))
+    parser.add_argument("--sluice", help="a sluice binary: also run `sluice validate` on every sluice.yaml and routes.yaml the ConfigMaps are made from")
     args = parser.parse_args()
     for tool, name in ((args.kubectl, "kubectl"), (args.promtool, "promtool")):
         if not tool:
@@ -288,6 +313,7 @@ def main():
     refused = self_test(validators, samples)
     built = check_builds(args.kubectl, validators)
     panels = check_dashboards(args.promtool)
+    configs = check_configs(args.sluice) if args.sluice else 0
     for message in findings:
         print(message)
     if findings:
@@ -295,7 +321,7 @@ def main():
         return 1
     print(f"check_manifests: {files} objects in deploy/ files and {built} in {len(kustomizations())} kustomize builds "
           f"valid (Kubernetes {KUBERNETES_VERSION}, kustomize {kustomize}); {refused} broken copies refused; "
-          f"{panels} dashboard queries parse")
+          f"{panels} dashboard queries parse" + (f"; {configs} config files pass sluice validate" if args.sluice else ""))
     return 0
 
 
