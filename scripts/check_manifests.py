@@ -298,9 +298,10 @@ def main():
     parser.add_argument("--promtool", default=shutil.which("promtool"))
     parser.add_argument("--sluice", help="a sluice binary: also run `sluice validate` on every sluice.yaml and routes.yaml the ConfigMaps are made from")
     args = parser.parse_args()
-    for tool, name in ((args.kubectl, "kubectl"), (args.promtool, "promtool")):
-        if not tool:
-            print(f"check_manifests: {name} not found (scripts/ensure-deps.sh test installs it)", file=sys.stderr)
+    tools = [(args.kubectl, "kubectl"), (args.promtool, "promtool")] + ([(args.sluice, "sluice")] if args.sluice else [])
+    for tool, name in tools:
+        if not tool or not os.access(tool, os.X_OK):
+            print(f"check_manifests: {name} not found ({tool or 'not on PATH'}; scripts/ensure-deps.sh test installs it)", file=sys.stderr)
             return 2
     version = subprocess.run([args.kubectl, "version", "--client", "-o", "json"], capture_output=True, text=True)
     kustomize = json.loads(version.stdout or "{}").get("kustomizeVersion", "") if version.returncode == 0 else ""
