@@ -301,7 +301,8 @@ def main():
     tools = [(args.kubectl, "kubectl"), (args.promtool, "promtool")] + ([(args.sluice, "sluice")] if args.sluice else [])
     for tool, name in tools:
         if not tool or not os.access(tool, os.X_OK):
-            print(f"check_manifests: {name} not found ({tool or 'not on PATH'}; scripts/ensure-deps.sh test installs it)", file=sys.stderr)
+            hint = "swift build makes it" if name == "sluice" else "scripts/ensure-deps.sh test installs it"
+            print(f"check_manifests: {name} not found ({tool or 'not on PATH'}; {hint})", file=sys.stderr)
             return 2
     version = subprocess.run([args.kubectl, "version", "--client", "-o", "json"], capture_output=True, text=True)
     kustomize = json.loads(version.stdout or "{}").get("kustomizeVersion", "") if version.returncode == 0 else ""
