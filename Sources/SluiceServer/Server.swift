@@ -42,7 +42,7 @@ package final class Server: Sendable {
         self.registry = registry
         let serving = ServingMetrics(registry: registry)
         manager = ModelManager(
-            source: RepositoryScanner(root: config.models, backends: backends), loader: backends.loader(limits: config.modelLimits),
+            source: config.modelSource(backends: backends), loader: backends.loader(limits: config.modelLimits),
             pollInterval: .milliseconds(Int(config.pollInterval * 1000)), metrics: serving
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
