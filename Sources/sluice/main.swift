@@ -8,6 +8,7 @@ struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A model-serving HTTP server: versioned model bundles over the Open Inference Protocol.",
+        version: BuildInfo.version,
         subcommands: [Serve.self, Validate.self],
         defaultSubcommand: Serve.self)
 }
