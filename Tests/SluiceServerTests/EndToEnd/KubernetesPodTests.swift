@@ -27,9 +27,12 @@ import Testing
     }
 
     @Test func versionPrintsTheOneVersionString() throws {
-        let run = try Tool.run(ShutdownTests.binary, ["--version"])
-        #expect(run.status == 0)
-        #expect(run.text == "\(BuildInfo.version)\n")
+        // `serve --version` too: the image's entry point is `sluice serve` (`docker run sluice --version`).
+        for arguments in [["--version"], ["serve", "--version"]] {
+            let run = try Tool.run(ShutdownTests.binary, arguments)
+            #expect(run.status == 0)
+            #expect(run.text == "\(BuildInfo.version)\n", "\(arguments)")
+        }
         #expect(BuildInfo.version.split(separator: ".").count == 3)
     }
 
