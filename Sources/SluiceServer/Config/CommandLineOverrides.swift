@@ -16,8 +16,9 @@ package struct CommandLineOverrides: Sendable {
     package var logLevel: String?
 
     package init(
-        config: String? = nil, models: String? = nil, modelName: String? = nil, modelDir: String? = nil, routes: String? = nil, host: String? = nil, port: String? = nil,
-        threads: String? = nil, pollInterval: String? = nil, logLevel: String? = nil
+        config: String? = nil, models: String? = nil, modelName: String? = nil, modelDir: String? = nil,
+        routes: String? = nil, host: String? = nil, port: String? = nil, threads: String? = nil, pollInterval: String? = nil,
+        logLevel: String? = nil
     ) {
         self.config = config
         self.models = models
@@ -34,8 +35,8 @@ package struct CommandLineOverrides: Sendable {
     /// The given flags by the key they set.
     var settings: [(key: String, text: String)] {
         let all: [(String, String?)] = [
-            ("models", models), ("model_name", modelName), ("model_dir", modelDir), ("routes", routes), ("host", host), ("port", port), ("threads", threads),
-            ("poll_interval", pollInterval), ("log_level", logLevel),
+            ("models", models), ("model_name", modelName), ("model_dir", modelDir), ("routes", routes), ("host", host),
+            ("port", port), ("threads", threads), ("poll_interval", pollInterval), ("log_level", logLevel),
         ]
         return all.compactMap { key, text in text.map { (key, $0) } }
     }

@@ -49,6 +49,26 @@ import Testing
         #expect(try c.request("GET", "/v1/models/digits/labels/stable").status == 200)
     }
 
+    /// The bundled models' own folders (models/digits-mlp: ONNX, models/fraud: XGBoost with two
+    /// versions, labels and a policy) served as they are answer what the repository answers.
+    @Test(arguments: [
+        ("digits-mlp", #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,64],"data":[\#((0..<64).map { String($0 % 17) }.joined(separator: ","))]}]}"#),
+        ("fraud", #"{"inputs":[{"name":"input","datatype":"FP32","shape":[1,20],"data":[\#((0..<20).map { _ in "0.25" }.joined(separator: ","))]}]}"#),
+    ])
+    func aBundledModelFolderServesAsItDoesInTheRepository(_ model: String, _ body: String) throws {
+        let repository = try TestServer()
+        let single = try TestServer { $0.modelName = "m"; $0.modelDir = "\(TestServer.bundledModels)/\(model)" }
+        let want = try repository.client().request("POST", "/v2/models/\(model)/infer", json: body)
+        let got = try single.client().request("POST", "/v2/models/m/infer", json: body)
+        #expect(got.status == 200, "\(got.text)")
+        #expect(got.headers["x-sluice-model-version"] == want.headers["x-sluice-model-version"])
+        #expect(want.status == 200)
+        let outputs = try #require(want.json?["outputs"] as? NSArray)
+        #expect(got.json?["outputs"] as? NSArray == outputs)
+        let versions = try repository.client().request("GET", "/v2/models/\(model)").json?["versions"] as? [String]
+        #expect(try single.client().request("GET", "/v2/models/m").json?["versions"] as? [String] == versions)
+    }
+
     @Test func aNewNumericFolderIsANewVersionWithoutARestart() throws {
         let folder = try Self.flatFolder()
         let server = try TestServer {
