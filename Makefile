@@ -5,6 +5,8 @@
 SWIFT ?= swift
 # The Swift runtime linked statically: only the pages Sluice touches count in its RSS
 # (27.7 MB idle instead of 33.6 MB with the shared Foundation/ICU/runtime; README "Performance").
+# Not stripped, unlike the image's copy (Dockerfile): perf, callgrind (bench/h1-instructions.sh)
+# and crash backtraces read its symbols and debug info.
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --product sluice
 
 .PHONY: run test build bench fixtures clean sanitize sanitize-address sanitize-thread

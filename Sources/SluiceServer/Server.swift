@@ -12,8 +12,6 @@ import Synchronization
 /// `start()` blocks while the models load (before any listener accepts), then returns with
 /// the loops running. `shutdown()` and `stop()` may be called from any thread.
 package final class Server: Sendable {
-    package static let version = "0.1.0"
-
     package let config: ServerConfig
     package let manager: ModelManager
     private let http: HTTPServer
@@ -42,7 +40,7 @@ package final class Server: Sendable {
         self.registry = registry
         let serving = ServingMetrics(registry: registry)
         manager = ModelManager(
-            source: RepositoryScanner(root: config.models, backends: backends), loader: backends.loader(limits: config.modelLimits),
+            source: config.modelSource(backends: backends), loader: backends.loader(limits: config.modelLimits),
             pollInterval: .milliseconds(Int(config.pollInterval * 1000)), metrics: serving
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
@@ -68,11 +66,11 @@ package final class Server: Sendable {
         let auth = try AdminAuth(tokenFile: config.adminTokenFile)
         V2Repository(manager: manager, auth: auth).register(in: &endpoints)
         RouteAdmin(routes: routes, auth: auth).register(in: &endpoints)
-        V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: Self.version).register(in: &endpoints)
+        V2Endpoints(dataPlane: dataPlane, scheduler: scheduler, serverVersion: BuildInfo.version).register(in: &endpoints)
         V1Endpoints(dataPlane: dataPlane, scheduler: scheduler).register(in: &endpoints)
         MetricsEndpoint(registry: registry).register(in: &endpoints)
         var grpc = Endpoints()
-        GRPCInferenceService(dataPlane: dataPlane, scheduler: scheduler, auth: auth, serverVersion: Self.version)
+        GRPCInferenceService(dataPlane: dataPlane, scheduler: scheduler, auth: auth, serverVersion: BuildInfo.version)
             .register(in: &grpc)
         let healthService = GRPCHealth(dataPlane: dataPlane)
         let health = HealthWatch(status: healthService.watchedStatus)
@@ -103,6 +101,7 @@ package final class Server: Sendable {
             let soft = DescriptorLimit.current()?.soft ?? 0
             logger.warning("limits.max_connections \(config.limits.maxConnections) capped to \(http.maxConnections): the open-file limit (RLIMIT_NOFILE) is \(soft) and \(soft - http.maxConnections) descriptors stay free for listeners, loops and model files")
         }
+        BuildInfo.register(in: registry)
         MetricsEndpoint.registerCollectors(in: registry, manager: manager, http: http.stats)
         MetricsEndpoint.registerRouteCollectors(in: registry, routes: routes, manager: manager)
     }
@@ -139,7 +138,7 @@ package final class Server: Sendable {
         let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let summary = table.models.map { "\($0.name) \($0.readyVersions.map(String.init).joined(separator: ","))" }
         let tlsNote = config.tls == nil ? "" : " and TLS on \(config.host):\(tlsPort)"
-        logger.info("sluice \(Self.version) listening on \(config.host):\(port)\(tlsNote) with \(table.models.count) models (\(summary.joined(separator: "; "))), ready=\(table.isReady) after \(String(format: "%.1f", ms)) ms")
+        logger.info("sluice \(BuildInfo.version) listening on \(config.host):\(port)\(tlsNote) with \(table.models.count) models (\(summary.joined(separator: "; "))), ready=\(table.isReady) after \(String(format: "%.1f", ms)) ms")
     }
 
     deinit {

@@ -8,6 +8,7 @@ struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A model-serving HTTP server: versioned model bundles over the Open Inference Protocol.",
+        version: BuildInfo.version,
         subcommands: [Serve.self, Validate.self],
         defaultSubcommand: Serve.self)
 }
@@ -17,7 +18,12 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Server settings (YAML). Default: config/sluice.yaml when it exists.") var config: String?
     @Option(help: "Model repository folder. Default: models.") var models: String?
-    @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists.") var routes: String?
+    @Option(name: .customLong("model-name"), help: "Single-model mode: serve --model-dir as this model (KServe).")
+    var modelName: String?
+    @Option(name: .customLong("model-dir"), help: "Single-model mode: the model's folder; its model file is version 1.")
+    var modelDir: String?
+    @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists (not in single-model mode).")
+    var routes: String?
     @Option(help: "Address to listen on. Default: 0.0.0.0.") var host: String?
     // Flags are taken as text and read by the config key of the same name (`ServerConfig.table`),
     // so they accept exactly what the file and the `SLUICE_*` variables accept.
@@ -29,7 +35,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let overrides = CommandLineOverrides(
-            config: config, models: models, routes: routes, host: host, port: port, threads: threads,
+            config: config, models: models, modelName: modelName, modelDir: modelDir, routes: routes, host: host, port: port, threads: threads,
             pollInterval: pollInterval, logLevel: logLevel)
         throw ExitCode(Application.serve(overrides))
     }
@@ -41,10 +47,15 @@ struct Validate: ParsableCommand {
 
     @Option(help: "Server settings (YAML). Default: config/sluice.yaml when it exists.") var config: String?
     @Option(help: "Model repository folder. Default: models.") var models: String?
-    @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists.") var routes: String?
+    @Option(name: .customLong("model-name"), help: "Single-model mode: check --model-dir as this model.")
+    var modelName: String?
+    @Option(name: .customLong("model-dir"), help: "Single-model mode: the model's folder; its model file is version 1.")
+    var modelDir: String?
+    @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists (not in single-model mode).")
+    var routes: String?
 
     func run() throws {
-        let overrides = CommandLineOverrides(config: config, models: models, routes: routes)
+        let overrides = CommandLineOverrides(config: config, models: models, modelName: modelName, modelDir: modelDir, routes: routes)
         throw ExitCode(Application.validate(overrides))
     }
 }

@@ -45,11 +45,15 @@ package struct ConfigTable<Settings>: Sendable {
     }
 
     /// Applies every variable that starts with the prefix (`SLUICE_LIMITS_MAX_BODY_BYTES=1MiB` sets
-    /// `limits.max_body_bytes`); an unknown one is refused like an unknown key. `source` names
-    /// the environment in errors.
+    /// `limits.max_body_bytes`); an unknown one is refused like an unknown key. Kubernetes'
+    /// service links of a Service named like the prefix (`SLUICE_PORT=tcp://10.96.0.12:8080`,
+    /// `SLUICE_CANARY_SERVICE_HOST=…`) are passed over: see `ServiceLink` for the rule. `source`
+    /// names the environment in errors.
     package func apply(environment: [String: String], source: String, to settings: inout Settings) throws(ConfigError) {
         for (name, text) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(variablePrefix) {
-            let path = path(ofVariable: String(name.dropFirst(variablePrefix.count)).lowercased())
+            let rest = name.dropFirst(variablePrefix.count)
+            if ServiceLink.matches(rest, value: text) { continue }
+            let path = path(ofVariable: rest.lowercased())
             try apply(text, to: path, source: source, as: path, to: &settings)
         }
     }

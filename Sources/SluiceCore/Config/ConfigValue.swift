@@ -148,6 +148,15 @@ extension ConfigValue where Value == String? {
             return s
         }, show: { $0 ?? "null" })
     }
+
+    /// A string `valid` accepts, or null; any other string is refused with `requirement`.
+    package static func optionalString(where valid: @escaping @Sendable (String) -> Bool, _ requirement: String) -> Self {
+        Self(parse: { input throws(ConfigRefusal) in
+            if input.isNull { return nil }
+            guard let s = input.string, valid(s) else { throw ConfigRefusal(reason: requirement) }
+            return s
+        }, show: { $0 ?? "null" })
+    }
 }
 
 extension ConfigValue where Value == Bool {

@@ -2,8 +2,8 @@
 /// repository and bundles"). Each scan states the complete set of models the source offers now,
 /// each with its config and every version it has; the model's version policy picks the aspired
 /// versions from those, and the `ModelManager` reconciles what is loaded with them.
-/// `RepositoryScanner` (a folder) is the source today; a fleet's single-model mode or an
-/// object-store source would be others. Their versions are local folders all the same: the manager
+/// `RepositoryScanner` (a repository folder) and `SingleModelSource` (one model's folder, KServe's
+/// `/mnt/models`) are the sources today; an object-store source would be another. Their versions are local folders all the same: the manager
 /// fingerprints them and the loader opens their model files.
 ///
 /// Called by the model manager on the thread that drives a control operation (start-up, poll,

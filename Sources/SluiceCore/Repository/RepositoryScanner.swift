@@ -98,7 +98,12 @@ package struct RepositoryScanner: ModelSource {
         return scan
     }
 
-    private func scanModel(named name: String, at path: String, into scan: inout RepositoryScan) -> ScannedModel {
+    /// Scans one model folder. With `filesAreVersion1` (single-model mode, `SingleModelSource`),
+    /// the model file at the top of the folder is version 1 beside the numeric version folders,
+    /// unless a folder `1/` is there too (which wins, with a warning).
+    func scanModel(
+        named name: String, at path: String, filesAreVersion1: Bool = false, into scan: inout RepositoryScan
+    ) -> ScannedModel {
         let configPath = "\(path)/model.yaml"
         let config: Result<ModelConfig, ConfigError>
         if FileManager.default.fileExists(atPath: configPath) {
@@ -125,6 +130,22 @@ package struct RepositoryScanner: ModelSource {
             }
             versions.append(ScannedVersion(version: number, directory: versionPath, bundle: bundle))
         }
+        if filesAreVersion1 {
+            let top = modelFiles(at: path, modelConfig: (try? config.get()) ?? ModelConfig())
+            if versions.contains(where: { $0.version == 1 }) {
+                for file in top { scan.findings.append(Finding(.warning, "\(path)/\(file.file)", "ignored: folder 1/ is version 1")) }
+            } else if !top.isEmpty || versions.isEmpty {
+                let bundle: Result<VersionBundle, BundleError>
+                switch config {
+                case .success(let modelConfig):
+                    // The folder's own model.yaml is the model's, not a version's override.
+                    bundle = scanVersion(at: path, modelConfig: modelConfig, readsOverride: false, into: &scan)
+                case .failure(let error):
+                    bundle = .failure(BundleError(reason: error.description))
+                }
+                versions.append(ScannedVersion(version: 1, directory: path, bundle: bundle))
+            }
+        }
         versions.sort { $0.version < $1.version }
         if versions.isEmpty { scan.findings.append(Finding(.error, path, "has no version folders")) }
         if case .success(let modelConfig) = config {
@@ -136,11 +157,11 @@ package struct RepositoryScanner: ModelSource {
     /// Finds the model file of one version folder and applies the folder's own `model.yaml`.
     /// Adds an error finding when the folder cannot be loaded.
     private func scanVersion(
-        at path: String, modelConfig: ModelConfig, into scan: inout RepositoryScan
+        at path: String, modelConfig: ModelConfig, readsOverride: Bool = true, into scan: inout RepositoryScan
     ) -> Result<VersionBundle, BundleError> {
         var config = modelConfig
         let overridePath = "\(path)/model.yaml"
-        if FileManager.default.fileExists(atPath: overridePath) {
+        if readsOverride, FileManager.default.fileExists(atPath: overridePath) {
             do throws(ConfigError) {
                 config = config.applying(try SignatureOverride.parse(contentsOf: overridePath, backends: backends.names))
             } catch {
@@ -148,14 +169,8 @@ package struct RepositoryScanner: ModelSource {
                 return .failure(BundleError(reason: error.description))
             }
         }
-        let candidates = config.backend.map { name in backends.factories.filter { $0.name == name } } ?? backends.factories
-        var found: [(file: String, backend: String)] = []
-        for factory in candidates {
-            for file in factory.fileNames where isRegularFile("\(path)/\(file)") {
-                found.append((file, factory.name))
-            }
-        }
-        let expected = candidates.flatMap(\.fileNames).joined(separator: ", ")
+        let found = modelFiles(at: path, modelConfig: config)
+        let expected = candidates(config).flatMap(\.fileNames).joined(separator: ", ")
         switch found.count {
         case 0:
             let backendNote = config.backend.map { " for backend \($0)" } ?? ""
@@ -170,6 +185,22 @@ package struct RepositoryScanner: ModelSource {
             scan.findings.append(Finding(.error, path, reason))
             return .failure(BundleError(reason: reason))
         }
+    }
+
+    /// The backends a folder's files are sought for: the one `backend:` names, or all.
+    private func candidates(_ config: ModelConfig) -> [BackendFactory] {
+        config.backend.map { name in backends.factories.filter { $0.name == name } } ?? backends.factories
+    }
+
+    /// The model files in `path` that a candidate backend reads, with that backend's name.
+    private func modelFiles(at path: String, modelConfig: ModelConfig) -> [(file: String, backend: String)] {
+        var found: [(file: String, backend: String)] = []
+        for factory in candidates(modelConfig) {
+            for file in factory.fileNames where isRegularFile("\(path)/\(file)") {
+                found.append((file, factory.name))
+            }
+        }
+        return found
     }
 
     /// Labels and specific policies that name versions the repository does not have still load
@@ -200,7 +231,7 @@ package struct RepositoryScanner: ModelSource {
     }
 
     /// Follows symbolic links, because mounted repositories (Kubernetes volumes) are links.
-    private func isDirectory(_ path: String) -> Bool {
+    func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }

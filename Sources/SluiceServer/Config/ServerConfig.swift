@@ -10,6 +10,10 @@ package struct ServerConfig: Sendable, Equatable {
     /// Event loops; 0 = one per core.
     package var threads = 0
     package var models = "models"
+    /// Single-model mode (README "Model repository and bundles"): `modelDir` served as the one
+    /// model `modelName` instead of the repository `models`. Both or neither (`resolve` checks).
+    package var modelName: String?
+    package var modelDir: String?
     package var routes: String?
     /// Seconds between repository polls; 0 = no polling.
     package var pollInterval: Double = 5

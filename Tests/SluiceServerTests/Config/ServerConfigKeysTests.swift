@@ -90,3 +90,83 @@ func badVariablesNameTheKeyAndTheReason(_ environment: [String: String], _ prefi
         \(table)
         """)
 }
+
+@Test func kubernetesServiceLinksOfSluiceServicesAreNoSettings() throws {
+    // SLUICE_PORT=tcp://10.96.0.12:8080 and friends change nothing; the settings around them count.
+    var environment = sluiceServiceLinks
+    #expect(environment["SLUICE_PORT"] == "tcp://10.96.0.12:8080")
+    environment["SLUICE_THREADS"] = "3"
+    var expected = ServerConfig()
+    expected.threads = 3
+    #expect(try resolve(CommandLineOverrides(), environment) == expected)
+    // A Service named sluice-tls writes SLUICE_TLS_PORT, which is also a key: its value decides.
+    let tls = kubernetesServiceLinks(service: "sluice-tls", clusterIP: "10.96.0.15", ports: [("", 8443)])
+    #expect(try resolve(CommandLineOverrides(), tls) == ServerConfig())
+    #expect(try resolve(CommandLineOverrides(), ["SLUICE_PORT": "9000"].merging(tls) { a, _ in a }).port == 9000)
+}
+
+@Test func aTypoBesideServiceLinksIsStillRefusedWithItsKey() {
+    let environment = sluiceServiceLinks.merging(["SLUICE_LIMTS_MAX_BODY_BYTES": "1MiB"]) { a, _ in a }
+    do {
+        _ = try resolve(CommandLineOverrides(), environment)
+        Issue.record("the typo was accepted")
+    } catch {
+        #expect(error.description.hasPrefix("environment (SLUICE_*): limts_max_body_bytes: unknown key (expected one of: host, port, "),
+                "\(error)")
+    }
+    #expect(throws: ConfigError.self) { try resolve(CommandLineOverrides(), ["SLUICE_PORT": "tcp://10.96.0.12"]) }
+}
+
+/// The rule passes a variable over by its value only for `…_PORT`; every other pattern is a name
+/// no key may take, or a key's variable would vanish into it.
+@Test(arguments: ["8080", "10.96.0.12", "tcp", "1"])
+func noKeysVariableHasTheNameOfAServiceLink(_ value: String) {
+    for key in ServerConfig.table.keys {
+        let name = ServerConfig.table.variable(key.path).dropFirst("SLUICE_".count)
+        #expect(!ServiceLink.matches(name, value: value), "\(key.path)")
+    }
+}
+
+@Test func singleModelModeTakesBothKeysFromAnySource() throws {
+    let flags = try resolve(CommandLineOverrides(modelName: "churn", modelDir: "/mnt/models"))
+    #expect(flags.modelName == "churn" && flags.modelDir == "/mnt/models")
+    let variables = try resolve(CommandLineOverrides(), ["SLUICE_MODEL_NAME": "churn", "SLUICE_MODEL_DIR": "/mnt/models"])
+    #expect(variables == flags)
+    let mixed = try resolve(CommandLineOverrides(modelName: "churn"), ["SLUICE_MODEL_DIR": "/mnt/models"])
+    #expect(mixed == flags)
+    #expect(flags.modelSource(backends: BackendRegistry([])) is SingleModelSource)
+    #expect(try resolve(CommandLineOverrides()).modelSource(backends: BackendRegistry([])) is RepositoryScanner)
+}
+
+@Test(arguments: [
+    (CommandLineOverrides(modelName: "churn"), "configuration: model_dir: required with model_name"),
+    (CommandLineOverrides(modelDir: "/mnt/models"), "configuration: model_name: required with model_dir"),
+    (CommandLineOverrides(modelName: "a/b", modelDir: "/mnt/models"),
+     "command line: --model-name: must match [a-zA-Z0-9_.-]{1,128}, or be null"),
+    (CommandLineOverrides(modelName: "..", modelDir: "/mnt/models"),
+     "command line: --model-name: must match [a-zA-Z0-9_.-]{1,128}, or be null"),
+    (CommandLineOverrides(models: "/srv/models", modelName: "churn", modelDir: "/mnt/models"),
+     "configuration: models: not read in single-model mode"),
+])
+func singleModelSettingsThatDoNotGoTogetherAreRefused(_ flags: CommandLineOverrides, _ message: String) {
+    do {
+        _ = try resolve(flags)
+        Issue.record("\(flags) was accepted")
+    } catch {
+        #expect(error.description.hasPrefix(message), "\(error)")
+    }
+}
+
+@Test func theImplicitRoutesFileIsTheRepositorysNotASingleModels() throws {
+    let routesExist: (String) -> Bool = { $0 == "config/routes.yaml" }
+    func resolve(_ flags: CommandLineOverrides) throws -> ServerConfig {
+        try ServerConfig.resolve(flags, environment: [:], fileExists: routesExist)
+    }
+    #expect(try resolve(CommandLineOverrides()).routes == "config/routes.yaml")
+    #expect(try resolve(CommandLineOverrides(routes: "null")).routes == nil)
+    let single = CommandLineOverrides(modelName: "churn", modelDir: "/mnt/models")
+    #expect(try resolve(single).routes == nil)
+    var named = single
+    named.routes = "config/routes.yaml"
+    #expect(try resolve(named).routes == "config/routes.yaml")
+}

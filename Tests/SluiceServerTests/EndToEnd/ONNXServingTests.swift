@@ -27,19 +27,7 @@ import Testing
         let (body, want, rtol) = try Self.request(fixture)
         let a = try server.client().request("POST", "/v2/models/m/infer", json: body)
         #expect(a.status == 200, "\(a.text)")
-        let got = try #require(a.json?["outputs"] as? [[String: Any]])
-        #expect(Set(got.compactMap { $0["name"] as? String }) == Set(want.keys))
-        for output in got {
-            let name = try #require(output["name"] as? String)
-            let reference = try #require(want[name])
-            #expect(output["shape"] as? [Int] == reference["shape"] as? [Int], "\(name)")
-            #expect(output["datatype"] as? String == reference["datatype"] as? String, "\(name)")
-            let values = try #require(output["data"] as? [Double]), refs = try #require(reference["data"] as? [Double])
-            #expect(values.count == refs.count)
-            for (v, r) in zip(values, refs) {
-                #expect(abs(v - r) <= rtol * max(1, abs(r)), "\(fixture) \(name): \(v) vs \(r)")
-            }
-        }
+        try ReferenceOutputTests.expectOutputs(a, equal: want, rtol: rtol, fixture)
     }
 
     @Test func metadataComesFromTheGraphWithADynamicBatch() throws {

@@ -20,10 +20,16 @@ import Testing
 
     /// `launch`, also returning the log up to the "listening on" line (which names a TLS port too).
     /// With `openFiles`, /bin/sh starts it under `ulimit -n openFiles` (soft and hard limits).
-    static func launchWithLog(_ extraArguments: [String], openFiles: Int? = nil) throws -> (Process, Int, Pipe, String) {
+    /// `models` nil leaves `--models` out; `environment` is added to the test's own; `directory`
+    /// is the working directory (a temporary folder by default, where no config/ is read).
+    static func launchWithLog(
+        _ extraArguments: [String], openFiles: Int? = nil, models: String? = TestServer.bundledModels,
+        environment: [String: String] = [:], directory: String? = nil
+    ) throws -> (Process, Int, Pipe, String) {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
         let process = Process()
-        let arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", TestServer.bundledModels, "--threads", "1"] + extraArguments
+        let arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--threads", "1"]
+            + (models.map { ["--models", $0] } ?? []) + extraArguments
         if let openFiles {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", binary] + arguments
@@ -31,7 +37,8 @@ import Testing
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
         }
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        process.currentDirectoryURL = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

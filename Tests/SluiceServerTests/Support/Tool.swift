@@ -29,12 +29,17 @@ enum Tool {
         throw Missing(name: name)
     }
 
+    /// `environment` is added to the test's own.
     @discardableResult
-    static func run(_ name: String, _ arguments: [String], input: Data = Data(), directory: String? = nil, timeout: Double = 30) throws -> Output {
+    static func run(
+        _ name: String, _ arguments: [String], input: Data = Data(), directory: String? = nil, environment: [String: String] = [:],
+        timeout: Double = 30
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try path(name))
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         // Files rather than pipes: a chatty tool cannot block on a full pipe nobody reads yet.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
