@@ -494,8 +494,9 @@ class Scenario:
 
     def run(self):
         root = self.root
-        ports = free_ports(7)
+        ports = free_ports(6)
         replica_ports, late_port, nginx_port, prom_port = ports[:3], ports[3], ports[4], ports[5]
+        self.prom_port = prom_port
         prom_url = f"http://127.0.0.1:{prom_port}"
 
         make_models(root)
@@ -588,18 +589,20 @@ class Scenario:
                 canaries = [canary_of(r.route(route)) for r in group]
                 return canaries if all(c["state"] == state for c in canaries) else None
             return probe
-        shaky = wait_until("shaky-canary rolled back on all three", deadline_s, final("shaky-canary", "rolled_back", self.replicas))
+        shaky = wait_until("shaky-canary rolled back on all four", deadline_s, final("shaky-canary", "rolled_back", everyone))
         good = wait_until("good-canary promoted on all four", deadline_s, final("good-canary", "promoted", everyone))
 
         # Case 1: the same rollback, at the same boundary (within one interval is the bound).
         times = [parse_rfc3339(t) for c in shaky for d, t in judged(c) if d == "rolled_back"]
-        spread = max(times) - min(times) if len(times) == 3 else None
-        self.check("shaky-canary: one rollback per replica", len(times) == 3, f"rollback decisions: {[judged(c) for c in shaky]}")
+        spread = max(times) - min(times) if len(times) == len(everyone) else None
+        self.check("shaky-canary: one rollback per replica", len(times) == len(everyone),
+                   f"rollback decisions: {[judged(c) for c in shaky]}")
         self.check("shaky-canary: the rollbacks within one step interval", spread is not None and spread <= INTERVAL,
                    f"spread {spread} s > {INTERVAL} s")
-        self.check("shaky-canary: the same decisions on all three", all(judged(c) == judged(shaky[0]) for c in shaky),
-                   f"{[judged(c) for c in shaky]}")
-        self.figure(f"shaky-canary: rolled back at {judged(shaky[0])[-1][1]} on all three "
+        for replica, canary in zip(everyone, shaky):
+            self.check(f"shaky-canary: {replica.name} took the same decisions", judged(canary) == judged(shaky[0]),
+                       f"{judged(canary)} != {judged(shaky[0])}")
+        self.figure(f"shaky-canary: rolled back at {judged(shaky[0])[-1][1]} on all four "
                     f"(spread {'?' if spread is None else round(spread, 3)} s; start {rfc3339(self.canary_start)}, interval {INTERVAL} s); "
                     f"reason: {shaky[0]['decisions'][-1].get('reason')}")
 
@@ -611,6 +614,23 @@ class Scenario:
             self.check(f"good-canary: {replica.name} took the same decisions", judged(canary) == sequence,
                        f"{judged(canary)} != {sequence}")
         self.figure("good-canary on all four: " + ", ".join(f"{d} at {t}" for d, t in sequence))
+
+        # What each replica believes, as Prometheus scrapes it (the metric that shows disagreement).
+        def steps_scraped():
+            self.alive()
+            found = {}
+            for s in prom_query(self.prom_port, 'sluice_canary_step{route=~"good-canary|shaky-canary"}')["result"]:
+                found.setdefault(s["metric"]["route"], {})[s["metric"]["instance"]] = float(s["value"][1])
+            want = {"good-canary": float(len(STEPS)), "shaky-canary": 0.0}
+            ok = all(len(found.get(r, {})) == len(everyone) and set(found[r].values()) == {v} for r, v in want.items())
+            return found if ok else None
+        try:
+            scraped = wait_until("sluice_canary_step scraped from all four", 30, steps_scraped)
+            self.check("sluice_canary_step: every replica reports the same step", True)
+            self.figure("sluice_canary_step in Prometheus: " + "; ".join(
+                f"{r} {sorted(set(v.values()))} on {len(v)} instances" for r, v in sorted(scraped.items())))
+        except ScenarioFailed as failure:
+            self.check("sluice_canary_step: every replica reports the same step", False, str(failure))
 
     # Case 3.
     def split(self, split_load, replica_ports):
