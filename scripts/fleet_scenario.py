@@ -50,7 +50,7 @@ STEPS = [10, 50, 100]
 MIN_REQUESTS = 20
 SPLIT_WEIGHT = 30     # version 2's share of split-ab before the ConfigMap swap
 SWAPPED_WEIGHT = 60   # … and after it
-SPLIT_REQUESTS = 3000  # ±3 points is 3.6 standard deviations of a 30 % share over 3,000 draws
+SPLIT_REQUESTS = 4000  # ±3 points is 4.1 standard deviations of a 30 % share over 4,000 draws
 TOLERANCE_POINTS = 3.0
 
 
