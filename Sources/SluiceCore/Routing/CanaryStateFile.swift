@@ -20,7 +20,8 @@ package enum CanaryStateFile {
     }
 
     /// Writes every controller's progress as one JSON document, keys sorted and pretty-printed
-    /// as before, atomically. Called by `Routes` after each decision; throws when the file
+    /// as before, atomically; fleet canaries are left out (derived from `routes.yaml` and
+    /// Prometheus, never saved). Called by `Routes` after each decision; throws when the file
     /// cannot be written.
     package static func write(_ controllers: [String: CanaryController], to path: String) throws(ConfigError) {
         var w = JSONWriter()
@@ -28,7 +29,7 @@ package enum CanaryStateFile {
             w.key(literal: "routes")
             w.array { w in
                 for name in controllers.keys.sorted() {
-                    guard let c = controllers[name] else { continue }
+                    guard let c = controllers[name], c.spec.analysis == nil else { continue }
                     w.object { w in
                         w.key(literal: "candidate"); w.int(c.spec.candidate)
                         w.key(literal: "decisions")

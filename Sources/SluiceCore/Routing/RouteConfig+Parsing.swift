@@ -4,8 +4,9 @@ import Yams
 extension RouteConfig {
     static let knownKeys = ["name", "model", "split", "rules", "sticky", "shadow", "canary"]
     /// Keys `GET /v2/routes/{r}` adds to `canary:` from the controller; a `PUT` may send them
-    /// back and they are ignored (the controller owns them).
-    static let liveCanaryKeys = ["state", "step", "weight", "decisions"]
+    /// back and they are ignored (the controller owns them). In a `PUT` body `state` is always
+    /// the live one: a fleet canary's `state:` is set in `routes.yaml` only.
+    static let liveCanaryKeys = ["state", "step", "weight", "decisions", "last_boundary", "next_boundary"]
 
     /// Parses a whole `routes.yaml`: `routes:` and a list of routes with distinct names. An empty
     /// document has no routes. Throws the first problem, naming the file, key path and reason.
@@ -198,8 +199,11 @@ extension ConfigReader {
     }
 
     func canary(_ node: Node, at path: String, live: Bool) throws(ConfigError) -> CanarySpec {
-        let spec = ["candidate", "steps", "interval", "min_requests", "max_error_rate", "max_p99_latency_ratio", "on_success", "on_failure"]
-        let keys = try mapping(node, at: path, allowed: live ? spec + RouteConfig.liveCanaryKeys : spec)
+        let spec = [
+            "candidate", "steps", "interval", "min_requests", "max_error_rate", "max_p99_latency_ratio", "on_success", "on_failure",
+            "start", "analysis",
+        ]
+        let keys = try mapping(node, at: path, allowed: live ? spec + RouteConfig.liveCanaryKeys : spec + ["state"])
         func key(_ k: String) -> String { Self.join(path, k) }
         func required(_ k: String) throws(ConfigError) -> Node {
             guard let n = keys[k] else { throw fail(key(k), "is required") }
@@ -225,9 +229,76 @@ extension ConfigReader {
         guard onSuccess == "promote" else { throw fail(key("on_success"), "must be promote") }
         let onFailure = try keys["on_failure"].map { n throws(ConfigError) in try string(n, at: key("on_failure")) } ?? "rollback"
         guard onFailure == "rollback" else { throw fail(key("on_failure"), "must be rollback") }
+        let analysis: CanaryAnalysis?
+        if let a = keys["analysis"] {
+            guard let startNode = keys["start"] else {
+                throw fail(key("start"), "is required with analysis.prometheus: the time the first step began, RFC 3339 (2026-12-06T23:00:00Z) or Unix seconds, the same on every replica")
+            }
+            guard interval >= 1, interval == interval.rounded() else {
+                throw fail(key("interval"), "must be a whole number of seconds with analysis.prometheus (the queries' ranges are whole seconds)")
+            }
+            var state = CanaryController.State.progressing
+            if !live, let n = keys["state"] { state = try canaryState(n, at: key("state")) }
+            analysis = try self.analysis(a, at: key("analysis"), start: try timestamp(startNode, at: key("start")), state: state)
+        } else {
+            for k in ["start", "state"] where keys[k] != nil && !(live && k == "state") {
+                throw fail(key(k), "belongs to a fleet canary: it is read only with analysis.prometheus (without it, the canary is judged on this pod's own traffic and driven through the admin API)")
+            }
+            analysis = nil
+        }
         return CanarySpec(
             candidate: candidate, steps: steps, interval: interval, minRequests: minRequests, maxErrorRate: maxErrorRate,
-            maxP99LatencyRatio: ratio, onSuccess: onSuccess, onFailure: onFailure)
+            maxP99LatencyRatio: ratio, onSuccess: onSuccess, onFailure: onFailure, analysis: analysis)
+    }
+
+    /// `analysis: {prometheus, selector, scrape_delay, timeout}`.
+    func analysis(_ node: Node, at path: String, start: Double, state: CanaryController.State) throws(ConfigError) -> CanaryAnalysis {
+        let keys = try mapping(node, at: path, allowed: ["prometheus", "selector", "scrape_delay", "timeout"])
+        func key(_ k: String) -> String { Self.join(path, k) }
+        guard let urlNode = keys["prometheus"] else {
+            throw fail(key("prometheus"), "is required: the Prometheus server's URL, e.g. http://prometheus.monitoring:9090")
+        }
+        let urlText = try string(urlNode, at: key("prometheus"))
+        let url: PrometheusURL
+        do throws(PrometheusURL.Refusal) {
+            url = try PrometheusURL(parsing: urlText)
+        } catch {
+            throw fail(key("prometheus"), error.description)
+        }
+        var selector: String?
+        if let n = keys["selector"] {
+            let text = try string(n, at: key("selector"))
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty, !text.contains(where: { "{}\n\r".contains($0) }),
+                  text.contains("=") || text.contains("!~")
+            else {
+                throw fail(key("selector"), "must be label matchers without braces, e.g. 'namespace=\"prod\",job=\"sluice\"'")
+            }
+            selector = text
+        }
+        let scrapeDelay = try keys["scrape_delay"].map { n throws(ConfigError) in try value(n, at: key("scrape_delay"), as: .seconds) }
+            ?? CanaryAnalysis.defaultScrapeDelay
+        let timeout = try keys["timeout"].map { n throws(ConfigError) in try value(n, at: key("timeout"), as: .seconds) }
+            ?? CanaryAnalysis.defaultTimeout
+        guard timeout > 0 else { throw fail(key("timeout"), "must be longer than 0") }
+        return CanaryAnalysis(prometheus: url, selector: selector, scrapeDelay: scrapeDelay, timeout: timeout, start: start, state: state)
+    }
+
+    /// `progressing`, `paused`, `promoted` or `rolled_back`.
+    func canaryState(_ node: Node, at path: String) throws(ConfigError) -> CanaryController.State {
+        let text = try string(node, at: path)
+        guard let state = CanaryController.State(rawValue: text) else {
+            throw fail(path, "must be progressing, paused, promoted or rolled_back")
+        }
+        return state
+    }
+
+    /// An RFC 3339 time or Unix seconds (YAML may have tagged either as a timestamp or a number;
+    /// the text is what counts).
+    func timestamp(_ node: Node, at path: String) throws(ConfigError) -> Double {
+        guard case .scalar(let scalar) = node, let seconds = Timestamps.seconds(scalar.string) else {
+            throw fail(path, "must be an RFC 3339 time (2026-12-06T23:00:00Z, or with an offset: +01:00) or Unix seconds")
+        }
+        return seconds
     }
 
     /// An integer or a decimal within `range`.

@@ -38,7 +38,7 @@ extension RouteConfig {
     }
 
     /// The candidate's weight in the configured split (its starting share), 0 when absent.
-    var candidateShare: Int {
+    package var candidateShare: Int {
         guard let canary else { return 0 }
         return split.first { $0.target == .version(canary.candidate) }?.weight ?? 0
     }

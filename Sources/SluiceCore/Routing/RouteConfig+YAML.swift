@@ -36,6 +36,15 @@ extension RouteConfig {
                 out += "      max_p99_latency_ratio: \(number(c.maxP99LatencyRatio))\n"
                 out += "      on_success: \(c.onSuccess)\n"
                 out += "      on_failure: \(c.onFailure)\n"
+                if let a = c.analysis {
+                    // Unix seconds: the same instant as the RFC 3339 text it was read from.
+                    out += "      start: \(number(a.start))\n"
+                    if a.state != .progressing { out += "      state: \(a.state.rawValue)\n" }
+                    var analysis = "prometheus: \(JSONWriter.quoted(a.prometheus.description))"
+                    if let selector = a.selector { analysis += ", selector: \(JSONWriter.quoted(selector))" }
+                    analysis += ", scrape_delay: \(number(a.scrapeDelay))s, timeout: \(number(a.timeout))s"
+                    out += "      analysis: {\(analysis)}\n"
+                }
             }
         }
         return out

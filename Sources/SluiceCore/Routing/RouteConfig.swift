@@ -123,11 +123,16 @@ package struct CanarySpec: Sendable, Equatable {
     package var onSuccess: String
     /// `rollback`: a failed step sends the candidate to 0 % at once (the only outcome today).
     package var onFailure: String
+    /// `start`, `state` and `analysis:`: a fleet canary, judged at fixed boundaries from
+    /// Prometheus; nil for the pod's own window.
+    package var analysis: CanaryAnalysis?
 
     package init(
         candidate: Int, steps: [Int], interval: Double, minRequests: Int, maxErrorRate: Double,
-        maxP99LatencyRatio: Double, onSuccess: String = "promote", onFailure: String = "rollback"
+        maxP99LatencyRatio: Double, onSuccess: String = "promote", onFailure: String = "rollback",
+        analysis: CanaryAnalysis? = nil
     ) {
+        self.analysis = analysis
         self.candidate = candidate
         self.steps = steps
         self.interval = interval

@@ -1,11 +1,13 @@
 /// The traffic families of README "Metrics" that requests and the canary driver count into:
-/// `canary_decisions_total{route,decision}`, `shadow_requests_total{route,model,version,result}`
+/// `canary_decisions_total{route,decision}`, `canary_analysis_failures_total{route}`,
+/// `shadow_requests_total{route,model,version,result}`
 /// and `shadow_mismatches_total{route,model,version}`. (`route_weight` and `canary_step` are
 /// read from the route table at scrape time; `requests_total` and `request_duration_seconds`
 /// are the serving families, with `route` filled.) Registered once per server.
 package final class RoutingMetrics: Sendable {
     package let serving: ServingMetrics
     package let canaryDecisions: CounterFamily
+    package let canaryAnalysisFailures: CounterFamily
     package let shadowRequests: CounterFamily
     package let shadowMismatches: CounterFamily
 
@@ -16,6 +18,10 @@ package final class RoutingMetrics: Sendable {
             name: "sluice_canary_decisions_total",
             help: "Canary controller decisions, by route and decision (started, advanced, promoted, rolled_back, paused, resumed).",
             labelNames: ["route", "decision"])
+        canaryAnalysisFailures = registry.counter(
+            name: "sluice_canary_analysis_failures_total",
+            help: "Fleet canary boundaries that could not be judged on a tick (Prometheus unreachable, slow, or answering an error); the canary holds its step.",
+            labelNames: ["route"])
         shadowRequests = registry.counter(
             name: "sluice_shadow_requests_total",
             help: "Requests copied to a route's shadow, by result: compared, failed (the shadow errored) or dropped (its queue was full).",

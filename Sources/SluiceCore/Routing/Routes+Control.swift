@@ -17,7 +17,7 @@ extension Routes {
             var taken: [(String, CanaryController.Decision)] = []
             for name in control.controllers.keys.sorted() {
                 guard var controller = control.controllers[name], controller.state == .progressing,
-                      let window = table.route(named: name[...])?.window
+                      controller.spec.analysis == nil, let window = table.route(named: name[...])?.window
                 else { continue }
                 let before = controller.recorded
                 let actions = controller.on(.tick(now: time, candidate: window.candidate.sample, baseline: window.baseline.sample))
@@ -29,8 +29,8 @@ extension Routes {
     }
 
     /// `POST /v2/routes/{r}/canary/{operation}`: applies an operator's decision now. Throws
-    /// `.notFound` for an unknown route, `.conflict` for a route without a canary or an operation
-    /// that does not apply in the canary's state.
+    /// `.notFound` for an unknown route, `.conflict` for a route without a canary, a fleet canary
+    /// (its file is the source of truth) or an operation that does not apply in the canary's state.
     package func operate(_ route: String, _ operation: CanaryOperation) throws(RouteChangeError) {
         let time = now()
         let event: CanaryController.Event = switch operation {
@@ -42,6 +42,7 @@ extension Routes {
         let refusal: RouteChangeError? = control.withLock { control in
             guard control.configs.contains(where: { $0.name == route }) else { return .notFound("unknown route '\(route)'") }
             guard var controller = control.controllers[route] else { return .conflict("route '\(route)' has no canary") }
+            if controller.spec.analysis != nil { return .conflict(Self.fleetRefusal(route)) }
             do throws(CanaryController.Refusal) { try controller.check(event) } catch { return .conflict(error.description) }
             let before = controller.recorded
             let actions = controller.on(event)
@@ -56,13 +57,20 @@ extension Routes {
 
     /// `PUT /v2/routes/{r}`: checks `config` against the model table (every model, version and
     /// label it names must exist and be ready, else `.conflict`), writes the routes file, and
-    /// publishes the route in one swap. An unchanged `canary:` keeps its controller's progress;
+    /// publishes the route in one swap. A route whose canary takes its analysis from Prometheus,
+    /// before or after, is refused with `.conflict`: `routes.yaml` is its source of truth. An unchanged `canary:` keeps its controller's progress;
     /// a new or changed one starts over; none removes it. Throws `.notPersisted` (and changes
     /// nothing) when the routes file cannot be written.
     package func replace(_ config: RouteConfig) throws(RouteChangeError) {
+        if config.canary?.analysis != nil || control.withLock({ $0.controllers[config.name]?.spec.analysis != nil }) {
+            throw .conflict(Self.fleetRefusal(config.name))
+        }
         let problems = config.problems(in: manager.snapshot)
         if !problems.isEmpty { throw .conflict(problems.joined(separator: "; ")) }
         let failure: RouteChangeError? = control.withLock { control in
+            if config.canary?.analysis != nil || control.controllers[config.name]?.spec.analysis != nil {
+                return .conflict(Self.fleetRefusal(config.name))
+            }
             var next = control
             if let i = next.configs.firstIndex(where: { $0.name == config.name }) {
                 next.configs[i] = config
@@ -97,8 +105,14 @@ extension Routes {
         if let failure { throw failure }
     }
 
+    /// Why the admin API does not change a fleet canary's route.
+    static func fleetRefusal(_ route: String) -> String {
+        "route '\(route)' takes its canary from Prometheus (analysis.prometheus): routes.yaml is the source of truth; "
+            + "edit it (the ConfigMap) to pause, promote or roll back (canary.state) or to change the route"
+    }
+
     /// Publishes, persists and counts what a controller decided. Under the control lock.
-    private func carryOut(
+    func carryOut(
         _ actions: [CanaryController.Action], route: String, decisionsBefore: Int, _ control: Control
     ) -> [(String, CanaryController.Decision)] {
         for action in actions {

@@ -30,11 +30,15 @@ package final class Routes: Sendable {
     struct Control: Sendable {
         var configs: [RouteConfig]
         var controllers: [String: CanaryController]
+        /// Per fleet canary, the boundary whose analysis failure was last logged (one line per
+        /// boundary however many ticks it stays unjudged).
+        var failureLogged: [String: Double] = [:]
     }
 
     /// Compiles `configs` and publishes them; canary progress is restored from the state file
     /// when it describes the same rollout (route, candidate and steps), else each canary starts
-    /// at its first step. References to versions that are not ready are logged, not fatal: the
+    /// at its first step. A fleet canary is never restored: it is derived from `routes.yaml`
+    /// and Prometheus, replaying its past boundaries on the driver's first ticks. References to versions that are not ready are logged, not fatal: the
     /// arm answers 503 until they are.
     package init(
         file: String?, configs: [RouteConfig], manager: ModelManager, metrics: RoutingMetrics?,
@@ -51,7 +55,9 @@ package final class Routes: Sendable {
         let start = now()
         for config in configs {
             guard let spec = config.canary else { continue }
-            if let restored = saved[config.name], restored.spec.candidate == spec.candidate, restored.spec.steps == spec.steps {
+            if spec.analysis == nil, let restored = saved[config.name], restored.spec.candidate == spec.candidate,
+               restored.spec.steps == spec.steps
+            {
                 controllers[config.name] = CanaryController(
                     spec: spec, state: restored.state, step: restored.step, stepStarted: start, decisions: restored.decisions)
             } else {
@@ -61,7 +67,7 @@ package final class Routes: Sendable {
         control = Mutex(Control(configs: configs, controllers: controllers))
         control.withLock { control in
             publish(control)
-            for (name, controller) in control.controllers where saved[name] == nil {
+            for (name, controller) in control.controllers where saved[name] == nil || controller.spec.analysis != nil {
                 for decision in controller.decisions { count(decision, route: name) }
             }
         }
@@ -126,7 +132,7 @@ package final class Routes: Sendable {
         let models = manager.snapshot
         let compiled = control.configs.map { config in
             CompiledRoute(
-                config: config, candidateWeight: control.controllers[config.name]?.weight,
+                config: config, candidateWeight: control.controllers[config.name]?.splitWeight,
                 metrics: metrics.map { RouteMetrics($0, route: config.name, model: config.model, versions: config.versions(in: models)) })
         }
         let newTable = RouteTable(routes: compiled)
@@ -140,7 +146,7 @@ package final class Routes: Sendable {
         guard let config = control.configs.first(where: { $0.name == name }) else { return }
         let models = manager.snapshot
         let route = CompiledRoute(
-            config: config, candidateWeight: control.controllers[name]?.weight,
+            config: config, candidateWeight: control.controllers[name]?.splitWeight,
             metrics: metrics.map { RouteMetrics($0, route: config.name, model: config.model, versions: config.versions(in: models)) })
         table.withLock { table in
             table = RouteTable(routes: table.routes.filter { $0.name != name } + [route])

@@ -106,14 +106,30 @@ struct RouteAdmin: Sendable {
                     w.key("max_p99_latency_ratio"); w.double(spec.maxP99LatencyRatio)
                     w.key("on_success"); w.string(spec.onSuccess)
                     w.key("on_failure"); w.string(spec.onFailure)
+                    if let analysis = spec.analysis {
+                        w.key("start"); w.string(time(analysis.start))
+                        w.key("analysis")
+                        w.object { w in
+                            w.key("prometheus"); w.string(analysis.prometheus.description)
+                            if let selector = analysis.selector { w.key("selector"); w.string(selector) }
+                            w.key("scrape_delay"); w.string(RouteConfig.number(analysis.scrapeDelay) + "s")
+                            w.key("timeout"); w.string(RouteConfig.number(analysis.timeout) + "s")
+                        }
+                    }
                     w.key("state"); w.string(canary.state.rawValue)
                     w.key("step"); w.int(canary.step + 1)
-                    w.key("weight"); w.int(canary.weight)
+                    w.key("weight"); w.int(canary.splitWeight ?? config.candidateShare)
+                    if spec.analysis != nil {
+                        w.key("last_boundary")
+                        if let last = canary.lastBoundary { w.string(time(last)) } else { w.null() }
+                        w.key("next_boundary")
+                        if canary.state == .progressing { w.string(time(canary.nextBoundary)) } else { w.null() }
+                    }
                     w.key("decisions")
                     w.array { w in
                         for d in canary.decisions {
                             w.object { w in
-                                w.key("time"); w.string(WallClock.rfc3339(millisecondsSince1970: Int((d.time * 1000).rounded(.down))))
+                                w.key("time"); w.string(time(d.time))
                                 w.key("decision"); w.string(d.decision)
                                 w.key("reason"); w.string(d.reason)
                             }
@@ -124,6 +140,11 @@ struct RouteAdmin: Sendable {
                 w.null()
             }
         }
+    }
+
+    /// Seconds since 1970 as RFC 3339 UTC with milliseconds.
+    private static func time(_ seconds: Double) -> String {
+        WallClock.rfc3339(millisecondsSince1970: Int((seconds * 1000).rounded(.down)))
     }
 
     private static func writeArm(_ target: ArmTarget, weight: Int, to w: inout JSONWriter) {

@@ -5,18 +5,20 @@ import SluiceCore
 /// The thin loop around the canary controllers (README "Routing and canaries"): a thread that ticks
 /// `Routes` a few times per shortest canary interval (at most once a second, at least every 20 ms),
 /// logging each decision. Off the request path; a tick takes the routes' control lock only.
+/// After each tick it judges the fleet canaries' due boundaries (`Routes.judgeBoundaries`),
+/// whose Prometheus queries block this thread, never an event loop and never under the lock.
 final class CanaryDriver: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = Flag()
 
     /// Starts ticking `routes`; returns at once.
-    init(routes: Routes, log: @escaping @Sendable (String) -> Void) {
+    init(routes: Routes, analyst: any CanaryAnalyst = PrometheusAnalyst(), log: @escaping @Sendable (String) -> Void) {
         let wake = wake, stopped = stopped
         let thread = Thread {
             while !stopped.value {
                 _ = wake.wait(timeout: .now() + Self.period(routes))
                 if stopped.value { return }
-                for (route, decision) in routes.tick() {
+                for (route, decision) in routes.tick() + routes.judgeBoundaries(by: analyst) {
                     log("route '\(route)' canary \(decision.decision): \(decision.reason)")
                 }
             }

@@ -19,8 +19,9 @@ struct MetricsEndpoint: Sendable {
 
     /// `route_weight{route,model,version}` (each version's share of its route's split now; a label
     /// arm counts for the version its label points to) and `canary_step{route}` (the step in
-    /// force, 1-based; the number of steps once promoted, 0 once rolled back), read from the
-    /// published route table at scrape time.
+    /// force, 1-based; the number of steps once promoted, 0 once rolled back) and
+    /// `canary_boundary_timestamp_seconds{route}` (a fleet canary's last judged boundary), read
+    /// from the routes at scrape time.
     static func registerRouteCollectors(in registry: MetricsRegistry, routes: Routes, manager: ModelManager) {
         registry.collectGauge(
             name: "sluice_route_weight", help: "Each version's share of its route's traffic split now, in percent.",
@@ -49,6 +50,15 @@ struct MetricsEndpoint: Sendable {
                 case .progressing, .paused: canary.step + 1
                 }
                 return MetricSample(labelValues: [live.config.name], value: Double(step))
+            }
+        }
+        registry.collectGauge(
+            name: "sluice_canary_boundary_timestamp_seconds",
+            help: "The last step boundary a fleet canary judged (analysis.prometheus), in Unix seconds; the same on every replica that agrees.",
+            labelNames: ["route"]
+        ) {
+            routes.liveAll().compactMap { live in
+                live.canary?.lastBoundary.map { MetricSample(labelValues: [live.config.name], value: $0) }
             }
         }
     }
