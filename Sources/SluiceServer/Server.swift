@@ -20,7 +20,7 @@ package final class Server: Sendable {
     /// Every endpoint, behind the error boundary of `Endpoints.dispatch`.
     private let responder: EndpointResponder
     private let accepting: Flag
-    private let poller = Mutex<RepositoryPoller?>(nil)
+    private let poller = Mutex<Poller?>(nil)
     private let canaryDriver = Mutex<CanaryDriver?>(nil)
     /// The gRPC health watchers, told NOT_SERVING and let go at shutdown.
     private let health: HealthWatch
@@ -132,7 +132,7 @@ package final class Server: Sendable {
         if listening { try http.start() }
         accepting.value = true
         if config.pollInterval > 0 {
-            let poller = RepositoryPoller(manager: manager, interval: config.pollInterval)
+            let poller = Poller(manager: manager, routes: routes, interval: config.pollInterval)
             self.poller.withLock { $0 = poller }
         }
         let table = manager.snapshot

@@ -23,7 +23,7 @@ struct Serve: ParsableCommand {
     // so they accept exactly what the file and the `SLUICE_*` variables accept.
     @Option(help: "Port to listen on (0 = any free port). Default: 8080.") var port: String?
     @Option(help: "Event loops (0 = one per core).") var threads: String?
-    @Option(name: .customLong("poll-interval"), help: "Time between repository scans: 5s, 500ms, 2m or seconds (0 = never).")
+    @Option(name: .customLong("poll-interval"), help: "Time between repository scans and routes-file reads: 5s, 500ms, 2m or seconds (0 = never).")
     var pollInterval: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
 

@@ -3,13 +3,17 @@
 /// `shadow_requests_total{route,model,version,result}`
 /// and `shadow_mismatches_total{route,model,version}`. (`route_weight` and `canary_step` are
 /// read from the route table at scrape time; `requests_total` and `request_duration_seconds`
-/// are the serving families, with `route` filled.) Registered once per server.
+/// are the serving families, with `route` filled.) Also the reloads of the routes file:
+/// `config_reloads_total{file,result}` and `config_last_reload_successful{file}`, with
+/// `file="routes"`. Registered once per server.
 package final class RoutingMetrics: Sendable {
     package let serving: ServingMetrics
     package let canaryDecisions: CounterFamily
     package let canaryAnalysisFailures: CounterFamily
     package let shadowRequests: CounterFamily
     package let shadowMismatches: CounterFamily
+    package let configReloads: CounterFamily
+    package let configLastReloadSuccessful: GaugeFamily
 
     package init(serving: ServingMetrics) {
         self.serving = serving
@@ -30,6 +34,14 @@ package final class RoutingMetrics: Sendable {
             name: "sluice_shadow_mismatches_total",
             help: "Shadow answers that differed from the primary's beyond the route's tolerance.",
             labelNames: ["route", "model", "version"])
+        configReloads = registry.counter(
+            name: "sluice_config_reloads_total",
+            help: "Changes of a configuration file seen at run time, by file (routes) and result: success (in force) or failure (refused or unreadable; the previous configuration stays).",
+            labelNames: ["file", "result"])
+        configLastReloadSuccessful = registry.gauge(
+            name: "sluice_config_last_reload_successful",
+            help: "1 when the file's last load (at start-up or since) is in force, 0 when the last change was refused or the file became unreadable.",
+            labelNames: ["file"])
     }
 }
 

@@ -58,13 +58,15 @@ extension Routes {
     /// `PUT /v2/routes/{r}`: checks `config` against the model table (every model, version and
     /// label it names must exist and be ready, else `.conflict`), writes the routes file, and
     /// publishes the route in one swap. A route whose canary takes its analysis from Prometheus,
-    /// before or after, is refused with `.conflict`: `routes.yaml` is its source of truth. An unchanged `canary:` keeps its controller's progress;
-    /// a new or changed one starts over; none removes it. Throws `.notPersisted` (and changes
-    /// nothing) when the routes file cannot be written.
+    /// before or after, is refused with `.conflict`: `routes.yaml` is its source of truth; so is
+    /// a read-only routes file (a ConfigMap: edited there and reloaded). An unchanged `canary:`
+    /// keeps its controller's progress; a new or changed one starts over; none removes it.
+    /// Throws `.notPersisted` (and changes nothing) when the routes file cannot be written.
     package func replace(_ config: RouteConfig) throws(RouteChangeError) {
         if config.canary?.analysis != nil || control.withLock({ $0.controllers[config.name]?.spec.analysis != nil }) {
             throw .conflict(Self.fleetRefusal(config.name))
         }
+        if let file, let reason = RoutesFile.readOnlyReason(file) { throw .conflict(reason) }
         let problems = config.problems(in: manager.snapshot)
         if !problems.isEmpty { throw .conflict(problems.joined(separator: "; ")) }
         let failure: RouteChangeError? = control.withLock { control in
@@ -78,22 +80,16 @@ extension Routes {
                 next.configs.append(config)
             }
             let old = control.configs.first { $0.name == config.name }
-            var started: CanaryController.Decision?
-            if let spec = config.canary {
-                if old?.canary != spec || next.controllers[config.name] == nil {
-                    let controller = CanaryController(spec: spec, startingShare: config.candidateShare, now: now())
-                    next.controllers[config.name] = controller
-                    started = controller.decisions.last
-                }
-            } else {
-                next.controllers[config.name] = nil
-            }
+            let (controller, started) = carriedOver(config, previous: old, current: next.controllers[config.name])
+            next.controllers[config.name] = controller
             if let file {
+                let text = RouteConfig.yaml(next.configs)
                 do throws(ConfigError) {
-                    try AtomicFile.write(RouteConfig.yaml(next.configs), to: file)
+                    try AtomicFile.write(text, to: file)
                 } catch {
                     return .notPersisted("the route was not applied: \(error)")
                 }
+                next.watch.wrote(text)
             }
             control = next
             saveState(control)
@@ -126,12 +122,17 @@ extension Routes {
         return decisions.map { (route, $0) }
     }
 
-    private func saveState(_ control: Control) {
+    /// Writes the canary state file. A failure is logged once (a read-only folder, such as a
+    /// ConfigMap's, fails at every decision), and a success after failures once more.
+    func saveState(_ control: Control) {
         guard let stateFile else { return }
         do throws(ConfigError) {
             try CanaryStateFile.write(control.controllers, to: stateFile)
+            if stateUnsaved.exchange(false, ordering: .relaxed) { log(.info, "canary state saved to \(stateFile) again") }
         } catch {
-            log(.error, "canary state not saved: \(error)")
+            if !stateUnsaved.exchange(true, ordering: .relaxed) {
+                log(.error, "canary state not saved: \(error); canaries go on in memory (a restart resumes them from the last state saved, if any) and this is not logged again until a save succeeds")
+            }
         }
     }
 }

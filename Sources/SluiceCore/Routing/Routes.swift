@@ -6,11 +6,12 @@ import Synchronization
 /// The server creates one at start-up from `routes.yaml`. Requests call `route(named:)` on any
 /// thread: one relaxed load when there are no routes, else a short lock to copy the published
 /// table; they never wait for a control operation. Control operations (`tick`, `replace`,
-/// `operate`) take turns under one lock, build new compiled routes, write the files, and
-/// publish the new table in one swap. They do file I/O: call them off the event loops.
+/// `operate`, and `reloadIfChanged`/`reload` when the routes file changes) take turns under one
+/// lock, build new compiled routes, read or write the files, and publish the new table in one
+/// swap. They do file I/O: call them off the event loops.
 package final class Routes: Sendable {
-    /// The routes file a `PUT` rewrites; nil when the server runs without one (changes then
-    /// last until the process ends).
+    /// The routes file a `PUT` rewrites and the poller re-reads; nil when the server runs
+    /// without one (changes then last until the process ends).
     package let file: String?
     /// Where canary progress is kept, beside the routes file: `routes.yaml` → `routes.state.json`.
     package let stateFile: String?
@@ -26,6 +27,9 @@ package final class Routes: Sendable {
     /// relaxed load and two bit tests, without hashing the name or taking the table's lock.
     private let names = Atomic<UInt64>(0)
     let control: Mutex<Control>
+    /// The last save of the state file failed (a read-only folder): the failure is logged once,
+    /// not at every decision, until a save succeeds again.
+    let stateUnsaved = Atomic<Bool>(false)
 
     struct Control: Sendable {
         var configs: [RouteConfig]
@@ -33,6 +37,8 @@ package final class Routes: Sendable {
         /// Per fleet canary, the boundary whose analysis failure was last logged (one line per
         /// boundary however many ticks it stays unjudged).
         var failureLogged: [String: Double] = [:]
+        /// What the routes file held at the last look (`Routes+Reload`).
+        var watch = RoutesFileWatch()
     }
 
     /// Compiles `configs` and publishes them; canary progress is restored from the state file
@@ -71,6 +77,7 @@ package final class Routes: Sendable {
                 for decision in controller.decisions { count(decision, route: name) }
             }
         }
+        if file != nil { seedReloadMetrics() }
     }
 
     /// Recompiles every route against the current model table (so label arms get their metric
@@ -128,10 +135,14 @@ package final class Routes: Sendable {
     }
 
     /// Rebuilds every compiled route from `control` and swaps the table. Under the control lock.
-    func publish(_ control: Control) {
+    /// The routes named in `kept` (a reload left their config and canary as they were) keep
+    /// their compiled route, so their canary's step window and metric handles carry on.
+    func publish(_ control: Control, keeping kept: Set<String> = []) {
         let models = manager.snapshot
+        let current = kept.isEmpty ? RouteTable.empty : snapshot
         let compiled = control.configs.map { config in
-            CompiledRoute(
+            if kept.contains(config.name), let route = current.route(named: config.name[...]) { return route }
+            return CompiledRoute(
                 config: config, candidateWeight: control.controllers[config.name]?.splitWeight,
                 metrics: metrics.map { RouteMetrics($0, route: config.name, model: config.model, versions: config.versions(in: models)) })
         }

@@ -19,7 +19,7 @@ extension ServerConfig {
         .init("routes", \.routes, .optionalString,
               "traffic routes file (`config/routes.yaml` when it exists and this is not set); null = none"),
         .init("poll_interval", \.pollInterval, .seconds,
-              "how often the repository is rescanned; 0 = only at start-up and on the repository API"),
+              "how often the repository is rescanned and the routes file re-read; 0 = neither (models load at start-up and on the repository API)"),
         .init("tls", \.tlsEnabled, .section, "null = cleartext only; the keys below open a TLS listener (see \"TLS\")"),
         .init("tls.port", \.tlsSettings.port, .int(in: 0...65535), "TLS port, which must differ from `port`"),
         .init("tls.cert", \.tlsSettings.cert, .string, "PEM certificate chain, leaf first (required with TLS)"),

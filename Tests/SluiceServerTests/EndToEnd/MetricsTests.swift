@@ -200,11 +200,12 @@ import Testing
     }
 }
 
-/// Lines logged at info level or above, JSON access-log lines only.
+/// Lines logged at info level or above: `all` the JSON access-log lines, `messages` every line.
 final class CapturedLines: Sendable {
     private let lines = Mutex<[String]>([])
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 }.filter { $0.hasPrefix("{") } }
+    var messages: [String] { lines.withLock { $0 } }
 }
 
 struct CapturingHandler: LogHandler {

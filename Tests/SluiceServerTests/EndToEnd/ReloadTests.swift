@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SluiceCore
 import Testing
 @testable import SluiceServer
@@ -17,27 +16,11 @@ import Testing
         let server = try TestServer(models: repo.path) { $0.pollInterval = 0.2 }
 
         // Three clients send without pause until told to stop (bounded: 60 s at most).
-        let stop = Flag()
-        let sent = Atomic<Int>(0), failed = Atomic<Int>(0)
-        let versionsSeen = Mutex<Set<String>>([])
-        let done = DispatchGroup()
-        let port = server.port
-        for _ in 0..<3 {
-            DispatchQueue.global().async(group: done) {
-                guard let client = try? RawClient(port: port) else { failed.add(1, ordering: .relaxed); return }
-                let deadline = Date().addingTimeInterval(60)
-                while !stop.value && Date() < deadline {
-                    let answer = try? client.request("POST", "/v2/models/m/infer", json: Self.body)
-                    sent.add(1, ordering: .relaxed)
-                    if answer?.status != 200 { failed.add(1, ordering: .relaxed) }
-                    if let v = answer?.headers["x-sluice-model-version"] { _ = versionsSeen.withLock { $0.insert(v) } }
-                }
-            }
-        }
+        let clients = ClientLoops(port: server.port) { try $0.request("POST", "/v2/models/m/infer", json: Self.body) }
 
         // The clients are under way on version 1 before anything changes (on a loaded machine
         // their threads may start late, and version 2 would take over before they saw 1).
-        #expect(eventually(within: 15) { versionsSeen.withLock { $0.contains("1") } }, "no client reached version 1")
+        #expect(eventually(within: 15) { clients.versions.contains("1") }, "no client reached version 1")
 
         // Version 2 arrives with a SHA256SUMS, its model file written in two halves with a poll
         // in between (driven here rather than waited for: the server's own polls may come too).
@@ -68,11 +51,10 @@ import Testing
         #expect((unavailable?.first?["reason"] as? String)?.contains("model.json") == true, "\(meta.text)")
         #expect(try c.request("POST", "/v2/models/m/infer", json: Self.body).headers["x-sluice-model-version"] == "2")
 
-        stop.value = true
-        done.wait()
-        #expect(sent.load(ordering: .relaxed) > 50)
-        #expect(failed.load(ordering: .relaxed) == 0)
-        #expect(versionsSeen.withLock { $0 } == ["1", "2"])
+        clients.stop()
+        #expect(clients.sent > 50)
+        #expect(clients.failed == 0)
+        #expect(clients.versions == ["1", "2"])
     }
 
     @Test func theRepositoryAPINeedsTheAdminToken() throws {

@@ -17,7 +17,8 @@ final class TestServer {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("SluiceBackendsTests/Fixtures/xgboost").path
 
-    init(models: String = TestServer.bundledModels, configure: (inout ServerConfig) -> Void = { _ in }) throws {
+    /// `logger` receives the server's log (default: only critical lines, dropped).
+    init(models: String = TestServer.bundledModels, logger: Logger? = nil, configure: (inout ServerConfig) -> Void = { _ in }) throws {
         var config = ServerConfig()
         config.host = "127.0.0.1"
         config.port = 0
@@ -25,9 +26,9 @@ final class TestServer {
         config.models = models
         config.scheduling.workers = 2
         configure(&config)
-        var logger = Logger(label: "sluice-test")
-        logger.logLevel = .critical
-        server = try Server(config: config, logger: logger)
+        var quiet = Logger(label: "sluice-test")
+        quiet.logLevel = .critical
+        server = try Server(config: config, logger: logger ?? quiet)
         try server.start()
     }
 
