@@ -21,7 +21,7 @@ test:
 	@scripts/ensure-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	.venv-manifests/bin/python scripts/check_manifests.py
+	.venv-manifests/bin/python scripts/check_manifests.py --sluice .build/debug/sluice
 	python3 scripts/check_tritonclient.py .build/debug/sluice
 	.venv-grpc/bin/python scripts/check_tritonclient_grpc.py .build/debug/sluice
 	.venv-grpc/bin/python scripts/check_grpc_errors.py .build/debug/sluice
