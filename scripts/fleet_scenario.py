@@ -142,8 +142,10 @@ class Fleet:
     def spawn(self, name, argv, cwd=None):
         log_path = self.root / f"{name}.log"
         out = open(log_path, "wb")
+        # The caller's SLUICE_* variables would configure every replica: the scenario sets its own.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=cwd or self.root, start_new_session=True)
+                                cwd=cwd or self.root, env=env, start_new_session=True)
         out.close()
         self.processes.append((name, proc, log_path))
         return proc
