@@ -133,8 +133,9 @@ extension Array where Element == UInt8 {
     }
 
     @Test func aClosedPortIsAConnectErrorAndAnUnknownNameAResolveError() throws {
-        // A port that was free a moment ago: bound, read back and closed without listening.
+        // Bound but not listening: connecting is refused, and no other test can take the port meanwhile.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -142,7 +143,6 @@ extension Array where Element == UInt8 {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         let port = try Socket.localPort(fd)
-        close(fd)
         #expect {
             try HTTPClient.get(host: "127.0.0.1", port: port, target: "/", timeout: 5)
         } throws: { error in

@@ -17,7 +17,8 @@
 /// `analysis.start`, each step is judged only at its boundaries (`stepStarted + k × interval`)
 /// with figures the driver fetched for exactly that window (`.boundary`), decisions carry the
 /// boundary's time, and `analysis.state` is the operator's override. The thresholds are the
-/// same, applied in one place (`failure(of:baselineP99:)`). Its progress is derived, never saved.
+/// same code for both (`failure(errorsOf:)`, `judgeLatencyAndPass`). Its progress is derived,
+/// never saved.
 package struct CanaryController: Sendable, Equatable {
     package enum State: String, Sendable {
         case progressing, paused, promoted

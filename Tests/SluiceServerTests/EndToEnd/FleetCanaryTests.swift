@@ -94,12 +94,8 @@ import SluiceCore
     }
 
     @Test func withPrometheusUnreachableTheCanaryHoldsItsStepAndCountsTheFailures() throws {
-        let port: Int
-        do {
-            let gone = try FakePrometheus { _ in nil }
-            port = gone.port
-        }
-        let fixture = try RoutingFixture(routes: Self.routes(prometheusPort: port))
+        let refusing = try RefusingPort()
+        let fixture = try RoutingFixture(routes: Self.routes(prometheusPort: refusing.port))
         let server = try fixture.server()
         let c = try server.client()
         #expect(try eventually(within: 20) {

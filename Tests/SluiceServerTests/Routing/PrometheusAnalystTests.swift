@@ -62,13 +62,9 @@ import SluiceCore
         } throws: { error in
             "\(error)" == "timed out reading the status line"
         }
-        let port: Int
-        do {
-            let closed = try FakePrometheus { _ in nil }
-            port = closed.port
-        }
+        let refusing = try RefusingPort()
         var query = Self.query(silent)
-        query.analysis.prometheus.port = port
+        query.analysis.prometheus.port = refusing.port
         #expect {
             try PrometheusAnalyst().figures(for: query)
         } throws: { error in

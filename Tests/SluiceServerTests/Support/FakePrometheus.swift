@@ -108,3 +108,29 @@ final class FakePrometheus: Sendable {
         }
     }
 }
+
+/// A loopback port bound but not listening, for as long as it lives: connecting is refused, and
+/// no other test can take the port meanwhile (nothing listens on it with SO_REUSEPORT).
+final class RefusingPort {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        self.fd = fd
+        do {
+            port = try Socket.localPort(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(fd) }
+}
