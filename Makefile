@@ -23,10 +23,11 @@ test:
 	@scripts/ensure-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	.venv-manifests/bin/python scripts/check_manifests.py
+	.venv-manifests/bin/python scripts/check_manifests.py --sluice .build/debug/sluice
 	python3 scripts/check_tritonclient.py .build/debug/sluice
 	.venv-grpc/bin/python scripts/check_tritonclient_grpc.py .build/debug/sluice
 	.venv-grpc/bin/python scripts/check_grpc_errors.py .build/debug/sluice
+	python3 scripts/fleet_scenario.py .build/debug/sluice
 	@if [ "$(TEST_FUZZ_BUDGET)" != 0 ]; then scripts/fuzz.sh --budget $(TEST_FUZZ_BUDGET); fi
 	@if [ "$(TEST_SANITIZE)" != 0 ]; then SWIFT=$(SWIFT) scripts/sanitize.sh address; fi
 

@@ -51,6 +51,8 @@ case "${1:-}" in
     grpc_venv_missing
     # promtool lints a live scrape and a real Prometheus scrapes Sluice in the telemetry tests.
     apt_missing prometheus
+    # The fleet scenario (scripts/fleet_scenario.py) puts nginx round-robin in front of three replicas.
+    apt_missing nginx
     # The TLS and compression tests drive the openssl and curl command lines and gzip(1).
     apt_missing openssl curl gzip
     # deploy/'s manifests: kubernetes-validate and kubectl kustomize (promtool parses the

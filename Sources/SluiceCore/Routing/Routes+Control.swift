@@ -58,10 +58,10 @@ extension Routes {
     /// `PUT /v2/routes/{r}`: checks `config` against the model table (every model, version and
     /// label it names must exist and be ready, else `.conflict`), writes the routes file, and
     /// publishes the route in one swap. A route whose canary takes its analysis from Prometheus,
-    /// before or after, is refused with `.conflict`: `routes.yaml` is its source of truth. An unchanged `canary:` keeps its controller's progress;
-    /// a new or changed one starts over; none removes it. Throws `.notPersisted` (and changes
-    /// nothing) when the routes file cannot be written, and `.conflict` when it is read-only (a
-    /// ConfigMap: the file is the source of truth, edited there and reloaded).
+    /// before or after, is refused with `.conflict`: `routes.yaml` is its source of truth; so is
+    /// a read-only routes file (a ConfigMap: edited there and reloaded). An unchanged `canary:`
+    /// keeps its controller's progress; a new or changed one starts over; none removes it.
+    /// Throws `.notPersisted` (and changes nothing) when the routes file cannot be written.
     package func replace(_ config: RouteConfig) throws(RouteChangeError) {
         if config.canary?.analysis != nil || control.withLock({ $0.controllers[config.name]?.spec.analysis != nil }) {
             throw .conflict(Self.fleetRefusal(config.name))
