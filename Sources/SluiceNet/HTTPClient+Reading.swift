@@ -175,7 +175,9 @@ extension HTTPClient {
             while true {
                 let sizeLine = try line("a chunk size", limit: 4096)
                 let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
-                guard !digits.isEmpty, digits.count <= 15, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
+                // Hex digits only: `Int(_:radix:)` alone would take "-5" (a negative size) or "+5".
+                let isHex = digits.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
+                guard !digits.isEmpty, digits.count <= 15, isHex, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
                     throw .malformed("chunk size '\(String(decoding: sizeLine.prefix(40), as: UTF8.self))'")
                 }
                 if size == 0 {

@@ -111,6 +111,8 @@ extension Array where Element == UInt8 {
         ("SSH-2.0-OpenSSH_9.6\r\n\r\n", "malformed answer: status line"),
         ("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", "malformed answer: content-length"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed answer: chunk size"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n", "malformed answer: chunk size"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n", "malformed answer: chunk size"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "is not chunked"),
     ])
     func aBrokenOrOversizedAnswerIsAnError(_ answer: String, _ message: String) throws {
