@@ -14,13 +14,38 @@ struct ConfigReader {
 
     /// The text of a config file; unreadable or non-UTF-8 files are a `ConfigError` on the file.
     static func read(_ path: String) throws(ConfigError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, keyPath: "", reason: "cannot be read")
+        let data: [UInt8]
+        switch bytes(path) {
+        case .success(let read): data = read
+        case .failure(let refusal): throw ConfigError(file: path, keyPath: "", reason: refusal.reason)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw ConfigError(file: path, keyPath: "", reason: "is not UTF-8 text")
         }
         return text
+    }
+
+    /// Largest config file read, a ConfigMap's limit: a config path naming `/dev/zero`, a FIFO or
+    /// a runaway file fails instead of filling memory or blocking the thread that reads it.
+    package static let maxFileBytes = 1 << 20
+
+    /// Why a config file's bytes were not read.
+    package struct Unreadable: Error, Sendable, Equatable {
+        package var reason: String
+    }
+
+    /// The bytes of a regular file (through symlinks) of at most `maxFileBytes`.
+    package static func bytes(_ path: String, limit: Int = maxFileBytes) -> Result<[UInt8], Unreadable> {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .failure(Unreadable(reason: "cannot be read (\(String(cString: strerror(errno))))")) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(Unreadable(reason: "is not a regular file")) }
+        guard info.st_size <= limit else { return .failure(Unreadable(reason: "is larger than \(limit >> 10) KiB")) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(Unreadable(reason: "cannot be read")) }
+        defer { try? handle.close() }
+        // The size again while reading: the file may have grown since the stat.
+        guard let data = try? handle.read(upToCount: limit + 1) else { return .success([]) }
+        guard data.count <= limit else { return .failure(Unreadable(reason: "is larger than \(limit >> 10) KiB")) }
+        return .success(Array(data))
     }
 
     /// Composes `yaml` into a node tree. An empty document (nothing, only comments, or a bare

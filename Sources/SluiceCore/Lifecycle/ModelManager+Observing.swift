@@ -14,7 +14,7 @@ extension ModelManager {
             }
         let configPath = "\(model.directory)/model.yaml"
         let versions = model.versions.map { scanned in
-            let fingerprint = VersionFingerprint.read(directory: scanned.directory, modelConfig: configPath)
+            let fingerprint = VersionFingerprint.read(directory: scanned.directory, modelConfig: configPath, topLevelOnly: scanned.ownsTopLevelOnly)
             var checksums = ChecksumStatus.absent
             if aspired.contains(scanned.version), fingerprint.checksums != nil {
                 if let cached = cache[scanned.directory], cached.0 == fingerprint {

@@ -47,11 +47,15 @@ package struct ScannedVersion: Sendable {
     /// The model file and effective config, or why this folder cannot be loaded (no model file,
     /// two candidate files, a broken `model.yaml` here or at model level).
     package var bundle: Result<VersionBundle, BundleError>
+    /// The folder also holds other versions (single-model mode's version 1 is the model's own
+    /// folder): only the files directly in it are this version's.
+    package var ownsTopLevelOnly: Bool
 
-    package init(version: Int, directory: String, bundle: Result<VersionBundle, BundleError>) {
+    package init(version: Int, directory: String, bundle: Result<VersionBundle, BundleError>, ownsTopLevelOnly: Bool = false) {
         self.version = version
         self.directory = directory
         self.bundle = bundle
+        self.ownsTopLevelOnly = ownsTopLevelOnly
     }
 }
 

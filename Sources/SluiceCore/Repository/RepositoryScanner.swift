@@ -143,7 +143,7 @@ package struct RepositoryScanner: ModelSource {
                 case .failure(let error):
                     bundle = .failure(BundleError(reason: error.description))
                 }
-                versions.append(ScannedVersion(version: 1, directory: path, bundle: bundle))
+                versions.append(ScannedVersion(version: 1, directory: path, bundle: bundle, ownsTopLevelOnly: true))
             }
         }
         versions.sort { $0.version < $1.version }

@@ -28,9 +28,16 @@ package struct VersionFingerprint: Sendable, Hashable {
 
     /// Reads the fingerprint of `directory`; `modelConfig` (the model folder's `model.yaml`) is
     /// included as `../model.yaml` so that fixing a broken model config retries its versions.
-    package static func read(directory: String, modelConfig: String? = nil) -> VersionFingerprint {
+    /// With `topLevelOnly` (single-model mode's version 1, whose folder also holds the numbered
+    /// versions) only the files directly in `directory` count, so copying in another version does
+    /// not restart version 1's stability wait.
+    package static func read(directory: String, modelConfig: String? = nil, topLevelOnly: Bool = false) -> VersionFingerprint {
         var files: [File] = []
-        if let enumerator = FileManager.default.enumerator(atPath: directory) {
+        if topLevelOnly {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                if let file = stat("\(directory)/\(name)", as: name) { files.append(file) }
+            }
+        } else if let enumerator = FileManager.default.enumerator(atPath: directory) {
             while let name = enumerator.nextObject() as? String {
                 if let file = stat("\(directory)/\(name)", as: name) { files.append(file) }
             }
@@ -53,6 +60,16 @@ package struct VersionFingerprint: Sendable, Hashable {
         guard attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
         let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
         let seconds = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return File(name: name, size: size, modified: Int64((seconds * 1e9).rounded()))
+        return File(name: name, size: size, modified: nanoseconds(seconds))
+    }
+
+    /// A modification time in nanoseconds, clamped: Int64 nanoseconds end in 2262 (and begin in
+    /// 1677), and `touch -d 2300-01-01` is all it takes to make a file's time say otherwise.
+    static func nanoseconds(_ seconds: Double) -> Int64 {
+        let nanos = (seconds * 1e9).rounded()
+        guard !nanos.isNaN else { return 0 }
+        if nanos >= 9.2e18 { return .max }
+        if nanos <= -9.2e18 { return .min }
+        return Int64(nanos)
     }
 }

@@ -21,6 +21,10 @@ package struct CanaryAnalysis: Sendable, Equatable {
 
     package static let defaultScrapeDelay = 30.0
     package static let defaultTimeout = 2.0
+    /// Longest `timeout` accepted: the driver thread waits for each query.
+    package static let maxTimeout = 60.0
+    /// Longest `scrape_delay` accepted.
+    package static let maxScrapeDelay = 3600.0
 
     package init(
         prometheus: PrometheusURL, selector: String? = nil, scrapeDelay: Double = Self.defaultScrapeDelay,
@@ -52,6 +56,10 @@ package struct PrometheusURL: Sendable, Equatable, CustomStringConvertible {
         }
         guard text.lowercased().hasPrefix("http://") else { throw Refusal(description: "must be an http:// URL") }
         var rest = Substring(text.dropFirst(7))
+        // Printable ASCII only: the path goes into the request line as it is written.
+        guard rest.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            throw Refusal(description: "must be printable ASCII without spaces or control characters")
+        }
         guard !rest.contains(where: { $0 == "?" || $0 == "#" || $0 == " " || $0 == "@" }) else {
             throw Refusal(description: "must be http://host[:port][/path] without user, query or fragment")
         }

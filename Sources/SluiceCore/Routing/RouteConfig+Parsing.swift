@@ -279,7 +279,12 @@ extension ConfigReader {
             ?? CanaryAnalysis.defaultScrapeDelay
         let timeout = try keys["timeout"].map { n throws(ConfigError) in try value(n, at: key("timeout"), as: .seconds) }
             ?? CanaryAnalysis.defaultTimeout
-        guard timeout > 0 else { throw fail(key("timeout"), "must be longer than 0") }
+        guard timeout > 0, timeout <= CanaryAnalysis.maxTimeout else {
+            throw fail(key("timeout"), "must be longer than 0 and at most \(Int(CanaryAnalysis.maxTimeout)) s (each query; the driver waits for it)")
+        }
+        guard scrapeDelay <= CanaryAnalysis.maxScrapeDelay else {
+            throw fail(key("scrape_delay"), "must be at most \(Int(CanaryAnalysis.maxScrapeDelay)) s (1 h)")
+        }
         return CanaryAnalysis(prometheus: url, selector: selector, scrapeDelay: scrapeDelay, timeout: timeout, start: start, state: state)
     }
 

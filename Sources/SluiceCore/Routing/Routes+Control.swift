@@ -83,6 +83,11 @@ extension Routes {
             let (controller, started) = carriedOver(config, previous: old, current: next.controllers[config.name])
             next.controllers[config.name] = controller
             if let file {
+                // An edit made on disk and not applied yet (it waits for its second look) would be
+                // overwritten by this write and lost: the operator retries once it is in force.
+                if let seen = control.watch.seen, case .content(let now) = RoutesFile.look(file), now != seen {
+                    return .conflict("the routes file \(file) changed on disk and is not applied yet (it is within two poll intervals): retry then, or the edit on disk would be lost")
+                }
                 let text = RouteConfig.yaml(next.configs)
                 do throws(ConfigError) {
                     try AtomicFile.write(text, to: file)

@@ -6,10 +6,12 @@ import Foundation
 package enum RoutesFile {
     /// Reads the file through any symlinks (a ConfigMap's `routes.yaml -> ..data/routes.yaml`).
     package static func look(_ path: String) -> RoutesFileWatch.Observation {
-        if let data = FileManager.default.contents(atPath: path) { return .content(Array(data)) }
         var info = stat()
         if stat(path, &info) != 0 { return .unreadable("is gone (\(String(cString: strerror(errno))))") }
-        return .unreadable("cannot be read")
+        switch ConfigReader.bytes(path) {
+        case .success(let bytes): return .content(bytes)
+        case .failure(let refusal): return .unreadable(refusal.reason)
+        }
     }
 
     /// Why `PUT /v2/routes/{r}` must not write `path`, or nil when it may: the file is one the

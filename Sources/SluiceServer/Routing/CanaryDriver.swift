@@ -5,25 +5,36 @@ import SluiceCore
 /// The thin loop around the canary controllers (README "Routing and canaries"): a thread that ticks
 /// `Routes` a few times per shortest canary interval (at most once a second, at least every 20 ms),
 /// logging each decision. Off the request path; a tick takes the routes' control lock only.
-/// After each tick it judges the fleet canaries' due boundaries (`Routes.judgeBoundaries`),
-/// whose Prometheus queries block this thread, never an event loop and never under the lock.
+/// A second thread, at the same pace, judges the fleet canaries' due boundaries
+/// (`Routes.judgeBoundaries`): their Prometheus queries block that thread only, never an event
+/// loop, never under the lock, and never the per-pod canaries' ticks (a slow Prometheus must not
+/// keep a per-pod canary from rolling back).
 final class CanaryDriver: Sendable {
-    private let wake = DispatchSemaphore(value: 0)
+    private let wakes = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
     private let stopped = Flag()
 
     /// Starts ticking `routes`; returns at once.
     init(routes: Routes, analyst: any CanaryAnalyst = PrometheusAnalyst(), log: @escaping @Sendable (String) -> Void) {
-        let wake = wake, stopped = stopped
+        Self.start("sluice-canary", wake: wakes[0], stopped: stopped, routes: routes, log: log) { routes.tick() }
+        Self.start("sluice-fleet-canary", wake: wakes[1], stopped: stopped, routes: routes, log: log) {
+            routes.judgeBoundaries(by: analyst)
+        }
+    }
+
+    private static func start(
+        _ name: String, wake: DispatchSemaphore, stopped: Flag, routes: Routes, log: @escaping @Sendable (String) -> Void,
+        _ pass: @escaping @Sendable () -> [(route: String, decision: CanaryController.Decision)]
+    ) {
         let thread = Thread {
             while !stopped.value {
                 _ = wake.wait(timeout: .now() + Self.period(routes))
                 if stopped.value { return }
-                for (route, decision) in routes.tick() + routes.judgeBoundaries(by: analyst) {
+                for (route, decision) in pass() {
                     log("route '\(route)' canary \(decision.decision): \(decision.reason)")
                 }
             }
         }
-        thread.name = "sluice-canary"
+        thread.name = name
         thread.start()
     }
 
@@ -33,9 +44,9 @@ final class CanaryDriver: Sendable {
         return min(1, max(0.02, shortest / 4))
     }
 
-    /// Ends the thread after its current tick. Any thread.
+    /// Ends both threads after their current pass. Any thread.
     func stop() {
         stopped.value = true
-        wake.signal()
+        for wake in wakes { wake.signal() }
     }
 }

@@ -17,6 +17,12 @@ struct PrometheusAnalyst: CanaryAnalyst {
         let requests = Self.count(try value(q.requests, query))
         let errors = min(requests, Self.count(try value(q.errors, query)))
         let candidateP99 = Self.latency(try value(q.candidateP99, query))
+        // Requests without a latency means the duration series are missing (a selector or
+        // relabelling that keeps one family and not the other): passing on the error rate alone
+        // would be judging blind, so the boundary waits.
+        if requests > 0, candidateP99 == nil {
+            throw AnalysisError("\(requests) candidate requests but no p99 from sluice_request_duration_seconds_bucket: are the duration series scraped with the same labels?")
+        }
         let baselineP99 = Self.latency(try value(q.baselineP99, query))
         return BoundaryFigures(candidate: ArmSample(requests: requests, errors: errors, p99: candidateP99), baselineP99: baselineP99)
     }
@@ -28,10 +34,11 @@ struct PrometheusAnalyst: CanaryAnalyst {
         return Int(min(value.rounded(), 1e15))
     }
 
-    /// A p99 in seconds; NaN (no observations) or anything not finite is none.
+    /// A p99 in seconds; NaN (no observations) or a negative value is none, +Inf (above the
+    /// last finite bucket) is the largest finite value, so a ratio with it fails.
     static func latency(_ value: Double?) -> Double? {
-        guard let value, value.isFinite, value >= 0 else { return nil }
-        return value
+        guard let value, !value.isNaN, value >= 0 else { return nil }
+        return value.isFinite ? value : .greatestFiniteMagnitude
     }
 
     private func value(_ promQL: String, _ query: BoundaryQuery) throws(AnalysisError) -> Double? {

@@ -31,6 +31,28 @@ import Testing
         #expect(fingerprint() != third)
     }
 
+    @Test func singleModelVersion1CountsOnlyTheFilesBesideIt() throws {
+        try repo.write("m/model.json", "{}")
+        let root = "\(repo.root)/m"
+        let before = VersionFingerprint.read(directory: root, modelConfig: "\(root)/model.yaml", topLevelOnly: true)
+        try repo.write("m/2/model.json", "{}")   // another version copied in beside version 1's file
+        let after = VersionFingerprint.read(directory: root, modelConfig: "\(root)/model.yaml", topLevelOnly: true)
+        #expect(before == after)
+        #expect(after.files.map(\.name) == ["model.json"])
+    }
+
+    @Test(arguments: [(1e300, Int64.max), (-1e300, Int64.min), (Double.nan, 0), (1.5, 1_500_000_000)] as [(Double, Int64)])
+    func aModificationTimeOutsideInt64NanosecondsIsClamped(_ seconds: Double, _ expected: Int64) {
+        #expect(VersionFingerprint.nanoseconds(seconds) == expected)
+    }
+
+    @Test func aFileDatedAfter2262IsFingerprintedWithoutTrapping() throws {
+        try repo.write("m/1/model.json", "{}")
+        let far = Date(timeIntervalSince1970: 1e10)   // the year 2286
+        try FileManager.default.setAttributes([.modificationDate: far], ofItemAtPath: "\(repo.root)/m/1/model.json")
+        #expect(fingerprint().files.first?.modified == .max)
+    }
+
     @Test func manifestTextIsPartOfIt() throws {
         try repo.write("m/1/model.json", "{}")
         try repo.write("m/1/SHA256SUMS", "abc")

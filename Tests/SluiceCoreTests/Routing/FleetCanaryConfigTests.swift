@@ -81,6 +81,10 @@ import Testing
         (variant(#"selector: 'namespace="prod",job="sluice"'"#, "selector: '  '"),
          "routes.yaml: routes[0].canary.analysis.selector: must be label matchers without braces"),
         (variant("timeout: 2s", "timeout: 0s"), "routes.yaml: routes[0].canary.analysis.timeout: must be longer than 0"),
+        (variant("timeout: 2s", "timeout: 61s"), "routes.yaml: routes[0].canary.analysis.timeout: must be longer than 0 and at most 60 s"),
+        (variant("scrape_delay: 30s", "scrape_delay: 2h"), "routes.yaml: routes[0].canary.analysis.scrape_delay: must be at most 3600 s"),
+        (variant("    prometheus: http://prometheus.monitoring:9090", "    prometheus: \"http://p:9090/a\\r\\nX: y\""),
+         "routes.yaml: routes[0].canary.analysis.prometheus: must be printable ASCII without spaces or control characters"),
         (variant("timeout: 2s", "retries: 3"), "routes.yaml: routes[0].canary.analysis.retries: unknown key"),
         (variant("  analysis:\n", "  elsewhere:\n"), "routes.yaml: routes[0].canary.elsewhere: unknown key"),
     ])

@@ -183,6 +183,36 @@ import Testing
         #expect(try Self.metric(c, Self.successes) == "0")
     }
 
+    @Test func aPutWhileAnEditOnDiskWaitsIsRefusedInsteadOfOverwritingIt() throws {
+        let fixture = try RoutingFixture(routes: Self.routes(v1: 100))
+        let server = try Self.server(fixture, routes: fixture.routesFile)
+        let routes = server.server.routes
+        let c = try server.client()
+        #expect(routes.reloadIfChanged() == .unchanged)   // the first two looks: the file in force
+        #expect(routes.reloadIfChanged() == .unchanged)
+        try fixture.files.write(Self.routes(v1: 90), to: "config/routes.yaml")
+        #expect(routes.reloadIfChanged() == .unchanged)   // seen once: not settled yet
+        let body = #"{"model":"m","split":[{"version":1,"weight":100}]}"#
+        let refused = try c.request("PUT", "/v2/routes/other", json: body, headers: RoutingFixture.auth)
+        #expect(refused.status == 409)
+        #expect(String(decoding: refused.body, as: UTF8.self).contains("changed on disk"))
+        #expect(try String(contentsOfFile: fixture.routesFile, encoding: .utf8) == Self.routes(v1: 90))
+        #expect(routes.reloadIfChanged() != .unchanged)   // the edit applies
+        #expect(try c.request("PUT", "/v2/routes/other", json: body, headers: RoutingFixture.auth).status == 200)
+    }
+
+    @Test func aRoutesPathThatIsNoRegularFileOrTooLargeIsUnreadableWithoutReadingIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-routesfile-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(mkfifo("\(dir)/fifo", 0o600) == 0)
+        #expect(RoutesFile.look("\(dir)/fifo") == .unreadable("is not a regular file"))   // would block on open
+        #expect(RoutesFile.look("/dev/zero") == .unreadable("is not a regular file"))
+        let big = [UInt8](repeating: UInt8(ascii: "#"), count: (1 << 20) + 1)
+        _ = FileManager.default.createFile(atPath: "\(dir)/big.yaml", contents: Data(big))
+        #expect(RoutesFile.look("\(dir)/big.yaml") == .unreadable("is larger than 1024 KiB"))
+    }
+
     @Test func aReloadKeepsAnUnchangedCanaryRestartsAChangedOneAndDropsARemovedRoute() throws {
         let fixture = try RoutingFixture(routes: Self.canary)
         let server = try Self.server(fixture, routes: fixture.routesFile)

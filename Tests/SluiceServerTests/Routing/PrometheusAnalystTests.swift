@@ -27,6 +27,20 @@ import SluiceCore
         #expect(asked.map { $0.parameters["query"] } == [q.requests, q.errors, q.candidateP99, q.baselineP99])
     }
 
+    @Test func requestsWithoutALatencyHoldAndAnInfiniteP99IsTheLargest() throws {
+        let missing = try FakePrometheus(
+            FakePrometheus.figures(requests: "40", errors: "0", candidateP99: "NaN", baselineP99: "0.01"))
+        #expect {
+            try PrometheusAnalyst().figures(for: Self.query(missing))
+        } throws: { error in
+            "\(error)".contains("40 candidate requests but no p99")
+        }
+        let slow = try FakePrometheus(
+            FakePrometheus.figures(requests: "40", errors: "0", candidateP99: "+Inf", baselineP99: "0.01"))
+        let figures = try PrometheusAnalyst().figures(for: Self.query(slow))
+        #expect(figures.candidate.p99 == .greatestFiniteMagnitude)
+    }
+
     @Test func anEmptyVectorIsNoRequestsAndNoP99AndAChunkedAnswerReads() throws {
         let prometheus = try FakePrometheus { asked in
             let body = FakePrometheus.vector(asked.parameters["query"]?.hasPrefix("histogram_quantile") == true ? "0.5" : nil)
