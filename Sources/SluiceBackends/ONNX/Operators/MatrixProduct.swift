@@ -14,6 +14,21 @@ func sgemm(
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
+    if m == 1 {
+        // One row is a matrix-vector product, bound by reading B once. OpenBLAS's sgemm would
+        // first copy B into its packed panels on every call (for a 2048×2048 layer that is a
+        // second pass over 16 MB), so a single row goes to sgemv, which streams B in place.
+        // The row of A is A[0, ·], or A's first column (stride lda) when A is transposed.
+        let incx = blasint(transA ? lda : 1)
+        if transB {
+            // C[j] = Σ_p A[p]·B[j, p]: B is n × k, row-major.
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(n), blasint(k), alpha, b, blasint(ldb), a, incx, beta, c, 1)
+        } else {
+            // C[j] = Σ_p A[p]·B[p, j]: B is k × n, row-major, read transposed.
+            cblas_sgemv(CblasRowMajor, CblasTrans, blasint(k), blasint(n), alpha, b, blasint(ldb), a, incx, beta, c, 1)
+        }
+        return
+    }
     cblas_sgemm(
         CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
         blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
