@@ -1,4 +1,5 @@
 import Glibc
+import SluiceNet
 
 /// The pieces of a head the parser reads field by field: its lines, and the field names it
 /// knows on sight.
@@ -147,14 +148,5 @@ extension HTTPParser {
             n = n * 10 + Int(b - 48)
         }
         return n
-    }
-}
-
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

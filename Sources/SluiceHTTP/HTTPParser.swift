@@ -1,4 +1,5 @@
 import Glibc
+import SluiceNet
 
 /// An incremental HTTP/1.1 request parser: feed it bytes, ask it for the next event.
 ///

@@ -105,7 +105,7 @@ extension HTTPClient {
                 if (100..<200).contains(status) { continue }
                 var response = Response(status: status, headers: headers, body: [])
                 let coding = response.header("transfer-encoding")?.lowercased()
-                if let coding, coding.split(separator: ",").last.map({ $0.trimmingSpaces == "chunked" }) == true {
+                if let coding, coding.split(separator: ",").last.map({ $0.trimmingSpaces() == "chunked" }) == true {
                     response.body = try chunked(maxBody: maxBody)
                 } else if coding != nil {
                     throw .malformed("transfer-encoding '\(coding ?? "")' is not chunked")
@@ -151,7 +151,7 @@ extension HTTPClient {
                     throw .malformed("header line '\(String(decoding: line.prefix(80), as: UTF8.self))'")
                 }
                 let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-                let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces
+                let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces()
                 fields.append((name, value))
             }
         }
@@ -197,15 +197,5 @@ extension HTTPClient {
             }
             return Array(buffer[start...])
         }
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

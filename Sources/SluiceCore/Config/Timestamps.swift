@@ -1,3 +1,5 @@
+import Foundation
+
 /// Instants of the config files: RFC 3339 (`2026-12-06T23:00:00Z`, `2026-12-07T00:00:00+01:00`,
 /// fractions of a second allowed) or a bare number of Unix seconds. Read by `routes.yaml`'s
 /// `canary.start`; pure, any thread.
@@ -8,7 +10,7 @@ package enum Timestamps {
     /// Seconds since 1970-01-01T00:00:00Z, or nil when `text` is neither form or is outside
     /// `range`.
     package static func seconds(_ text: String) -> Double? {
-        let s = text.trimmingSpaces
+        let s = text.trimmingCharacters(in: .whitespaces)
         let seconds: Double?
         if let n = Double(s), s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) {
             seconds = n
@@ -81,15 +83,5 @@ package enum Timestamps {
         let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }
