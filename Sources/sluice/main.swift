@@ -13,17 +13,23 @@ struct Sluice: ParsableCommand {
         defaultSubcommand: Serve.self)
 }
 
-struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the model repository.")
-
+/// The files `serve` and `validate` both read: settings, the repository (or one model's folder)
+/// and the routes.
+struct SourceOptions: ParsableArguments {
     @Option(help: "Server settings (YAML). Default: config/sluice.yaml when it exists.") var config: String?
     @Option(help: "Model repository folder. Default: models.") var models: String?
-    @Option(name: .customLong("model-name"), help: "Single-model mode: serve --model-dir as this model (KServe).")
+    @Option(name: .customLong("model-name"), help: "Single-model mode: serve (or check) --model-dir as this model (KServe).")
     var modelName: String?
     @Option(name: .customLong("model-dir"), help: "Single-model mode: the model's folder; its model file is version 1.")
     var modelDir: String?
     @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists (not in single-model mode).")
     var routes: String?
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the model repository.")
+
+    @OptionGroup var sources: SourceOptions
     @Option(help: "Address to listen on. Default: 0.0.0.0.") var host: String?
     // Flags are taken as text and read by the config key of the same name (`ServerConfig.table`),
     // so they accept exactly what the file and the `SLUICE_*` variables accept.
@@ -35,8 +41,8 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let overrides = CommandLineOverrides(
-            config: config, models: models, modelName: modelName, modelDir: modelDir, routes: routes, host: host, port: port, threads: threads,
-            pollInterval: pollInterval, logLevel: logLevel)
+            config: sources.config, models: sources.models, modelName: sources.modelName, modelDir: sources.modelDir,
+            routes: sources.routes, host: host, port: port, threads: threads, pollInterval: pollInterval, logLevel: logLevel)
         throw ExitCode(Application.serve(overrides))
     }
 }
@@ -45,17 +51,12 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the model bundles and configuration, print findings, exit 1 on an error.")
 
-    @Option(help: "Server settings (YAML). Default: config/sluice.yaml when it exists.") var config: String?
-    @Option(help: "Model repository folder. Default: models.") var models: String?
-    @Option(name: .customLong("model-name"), help: "Single-model mode: check --model-dir as this model.")
-    var modelName: String?
-    @Option(name: .customLong("model-dir"), help: "Single-model mode: the model's folder; its model file is version 1.")
-    var modelDir: String?
-    @Option(help: "Traffic routes (YAML). Default: config/routes.yaml when it exists (not in single-model mode).")
-    var routes: String?
+    @OptionGroup var sources: SourceOptions
 
     func run() throws {
-        let overrides = CommandLineOverrides(config: config, models: models, modelName: modelName, modelDir: modelDir, routes: routes)
+        let overrides = CommandLineOverrides(
+            config: sources.config, models: sources.models, modelName: sources.modelName, modelDir: sources.modelDir,
+            routes: sources.routes)
         throw ExitCode(Application.validate(overrides))
     }
 }
