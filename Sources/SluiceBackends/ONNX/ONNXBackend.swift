@@ -28,6 +28,8 @@ package struct ONNXBackend: Backend {
     /// Read from the graph, not from `outputs`: `model.yaml` may declare -1 for any dimension.
     package let batchesRows: Bool
     let plan: ExecutionPlan
+    /// The graph compiler's notes (a ZipMap served as the probabilities that feed it).
+    package var notes: [String] { plan.notes }
     let pool = WorkspacePool()
 
     /// OpenBLAS would start a thread per core on its first call; requests already run in

@@ -19,10 +19,15 @@ package protocol Backend: Sendable {
     /// each request's rows. A batched version (`ModelConfig.isBatched`) of a backend that says
     /// false is refused at load. Default true: each row of a tree ensemble is its own prediction.
     var batchesRows: Bool { get }
+    /// What the backend changed about the model file as it loaded it, one sentence each (an
+    /// ONNX ZipMap served as its probabilities tensor): logged when the version is ready and
+    /// answered in the model's metadata. Default none.
+    var notes: [String] { get }
 }
 
 extension Backend {
     package var batchesRows: Bool { true }
+    package var notes: [String] { [] }
 
     /// Why this backend cannot serve a batched version (`ModelConfig.isBatched`), or nil when
     /// it can: every output's first dimension must be the batch (-1; a classifier's `label`

@@ -62,7 +62,8 @@ extension ModelManager {
                 metrics: metrics.map { VersionMetrics($0, model: id.name, version: id.version) },
                 onDrained: { [weak self] in self?.versionDrained() })
             metrics?.loadDuration.handle(labels: [id.name]).observe(since: start)
-            log(.info, "\(id) is ready (\(backend.platform), \(bundle.file), \(ContinuousClock.now - start))")
+            let notes = backend.notes.map { "; \($0)" }.joined()
+            log(.info, "\(id) is ready (\(backend.platform), \(bundle.file), \(ContinuousClock.now - start))\(notes)")
             return .success(servable)
         } catch {
             metrics?.loadFailures.handle(labels: [id.name]).increment()

@@ -20,6 +20,8 @@ package final class ServableVersion: Sendable {
     package let outputs: [TensorSpec]
     /// The backend's registered name (`xgboost`, `onnx`, …), for model metadata's `platform`.
     package let platform: String
+    /// `Backend.notes`, for model metadata.
+    package let notes: [String]
     /// The model file this version was loaded from, for logs and metadata.
     package let file: String
     /// The version's effective config (model-level with the version's own `model.yaml` applied);
@@ -68,6 +70,7 @@ package final class ServableVersion: Sendable {
         self.inputs = backend.inputs
         self.outputs = backend.outputs
         self.platform = backend.platform
+        self.notes = backend.notes
         self.file = file
         self.config = config
         queuesRequests = config.queuesRequests

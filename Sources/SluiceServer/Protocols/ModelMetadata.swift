@@ -17,6 +17,8 @@ struct ModelMetadata: Sendable {
     var maxBatchSize: Int?
     /// Versions that failed, with why (only the asked-for one when a version is named).
     var unavailable: [(version: Int, reason: String)]
+    /// The backend's notes on how it serves the version (`Backend.notes`); empty for most.
+    var notes: [String] = []
 }
 
 extension DataPlane {
@@ -38,7 +40,7 @@ extension DataPlane {
             inputs: servable?.inputs ?? model.config.inputs,
             outputs: servable?.outputs ?? model.config.outputs,
             maxBatchSize: servable?.config.maxBatchSize ?? model.config.maxBatchSize,
-            unavailable: unavailable)
+            unavailable: unavailable, notes: servable?.notes ?? [])
     }
 
     /// Whether `name` (a route or a model) can serve now: without a version, a route is ready

@@ -15,7 +15,7 @@ import Testing
         "gradient_boosting_regressor", "linear_regression", "logreg_binary", "logreg_multiclass", "mlp",
         "mlp_classifier", "mlp_classifier_binary", "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge",
         "random_forest_classifier", "random_forest_regressor", "ridge_two_targets", "scaler_logreg",
-    ]
+    ] + mlCases
 
     struct Fixture {
         var input: Tensor
@@ -143,7 +143,7 @@ import Testing
         ("truncated.onnx", "not a valid ONNX model"),
         ("not_a_model.onnx", "not a valid ONNX model"),
         ("unsupported_op.onnx", "operator LSTM is not supported"),
-        ("zipmap.onnx", "zipmap"),
+        ("three_unsupported_ops.onnx", "3 operators are not supported"),
     ])
     func brokenOrUnsupportedFilesFailToLoadSayingWhy(_ file: String, _ reason: String) throws {
         let path = try Self.root().appendingPathComponent("bad/\(file)").path

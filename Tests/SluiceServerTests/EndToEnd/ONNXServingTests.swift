@@ -57,15 +57,38 @@ import Testing
         #expect(a.error?.isEmpty == false)
     }
 
-    @Test func aModelWithZipMapIsUnavailableSayingHowToExportIt() throws {
+    /// skl2onnx's default export ends in ZipMap: the probabilities that feed it are served
+    /// under its output name, equal to onnxruntime's dicts, and the metadata says so.
+    @Test func aModelWithZipMapServesItsProbabilitiesAndSaysSoInTheMetadata() throws {
         let repo = try TemporaryRepository()
-        try repo.add(model: "zip", version: 1, file: "\(Self.fixtures)/bad/zipmap.onnx", as: "model.onnx")
+        try repo.add(model: "zip", version: 1, file: "\(Self.fixtures)/zipmap_logreg/model.onnx", as: "model.onnx")
+        let server = try TestServer(models: repo.path)
+        let c = try server.client()
+        let (body, want, rtol) = try Self.request("zipmap_logreg")
+        let a = try c.request("POST", "/v2/models/zip/infer", json: body)
+        #expect(a.status == 200, "\(a.text)")
+        try ReferenceOutputTests.expectOutputs(a, equal: want, rtol: rtol, "zipmap_logreg")
+        let metadata = try #require(try c.request("GET", "/v2/models/zip").json)
+        let outputs = try #require(metadata["outputs"] as? [[String: Any]])
+        #expect(outputs.last?["name"] as? String == "output_probability")
+        #expect(outputs.last?["datatype"] as? String == "FP32")
+        #expect(outputs.last?["shape"] as? [Int] == [-1, 3])
+        let parameters = try #require(metadata["parameters"] as? [String: Any])
+        let notes = try #require(parameters["notes"] as? String)
+        #expect(notes.contains("ZipMap"), "\(notes)")
+    }
+
+    @Test func aModelWithUnsupportedOperatorsIsUnavailableListingThemAll() throws {
+        let repo = try TemporaryRepository()
+        try repo.add(model: "bad", version: 1, file: "\(Self.fixtures)/bad/three_unsupported_ops.onnx", as: "model.onnx")
         try repo.add(model: "ok", version: 1, file: "\(Self.fixtures)/logreg_binary/model.onnx", as: "model.onnx")
         let server = try TestServer(models: repo.path)
         let c = try server.client()
-        let ready = try c.request("GET", "/v2/models/zip/versions/1/ready")
+        let ready = try c.request("GET", "/v2/models/bad/versions/1/ready")
         #expect(ready.status == 503)
-        #expect(ready.text.contains("zipmap"), "\(ready.text)")
+        for op in ["com.microsoft.FusedMatMul", "ai.onnx.ml.FeatureVectorizer", "Unique"] {
+            #expect(ready.text.contains(op), "\(ready.text)")
+        }
         #expect(try c.request("GET", "/v2/models/ok/ready").status == 200)
     }
 }

@@ -34,6 +34,9 @@ struct ExecutionPlan: Sendable {
     /// The server's limits (`BackendLoadRequest.limits`): every value a workspace holds is
     /// within `limits.maxTensorElements` (`Workspace.write`).
     let limits: ModelLimits
+    /// What loading changed about the model (ZipMap served as its probabilities), for
+    /// `ONNXBackend.notes`.
+    var notes: [String] = []
 
     /// Where a value that has not been written points: a small zeroed block, never written.
     nonisolated(unsafe) static let emptyBase: UnsafeMutableRawPointer = {

@@ -22,6 +22,10 @@ struct GraphCompiler {
     var types: [ElementType] = []
     var constants: [Int: Constant] = [:]
     var steps: [ExecutionPlan.Step] = []
+    /// What loading changed about the model (`Compiled.note`), in node order.
+    private var notes: [String] = []
+    /// Dimensions a kernel declares for an output whose graph type is not a tensor, by value id.
+    private var declaredDims: [Int: [Int]] = [:]
 
     /// `fusing: false` keeps every node its own step, copies included (tests compare the two
     /// plans' answers).
@@ -48,6 +52,7 @@ struct GraphCompiler {
         guard model.hasGraph else { throw fail("the model has no graph") }
         let opsets = try opsets(model)
         let graph = model.graph
+        try refuseUnsupported(graph.node, opsets: opsets)
         guard graph.sparseInitializer.isEmpty else { throw fail("sparse initializers are not supported") }
 
         for t in graph.initializer {
@@ -74,13 +79,31 @@ struct GraphCompiler {
         var outputs: [ExecutionPlan.Port] = []
         for vi in graph.output {
             guard let id = ids[vi.name] else { throw fail("graph output '\(vi.name)' is not produced by any node") }
-            let dims = Self.tensor(vi.type).flatMap(Self.dims)
+            let dims = Self.tensor(vi.type).flatMap(Self.dims) ?? declaredDims[id]
             outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims, leadingSymbol: Self.leadingSymbol(vi.type)))
         }
         guard !outputs.isEmpty else { throw fail("the graph has no outputs") }
         if fusing { fuse(outputs: Set(outputs.map(\.id))) }
         return plan(inputs: inputs, outputs: outputs)
     }
+
+    /// Refuses the model when any node's operator has no kernel here, listing every such
+    /// operator (domain, op type, how many nodes, the first one's name) with the way around
+    /// it when there is one (`UnsupportedOperators`), so one load says all that is missing.
+    private func refuseUnsupported(_ nodes: [Onnx_NodeProto], opsets: [String: Int]) throws(ServingError) {
+        var missing = UnsupportedOperators()
+        for (index, node) in nodes.enumerated() {
+            let domain = node.domain == "ai.onnx" ? "" : node.domain
+            // A node in a domain the model does not import is refused, naming it, as it compiles.
+            guard opsets[domain] != nil || !Self.runsDomain(domain) else { continue }
+            if !Self.runsDomain(domain) || Operators.factory(op: node.opType, domain: domain) == nil {
+                missing.add(op: node.opType, domain: domain, node: node.name.isEmpty ? "#\(index)" : node.name)
+            }
+        }
+        if let reason = missing.reason { throw fail(reason) }
+    }
+
+    static func runsDomain(_ domain: String) -> Bool { domain.isEmpty || domain == "ai.onnx.ml" }
 
     /// The version of each domain the model imports, refusing domains and versions we do not run.
     private func opsets(_ model: Onnx_ModelProto) throws(ServingError) -> [String: Int] {
@@ -98,7 +121,9 @@ struct GraphCompiler {
                     throw fail("opset \(v) of ai.onnx.ml is not supported (supported: \(Self.mlOpsets.lowerBound)–\(Self.mlOpsets.upperBound))")
                 }
             default:
-                throw fail("operator domain '\(o.domain)' (opset \(v)) is not supported; only ai.onnx and ai.onnx.ml are")
+                // Other domains (com.microsoft, say) are refused node by node, with the fix when
+                // one is known (`refuseUnsupported`); an import that no node uses is harmless.
+                break
             }
             result[domain] = v
         }
@@ -199,6 +224,10 @@ struct GraphCompiler {
             throw info.fail("output \(missing) is required")
         }
         let outputIDs = node.output.enumerated().map { i, n in n.isEmpty ? -1 : value(n, compiled.outputTypes[i]) }
+        for (i, id) in outputIDs.enumerated() where id >= 0 && i < compiled.outputDims.count {
+            declaredDims[id] = compiled.outputDims[i]
+        }
+        if let note = compiled.note { notes.append(note) }
         let io = NodeIO(inputs: inputIDs, outputs: outputIDs, label: "\(node.opType) '\(name)'")
         let foldable = inputIDs.allSatisfy { $0 < 0 || constants[$0] != nil }
         if foldable {
@@ -260,6 +289,6 @@ struct GraphCompiler {
         }
         return ExecutionPlan(
             valueCount: types.count, steps: steps, constants: constants.map { ($0.key, $0.value) },
-            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits)
+            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits, notes: notes)
     }
 }

@@ -24,6 +24,12 @@ struct Compiled {
     /// How many leading outputs `run` always writes (the rest only when `Workspace.wants`
     /// them): the graph compiler refuses a node that leaves one out or unnamed.
     var requiredOutputs = 1
+    /// Per output, the dimensions to declare when the graph's own type is not a tensor (ZipMap's
+    /// sequence of maps, served as the tensor that feeds it); nil or absent: the graph's.
+    var outputDims: [[Int]?] = []
+    /// What the server changed about the node as it loaded it, for the load log and the
+    /// model's metadata (`Backend.notes`).
+    var note: String?
 }
 
 extension NodeIO {

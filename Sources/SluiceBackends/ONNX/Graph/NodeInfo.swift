@@ -37,7 +37,9 @@ struct NodeInfo {
     func type(_ i: Int, in allowed: [ElementType]) throws(ServingError) -> ElementType {
         let t = try type(i)
         guard allowed.contains(t) else {
-            throw fail("input \(i) has element type \(t), which this operator does not take (it takes \(allowed.map(\.description).joined(separator: ", ")))")
+            // A double input that the operator would take as float: the converter can write that.
+            let fix = t == .double && allowed.contains(.float) ? "; re-export the model with FloatTensorType inputs" : ""
+            throw fail("input \(i) has element type \(t), which this operator does not take (it takes \(allowed.map(\.description).joined(separator: ", ")))\(fix)")
         }
         return t
     }

@@ -186,10 +186,31 @@ struct ArrayFeatureExtractorKernel: Kernel {
     }
 }
 
-/// ZipMap answers a sequence of maps, which the Open Inference Protocol cannot carry: refused
-/// at load with the fix.
-enum ZipMapRefusal {
+/// ZipMap (ai.onnx.ml) turns a classifier's [N, C] probabilities into a sequence of
+/// {label: probability} maps, which the Open Inference Protocol cannot carry. Sluice serves
+/// the probabilities tensor itself under the ZipMap's output name (columns in the order of the
+/// ZipMap's class labels), and says so in its note (load log and model metadata).
+struct ZipMapKernel: Kernel {
+    let classes: Int
+
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
-        throw n.fail("ZipMap outputs a sequence of maps, which this server cannot answer; export the classifier with skl2onnx's options={'zipmap': False}")
+        try n.requireInputs(1...1)
+        _ = try n.type(0, in: [.float])
+        let ints = n.attributes.ints("classlabels_int64s"), strings = n.attributes.strings("classlabels_strings")
+        let labels = ints.map { $0.map(String.init) } ?? strings.map { $0.map { "'\($0)'" } } ?? []
+        guard !labels.isEmpty, (ints == nil) != (strings == nil) else {
+            throw n.fail("exactly one of classlabels_int64s and classlabels_strings is required")
+        }
+        let shown = labels.count <= 10 ? labels.joined(separator: ", ") : labels.prefix(10).joined(separator: ", ") + ", …"
+        var compiled = Compiled(kernel: ZipMapKernel(classes: labels.count), outputTypes: [.float])
+        compiled.outputDims = [[-1, labels.count]]
+        compiled.note = "ZipMap '\(n.name)': its output is served as an FP32 [rows, \(labels.count)] tensor of probabilities (columns for labels \(shown)) instead of a sequence of maps"
+        return compiled
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        guard x.rank == 2, x.shape[1] == classes else { throw io.fail("input \(x.shape) is not [N, \(classes)]") }
+        try copyElements(ws.output(io, 0, .float, x.shape), x.base, count: x.count, size: x.type.size)
     }
 }

@@ -15,21 +15,25 @@ package enum Operators {
         "ReduceSum", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt",
         "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze", "Where", "Xor",
     ]
-    /// The ai.onnx.ml operators (ZipMap is refused at load with the export option that avoids it).
+    /// The ai.onnx.ml operators (ZipMap serves the probabilities tensor that feeds it).
     package static let ml: [String] = [
-        "ArrayFeatureExtractor", "LinearClassifier", "LinearRegressor", "Normalizer", "Scaler",
-        "TreeEnsembleClassifier", "TreeEnsembleRegressor",
+        "ArrayFeatureExtractor", "Binarizer", "Imputer", "LinearClassifier", "LinearRegressor", "Normalizer", "Scaler",
+        "SVMClassifier", "SVMRegressor", "TreeEnsembleClassifier", "TreeEnsembleRegressor", "ZipMap",
     ]
 
     static func factory(op: String, domain: String) -> KernelFactory? {
         if domain == "ai.onnx.ml" {
             switch op {
             case "ArrayFeatureExtractor": return ArrayFeatureExtractorKernel.make
+            case "Binarizer": return BinarizerKernel.make
+            case "Imputer": return ImputerKernel.make
             case "LinearClassifier", "LinearRegressor": return LinearKernel.make
             case "Normalizer": return NormalizerKernel.make
             case "Scaler": return ScalerKernel.make
+            case "SVMClassifier": return SVMClassifierKernel.make
+            case "SVMRegressor": return SVMRegressorKernel.make
             case "TreeEnsembleClassifier", "TreeEnsembleRegressor": return TreeEnsembleKernel.make
-            case "ZipMap": return ZipMapRefusal.make
+            case "ZipMap": return ZipMapKernel.make
             default: return nil
             }
         }

@@ -25,6 +25,11 @@ extension Inference_ModelConfig {
         }
         input = tensors(metadata.inputs)
         output = tensors(metadata.outputs)
+        if !metadata.notes.isEmpty {
+            var note = Inference_ModelParameter()
+            note.stringValue = metadata.notes.joined(separator: "; ")
+            parameters["notes"] = note
+        }
     }
 }
 

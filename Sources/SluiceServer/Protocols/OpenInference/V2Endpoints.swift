@@ -75,6 +75,11 @@ struct V2Endpoints: Sendable {
             w.key("platform"); w.string(metadata.platform)
             w.key("inputs"); Self.write(metadata.inputs, to: &w)
             w.key("outputs"); Self.write(metadata.outputs, to: &w)
+            if !metadata.notes.isEmpty {
+                // V2's optional parameters object: how the backend serves the model (a ZipMap).
+                w.key("parameters")
+                w.object { w in w.key("notes"); w.string(metadata.notes.joined(separator: "; ")) }
+            }
             if !metadata.unavailable.isEmpty {
                 // Not part of V2: says why a version is missing from `versions`.
                 w.key("unavailable")

@@ -1,0 +1,141 @@
+import Foundation
+import SluiceCore
+import Testing
+@testable import SluiceBackends
+
+extension ONNXFixtureTests {
+    /// scripts/make_ml_fixtures.py's cases (issue 18): SVMs, preprocessing pipelines, ZipMap.
+    static let mlCases = [
+        "binarizer_logreg", "imputer_logreg", "linear_svc_3class", "linear_svc_binary", "linear_svr",
+        "normalizer_l1_svc", "nusvc_poly_3class", "nusvr_poly", "one_class_svm", "scalers_ridge",
+        "svc_linear_3class_proba", "svc_linear_binary", "svc_poly_3class_proba", "svc_poly_binary", "svc_rbf_3class",
+        "svc_rbf_3class_proba", "svc_rbf_binary", "svc_rbf_binary_proba", "svc_sigmoid_3class_proba",
+        "svc_sigmoid_binary", "svm_linear_form_classifier", "svm_linear_form_regressor", "svr_rbf", "zipmap_logreg",
+        "zipmap_random_forest",
+    ]
+}
+
+/// The ai.onnx.ml operators of issue 18 beyond the reference answers `ONNXFixtureTests` checks:
+/// batches of 8 and 0 rows, ZipMap served as its probabilities with a note, refusals that list
+/// every unsupported operator, and requests an operator cannot answer.
+@Suite struct MLOperatorTests {
+    /// The first `rows` rows of a fixture's input.
+    static func rows(_ fixture: ONNXFixtureTests.Fixture, _ rows: Int) throws -> Tensor {
+        guard case .fp32(let values) = fixture.input.data else { throw ServingError.invalidInput("not FP32") }
+        let width = values.count / fixture.input.shape[0]
+        return try Tensor(
+            name: fixture.input.name, shape: [rows] + fixture.input.shape.dropFirst(), data: .fp32(Array(values[0..<rows * width])))
+    }
+
+    @Test(arguments: ONNXFixtureTests.mlCases)
+    func eightRowsAnswerLikeTheFirstEightOfTheWholeBatch(_ name: String) throws {
+        let fixture = try ONNXFixtureTests.Fixture(name)
+        let backend = try ONNXFixtureTests.load(name)
+        let whole = try backend.infer([fixture.input])
+        let eight = try backend.infer([try Self.rows(fixture, 8)])
+        for (part, all) in zip(eight, whole) {
+            #expect(part.shape == [8] + all.shape.dropFirst(), "\(part.name)")
+            let w = part.data.count / 8
+            switch (part.data, all.data) {
+            case (.fp32(let a), .fp32(let b)): #expect(a == Array(b[0..<8 * w]), "\(part.name)")
+            case (.int64(let a), .int64(let b)): #expect(a == Array(b[0..<8 * w]), "\(part.name)")
+            default: Issue.record("output types differ for \(part.name)")
+            }
+        }
+    }
+
+    @Test(arguments: ONNXFixtureTests.mlCases)
+    func zeroRowsAnswerEmptyOutputsOfTheRightWidth(_ name: String) throws {
+        let fixture = try ONNXFixtureTests.Fixture(name)
+        let backend = try ONNXFixtureTests.load(name)
+        let whole = try backend.infer([fixture.input])
+        let none = try backend.infer([try Self.rows(fixture, 0)])
+        #expect(none.map(\.name) == whole.map(\.name))
+        for (empty, all) in zip(none, whole) {
+            #expect(empty.shape == [0] + all.shape.dropFirst(), "\(empty.name)")
+            #expect(empty.data.count == 0)
+        }
+    }
+
+    @Test(arguments: [("zipmap_logreg", 3), ("zipmap_random_forest", 2)])
+    func aZipMapServesItsProbabilitiesTensorAndSaysSo(_ name: String, _ classes: Int) throws {
+        let backend = try ONNXFixtureTests.load(name)
+        let probabilities = try #require(backend.outputs.first { $0.name == "output_probability" })
+        #expect(probabilities.datatype == .fp32)
+        #expect(probabilities.shape == [-1, classes])
+        #expect(backend.batchesRows)
+        #expect(backend.notes.count == 1)
+        let note = try #require(backend.notes.first)
+        #expect(note.contains("ZipMap"), "\(note)")
+        #expect(note.contains("FP32 [rows, \(classes)]"), "\(note)")
+    }
+
+    @Test func theZipMapFixtureOfTheBadFolderNowLoads() throws {
+        let path = try ONNXFixtureTests.root().appendingPathComponent("bad/zipmap.onnx").path
+        let backend = try Backends.standard.load(BackendLoadRequest(file: path, backend: "onnx"))
+        #expect(backend.outputs.map(\.name) == ["output_label", "output_probability"])
+        #expect(backend.notes.first?.contains("ZipMap") == true)
+    }
+
+    @Test func modelsWithoutAZipMapHaveNoNotes() throws {
+        #expect(try ONNXFixtureTests.load("logreg_binary").notes.isEmpty)
+    }
+
+    @Test func aRefusalListsEveryUnsupportedOperatorWithCountsFirstNodesAndFixes() throws {
+        let path = try ONNXFixtureTests.root().appendingPathComponent("bad/three_unsupported_ops.onnx").path
+        let error = #expect(throws: ServingError.self) {
+            try Backends.standard.load(BackendLoadRequest(file: path, backend: "onnx"))
+        }
+        guard case .loadFailure(let message) = error else {
+            Issue.record("expected loadFailure, got \(String(describing: error))")
+            return
+        }
+        #expect(message.hasPrefix("three_unsupported_ops.onnx: 3 operators are not supported: "), "\(message)")
+        #expect(message.contains("com.microsoft.FusedMatMul (1 node, first 'fused'): an onnxruntime contrib operator"), "\(message)")
+        #expect(message.contains("ai.onnx.ml.FeatureVectorizer (2 nodes, first 'vectorize_1')"), "\(message)")
+        #expect(message.contains("; Unique (1 node, first 'unique')"), "\(message)")
+    }
+
+    @Test func aDoubleInputTheOperatorTakesAsFloatSaysToReExportWithFloatTensorType() throws {
+        var node = ONNXGraph.node("Binarizer", ["x"], ["y"], name: "binarize")
+        node.domain = "ai.onnx.ml"
+        let error = #expect(throws: ServingError.self) {
+            try ONNXGraph.backend([node], inputs: [ONNXGraph.value("x", [nil, 3], type: 11)], outputs: ["y"], ml: true)
+        }
+        #expect(error?.description.contains("re-export the model with FloatTensorType inputs") == true, "\(String(describing: error))")
+    }
+
+    @Test func aBinarizerRefusesNaNAsARequestError() throws {
+        var node = ONNXGraph.node("Binarizer", ["x"], ["y"], name: "binarize")
+        node.domain = "ai.onnx.ml"
+        let backend = try ONNXGraph.backend([node], inputs: [ONNXGraph.value("x", [nil, 2])], outputs: ["y"], ml: true)
+        let ok = try backend.infer([Tensor(name: "x", shape: [2, 2], data: .fp32([-1, 0, 0.5, 2]))])
+        #expect(ok.first?.data == .fp32([0, 0, 1, 1]))
+        #expect(throws: ServingError.invalidInput("Binarizer 'binarize': element 1 is NaN, which has no binary value")) {
+            try backend.infer([Tensor(name: "x", shape: [1, 2], data: .fp32([1, .nan]))])
+        }
+    }
+
+    @Test func anImputerOfInt64ReplacesItsValuePerColumn() throws {
+        var node = ONNXGraph.node(
+            "Imputer", ["x"], ["y"], name: "impute", int: ["replaced_value_int64": -1], ints: ["imputed_value_int64s": [10, 20]])
+        node.domain = "ai.onnx.ml"
+        let backend = try ONNXGraph.backend([node], inputs: [ONNXGraph.value("x", [nil, 2], type: 7)], outputs: ["y"], ml: true)
+        let answer = try backend.infer([Tensor(name: "x", shape: [3, 2], data: .int64([-1, 5, 7, -1, -1, -1]))])
+        #expect(answer.first?.data == .int64([10, 5, 7, 20, 10, 20]))
+    }
+
+    /// A model whose support vectors are too many for the tensor limit at this batch size
+    /// answers 400 instead of allocating the kernel matrix.
+    @Test func aKernelMatrixBeyondTheLimitIsARequestError() throws {
+        let path = try ONNXFixtureTests.root().appendingPathComponent("svr_rbf/model.onnx").path
+        let backend = try Backends.standard.load(BackendLoadRequest(file: path, backend: "onnx", limits: ONNXGraph.limits(2000)))
+        let input = try Tensor(name: "input", shape: [300, 6], data: .fp32(Array(repeating: 0.5, count: 1800)))
+        let error = #expect(throws: ServingError.self) { try backend.infer([input]) }
+        guard case .invalidInput(let message) = error else {
+            Issue.record("expected invalidInput, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("kernel matrix"), "\(message)")
+    }
+}
