@@ -8,12 +8,14 @@ final class FakeBackend: Backend {
     let inputs: [TensorSpec]
     let outputs = [TensorSpec(name: "y", datatype: .fp32, shape: [-1])]
     let failsToRun: Bool
+    let notes: [String]
     let received = Mutex<[[Tensor]]>([])
 
-    init(platform: String, inputs: [TensorSpec], failsToRun: Bool) {
+    init(platform: String, inputs: [TensorSpec], failsToRun: Bool, notes: [String] = []) {
         self.platform = platform
         self.inputs = inputs
         self.failsToRun = failsToRun
+        self.notes = notes
     }
 
     func infer(_ inputs: [Tensor]) throws(ServingError) -> [Tensor] {
@@ -24,10 +26,12 @@ final class FakeBackend: Backend {
 }
 
 /// A `BackendLoader` over real files: a file saying `corrupt` fails to load, one saying
-/// `fails-warmup` loads a backend that fails every inference; anything else loads fine.
+/// `fails-warmup` loads a backend that fails every inference, one saying `noted` a backend with
+/// a note (`Backend.notes`); anything else loads fine.
 /// Records every file it was asked to load.
 final class FakeLoader: Sendable {
     static let defaultInputs = [TensorSpec(name: "x", datatype: .fp32, shape: [-1, 4])]
+    static let note = "output 'y' is served as a tensor"
     let requests = Mutex<[BackendLoadRequest]>([])
     let backends = Mutex<[String: FakeBackend]>([:])
 
@@ -46,7 +50,7 @@ final class FakeLoader: Sendable {
         if contents.contains("corrupt") { throw .loadFailure("cannot parse model file: corrupt") }
         let backend = FakeBackend(
             platform: request.backend, inputs: request.inputs.isEmpty ? Self.defaultInputs : request.inputs,
-            failsToRun: contents.contains("fails-warmup"))
+            failsToRun: contents.contains("fails-warmup"), notes: contents.contains("noted") ? [FakeLoader.note] : [])
         backends.withLock { $0[request.file] = backend }
         return backend
     }
