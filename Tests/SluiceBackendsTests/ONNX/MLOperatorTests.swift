@@ -8,9 +8,10 @@ extension ONNXFixtureTests {
     static let mlCases = [
         "binarizer_logreg", "imputer_logreg", "linear_svc_3class", "linear_svc_binary", "linear_svr",
         "normalizer_l1_svc", "nusvc_poly_3class", "nusvr_poly", "one_class_svm", "scalers_ridge",
-        "svc_linear_3class_proba", "svc_linear_binary", "svc_poly_3class_proba", "svc_poly_binary", "svc_rbf_3class",
-        "svc_rbf_3class_proba", "svc_rbf_binary", "svc_rbf_binary_proba", "svc_sigmoid_3class_proba",
-        "svc_sigmoid_binary", "svm_linear_form_classifier", "svm_linear_form_regressor", "svr_rbf", "zipmap_logreg",
+        "svc_linear_3class", "svc_linear_3class_proba", "svc_linear_binary", "svc_linear_binary_proba", "svc_poly_3class",
+        "svc_poly_3class_proba", "svc_poly_binary", "svc_poly_binary_proba", "svc_rbf_3class", "svc_rbf_3class_proba",
+        "svc_rbf_binary", "svc_rbf_binary_proba", "svc_sigmoid_3class", "svc_sigmoid_3class_proba", "svc_sigmoid_binary",
+        "svc_sigmoid_binary_proba", "svm_linear_form_classifier", "svm_linear_form_regressor", "svr_rbf", "zipmap_logreg",
         "zipmap_random_forest",
     ]
 }

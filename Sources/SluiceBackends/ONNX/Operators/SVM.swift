@@ -1,18 +1,25 @@
+import COpenBLAS
 import Foundation
 import SluiceCore
 
-/// The kernel function of SVMClassifier and SVMRegressor (ai.onnx.ml), as onnxruntime computes
-/// it: one sgemm of the rows against the vectors (scaled by gamma, plus coef0 or a bias), then
-/// the element-wise power or tanh; RBF as exp(-gamma·‖x - v‖²).
+/// The kernel function of SVMClassifier and SVMRegressor (ai.onnx.ml), as onnxruntime defines
+/// it: gamma·x·v + coef0 raised to `degree` (POLY) or through tanh (SIGMOID), exp(-gamma·‖x - v‖²)
+/// (RBF), or the plain dot product plus a bias (LINEAR, where onnxruntime folds `rho` in).
+///
+/// Computed in FP64 (one dgemm of the rows against the vectors): a decision value is a sum of
+/// coefficient·kernel terms that mostly cancel (a cubic kernel's terms reach hundreds for a
+/// value near 1), so FP32 kernels of two BLAS libraries, summing in different orders, differ
+/// by more than 1e-5 of the value; in FP64 the answer is the exact one, to which onnxruntime's
+/// own FP32 answer is closer than the tolerance.
 struct SVMKernelFunction: Sendable {
     enum Kind: Sendable { case linear, poly, rbf, sigmoid }
     let kind: Kind
-    let gamma: Float
-    let coef0: Float
-    let degree: Float
+    let gamma: Double
+    let coef0: Double
+    let degree: Double
 
     /// `kernel_type` and `kernel_params` [gamma, coef0, degree]; the linear form (no support
-    /// vectors) always uses the plain dot product, whatever the file says.
+    /// vectors) always uses the plain dot product, whatever the file says, as onnxruntime does.
     init(_ n: NodeInfo, linearForm: Bool) throws(ServingError) {
         let kind: Kind
         switch n.attributes.string("kernel_type") ?? "LINEAR" {
@@ -27,59 +34,54 @@ struct SVMKernelFunction: Sendable {
             throw n.fail("kernel_params has \(params.count) values; it takes [gamma, coef0, degree]")
         }
         self.kind = linearForm ? .linear : kind
-        gamma = params.first ?? 0
-        coef0 = params.count == 3 ? params[1] : 0
-        degree = params.count == 3 ? params[2] : 0
+        gamma = Double(params.first ?? 0)
+        coef0 = params.count == 3 ? Double(params[1]) : 0
+        degree = params.count == 3 ? Double(params[2]) : 0
     }
 
-    /// out[r, v] = K(x[r], vectors[v]) + bias (the bias only for the linear kernel, where
-    /// onnxruntime folds `rho` into the product).
-    func apply(
-        _ x: UnsafePointer<Float>, rows: Int, features: Int, vectors: [Float], count: Int, bias: Float,
-        into out: UnsafeMutablePointer<Float>
-    ) {
-        vectors.withUnsafeBufferPointer { v in
-            guard let vectors = v.baseAddress else { return }
-            if kind == .rbf {
-                for r in 0..<rows {
-                    let row = x + r * features
-                    for j in 0..<count {
-                        let vector = vectors + j * features
-                        var sum: Float = 0
-                        for f in 0..<features {
-                            let d = row[f] - vector[f]
-                            sum += d * d
-                        }
-                        out[r * count + j] = Foundation.exp(-gamma * sum)
-                    }
-                }
-                return
-            }
-            let alpha: Float = kind == .linear ? 1 : gamma
-            let c: Float = kind == .linear ? bias : coef0
-            sgemm(transB: true, m: rows, n: count, k: features, alpha: alpha, x, lda: features, vectors, ldb: features,
-                  out, ldc: count)
-            let total = rows * count
-            if c != 0 { for i in 0..<total { out[i] += c } }
-            switch kind {
-            case .poly:
-                for i in 0..<total {
-                    let v = out[i]
-                    out[i] = degree == 2 ? v * v : degree == 3 ? v * v * v : Foundation.pow(v, degree)
-                }
-            case .sigmoid: for i in 0..<total { out[i] = Foundation.tanh(out[i]) }
-            case .linear, .rbf: break
-            }
-        }
-    }
-
-    /// Room for the [rows, count] kernel matrix, refused (naming the node) beyond the model's
-    /// tensor limit: the count comes from the file, the rows from the request.
-    static func matrix(rows: Int, count: Int, _ io: NodeIO, _ ws: Workspace) throws(ServingError) -> [Float] {
+    /// The [rows, count] matrix K(x[r], vectors[v]) + bias (the bias only for the linear
+    /// kernel), refused (naming the node) beyond the model's tensor limit: the count comes from
+    /// the file, the rows from the request.
+    func matrix(
+        _ x: UnsafePointer<Float>, rows: Int, features: Int, vectors: [Double], count: Int, bias: Double,
+        _ io: NodeIO, _ ws: Workspace
+    ) throws(ServingError) -> [Double] {
         guard let size = Shape.count([rows, count], within: ws.limits.maxTensorElements) else {
             throw io.fail("the kernel matrix \(ws.limits.beyond([rows, count]))")
         }
-        return [Float](repeating: 0, count: size)
+        var out = [Double](repeating: 0, count: size)
+        let input = (0..<rows * features).map { Double(x[$0]) }
+        guard size > 0, features > 0 else {
+            if kind == .linear { for i in 0..<size { out[i] = bias } }
+            return out
+        }
+        if kind == .rbf {
+            for r in 0..<rows {
+                for j in 0..<count {
+                    var sum = 0.0
+                    for f in 0..<features {
+                        let d = input[r * features + f] - vectors[j * features + f]
+                        sum += d * d
+                    }
+                    out[r * count + j] = Foundation.exp(-gamma * sum)
+                }
+            }
+            return out
+        }
+        let alpha = kind == .linear ? 1 : gamma
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, blasint(rows), blasint(count), blasint(features), alpha, input,
+            blasint(features), vectors, blasint(features), 0, &out, blasint(count))
+        let c = kind == .linear ? bias : coef0
+        for i in 0..<size {
+            let v = out[i] + c
+            switch kind {
+            case .poly: out[i] = Foundation.pow(v, degree)
+            case .sigmoid: out[i] = Foundation.tanh(v)
+            case .linear, .rbf: out[i] = v
+            }
+        }
+        return out
     }
 }
 
@@ -88,11 +90,12 @@ struct SVMKernelFunction: Sendable {
 /// sign, +1 or -1. One target: [N, 1].
 struct SVMRegressorKernel: Kernel {
     let function: SVMKernelFunction
-    let supportVectors: [Float]
+    /// The support vectors in FP64, or in the linear form the coefficients as one vector.
+    let vectors: [Double]
     let vectorCount: Int
-    let coefficients: [Float]
+    let coefficients: [Double]
     let features: Int
-    let rho: Float
+    let rho: Double
     let oneClass: Bool
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
@@ -126,8 +129,9 @@ struct SVMRegressorKernel: Kernel {
             features = coefficients.count
         }
         let kernel = SVMRegressorKernel(
-            function: function, supportVectors: vectors, vectorCount: vectorCount, coefficients: coefficients,
-            features: features, rho: rho[0], oneClass: oneClass)
+            function: function, vectors: (vectorCount > 0 ? vectors : coefficients).map { Double($0) },
+            vectorCount: vectorCount, coefficients: coefficients.map { Double($0) }, features: features,
+            rho: Double(rho[0]), oneClass: oneClass)
         return Compiled(kernel: kernel, outputTypes: [.float])
     }
 
@@ -136,18 +140,15 @@ struct SVMRegressorKernel: Kernel {
         guard columns == features else { throw io.fail("input has \(columns) features; the model takes \(features)") }
         let out = try ws.output(io, 0, .float, [rows, 1], as: Float.self)
         if vectorCount > 0 {
-            var k = try SVMKernelFunction.matrix(rows: rows, count: vectorCount, io, ws)
-            k.withUnsafeMutableBufferPointer { k in
-                guard let k = k.baseAddress else { return }
-                function.apply(x, rows: rows, features: features, vectors: supportVectors, count: vectorCount, bias: 0, into: k)
-                for r in 0..<rows {
-                    var sum: Float = 0
-                    for j in 0..<vectorCount { sum += k[r * vectorCount + j] * coefficients[j] }
-                    out[r] = sum + rho
-                }
+            let k = try function.matrix(x, rows: rows, features: features, vectors: vectors, count: vectorCount, bias: 0, io, ws)
+            for r in 0..<rows {
+                var sum = rho
+                for j in 0..<vectorCount { sum += k[r * vectorCount + j] * coefficients[j] }
+                out[r] = Float(sum)
             }
         } else {
-            function.apply(x, rows: rows, features: features, vectors: coefficients, count: 1, bias: rho, into: out)
+            let k = try function.matrix(x, rows: rows, features: features, vectors: vectors, count: 1, bias: rho, io, ws)
+            for r in 0..<rows { out[r] = Float(k[r]) }
         }
         if oneClass { for r in 0..<rows { out[r] = out[r] > 0 ? 1 : -1 } }
     }

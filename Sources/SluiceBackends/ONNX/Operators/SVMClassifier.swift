@@ -15,8 +15,9 @@ struct SVMClassifierKernel: Kernel {
     let vectorsPerClass: [Int]
     let firstVector: [Int]
     let vectorCount: Int
-    let supportVectors: [Float]
-    let coefficients: [Float]
+    /// In FP64 (`SVMKernelFunction`); in the linear form the coefficients are the vectors.
+    let vectors: [Double]
+    let coefficients: [Double]
     let features: Int
     let rho: [Float]
     let probA: [Float]
@@ -74,6 +75,10 @@ struct SVMClassifierKernel: Kernel {
             guard probA.isEmpty || probA.count >= pairs else {
                 throw n.fail("\(probA.count) prob_a values for \(pairs) class pairs")
             }
+            // Coupling works on a classes × classes matrix per row.
+            guard probA.isEmpty || classes * classes <= n.limits.maxTensorElements else {
+                throw n.fail("\(classes) classes with probabilities need a \(classes)×\(classes) matrix, beyond limits.max_model_tensor_elements")
+            }
             if probA.isEmpty, classes == 2, transform == .probit {
                 throw n.fail("PROBIT on a two-class SVM without probabilities is not supported")
             }
@@ -87,7 +92,8 @@ struct SVMClassifierKernel: Kernel {
         let kernel = SVMClassifierKernel(
             function: try SVMKernelFunction(n, linearForm: vectorCount == 0), labels: labels,
             vectorsPerClass: vectorCount > 0 ? perClass : [], firstVector: first, vectorCount: vectorCount,
-            supportVectors: vectors, coefficients: coefficients, features: features, rho: rho, probA: probA, probB: probB,
+            vectors: (vectorCount > 0 ? vectors : coefficients).map { Double($0) },
+            coefficients: coefficients.map { Double($0) }, features: features, rho: rho, probA: probA, probB: probB,
             transform: transform, weightsArePositive: coefficients.allSatisfy { $0 >= 0 })
         return Compiled(kernel: kernel, outputTypes: [.int64, .float], requiredOutputs: 2)
     }
@@ -98,9 +104,11 @@ struct SVMClassifierKernel: Kernel {
         let label = try ws.output(io, 0, .int64, [rows], as: Int64.self)
         let scores = try ws.output(io, 1, .float, [rows, width], as: Float.self)
         if linearForm {
-            function.apply(x, rows: rows, features: features, vectors: coefficients, count: classes, bias: rho[0], into: scores)
+            let k = try function.matrix(
+                x, rows: rows, features: features, vectors: vectors, count: classes, bias: Double(rho[0]), io, ws)
             for r in 0..<rows {
                 let row = scores + r * width
+                for c in 0..<classes { row[c] = Float(k[r * classes + c]) }
                 var best = 0
                 for c in 1..<classes where row[c] > row[best] { best = c }
                 label[r] = choose(best, weight: row[best])
@@ -108,46 +116,41 @@ struct SVMClassifierKernel: Kernel {
             }
             return
         }
-        var k = try SVMKernelFunction.matrix(rows: rows, count: vectorCount, io, ws)
+        let k = try function.matrix(x, rows: rows, features: features, vectors: vectors, count: vectorCount, bias: 0, io, ws)
         var decisions = [Float](repeating: 0, count: pairs)
         var votes = [Int](repeating: 0, count: classes)
-        k.withUnsafeMutableBufferPointer { k in
-            guard let k = k.baseAddress else { return }
-            function.apply(x, rows: rows, features: features, vectors: supportVectors, count: vectorCount, bias: 0, into: k)
-            for r in 0..<rows {
-                let kernels = k + r * vectorCount
-                for c in 0..<classes { votes[c] = 0 }
-                var pair = 0
-                for i in 0..<classes - 1 {
-                    for j in i + 1..<classes {
-                        // Class i's vectors weighted by their coefficients against j (row j - 1),
-                        // class j's against i (row i); summed in double as onnxruntime does.
-                        var sum = 0.0
-                        for m in 0..<vectorsPerClass[i] {
-                            let v = firstVector[i] + m
-                            sum += Double(coefficients[(j - 1) * vectorCount + v] * kernels[v])
-                        }
-                        for m in 0..<vectorsPerClass[j] {
-                            let v = firstVector[j] + m
-                            sum += Double(coefficients[i * vectorCount + v] * kernels[v])
-                        }
-                        sum += Double(rho[pair])
-                        decisions[pair] = Float(sum)
-                        votes[sum > 0 ? i : j] += 1
-                        pair += 1
+        for r in 0..<rows {
+            let kernels = r * vectorCount
+            for c in 0..<classes { votes[c] = 0 }
+            var pair = 0
+            for i in 0..<classes - 1 {
+                for j in i + 1..<classes {
+                    // Class i's vectors weighted by their coefficients against j (row j - 1),
+                    // class j's against i (row i).
+                    var sum = Double(rho[pair])
+                    for m in 0..<vectorsPerClass[i] {
+                        let v = firstVector[i] + m
+                        sum += coefficients[(j - 1) * vectorCount + v] * k[kernels + v]
                     }
+                    for m in 0..<vectorsPerClass[j] {
+                        let v = firstVector[j] + m
+                        sum += coefficients[i * vectorCount + v] * k[kernels + v]
+                    }
+                    decisions[pair] = Float(sum)
+                    votes[sum > 0 ? i : j] += 1
+                    pair += 1
                 }
-                var winner = 0
-                for c in 1..<classes where votes[c] > votes[winner] { winner = c }
-                label[r] = choose(winner, weight: 0)
-                let row = scores + r * width
-                if hasProbabilities {
-                    couple(decisions, into: row)
-                } else {
-                    for p in 0..<pairs { row[p] = decisions[p] }
-                }
-                finish(row)
             }
+            var winner = 0
+            for c in 1..<classes where votes[c] > votes[winner] { winner = c }
+            label[r] = choose(winner, weight: 0)
+            let row = scores + r * width
+            if hasProbabilities {
+                couple(decisions, into: row)
+            } else {
+                for p in 0..<pairs { row[p] = decisions[p] }
+            }
+            finish(row)
         }
     }
 
