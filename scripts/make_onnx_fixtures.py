@@ -30,8 +30,8 @@ Fixtures/onnx/bad/ holds files the loader must refuse at load, naming the proble
   truncated.onnx       the first half of a good model's bytes
   not_a_model.onnx     text, not protobuf
   unsupported_op.onnx  a valid graph with an LSTM node (unsupported: the error names op and node)
-  zipmap.onnx          a LogisticRegression exported with ZipMap (the error says to export with
-                       options={id(model): {'zipmap': False}})
+  zipmap.onnx          a LogisticRegression exported with ZipMap: once refused, now served with
+                       its probabilities tensor (MLOperatorTests checks it loads)
 and the hostile files of issue 14, each of which once killed the server as it loaded or warmed
 up; now the load fails or warm-up does, naming the limit (limits.max_model_tensor_elements):
   slice_step_int64_max.onnx  one Slice of the input whose constant step is INT64_MAX
