@@ -139,4 +139,51 @@ extension ONNXFixtureTests {
         }
         #expect(message.contains("kernel matrix"), "\(message)")
     }
+
+    /// An SVMClassifier node with the given attributes over a [N, 2] input.
+    static func svmClassifier(_ attributes: [Onnx_AttributeProto]) throws(ServingError) -> ONNXBackend {
+        var node = ONNXGraph.node("SVMClassifier", ["x"], ["label", "scores"], name: "svm")
+        node.domain = "ai.onnx.ml"
+        node.attribute = attributes
+        return try ONNXGraph.backend([node], inputs: [ONNXGraph.value("x", [nil, 2])], outputs: ["label", "scores"], ml: true)
+    }
+
+    static func attribute(_ name: String, floats: [Float] = [], ints: [Int64] = [], strings: [String] = []) -> Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        a.name = name
+        if !floats.isEmpty { a.type = .floats; a.floats = floats }
+        if !ints.isEmpty { a.type = .ints; a.ints = ints }
+        if !strings.isEmpty { a.type = .strings; a.strings = strings.map { Data($0.utf8) } }
+        return a
+    }
+
+    @Test func stringClassLabelsAreRefusedAtLoadNamingTheNode() throws {
+        let error = #expect(throws: ServingError.self) {
+            try Self.svmClassifier([
+                Self.attribute("classlabels_strings", strings: ["a", "b"]), Self.attribute("coefficients", floats: [1, 2, 3, 4]),
+                Self.attribute("rho", floats: [0]),
+            ])
+        }
+        #expect(error == .loadFailure("model.onnx: node 'svm' (SVMClassifier): string class labels are not supported; train with integer labels"))
+    }
+
+    @Test(arguments: [
+        // Three vectors declared, four values given.
+        ([Self.attribute("vectors_per_class", ints: [1, 2]), Self.attribute("support_vectors", floats: [1, 2, 3, 4])],
+         "4 support vector values do not divide into 3 vectors"),
+        // Too few coefficients for (classes - 1) × vectors.
+        ([Self.attribute("vectors_per_class", ints: [1, 1]), Self.attribute("support_vectors", floats: [1, 2, 3, 4])],
+         "1 coefficients; 2 classes and 2 vectors need 2"),
+        ([Self.attribute("vectors_per_class", ints: [-1, 1]), Self.attribute("support_vectors", floats: [1, 2])],
+         "vectors_per_class [-1, 1] is negative"),
+    ])
+    func inconsistentSupportVectorAttributesFailTheLoad(_ extra: [Onnx_AttributeProto], _ reason: String) throws {
+        let error = #expect(throws: ServingError.self) {
+            try Self.svmClassifier([
+                Self.attribute("classlabels_ints", ints: [0, 1]), Self.attribute("coefficients", floats: [1]),
+                Self.attribute("rho", floats: [0]),
+            ] + extra)
+        }
+        #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
+    }
 }
