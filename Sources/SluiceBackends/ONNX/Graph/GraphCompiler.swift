@@ -103,9 +103,11 @@ struct GraphCompiler {
         if let reason = missing.reason { throw fail(reason) }
     }
 
-    static func runsDomain(_ domain: String) -> Bool { domain.isEmpty || domain == "ai.onnx.ml" }
+    /// The domains this build has kernels for: ai.onnx (spelled "") and ai.onnx.ml.
+    private static func runsDomain(_ domain: String) -> Bool { domain.isEmpty || domain == "ai.onnx.ml" }
 
-    /// The version of each domain the model imports, refusing domains and versions we do not run.
+    /// The version of each domain the model imports, refusing versions of ai.onnx and ai.onnx.ml
+    /// we do not run.
     private func opsets(_ model: Onnx_ModelProto) throws(ServingError) -> [String: Int] {
         var result: [String: Int] = [:]
         for o in model.opsetImport {
