@@ -8,6 +8,11 @@ upsampler: a decoder the way torch.onnx.export writes one (opset 17): reflect Pa
 an input, Conv, ConvTranspose (stride 2, pads, output_padding), Resize (linear, half_pixel,
 scales), InstanceNormalization, HardSwish, DepthToSpace (CRD) and SpaceToDepth, Tile, Trilu,
 Celu and Sin, split by Split (split as an input) into two outputs.
+
+resampler: the newer opsets' attributes (opset 19): Pad in wrap mode over `axes`, Resize with
+`axes`, `sizes`, keep_aspect_ratio_policy not_larger and half_pixel_symmetric (linear), then
+nearest round_prefer_ceil with asymmetric coordinates, cubic with exclude_outside, Mish, and
+Split by num_outputs into uneven parts.
 """
 import os
 import sys
@@ -61,12 +66,38 @@ def upsampler_model(seed=40):
                    [value("first", ["batch", 3, 9, 18]), value("last", ["batch", 1, 9, 18])], init, 17)
 
 
+def resampler_model():
+    init = [
+        int64s("pads", [1, 2, 0, 1]),
+        int64s("pad_axes", [2, 3]),
+        int64s("sizes", [7, 9]),
+        floats("grow", [1, 1, 1.5, 1.25]),
+        floats("shrink", [1, 1, 0.8, 0.6]),
+    ]
+    nodes = [
+        helper.make_node("Pad", ["input", "pads", "", "pad_axes"], ["p"], "/Pad", mode="wrap"),
+        helper.make_node("Resize", ["p", "", "", "sizes"], ["r"], "/Resize", mode="linear", axes=[2, 3],
+                         keep_aspect_ratio_policy="not_larger", coordinate_transformation_mode="half_pixel_symmetric"),
+        helper.make_node("Resize", ["r", "", "grow"], ["n"], "/Resize_1", mode="nearest",
+                         nearest_mode="round_prefer_ceil", coordinate_transformation_mode="asymmetric"),
+        helper.make_node("Resize", ["n", "", "shrink"], ["c"], "/Resize_2", mode="cubic", exclude_outside=1,
+                         cubic_coeff_a=-0.5),
+        helper.make_node("Mish", ["c"], ["m"], "/Mish"),
+        helper.make_node("Split", ["m"], ["a", "b", "c3"], "/Split", axis=2, num_outputs=3),
+    ]
+    return network("resampler", nodes, [value("input", ["batch", 2, 5, 6])],
+                   [value("a", None), value("b", None), value("c3", None)], init, 19)
+
+
 def main():
     rng = np.random.default_rng(41)
     x = rng.normal(size=(8, 2, 6, 6)).astype(np.float32)
     x[0] = 0
     x[1] = 3
     write_case("upsampler", upsampler_model(), x, "decoder", rtol=1e-5)
+    x = rng.normal(size=(8, 2, 5, 6)).astype(np.float32)
+    x[0] = 0
+    write_case("resampler", resampler_model(), x, "resampler", rtol=1e-5)
 
 
 if __name__ == "__main__":
