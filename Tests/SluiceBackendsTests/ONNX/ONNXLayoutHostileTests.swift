@@ -144,4 +144,55 @@ import Testing
         let expected: [Float] = (0..<513).map { i -> Float in i == 512 ? 2 : 0 }
         #expect(answer.data == .fp32(expected))
     }
+
+    /// Indices from a request outside their dimension are refused naming the node, whatever
+    /// their size, and never read or write outside the tensor.
+    @Test func indicesFromTheRequestOutOfRangeAreRefused() throws {
+        let gather = try ONNXGraph.backend(
+            [ONNXGraph.node("GatherElements", ["x", "i"], ["y"], name: "gather", int: ["axis": 1])],
+            inputs: [ONNXGraph.value("x", [nil, nil]), ONNXGraph.value("i", [nil, nil], type: 7)], outputs: ["y"])
+        let indices = { (v: [Int64]) in Tensor(unchecked: "i", shape: [1, v.count], data: .int64(v)) }
+        for bad: [Int64] in [[3], [-4], [.max], [.min]] {
+            Hostile.expectRefusal(["GatherElements 'gather'", "index \(bad[0]) is out of range for dimension 3"]) {
+                try gather.infer([Hostile.floats("x", [2, 3]), indices(bad)])
+            }
+        }
+        #expect(try gather.infer([Hostile.floats("x", [2, 3]), indices([2, -3])])[0].data == .fp32([2, 0]))
+        let scatter = try ONNXGraph.backend(
+            [ONNXGraph.node("ScatterND", ["x", "i", "u"], ["y"], name: "scatter")],
+            inputs: [ONNXGraph.value("x", [nil]), ONNXGraph.value("i", [nil, 1], type: 7), ONNXGraph.value("u", [nil])],
+            outputs: ["y"])
+        Hostile.expectRefusal(["ScatterND 'scatter'", "index 9223372036854775807 is out of range for dimension 4"]) {
+            try scatter.infer([
+                Hostile.floats("x", [4]), Tensor(unchecked: "i", shape: [1, 1], data: .int64([.max])), Hostile.floats("u", [1]),
+            ])
+        }
+        let written = try scatter.infer([
+            Hostile.floats("x", [4]), Tensor(unchecked: "i", shape: [2, 1], data: .int64([-1, 0])),
+            Tensor(unchecked: "u", shape: [2], data: .fp32([7, 8])),
+        ])
+        #expect(written[0].data == .fp32([8, 1, 2, 7]))
+    }
+
+    /// tf_crop_and_resize's roi from a request: a NaN corner is refused, corners so far out that
+    /// the coordinates overflow give the extrapolation value.
+    @Test func aCropFarOutsideTheInputExtrapolates() throws {
+        var node = ONNXGraph.node("Resize", ["x", "roi", "", "sizes"], ["y"], name: "crop")
+        var mode = Onnx_AttributeProto()
+        mode.name = "coordinate_transformation_mode"
+        mode.type = .string
+        mode.s = Data("tf_crop_and_resize".utf8)
+        node.attribute.append(mode)
+        let backend = try ONNXGraph.backend(
+            [node], inputs: [ONNXGraph.value("x", [1, 1, 2, 2]), ONNXGraph.value("roi", [8])], outputs: ["y"],
+            initializers: [ONNXGraph.int64s("sizes", [1, 1, 2, 2])])
+        let roi = { (v: [Float]) in Tensor(unchecked: "roi", shape: [8], data: .fp32(v)) }
+        Hostile.expectRefusal(["Resize 'crop'", "is not finite"]) {
+            try backend.infer([Hostile.floats("x", [1, 1, 2, 2]), roi([0, 0, .nan, 0, 1, 1, 1, 1])])
+        }
+        let far = try backend.infer([Hostile.floats("x", [1, 1, 2, 2]), roi([0, 0, -3e38, -3e38, 1, 1, 3e38, 3e38])])[0]
+        #expect(far.data == .fp32([0, 0, 0, 0]))
+        let whole = try backend.infer([Hostile.floats("x", [1, 1, 2, 2]), roi([0, 0, 0, 0, 1, 1, 1, 1])])[0]
+        #expect(whole.data == .fp32([0, 1, 2, 3]))
+    }
 }

@@ -89,6 +89,8 @@ struct ResizeKernel: Kernel {
             guard roiInput > 0, ws.has(io, roiInput) else { throw io.fail("tf_crop_and_resize needs roi") }
             let given = ws.input(io, roiInput)
             let values: [Double] = given.type == .double ? Array(given.buffer(Double.self)) : given.buffer(Float.self).map { Double($0) }
+            // A NaN or infinite corner would make a NaN coordinate, which no index can be.
+            guard values.allSatisfy(\.isFinite) else { throw io.fail("roi \(values) is not finite") }
             roi = Array(repeating: 0, count: rank) + Array(repeating: 1, count: rank)
             if values.count == 2 * rank {
                 roi = values
@@ -188,8 +190,11 @@ struct ResizeKernel: Kernel {
         var t = Taps(width: mode == .nearest ? 1 : (mode == .linear ? 2 : 4), extrapolation: extrapolation)
         let last = Double(input - 1)
         for j in 0..<output {
-            let x = original(Double(j), input: input, output: output, scale: scale, roi: roi)
-            let outside = transform == .tfCropAndResize && (x < 0 || x > last)
+            let raw = original(Double(j), input: input, output: output, scale: scale, roi: roi)
+            // A far roi can overflow to ±inf or NaN: outside the crop, and clamped so that every
+            // index below is a finite Int.
+            let outside = transform == .tfCropAndResize && !(raw >= 0 && raw <= last)
+            let x = raw.isNaN ? 0 : Swift.min(Swift.max(raw, -1e15), 1e15)
             t.outside.append(outside)
             switch mode {
             case .nearest:
