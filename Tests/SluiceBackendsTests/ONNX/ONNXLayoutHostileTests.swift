@@ -195,4 +195,16 @@ import Testing
         let whole = try backend.infer([Hostile.floats("x", [1, 1, 2, 2]), roi([0, 0, 0, 0, 1, 1, 1, 1])])[0]
         #expect(whole.data == .fp32([0, 1, 2, 3]))
     }
+
+    /// The decoder and resampler fixtures (8 rows against onnxruntime in ONNXFixtureTests, and
+    /// 1 row) also take a batch of 0 rows, answering empty outputs of the right shapes.
+    @Test(arguments: [("upsampler", [[0, 3, 9, 18], [0, 1, 9, 18]]), ("resampler", [[0, 2, 3, 6], [0, 2, 3, 6], [0, 2, 1, 6]])])
+    func aBatchOfNoRowsAnswersEmptyOutputs(_ name: String, _ shapes: [[Int]]) throws {
+        let backend = try ONNXFixtureTests.load(name)
+        let fixture = try ONNXFixtureTests.Fixture(name)
+        let empty = Tensor(unchecked: fixture.input.name, shape: [0] + fixture.input.shape.dropFirst(), data: .fp32([]))
+        let answer = try backend.infer([empty])
+        #expect(answer.map(\.shape) == shapes)
+        #expect(answer.allSatisfy { $0.data == .fp32([]) })
+    }
 }
