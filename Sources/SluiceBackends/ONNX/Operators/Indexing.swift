@@ -123,6 +123,23 @@ enum Indexing {
     }
 }
 
+extension Indexing {
+    /// The element offsets into `x` that GatherElements reads and ScatterElements writes.
+    static func elementOffsets(_ x: Operand, _ indices: Operand, axis: Int, _ io: NodeIO) throws(ServingError) -> [Int] {
+        guard let a = Axis.normalize(axis, rank: x.rank) else { throw io.fail("axis \(axis) is out of range for rank \(x.rank)") }
+        guard indices.rank == x.rank, (0..<x.rank).allSatisfy({ $0 == a || indices.shape[$0] <= x.shape[$0] }) else {
+            throw io.fail("indices \(indices.shape) do not fit data \(x.shape) along axis \(a)")
+        }
+        let ids = try Indexing.absolute(indices.integers(), within: x.shape[a], io)
+        let strides = Axis.strides(x.shape)
+        var along = strides
+        along[a] = 0
+        var offsets = Indexing.offsets(indices.shape, strides: along)
+        for i in offsets.indices { offsets[i] += ids[i] * strides[a] }
+        return offsets
+    }
+}
+
 /// GatherElements: `out[i…] = data[i…]` with the index along `axis` taken from `indices`.
 struct GatherElementsKernel: Kernel {
     let axis: Int
@@ -135,7 +152,7 @@ struct GatherElementsKernel: Kernel {
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0), indices = ws.input(io, 1)
-        let from = try ElementIndices.offsets(x, indices, axis: axis, io)
+        let from = try Indexing.elementOffsets(x, indices, axis: axis, io)
         let out = try ws.output(io, 0, x.type, indices.shape)
         Indexing.gather(x.base, from: from, block: 1, into: out, size: x.type.size)
     }
@@ -159,27 +176,10 @@ struct ScatterElementsKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0), indices = ws.input(io, 1), updates = ws.input(io, 2)
         guard updates.shape == indices.shape else { throw io.fail("updates \(updates.shape) differ from indices \(indices.shape)") }
-        let to = try ElementIndices.offsets(x, indices, axis: axis, io)
+        let to = try Indexing.elementOffsets(x, indices, axis: axis, io)
         let out = try ws.output(io, 0, x.type, x.shape)
         copyElements(out, x.base, count: x.count, size: x.type.size)
         Indexing.scatter(updates.base, to: to, block: 1, into: out, x.type, reduction)
-    }
-}
-
-/// The element offsets into `x` that GatherElements reads and ScatterElements writes.
-enum ElementIndices {
-    static func offsets(_ x: Operand, _ indices: Operand, axis: Int, _ io: NodeIO) throws(ServingError) -> [Int] {
-        guard let a = Axis.normalize(axis, rank: x.rank) else { throw io.fail("axis \(axis) is out of range for rank \(x.rank)") }
-        guard indices.rank == x.rank, (0..<x.rank).allSatisfy({ $0 == a || indices.shape[$0] <= x.shape[$0] }) else {
-            throw io.fail("indices \(indices.shape) do not fit data \(x.shape) along axis \(a)")
-        }
-        let ids = try Indexing.absolute(indices.integers(), within: x.shape[a], io)
-        let strides = Axis.strides(x.shape)
-        var along = strides
-        along[a] = 0
-        var offsets = Indexing.offsets(indices.shape, strides: along)
-        for i in offsets.indices { offsets[i] += ids[i] * strides[a] }
-        return offsets
     }
 }
 
