@@ -4,8 +4,8 @@ import SluiceBackends
 import SluiceCore
 import Testing
 
-/// scripts/make_onnx_fixtures.py's reference cases: skl2onnx exports and torch-style MLP/CNN
-/// graphs, with onnxruntime's answers. Labels match exactly; values within the case's rtol
+/// scripts/make_onnx_fixtures.py's reference cases (skl2onnx exports and torch-style MLP/CNN
+/// graphs) and scripts/make_layout_fixtures.py's (a decoder, resampling), with onnxruntime's answers. Labels match exactly; values within the case's rtol
 /// (1e-5, trees 1e-6) relative, or that much absolute near zero.
 @Suite struct ONNXFixtureTests {
     /// Folders under Fixtures/onnx. Listed so each shows up as its own test;
@@ -14,7 +14,7 @@ import Testing
         "cnn", "cnn_variants", "gradient_boosting_classifier", "gradient_boosting_multiclass",
         "gradient_boosting_regressor", "linear_regression", "logreg_binary", "logreg_multiclass", "mlp",
         "mlp_classifier", "mlp_classifier_binary", "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge",
-        "random_forest_classifier", "random_forest_regressor", "ridge_two_targets", "scaler_logreg",
+        "random_forest_classifier", "random_forest_regressor", "resampler", "ridge_two_targets", "scaler_logreg", "upsampler",
     ] + mlCases
 
     struct Fixture {

@@ -1,13 +1,17 @@
 import Foundation
 import SluiceCore
 
-/// FP32 element-wise functions of one input: Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log, Sqrt,
-/// Erf, Abs, Neg, and Clip (bounds as attributes before opset 11, as optional inputs after).
+/// FP32 element-wise functions of one input: the activations (Relu, LeakyRelu, Sigmoid, Tanh,
+/// Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu, Shrink),
+/// Exp, Log, Sqrt, Erf, Abs, Neg, Sign, Reciprocal, the roundings and the trigonometric and
+/// hyperbolic functions and their inverses.
 struct UnaryKernel: Kernel {
     enum Function: Sendable {
         case relu, leakyRelu(Float), sigmoid, tanh, exp, log, sqrt, erf, abs, neg
         case floor, ceil, reciprocal, softplus, elu(Float), selu(alpha: Float, gamma: Float)
         case hardSigmoid(alpha: Float, beta: Float)
+        case sign, round, softsign, hardSwish, mish, thresholdedRelu(Float), celu(Float), shrink(bias: Float, lambd: Float)
+        case sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
     }
     let function: Function
 
@@ -37,6 +41,25 @@ struct UnaryKernel: Kernel {
                 gamma: n.attributes.float("gamma", default: 1.05070102214813232421875))
         case "HardSigmoid":
             f = .hardSigmoid(alpha: n.attributes.float("alpha", default: 0.2), beta: n.attributes.float("beta", default: 0.5))
+        case "Sign": f = .sign
+        case "Round": f = .round
+        case "Softsign": f = .softsign
+        case "HardSwish": f = .hardSwish
+        case "Mish": f = .mish
+        case "ThresholdedRelu": f = .thresholdedRelu(n.attributes.float("alpha", default: 1))
+        case "Celu": f = .celu(n.attributes.float("alpha", default: 1))
+        case "Shrink": f = .shrink(bias: n.attributes.float("bias", default: 0), lambd: n.attributes.float("lambd", default: 0.5))
+        case "Sin": f = .sin
+        case "Cos": f = .cos
+        case "Tan": f = .tan
+        case "Asin": f = .asin
+        case "Acos": f = .acos
+        case "Atan": f = .atan
+        case "Sinh": f = .sinh
+        case "Cosh": f = .cosh
+        case "Asinh": f = .asinh
+        case "Acosh": f = .acosh
+        case "Atanh": f = .atanh
         default: throw n.fail("not an element-wise function")
         }
         if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
@@ -88,6 +111,32 @@ struct UnaryKernel: Kernel {
             }
         case .hardSigmoid(let alpha, let beta):
             for i in 0..<n { out[i] = Swift.max(0, Swift.min(1, alpha * src[i] + beta)) }
+        // NaN and ±0 keep themselves, as numpy.sign gives them.
+        case .sign: for i in 0..<n { let v = src[i]; out[i] = v > 0 ? 1 : (v < 0 ? -1 : v) }
+        case .round: for i in 0..<n { out[i] = src[i].rounded(.toNearestOrEven) }
+        case .softsign: for i in 0..<n { out[i] = src[i] / (1 + Swift.abs(src[i])) }
+        case .hardSwish: for i in 0..<n { let v = src[i]; out[i] = v * Swift.max(0, Swift.min(1, v / 6 + 0.5)) }
+        case .mish:
+            for i in 0..<n {
+                let v = src[i]
+                out[i] = v * Foundation.tanh(v > 20 ? v : Foundation.log1p(Foundation.exp(v)))
+            }
+        case .thresholdedRelu(let alpha): for i in 0..<n { out[i] = src[i] > alpha ? src[i] : 0 }
+        case .celu(let alpha):
+            for i in 0..<n { let v = src[i]; out[i] = Swift.max(0, v) + Swift.min(0, alpha * (Foundation.exp(v / alpha) - 1)) }
+        case .shrink(let bias, let lambd):
+            for i in 0..<n { let v = src[i]; out[i] = v < -lambd ? v + bias : (v > lambd ? v - bias : 0) }
+        case .sin: for i in 0..<n { out[i] = Foundation.sin(src[i]) }
+        case .cos: for i in 0..<n { out[i] = Foundation.cos(src[i]) }
+        case .tan: for i in 0..<n { out[i] = Foundation.tan(src[i]) }
+        case .asin: for i in 0..<n { out[i] = Foundation.asin(src[i]) }
+        case .acos: for i in 0..<n { out[i] = Foundation.acos(src[i]) }
+        case .atan: for i in 0..<n { out[i] = Foundation.atan(src[i]) }
+        case .sinh: for i in 0..<n { out[i] = Foundation.sinh(src[i]) }
+        case .cosh: for i in 0..<n { out[i] = Foundation.cosh(src[i]) }
+        case .asinh: for i in 0..<n { out[i] = Foundation.asinh(src[i]) }
+        case .acosh: for i in 0..<n { out[i] = Foundation.acosh(src[i]) }
+        case .atanh: for i in 0..<n { out[i] = Foundation.atanh(src[i]) }
         }
     }
 }

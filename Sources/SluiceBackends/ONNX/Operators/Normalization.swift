@@ -42,12 +42,52 @@ struct BatchNormKernel: Kernel {
     }
 }
 
-/// Softmax and LogSoftmax. From opset 13 along one axis (default -1); before, over the input
-/// flattened to 2-D at `axis` (default 1), as those opsets define it.
+/// InstanceNormalization: each (image, channel) plane normalized by its own mean and variance,
+/// then `scale · x̂ + B` per channel. Statistics are summed in FP64.
+struct InstanceNormKernel: Kernel {
+    let epsilon: Float
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(3...3)
+        for i in 0..<3 { _ = try n.type(i, in: [.float]) }
+        if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
+        return Compiled(kernel: InstanceNormKernel(epsilon: n.attributes.float("epsilon", default: 1e-5)), outputTypes: [.float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0), scale = ws.input(io, 1), shift = ws.input(io, 2)
+        guard x.rank >= 3 else { throw io.fail("input \(x.shape) needs a channel and a spatial dimension") }
+        let channels = x.shape[1]
+        guard scale.count == channels, shift.count == channels else {
+            throw io.fail("scale and B must have \(channels) values")
+        }
+        let size = x.shape.dropFirst(2).reduce(1, *)
+        let src = x.pointer(Float.self), gamma = scale.pointer(Float.self), beta = shift.pointer(Float.self)
+        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
+        guard size > 0 else { return }
+        for plane in 0..<(x.shape[0] * channels) {
+            let c = plane % channels, p = src + plane * size
+            var sum = 0.0
+            for i in 0..<size { sum += Double(p[i]) }
+            let mean = sum / Double(size)
+            var squares = 0.0
+            for i in 0..<size { let d = Double(p[i]) - mean; squares += d * d }
+            let k = Double(gamma[c]) / (squares / Double(size) + Double(epsilon)).squareRoot()
+            let (m, add) = (Float(mean), beta[c])
+            let o = out + plane * size
+            for i in 0..<size { o[i] = (p[i] - m) * Float(k) + add }
+        }
+    }
+}
+
+/// Softmax, LogSoftmax and Hardmax. From opset 13 along one axis (default -1); before, over
+/// the input flattened to 2-D at `axis` (default 1), as those opsets define it.
 struct SoftmaxKernel: Kernel {
     let axis: Int
     let flattens: Bool
     let log: Bool
+    /// Hardmax: 1 at the first maximum of each row, 0 elsewhere.
+    var hard = false
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(1...1)
@@ -55,7 +95,8 @@ struct SoftmaxKernel: Kernel {
         let flattens = n.opset < 13
         let axis = n.attributes.int("axis", default: flattens ? 1 : -1)
         return Compiled(
-            kernel: SoftmaxKernel(axis: axis, flattens: flattens, log: n.op == "LogSoftmax"), outputTypes: [.float])
+            kernel: SoftmaxKernel(axis: axis, flattens: flattens, log: n.op == "LogSoftmax", hard: n.op == "Hardmax"),
+            outputTypes: [.float])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -70,6 +111,10 @@ struct SoftmaxKernel: Kernel {
         let inner = flattens || rank == 0 ? 1 : x.shape[(a + 1)...].reduce(1, *)
         let src = x.pointer(Float.self)
         let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
+        if hard {
+            Self.hardmax(src, out, outer: outer, length: length, inner: inner)
+            return
+        }
         if inner == 1 {
             // The usual case (the last axis): contiguous rows. Rows are short (ten classes), so
             // the exponentials run as one loop over the whole tensor, which vectorizes, between
@@ -117,6 +162,19 @@ struct SoftmaxKernel: Kernel {
                 } else {
                     for j in 0..<length { out[base + j * inner] /= sum }
                 }
+            }
+        }
+    }
+
+    private static func hardmax(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int) {
+        out.update(repeating: 0, count: outer * length * inner)
+        guard length > 0 else { return }
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                var best = 0
+                for j in 1..<length where src[base + j * inner] > src[base + best * inner] { best = j }
+                out[base + best * inner] = 1
             }
         }
     }

@@ -7,13 +7,17 @@ typealias KernelFactory = (NodeInfo) throws(ServingError) -> Compiled
 package enum Operators {
     /// The default domain's (ai.onnx) operators, for the README and the conformance test.
     package static let onnx: [String] = [
-        "Abs", "Add", "And", "ArgMax", "ArgMin", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip",
-        "Concat", "Constant", "ConstantOfShape", "Conv", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand",
-        "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual",
-        "HardSigmoid", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
-        "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "PRelu", "Reciprocal", "ReduceMean",
-        "ReduceSum", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt",
-        "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze", "Where", "Xor",
+        "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool",
+        "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv",
+        "ConvTranspose", "Cos", "Cosh", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand",
+        "Flatten", "Floor", "Gather", "GatherElements", "GatherND", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
+        "Greater", "GreaterOrEqual", "Hardmax", "HardSigmoid", "HardSwish", "Identity", "InstanceNormalization",
+        "IsInf", "IsNaN", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean",
+        "Min", "Mish", "Mod", "Mul", "Neg", "NonZero", "Not", "OneHot", "Or", "Pad", "Pow", "PRelu", "Reciprocal",
+        "ReduceMean", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Scatter", "ScatterElements", "ScatterND",
+        "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax", "Softplus",
+        "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu",
+        "Tile", "Transpose", "Trilu", "Unsqueeze", "Upsample", "Where", "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap serves the probabilities tensor that feeds it).
     package static let ml: [String] = [
@@ -40,7 +44,9 @@ package enum Operators {
         guard domain.isEmpty else { return nil }
         switch op {
         case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Abs", "Neg", "Floor", "Ceil",
-            "Reciprocal", "Softplus", "Elu", "Selu", "HardSigmoid":
+            "Reciprocal", "Softplus", "Elu", "Selu", "HardSigmoid", "Sign", "Round", "Softsign", "HardSwish", "Mish",
+            "ThresholdedRelu", "Celu", "Shrink", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
+            "Acosh", "Atanh":
             return UnaryKernel.make
         case "Min", "Max", "Sum", "Mean": return VariadicKernel.make
         case "PRelu": return PReluKernel.make
@@ -48,6 +54,8 @@ package enum Operators {
         case "Clip": return ClipKernel.make
         case "Add", "Sub", "Mul", "Div": return ArithmeticKernel.make
         case "Pow": return PowKernel.make
+        case "Mod": return ModKernel.make
+        case "IsNaN", "IsInf": return ClassifyKernel.make
         case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual": return CompareKernel.make
         case "Where": return WhereKernel.make
         case "Identity": return CopyKernel.makeIdentity
@@ -62,13 +70,28 @@ package enum Operators {
         case "Gather": return GatherKernel.make
         case "Slice": return SliceKernel.make
         case "Expand": return ExpandKernel.make
+        case "Split": return SplitKernel.make
+        case "Pad": return PadKernel.make
+        case "Tile": return TileKernel.make
+        case "Trilu": return TriluKernel.make
+        case "Size": return SizeKernel.make
+        case "GatherElements": return GatherElementsKernel.make
+        case "GatherND": return GatherNDKernel.make
+        case "Scatter", "ScatterElements": return ScatterElementsKernel.make
+        case "ScatterND": return ScatterNDKernel.make
+        case "OneHot": return OneHotKernel.make
+        case "NonZero": return NonZeroKernel.make
         case "Gemm": return GemmKernel.make
         case "MatMul": return MatMulKernel.make
         case "Conv": return ConvKernel.make
+        case "ConvTranspose": return ConvTransposeKernel.make
+        case "Resize", "Upsample": return ResizeKernel.make
         case "MaxPool", "AveragePool": return PoolKernel.make
         case "GlobalAveragePool", "GlobalMaxPool": return GlobalPoolKernel.make
         case "BatchNormalization": return BatchNormKernel.make
-        case "Softmax", "LogSoftmax": return SoftmaxKernel.make
+        case "InstanceNormalization": return InstanceNormKernel.make
+        case "DepthToSpace", "SpaceToDepth": return BlockShuffleKernel.make
+        case "Softmax", "LogSoftmax", "Hardmax": return SoftmaxKernel.make
         case "ReduceMean", "ReduceSum": return ReduceKernel.make
         case "ArgMax", "ArgMin": return ArgMaxKernel.make
         default: return nil

@@ -1,16 +1,19 @@
 import SluiceCore
 
-/// Min, Max, Sum and Mean of one or more FP32 inputs (broadcast), and PRelu.
+/// Min, Max, Sum and Mean of one or more FP32 inputs (broadcast; Min and Max also of double,
+/// int64 or int32 ones), and PRelu.
 struct VariadicKernel: Kernel {
     enum Op: Sendable { case min, max, sum, mean }
     let op: Op
+    var type = ElementType.float
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         guard !n.inputTypes.isEmpty else { throw n.fail("needs at least one input") }
-        for i in n.inputTypes.indices { _ = try n.type(i, in: [.float]) }
-        if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
         let op: Op = n.op == "Min" ? .min : n.op == "Max" ? .max : n.op == "Sum" ? .sum : .mean
-        return Compiled(kernel: VariadicKernel(op: op), outputTypes: [.float])
+        let t = try n.type(0, in: op == .min || op == .max ? [.float, .double, .int64, .int32] : [.float])
+        for i in n.inputTypes.indices { _ = try n.type(i, in: [t]) }
+        if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
+        return Compiled(kernel: VariadicKernel(op: op, type: t), outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -20,9 +23,15 @@ struct VariadicKernel: Kernel {
             guard let s = Broadcast.shape(shape, x.shape) else { throw io.fail("shapes \(shape) and \(x.shape) do not broadcast") }
             shape = s
         }
-        let raw = try ws.output(io, 0, .float, shape)
+        let raw = try ws.output(io, 0, type, shape)
         let first = inputs[0]
-        stridedCopy(first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw, size: 4)
+        stridedCopy(first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw, size: type.size)
+        switch type {
+        case .double: return extreme(inputs, shape, raw, Double.self)
+        case .int64: return extreme(inputs, shape, raw, Int64.self)
+        case .int32: return extreme(inputs, shape, raw, Int32.self)
+        default: break
+        }
         let out = raw.assumingMemoryBound(to: Float.self)
         let acc = Operand(shape: shape, type: .float, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
         for x in inputs.dropFirst() {
@@ -35,6 +44,21 @@ struct VariadicKernel: Kernel {
         if op == .mean {
             let k = Float(inputs.count)
             for i in 0..<acc.count { out[i] /= k }
+        }
+    }
+}
+
+extension VariadicKernel {
+    /// Min or Max of non-FP32 inputs into `raw`, which holds the first input broadcast; NaN
+    /// (a value unequal to itself) propagates as in the FP32 loop.
+    private func extreme<T: Comparable>(_ inputs: [Operand], _ shape: [Int], _ raw: UnsafeMutableRawPointer, _: T.Type) {
+        let out = raw.assumingMemoryBound(to: T.self)
+        let acc = Operand(shape: shape, type: type, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
+        let smaller = op == .min
+        for x in inputs.dropFirst() {
+            Broadcast.map(acc, x, shape, out) { (a: T, b: T) in
+                a != a ? a : (b != b ? b : (smaller ? Swift.min(a, b) : Swift.max(a, b)))
+            }
         }
     }
 }
