@@ -71,16 +71,59 @@ def expected_outputs(model, loss, x):
     }
 
 
-def write_case(name, model, loss, x):
+def write_case(name, model, loss, x, categories=None):
+    """`categories` (rows of category values, in the model's categorical feature order) goes
+    to categorical.json; the model then scores the rows with the categories in their columns."""
     folder = os.path.join(ROOT, name)
     os.makedirs(folder, exist_ok=True)
     model.save_model(os.path.join(folder, "catboost.json"), format="json")
     flat = [None if np.isnan(v) else float(v) for v in x.reshape(-1)]
     with open(os.path.join(folder, "input.json"), "w") as f:
         json.dump({"rows": int(x.shape[0]), "cols": int(x.shape[1]), "data": flat}, f)
+    rows = x
+    if categories is not None:
+        with open(os.path.join(folder, "categorical.json"), "w") as f:
+            json.dump({"rows": len(categories), "cols": len(categories[0]),
+                       "data": [v for row in categories for v in row]}, f)
+        rows = [list(map(float, xr)) + list(cr) for xr, cr in zip(x, categories)]
     with open(os.path.join(folder, "expected.json"), "w") as f:
-        json.dump({"objective": loss, "outputs": expected_outputs(model, loss, x)}, f)
+        json.dump({"objective": loss, "outputs": expected_outputs(model, loss, rows)}, f)
     return model
+
+
+def categorical_case(name, loss, seed, cols=2, strings=3, integers=0, iterations=30, test_nan=0.0, **params):
+    """Float columns first, then `strings` string and `integers` integer categorical columns,
+    with categories the model never saw among the scored rows."""
+    rng, x = data(seed, cols)
+    n = len(x)
+    words = ["red", "green", "blue", "cyan", "a somewhat longer category name, over 32 bytes",
+             "a category name that is longer than sixty-four bytes, to reach the long hash loop"]
+    cats = [[words[int(rng.integers(len(words) - k % 2))] for k in range(strings)]
+            + [int(rng.integers(6)) for _ in range(integers)] for _ in range(n)]
+    s = np.nan_to_num(x[:, 0]) if cols else np.zeros(n)
+    s = s + np.array([(r[0] in ("red", "blue")) - 0.7 * (r[1] == "green") + 0.4 * (len(r) > 2 and r[2] == "cyan")
+                      + (0.5 * (r[-1] > 2) if integers else 0) for r in cats])
+    if loss == "Logloss":
+        y = (s + 0.3 * rng.normal(size=n) > 0.5).astype(np.int64)
+    elif loss == "MultiClass":
+        y = np.digitize(s, np.quantile(s, [1 / 3, 2 / 3])).astype(np.int64)
+    else:
+        y = 3 * s + 0.2 * rng.normal(size=n)
+    kind = catboost.CatBoostClassifier if loss in CLASSIFIERS else catboost.CatBoostRegressor
+    model = kind(iterations=iterations, depth=4, learning_rate=0.3, loss_function=loss, random_seed=seed,
+                 thread_count=1, verbose=0, allow_writing_files=False, **params)
+    train = [list(map(float, xr)) + cr for xr, cr in zip(x[:TRAIN_ROWS], cats[:TRAIN_ROWS])]
+    model.fit(train, y[:TRAIN_ROWS], cat_features=list(range(cols, cols + strings + integers)))
+    test, test_cats = x[TRAIN_ROWS:].copy(), [list(r) for r in cats[TRAIN_ROWS:]]
+    if test_nan:
+        test[rng.random(test.shape) < test_nan] = np.nan
+    for r in test_cats[:3]:
+        r[0] = "never seen"
+        if integers:
+            r[-1] = 99
+    if cols == 0:
+        test = test[:, :0]
+    return write_case(name, model, loss, test, test_cats)
 
 
 def train_case(name, loss, seed, cols=5, iterations=20, nan_fraction=0.0, test_nan=0.0, **params):
@@ -118,15 +161,11 @@ def write_bad_fixtures(good_path):
     edit("too_deep.json",
          lambda d: d["oblivious_trees"][0].__setitem__("splits", d["oblivious_trees"][0]["splits"] * 5))
 
-    # Categorical features need CTR tables, which Sluice does not implement: refused at load.
-    rng = np.random.default_rng(7)
-    n = 200
-    frame_x = [[float(rng.normal()), ["a", "b", "c"][int(rng.integers(3))]] for _ in range(n)]
-    y = [int(r[0] > 0 or r[1] == "a") for r in frame_x]
-    model = catboost.CatBoostClassifier(iterations=5, depth=3, random_seed=7, thread_count=1,
-                                        verbose=0, allow_writing_files=False, one_hot_max_size=1)
-    model.fit(frame_x, y, cat_features=[1])
-    model.save_model(os.path.join(bad, "categorical.json"), format="json")
+    # A categorical model whose CTR table is missing.
+    doc = json.load(open(os.path.join(ROOT, "categorical", "catboost.json")))
+    doc["ctr_data"].pop(doc["features_info"]["ctrs"][0]["identifier"])
+    with open(os.path.join(bad, "missing_ctr_table.json"), "w") as f:
+        json.dump(doc, f)
 
 
 def main():
@@ -149,6 +188,14 @@ def main():
     # Many deep trees: the Double sums must still agree within 1e-6.
     train_case("many_trees", "RMSE", 12, iterations=120, depth=6)
     # scale_and_bias other than [1, [0]] (as sum_models and set_scale_and_bias leave them).
+    # Categorical features: CTRs (Borders, Counter) on single categories and on combinations
+    # with other categories and binarized floats, one-hot values, integer categories, and a
+    # model with no float features at all.
+    categorical_case("categorical", "Logloss", 14, one_hot_max_size=1, max_ctr_complexity=1)
+    categorical_case("categorical_combinations", "MultiClass", 15, max_ctr_complexity=3,
+                     test_nan=0.1)
+    categorical_case("categorical_one_hot", "RMSE", 16, strings=3, integers=1, one_hot_max_size=6)
+    categorical_case("categorical_only", "Logloss", 17, cols=0, strings=2, integers=1)
     scaled = train_case("scaled", "RMSE", 13)
     scaled.set_scale_and_bias(0.5, 2.25)
     rng, x = data(13, 5)

@@ -24,6 +24,10 @@ package struct CatBoostBackend: Backend {
     package let outputs: [TensorSpec]
     let objective: CatBoostObjective
     let ensemble: TreeEnsemble
+    /// The input columns, and the categorical features' CTRs when there are any.
+    let features: CatBoostFeatures
+    /// The most values the columns of one request may take (`limits.max_model_tensor_elements`).
+    let maxElements: Int
 
     /// Reads and checks the model file named by `request`. Called by `Backends.standard` on a
     /// loader thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an
@@ -44,8 +48,42 @@ package struct CatBoostBackend: Backend {
     init(model: CatBoostModel, request: BackendLoadRequest, fileName: String) throws(ServingError) {
         objective = model.objective
         ensemble = model.ensemble
-        inputs = try TreeSignature.inputs(request.inputs, featureCount: model.featureCount, fileName: fileName)
+        features = model.features
+        maxElements = request.limits.maxTensorElements
+        if let categorical = model.features.categorical {
+            inputs = try Self.inputs(
+                request.inputs, floatCount: model.features.floatCount, categoryCount: categorical.categoryCount,
+                fileName: fileName)
+        } else {
+            inputs = try TreeSignature.inputs(request.inputs, featureCount: model.features.floatCount, fileName: fileName)
+        }
         outputs = try TreeSignature.outputs(request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)
+    }
+
+    /// A model with categorical features takes `input` (FP32 `[-1, float features]`, left out
+    /// when it has none) and `categorical` (BYTES `[-1, categorical features]`, or INT64 whose
+    /// values are hashed as their decimal text, as catboost hashes integer categories), both in
+    /// the model's feature order. `model.yaml` may rename them in order and declare
+    /// `categorical` INT64.
+    static func inputs(
+        _ declared: [TensorSpec], floatCount: Int, categoryCount: Int, fileName: String
+    ) throws(ServingError) -> [TensorSpec] {
+        var defaults: [TensorSpec] = []
+        if floatCount > 0 { defaults.append(TensorSpec(name: "input", datatype: .fp32, shape: [-1, floatCount])) }
+        defaults.append(TensorSpec(name: "categorical", datatype: .bytes, shape: [-1, categoryCount]))
+        guard !declared.isEmpty else { return defaults }
+        guard declared.count == defaults.count else {
+            throw .loadFailure(
+                "\(fileName): model.yaml declares \(declared.count) inputs, but the model takes \(defaults.count) (\(defaults.map(\.name).joined(separator: ", ")))")
+        }
+        for (spec, ours) in zip(declared, defaults) {
+            let typeFits = ours.datatype == .bytes ? [.bytes, .int64].contains(spec.datatype) : spec.datatype != .bytes
+            guard spec.shape.count == 2, spec.shape[1] == ours.shape[1], typeFits else {
+                throw .loadFailure(
+                    "\(fileName): input '\(spec.name)' is declared \(spec.datatype.rawValue) \(spec.shape), but the model's '\(ours.name)' is \(ours.datatype.rawValue) \(ours.shape)")
+            }
+        }
+        return declared
     }
 
     static func defaultOutputs(_ model: CatBoostModel) -> [TensorSpec] {

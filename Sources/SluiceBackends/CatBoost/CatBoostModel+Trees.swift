@@ -6,10 +6,13 @@ extension CatBoostModel {
     /// binary tree whose root tests the last split, so its leaves in breadth-first order are the
     /// leaf indices: leaf `i` is node `2^depth - 1 + i`, its value `leaf_values[i·dimension + k]`.
     static func appendOblivious(
-        _ tree: ModelField, features: FloatFeatures, scale: Double, dimension: inout Int?,
+        _ tree: ModelField, features: CatBoostFeatures, scale: Double, dimension: inout Int?,
         to trees: inout [DecodedTree]
     ) throws(ServingError) {
-        let splitFields = try tree.member("splits").elements()
+        // A tree that never split (depth 0) writes null.
+        let splitsField = try tree.member("splits")
+        var splitFields: [ModelField] = []
+        if case .null = splitsField.value {} else { splitFields = try splitsField.elements() }
         let depth = splitFields.count
         guard depth <= maxDepth else { throw tree.fail("depth \(depth) is beyond CatBoost's \(maxDepth)") }
         let leaves = 1 << depth
@@ -19,8 +22,8 @@ extension CatBoostModel {
             throw leafField.fail("has \(values.count) values for \(leaves) leaves")
         }
         let width = try agree(&dimension, values.count / leaves, tree)
-        var splits: [(feature: FloatFeatures.Feature, border: Float)] = []
-        for split in splitFields { splits.append(try features.feature(of: split)) }
+        var splits: [(column: Int32, border: Float, defaultLeft: Bool)] = []
+        for split in splitFields { splits.append(try features.split(split)) }
 
         let splitNodes = leaves - 1
         let count = splitNodes + leaves
@@ -36,9 +39,9 @@ extension CatBoostModel {
                 levelEnd = 2 * levelEnd + 1
             }
             let split = splits[depth - 1 - level]
-            feature[node] = split.feature.column
+            feature[node] = split.column
             threshold[node] = split.border
-            defaultLeft[node] = !split.feature.nanGoesRight
+            defaultLeft[node] = split.defaultLeft
             // Below 2^17 nodes, so these fit.
             left[node] = Int32(2 * node + 1)
             right[node] = Int32(2 * node + 2)
@@ -56,7 +59,7 @@ extension CatBoostModel {
     /// `{split, left, right}` or a leaf `{value}` (an array for several dimensions). Numbered in
     /// the order met, root first; the JSON reader's nesting bound bounds the depth.
     static func appendNonSymmetric(
-        _ tree: ModelField, features: FloatFeatures, scale: Double, dimension: inout Int?,
+        _ tree: ModelField, features: CatBoostFeatures, scale: Double, dimension: inout Int?,
         to trees: inout [DecodedTree]
     ) throws(ServingError) {
         var feature: [Int32] = [], threshold: [Float] = [], left: [Int32] = [], right: [Int32] = []
@@ -67,10 +70,10 @@ extension CatBoostModel {
             let node = pending[next]
             next += 1
             if let split = node.optionalMember("split") {
-                let (f, border) = try features.feature(of: split)
-                feature.append(f.column)
+                let (column, border, goesLeft) = try features.split(split)
+                feature.append(column)
                 threshold.append(border)
-                defaultLeft.append(!f.nanGoesRight)
+                defaultLeft.append(goesLeft)
                 left.append(Int32(truncatingIfNeeded: pending.count))
                 pending.append(try node.member("left"))
                 right.append(Int32(truncatingIfNeeded: pending.count))

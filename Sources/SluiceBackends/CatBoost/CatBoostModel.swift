@@ -8,12 +8,13 @@ import SluiceCore
 /// Layout read (catboost 1.x): `features_info.float_features[]` {feature_index,
 /// flat_feature_index, nan_value_treatment}, `oblivious_trees[]` {splits[], leaf_values[]} or
 /// `trees[]` (non-symmetric: nested {split, left, right} / {value}), `scale_and_bias`
-/// [scale, [bias per dimension]], `model_info.params.loss_function.type`. A model with
-/// categorical, text or embedding features is refused: their CTR tables and hashing are not
-/// implemented.
+/// [scale, [bias per dimension]], `model_info.params.loss_function.type`, and for categorical
+/// features `features_info.categorical_features`, `features_info.ctrs` and `ctr_data`. A model
+/// with text or embedding features is refused.
 struct CatBoostModel {
     let objective: CatBoostObjective
-    let featureCount: Int
+    /// The input columns and what the trees split on.
+    let features: CatBoostFeatures
     let outputCount: Int
     let ensemble: TreeEnsemble
 
@@ -23,18 +24,13 @@ struct CatBoostModel {
     init(document: ModelField) throws(ServingError) {
         let objective = try Self.objective(document)
         let info = try document.member("features_info")
-        for (key, kind) in [
-            ("categorical_features", "categorical"), ("text_features", "text"), ("embedding_features", "embedding"),
-        ] {
+        for (key, kind) in [("text_features", "text"), ("embedding_features", "embedding")] {
             if let field = info.optionalMember(key), case .array(let items) = field.value, !items.isEmpty {
                 throw field.fail(
-                    "the model has \(items.count) \(kind) features; Sluice serves CatBoost models with numeric (float) features only")
+                    "the model has \(items.count) \(kind) features; Sluice serves CatBoost models with float and categorical features only")
             }
         }
-        if let ctrs = document.optionalMember("ctr_data"), case .object(let tables) = ctrs.value, !tables.isEmpty {
-            throw ctrs.fail("CTR tables (categorical features) are not supported")
-        }
-        let features = try FloatFeatures(info.member("float_features"))
+        let features = try CatBoostFeatures(info, ctrData: document.optionalMember("ctr_data"))
         let (scale, bias) = try Self.scaleAndBias(document.optionalMember("scale_and_bias"))
 
         var trees: [DecodedTree] = []
@@ -66,13 +62,13 @@ struct CatBoostModel {
         do {
             // CatBoost goes right when value > border, and adds leaves in Double.
             ensemble = try TreeEnsemble(
-                trees: trees, featureCount: features.count, outputCount: outputCount, baseScores: baseScores,
+                trees: trees, featureCount: features.columnCount, outputCount: outputCount, baseScores: baseScores,
                 comparison: .lessOrEqual, categoryMatch: .goesLeft, accumulation: .double)
         } catch {
             throw document.fail(error.description)
         }
         self.objective = objective
-        featureCount = features.count
+        self.features = features
         self.outputCount = outputCount
     }
 
@@ -104,57 +100,5 @@ struct CatBoostModel {
             throw field.fail("scale and bias must be finite numbers")
         }
         return (scale, bias)
-    }
-}
-
-/// The model's float features by CatBoost's float-feature index: the input column each reads
-/// and where NaN goes. Built once per load.
-struct FloatFeatures {
-    struct Feature {
-        /// The column of the input row (`flat_feature_index`).
-        var column: Int32
-        /// `nan_value_treatment` AsTrue (nan_mode Max): NaN is above every border and goes right;
-        /// AsFalse (Min) and AsIs go left.
-        var nanGoesRight: Bool
-    }
-
-    var byIndex: [Int: Feature] = [:]
-    /// Input columns: one past the largest `flat_feature_index`.
-    var count = 0
-
-    init(_ field: ModelField) throws(ServingError) {
-        for item in try field.elements() {
-            let indexField = try item.member("feature_index")
-            let index = try indexField.int()
-            let columnField = try item.member("flat_feature_index")
-            let column = try columnField.int()
-            guard column >= 0, column < 1 << 24 else { throw columnField.fail("\(column) is out of range") }
-            guard byIndex[index] == nil else { throw indexField.fail("feature \(index) is listed twice") }
-            let treatmentField = item.optionalMember("nan_value_treatment")
-            let treatment = try treatmentField?.string() ?? "AsIs"
-            guard ["AsIs", "AsFalse", "AsTrue"].contains(treatment) else {
-                throw (treatmentField ?? item).fail("'\(treatment.prefix(40))' is not AsIs, AsFalse or AsTrue")
-            }
-            byIndex[index] = Feature(column: Int32(column), nanGoesRight: treatment == "AsTrue")
-            count = max(count, column + 1)
-        }
-        guard count > 0 else { throw field.fail("the model has no float features") }
-    }
-
-    /// The feature a split tests; throws naming the split when it is not a float feature of the
-    /// model.
-    func feature(of split: ModelField) throws(ServingError) -> (feature: Feature, border: Float) {
-        let typeField = try split.member("split_type")
-        let type = try typeField.string()
-        guard type == "FloatFeature" else {
-            throw typeField.fail("split type '\(type.prefix(40))' is not supported (only float features; CTRs and one-hot categorical splits are not)")
-        }
-        let indexField = try split.member("float_feature_index")
-        guard let feature = byIndex[try indexField.int()] else {
-            throw indexField.fail("names no float feature of the model")
-        }
-        let border = try split.member("border").double()
-        guard !border.isNaN else { throw split.fail("border is NaN") }
-        return (feature, Float(border))
     }
 }

@@ -13,7 +13,7 @@ import Testing
         ("feature_out_of_range.json", "oblivious_trees[0].splits[0].float_feature_index: names no float feature"),
         ("unknown_loss.json", "loss function 'RMSEWithUncertainty' is not supported"),
         ("too_deep.json", "oblivious_trees[0]: depth 20 is beyond CatBoost's 16"),
-        ("categorical.json", "features_info.categorical_features: the model has 1 categorical features"),
+        ("missing_ctr_table.json", "features_info.ctrs[0]: no ctr_data table for this CTR"),
     ]
 
     @Test(arguments: badFiles)
@@ -30,10 +30,10 @@ import Testing
     /// Prefixes of a real model, and digits and brackets changed at random (so the damage gets
     /// past the JSON reader to the model checks): a loadFailure or a model that infers, never a
     /// trap.
-    @Test(arguments: ["multiclass", "depthwise"])
+    @Test(arguments: ["multiclass", "depthwise", "categorical_combinations"])
     func damagedFilesNeverCrash(_ name: String) throws {
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TreeFixture.path("catboost", "\(name)/catboost.json"))))
-        let input = try TreeFixture("catboost", name).inputTensor
+        let input = try CatBoostCategoricalTests.inputs(name)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-catboost-corrupt-\(getpid())-\(name)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         var random = XGBoostCorruptionTests.SplitMix(state: 18)
@@ -53,7 +53,7 @@ import Testing
             try Data(bytes).write(to: scratch)
             do {
                 let backend = try Backends.standard.load(BackendLoadRequest(file: scratch.path, backend: "catboost"))
-                _ = try? backend.infer([input])
+                _ = try? backend.infer(input)
             } catch {
                 guard case .loadFailure = error else {
                     Issue.record("attempt \(attempt): expected loadFailure, got \(error)")

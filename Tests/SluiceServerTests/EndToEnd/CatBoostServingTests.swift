@@ -36,16 +36,22 @@ import Testing
         #expect(outputs.first?["shape"] as? [Int] == [-1, 3])
     }
 
-    /// A model with categorical features is refused at load, and the model's metadata says why.
-    @Test func categoricalModelIsUnavailableWithItsReason() throws {
+    /// Categories travel as a BYTES input beside the FP32 one, as V2 JSON strings.
+    @Test func categoricalModelAnswersWithCategoriesAsStrings() throws {
+        let dir = "\(Self.fixtures)/categorical"
         let repo = try TemporaryRepository()
-        try repo.add(model: "cb", version: 1, file: "\(Self.fixtures)/bad/categorical.json", as: "catboost.json")
+        try repo.add(model: "cb", version: 1, file: "\(dir)/catboost.json", as: "catboost.json")
         let server = try TestServer(models: repo.path)
-        let c = try server.client()
-        #expect(try c.request("GET", "/v2/models/cb/versions/1/ready").status == 503)
-        let meta = try c.request("GET", "/v2/models/cb")
-        let unavailable = meta.json?["unavailable"] as? [[String: Any]]
-        let reason = unavailable?.first?["reason"] as? String ?? ""
-        #expect(reason.contains("catboost.json: features_info.categorical_features"), "\(meta.text)")
+
+        let numeric = try ReferenceOutputTests.body(dir)
+        let input = String(numeric.dropFirst(#"{"inputs":["#.count).dropLast(2))
+        let categories = try #require(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/categorical.json"))) as? [String: Any])
+        let rows = try #require(categories["rows"] as? Int), cols = try #require(categories["cols"] as? Int)
+        let texts = try JSONSerialization.data(withJSONObject: try #require(categories["data"] as? [Any]))
+        let body = #"{"inputs":[\#(input),{"name":"categorical","datatype":"BYTES","shape":[\#(rows),\#(cols)],"data":\#(String(decoding: texts, as: UTF8.self))}]}"#
+        let a = try server.client().request("POST", "/v2/models/cb/infer", json: body)
+        #expect(a.status == 200, "\(a.text)")
+        try ReferenceOutputTests.expectReferenceOutputs(a, dir)
     }
 }
