@@ -23,14 +23,19 @@ struct CatBoostCategorical: Sendable {
         case borders, buckets, counter
     }
 
+    /// One CTR of `features_info.ctrs` with its `ctr_data` table.
     struct CTR: Sendable {
+        /// What is hashed, in order: the CTR's projection.
         var elements: [Element]
         var kind: Kind
+        /// Borders: counts above this target border are "good"; Buckets: this class's count.
         var targetBorder: Int
+        /// `prior_numerator` and `prior_denomerator` (sic), then `shift` and `scale`.
         var priorNumerator: Float
         var priorDenominator: Float
         var shift: Float
         var scale: Float
+        /// The borders its splits use, in `split_index` order.
         var borders: [Float]
         /// Hash → the first of `width` counts in `counts`.
         var table: [UInt64: Int]
