@@ -165,8 +165,9 @@ struct CatBoostCategorical: Sendable {
         guard let data = ctrData?.optionalMember(identifier) else {
             throw item.fail("no ctr_data table for this CTR")
         }
-        let width = try data.member("hash_stride").int() - 1
-        guard width >= 1, width <= 1 << 16 else { throw data.fail("hash_stride \(width + 1) is out of range") }
+        let stride = try data.member("hash_stride").int()
+        guard stride >= 2, stride <= 1 << 16 else { throw data.fail("hash_stride \(stride) is out of range") }
+        let width = stride - 1
         let targetBorder = try item.optionalMember("target_border_idx")?.int() ?? 0
         let limit = kind == .borders ? width - 1 : width
         guard kind == .counter || (targetBorder >= 0 && targetBorder < max(limit, 1)) else {
@@ -223,7 +224,10 @@ struct CatBoostCategorical: Sendable {
             return (ctrs.count + k, 0.5)
         }
         let indexField = try split.member("split_index")
-        var k = try indexField.int() - floatBorders - oneHot.count
+        let index = try indexField.int()
+        // Range-checked first: a hostile index must not overflow the subtraction.
+        guard index >= 0, index < 1 << 40 else { throw indexField.fail("\(index) is out of range") }
+        var k = index - floatBorders - oneHot.count
         let border = Float(try split.member("border").double())
         for (i, ctr) in ctrs.enumerated() {
             if k >= 0, k < ctr.borders.count {
