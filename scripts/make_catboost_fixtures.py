@@ -10,7 +10,7 @@ and `label` (the class index, argmax of the raw scores); the rest answer `predic
 predict. The format is the XGBoost and LightGBM fixtures' one, so the Swift tests read all alike.
 
 Everything is seeded and single-threaded (random_seed, thread_count=1), so a rerun with the same
-catboost writes the same files. bad/ holds broken and unsupported models for the load-failure
+catboost writes the same files but for model_info.model_guid and train_finish_time. bad/ holds broken and unsupported models for the load-failure
 tests. Run: python3 scripts/make_catboost_fixtures.py
 """
 import json
@@ -196,6 +196,8 @@ def main():
                      test_nan=0.1)
     categorical_case("categorical_one_hot", "RMSE", 16, strings=3, integers=1, one_hot_max_size=6)
     categorical_case("categorical_only", "Logloss", 17, cols=0, strings=2, integers=1)
+    categorical_case("categorical_buckets", "MultiClass", 18, one_hot_max_size=1,
+                     simple_ctr=["Buckets"], combinations_ctr=["Buckets"])
     scaled = train_case("scaled", "RMSE", 13)
     scaled.set_scale_and_bias(0.5, 2.25)
     rng, x = data(13, 5)

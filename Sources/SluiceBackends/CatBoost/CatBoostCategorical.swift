@@ -136,7 +136,7 @@ struct CatBoostCategorical: Sendable {
         switch try typeField.string() {
         case "Borders": kind = .borders
         case "Buckets": kind = .buckets
-        case "Counter", "FrequencyCounter": kind = .counter
+        case "Counter": kind = .counter
         case let other: throw typeField.fail("CTR type '\(other.prefix(40))' is not supported")
         }
         var elements: [Element] = []

@@ -8,7 +8,9 @@ import Testing
 /// categories sent as BYTES in their own input; unseen categories included.
 @Suite struct CatBoostCategoricalTests {
     /// Folders under Fixtures/catboost with a categorical.json.
-    static let cases = ["categorical", "categorical_combinations", "categorical_one_hot", "categorical_only"]
+    static let cases = [
+        "categorical", "categorical_buckets", "categorical_combinations", "categorical_one_hot", "categorical_only",
+    ]
 
     /// The case's categories as `[rows, columns]` texts (integers as their decimal text).
     static func categories(_ name: String, rows: Int? = nil) throws -> (texts: [String], cols: Int) {
