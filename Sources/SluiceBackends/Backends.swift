@@ -12,6 +12,7 @@ package enum Backends {
     package static let standard = BackendRegistry([
         XGBoostBackend.factory,
         LightGBMBackend.factory,
+        CatBoostBackend.factory,
         ONNXBackend.factory,
     ])
 }
