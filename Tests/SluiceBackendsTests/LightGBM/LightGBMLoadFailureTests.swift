@@ -15,7 +15,7 @@ import Testing
         ("short_array.txt", "Tree=0: threshold has 13 values, expected 14"),
         ("cycle.txt", "reachable twice"),
         ("bad_number.txt", "Tree=0: leaf_value[0]: '1.5x' is not a valid number"),
-        ("linear_tree.txt", "Tree=0: linear trees (linear_tree=true) are not supported"),
+        ("linear_feature_out_of_range.txt", "Tree=1: leaf_features[0] = 77 is out of range (the model has 5 features)"),
     ]
 
     @Test(arguments: badFiles)

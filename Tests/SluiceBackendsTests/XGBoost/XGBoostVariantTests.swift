@@ -92,3 +92,18 @@ extension TreeFixture {
         return cut
     }
 }
+
+/// LightGBM linear trees in batches of 1, 8 and 0 rows (`LightGBMFixtureTests` checks all 50).
+@Suite struct LightGBMLinearTreeTests {
+    @Test(arguments: ["linear_regression", "linear_binary", "linear_multiclass"])
+    func oneEightAndZeroRowsAnswerTheirShareOfTheReference(_ name: String) throws {
+        let fixture = try TreeFixture("lightgbm", name)
+        let backend = try Backends.standard.load(
+            BackendLoadRequest(file: TreeFixture.path("lightgbm", "\(name)/model.txt"), backend: "lightgbm"))
+        for rows in [1, 8, 0] {
+            let input = try Tensor(
+                name: "input", shape: [rows, fixture.cols], data: .fp32(Array(fixture.input.prefix(rows * fixture.cols))))
+            try fixture.firstRows(rows).check(backend.infer([input]), from: backend)
+        }
+    }
+}
