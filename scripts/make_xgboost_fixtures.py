@@ -13,7 +13,7 @@ The legacy_* cases come from an older xgboost, to keep the 1.7 file layout cover
 base_score "5E-1", no iteration_indptr). They are written only with --legacy, run in a separate
 environment: python3 -m venv /tmp/xgb17 && /tmp/xgb17/bin/pip install xgboost==1.7.6 "numpy<2"
 && /tmp/xgb17/bin/python scripts/make_xgboost_fixtures.py --legacy
-The deprecated_binary case needs an xgboost before 3.1 too: see main_deprecated_binary.
+The deprecated_binary and xgb2_* cases need an xgboost before 3.1 too: see main_xgboost2.
 """
 import json
 import os
@@ -135,8 +135,8 @@ def clear(legacy):
     # Each mode owns its own cases, so the two environments can be run in either order.
     os.makedirs(ROOT, exist_ok=True)
     for name in os.listdir(ROOT):
-        if name == "deprecated_binary":
-            continue  # written only by --deprecated-binary
+        if name == "deprecated_binary" or name.startswith("xgb2_"):
+            continue  # written only by --xgboost2
         if name.startswith("legacy_") == legacy and os.path.isdir(os.path.join(ROOT, name)):
             shutil.rmtree(os.path.join(ROOT, name))
 
@@ -280,13 +280,25 @@ def write_bad_fixtures():
     json.dump(gbl, open(os.path.join(bad, "gblinear_short_weights.json"), "w"))
 
 
-def main_deprecated_binary():
-    """The binary format xgboost wrote before 1.0 and, as `.deprecated`, until 3.0; 3.1 removed
-    it. Sluice refuses it with xgboost's own advice. Needs an xgboost < 3.1:
+def main_xgboost2():
+    """Cases only an xgboost before 3.1 writes. Run:
     python3 -m venv --system-site-packages --without-pip /tmp/xgb21 &&
     /tmp/xgb21/bin/python -m pip install xgboost-cpu==2.1.4 &&
-    /tmp/xgb21/bin/python scripts/make_xgboost_fixtures.py --deprecated-binary"""
+    /tmp/xgb21/bin/python scripts/make_xgboost_fixtures.py --xgboost2
+    deprecated_binary: the binary format xgboost wrote before 1.0 and, as `.deprecated`, until
+    3.0 (3.1 removed it); Sluice refuses it with xgboost's own advice.
+    xgb2_vector_leaf_regression: vector leaves in xgboost 2's layout (each node's vector in
+    base_weights; xgboost 3 moved leaves to leaf_weights)."""
     assert tuple(int(p) for p in xgb.__version__.split(".")[:2]) < (3, 1), xgb.__version__
+    folder = os.path.join(ROOT, "xgb2_vector_leaf_regression")
+    shutil.rmtree(folder, ignore_errors=True)
+    rng, x = data(62, 4, missing=0.1)
+    y = np.stack([labels(rng, x, "reg:squarederror"), np.nan_to_num(x[:, 3]) * 2 - 1], axis=1)
+    booster = xgb.train({"tree_method": "hist", "multi_strategy": "multi_output_tree", "max_depth": 4,
+                         "nthread": 1, "seed": 62}, xgb.DMatrix(x[:TRAIN_ROWS], y[:TRAIN_ROWS], missing=np.nan), 5)
+    # UBJSON: xgboost 2 writes these trees' unused leaf thresholds as NaN, which JSON cannot hold
+    # (its model.json has a bare NaN, which a strict JSON reader refuses).
+    write_case("xgb2_vector_leaf_regression", booster, "reg:squarederror", x[TRAIN_ROWS:], ("ubj",))
     folder = os.path.join(ROOT, "deprecated_binary")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -300,7 +312,7 @@ def main_deprecated_binary():
 if __name__ == "__main__":
     if "--legacy" in sys.argv:
         main_legacy()
-    elif "--deprecated-binary" in sys.argv:
-        main_deprecated_binary()
+    elif "--xgboost2" in sys.argv:
+        main_xgboost2()
     else:
         main()

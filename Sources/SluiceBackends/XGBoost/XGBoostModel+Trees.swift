@@ -101,20 +101,29 @@ extension XGBoostModel {
         ]
     }
 
-    /// A vector-leaf tree's leaves (XGBoost 3 layout): a leaf has left child -1 and, in place of
-    /// its right child, the index of its vector in `leaf_weights` (`width` values each). Returns
-    /// one value array per output and turns those right children into -1, the ensemble's leaf mark.
+    /// A vector-leaf tree's leaves, one value array per output. XGBoost 3: a leaf has left child
+    /// -1 and, in place of its right child, the index of its vector in `leaf_weights` (`width`
+    /// values each); those right children become -1, the ensemble's leaf mark. XGBoost 2: both
+    /// children are -1 and every node's vector is in `base_weights`, node by node.
     static func vectorLeaves(
         _ tree: ModelField, left: [Int32], right: inout [Int32], width: Int
     ) throws(ServingError) -> [[Float]] {
-        guard let weightsField = tree.optionalMember("leaf_weights") else {
-            throw tree.fail("vector leaves without leaf_weights (an XGBoost before 3.0?) are not supported; re-save the model with XGBoost 3")
-        }
-        let weights = try weightsField.floats()
         guard right.count == left.count else {
             throw tree.fail("left_children and right_children differ in length")
         }
         var values = [[Float]](repeating: [Float](repeating: 0, count: left.count), count: width)
+        guard let weightsField = tree.optionalMember("leaf_weights") else {
+            let field = try tree.member("base_weights")
+            let weights = try field.floats()
+            guard weights.count / width == left.count, weights.count % width == 0 else {
+                throw field.fail("has \(weights.count) values for \(left.count) nodes of \(width) outputs")
+            }
+            for node in left.indices where left[node] == -1 {
+                for k in 0..<width { values[k][node] = weights[node * width + k] }
+            }
+            return values
+        }
+        let weights = try weightsField.floats()
         for node in left.indices where left[node] == -1 {
             let leaf = Int(right[node])
             // leaf < weights.count / width keeps (leaf + 1) * width within the array, unmultiplied.

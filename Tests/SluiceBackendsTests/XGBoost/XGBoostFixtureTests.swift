@@ -20,7 +20,7 @@ import Testing
         "gblinear_regression/model.json", "gblinear_binary/model.json", "gblinear_binary/model.ubj",
         "gblinear_multi/model.json", "gblinear_poisson/model.json", "survival_cox/model.json",
         "vector_leaf_regression/model.json", "vector_leaf_regression/model.ubj",
-        "vector_leaf_multiclass/model.json",
+        "vector_leaf_multiclass/model.json", "xgb2_vector_leaf_regression/model.ubj",
     ]
 
     static func load(_ model: String) throws -> any Backend {
