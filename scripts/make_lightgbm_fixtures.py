@@ -194,11 +194,27 @@ def write_bad_fixtures():
     first_tree_edit("short_array.txt", "threshold", lambda v: v.pop())
     first_tree_edit("cycle.txt", "right_child", lambda v: v.__setitem__(0, "0"))
     first_tree_edit("bad_number.txt", "leaf_value", lambda v: v.__setitem__(0, "1.5x"))
-    # A real linear-tree model: Sluice refuses it at load.
-    rng, x = data(50, 3)
-    booster = train(x, labels(rng, x, "regression"),
-                    {"objective": "regression", "seed": 50, "linear_tree": True, "num_leaves": 4}, 3)
-    booster.save_model(os.path.join(bad, "linear_tree.txt"))
+    # A linear-tree model whose leaf model names a feature the model does not have.
+    linear = open(os.path.join(ROOT, "linear_regression", "model.txt")).read()
+    start = linear.index("Tree=1")
+    m = re.compile(r"^leaf_features=(\S+)", re.M).search(linear, start)
+    open(os.path.join(bad, "linear_feature_out_of_range.txt"), "w").write(
+        linear[: m.start(1)] + "77" + linear[m.end(1):])
+
+
+def linear_cases():
+    """linear_tree=true: a linear model in each leaf; a row missing one of a leaf's features
+    gets the leaf's constant leaf_value instead (NaN in a quarter of the scored rows' cells)."""
+    for name, objective, seed in [("linear_regression", "regression", 60), ("linear_binary", "binary", 61),
+                                  ("linear_multiclass", "multiclass", 62)]:
+        rng, x = data(seed, 5)
+        y = labels(rng, x, objective)
+        x[TRAIN_ROWS:][rng.random(x[TRAIN_ROWS:].shape) < 0.25] = np.nan
+        x[:TRAIN_ROWS][rng.random(x[:TRAIN_ROWS].shape) < 0.05] = np.nan
+        p = {"objective": objective, "seed": seed, "linear_tree": True, "linear_lambda": 0.1}
+        if objective == "multiclass":
+            p["num_class"] = 3
+        write_case(name, train(x, y, p, 8), objective, x[TRAIN_ROWS:])
 
 
 CHURN_YAML = """\
@@ -252,6 +268,7 @@ def main():
                params={"boosting": "rf", "bagging_freq": 1, "bagging_fraction": 0.6})
     missing_cases()
     categorical_case()
+    linear_cases()
     write_bad_fixtures()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     assert total < 1_500_000, f"fixtures take {total} bytes; keep them under 1.5 MB"

@@ -13,6 +13,7 @@ The legacy_* cases come from an older xgboost, to keep the 1.7 file layout cover
 base_score "5E-1", no iteration_indptr). They are written only with --legacy, run in a separate
 environment: python3 -m venv /tmp/xgb17 && /tmp/xgb17/bin/pip install xgboost==1.7.6 "numpy<2"
 && /tmp/xgb17/bin/python scripts/make_xgboost_fixtures.py --legacy
+The deprecated_binary and xgb2_* cases need an xgboost before 3.1 too: see main_xgboost2.
 """
 import json
 import os
@@ -62,12 +63,14 @@ def softmax32(margins):
     return (e / e.sum(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)).astype(np.float32)
 
 
-def expected_outputs(booster, objective, x):
+def expected_outputs(booster, objective, x, iteration_range=(0, 0)):
+    # iteration_range (0, 0) is every tree, Booster.predict's default; early-stopped cases also
+    # pass the range the scikit-learn wrapper predicts with, (0, best_iteration + 1).
     d = xgb.DMatrix(x, missing=np.nan)
-    pred = booster.predict(d)
+    pred = booster.predict(d, iteration_range=iteration_range)
     if objective not in CLASSIFIERS:
         return {"predictions": tensor(list(pred.shape), "FP32", pred.astype(np.float32))}
-    margins = booster.predict(d, output_margin=True)
+    margins = booster.predict(d, output_margin=True, iteration_range=iteration_range)
     if objective == "binary:logistic":
         p = pred.astype(np.float32)
         probs = np.stack([np.float32(1) - p, p], axis=1)
@@ -79,7 +82,7 @@ def expected_outputs(booster, objective, x):
         # computed by xgboost itself by serving the same trees as multi:softprob.
         twin = booster.copy()
         twin.set_param({"objective": "multi:softprob"})
-        probs = twin.predict(d).astype(np.float32)
+        probs = twin.predict(d, iteration_range=iteration_range).astype(np.float32)
         assert np.allclose(probs, softmax32(margins), rtol=1e-6, atol=1e-7)
         label = pred.astype(np.int64)
         assert (label == np.argmax(margins, axis=1)).all()
@@ -95,7 +98,9 @@ def tensor(shape, datatype, values):
     return {"shape": shape, "datatype": datatype, "data": data}
 
 
-def write_case(name, booster, objective, x, formats=("json",)):
+def write_case(name, booster, objective, x, formats=("json",), iteration_range=(0, 0)):
+    """expected.json answers as predict with `iteration_range`; when that is not every tree,
+    expected_all.json answers with every tree (model.yaml's `xgboost: {iterations: all}`)."""
     folder = os.path.join(ROOT, name)
     os.makedirs(folder, exist_ok=True)
     for fmt in formats:
@@ -104,7 +109,11 @@ def write_case(name, booster, objective, x, formats=("json",)):
     with open(os.path.join(folder, "input.json"), "w") as f:
         json.dump({"rows": int(x.shape[0]), "cols": int(x.shape[1]), "data": flat}, f)
     with open(os.path.join(folder, "expected.json"), "w") as f:
-        json.dump({"objective": objective, "outputs": expected_outputs(booster, objective, x)}, f)
+        json.dump({"objective": objective,
+                   "outputs": expected_outputs(booster, objective, x, iteration_range)}, f)
+    if iteration_range != (0, 0):
+        with open(os.path.join(folder, "expected_all.json"), "w") as f:
+            json.dump({"objective": objective, "outputs": expected_outputs(booster, objective, x)}, f)
 
 
 def train_case(name, objective, seed, cols=5, rounds=10, params=None, missing=0.0,
@@ -126,6 +135,8 @@ def clear(legacy):
     # Each mode owns its own cases, so the two environments can be run in either order.
     os.makedirs(ROOT, exist_ok=True)
     for name in os.listdir(ROOT):
+        if name == "deprecated_binary" or name.startswith("xgb2_"):
+            continue  # written only by --xgboost2
         if name.startswith("legacy_") == legacy and os.path.isdir(os.path.join(ROOT, name)):
             shutil.rmtree(os.path.join(ROOT, name))
 
@@ -174,7 +185,72 @@ def main():
     booster = xgb.train({"objective": "binary:logistic", "max_depth": 3, "nthread": 1, "seed": 13,
                          "max_cat_to_onehot": 1, "tree_method": "hist"}, dtrain, 8)
     write_case("categorical", booster, "binary:logistic", x[TRAIN_ROWS:], formats=("json", "ubj"))
+    early_stopping_cases()
+    linear_cases()
+    # survival:cox predicts exp(margin) (the hazard ratio); negative labels are censored times.
+    rng, x = data(30, 5)
+    t = np.exp(0.5 * labels(rng, x, "reg:squarederror") / 7).astype(np.float32)
+    t[rng.random(len(t)) < 0.3] *= -1
+    booster = xgb.train({"objective": "survival:cox", "max_depth": 3, "nthread": 1, "seed": 30},
+                        xgb.DMatrix(x[:TRAIN_ROWS], t[:TRAIN_ROWS]), 8)
+    write_case("survival_cox", booster, "survival:cox", x[TRAIN_ROWS:])
+    vector_leaf_cases()
     write_bad_fixtures()
+
+
+def early_stopping_cases():
+    """Saved after early stopping: every round is in the file, best_iteration in its attributes.
+    expected.json is what the scikit-learn wrapper's predict answers (trees of rounds
+    0...best_iteration), expected_all.json what Booster.predict answers (every tree)."""
+    def fit(name, objective, seed, formats, **params):
+        rng, x = data(seed, 5, missing=0.1)
+        y = labels(rng, x, objective).astype(np.int64)
+        model = xgb.XGBClassifier(n_estimators=80, max_depth=4, learning_rate=0.4, n_jobs=1,
+                                  random_state=seed, early_stopping_rounds=4, **params)
+        model.fit(x[:300], y[:300], eval_set=[(x[300:TRAIN_ROWS], y[300:TRAIN_ROWS])], verbose=False)
+        booster = model.get_booster()
+        best = model.best_iteration
+        assert 0 < best < booster.num_boosted_rounds() - 1, (name, best)
+        write_case(name, booster, objective, x[TRAIN_ROWS:], formats, iteration_range=(0, best + 1))
+        # The wrapper predicts with best_iteration: the fixture is what the user validated.
+        want = model.predict_proba(x[TRAIN_ROWS:])
+        got = booster.predict(xgb.DMatrix(x[TRAIN_ROWS:], missing=np.nan), iteration_range=(0, best + 1))
+        got = np.stack([1 - got, got], axis=1) if got.ndim == 1 else got
+        assert np.allclose(want, got, rtol=1e-6, atol=1e-7)
+
+    fit("early_stop_binary", "binary:logistic", 40, ("json", "ubj"))
+    # Random forests inside boosting: num_parallel_tree trees per class per round.
+    fit("early_stop_multi_forest", "multi:softprob", 41, ("json",), num_parallel_tree=3,
+        subsample=0.8, colsample_bynode=0.8)
+
+
+def linear_cases():
+    """booster=gblinear: one weight per feature and output plus a bias; missing values add 0."""
+    for name, objective, seed, missing in [
+            ("gblinear_regression", "reg:squarederror", 50, 0.0),
+            ("gblinear_binary", "binary:logistic", 51, 0.2),
+            ("gblinear_multi", "multi:softprob", 52, 0.0),
+            ("gblinear_poisson", "count:poisson", 53, 0.0)]:
+        formats = ("json", "ubj") if name == "gblinear_binary" else ("json",)
+        train_case(name, objective, seed, rounds=8, missing=missing, formats=formats,
+                   params={"booster": "gblinear", "eta": 0.5, "lambda": 0.1, "updater": "coord_descent"})
+
+
+def vector_leaf_cases():
+    """multi_strategy=multi_output_tree: one tree per round whose leaves hold one value per
+    target (or class)."""
+    params = {"tree_method": "hist", "multi_strategy": "multi_output_tree", "max_depth": 4,
+              "nthread": 1, "seed": 60}
+    rng, x = data(60, 5, missing=0.1)
+    y = np.stack([labels(rng, x, "reg:squarederror"), np.nan_to_num(x[:, 3]) * 2 - 1,
+                  np.nan_to_num(x[:, 4]) ** 2], axis=1)
+    booster = xgb.train(params, xgb.DMatrix(x[:TRAIN_ROWS], y[:TRAIN_ROWS], missing=np.nan), 6)
+    write_case("vector_leaf_regression", booster, "reg:squarederror", x[TRAIN_ROWS:], ("json", "ubj"))
+    rng, x = data(61, 5)
+    y = labels(rng, x, "multi:softprob")
+    booster = xgb.train({**params, "objective": "multi:softprob", "num_class": 3},
+                        xgb.DMatrix(x[:TRAIN_ROWS], y[:TRAIN_ROWS]), 6)
+    write_case("vector_leaf_multiclass", booster, "multi:softprob", x[TRAIN_ROWS:])
 
 
 def write_bad_fixtures():
@@ -198,11 +274,45 @@ def write_bad_fixtures():
     mutate("short_array.json", lambda t, d: t["split_conditions"].pop())
     mutate("tree_info_class_out_of_range.json",
            lambda t, d: d["learner"]["gradient_booster"]["model"]["tree_info"].__setitem__(0, 5))
-    rng, x = data(14, 3)
-    gbl = xgb.train({"booster": "gblinear", "objective": "reg:squarederror", "nthread": 1},
-                    xgb.DMatrix(x, labels(rng, x, "reg:squarederror")), 3)
-    gbl.save_model(os.path.join(bad, "gblinear.json"))
+    # A gblinear file whose weights do not fit its features and outputs.
+    gbl = json.load(open(os.path.join(ROOT, "gblinear_regression", "model.json")))
+    gbl["learner"]["gradient_booster"]["model"]["weights"].pop()
+    json.dump(gbl, open(os.path.join(bad, "gblinear_short_weights.json"), "w"))
+
+
+def main_xgboost2():
+    """Cases only an xgboost before 3.1 writes. Run:
+    python3 -m venv --system-site-packages --without-pip /tmp/xgb21 &&
+    /tmp/xgb21/bin/python -m pip install xgboost-cpu==2.1.4 &&
+    /tmp/xgb21/bin/python scripts/make_xgboost_fixtures.py --xgboost2
+    deprecated_binary: the binary format xgboost wrote before 1.0 and, as `.deprecated`, until
+    3.0 (3.1 removed it); Sluice refuses it with xgboost's own advice.
+    xgb2_vector_leaf_regression: vector leaves in xgboost 2's layout (each node's vector in
+    base_weights; xgboost 3 moved leaves to leaf_weights)."""
+    assert tuple(int(p) for p in xgb.__version__.split(".")[:2]) < (3, 1), xgb.__version__
+    folder = os.path.join(ROOT, "xgb2_vector_leaf_regression")
+    shutil.rmtree(folder, ignore_errors=True)
+    rng, x = data(62, 4, missing=0.1)
+    y = np.stack([labels(rng, x, "reg:squarederror"), np.nan_to_num(x[:, 3]) * 2 - 1], axis=1)
+    booster = xgb.train({"tree_method": "hist", "multi_strategy": "multi_output_tree", "max_depth": 4,
+                         "nthread": 1, "seed": 62}, xgb.DMatrix(x[:TRAIN_ROWS], y[:TRAIN_ROWS], missing=np.nan), 5)
+    # UBJSON: xgboost 2 writes these trees' unused leaf thresholds as NaN, which JSON cannot hold
+    # (its model.json has a bare NaN, which a strict JSON reader refuses).
+    write_case("xgb2_vector_leaf_regression", booster, "reg:squarederror", x[TRAIN_ROWS:], ("ubj",))
+    folder = os.path.join(ROOT, "deprecated_binary")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    rng, x = data(70, 4)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 3, "nthread": 1, "seed": 70},
+                        xgb.DMatrix(x, labels(rng, x, "binary:logistic")), 3)
+    booster.save_model(os.path.join(folder, "model.deprecated"))
+    os.rename(os.path.join(folder, "model.deprecated"), os.path.join(folder, "model.bst"))
 
 
 if __name__ == "__main__":
-    main_legacy() if "--legacy" in sys.argv else main()
+    if "--legacy" in sys.argv:
+        main_legacy()
+    elif "--xgboost2" in sys.argv:
+        main_xgboost2()
+    else:
+        main()

@@ -5,7 +5,8 @@ extension FuzzTarget {
     /// The text as a model's own `model.yaml` and as a version folder's.
     static func parseModelYAML(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        _ = try? ModelConfig.parse(yaml: text, file: "model.yaml", backends: Backends.standard.names)
+        _ = try? ModelConfig.parse(
+            yaml: text, file: "model.yaml", backends: Backends.standard.names, options: Backends.standard.options)
         _ = try? SignatureOverride.parse(yaml: text, file: "1/model.yaml", backends: Backends.standard.names)
     }
 

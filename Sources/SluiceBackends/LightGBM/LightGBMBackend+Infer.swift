@@ -9,7 +9,7 @@ extension LightGBMBackend {
     package func infer(_ inputs: [Tensor]) throws(ServingError) -> [Tensor] {
         let (values, rows) = try TreeSignature.features(
             inputs, spec: self.inputs[0], featureCount: ensemble.featureCount)
-        var scores = ensemble.margins(values, rows: rows)
+        var scores = linear?.margins(values, rows: rows) ?? ensemble.margins(values, rows: rows)
         let width = ensemble.outputCount
         // Labels come from the raw scores, before rf averaging and the transform, both monotonic.
         let labels = objective.answer == .multiClassifier ? Argmax.rows(scores, width: width) : []

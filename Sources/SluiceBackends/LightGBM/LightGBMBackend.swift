@@ -21,12 +21,13 @@ package struct LightGBMBackend: Backend {
     package let outputs: [TensorSpec]
     let objective: LightGBMObjective
     let ensemble: TreeEnsemble
+    let linear: LightGBMLinearTrees?
     /// rf mode: scores are divided by this many iterations before the objective's transform.
     let iterations: Int?
 
     /// Reads and checks the model file named by `request`. Called by `Backends.standard` on a loader
     /// thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an unreadable,
-    /// truncated, malformed or unsupported file (linear trees among them) or a signature that
+    /// truncated, malformed or unsupported file or a signature that
     /// does not fit the model. Never traps on file contents.
     package static func load(_ request: BackendLoadRequest) throws(ServingError) -> LightGBMBackend {
         let (name, bytes) = try ModelFile.read(request.file)
@@ -38,6 +39,7 @@ package struct LightGBMBackend: Backend {
     init(model: LightGBMModel, request: BackendLoadRequest, fileName: String) throws(ServingError) {
         objective = model.objective
         ensemble = model.ensemble
+        linear = model.linear
         iterations = model.iterations
         inputs = try TreeSignature.inputs(request.inputs, featureCount: model.featureCount, fileName: fileName)
         outputs = try TreeSignature.outputs(request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)

@@ -7,11 +7,9 @@ extension LightGBMModel {
 
     /// One `Tree=N` block as a `DecodedTree`. LightGBM numbers split nodes `0..<L-1` and
     /// leaves separately (a child `c < 0` is leaf `~c`); here leaf `l` becomes node `L-1+l`.
-    /// Every index is checked so that a bad file is a load failure that names the key.
+    /// Every index is checked so that a bad file is a load failure that names the key. A linear
+    /// tree's leaf models are read by `LightGBMLinearTrees`; here its leaves are constants.
     static func decodeTree(_ tree: LightGBMText.Section, output: Int) throws(ServingError) -> DecodedTree {
-        if let linear = tree.optional("is_linear"), linear != "0" {
-            throw tree.fail("linear trees (linear_tree=true) are not supported; retrain without linear_tree")
-        }
         let leaves = try tree.int("num_leaves")
         guard leaves >= 1, leaves <= 1 << 24 else { throw tree.fail("num_leaves \(leaves) is out of range") }
         let leafValues = try tree.list("leaf_value", count: leaves) { Double($0) }

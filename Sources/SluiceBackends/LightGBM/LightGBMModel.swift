@@ -16,6 +16,8 @@ struct LightGBMModel {
     /// nil when scores are plain sums.
     let iterations: Int?
     let ensemble: TreeEnsemble
+    /// Set when any tree is linear (`is_linear=1`): then it computes the raw scores.
+    let linear: LightGBMLinearTrees?
 
     init(text: LightGBMText) throws(ServingError) {
         let header = text.header
@@ -60,6 +62,11 @@ struct LightGBMModel {
         } catch {
             throw header.fail(error.description)
         }
+        let isLinear = text.trees.contains { $0.optional("is_linear").map { $0 != "0" } ?? false }
+        linear = isLinear
+            ? try LightGBMLinearTrees(
+                sections: text.trees, decoded: trees, featureCount: maxFeature + 1, outputCount: perIteration)
+            : nil
         self.objective = objective
         featureCount = maxFeature + 1
         outputCount = perIteration

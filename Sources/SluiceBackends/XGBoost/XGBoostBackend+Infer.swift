@@ -7,14 +7,14 @@ extension XGBoostBackend {
     /// follows each split's default direction, as in XGBoost.
     package func infer(_ inputs: [Tensor]) throws(ServingError) -> [Tensor] {
         let (values, rows) = try TreeSignature.features(
-            inputs, spec: self.inputs[0], featureCount: ensemble.featureCount)
+            inputs, spec: self.inputs[0], featureCount: booster.featureCount)
         return values.withUnsafeBufferPointer { answer($0, rows: rows) }
     }
 
     /// Scores `x` and turns the margins into the outputs of `outputs`, in its order and under
     /// its names.
     private func answer(_ x: UnsafeBufferPointer<Float>, rows: Int) -> [Tensor] {
-        let width = ensemble.outputCount
+        let width = booster.outputCount
         switch objective.answer {
         case .binaryClassifier:
             return binaryAnswer(x, rows: rows)
@@ -38,9 +38,9 @@ extension XGBoostBackend {
 
     /// The margins as an array that becomes an output.
     private func margins(_ x: UnsafeBufferPointer<Float>, rows: Int) -> [Float] {
-        let count = rows * ensemble.outputCount
+        let count = rows * booster.outputCount
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            ensemble.margins(x, rows: rows, into: out)
+            booster.margins(x, rows: rows, into: out)
             initialized = count
         }
     }
@@ -56,9 +56,9 @@ extension XGBoostBackend {
         var probabilities: [Float] = []
         probabilities.reserveCapacity(rows * 2)
         // A binary model has one output per row; the capacity matches whatever `margins` writes.
-        let capacity = rows * ensemble.outputCount
+        let capacity = rows * booster.outputCount
         withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { margins in
-            ensemble.margins(x, rows: rows, into: margins)
+            booster.margins(x, rows: rows, into: margins)
             PostTransform.sigmoid.apply(to: margins, width: 1)
             for row in 0..<rows {
                 let p = margins[row]

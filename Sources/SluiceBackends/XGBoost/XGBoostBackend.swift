@@ -1,7 +1,8 @@
 import Foundation
 package import SluiceCore
 
-/// An XGBoost tree model (gbtree or dart, `model.json` or `model.ubj`) ready to serve.
+/// An XGBoost model (gbtree, dart or gblinear; `model.json`, `model.ubj`, KServe's `model.bst` or
+/// Triton FIL's `xgboost.json` / `xgboost.ubj` / `xgboost.model`) ready to serve.
 ///
 /// Created by `load(_:)` on a loader thread; immutable afterwards, so `infer` may run on many
 /// threads at once. Signature per README "Outputs of tree models": one input (`input`, `[-1,
@@ -11,8 +12,13 @@ package struct XGBoostBackend: Backend {
     /// Always `xgboost`, reported as the model's platform in metadata.
     package var platform: String { "xgboost" }
 
-    /// How `Backends.standard` knows this backend: `backend: xgboost`, and the files it loads.
-    package static let factory = BackendFactory(name: "xgboost", fileNames: ["model.json", "model.ubj"]) { request throws(ServingError) in
+    /// How `Backends.standard` knows this backend: `backend: xgboost`, the files it loads (the
+    /// content decides JSON or UBJSON, whatever the extension), and its model.yaml options.
+    package static let factory = BackendFactory(
+        name: "xgboost",
+        fileNames: ["model.json", "model.ubj", "model.bst", "xgboost.json", "xgboost.ubj", "xgboost.model"],
+        options: [IterationChoice.option: [IterationChoice.best.rawValue, IterationChoice.all.rawValue]]
+    ) { request throws(ServingError) in
         try load(request)
     }
     /// One input, `[-1, num_feature]`; its name and element type may come from model.yaml.
@@ -20,7 +26,7 @@ package struct XGBoostBackend: Backend {
     /// The answers in the order `infer` returns them, under model.yaml's names if it gave any.
     package let outputs: [TensorSpec]
     let objective: XGBoostObjective
-    let ensemble: TreeEnsemble
+    let booster: XGBoostBooster
 
     /// Reads and checks the model file named by `request`. Called by `Backends.standard` on a loader
     /// thread; throws `ServingError.loadFailure("<file>: <what and why>")` for an unreadable,
@@ -28,13 +34,18 @@ package struct XGBoostBackend: Backend {
     /// file contents.
     package static func load(_ request: BackendLoadRequest) throws(ServingError) -> XGBoostBackend {
         let (name, bytes) = try ModelFile.read(request.file)
+        if isBinaryFormat(bytes) {
+            throw .loadFailure(
+                "\(name): this is XGBoost's binary model format, which Sluice does not read. XGBoost says: \"The binary format has been deprecated in 1.6 and removed in 3.1, use UBJ or JSON instead. You can port the binary model to UBJ and JSON by re-saving it with XGBoost 3.0.\" (xgboost.Booster(model_file=\"\(name)\").save_model(\"model.ubj\") with an XGBoost before 3.1)")
+        }
+        let iterations = request.options[IterationChoice.option].flatMap(IterationChoice.init(rawValue:)) ?? .best
         let document: ModelValue
         do {
             document = Self.isUBJSON(bytes) ? try UBJSONReader.parse(bytes) : try ModelValue.parseJSON(bytes)
         } catch {
             throw .loadFailure("\(name): not a valid model file at byte \(error.offset): \(error.reason)")
         }
-        let model = try XGBoostModel(document: ModelField(value: document, path: "", file: name))
+        let model = try XGBoostModel(document: ModelField(value: document, path: "", file: name), iterations: iterations)
         return try XGBoostBackend(model: model, request: request, fileName: name)
     }
 
@@ -45,9 +56,19 @@ package struct XGBoostBackend: Backend {
         return Array("iUIlL$#N".utf8).contains(bytes[1])
     }
 
+    /// XGBoost's binary format (before 1.0, and `.deprecated`/`.bst` files until 3.0): it starts
+    /// with `binf`, or (before 1.0) with the raw parameter struct, whose first byte (of a
+    /// little-endian float) is no text. JSON and UBJSON files start with text (`{`, whitespace);
+    /// other text is left to the JSON reader, which says where it fails.
+    static func isBinaryFormat(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first else { return false }
+        let isText = (0x20..<0x7F).contains(first) || [0x09, 0x0A, 0x0D].contains(first)
+        return bytes.starts(with: Array("binf".utf8)) || !isText
+    }
+
     init(model: XGBoostModel, request: BackendLoadRequest, fileName: String) throws(ServingError) {
         objective = model.objective
-        ensemble = model.ensemble
+        booster = model.booster
         inputs = try TreeSignature.inputs(request.inputs, featureCount: model.featureCount, fileName: fileName)
         outputs = try TreeSignature.outputs(
             request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)

@@ -7,14 +7,15 @@ import SluiceCore
 /// Layout read (XGBoost 1.7 to 3.x, JSON and UBJSON alike):
 /// `learner.learner_model_param` {base_score, num_class, num_feature, num_target},
 /// `learner.objective.name`, `learner.gradient_booster` {name, model | gbtree.model, weight_drop},
-/// `model.tree_info` and `model.trees[]` with per-node arrays.
+/// `model.tree_info`, `model.iteration_indptr` and `model.trees[]` with per-node arrays (gblinear:
+/// `model.weights`), and `learner.attributes.best_iteration` of an early-stopped model.
 struct XGBoostModel {
     let objective: XGBoostObjective
     let featureCount: Int
     let outputCount: Int
-    let ensemble: TreeEnsemble
+    let booster: XGBoostBooster
 
-    init(document: ModelField) throws(ServingError) {
+    init(document: ModelField, iterations: IterationChoice = .best) throws(ServingError) {
         let learner = try document.member("learner")
         let params = try learner.member("learner_model_param")
         let objectiveField = try learner.member("objective").member("name")
@@ -40,19 +41,38 @@ struct XGBoostModel {
             throw params.fail("\(objectiveName) with \(outputCount) outputs is not supported")
         }
 
-        let trees = try Self.trees(learner: learner)
         let baseScores = try Self.baseScores(params.member("base_score"), objective: objective, outputs: outputCount)
-        do {
-            ensemble = try TreeEnsemble(
-                trees: trees, featureCount: featureCount, outputCount: outputCount, baseScores: baseScores,
-                comparison: .less, categoryMatch: .goesRight, accumulation: .float,
-                categoryDomain: .nonNegative)
-        } catch {
-            throw document.fail(error.description)
+        let gradientBooster = try learner.member("gradient_booster")
+        if try gradientBooster.member("name").string() == "gblinear" {
+            booster = .linear(
+                try LinearBooster(
+                    model: gradientBooster.member("model"), featureCount: featureCount, outputCount: outputCount,
+                    baseScores: baseScores))
+        } else {
+            let rounds = iterations == .best ? try Self.bestIteration(learner).map { $0 + 1 } : nil
+            let trees = try Self.trees(learner: learner, outputs: outputCount, rounds: rounds)
+            do {
+                booster = .trees(
+                    try TreeEnsemble(
+                        trees: trees, featureCount: featureCount, outputCount: outputCount, baseScores: baseScores,
+                        comparison: .less, categoryMatch: .goesRight, accumulation: .float,
+                        categoryDomain: .nonNegative))
+            } catch {
+                throw document.fail(error.description)
+            }
         }
         self.objective = objective
         self.featureCount = featureCount
         self.outputCount = outputCount
+    }
+
+    /// `attributes.best_iteration` (a string, as xgboost writes every attribute), the 0-based
+    /// last round early stopping kept; nil when the model was not early-stopped.
+    static func bestIteration(_ learner: ModelField) throws(ServingError) -> Int? {
+        guard let field = learner.optionalMember("attributes")?.optionalMember("best_iteration") else { return nil }
+        let best = try field.int()
+        guard best >= 0 else { throw field.fail("best_iteration \(best) is negative") }
+        return best
     }
 
     /// base_score is a number (old files), a string ("5E-1"), or since XGBoost 3 a bracketed

@@ -24,7 +24,8 @@ struct XGBoostObjective: Sendable {
     let transform: PostTransform
     let link: BaseScoreLink
 
-    /// The objectives XGBoost's CPU predictor serves with a plain sum of trees. `binary:logitraw`
+    /// The objectives XGBoost's CPU predictor serves with a plain sum of trees (or gblinear's
+    /// weighted sum). `binary:logitraw`
     /// keeps its base score as given (xgboost 1.7 and 3.2 agree, checked by the fixtures).
     static func named(_ name: String) -> XGBoostObjective? {
         switch name {
@@ -33,7 +34,8 @@ struct XGBoostObjective: Sendable {
             XGBoostObjective(name: name, answer: .multiClassifier, transform: .softmax, link: .identity)
         case "binary:logitraw": XGBoostObjective(name: name, answer: .regressor, transform: .none, link: .identity)
         case "reg:logistic": XGBoostObjective(name: name, answer: .regressor, transform: .sigmoid, link: .logit)
-        case "count:poisson", "reg:gamma", "reg:tweedie":
+        // survival:cox predicts the hazard ratio exp(margin); its base score is stored as one.
+        case "count:poisson", "reg:gamma", "reg:tweedie", "survival:cox":
             XGBoostObjective(name: name, answer: .regressor, transform: .exp, link: .log)
         case "reg:squarederror", "reg:linear", "reg:squaredlogerror", "reg:pseudohubererror",
             "reg:absoluteerror", "reg:quantileerror", "rank:pairwise", "rank:ndcg", "rank:map":

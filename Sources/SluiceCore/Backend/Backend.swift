@@ -56,16 +56,20 @@ package struct BackendLoadRequest: Sendable {
     package var outputs: [TensorSpec]
     /// What the server lets any model compute (`limits.*` keys); set by `BackendRegistry.loader`.
     package var limits: ModelLimits
+    /// `model.yaml`'s section named after this backend (`xgboost: {iterations: all}`), checked
+    /// by the parser against `BackendFactory.options`; empty means every option's default.
+    package var options: [String: String]
 
     package init(
         file: String, backend: String, inputs: [TensorSpec] = [], outputs: [TensorSpec] = [],
-        limits: ModelLimits = ModelLimits()
+        limits: ModelLimits = ModelLimits(), options: [String: String] = [:]
     ) {
         self.file = file
         self.backend = backend
         self.inputs = inputs
         self.outputs = outputs
         self.limits = limits
+        self.options = options
     }
 }
 

@@ -10,10 +10,18 @@ package struct BackendFactory: Sendable {
     package let fileNames: [String]
     /// Builds the backend; called on a loader thread, never on an event loop.
     package let load: BackendLoader
+    /// The keys `model.yaml`'s section named after the backend may hold (`xgboost: {iterations:
+    /// all}`), each with the values it may take. The model.yaml parser refuses any other key or
+    /// value, and any section at all for a backend without options; the backend reads what
+    /// passed from `BackendLoadRequest.options`.
+    package let options: [String: [String]]
 
-    package init(name: String, fileNames: [String], load: @escaping BackendLoader) {
+    package init(
+        name: String, fileNames: [String], options: [String: [String]] = [:], load: @escaping BackendLoader
+    ) {
         self.name = name
         self.fileNames = fileNames
+        self.options = options
         self.load = load
     }
 }
@@ -36,6 +44,12 @@ package struct BackendRegistry: Sendable {
 
     /// The names `backend:` may take, in registration order.
     package var names: [String] { factories.map(\.name) }
+
+    /// Each backend's `model.yaml` options (`BackendFactory.options`), by backend name, for the
+    /// model.yaml parser.
+    package var options: [String: [String: [String]]] {
+        Dictionary(uniqueKeysWithValues: factories.map { ($0.name, $0.options) })
+    }
 
     /// The backend of that exact name, or nil.
     package func factory(named name: String) -> BackendFactory? {

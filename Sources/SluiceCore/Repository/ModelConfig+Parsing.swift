@@ -9,15 +9,22 @@ extension ModelConfig {
 
     /// Parses a model-level `model.yaml`. `file` is only used in errors (the path as the user
     /// would type it); `backends` are the names `backend:` may take (the registry's, in its
-    /// order). An empty document gives the defaults.
+    /// order), and `options` each backend's `BackendFactory.options` (a backend missing there
+    /// takes none). An empty document gives the defaults.
     ///
     /// Called by the repository scanner, once per model per scan, off the event loops.
     /// Throws the first problem found; nothing is partially applied.
-    package static func parse(yaml: String, file: String, backends: [String]) throws(ConfigError) -> ModelConfig {
+    package static func parse(
+        yaml: String, file: String, backends: [String], options: [String: [String: [String]]] = [:]
+    ) throws(ConfigError) -> ModelConfig {
         let reader = ConfigReader(file: file)
         guard let root = try reader.compose(yaml) else { return ModelConfig() }
-        let keys = try reader.mapping(root, at: "", allowed: knownKeys)
+        let keys = try reader.mapping(root, at: "", allowed: knownKeys + backends)
         var config = ModelConfig()
+        for name in backends {
+            guard let node = keys[name] else { continue }
+            config.backendOptions[name] = try reader.backendOptions(node, at: name, allowed: options[name] ?? [:])
+        }
         config.backend = try keys["backend"].map { node throws(ConfigError) in try reader.backend(node, names: backends) }
         config.inputs = try keys["inputs"].map { node throws(ConfigError) in
             try reader.tensorSpecs(node, at: "inputs", role: "input")
@@ -53,8 +60,10 @@ extension ModelConfig {
     }
 
     /// Reads and parses the `model.yaml` at `path` (which is also what errors name).
-    package static func parse(contentsOf path: String, backends: [String]) throws(ConfigError) -> ModelConfig {
-        try parse(yaml: ConfigReader.read(path), file: path, backends: backends)
+    package static func parse(
+        contentsOf path: String, backends: [String], options: [String: [String: [String]]] = [:]
+    ) throws(ConfigError) -> ModelConfig {
+        try parse(yaml: ConfigReader.read(path), file: path, backends: backends, options: options)
     }
 }
 
@@ -71,7 +80,9 @@ extension SignatureOverride {
         guard let root = try reader.compose(yaml) else { return SignatureOverride() }
         if case .mapping(let mapping) = root {
             for key in mapping.keys {
-                if let name = key.string, ModelConfig.knownKeys.contains(name), !knownKeys.contains(name) {
+                if let name = key.string, ModelConfig.knownKeys.contains(name) || backends.contains(name),
+                    !knownKeys.contains(name)
+                {
                     throw reader.fail(name, "belongs in the model's own model.yaml, not a version's")
                 }
             }
@@ -99,6 +110,21 @@ extension ConfigReader {
             throw fail("backend", "must be one of \(names.joined(separator: ", "))")
         }
         return text
+    }
+
+    /// A backend's section: each key one of `allowed`'s, each value one of the values it lists.
+    func backendOptions(_ node: Node, at path: String, allowed: [String: [String]]) throws(ConfigError) -> [String: String] {
+        guard !allowed.isEmpty else { throw fail(path, "backend \(path) takes no options") }
+        var result: [String: String] = [:]
+        for (key, value) in try mapping(node, at: path, allowed: allowed.keys.sorted()) {
+            let keyPath = Self.join(path, key)
+            let values = allowed[key] ?? []
+            guard let text = Self.scalarText(value) ?? Self.boolValue(value).map(String.init), values.contains(text) else {
+                throw fail(keyPath, "must be one of \(values.joined(separator: ", "))")
+            }
+            result[key] = text
+        }
+        return result
     }
 
     func tensorSpecs(_ node: Node, at path: String, role: String) throws(ConfigError) -> [TensorSpec] {

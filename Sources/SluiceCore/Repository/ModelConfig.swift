@@ -33,6 +33,11 @@ package struct ModelConfig: Sendable, Equatable {
     package var maxQueue: Int?
     /// `warmup:`; default true: one synthetic request must succeed before a version is ready.
     package var warmup: Bool
+    /// Sections named after a backend (`xgboost: {iterations: all}`), by backend name: options
+    /// only that backend understands, checked against its `BackendFactory.options` at parse time.
+    /// A version loaded by another backend than a section names is refused by the scanner, so
+    /// no option is accepted and ignored.
+    package var backendOptions: [String: [String: String]] = [:]
 
     package init(
         backend: String? = nil, inputs: [TensorSpec] = [], outputs: [TensorSpec] = [],
@@ -74,6 +79,13 @@ package struct ModelConfig: Sendable, Equatable {
     /// The most rows one request may carry (`DataPlane.check` refuses more with 400):
     /// `max_batch_size`, except under `dynamic_batching`, where a larger request runs alone.
     package var requestRowLimit: Int? { dynamicBatching == nil ? maxBatchSize : nil }
+
+    /// Why a version whose file `backend` loads cannot take this config's backend sections (one
+    /// names another backend), or nil. Called by the repository scanner per version folder.
+    package func optionsRefusal(loadingWith backend: String) -> String? {
+        guard let other = backendOptions.keys.sorted().first(where: { $0 != backend }) else { return nil }
+        return "model.yaml has options for backend \(other), but this version loads with \(backend)"
+    }
 
     /// This config with a version folder's own `model.yaml` laid over it: each key the override
     /// sets replaces the model-level one for that version only.

@@ -76,7 +76,9 @@ package struct VersionBundle: Sendable, Equatable {
 
     /// What the loader receives for this bundle.
     package var loadRequest: BackendLoadRequest {
-        BackendLoadRequest(file: file, backend: backend, inputs: config.inputs, outputs: config.outputs)
+        BackendLoadRequest(
+            file: file, backend: backend, inputs: config.inputs, outputs: config.outputs,
+            options: config.backendOptions[backend] ?? [:])
     }
 }
 

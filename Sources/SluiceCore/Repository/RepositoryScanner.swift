@@ -107,7 +107,9 @@ package struct RepositoryScanner: ModelSource {
         let configPath = "\(path)/model.yaml"
         let config: Result<ModelConfig, ConfigError>
         if FileManager.default.fileExists(atPath: configPath) {
-            config = Result { () throws(ConfigError) in try ModelConfig.parse(contentsOf: configPath, backends: backends.names) }
+            config = Result { () throws(ConfigError) in
+                try ModelConfig.parse(contentsOf: configPath, backends: backends.names, options: backends.options)
+            }
         } else {
             config = .success(ModelConfig())
         }
@@ -178,6 +180,10 @@ package struct RepositoryScanner: ModelSource {
             scan.findings.append(Finding(.error, path, reason))
             return .failure(BundleError(reason: reason))
         case 1:
+            if let reason = config.optionsRefusal(loadingWith: found[0].backend) {
+                scan.findings.append(Finding(.error, path, reason))
+                return .failure(BundleError(reason: reason))
+            }
             return .success(VersionBundle(file: "\(path)/\(found[0].file)", backend: found[0].backend, config: config))
         default:
             let names = found.map(\.file).joined(separator: ", ")

@@ -11,6 +11,7 @@ import Testing
         "binary", "binary_sigmoid_scale", "multiclass", "multiclassova", "regression_l2",
         "regression_l1", "huber", "quantile", "poisson", "gamma", "tweedie", "cross_entropy",
         "many_trees", "rf", "rf_regression", "missing_nan", "missing_zero", "categorical",
+        "linear_regression", "linear_binary", "linear_multiclass",
     ]
 
     static func load(_ name: String) throws -> any Backend {

@@ -15,7 +15,7 @@ import Testing
         ("short_array.txt", "Tree=0: threshold has 13 values, expected 14"),
         ("cycle.txt", "reachable twice"),
         ("bad_number.txt", "Tree=0: leaf_value[0]: '1.5x' is not a valid number"),
-        ("linear_tree.txt", "Tree=0: linear trees (linear_tree=true) are not supported"),
+        ("linear_feature_out_of_range.txt", "Tree=1: leaf_features[0] = 77 is out of range (the model has 5 features)"),
     ]
 
     @Test(arguments: badFiles)
@@ -31,10 +31,11 @@ import Testing
 
     /// Every prefix of a real model, and bytes flipped at random: a loadFailure or a model that
     /// infers, never a trap.
-    @Test func damagedFilesNeverCrash() throws {
-        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TreeFixture.path("lightgbm", "categorical/model.txt"))))
-        let input = try TreeFixture("lightgbm", "categorical").inputTensor
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-lgbm-corrupt-\(getpid())")
+    @Test(arguments: ["categorical", "linear_multiclass"])
+    func damagedFilesNeverCrash(_ name: String) throws {
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TreeFixture.path("lightgbm", "\(name)/model.txt"))))
+        let input = try TreeFixture("lightgbm", name).inputTensor
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-lgbm-corrupt-\(getpid())-\(name)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         var random = XGBoostCorruptionTests.SplitMix(state: 7)
         let digits = Array("0123456789-. e".utf8)

@@ -45,15 +45,16 @@ struct TreeFixture {
         #expect(message.contains(reason), "\(message)")
     }
 
-    /// `caseName` is a folder under Fixtures/<library>.
-    init(_ library: String, _ caseName: String) throws {
+    /// `caseName` is a folder under Fixtures/<library>; `expected` the answers file in it
+    /// (early-stopped XGBoost cases also have `expected_all.json`, the answers of every tree).
+    init(_ library: String, _ caseName: String, expected expectedFile: String = "expected.json") throws {
         let folder = try Self.root(library).appendingPathComponent(caseName)
         let input = try Self.json(folder.appendingPathComponent("input.json"))
         rows = try #require(input["rows"] as? Int)
         cols = try #require(input["cols"] as? Int)
         let data = try #require(input["data"] as? [Any])
         self.input = data.map { ($0 as? NSNumber)?.floatValue ?? .nan }
-        let expected = try Self.json(folder.appendingPathComponent("expected.json"))
+        let expected = try Self.json(folder.appendingPathComponent(expectedFile))
         objective = try #require(expected["objective"] as? String)
         var outputs: [String: Output] = [:]
         for (name, value) in try #require(expected["outputs"] as? [String: Any]) {

@@ -18,7 +18,11 @@ import Testing
         }
     }
 
-    @Test(arguments: ["categorical/model.ubj", "categorical/model.json", "multi_softprob/model.ubj"])
+    @Test(arguments: [
+        "categorical/model.ubj", "categorical/model.json", "multi_softprob/model.ubj",
+        "early_stop_binary/model.ubj", "gblinear_binary/model.ubj", "vector_leaf_regression/model.ubj",
+        "xgb2_vector_leaf_regression/model.ubj",
+    ])
     func damagedFilesNeverCrash(_ model: String) throws {
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TreeFixture.path("xgboost", model))))
         let fixture = try TreeFixture("xgboost", String(model.split(separator: "/")[0]))

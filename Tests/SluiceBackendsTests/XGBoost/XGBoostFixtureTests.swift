@@ -16,6 +16,11 @@ import Testing
         "categorical/model.json", "categorical/model.ubj",
         "legacy_binary_logistic/model.json", "legacy_binary_logistic/model.ubj",
         "legacy_multi_softprob/model.json", "dart/model.json", "multi_target/model.json",
+        "early_stop_binary/model.json", "early_stop_binary/model.ubj", "early_stop_multi_forest/model.json",
+        "gblinear_regression/model.json", "gblinear_binary/model.json", "gblinear_binary/model.ubj",
+        "gblinear_multi/model.json", "gblinear_poisson/model.json", "survival_cox/model.json",
+        "vector_leaf_regression/model.json", "vector_leaf_regression/model.ubj",
+        "vector_leaf_multiclass/model.json", "xgb2_vector_leaf_regression/model.ubj",
     ]
 
     static func load(_ model: String) throws -> any Backend {
@@ -48,7 +53,9 @@ import Testing
     @Test func everyFixtureIsListed() throws {
         let root = try TreeFixture.root("xgboost")
         var found: [String] = []
-        for folder in try FileManager.default.contentsOfDirectory(atPath: root.path) where folder != "bad" {
+        // deprecated_binary holds a model Sluice refuses (XGBoostVariantTests).
+        for folder in try FileManager.default.contentsOfDirectory(atPath: root.path)
+        where folder != "bad" && folder != "deprecated_binary" {
             for file in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)
             where file.hasPrefix("model.") {
                 found.append("\(folder)/\(file)")

@@ -8,7 +8,10 @@ extension BackendRegistry {
         loading load: @escaping BackendLoader = { _ throws(ServingError) in throw .loadFailure("no loads here") }
     ) -> BackendRegistry {
         BackendRegistry([
-            BackendFactory(name: "xgboost", fileNames: ["model.json", "model.ubj"], load: load),
+            BackendFactory(
+                name: "xgboost",
+                fileNames: ["model.json", "model.ubj", "model.bst", "xgboost.json", "xgboost.ubj", "xgboost.model"],
+                options: ["iterations": ["best", "all"]], load: load),
             BackendFactory(name: "lightgbm", fileNames: ["model.txt"], load: load),
             BackendFactory(name: "onnx", fileNames: ["model.onnx"], load: load),
         ])

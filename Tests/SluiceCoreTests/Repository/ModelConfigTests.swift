@@ -96,7 +96,11 @@ func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
     ("version_policy: latest", "version_policy: must be a mapping"),
     ("version_polcy: {latest: 1}",
      "version_polcy: unknown key (expected one of: backend, inputs, outputs, version_policy, labels, "
-        + "max_batch_size, dynamic_batching, instances, max_queue, warmup)"),
+        + "max_batch_size, dynamic_batching, instances, max_queue, warmup, xgboost, lightgbm, onnx)"),
+    ("xgboost: {iterations: some}", "xgboost.iterations: must be one of best, all"),
+    ("xgboost: {iteration_range: all}", "xgboost.iteration_range: unknown key (expected one of: iterations)"),
+    ("xgboost: all", "xgboost: must be a mapping"),
+    ("onnx: {iterations: all}", "onnx: backend onnx takes no options"),
     ("backend: tensorflow", "backend: must be one of xgboost, lightgbm, onnx"),
     ("backend: [onnx]", "backend: must be one of xgboost, lightgbm, onnx"),
     ("inputs: {name: x}", "inputs: must be a list"),
@@ -140,7 +144,8 @@ func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
 ])
 func badConfigNamesTheKeyAndTheReason(yaml: String, message: String) {
     do throws(ConfigError) {
-        _ = try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames)
+        _ = try ModelConfig.parse(
+            yaml: yaml, file: file, backends: standardBackendNames, options: BackendRegistry.likeStandard().options)
         Issue.record("expected a ConfigError for: \(yaml)")
     } catch {
         #expect(error.description == "\(file): \(message)")
@@ -168,4 +173,22 @@ func configThatIsNotAMappingIsRefusedAsAWhole(yaml: String) {
 @Test func errorDescriptionReadsFileKeyPathReason() {
     let error = ConfigError(file: file, keyPath: "version_policy.latest", reason: "must be a positive integer")
     #expect("\(error)" == "models/fraud/model.yaml: version_policy.latest: must be a positive integer")
+}
+
+@Test(arguments: [("xgboost: {iterations: all}\n", "all"), ("xgboost: {iterations: best}\n", "best")])
+func backendSectionCarriesItsOptions(yaml: String, value: String) throws {
+    let config = try ModelConfig.parse(
+        yaml: yaml, file: file, backends: standardBackendNames, options: BackendRegistry.likeStandard().options)
+    #expect(config.backendOptions == ["xgboost": ["iterations": value]])
+    #expect(config.optionsRefusal(loadingWith: "xgboost") == nil)
+    #expect(config.optionsRefusal(loadingWith: "onnx") == "model.yaml has options for backend xgboost, but this version loads with onnx")
+}
+
+@Test func aVersionsModelYAMLSaysABackendSectionBelongsToTheModel() {
+    do throws(ConfigError) {
+        _ = try SignatureOverride.parse(yaml: "xgboost: {iterations: all}", file: file, backends: standardBackendNames)
+        Issue.record("expected a ConfigError")
+    } catch {
+        #expect(error.description == "\(file): xgboost: belongs in the model's own model.yaml, not a version's")
+    }
 }

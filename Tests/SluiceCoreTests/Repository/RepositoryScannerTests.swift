@@ -116,7 +116,7 @@ import Testing
         try repo.write("n/1/model.json")
         let scan = scan()
         #expect(messages(scan) == [
-            "error: models/m/1: no model file (expected one of: model.json, model.ubj, model.txt, model.onnx)",
+            "error: models/m/1: no model file (expected one of: model.json, model.ubj, model.bst, xgboost.json, xgboost.ubj, xgboost.model, model.txt, model.onnx)",
             "error: models/n/1: no model file for backend lightgbm (expected one of: model.txt)",
         ])
     }

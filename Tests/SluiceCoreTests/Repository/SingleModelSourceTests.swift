@@ -71,10 +71,12 @@ import Testing
     }
 
     @Test func aFolderWithoutAModelFileSaysWhatItExpected() throws {
-        try repo.write("model.bst")
+        try repo.write("model.pkl")
         let scan = source.scan()
         #expect(scan.models.first?.versions.map(\.version) == [1])
-        #expect(messages(scan) == ["error: /mnt/models: no model file (expected one of: model.json, model.ubj, model.txt, model.onnx)"])
+        #expect(messages(scan) == [
+            "error: /mnt/models: no model file (expected one of: model.json, model.ubj, model.bst, xgboost.json, xgboost.ubj, xgboost.model, model.txt, model.onnx)"
+        ])
     }
 
     @Test func aMissingFolderIsAnErrorAndOtherNamesAreNotOffered() throws {
