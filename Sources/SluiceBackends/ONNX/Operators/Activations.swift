@@ -2,12 +2,13 @@ import Foundation
 import SluiceCore
 
 /// FP32 element-wise functions of one input: Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log, Sqrt,
-/// Erf, Abs, Neg, and Clip (bounds as attributes before opset 11, as optional inputs after).
+/// Erf, Abs, Neg, Gelu (opset 20, approximate "none" or "tanh"), and Clip (bounds as attributes before opset 11, as optional inputs after).
 struct UnaryKernel: Kernel {
     enum Function: Sendable {
         case relu, leakyRelu(Float), sigmoid, tanh, exp, log, sqrt, erf, abs, neg
         case floor, ceil, reciprocal, softplus, elu(Float), selu(alpha: Float, gamma: Float)
         case hardSigmoid(alpha: Float, beta: Float)
+        case gelu, geluTanh
     }
     let function: Function
 
@@ -37,6 +38,12 @@ struct UnaryKernel: Kernel {
                 gamma: n.attributes.float("gamma", default: 1.05070102214813232421875))
         case "HardSigmoid":
             f = .hardSigmoid(alpha: n.attributes.float("alpha", default: 0.2), beta: n.attributes.float("beta", default: 0.5))
+        case "Gelu":
+            switch n.attributes.string("approximate") ?? "none" {
+            case "none": f = .gelu
+            case "tanh": f = .geluTanh
+            case let other: throw n.fail("approximate '\(other)' is not supported (none or tanh)")
+            }
         default: throw n.fail("not an element-wise function")
         }
         if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
@@ -88,6 +95,8 @@ struct UnaryKernel: Kernel {
             }
         case .hardSigmoid(let alpha, let beta):
             for i in 0..<n { out[i] = Swift.max(0, Swift.min(1, alpha * src[i] + beta)) }
+        case .gelu: for i in 0..<n { out[i] = FastMath.gelu(src[i]) }
+        case .geluTanh: for i in 0..<n { out[i] = FastMath.geluTanh(src[i]) }
         }
     }
 }

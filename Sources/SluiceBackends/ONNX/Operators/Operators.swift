@@ -8,12 +8,14 @@ package enum Operators {
     /// The default domain's (ai.onnx) operators, for the README and the conformance test.
     package static let onnx: [String] = [
         "Abs", "Add", "And", "ArgMax", "ArgMin", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip",
-        "Concat", "Constant", "ConstantOfShape", "Conv", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand",
-        "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual",
-        "HardSigmoid", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
-        "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "PRelu", "Reciprocal", "ReduceMean",
-        "ReduceSum", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt",
-        "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze", "Where", "Xor",
+        "Concat", "Constant", "ConstantOfShape", "Conv", "CumSum", "Div", "Dropout", "Einsum", "Elu", "Equal",
+        "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
+        "Greater", "GreaterOrEqual", "HardSigmoid", "Identity", "LayerNormalization", "LeakyRelu", "Less",
+        "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or",
+        "Pow", "PRelu", "Range", "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+        "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "Relu", "Reshape",
+        "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "TopK",
+        "Transpose", "Unsqueeze", "Where", "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap is refused at load with the export option that avoids it).
     package static let ml: [String] = [
@@ -36,7 +38,7 @@ package enum Operators {
         guard domain.isEmpty else { return nil }
         switch op {
         case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Abs", "Neg", "Floor", "Ceil",
-            "Reciprocal", "Softplus", "Elu", "Selu", "HardSigmoid":
+            "Reciprocal", "Softplus", "Elu", "Selu", "HardSigmoid", "Gelu":
             return UnaryKernel.make
         case "Min", "Max", "Sum", "Mean": return VariadicKernel.make
         case "PRelu": return PReluKernel.make
@@ -64,9 +66,16 @@ package enum Operators {
         case "MaxPool", "AveragePool": return PoolKernel.make
         case "GlobalAveragePool", "GlobalMaxPool": return GlobalPoolKernel.make
         case "BatchNormalization": return BatchNormKernel.make
+        case "LayerNormalization": return LayerNormKernel.make
         case "Softmax", "LogSoftmax": return SoftmaxKernel.make
-        case "ReduceMean", "ReduceSum": return ReduceKernel.make
+        case "ReduceMean", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+            "ReduceProd", "ReduceMax", "ReduceMin":
+            return ReduceKernel.make
         case "ArgMax", "ArgMin": return ArgMaxKernel.make
+        case "TopK": return TopKKernel.make
+        case "CumSum": return CumSumKernel.make
+        case "Range": return RangeKernel.make
+        case "Einsum": return EinsumKernel.make
         default: return nil
         }
     }
