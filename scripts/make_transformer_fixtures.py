@@ -197,7 +197,8 @@ def transformer_model(seed=30, seq=6, hidden=16, heads=2, ffn=None, einsum=True,
             helper.make_tensor_value_info("running_means", TensorProto.FLOAT, ["batch", seq]),
         ]
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", seq, hidden])]
-    return model_of("transformer_block", nodes, inputs, outputs, init)
+    used = {name for node in nodes for name in node.input}
+    return model_of("transformer_block", nodes, inputs, outputs, [t for t in init if t.name in used])
 
 
 def reductions_model(seed=31):
