@@ -151,7 +151,7 @@ def models(include_onnx, tmp):
     if include_onnx:
         shape = [128, 256]
         x = rng.normal(size=[max(TRANSFORMER_BATCHES)] + shape).astype(np.float32)
-        yield "transformer (onnx, 128x256, 4 heads)", ONNXModel(transformer_file(tmp)), shape, x, TRANSFORMER_BATCHES
+        yield "transformer (onnx, 128x256, 4h)", ONNXModel(transformer_file(tmp)), shape, x, TRANSFORMER_BATCHES
 
 
 def sluice(micro, model, shape, rows_file, batches, reps):
