@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sluice's backends against the reference libraries, per batch, one thread each, one run.
 
-For each model and batch size (1, 64, 1024 rows) it times the library's predict from Python
+For each model and batch size (1, 64, 1024 rows; the transformer layer 1 and 8) it times the library's predict from Python
 and Sluice's `Backend.infer` in-process (`sluice-micro backend-speed`, a release build), on the
 same rows (a temporary Float32 file both read), and prints the median time per call and the
 ratio Sluice / library. Rounds alternate library and Sluice so both see the same machine load;
@@ -17,6 +17,10 @@ What is timed on the library side, one call on arrays built beforehand:
                default graph optimisations.
 Sluice's side is Backend.infer on an input tensor built beforehand: its outputs (e.g. both
 `probabilities` and `label` for a classifier) are built on every call.
+
+The transformer layer is scripts/make_transformer_fixtures.py's `transformer_model` at BERT
+scale, written to a temporary file: hidden 256, 4 heads, sequence 128, feed-forward 1024,
+LayerNormalization and Gelu operators, MatMul attention with Softmax over the last axis.
 
 Run through bench/backend-speed.sh, which builds sluice-micro first. Numbers are from whatever
 else the machine is doing; quote ratios from one run only.
@@ -41,6 +45,25 @@ ONNX_FIXTURES = os.path.join(ROOT, "Tests", "SluiceBackendsTests", "Fixtures", "
 
 def reps_for(batch, scale):
     return max(20, int(scale * {1: 2000, 64: 400}.get(batch, 60)))
+
+
+TRANSFORMER_BATCHES = [1, 8]
+
+
+def transformer_reps(batch, scale):
+    # A call is milliseconds, not microseconds: fewer repetitions give as steady a median.
+    return max(10, int(scale * {1: 100}.get(batch, 30)))
+
+
+def transformer_file(folder):
+    """The benchmark's encoder layer as an ONNX file in `folder`."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from make_transformer_fixtures import transformer_model
+    model = transformer_model(seed=40, seq=128, hidden=256, heads=4, einsum=False, extras=False)
+    path = os.path.join(folder, "transformer.onnx")
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    return path
 
 
 def median_us(call, reps, setup=None):
@@ -104,7 +127,8 @@ class ONNXModel:
         return median_us(lambda _: self.session.run(None, feed), reps), "run"
 
 
-def models(include_onnx):
+def models(include_onnx, tmp):
+    """(label, model, input shape without the batch, rows, batches) for each benchmarked model."""
     rng = np.random.default_rng(2026)
     found = [
         ("fraud v1 (xgboost, 20 trees)", XGBoostModel, "models/fraud/1/model.json", [20], 0.0),
@@ -123,12 +147,16 @@ def models(include_onnx):
         x = rng.normal(size=[max(BATCHES)] + shape).astype(np.float32)
         if missing:
             x[rng.random(x.shape) < missing] = np.nan
-        yield label, cls(os.path.join(ROOT, path)), shape, x
+        yield label, cls(os.path.join(ROOT, path)), shape, x, BATCHES
+    if include_onnx:
+        shape = [128, 256]
+        x = rng.normal(size=[max(TRANSFORMER_BATCHES)] + shape).astype(np.float32)
+        yield "transformer (onnx, 128x256, 4h)", ONNXModel(transformer_file(tmp)), shape, x, TRANSFORMER_BATCHES
 
 
-def sluice(micro, model, shape, rows_file, reps):
+def sluice(micro, model, shape, rows_file, batches, reps):
     command = [micro, "backend-speed", model.kind, model.path, rows_file, "x".join(map(str, shape)),
-               ",".join(map(str, BATCHES)), ",".join(map(str, reps))]
+               ",".join(map(str, batches)), ",".join(map(str, reps))]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if out.startswith("SKIP"):
         return None, out.strip()
@@ -155,26 +183,27 @@ def main():
             print("SKIP onnx: onnxruntime is not installed (pip install onnxruntime)")
             include_onnx = False
 
-    reps = [reps_for(b, args.scale) for b in BATCHES]
     table = {}  # (label, batch) -> list of (sluice µs, library µs, what)
     skipped = set()
     with tempfile.TemporaryDirectory() as tmp:
-        cases = list(models(include_onnx))
+        cases = list(models(include_onnx, tmp))
         files = {}
-        for i, (label, model, shape, x) in enumerate(cases):
+        for i, (label, model, shape, x, batches) in enumerate(cases):
             files[label] = os.path.join(tmp, f"rows{i}.f32")
             x.tofile(files[label])
         for r in range(args.rounds):
-            for label, model, shape, x in cases:
+            for label, model, shape, x, batches in cases:
                 if label in skipped:
                     continue
-                lib = {b: model.time(x[:b], n) for b, n in zip(BATCHES, reps)}
-                ours, why = sluice(args.micro, model, shape, files[label], reps)
+                count = transformer_reps if batches is TRANSFORMER_BATCHES else reps_for
+                reps = [count(b, args.scale) for b in batches]
+                lib = {b: model.time(x[:b], n) for b, n in zip(batches, reps)}
+                ours, why = sluice(args.micro, model, shape, files[label], batches, reps)
                 if ours is None:
                     print(f"SKIP {label}: Sluice cannot load it in this build ({why})")
                     skipped.add(label)
                     continue
-                for b in BATCHES:
+                for b in batches:
                     want = float(np.nansum(x[:b].astype(np.float64)))
                     assert abs(ours[b][1] - want) <= 1e-3 * max(1, abs(want)), "Sluice read other rows"
                     table.setdefault((label, b), []).append((ours[b][0], *lib[b]))

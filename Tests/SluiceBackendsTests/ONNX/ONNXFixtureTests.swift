@@ -14,7 +14,8 @@ import Testing
         "cnn", "cnn_variants", "gradient_boosting_classifier", "gradient_boosting_multiclass",
         "gradient_boosting_regressor", "linear_regression", "logreg_binary", "logreg_multiclass", "mlp",
         "mlp_classifier", "mlp_classifier_binary", "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge",
-        "random_forest_classifier", "random_forest_regressor", "resampler", "ridge_two_targets", "scaler_logreg", "upsampler",
+        "random_forest_classifier", "random_forest_regressor", "reductions", "resampler", "ridge_two_targets",
+        "scaler_logreg", "transformer_block", "upsampler",
     ] + mlCases
 
     struct Fixture {

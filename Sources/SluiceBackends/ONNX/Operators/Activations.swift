@@ -3,7 +3,7 @@ import SluiceCore
 
 /// FP32 element-wise functions of one input: the activations (Relu, LeakyRelu, Sigmoid, Tanh,
 /// Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu, Shrink),
-/// Exp, Log, Sqrt, Erf, Abs, Neg, Sign, Reciprocal, the roundings and the trigonometric and
+/// Exp, Log, Sqrt, Erf, Gelu (opset 20, approximate "none" or "tanh"), Abs, Neg, Sign, Reciprocal, the roundings and the trigonometric and
 /// hyperbolic functions and their inverses.
 struct UnaryKernel: Kernel {
     enum Function: Sendable {
@@ -12,6 +12,7 @@ struct UnaryKernel: Kernel {
         case hardSigmoid(alpha: Float, beta: Float)
         case sign, round, softsign, hardSwish, mish, thresholdedRelu(Float), celu(Float), shrink(bias: Float, lambd: Float)
         case sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
+        case gelu, geluTanh
     }
     let function: Function
 
@@ -60,6 +61,12 @@ struct UnaryKernel: Kernel {
         case "Asinh": f = .asinh
         case "Acosh": f = .acosh
         case "Atanh": f = .atanh
+        case "Gelu":
+            switch n.attributes.string("approximate") ?? "none" {
+            case "none": f = .gelu
+            case "tanh": f = .geluTanh
+            case let other: throw n.fail("approximate '\(other)' is not supported (none or tanh)")
+            }
         default: throw n.fail("not an element-wise function")
         }
         if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
@@ -137,6 +144,8 @@ struct UnaryKernel: Kernel {
         case .asinh: for i in 0..<n { out[i] = Foundation.asinh(src[i]) }
         case .acosh: for i in 0..<n { out[i] = Foundation.acosh(src[i]) }
         case .atanh: for i in 0..<n { out[i] = Foundation.atanh(src[i]) }
+        case .gelu: for i in 0..<n { out[i] = FastMath.gelu(src[i]) }
+        case .geluTanh: for i in 0..<n { out[i] = FastMath.geluTanh(src[i]) }
         }
     }
 }

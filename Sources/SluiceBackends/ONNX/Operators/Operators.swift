@@ -9,15 +9,17 @@ package enum Operators {
     package static let onnx: [String] = [
         "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool",
         "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv",
-        "ConvTranspose", "Cos", "Cosh", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand",
-        "Flatten", "Floor", "Gather", "GatherElements", "GatherND", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
-        "Greater", "GreaterOrEqual", "Hardmax", "HardSigmoid", "HardSwish", "Identity", "InstanceNormalization",
-        "IsInf", "IsNaN", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean",
-        "Min", "Mish", "Mod", "Mul", "Neg", "NonZero", "Not", "OneHot", "Or", "Pad", "Pow", "PRelu", "Reciprocal",
-        "ReduceMean", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Scatter", "ScatterElements", "ScatterND",
-        "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax", "Softplus",
-        "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu",
-        "Tile", "Transpose", "Trilu", "Unsqueeze", "Upsample", "Where", "Xor",
+        "ConvTranspose", "Cos", "Cosh", "CumSum", "DepthToSpace", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf",
+        "Exp", "Expand", "Flatten", "Floor", "Gather", "GatherElements", "GatherND", "Gelu", "Gemm",
+        "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "Hardmax", "HardSigmoid", "HardSwish",
+        "Identity", "InstanceNormalization", "IsInf", "IsNaN", "LayerNormalization", "LeakyRelu", "Less",
+        "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mod", "Mul", "Neg",
+        "NonZero", "Not", "OneHot", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL1", "ReduceL2",
+        "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum",
+        "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round", "Scatter", "ScatterElements", "ScatterND", "Selu",
+        "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax", "Softplus", "Softsign",
+        "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK",
+        "Transpose", "Trilu", "Unsqueeze", "Upsample", "Where", "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap serves the probabilities tensor that feeds it).
     package static let ml: [String] = [
@@ -44,9 +46,9 @@ package enum Operators {
         guard domain.isEmpty else { return nil }
         switch op {
         case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Erf", "Abs", "Neg", "Floor", "Ceil",
-            "Reciprocal", "Softplus", "Elu", "Selu", "HardSigmoid", "Sign", "Round", "Softsign", "HardSwish", "Mish",
-            "ThresholdedRelu", "Celu", "Shrink", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
-            "Acosh", "Atanh":
+            "Reciprocal", "Softplus", "Elu", "Selu", "HardSigmoid", "Sign", "Round", "Softsign", "HardSwish",
+            "Mish", "ThresholdedRelu", "Celu", "Shrink", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh",
+            "Asinh", "Acosh", "Atanh", "Gelu":
             return UnaryKernel.make
         case "Min", "Max", "Sum", "Mean": return VariadicKernel.make
         case "PRelu": return PReluKernel.make
@@ -89,11 +91,18 @@ package enum Operators {
         case "MaxPool", "AveragePool": return PoolKernel.make
         case "GlobalAveragePool", "GlobalMaxPool": return GlobalPoolKernel.make
         case "BatchNormalization": return BatchNormKernel.make
+        case "LayerNormalization": return LayerNormKernel.make
+        case "Softmax", "LogSoftmax", "Hardmax": return SoftmaxKernel.make
         case "InstanceNormalization": return InstanceNormKernel.make
         case "DepthToSpace", "SpaceToDepth": return BlockShuffleKernel.make
-        case "Softmax", "LogSoftmax", "Hardmax": return SoftmaxKernel.make
-        case "ReduceMean", "ReduceSum": return ReduceKernel.make
+        case "ReduceMean", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+            "ReduceProd", "ReduceMax", "ReduceMin":
+            return ReduceKernel.make
         case "ArgMax", "ArgMin": return ArgMaxKernel.make
+        case "TopK": return TopKKernel.make
+        case "CumSum": return CumSumKernel.make
+        case "Range": return RangeKernel.make
+        case "Einsum": return EinsumKernel.make
         default: return nil
         }
     }

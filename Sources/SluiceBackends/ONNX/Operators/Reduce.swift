@@ -1,24 +1,46 @@
+import Foundation
 import SluiceCore
 
-/// ReduceSum and ReduceMean over the axes of an attribute (ReduceSum before opset 13,
-/// ReduceMean before 18) or an optional int64 input (after), with keepdims and
-/// noop_with_empty_axes. Sums run in Double and are rounded once.
+/// The Reduce* family over the axes of an attribute (ReduceSum before opset 13, the others
+/// before 18) or an optional int64 input (after), with keepdims and noop_with_empty_axes.
+/// Sums run in Double and are rounded once; Max and Min compare in the element type.
+/// Reducing an empty set gives the operation's identity (0, 1, -inf for Max and the logs,
+/// +inf for Min), as ONNX's reference does.
 struct ReduceKernel: Kernel {
-    let mean: Bool
+    enum Operation: Sendable {
+        case sum, mean, sumSquare, l1, l2, logSum, logSumExp, prod, max, min
+
+        init?(op: String) {
+            switch op {
+            case "ReduceSum": self = .sum
+            case "ReduceMean": self = .mean
+            case "ReduceSumSquare": self = .sumSquare
+            case "ReduceL1": self = .l1
+            case "ReduceL2": self = .l2
+            case "ReduceLogSum": self = .logSum
+            case "ReduceLogSumExp": self = .logSumExp
+            case "ReduceProd": self = .prod
+            case "ReduceMax": self = .max
+            case "ReduceMin": self = .min
+            default: return nil
+            }
+        }
+    }
+    let operation: Operation
     let axes: [Int]?
     let keepDims: Bool
     let noopWithEmptyAxes: Bool
     let type: ElementType
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
-        let mean = n.op == "ReduceMean"
-        let axesAsInput = n.opset >= (mean ? 18 : 13)
+        guard let operation = Operation(op: n.op) else { throw n.fail("not a reduction") }
+        let axesAsInput = n.opset >= (operation == .sum ? 13 : 18)
         try n.requireInputs(axesAsInput ? 1...2 : 1...1)
         let t = try n.type(0, in: [.float, .double, .int64, .int32])
         if axesAsInput, n.has(1) { _ = try n.type(1, in: [.int64]) }
         let a = n.attributes
         let kernel = ReduceKernel(
-            mean: mean, axes: axesAsInput ? nil : a.ints("axes"), keepDims: a.int("keepdims", default: 1) != 0,
+            operation: operation, axes: axesAsInput ? nil : a.ints("axes"), keepDims: a.int("keepdims", default: 1) != 0,
             noopWithEmptyAxes: axesAsInput && a.int("noop_with_empty_axes", default: 0) != 0, type: t)
         return Compiled(kernel: kernel, outputTypes: [t])
     }
@@ -43,34 +65,99 @@ struct ReduceKernel: Kernel {
         let n = reduced.reduce(1) { $0 * x.shape[$1] }
         let out = try ws.output(io, 0, type, shape)
         switch type {
-        case .float: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Float.self)) { Double($0) } back: { Float($0) }
-        case .double: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Double.self)) { $0 } back: { $0 }
-        case .int64: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Int64.self)) { Double($0) } back: { Int64(exactly: $0.rounded(.towardZero)) ?? .min }
-        case .int32: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Int32.self)) { Double($0) } back: { Int32(exactly: $0.rounded(.towardZero)) ?? .min }
+        case .float:
+            reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Float.self), extremes: (-.infinity, .infinity)) {
+                Double($0)
+            } back: { Float($0) }
+        case .double:
+            reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Double.self), extremes: (-.infinity, .infinity)) {
+                $0
+            } back: { $0 }
+        case .int64:
+            reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Int64.self), extremes: (.min, .max)) {
+                Double($0)
+            } back: { Int64(exactly: $0.rounded(.towardZero)) ?? .min }
+        case .int32:
+            reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Int32.self), extremes: (.min, .max)) {
+                Double($0)
+            } back: { Int32(exactly: $0.rounded(.towardZero)) ?? .min }
         case .bool: break
         }
     }
 
-    private func reduce<T>(
+    private func reduce<T: Comparable>(
         _ x: Operand, _ kept: [Int], _ n: Int, _ outCount: Int, _ out: UnsafeMutablePointer<T>,
-        _ widen: (T) -> Double, back: (Double) -> T
+        extremes: (lowest: T, highest: T), _ widen: (T) -> Double, back: (Double) -> T
     ) {
         let src = x.pointer(T.self)
+        switch operation {
+        case .max, .min:
+            // In the element type: int64 beyond 2^53 must not round. An empty set gives the
+            // type's lowest value for Max and highest for Min (±inf for floats).
+            let largest = operation == .max
+            let identity = largest ? extremes.lowest : extremes.highest
+            for k in 0..<outCount { out[k] = identity }
+            walk(x, kept) { i, o in
+                let v = src[i]
+                // NaN propagates: a NaN replaces the best and nothing replaces a NaN.
+                let best = out[o]
+                if best != best { return }
+                if v != v || (largest ? v > best : v < best) { out[o] = v }
+            }
+            return
+        default: break
+        }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: max(outCount, 1)) { sums in
-            for i in 0..<outCount { sums[i] = 0 }
-            // Walk the input in order; each element lands on its output through broadcast strides.
-            var i = 0
-            Broadcast.rows([kept], out: x.shape) { off, inner, length in
-                var o = off[0]
-                for j in 0..<length {
-                    sums[o] += widen(src[i + j])
-                    o += inner[0]
+            var largest: UnsafeMutableBufferPointer<Double>? = nil
+            let start: Double = operation == .prod ? 1 : 0
+            for i in 0..<outCount { sums[i] = start }
+            switch operation {
+            case .sum, .mean, .logSum: walk(x, kept) { i, o in sums[o] += widen(src[i]) }
+            case .sumSquare, .l2: walk(x, kept) { i, o in let v = widen(src[i]); sums[o] += v * v }
+            case .l1: walk(x, kept) { i, o in sums[o] += Swift.abs(widen(src[i])) }
+            case .prod: walk(x, kept) { i, o in sums[o] *= widen(src[i]) }
+            case .logSumExp:
+                // Σ e^(x - max), so large inputs do not overflow; max of an empty set is -inf.
+                let m = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(outCount, 1))
+                for k in 0..<outCount { m[k] = -.infinity }
+                walk(x, kept) { i, o in m[o] = Swift.max(m[o], widen(src[i])) }
+                walk(x, kept) { i, o in
+                    let v = widen(src[i]), top = m[o]
+                    sums[o] += top.isInfinite ? Foundation.exp(v) : Foundation.exp(v - top)
                 }
-                i += length
+                largest = m
+            case .max, .min: break
             }
             for k in 0..<outCount {
-                out[k] = back(mean ? (n > 0 ? sums[k] / Double(n) : .nan) : sums[k])
+                let s = sums[k]
+                let r: Double
+                switch operation {
+                case .mean: r = n > 0 ? s / Double(n) : .nan
+                case .l2: r = s.squareRoot()
+                case .logSum: r = Foundation.log(s)
+                case .logSumExp:
+                    let top = largest?[k] ?? 0
+                    r = top.isInfinite ? Foundation.log(s) : top + Foundation.log(s)
+                default: r = s
+                }
+                out[k] = back(r)
             }
+            largest?.deallocate()
+        }
+    }
+
+    /// Calls `body(i, o)` for every input element `i` in order with the output `o` it reduces
+    /// into (through broadcast strides).
+    @inline(__always)
+    private func walk(_ x: Operand, _ kept: [Int], _ body: (Int, Int) -> Void) {
+        var i = 0
+        Broadcast.rows([kept], out: x.shape) { off, inner, length in
+            var o = off[0]
+            for j in 0..<length {
+                body(i + j, o)
+                o += inner[0]
+            }
+            i += length
         }
     }
 }

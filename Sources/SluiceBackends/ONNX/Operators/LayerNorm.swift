@@ -1,0 +1,93 @@
+import SluiceCore
+
+/// LayerNormalization (opset 17): each row of the dimensions from `axis` on is normalised to
+/// mean 0 and variance 1, then scaled and shifted: `y = (x - mean) / sqrt(var + epsilon) ·
+/// Scale + B`. Optional outputs Mean and InvStdDev have X's shape with those dimensions 1.
+/// Computed in FP32 (stash_type 1, the only one exporters write), mean and variance in one
+/// pass of eight-lane sums.
+struct LayerNormKernel: Kernel {
+    let axis: Int
+    let epsilon: Float
+
+    static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
+        try n.requireInputs(2...3)
+        for i in 0..<3 where i < 2 || n.has(i) { _ = try n.type(i, in: [.float]) }
+        let a = n.attributes
+        guard a.int("stash_type", default: 1) == 1 else {
+            throw n.fail("stash_type \(a.int("stash_type", default: 1)) is not supported (only 1, FP32)")
+        }
+        let kernel = LayerNormKernel(axis: a.int("axis", default: -1), epsilon: a.float("epsilon", default: 1e-5))
+        return Compiled(kernel: kernel, outputTypes: [.float, .float, .float])
+    }
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0)
+        guard let a = Axis.normalize(axis, rank: x.rank) else {
+            throw io.fail("axis \(axis) is out of range for rank \(x.rank)")
+        }
+        let normalized = Array(x.shape[a...])
+        let rows = x.shape[..<a].reduce(1, *), n = normalized.reduce(1, *)
+        let scale = try Self.spread(ws.input(io, 1), to: normalized, io, "Scale")
+        let bias = ws.has(io, 2) ? try Self.spread(ws.input(io, 2), to: normalized, io, "B") : nil
+        let statsShape = Array(x.shape[..<a]) + Array(repeating: 1, count: x.rank - a)
+        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
+        let means = ws.wants(io, 1) ? try ws.output(io, 1, .float, statsShape, as: Float.self) : nil
+        let inverses = ws.wants(io, 2) ? try ws.output(io, 2, .float, statsShape, as: Float.self) : nil
+        let src = x.pointer(Float.self)
+        let zeros = bias == nil ? [Float](repeating: 0, count: n) : []
+        scale.withUnsafeBufferPointer { s in
+            (bias ?? zeros).withUnsafeBufferPointer { b in
+                for r in 0..<rows {
+                    let xr = src + r * n, yr = out + r * n
+                    let (mean, inverse) = Self.moments(xr, n, epsilon)
+                    means?[r] = mean
+                    inverses?[r] = inverse
+                    for j in 0..<n { yr[j] = (xr[j] - mean) * inverse * s[j] + b[j] }
+                }
+            }
+        }
+    }
+
+    /// Mean and 1/sqrt(variance + epsilon) of `n` floats, from Σx and Σx² in one pass.
+    @inline(__always)
+    static func moments(_ x: UnsafePointer<Float>, _ n: Int, _ epsilon: Float) -> (Float, Float) {
+        var sum = SIMD8<Float>(), squares = SIMD8<Float>()
+        var j = 0
+        let raw = UnsafeRawPointer(x)
+        while j + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            sum += v
+            squares += v * v
+            j += 8
+        }
+        var s = sum.sum(), q = squares.sum()
+        while j < n {
+            s += x[j]
+            q += x[j] * x[j]
+            j += 1
+        }
+        let count = Float(n)
+        let mean = n > 0 ? s / count : 0
+        let variance = n > 0 ? Swift.max(q / count - mean * mean, 0) : 0
+        return (mean, 1 / (variance + epsilon).squareRoot())
+    }
+
+    /// Scale or B as `n` values along the normalised dimensions (it broadcasts to them).
+    private static func spread(_ v: Operand, to shape: [Int], _ io: NodeIO, _ what: String) throws(ServingError) -> [Float] {
+        guard let s = Broadcast.shape(v.shape, shape), s == shape else {
+            throw io.fail("\(what) \(v.shape) does not broadcast to the normalized dimensions \(shape)")
+        }
+        let p = v.pointer(Float.self)
+        if v.shape == shape { return Array(UnsafeBufferPointer(start: p, count: v.count)) }
+        var values: [Float] = []
+        values.reserveCapacity(shape.reduce(1, *))
+        Broadcast.rows([v.shape], out: shape) { off, inner, length in
+            var i = off[0]
+            for _ in 0..<length {
+                values.append(p[i])
+                i += inner[0]
+            }
+        }
+        return values
+    }
+}
