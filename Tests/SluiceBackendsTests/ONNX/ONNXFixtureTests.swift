@@ -12,9 +12,10 @@ import Testing
     /// `everyFixtureIsListed` keeps the list honest.
     static let cases = [
         "cnn", "cnn_variants", "gradient_boosting_classifier", "gradient_boosting_multiclass",
-        "gradient_boosting_regressor", "linear_regression", "logreg_binary", "logreg_multiclass", "mlp",
+        "gradient_boosting_regressor", "gru_linear_before_reset", "linear_regression", "logreg_binary", "logreg_multiclass",
+        "lstm_bidirectional", "mlp",
         "mlp_classifier", "mlp_classifier_binary", "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge",
-        "random_forest_classifier", "random_forest_regressor", "ridge_two_targets", "scaler_logreg",
+        "random_forest_classifier", "random_forest_regressor", "ridge_two_targets", "rnn_reverse_relu", "scaler_logreg", "scan_cdist", "scan_cumsum",
     ]
 
     struct Fixture {
@@ -142,7 +143,7 @@ import Testing
     @Test(arguments: [
         ("truncated.onnx", "not a valid ONNX model"),
         ("not_a_model.onnx", "not a valid ONNX model"),
-        ("unsupported_op.onnx", "operator LSTM is not supported"),
+        ("unsupported_op.onnx", "operator RoiAlign is not supported"),
         ("zipmap.onnx", "zipmap"),
     ])
     func brokenOrUnsupportedFilesFailToLoadSayingWhy(_ file: String, _ reason: String) throws {

@@ -9,10 +9,10 @@ package enum Operators {
     package static let onnx: [String] = [
         "Abs", "Add", "And", "ArgMax", "ArgMin", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip",
         "Concat", "Constant", "ConstantOfShape", "Conv", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand",
-        "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual",
-        "HardSigmoid", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
+        "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "GRU",
+        "HardSigmoid", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LSTM", "MatMul", "Max",
         "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "PRelu", "Reciprocal", "ReduceMean",
-        "ReduceSum", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt",
+        "ReduceSum", "Relu", "Reshape", "RNN", "Scan", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt",
         "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze", "Where", "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap is refused at load with the export option that avoids it).
@@ -67,6 +67,8 @@ package enum Operators {
         case "Softmax", "LogSoftmax": return SoftmaxKernel.make
         case "ReduceMean", "ReduceSum": return ReduceKernel.make
         case "ArgMax", "ArgMin": return ArgMaxKernel.make
+        case "LSTM", "GRU", "RNN": return RecurrentKernel.make
+        case "Scan": return ScanKernel.make
         default: return nil
         }
     }
