@@ -21,6 +21,8 @@ like the same rows of the whole batch.
   scan_cdist          skl2onnx's cdist pattern (KNeighbors): a Scan over a constant set of
                       points whose body computes each point's squared distance to every row
 
+lstm_layer(seq, features, hidden) builds the LSTM that bench/backend_speed.py times.
+
 Seeded; a rerun with the same libraries writes the same files.
 Run: python3 scripts/make_rnn_fixtures.py
 """
@@ -137,6 +139,24 @@ def rnn_reverse_relu(seed=62, hidden=5):
     return base.network(
         "rnn_reverse_relu", nodes, [base.value("input", ["batch", SEQ, FEATURES])],
         [base.value("output", ["batch", SEQ, 1, hidden]), base.value("h_n", ["batch", 1, hidden])], init, 14)
+
+
+def lstm_layer(seq, features, hidden, seed=69):
+    """nn.LSTM(features, hidden, batch_first=True) as torch.onnx.export writes it, for
+    bench/backend_speed.py: input [batch, seq, features], output [batch, seq, hidden]."""
+    rng = np.random.default_rng(seed)
+    init = [
+        base.weights(rng, "W", (1, 4 * hidden, features)), base.weights(rng, "R", (1, 4 * hidden, hidden)),
+        base.weights(rng, "B", (1, 8 * hidden), 0.1), ints("dir_axis", [1]),
+    ]
+    nodes = [
+        helper.make_node("Transpose", ["input"], ["x_tm"], perm=[1, 0, 2]),
+        helper.make_node("LSTM", ["x_tm", "W", "R", "B"], ["Y"], "/lstm/LSTM", hidden_size=hidden),
+        helper.make_node("Squeeze", ["Y", "dir_axis"], ["Y_s"]),
+        helper.make_node("Transpose", ["Y_s"], ["output"], perm=[1, 0, 2]),
+    ]
+    return base.network("lstm_layer", nodes, [base.value("input", ["batch", seq, features])],
+                        [base.value("output", ["batch", seq, hidden])], init, 14)
 
 
 def scan_cumsum():
