@@ -12,6 +12,8 @@ like the same rows of the whole batch.
                       initial states Expanded to the batch, sequence_lens counted from the rows'
                       non-zero steps (zero padding at the end; one row is all padding), Y
                       transposed back and reshaped to [batch, seq, 8], h_n and c_n batch-first
+  lstm_peepholes      a reverse LSTM with peepholes, input_forget, no Y_h, and the activations
+                      HardSigmoid, LeakyRelu and Softsign with their alpha and beta values
   gru_linear_before_reset  nn.GRU(5, 6, batch_first=True) as exported: linear_before_reset=1,
                       no initial state, Y and Y_h batch-first
   rnn_reverse_relu    an RNN with direction reverse, a Relu activation and clip 2 (onnxruntime
@@ -141,6 +143,28 @@ def rnn_reverse_relu(seed=62, hidden=5):
         [base.value("output", ["batch", SEQ, 1, hidden]), base.value("h_n", ["batch", 1, hidden])], init, 14)
 
 
+def lstm_peepholes(seed=70, hidden=3):
+    """A reverse LSTM with peepholes, input_forget and the activations HardSigmoid(0.3, 0.4),
+    LeakyRelu(0.2) and Softsign (no exporter writes these; ONNX's attributes allow them)."""
+    rng = np.random.default_rng(seed)
+    init = [
+        base.weights(rng, "W", (1, 4 * hidden, FEATURES)), base.weights(rng, "R", (1, 4 * hidden, hidden)),
+        base.weights(rng, "B", (1, 8 * hidden), 0.3), base.weights(rng, "P", (1, 3 * hidden), 0.5),
+    ]
+    nodes = [
+        helper.make_node("Transpose", ["input"], ["x_tm"], perm=[1, 0, 2]),
+        helper.make_node("LSTM", ["x_tm", "W", "R", "B", "", "", "", "P"], ["Y", "", "Y_c"], "/lstm/LSTM",
+                         hidden_size=hidden, direction="reverse", input_forget=1,
+                         activations=["HardSigmoid", "LeakyRelu", "Softsign"], activation_alpha=[0.3, 0.2],
+                         activation_beta=[0.4]),
+        helper.make_node("Transpose", ["Y"], ["output"], perm=[2, 0, 1, 3]),
+        helper.make_node("Transpose", ["Y_c"], ["c_n"], perm=[1, 0, 2]),
+    ]
+    return base.network(
+        "lstm_peepholes", nodes, [base.value("input", ["batch", SEQ, FEATURES])],
+        [base.value("output", ["batch", SEQ, 1, hidden]), base.value("c_n", ["batch", 1, hidden])], init, 14)
+
+
 def lstm_layer(seq, features, hidden, seed=69):
     """nn.LSTM(features, hidden, batch_first=True) as torch.onnx.export writes it, for
     bench/backend_speed.py: input [batch, seq, features], output [batch, seq, hidden]."""
@@ -210,6 +234,7 @@ def scan_cdist(seed=66, points=7, cols=4):
 def main():
     base.write_case("lstm_bidirectional", lstm_bidirectional(), padded_batch(63), "LSTM")
     base.write_case("gru_linear_before_reset", gru_linear_before_reset(), padded_batch(64), "GRU")
+    base.write_case("lstm_peepholes", lstm_peepholes(), padded_batch(71), "LSTM")
     base.write_case("rnn_reverse_relu", rnn_reverse_relu(), padded_batch(65), "RNN")
     base.write_case("scan_cumsum", scan_cumsum(), np.random.default_rng(67).normal(size=(ROWS, SEQ, FEATURES))
                     .astype(np.float32), "Scan")

@@ -13,9 +13,9 @@ import Testing
     static let cases = [
         "cnn", "cnn_variants", "gradient_boosting_classifier", "gradient_boosting_multiclass",
         "gradient_boosting_regressor", "gru_linear_before_reset", "linear_regression", "logreg_binary", "logreg_multiclass",
-        "lstm_bidirectional", "mlp",
-        "mlp_classifier", "mlp_classifier_binary", "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge",
-        "random_forest_classifier", "random_forest_regressor", "ridge_two_targets", "rnn_reverse_relu", "scaler_logreg", "scan_cdist", "scan_cumsum",
+        "lstm_bidirectional", "lstm_peepholes", "mlp", "mlp_classifier", "mlp_classifier_binary", "mlp_regressor",
+        "normalizer_logreg", "normalizer_max_ridge", "random_forest_classifier", "random_forest_regressor",
+        "ridge_two_targets", "rnn_reverse_relu", "scaler_logreg", "scan_cdist", "scan_cumsum",
     ]
 
     struct Fixture {

@@ -7,7 +7,9 @@ import Testing
 /// runs scripts/make_rnn_fixtures.py's cases against onnxruntime's answers): an empty batch,
 /// and what a model file or a request may get wrong.
 @Suite struct RecurrentTests {
-    static let fixtures = ["gru_linear_before_reset", "lstm_bidirectional", "rnn_reverse_relu", "scan_cdist", "scan_cumsum"]
+    static let fixtures = [
+        "gru_linear_before_reset", "lstm_bidirectional", "lstm_peepholes", "rnn_reverse_relu", "scan_cdist", "scan_cumsum",
+    ]
 
     @Test(arguments: fixtures)
     func anEmptyBatchAnswersEmptyOutputs(_ name: String) throws {
