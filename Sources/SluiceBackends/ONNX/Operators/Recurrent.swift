@@ -34,6 +34,10 @@ struct RecurrentKernel: Kernel {
     let hiddenSize: Int?
     /// `layout` 1: X, Y and the states are batch-major.
     let batchFirst: Bool
+    /// R transposed per direction ([dirs, hidden, gates·hidden]), made at load when R is a
+    /// constant of the expected rank (as exporters write it); nil otherwise, and the pass
+    /// transposes it per request (`RecurrentPass.rT`).
+    let transposedR: Constant?
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         let a = n.attributes
@@ -70,9 +74,20 @@ struct RecurrentKernel: Kernel {
         let layout = a.int("layout", default: 0)
         guard layout == 0 || layout == 1 else { throw n.fail("layout \(layout) is not 0 or 1") }
         if n.opset < 7 { a.ignore("output_sequence") }
+        var transposedR: Constant?
+        if let r = n.constants[2], r.type == .float, r.shape.count == 3, r.shape[0] == reversed.count {
+            let (dirs, rows, hidden) = (r.shape[0], r.shape[1], r.shape[2])
+            let source = r.elements(as: Float.self)
+            var t = [Float](repeating: 0, count: r.count)
+            for d in 0..<dirs {
+                let at = d * rows * hidden
+                for n in 0..<rows { for j in 0..<hidden { t[at + j * rows + n] = source[at + n * hidden + j] } }
+            }
+            transposedR = Constant(t, type: .float, shape: [dirs, hidden, rows])
+        }
         let kernel = RecurrentKernel(
             cell: cell, reversed: reversed, activations: activations, functions: defaults.count, clip: clip,
-            hiddenSize: hiddenSize, batchFirst: layout == 1)
+            hiddenSize: hiddenSize, batchFirst: layout == 1, transposedR: transposedR)
         return Compiled(kernel: kernel, outputTypes: cell.gates == 4 ? [.float, .float, .float] : [.float, .float], requiredOutputs: 0)
     }
 
@@ -124,18 +139,19 @@ struct RecurrentKernel: Kernel {
         // Steps past a row's length answer 0 in Y.
         if let y, lengths.contains(where: { $0 < seq }) { y.initialize(repeating: 0, count: seq * dirs * batch * hidden) }
 
-        // Scratch: X·Wᵀ for every step, one step's gates, h, c, a [batch, hidden] temporary and
-        // the folded bias row. Each part is within the limits, so their sum cannot overflow.
+        // Scratch: X·Wᵀ for every step, one step's gates, h, c, a [batch, hidden] temporary, the
+        // folded bias row and Rᵀ. Each part is within the limits, so their sum cannot overflow.
         let limit = ws.limits.maxTensorElements
         guard let all = Shape.count([seq * batch, rows], within: limit), let step = Shape.count([batch, rows], within: limit)
         else { throw io.fail("the gates of all steps, \(ws.limits.beyond([seq * batch, rows]))") }
         let state = batch * hidden
-        let total = all + step + 3 * state + rows
+        let total = all + step + 3 * state + rows + rows * hidden
         let base = ws.scratch.reserve(max(total, 1) * MemoryLayout<Float>.size).assumingMemoryBound(to: Float.self)
         let run = RecurrentPass(
             seq: seq, batch: batch, inputs: inputs, hidden: hidden, rows: rows, dirs: dirs, lengths: lengths,
             xw: base, gates: base + all, h: base + all + step, c: base + all + step + state,
-            temp: base + all + step + 2 * state, biasRow: base + all + step + 3 * state)
+            temp: base + all + step + 2 * state, biasRow: base + all + step + 3 * state,
+            rT: base + all + step + 3 * state + rows)
         for d in 0..<dirs {
             run.direction(
                 self, d, x: x.pointer(Float.self), w: w.pointer(Float.self) + d * rows * inputs,
