@@ -59,10 +59,14 @@ struct RecurrentPass {
             for n in 0..<rows { for j in 0..<hidden { rT[j * rows + n] = r[n * hidden + j] } }
         }
         let reverse = k.reversed[d]
+        // Time-major with every row the whole sequence long: a step's rows of `xw` are
+        // contiguous, and the step computes its gates there instead of in a copy.
+        let inPlace = !k.batchFirst && lengths.allSatisfy { $0 == seq }
         for i in 0..<seq {
+            let gates = inPlace ? xw + (reverse ? seq - 1 - i : i) * batch * rows : self.gates
             // Each row's time step: rows past their length sit the step out.
-            var active = 0
-            for b in 0..<batch {
+            var active = inPlace ? batch : 0
+            for b in 0..<batch where !inPlace {
                 let length = lengths[b]
                 let g = gates + b * rows
                 guard i < length else {
@@ -75,9 +79,9 @@ struct RecurrentPass {
             }
             guard active > 0 else { break }
             switch k.cell {
-            case .rnn: rnnStep(activations, k.clip, r, rt, i)
-            case .gru(let linearBeforeReset): gruStep(activations, k.clip, r, rt, linearBeforeReset ? resetBias : nil, i)
-            case .lstm(let inputForget): lstmStep(activations, k.clip, r, rt, peepholes, inputForget, i)
+            case .rnn: rnnStep(gates, activations, k.clip, r, rt, i)
+            case .gru(let linearBeforeReset): gruStep(gates, activations, k.clip, r, rt, linearBeforeReset ? resetBias : nil, i)
+            case .lstm(let inputForget): lstmStep(gates, activations, k.clip, r, rt, peepholes, inputForget, i)
             }
             guard let y else { continue }
             for b in 0..<batch where i < lengths[b] {
@@ -100,7 +104,7 @@ struct RecurrentPass {
         }
     }
 
-    private func rnnStep(_ f: [RecurrentActivation], _ clip: Float?, _ r: UnsafePointer<Float>, _ rt: UnsafePointer<Float>, _ i: Int) {
+    private func rnnStep(_ gates: UnsafeMutablePointer<Float>, _ f: [RecurrentActivation], _ clip: Float?, _ r: UnsafePointer<Float>, _ rt: UnsafePointer<Float>, _ i: Int) {
         recur(r, rt, first: 0, count: hidden, from: h, into: gates, ldc: rows, beta: 1)
         for b in 0..<batch where i < lengths[b] {
             let g = gates + b * rows
@@ -111,7 +115,7 @@ struct RecurrentPass {
 
     /// Gates z, r, h (ONNX's order). Without linear_before_reset the h gate's recurrence is
     /// (r ⊙ H)·Rₕᵀ; with it, r ⊙ (H·Rₕᵀ + Rbₕ).
-    private func gruStep(_ f: [RecurrentActivation], _ clip: Float?, _ r: UnsafePointer<Float>, _ rt: UnsafePointer<Float>, _ resetBias: UnsafePointer<Float>?, _ i: Int) {
+    private func gruStep(_ gates: UnsafeMutablePointer<Float>, _ f: [RecurrentActivation], _ clip: Float?, _ r: UnsafePointer<Float>, _ rt: UnsafePointer<Float>, _ resetBias: UnsafePointer<Float>?, _ i: Int) {
         let zr = 2 * hidden
         recur(r, rt, first: 0, count: zr, from: h, into: gates, ldc: rows, beta: 1)
         for b in 0..<batch where i < lengths[b] {
@@ -139,7 +143,7 @@ struct RecurrentPass {
 
     /// Gates i, o, f, c (ONNX's order); peepholes P are i, o, f.
     private func lstmStep(
-        _ f: [RecurrentActivation], _ clip: Float?, _ r: UnsafePointer<Float>, _ rt: UnsafePointer<Float>, _ p: UnsafePointer<Float>?, _ inputForget: Bool, _ i: Int
+        _ gates: UnsafeMutablePointer<Float>, _ f: [RecurrentActivation], _ clip: Float?, _ r: UnsafePointer<Float>, _ rt: UnsafePointer<Float>, _ p: UnsafePointer<Float>?, _ inputForget: Bool, _ i: Int
     ) {
         recur(r, rt, first: 0, count: rows, from: h, into: gates, ldc: rows, beta: 1)
         let n = hidden
