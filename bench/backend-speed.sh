@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sluice's backends against xgboost, lightgbm and onnxruntime (from Python), per batch of 1, 64
 # and 1,024 rows, one thread each, in one run: bench/backend_speed.py prints the table.
-#   bench/backend-speed.sh [--rounds N] [--scale F] [--no-onnx]
+#   bench/backend-speed.sh [--rounds N] [--scale F] [--no-onnx] [--only LABEL-PART]
 # Needs python3 with numpy, xgboost, lightgbm and onnxruntime (scripts/ensure-deps.sh bench
 # installs them); without onnxruntime, or an ONNX backend, the ONNX rows are skipped with a message.
 set -euo pipefail

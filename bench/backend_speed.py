@@ -40,6 +40,8 @@ import numpy as np  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 BATCHES = [1, 64, 1024]
+# Models timed at other batch sizes than BATCHES: a sequence model's batch is a few sequences.
+BATCHES_OF = {"lstm (onnx, 64-128, 50 steps)": [1, 8]}
 ONNX_FIXTURES = os.path.join(ROOT, "Tests", "SluiceBackendsTests", "Fixtures", "onnx")
 
 
@@ -140,14 +142,22 @@ def models(include_onnx, tmp):
             ("mlp (onnx, 16-32-32-10)", ONNXModel, os.path.join(ONNX_FIXTURES, "mlp", "model.onnx"), [16], 0.0),
             ("cnn (onnx, 1x8x8)", ONNXModel, os.path.join(ONNX_FIXTURES, "cnn", "model.onnx"), [1, 8, 8], 0.0),
         ]
+        # An LSTM layer (input 64, hidden 128, 50 steps) as torch.onnx.export writes it, built
+        # by scripts/make_rnn_fixtures.py into a temporary file; timed at batches 1 and 8.
+        sys.path.insert(0, os.path.join(ROOT, "scripts"))
+        from make_rnn_fixtures import lstm_layer
+        lstm = os.path.join(tmp, "lstm.onnx")
+        with open(lstm, "wb") as f:
+            f.write(lstm_layer(50, 64, 128).SerializeToString())
+        found.append(("lstm (onnx, 64-128, 50 steps)", ONNXModel, lstm, [50, 64], 0.0))
         digits = "models/digits-mlp/1/model.onnx"
         if os.path.exists(os.path.join(ROOT, digits)):
             found.append(("digits-mlp (onnx, 64-32-10)", ONNXModel, digits, [64], 0.0))
     for label, cls, path, shape, missing in found:
-        x = rng.normal(size=[max(BATCHES)] + shape).astype(np.float32)
+        x = rng.normal(size=[max(BATCHES_OF.get(label, BATCHES))] + shape).astype(np.float32)
         if missing:
             x[rng.random(x.shape) < missing] = np.nan
-        yield label, cls(os.path.join(ROOT, path)), shape, x, BATCHES
+        yield label, cls(os.path.join(ROOT, path)), shape, x, BATCHES_OF.get(label, BATCHES)
     if include_onnx:
         shape = [128, 256]
         x = rng.normal(size=[max(TRANSFORMER_BATCHES)] + shape).astype(np.float32)
@@ -174,6 +184,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the repetitions")
     parser.add_argument("--no-onnx", action="store_true")
+    parser.add_argument("--only", default="", help="time only the models whose label contains this")
     args = parser.parse_args()
     include_onnx = not args.no_onnx
     if include_onnx:
@@ -186,7 +197,7 @@ def main():
     table = {}  # (label, batch) -> list of (sluice µs, library µs, what)
     skipped = set()
     with tempfile.TemporaryDirectory() as tmp:
-        cases = list(models(include_onnx, tmp))
+        cases = [c for c in models(include_onnx, tmp) if args.only in c[0]]
         files = {}
         for i, (label, model, shape, x, batches) in enumerate(cases):
             files[label] = os.path.join(tmp, f"rows{i}.f32")

@@ -29,7 +29,7 @@ tree thresholds, NaN for the tree ensembles).
 Fixtures/onnx/bad/ holds files the loader must refuse at load, naming the problem:
   truncated.onnx       the first half of a good model's bytes
   not_a_model.onnx     text, not protobuf
-  unsupported_op.onnx  a valid graph with an LSTM node (unsupported: the error names op and node)
+  unsupported_op.onnx  a valid graph with a RoiAlign node (unsupported: the error names op and node)
   zipmap.onnx          a LogisticRegression exported with ZipMap: once refused, now served with
                        its probabilities tensor (MLOperatorTests checks it loads)
 and the hostile files of issue 14, each of which once killed the server as it loaded or warmed
@@ -390,10 +390,11 @@ def write_bad_fixtures(good):
     open(os.path.join(bad, "not_a_model.onnx"), "w").write("hello\nworld\n")
     # A well-formed graph with an operator Sluice does not run.
     rng = np.random.default_rng(40)
-    init = [weights(rng, "W", (1, 16, 3)), weights(rng, "R", (1, 16, 4))]
-    node = helper.make_node("LSTM", ["input", "W", "R"], ["Y"], "/rnn/LSTM", hidden_size=4)
-    model = network("lstm", [node], [value("input", [5, "batch", 3])],
-                    [value("Y", [5, 1, "batch", 4])], init, 14)
+    init = [weights(rng, "rois", (2, 4)), numpy_helper.from_array(np.zeros(2, dtype=np.int64), "batch_indices")]
+    node = helper.make_node("RoiAlign", ["input", "rois", "batch_indices"], ["Y"], "/roi/RoiAlign",
+                            output_height=2, output_width=2)
+    model = network("roi_align", [node], [value("input", ["batch", 3, 8, 8])],
+                    [value("Y", [2, 3, 2, 2])], init, 16)
     onnx.checker.check_model(model, full_check=True)
     open(os.path.join(bad, "unsupported_op.onnx"), "wb").write(model.SerializeToString())
     # A classifier exported with ZipMap: its probabilities are a sequence of maps.

@@ -17,6 +17,7 @@ import Testing
         ("casting to", "casts to the same unsupported element types"),
         ("is not a tensor", "sequence and optional values"),
         ("training", "training mode (Dropout with training_mode, BatchNormalization answering running statistics): inference only"),
+        ("Scan before opset 9", "opset 8's Scan, with a batch axis and sequence_lens, which opset 9 replaced"),
     ]
 
     /// ONNX's runner compares with numpy.testing.assert_allclose(rtol=1e-3, atol=1e-7).

@@ -12,10 +12,11 @@ import Testing
     /// `everyFixtureIsListed` keeps the list honest.
     static let cases = [
         "cnn", "cnn_variants", "gradient_boosting_classifier", "gradient_boosting_multiclass",
-        "gradient_boosting_regressor", "linear_regression", "logreg_binary", "logreg_multiclass", "mlp",
-        "mlp_classifier", "mlp_classifier_binary", "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge",
-        "random_forest_classifier", "random_forest_regressor", "reductions", "resampler", "ridge_two_targets",
-        "scaler_logreg", "transformer_block", "upsampler",
+        "gradient_boosting_regressor", "gru_linear_before_reset", "linear_regression", "logreg_binary",
+        "logreg_multiclass", "lstm_bidirectional", "lstm_peepholes", "mlp", "mlp_classifier", "mlp_classifier_binary",
+        "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge", "random_forest_classifier",
+        "random_forest_regressor", "reductions", "resampler", "ridge_two_targets", "rnn_reverse_relu",
+        "scaler_logreg", "scan_cdist", "scan_cumsum", "transformer_block", "upsampler",
     ] + mlCases
 
     struct Fixture {
@@ -143,7 +144,7 @@ import Testing
     @Test(arguments: [
         ("truncated.onnx", "not a valid ONNX model"),
         ("not_a_model.onnx", "not a valid ONNX model"),
-        ("unsupported_op.onnx", "operator LSTM is not supported"),
+        ("unsupported_op.onnx", "operator RoiAlign is not supported"),
         ("three_unsupported_ops.onnx", "3 operators are not supported"),
     ])
     func brokenOrUnsupportedFilesFailToLoadSayingWhy(_ file: String, _ reason: String) throws {

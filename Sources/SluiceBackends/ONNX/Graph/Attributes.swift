@@ -48,6 +48,11 @@ final class Attributes {
         guard let a = get(name), a.hasT else { return nil }
         return a.t
     }
+    /// A graph attribute (Scan's body), or nil when absent or not a graph.
+    func graph(_ name: String) -> Onnx_GraphProto? {
+        guard let a = get(name), a.hasG else { return nil }
+        return a.g
+    }
     /// The raw attribute, for `Constant`'s value_* family.
     func proto(_ name: String) -> Onnx_AttributeProto? { get(name) }
 }

@@ -36,6 +36,15 @@ struct GraphCompiler {
         return try compiler.run(model, fusing: fusing)
     }
 
+    /// A node's graph attribute (Scan's body) as a plan of its own, at `depth` graph
+    /// attributes below the model's graph (`NodeInfo.subgraph`).
+    static func compile(
+        _ graph: Onnx_GraphProto, file: String, limits: ModelLimits, opsets: [String: Int], depth: Int
+    ) throws(ServingError) -> ExecutionPlan {
+        var compiler = GraphCompiler(file: file, limits: limits)
+        return try compiler.run(graph, opsets: opsets, depth: depth, fusing: true)
+    }
+
     private func fail(_ reason: String) -> ServingError { .loadFailure("\(file): \(reason)") }
 
     private mutating func value(_ name: String, _ type: ElementType) -> Int {
@@ -51,8 +60,12 @@ struct GraphCompiler {
         }
         guard model.hasGraph else { throw fail("the model has no graph") }
         let opsets = try opsets(model)
-        let graph = model.graph
-        try refuseUnsupported(graph.node, opsets: opsets)
+        try refuseUnsupported(model.graph.node, opsets: opsets)
+        return try run(model.graph, opsets: opsets, depth: 0, fusing: fusing)
+    }
+
+    /// Compiles `graph` (the model's, or at `depth` > 0 a node's graph attribute: Scan's body).
+    private mutating func run(_ graph: Onnx_GraphProto, opsets: [String: Int], depth: Int, fusing: Bool) throws(ServingError) -> ExecutionPlan {
         guard graph.sparseInitializer.isEmpty else { throw fail("sparse initializers are not supported") }
 
         for t in graph.initializer {
@@ -73,7 +86,7 @@ struct GraphCompiler {
         inputs.removeAll { constants[$0.id] != nil }
 
         for (index, node) in try topologicalOrder(graph, known: Set(ids.keys)).enumerated() {
-            try compile(node, index: index, opsets: opsets)
+            try compile(node, index: index, opsets: opsets, depth: depth)
         }
 
         var outputs: [ExecutionPlan.Port] = []
@@ -198,7 +211,7 @@ struct GraphCompiler {
         return order
     }
 
-    private mutating func compile(_ node: Onnx_NodeProto, index: Int, opsets: [String: Int]) throws(ServingError) {
+    private mutating func compile(_ node: Onnx_NodeProto, index: Int, opsets: [String: Int], depth: Int) throws(ServingError) {
         let domain = node.domain == "ai.onnx" ? "" : node.domain
         let name = node.name.isEmpty ? "#\(index)" : node.name
         guard let opset = opsets[domain] else {
@@ -213,7 +226,7 @@ struct GraphCompiler {
             attributes: try Attributes(node.attribute, node: "\(file): node '\(name)' (\(node.opType))"),
             inputTypes: inputIDs.map { $0 >= 0 ? types[$0] : nil },
             constants: inputIDs.map { $0 >= 0 ? constants[$0] : nil },
-            outputCount: node.output.count)
+            outputCount: node.output.count, opsets: opsets, depth: depth)
         let compiled = try factory(info)
         if let extra = info.attributes.unread.first {
             throw info.fail("attribute '\(extra)' is not supported")

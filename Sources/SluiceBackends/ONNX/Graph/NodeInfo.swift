@@ -19,6 +19,10 @@ struct NodeInfo {
     /// Per input: its value when known at load (initializers, constants, folded nodes).
     let constants: [Constant?]
     let outputCount: Int
+    /// The opsets the model imports and how many graph attributes enclose this node (0 in the
+    /// model's graph), for compiling the node's own graph attributes (`subgraph(_:)`).
+    let opsets: [String: Int]
+    let depth: Int
 
     /// A load failure naming this node.
     func fail(_ reason: String) -> ServingError {

@@ -11,15 +11,15 @@ package enum Operators {
         "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv",
         "ConvTranspose", "Cos", "Cosh", "CumSum", "DepthToSpace", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf",
         "Exp", "Expand", "Flatten", "Floor", "Gather", "GatherElements", "GatherND", "Gelu", "Gemm",
-        "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "Hardmax", "HardSigmoid", "HardSwish",
-        "Identity", "InstanceNormalization", "IsInf", "IsNaN", "LayerNormalization", "LeakyRelu", "Less",
-        "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mod", "Mul", "Neg",
-        "NonZero", "Not", "OneHot", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL1", "ReduceL2",
+        "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "GRU", "Hardmax", "HardSigmoid",
+        "HardSwish", "Identity", "InstanceNormalization", "IsInf", "IsNaN", "LayerNormalization", "LeakyRelu", "Less",
+        "LessOrEqual", "Log", "LogSoftmax", "LSTM", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mod", "Mul",
+        "Neg", "NonZero", "Not", "OneHot", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL1", "ReduceL2",
         "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum",
-        "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round", "Scatter", "ScatterElements", "ScatterND", "Selu",
-        "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax", "Softplus", "Softsign",
-        "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK",
-        "Transpose", "Trilu", "Unsqueeze", "Upsample", "Where", "Xor",
+        "ReduceSumSquare", "Relu", "Reshape", "Resize", "RNN", "Round", "Scan", "Scatter", "ScatterElements",
+        "ScatterND", "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax",
+        "Softplus", "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh",
+        "ThresholdedRelu", "Tile", "TopK", "Transpose", "Trilu", "Unsqueeze", "Upsample", "Where", "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap serves the probabilities tensor that feeds it).
     package static let ml: [String] = [
@@ -103,6 +103,8 @@ package enum Operators {
         case "CumSum": return CumSumKernel.make
         case "Range": return RangeKernel.make
         case "Einsum": return EinsumKernel.make
+        case "LSTM", "GRU", "RNN": return RecurrentKernel.make
+        case "Scan": return ScanKernel.make
         default: return nil
         }
     }
