@@ -34,6 +34,9 @@ struct ExecutionPlan: Sendable {
     /// The server's limits (`BackendLoadRequest.limits`): every value a workspace holds is
     /// within `limits.maxTensorElements` (`Workspace.write`).
     let limits: ModelLimits
+    /// The bytes of the STRING constants' elements, which their Int64 elements index
+    /// (`Workspace.string(_:)`). Empty for a numeric model.
+    var strings: [[UInt8]] = []
 
     /// Where a value that has not been written points: a small zeroed block, never written.
     nonisolated(unsafe) static let emptyBase: UnsafeMutableRawPointer = {

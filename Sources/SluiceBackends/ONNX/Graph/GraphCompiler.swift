@@ -22,6 +22,8 @@ struct GraphCompiler {
     var types: [ElementType] = []
     var constants: [Int: Constant] = [:]
     var steps: [ExecutionPlan.Step] = []
+    /// The STRING constants' bytes, indexed by their elements (`ExecutionPlan.strings`).
+    var strings: [[UInt8]] = []
 
     /// `fusing: false` keeps every node its own step, copies included (tests compare the two
     /// plans' answers).
@@ -52,7 +54,11 @@ struct GraphCompiler {
 
         for t in graph.initializer {
             do {
-                let c = try Constant(proto: t, limits: limits)
+                var c = try Constant(proto: t, limits: limits)
+                if c.type == .string {
+                    c = c.indexed(from: strings.count)
+                    strings += c.strings
+                }
                 constants[value(t.name, c.type)] = c
             } catch {
                 throw fail("initializer '\(t.name)': \(error.reason)")
@@ -97,8 +103,11 @@ struct GraphCompiler {
                 guard Self.mlOpsets.contains(v) else {
                     throw fail("opset \(v) of ai.onnx.ml is not supported (supported: \(Self.mlOpsets.lowerBound)–\(Self.mlOpsets.upperBound))")
                 }
+            case "com.microsoft":
+                // Only its Tokenizer (`Operators.microsoft`), whose version 1 is the only one.
+                guard v == 1 else { throw fail("opset \(v) of com.microsoft is not supported (supported: 1)") }
             default:
-                throw fail("operator domain '\(o.domain)' (opset \(v)) is not supported; only ai.onnx and ai.onnx.ml are")
+                throw fail("operator domain '\(o.domain)' (opset \(v)) is not supported; only ai.onnx, ai.onnx.ml and com.microsoft (Tokenizer) are")
             }
             result[domain] = v
         }
@@ -186,8 +195,9 @@ struct GraphCompiler {
             attributes: try Attributes(node.attribute, node: "\(file): node '\(name)' (\(node.opType))"),
             inputTypes: inputIDs.map { $0 >= 0 ? types[$0] : nil },
             constants: inputIDs.map { $0 >= 0 ? constants[$0] : nil },
-            outputCount: node.output.count)
+            outputCount: node.output.count, firstString: strings.count)
         let compiled = try factory(info)
+        strings += compiled.strings
         if let extra = info.attributes.unread.first {
             throw info.fail("attribute '\(extra)' is not supported")
         }
@@ -222,7 +232,7 @@ struct GraphCompiler {
         let plan = ExecutionPlan(
             valueCount: n, steps: [], constants: bound,
             bufferOf: (0..<n).map { $0 < io.inputs.count ? -1 : $0 - io.inputs.count },
-            bufferCount: io.outputs.count, inputs: [], outputs: [], limits: limits)
+            bufferCount: io.outputs.count, inputs: [], outputs: [], limits: limits, strings: strings)
         let ws = Workspace(plan: plan)
         do {
             try kernel.run(local, ws)
@@ -233,6 +243,8 @@ struct GraphCompiler {
             let v = local.outputs[i]
             constants[id] = Constant(type: ws.types[v], shape: ws.shapes[v], source: ws.bases[v])
         }
+        // Strings the node made are numbered after the table's: they join it in that order.
+        strings += ws.strings
     }
 
     /// Gives every computed value a buffer, sharing buffers between values whose lifetimes
@@ -260,6 +272,6 @@ struct GraphCompiler {
         }
         return ExecutionPlan(
             valueCount: types.count, steps: steps, constants: constants.map { ($0.key, $0.value) },
-            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits)
+            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits, strings: strings)
     }
 }

@@ -24,6 +24,9 @@ struct Compiled {
     /// How many leading outputs `run` always writes (the rest only when `Workspace.wants`
     /// them): the graph compiler refuses a node that leaves one out or unnamed.
     var requiredOutputs = 1
+    /// Strings the kernel's STRING outputs index, entered in the plan's table from
+    /// `NodeInfo.firstString` on.
+    var strings: [[UInt8]] = []
 }
 
 extension NodeIO {

@@ -19,6 +19,10 @@ struct NodeInfo {
     /// Per input: its value when known at load (initializers, constants, folded nodes).
     let constants: [Constant?]
     let outputCount: Int
+    /// The plan's string-table index that the first of `Compiled.strings` will get, so a
+    /// kernel that answers strings from its attributes (LabelEncoder's values) writes
+    /// constant indices instead of copying bytes per request.
+    let firstString: Int
 
     /// A load failure naming this node.
     func fail(_ reason: String) -> ServingError {

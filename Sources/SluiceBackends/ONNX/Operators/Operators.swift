@@ -13,20 +13,30 @@ package enum Operators {
         "HardSigmoid", "Identity", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
         "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pow", "PRelu", "Reciprocal", "ReduceMean",
         "ReduceSum", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Sqrt",
-        "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze", "Where", "Xor",
+        "Squeeze", "StringNormalizer", "Sub", "Sum", "Tanh", "TfIdfVectorizer", "Transpose", "Unsqueeze", "Where",
+        "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap is refused at load with the export option that avoids it).
     package static let ml: [String] = [
-        "ArrayFeatureExtractor", "LinearClassifier", "LinearRegressor", "Normalizer", "Scaler",
-        "TreeEnsembleClassifier", "TreeEnsembleRegressor",
+        "ArrayFeatureExtractor", "CategoryMapper", "LabelEncoder", "LinearClassifier", "LinearRegressor",
+        "Normalizer", "OneHotEncoder", "Scaler", "TreeEnsembleClassifier", "TreeEnsembleRegressor",
     ]
 
+    /// The com.microsoft operators (those skl2onnx emits for text).
+    package static let microsoft: [String] = ["Tokenizer"]
+
     static func factory(op: String, domain: String) -> KernelFactory? {
+        if domain == "com.microsoft" {
+            guard op == "Tokenizer" else { return nil }
+            return TokenizerKernel.make
+        }
         if domain == "ai.onnx.ml" {
             switch op {
             case "ArrayFeatureExtractor": return ArrayFeatureExtractorKernel.make
+            case "CategoryMapper", "LabelEncoder": return LabelEncoderKernel.make
             case "LinearClassifier", "LinearRegressor": return LinearKernel.make
             case "Normalizer": return NormalizerKernel.make
+            case "OneHotEncoder": return OneHotEncoderKernel.make
             case "Scaler": return ScalerKernel.make
             case "TreeEnsembleClassifier", "TreeEnsembleRegressor": return TreeEnsembleKernel.make
             case "ZipMap": return ZipMapRefusal.make
@@ -57,6 +67,8 @@ package enum Operators {
         case "Concat": return ConcatKernel.make
         case "Gather": return GatherKernel.make
         case "Slice": return SliceKernel.make
+        case "StringNormalizer": return StringNormalizerKernel.make
+        case "TfIdfVectorizer": return TfIdfVectorizerKernel.make
         case "Expand": return ExpandKernel.make
         case "Gemm": return GemmKernel.make
         case "MatMul": return MatMulKernel.make

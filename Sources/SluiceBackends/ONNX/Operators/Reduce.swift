@@ -47,7 +47,7 @@ struct ReduceKernel: Kernel {
         case .double: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Double.self)) { $0 } back: { $0 }
         case .int64: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Int64.self)) { Double($0) } back: { Int64(exactly: $0.rounded(.towardZero)) ?? .min }
         case .int32: reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Int32.self)) { Double($0) } back: { Int32(exactly: $0.rounded(.towardZero)) ?? .min }
-        case .bool: break
+        case .bool, .string: break
         }
     }
 
@@ -105,7 +105,7 @@ struct ArgMaxKernel: Kernel {
         case .double: argmax(x, a, out, Double.self)
         case .int64: argmax(x, a, out, Int64.self)
         case .int32: argmax(x, a, out, Int32.self)
-        case .bool: break
+        case .bool, .string: break
         }
     }
 
