@@ -120,6 +120,7 @@ def column_transformer():
     """OneHotEncoder on two string columns and StandardScaler on two numbers, then a
     LogisticRegression: four inputs, two BYTES and two FP32. Test rows include a category
     never seen in training (handle_unknown='ignore': all zeros)."""
+    name = "column_transformer"
     rng = np.random.RandomState(18)
     n = 200
     colors = np.array(["red", "green", "blue"])[rng.randint(0, 3, n)]
@@ -134,7 +135,7 @@ def column_transformer():
     onx = convert_sklearn(
         model, initial_types=[("color", StringTensorType([None, 1])), ("size", StringTensorType([None, 1])),
                               ("a", FloatTensorType([None, 1])), ("b", FloatTensorType([None, 1]))],
-        options={id(model.steps[-1][1]): {"zipmap": False}}, target_opset=TARGET_OPSET)
+        options={id(model.steps[-1][1]): {"zipmap": False}}, target_opset=TARGET_OPSET, name=name)
     test = rng.randn(9, 2).astype(np.float32)
     inputs = {
         "color": strings([["red"], ["green"], ["blue"], ["purple"], ["red"], ["blue"], ["green"], [""], ["red"]]),
@@ -156,13 +157,14 @@ def tfidf(tokenexp):
     skl2onnx always emits StringNormalizer, com.microsoft Tokenizer and TfIdfVectorizer; with
     options {'tokenexp': None, 'separators': [...]} the Tokenizer splits at literal separators,
     which Sluice runs; by default it uses a regular expression, which Sluice refuses."""
+    name = "tfidf_tokenexp" if tokenexp else "tfidf_logreg"
     y = [0, 1, 0, 1, 1, 0, 1, 1, 0, 0]
     model = Pipeline([("tf", TfidfVectorizer(ngram_range=(1, 2))), ("lr", LogisticRegression())]).fit(DOCS, y)
     options = {id(model.steps[-1][1]): {"zipmap": False}}
     if not tokenexp:
         options[id(model.steps[0][1])] = {"tokenexp": None, "separators": [" ", ",", "\\.", "\\?", "!"]}
     onx = sorted_imports(convert_sklearn(
-        model, initial_types=[("text", StringTensorType([None, 1]))], options=options, target_opset=TARGET_OPSET))
+        model, initial_types=[("text", StringTensorType([None, 1]))], options=options, target_opset=TARGET_OPSET, name=name))
     if tokenexp:
         os.makedirs(os.path.join(ROOT, "bad"), exist_ok=True)
         with open(os.path.join(ROOT, "bad", "tfidf_tokenexp.onnx"), "wb") as f:
@@ -189,7 +191,7 @@ def string_labels():
         model.fit(x, labels)
         onx = sorted_imports(convert_sklearn(
             model, initial_types=[("input", FloatTensorType([None, 4]))],
-            options={id(model): {"zipmap": False}}, target_opset=TARGET_OPSET))
+            options={id(model): {"zipmap": False}}, target_opset=TARGET_OPSET, name=name))
         write_case(name, onx, {"input": test}, type(model).__name__ + " on string labels", 1e-6 if "forest" in name else 1e-5)
 
 
@@ -240,7 +242,7 @@ def label_encoders():
 def string_graph():
     """Strings through the default domain's byte-moving operators and Equal and Cast:
     s [N, 2] BYTES and x [N] FP32 in; Transpose, Concat, Reshape, Gather, Flatten, Unsqueeze,
-    Squeeze, Identity and Equal with a constant string; Cast x to INT64, to STRING and to FP32
+    Squeeze, Identity and Equal with a constant string and a Constant node's value_strings; Cast x to INT64, to STRING and to FP32
     (floats to strings are refused: ONNX and onnxruntime format them differently); and the
     ai.onnx.ml OneHotEncoder and CategoryMapper."""
     s = helper.make_tensor_value_info("s", TensorProto.STRING, ["N", 2])
@@ -260,6 +262,8 @@ def string_graph():
         helper.make_node("Flatten", ["flat0"], ["flat"], axis=0),
         helper.make_node("Identity", ["flat"], ["same"]),
         helper.make_node("Equal", ["s", "red"], ["is_red"]),
+        helper.make_node("Constant", [], ["pair"], value_strings=["red", "blue"]),
+        helper.make_node("Equal", ["s", "pair"], ["is_pair"]),
         helper.make_node("Cast", ["x"], ["x_int"], to=TensorProto.INT64),
         helper.make_node("Cast", ["x_int"], ["x_text"], to=TensorProto.STRING),
         helper.make_node("Cast", ["x_text"], ["x_back"], to=TensorProto.FLOAT),
@@ -271,7 +275,7 @@ def string_graph():
     ]
     outs = [helper.make_tensor_value_info(n, t, None) for n, t in [
         ("t", TensorProto.STRING), ("column", TensorProto.STRING), ("same", TensorProto.STRING),
-        ("is_red", TensorProto.BOOL), ("x_text", TensorProto.STRING), ("x_back", TensorProto.FLOAT),
+        ("is_red", TensorProto.BOOL), ("is_pair", TensorProto.BOOL), ("x_text", TensorProto.STRING), ("x_back", TensorProto.FLOAT),
         ("onehot", TensorProto.FLOAT), ("codes", TensorProto.INT64), ("names", TensorProto.STRING)]]
     graph = helper.make_graph(nodes, "string_graph", [s, x], outs, initializer=[red, idx, shape, axes])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19), helper.make_opsetid(ml, 3)], ir_version=9)  # Equal takes strings from 19

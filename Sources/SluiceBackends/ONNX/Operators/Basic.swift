@@ -123,8 +123,12 @@ struct ConstantKernel: Kernel {
             value = Constant([Int64(i)], type: .int64, shape: [])
         } else if let is_ = a.ints("value_ints") {
             value = Constant(is_.map { Int64($0) }, type: .int64, shape: [is_.count])
+        } else if let text = a.proto("value_string"), text.type == .string {
+            value = Constant(strings: [[UInt8](text.s)], shape: [])
+        } else if let texts = a.proto("value_strings"), texts.type == .strings {
+            value = Constant(strings: texts.strings.map { [UInt8]($0) }, shape: [texts.strings.count])
         } else {
-            throw n.fail("only value, value_float(s) and value_int(s) are supported (strings and sparse tensors are not)")
+            throw n.fail("only value, value_float(s), value_int(s) and value_string(s) are supported (sparse tensors are not)")
         }
         // A value_floats or value_ints list is as long as the file says: bounded like any tensor.
         guard Shape.count(value.shape, within: n.limits.maxTensorElements) != nil else {
