@@ -196,7 +196,7 @@ def string_labels():
 
 
 def label_encoders():
-    """LabelEncoder in both directions: opset 2 (keys_strings/values_int64s, keys_int64s/
+    """LabelEncoder in both directions: opset 1 (classes_strings), opset 2 (keys_strings/values_int64s, keys_int64s/
     values_strings, keys_strings/values_floats) and opset 4 (keys_tensor/values_tensor/
     default_tensor), with keys absent from the table (the defaults)."""
     s = helper.make_tensor_value_info("s", TensorProto.STRING, ["N"])
@@ -218,6 +218,17 @@ def label_encoders():
     inputs = {"s": strings(["a", "b", "z", "c", "", "a", "c", "b", "b"]),
               "k": np.array([1, 2, 3, 4, -1, 3, 2, 1, 0], dtype=np.int64)}
     write_case("label_encoder_v2", model, inputs, "LabelEncoder (opset 2)")
+
+    outs = [helper.make_tensor_value_info("ids", TensorProto.INT64, ["N"]),
+            helper.make_tensor_value_info("names", TensorProto.STRING, ["N"])]
+    nodes = [
+        helper.make_node("LabelEncoder", ["s"], ["ids"], domain=ml, classes_strings=["a", "b", "c"], default_int64=-3),
+        helper.make_node("LabelEncoder", ["k"], ["names"], domain=ml, classes_strings=["zero", "one", "two"],
+                         default_string="none"),
+    ]
+    graph = helper.make_graph(nodes, "label_encoder_v1", [s, k], outs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(ml, 1)], ir_version=9)
+    write_case("label_encoder_v1", model, inputs, "LabelEncoder (opset 1)")
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N"])
     outs = [helper.make_tensor_value_info("names", TensorProto.STRING, ["N"]),

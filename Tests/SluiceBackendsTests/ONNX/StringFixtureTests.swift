@@ -9,7 +9,7 @@ import Testing
 @Suite struct StringFixtureTests {
     /// Folders under Fixtures/onnx_strings; `everyFixtureIsListed` keeps the list honest.
     static let cases = [
-        "column_transformer", "label_encoder_v2", "label_encoder_v4", "string_graph", "string_labels_forest",
+        "column_transformer", "label_encoder_v1", "label_encoder_v2", "label_encoder_v4", "string_graph", "string_labels_forest",
         "string_labels_logreg", "tfidf_logreg",
     ]
 
