@@ -255,7 +255,7 @@ def string_graph():
     s [N, 2] BYTES and x [N] FP32 in; Transpose, Concat, Reshape, Gather, Flatten, Unsqueeze,
     Squeeze, Identity and Equal with a constant string and a Constant node's value_strings; Cast x to INT64, to STRING and to FP32
     (floats to strings are refused: ONNX and onnxruntime format them differently); and the
-    ai.onnx.ml OneHotEncoder and CategoryMapper."""
+    ai.onnx.ml OneHotEncoder (on strings and on int64s) and CategoryMapper both ways."""
     s = helper.make_tensor_value_info("s", TensorProto.STRING, ["N", 2])
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N"])
     red = helper.make_tensor("red", TensorProto.STRING, [], [b"red"])
@@ -281,13 +281,14 @@ def string_graph():
         helper.make_node("OneHotEncoder", ["s"], ["onehot"], domain=ml, cats_strings=["red", "green", "blue"], zeros=1),
         helper.make_node("CategoryMapper", ["s"], ["codes"], domain=ml, cats_strings=["red", "green", "blue"],
                          cats_int64s=[1, 2, 3], default_int64=0),
+        helper.make_node("OneHotEncoder", ["codes"], ["code_onehot"], domain=ml, cats_int64s=[3, 1, 0], zeros=1),
         helper.make_node("CategoryMapper", ["codes"], ["names"], domain=ml, cats_strings=["RED", "GREEN", "BLUE"],
                          cats_int64s=[1, 2, 3], default_string="NONE"),
     ]
     outs = [helper.make_tensor_value_info(n, t, None) for n, t in [
         ("t", TensorProto.STRING), ("column", TensorProto.STRING), ("same", TensorProto.STRING),
         ("is_red", TensorProto.BOOL), ("is_pair", TensorProto.BOOL), ("x_text", TensorProto.STRING), ("x_back", TensorProto.FLOAT),
-        ("onehot", TensorProto.FLOAT), ("codes", TensorProto.INT64), ("names", TensorProto.STRING)]]
+        ("onehot", TensorProto.FLOAT), ("codes", TensorProto.INT64), ("code_onehot", TensorProto.FLOAT), ("names", TensorProto.STRING)]]
     graph = helper.make_graph(nodes, "string_graph", [s, x], outs, initializer=[red, idx, shape, axes])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19), helper.make_opsetid(ml, 3)], ir_version=9)  # Equal takes strings from 19
     colors = ["red", "green", "blue", "teal", "", "red"]
