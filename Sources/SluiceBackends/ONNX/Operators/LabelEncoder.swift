@@ -41,7 +41,7 @@ struct LabelEncoderKernel: Kernel {
         let a = n.attributes
         var strings: [[UInt8]] = []
         /// The answers: string values join the plan's table, their default last.
-        func answers(_ list: Table, fallback: Table?) throws(ServingError) -> LookupValues {
+        func answers(_ list: LookupList, fallback: LookupList?) -> LookupValues {
             switch list {
             case .strings(let s):
                 strings = s + [fallback?.strings.first ?? Array("_Unused".utf8)]
@@ -51,7 +51,7 @@ struct LabelEncoderKernel: Kernel {
             case .doubles(let v): return .doubles(v, fallback: fallback?.doubles.first ?? -0.0)
             }
         }
-        let keyList: Table, values: LookupValues
+        let keyList: LookupList, values: LookupValues
         if n.op == "CategoryMapper" || n.opset < 2 {
             // One list of strings and one of int64s, read in the direction of the input.
             let stringsKey = n.op == "CategoryMapper" ? "cats_strings" : "classes_strings"
@@ -60,14 +60,14 @@ struct LabelEncoderKernel: Kernel {
             guard texts.count == ints.count, !texts.isEmpty else {
                 throw n.fail("\(stringsKey) must be non-empty (and as long as cats_int64s)")
             }
-            let fallbackInt = Table.int64s([Int64(a.int("default_int64", default: -1))])
-            let fallbackText = Table.strings([Array((a.string("default_string") ?? "_Unused").utf8)])
+            let fallbackInt = LookupList.int64s([Int64(a.int("default_int64", default: -1))])
+            let fallbackText = LookupList.strings([Array((a.string("default_string") ?? "_Unused").utf8)])
             if try n.type(0, in: [.string, .int64]) == .string {
                 keyList = .strings(texts)
-                values = try answers(.int64s(ints), fallback: fallbackInt)
+                values = answers(.int64s(ints), fallback: fallbackInt)
             } else {
                 keyList = .int64s(ints)
-                values = try answers(.strings(texts), fallback: fallbackText)
+                values = answers(.strings(texts), fallback: fallbackText)
             }
         } else {
             keyList = try Self.list(n, "keys")
@@ -75,7 +75,7 @@ struct LabelEncoderKernel: Kernel {
             guard keyList.count == valueList.count else {
                 throw n.fail("\(keyList.count) keys but \(valueList.count) values")
             }
-            var fallback: Table?
+            var fallback: LookupList?
             if let t = a.tensor("default_tensor") {
                 fallback = try Self.table(n, t, "default_tensor")
                 guard fallback?.count == 1, fallback?.type == valueList.type else {
@@ -91,7 +91,7 @@ struct LabelEncoderKernel: Kernel {
                 // The other types' defaults do not apply to these values.
                 a.ignore("default_string", "default_int64", "default_float")
             }
-            values = try answers(valueList, fallback: fallback)
+            values = answers(valueList, fallback: fallback)
             let input = try n.type(0)
             guard input == keyList.type || (keyList.type == .int64 && input == .int32) else {
                 throw n.fail("input 0 is \(input), but the keys are \(keyList.type)")
@@ -105,9 +105,9 @@ struct LabelEncoderKernel: Kernel {
 
     /// A list of keys or values, from `keys_strings`/`keys_int64s`/`keys_floats` or (opset 4)
     /// `keys_tensor`; exactly one of them.
-    private static func list(_ n: NodeInfo, _ prefix: String) throws(ServingError) -> Table {
+    private static func list(_ n: NodeInfo, _ prefix: String) throws(ServingError) -> LookupList {
         let a = n.attributes
-        var found: [Table] = []
+        var found: [LookupList] = []
         if let s = a.strings("\(prefix)_strings") { found.append(.strings(s.map { Array($0.utf8) })) }
         if let v = a.ints("\(prefix)_int64s") { found.append(.int64s(v.map { Int64($0) })) }
         if let v = a.floats("\(prefix)_floats") { found.append(.floats(v)) }
@@ -118,7 +118,7 @@ struct LabelEncoderKernel: Kernel {
         return list
     }
 
-    private static func table(_ n: NodeInfo, _ t: Onnx_TensorProto, _ name: String) throws(ServingError) -> Table {
+    private static func table(_ n: NodeInfo, _ t: Onnx_TensorProto, _ name: String) throws(ServingError) -> LookupList {
         let c: Constant
         do { c = try Constant(proto: t, limits: n.limits) } catch { throw n.fail("\(name): \(error.reason)") }
         switch c.type {
@@ -156,7 +156,7 @@ struct LabelEncoderKernel: Kernel {
 }
 
 /// A list of keys or values as a factory reads it.
-enum Table {
+enum LookupList {
     case strings([[UInt8]])
     case int64s([Int64])
     case floats([Float])
