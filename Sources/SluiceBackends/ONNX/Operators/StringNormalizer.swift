@@ -125,7 +125,7 @@ struct TokenizerKernel: Kernel {
     }
 
     /// The tokens of one string.
-    func tokens(_ s: [UInt8]) -> [[UInt8]] {
+    private func tokens(_ s: [UInt8]) -> [[UInt8]] {
         var result: [[UInt8]] = []
         func keep(_ token: ArraySlice<UInt8>) {
             // Characters, not bytes: UTF-8 continuation bytes do not count.
