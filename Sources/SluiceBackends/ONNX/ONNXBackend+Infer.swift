@@ -11,6 +11,7 @@ extension ONNXBackend {
     package func infer(_ request: [Tensor]) throws(ServingError) -> [Tensor] {
         let ws = pool.take(plan)
         defer { pool.give(ws) }
+        ws.resetStrings()
         for (k, port) in plan.inputs.enumerated() {
             let name = inputs[k].name
             guard let tensor = request.first(where: { $0.name == name }) else {
@@ -87,6 +88,10 @@ extension ONNXBackend {
             }
             copy(narrowed, .int32)
         case (.bool, .bool(let a)): copy(a.map { $0 ? UInt8(1) : 0 }, .bool)
+        case (.string, .bytes(let a)):
+            // The bytes join the request's string table as they are (any bytes, as ONNX's).
+            let first = ws.intern(a)
+            copy((0..<Int64(n)).map { first + $0 }, .string)
         default:
             throw .invalidInput(
                 "input '\(tensor.name)' is \(tensor.datatype.rawValue); the model takes \(port.type.wire.rawValue)")
@@ -105,6 +110,7 @@ extension ONNXBackend {
         case .int64: data = .int64(array(Int64.self))
         case .int32: data = .int32(array(Int32.self))
         case .bool: data = .bool(array(UInt8.self).map { $0 != 0 })
+        case .string: data = .bytes(array(Int64.self).map { ws.string($0) })
         }
         return Tensor(unchecked: name, shape: ws.shapes[v], data: data)
     }

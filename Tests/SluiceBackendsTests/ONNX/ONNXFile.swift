@@ -38,6 +38,7 @@ enum ONNXFile {
         case .int64: data = .int64(Array(c.elements(as: Int64.self)))
         case .int32: data = .int32(Array(c.elements(as: Int32.self)))
         case .bool: data = .bool(c.elements(as: UInt8.self).map { $0 != 0 })
+        case .string: data = .bytes(c.strings)
         }
         return Tensor(unchecked: proto.name, shape: c.shape, data: data)
     }

@@ -37,6 +37,9 @@ struct ExecutionPlan: Sendable {
     /// What loading changed about the model (ZipMap served as its probabilities), for
     /// `ONNXBackend.notes`.
     var notes: [String] = []
+    /// The bytes of the STRING constants' elements, which their Int64 elements index
+    /// (`Workspace.string(_:)`). Empty for a numeric model.
+    var strings: [[UInt8]] = []
 
     /// Where a value that has not been written points: a small zeroed block, never written.
     nonisolated(unsafe) static let emptyBase: UnsafeMutableRawPointer = {

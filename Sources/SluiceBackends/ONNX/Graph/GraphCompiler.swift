@@ -26,6 +26,8 @@ struct GraphCompiler {
     private var notes: [String] = []
     /// Dimensions a kernel declares for an output whose graph type is not a tensor, by value id.
     private var declaredDims: [Int: [Int]] = [:]
+    /// The STRING constants' bytes, indexed by their elements (`ExecutionPlan.strings`).
+    var strings: [[UInt8]] = []
 
     /// `fusing: false` keeps every node its own step, copies included (tests compare the two
     /// plans' answers).
@@ -70,7 +72,11 @@ struct GraphCompiler {
 
         for t in graph.initializer {
             do {
-                let c = try Constant(proto: t, limits: limits)
+                var c = try Constant(proto: t, limits: limits)
+                if c.type == .string {
+                    c = c.indexed(from: strings.count)
+                    strings += c.strings
+                }
                 constants[value(t.name, c.type)] = c
             } catch {
                 throw fail("initializer '\(t.name)': \(error.reason)")
@@ -135,6 +141,9 @@ struct GraphCompiler {
                 guard Self.mlOpsets.contains(v) else {
                     throw fail("opset \(v) of ai.onnx.ml is not supported (supported: \(Self.mlOpsets.lowerBound)–\(Self.mlOpsets.upperBound))")
                 }
+            case "com.microsoft":
+                // Only its Tokenizer (`Operators.microsoft`), whose version 1 is the only one.
+                guard v == 1 else { throw fail("opset \(v) of com.microsoft is not supported (supported: 1)") }
             default:
                 // Other domains (com.microsoft, say) are refused node by node, with the fix when
                 // one is known (`refuseUnsupported`); an import that no node uses is harmless.
@@ -226,8 +235,9 @@ struct GraphCompiler {
             attributes: try Attributes(node.attribute, node: "\(file): node '\(name)' (\(node.opType))"),
             inputTypes: inputIDs.map { $0 >= 0 ? types[$0] : nil },
             constants: inputIDs.map { $0 >= 0 ? constants[$0] : nil },
-            outputCount: node.output.count, opsets: opsets, depth: depth)
+            outputCount: node.output.count, opsets: opsets, depth: depth, firstString: strings.count)
         let compiled = try factory(info)
+        strings += compiled.strings
         if let extra = info.attributes.unread.first {
             throw info.fail("attribute '\(extra)' is not supported")
         }
@@ -266,7 +276,7 @@ struct GraphCompiler {
         let plan = ExecutionPlan(
             valueCount: n, steps: [], constants: bound,
             bufferOf: (0..<n).map { $0 < io.inputs.count ? -1 : $0 - io.inputs.count },
-            bufferCount: io.outputs.count, inputs: [], outputs: [], limits: limits)
+            bufferCount: io.outputs.count, inputs: [], outputs: [], limits: limits, strings: strings)
         let ws = Workspace(plan: plan)
         do {
             try kernel.run(local, ws)
@@ -277,6 +287,8 @@ struct GraphCompiler {
             let v = local.outputs[i]
             constants[id] = Constant(type: ws.types[v], shape: ws.shapes[v], source: ws.bases[v])
         }
+        // Strings the node made are numbered after the table's: they join it in that order.
+        strings += ws.strings
     }
 
     /// Gives every computed value a buffer, sharing buffers between values whose lifetimes
@@ -304,6 +316,7 @@ struct GraphCompiler {
         }
         return ExecutionPlan(
             valueCount: types.count, steps: steps, constants: constants.map { ($0.key, $0.value) },
-            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits, notes: notes)
+            bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits, notes: notes,
+            strings: strings)
     }
 }

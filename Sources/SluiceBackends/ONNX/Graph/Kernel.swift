@@ -30,6 +30,9 @@ struct Compiled {
     /// What the server changed about the node as it loaded it, for the load log and the
     /// model's metadata (`Backend.notes`).
     var note: String?
+    /// Strings the kernel's STRING outputs index, entered in the plan's table from
+    /// `NodeInfo.firstString` on.
+    var strings: [[UInt8]] = []
 }
 
 extension NodeIO {

@@ -23,6 +23,10 @@ struct NodeInfo {
     /// model's graph), for compiling the node's own graph attributes (`subgraph(_:)`).
     let opsets: [String: Int]
     let depth: Int
+    /// The plan's string-table index that the first of `Compiled.strings` will get, so a
+    /// kernel that answers strings from its attributes (LabelEncoder's values) writes
+    /// constant indices instead of copying bytes per request.
+    let firstString: Int
 
     /// A load failure naming this node.
     func fail(_ reason: String) -> ServingError {

@@ -17,6 +17,14 @@ extension Constant {
         guard let count = Shape.count(shape, within: limits.maxTensorElements) else {
             throw TensorDecodingError(shape.contains { $0 < 0 } ? "dims \(shape) are negative" : limits.beyond(shape))
         }
+        if type == .string {
+            // ONNX strings are bytes (UTF-8 by convention, not checked): kept as they are.
+            guard t.rawData.isEmpty, t.stringData.count == count else {
+                throw TensorDecodingError("has \(t.stringData.count) strings; dims \(shape) need \(count)")
+            }
+            self = Constant(strings: t.stringData.map { [UInt8]($0) }, shape: shape)
+            return
+        }
         if !t.rawData.isEmpty {
             guard t.rawData.count == count * type.size else {
                 throw TensorDecodingError("raw data has \(t.rawData.count) bytes; dims \(shape) need \(count * type.size)")
@@ -43,6 +51,7 @@ extension Constant {
         case .bool:
             try check(t.int32Data.count)
             self = Constant(t.int32Data.map { UInt8($0 != 0 ? 1 : 0) }, type: type, shape: shape)
+        case .string: self = Constant(strings: [], shape: [])  // read above
         }
     }
 }

@@ -30,7 +30,7 @@ struct CopyKernel: Kernel {
 
 /// Cast between float, double, int64, int32 and bool. Floats become integers by truncation; NaN
 /// and values beyond the target's range give its minimum (what x86's conversion gives), never
-/// a trap.
+/// a trap. Numbers to and from STRING: see `CastKernel+Strings.swift`.
 struct CastKernel: Kernel {
     let to: ElementType
 
@@ -42,7 +42,7 @@ struct CastKernel: Kernel {
             code = c
         } else if let name = n.attributes.string("to") {
             // Opset 1 spelled the type as a string.
-            let names = ["FLOAT": 1, "INT32": 6, "INT64": 7, "BOOL": 9, "DOUBLE": 11]
+            let names = ["FLOAT": 1, "INT32": 6, "INT64": 7, "STRING": 8, "BOOL": 9, "DOUBLE": 11]
             code = names[name] ?? -1
         } else {
             throw n.fail("attribute 'to' is required")
@@ -51,6 +51,13 @@ struct CastKernel: Kernel {
             throw n.fail("casting to \(ElementType.onnxName(code)) is not supported")
         }
         n.attributes.ignore("saturate")
+        let from = try n.type(0)
+        if (from == .string) != (to == .string), from == .bool || to == .bool {
+            throw n.fail("casting between bool and string is not supported")
+        }
+        if to == .string, from.isFloatingPoint {
+            throw n.fail("casting to string from \(from) is not supported: ONNX's reference writes the shortest text that reads back (0.6048455) and onnxruntime C's %.8g (0.60484552), so no one answer is right")
+        }
         return Compiled(kernel: CastKernel(to: to), outputTypes: [to])
     }
 
@@ -61,7 +68,12 @@ struct CastKernel: Kernel {
             copyElements(out, x.base, count: x.count, size: to.size)
             return
         }
+        if to == .string {
+            Self.format(x, out.assumingMemoryBound(to: Int64.self), ws)
+            return
+        }
         switch x.type {
+        case .string: try Self.parse(x, to, out, ws, io)
         case .float: Self.convert(x.buffer(Float.self), to, out)
         case .double: Self.convert(x.buffer(Double.self), to, out)
         case .int64: Self.convertInteger(x.buffer(Int64.self), to, out)
@@ -77,6 +89,7 @@ struct CastKernel: Kernel {
         case .int64: for (i, v) in src.enumerated() { out.assumingMemoryBound(to: Int64.self)[i] = Int64(exactly: v.rounded(.towardZero)) ?? .min }
         case .int32: for (i, v) in src.enumerated() { out.assumingMemoryBound(to: Int32.self)[i] = Int32(exactly: v.rounded(.towardZero)) ?? .min }
         case .bool: for (i, v) in src.enumerated() { out.assumingMemoryBound(to: UInt8.self)[i] = v != 0 ? 1 : 0 }
+        case .string: break  // `format`
         }
     }
 
@@ -87,6 +100,7 @@ struct CastKernel: Kernel {
         case .int64: for (i, v) in src.enumerated() { out.assumingMemoryBound(to: Int64.self)[i] = Int64(truncatingIfNeeded: v) }
         case .int32: for (i, v) in src.enumerated() { out.assumingMemoryBound(to: Int32.self)[i] = Int32(truncatingIfNeeded: v) }
         case .bool: for (i, v) in src.enumerated() { out.assumingMemoryBound(to: UInt8.self)[i] = v != 0 ? 1 : 0 }
+        case .string: break  // `format`
         }
     }
 }
@@ -109,8 +123,12 @@ struct ConstantKernel: Kernel {
             value = Constant([Int64(i)], type: .int64, shape: [])
         } else if let is_ = a.ints("value_ints") {
             value = Constant(is_.map { Int64($0) }, type: .int64, shape: [is_.count])
+        } else if let text = a.proto("value_string"), text.type == .string {
+            value = Constant(strings: [[UInt8](text.s)], shape: [])
+        } else if let texts = a.proto("value_strings"), texts.type == .strings {
+            value = Constant(strings: texts.strings.map { [UInt8]($0) }, shape: [texts.strings.count])
         } else {
-            throw n.fail("only value, value_float(s) and value_int(s) are supported (strings and sparse tensors are not)")
+            throw n.fail("only value, value_float(s), value_int(s) and value_string(s) are supported (sparse tensors are not)")
         }
         // A value_floats or value_ints list is as long as the file says: bounded like any tensor.
         guard Shape.count(value.shape, within: n.limits.maxTensorElements) != nil else {
@@ -120,7 +138,15 @@ struct ConstantKernel: Kernel {
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
-        try copyElements(ws.output(io, 0, value.type, value.shape), value.buffer.pointer, count: value.count, size: value.type.size)
+        let out = try ws.output(io, 0, value.type, value.shape)
+        if value.type == .string {
+            // The value's own strings join the table (the node is folded: the plan's table).
+            let first = ws.intern(value.strings)
+            let o = out.assumingMemoryBound(to: Int64.self)
+            for i in 0..<value.count { o[i] = first + Int64(i) }
+            return
+        }
+        copyElements(out, value.buffer.pointer, count: value.count, size: value.type.size)
     }
 }
 
@@ -135,7 +161,7 @@ struct ConstantOfShapeKernel: Kernel {
         var value = Constant([Float(0)], type: .float, shape: [1])
         if let t = n.attributes.tensor("value") {
             do { value = try Constant(proto: t, limits: n.limits) } catch { throw n.fail("value: \(error.reason)") }
-            guard value.count == 1 else { throw n.fail("value must hold one element") }
+            guard value.count == 1, value.type != .string else { throw n.fail("value must hold one number") }
         }
         return Compiled(kernel: ConstantOfShapeKernel(value: value), outputTypes: [value.type])
     }

@@ -49,7 +49,7 @@ struct ArithmeticKernel: Kernel {
         case .double: floating(a, b, shape, out.assumingMemoryBound(to: Double.self))
         case .int64: integer(a, b, shape, out.assumingMemoryBound(to: Int64.self))
         case .int32: integer(a, b, shape, out.assumingMemoryBound(to: Int32.self))
-        case .bool: break
+        case .bool, .string: break
         }
     }
 
@@ -109,7 +109,7 @@ struct PowKernel: Kernel {
         case .double: Broadcast.map(a, b, shape, o) { (x: Float, y: Double) in Float(Foundation.pow(Double(x), y)) }
         case .int64: Broadcast.map(a, b, shape, o) { (x: Float, y: Int64) in Foundation.pow(x, Float(y)) }
         case .int32: Broadcast.map(a, b, shape, o) { (x: Float, y: Int32) in Foundation.pow(x, Float(y)) }
-        case .bool: break
+        case .bool, .string: break
         }
     }
 
@@ -123,12 +123,13 @@ struct PowKernel: Kernel {
         case .double: Broadcast.map(a, b, shape, o) { (x: T, y: Double) in power(x, y) }
         case .int64: Broadcast.map(a, b, shape, o) { (x: T, y: Int64) in power(x, Double(y)) }
         case .int32: Broadcast.map(a, b, shape, o) { (x: T, y: Int32) in power(x, Double(y)) }
-        case .bool: break
+        case .bool, .string: break
         }
     }
 }
 
-/// Equal, Less, Greater (broadcast) on any supported type, answering bool.
+/// Equal, Less, Greater (broadcast) on any supported type, answering bool; strings (their
+/// bytes) only for Equal.
 struct CompareKernel: Kernel {
     enum Op: Sendable { case equal, less, greater, lessOrEqual, greaterOrEqual }
     let op: Op
@@ -144,7 +145,7 @@ struct CompareKernel: Kernel {
             "GreaterOrEqual": .greaterOrEqual,
         ]
         let op = ops[n.op] ?? .equal
-        if op != .equal && t == .bool { throw n.fail("bool inputs are not supported") }
+        if op != .equal && (t == .bool || t == .string) { throw n.fail("\(t) inputs are not supported") }
         return Compiled(kernel: CompareKernel(op: op, type: t), outputTypes: [.bool])
     }
 
@@ -160,6 +161,7 @@ struct CompareKernel: Kernel {
         case .int64: compare(a, b, shape, o, Int64.self)
         case .int32: compare(a, b, shape, o, Int32.self)
         case .bool: compare(a, b, shape, o, UInt8.self)
+        case .string: Broadcast.map(a, b, shape, o) { (x: Int64, y: Int64) in x == y || ws.string(x) == ws.string(y) ? 1 : 0 }
         }
     }
 

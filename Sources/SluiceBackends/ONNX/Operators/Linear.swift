@@ -2,14 +2,16 @@ import SluiceCore
 
 /// LinearClassifier and LinearRegressor (ai.onnx.ml): scores = X·coefficientsᵀ + intercepts by
 /// one sgemm, then onnxruntime's post_transform and, for classifiers, the label of the best
-/// score (integer labels only).
+/// score (integer or string labels).
 struct LinearKernel: Kernel {
     let coefficients: [Float]
     let intercepts: [Float]
     let targets: Int
     let transform: MLTransform
-    /// Classifiers only: integer class labels (empty for regressors).
+    /// Classifiers only: class labels (empty for regressors): integers, or string-table
+    /// indices when `labelType` is string (`MLLabels`).
     let labels: [Int64]
+    let labelType: ElementType
     let classifier: Bool
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
@@ -23,9 +25,11 @@ struct LinearKernel: Kernel {
         let transform = try MLTransform(n)
         var intercepts = a.floats("intercepts") ?? []
         var labels: [Int64] = []
+        var labelType = ElementType.int64, labelStrings: [[UInt8]] = []
         let targets: Int
         if classifier {
-            labels = try MLLabels.read(n, "classlabels_ints")
+            let read = try MLLabels(n, "classlabels_ints")
+            (labels, labelType, labelStrings) = (read.values, read.type, read.strings)
             a.ignore("multi_class")
             targets = intercepts.isEmpty ? labels.count : intercepts.count
             guard targets == labels.count || (targets == 1 && labels.count == 2) else {
@@ -41,8 +45,10 @@ struct LinearKernel: Kernel {
         guard intercepts.count == targets else { throw n.fail("\(intercepts.count) intercepts for \(targets) targets") }
         let kernel = LinearKernel(
             coefficients: coefficients, intercepts: intercepts, targets: targets, transform: transform, labels: labels,
-            classifier: classifier)
-        return Compiled(kernel: kernel, outputTypes: classifier ? [.int64, .float] : [.float], requiredOutputs: classifier ? 2 : 1)
+            labelType: labelType, classifier: classifier)
+        return Compiled(
+            kernel: kernel, outputTypes: classifier ? [labelType, .float] : [.float], requiredOutputs: classifier ? 2 : 1,
+            strings: labelStrings)
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -63,7 +69,7 @@ struct LinearKernel: Kernel {
             for r in 0..<rows { transform.apply(scores + r * width, width) }
             return
         }
-        let label = try ws.output(io, 0, .int64, [rows], as: Int64.self)
+        let label = try ws.output(io, 0, labelType, [rows], as: Int64.self)
         for r in 0..<rows {
             let row = scores + r * width
             if binary {

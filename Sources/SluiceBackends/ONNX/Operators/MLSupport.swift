@@ -57,15 +57,29 @@ enum MLTransform: Sendable {
     }
 }
 
-/// The integer class labels of an ai.onnx.ml classifier (`key` names the attribute);
-/// string labels are refused, since the label output would be a string tensor.
-enum MLLabels {
-    static func read(_ n: NodeInfo, _ key: String) throws(ServingError) -> [Int64] {
-        guard n.attributes.strings("classlabels_strings") == nil else {
-            throw n.fail("string class labels are not supported; train with integer labels")
+/// The class labels of an ai.onnx.ml classifier: integers (`key` names the attribute), or
+/// `classlabels_strings`, which the label output answers as strings: their bytes join the
+/// plan's table (`Compiled.strings`) and `values` are their indices, so a kernel writes a label
+/// the same way for both.
+struct MLLabels: Sendable {
+    let values: [Int64]
+    /// The label output's type: int64 or string.
+    let type: ElementType
+    let strings: [[UInt8]]
+
+    init(_ n: NodeInfo, _ key: String) throws(ServingError) {
+        if let texts = n.attributes.strings("classlabels_strings") {
+            guard n.attributes.ints(key) == nil else { throw n.fail("both \(key) and classlabels_strings are given") }
+            guard !texts.isEmpty else { throw n.fail("classlabels_strings are empty") }
+            strings = texts.map { Array($0.utf8) }
+            values = (0..<texts.count).map { Int64(n.firstString + $0) }
+            type = .string
+        } else {
+            guard let ints = n.attributes.ints(key), !ints.isEmpty else { throw n.fail("\(key) are required") }
+            values = ints.map { Int64($0) }
+            type = .int64
+            strings = []
         }
-        guard let ints = n.attributes.ints(key), !ints.isEmpty else { throw n.fail("\(key) are required") }
-        return ints.map { Int64($0) }
     }
 }
 
@@ -84,7 +98,7 @@ enum MLInput {
         case .double: for (i, v) in x.buffer(Double.self).enumerated() { out[i] = Float(v) }
         case .int64: for (i, v) in x.buffer(Int64.self).enumerated() { out[i] = Float(v) }
         case .int32: for (i, v) in x.buffer(Int32.self).enumerated() { out[i] = Float(v) }
-        case .bool, .float: break
+        case .bool, .float, .string: break
         }
         return (UnsafePointer(out), rows, columns)
     }

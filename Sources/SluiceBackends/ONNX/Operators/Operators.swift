@@ -18,23 +18,34 @@ package enum Operators {
         "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum",
         "ReduceSumSquare", "Relu", "Reshape", "Resize", "RNN", "Round", "Scan", "Scatter", "ScatterElements",
         "ScatterND", "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax",
-        "Softplus", "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh",
-        "ThresholdedRelu", "Tile", "TopK", "Transpose", "Trilu", "Unsqueeze", "Upsample", "Where", "Xor",
+        "Softplus", "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "StringNormalizer", "Sub", "Sum", "Tan",
+        "Tanh", "TfIdfVectorizer", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Trilu", "Unsqueeze", "Upsample",
+        "Where", "Xor",
     ]
     /// The ai.onnx.ml operators (ZipMap serves the probabilities tensor that feeds it).
     package static let ml: [String] = [
-        "ArrayFeatureExtractor", "Binarizer", "Imputer", "LinearClassifier", "LinearRegressor", "Normalizer", "Scaler",
-        "SVMClassifier", "SVMRegressor", "TreeEnsembleClassifier", "TreeEnsembleRegressor", "ZipMap",
+        "ArrayFeatureExtractor", "Binarizer", "CategoryMapper", "Imputer", "LabelEncoder", "LinearClassifier",
+        "LinearRegressor", "Normalizer", "OneHotEncoder", "Scaler", "SVMClassifier", "SVMRegressor",
+        "TreeEnsembleClassifier", "TreeEnsembleRegressor", "ZipMap",
     ]
 
+    /// The com.microsoft operators (those skl2onnx emits for text).
+    package static let microsoft: [String] = ["Tokenizer"]
+
     static func factory(op: String, domain: String) -> KernelFactory? {
+        if domain == "com.microsoft" {
+            guard op == "Tokenizer" else { return nil }
+            return TokenizerKernel.make
+        }
         if domain == "ai.onnx.ml" {
             switch op {
             case "ArrayFeatureExtractor": return ArrayFeatureExtractorKernel.make
             case "Binarizer": return BinarizerKernel.make
             case "Imputer": return ImputerKernel.make
+            case "CategoryMapper", "LabelEncoder": return LabelEncoderKernel.make
             case "LinearClassifier", "LinearRegressor": return LinearKernel.make
             case "Normalizer": return NormalizerKernel.make
+            case "OneHotEncoder": return OneHotEncoderKernel.make
             case "Scaler": return ScalerKernel.make
             case "SVMClassifier": return SVMClassifierKernel.make
             case "SVMRegressor": return SVMRegressorKernel.make
@@ -71,6 +82,8 @@ package enum Operators {
         case "Concat": return ConcatKernel.make
         case "Gather": return GatherKernel.make
         case "Slice": return SliceKernel.make
+        case "StringNormalizer": return StringNormalizerKernel.make
+        case "TfIdfVectorizer": return TfIdfVectorizerKernel.make
         case "Expand": return ExpandKernel.make
         case "Split": return SplitKernel.make
         case "Pad": return PadKernel.make

@@ -81,7 +81,7 @@ struct ReduceKernel: Kernel {
             reduce(x, kept, n, outCount, out.assumingMemoryBound(to: Int32.self), extremes: (.min, .max)) {
                 Double($0)
             } back: { Int32(exactly: $0.rounded(.towardZero)) ?? .min }
-        case .bool: break
+        case .bool, .string: break
         }
     }
 
@@ -192,7 +192,7 @@ struct ArgMaxKernel: Kernel {
         case .double: argmax(x, a, out, Double.self)
         case .int64: argmax(x, a, out, Int64.self)
         case .int32: argmax(x, a, out, Int32.self)
-        case .bool: break
+        case .bool, .string: break
         }
     }
 

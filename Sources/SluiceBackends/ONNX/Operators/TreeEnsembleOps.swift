@@ -10,8 +10,9 @@ struct TreeEnsembleKernel: Kernel {
     let average: Bool
     let baseValues: [Float]
     let transform: MLTransform
-    /// Classifiers: integer labels; empty for regressors.
+    /// Classifiers: labels, integers or string-table indices (`MLLabels`); empty for regressors.
     let labels: [Int64]
+    let labelType: ElementType
     let classifier: Bool
     /// Classifier whose trees score a single column for two labels.
     let binary: Bool
@@ -46,9 +47,11 @@ struct TreeEnsembleKernel: Kernel {
             throw n.fail("node or leaf attribute lists differ in length")
         }
         var labels: [Int64] = []
+        var labelType = ElementType.int64, labelStrings: [[UInt8]] = []
         let outputCount: Int
         if classifier {
-            labels = try MLLabels.read(n, "classlabels_int64s")
+            let read = try MLLabels(n, "classlabels_int64s")
+            (labels, labelType, labelStrings) = (read.values, read.type, read.strings)
             outputCount = labels.count
         } else {
             outputCount = a.int("n_targets", default: 1)
@@ -162,8 +165,11 @@ struct TreeEnsembleKernel: Kernel {
         }
         let kernel = TreeEnsembleKernel(
             ensemble: ensemble, treeCount: order.count, average: average, baseValues: baseValues, transform: transform,
-            labels: labels, classifier: classifier, binary: binary, weightsArePositive: leafWeights.allSatisfy { $0 >= 0 })
-        return Compiled(kernel: kernel, outputTypes: classifier ? [.int64, .float] : [.float], requiredOutputs: classifier ? 2 : 1)
+            labels: labels, labelType: labelType, classifier: classifier, binary: binary,
+            weightsArePositive: leafWeights.allSatisfy { $0 >= 0 })
+        return Compiled(
+            kernel: kernel, outputTypes: classifier ? [labelType, .float] : [.float], requiredOutputs: classifier ? 2 : 1,
+            strings: labelStrings)
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -196,7 +202,7 @@ struct TreeEnsembleKernel: Kernel {
             }
             return
         }
-        let label = try ws.output(io, 0, .int64, [rows], as: Int64.self)
+        let label = try ws.output(io, 0, labelType, [rows], as: Int64.self)
         for r in 0..<rows {
             let row = scores + r * width
             if binary {

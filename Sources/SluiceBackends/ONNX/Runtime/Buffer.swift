@@ -31,11 +31,17 @@ final class Buffer: @unchecked Sendable {
 
 /// A value known at load time: an initializer, a `Constant` node's output, or a folded node's
 /// output. Immutable after load and shared by every workspace.
+///
+/// A STRING constant's elements are indices into the plan's string table
+/// (`ExecutionPlan.strings`); one decoded from a file also keeps its bytes in `strings`
+/// (element order) until `GraphCompiler` enters them in the table (`indexed(from:)`).
 struct Constant: Sendable {
     let type: ElementType
     let shape: [Int]
     let count: Int
     let buffer: Buffer
+    /// A decoded STRING tensor's elements; empty otherwise.
+    var strings: [[UInt8]] = []
 
     /// Copies `count` elements of `type` from `source`.
     init(type: ElementType, shape: [Int], source: UnsafeRawPointer?) {
@@ -58,6 +64,20 @@ struct Constant: Sendable {
         }
     }
 
+    /// A STRING constant of `strings`, whose indices `indexed(from:)` sets.
+    init(strings: [[UInt8]], shape: [Int]) {
+        self.init(type: .string, shape: shape, source: nil)
+        self.strings = strings
+    }
+
+    /// This STRING constant with its elements numbered from `first` (where the compiler's
+    /// table will hold them).
+    func indexed(from first: Int) -> Constant {
+        let p = buffer.pointer.assumingMemoryBound(to: Int64.self)
+        for i in 0..<count { p[i] = Int64(first + i) }
+        return self
+    }
+
     func elements<T>(as _: T.Type) -> UnsafeBufferPointer<T> {
         UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: T.self), count: count)
     }
@@ -71,6 +91,7 @@ struct Constant: Sendable {
         case .bool: elements(as: UInt8.self).map { Int($0) }
         case .float: elements(as: Float.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
         case .double: elements(as: Double.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
+        case .string: []
         }
     }
 
@@ -82,6 +103,7 @@ struct Constant: Sendable {
         case .bool: elements(as: UInt8.self).map { Double($0) }
         case .float: elements(as: Float.self).map { Double($0) }
         case .double: Array(elements(as: Double.self))
+        case .string: []
         }
     }
 }

@@ -2,10 +2,13 @@ import SluiceCore
 
 /// The element types the ONNX backend computes in. FP32 is the compute type of every numeric
 /// operator; the integer and boolean types carry shapes, indices and masks; FP64 is accepted
-/// where an operator's loop is generic. Anything else (FP16, strings, 8/16-bit integers) is
-/// refused when the model loads, naming the node.
+/// where an operator's loop is generic. A string element is an Int64 index into the
+/// workspace's string table (`Workspace.string(_:)`), so the byte-moving kernels (Reshape,
+/// Gather, Concat, Transpose, Slice, ...) move strings unchanged; kernels that read numbers
+/// refuse it at load by their type lists. Anything else (FP16, 8/16-bit integers) is refused
+/// when the model loads, naming the node.
 enum ElementType: Sendable, Equatable, CustomStringConvertible {
-    case float, double, int64, int32, bool
+    case float, double, int64, int32, bool, string
 
     /// From `TensorProto.DataType`'s number; `nil` for a type this build does not run.
     init?(onnx code: Int) {
@@ -13,17 +16,18 @@ enum ElementType: Sendable, Equatable, CustomStringConvertible {
         case 1: self = .float
         case 6: self = .int32
         case 7: self = .int64
+        case 8: self = .string
         case 9: self = .bool
         case 11: self = .double
         default: return nil
         }
     }
 
-    /// Bytes per element (BOOL is one byte, 0 or 1).
+    /// Bytes per element (BOOL is one byte, 0 or 1; STRING an Int64 table index).
     var size: Int {
         switch self {
         case .float, .int32: 4
-        case .double, .int64: 8
+        case .double, .int64, .string: 8
         case .bool: 1
         }
     }
@@ -36,6 +40,7 @@ enum ElementType: Sendable, Equatable, CustomStringConvertible {
         case .int64: .int64
         case .int32: .int32
         case .bool: .bool
+        case .string: .bytes
         }
     }
 
@@ -48,6 +53,7 @@ enum ElementType: Sendable, Equatable, CustomStringConvertible {
         case .int64: "int64"
         case .int32: "int32"
         case .bool: "bool"
+        case .string: "string"
         }
     }
 

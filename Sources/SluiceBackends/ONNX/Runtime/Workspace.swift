@@ -26,6 +26,11 @@ final class Workspace: @unchecked Sendable {
     /// Value id → buffer id, -1 for constants.
     let bufferOf: [Int]
     let limits: ModelLimits
+    /// The bytes of STRING elements: index i < `constantStrings.count` is the plan's (its
+    /// constants'), index `constantStrings.count + k` is `strings[k]`, made by this request
+    /// (its inputs, Cast, StringNormalizer, ...) and dropped when the next one starts.
+    let constantStrings: [[UInt8]]
+    var strings: [[UInt8]] = []
 
     init(plan: ExecutionPlan) {
         limits = plan.limits
@@ -35,6 +40,7 @@ final class Workspace: @unchecked Sendable {
         counts = Array(repeating: 0, count: n)
         buffers = (0..<plan.bufferCount).map { _ in Buffer() }
         bufferOf = plan.bufferOf
+        constantStrings = plan.strings
         bases = Array(repeating: ExecutionPlan.emptyBase, count: n)
         for (id, constant) in plan.constants {
             shapes[id] = constant.shape
@@ -91,6 +97,36 @@ final class Workspace: @unchecked Sendable {
         counts[v] = count
     }
 
+    /// The bytes of STRING element `index`. Every index a kernel reads was made by `intern`
+    /// or is a constant's; an out-of-range one (a bug, never a request) reads as empty.
+    @inline(__always)
+    func string(_ index: Int64) -> [UInt8] {
+        let i = Int(index)
+        if i >= 0, i < constantStrings.count { return constantStrings[i] }
+        let k = i &- constantStrings.count
+        return k >= 0 && k < strings.count ? strings[k] : []
+    }
+
+    /// Adds `bytes` to this request's strings and returns its element index.
+    @inline(__always)
+    func intern(_ bytes: [UInt8]) -> Int64 {
+        strings.append(bytes)
+        return Int64(constantStrings.count + strings.count - 1)
+    }
+
+    /// Adds all of `list` and returns the first one's index (the rest follow in order).
+    func intern(_ list: [[UInt8]]) -> Int64 {
+        let first = Int64(constantStrings.count + strings.count)
+        strings.append(contentsOf: list)
+        return first
+    }
+
+    /// Drops the previous request's strings (called as a request starts).
+    @inline(__always)
+    func resetStrings() {
+        if !strings.isEmpty { strings.removeAll(keepingCapacity: true) }
+    }
+
     /// Bytes of memory the workspace holds, for `WorkspacePool`'s budget.
     var heldBytes: Int { buffers.reduce(scratch.capacity) { $0 + $1.capacity } }
 
@@ -132,6 +168,7 @@ struct Operand {
         case .bool: buffer(UInt8.self).map { Int($0) }
         case .float: buffer(Float.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
         case .double: buffer(Double.self).map { Int(exactly: $0.rounded(.towardZero)) ?? 0 }
+        case .string: []
         }
     }
 
@@ -144,6 +181,7 @@ struct Operand {
         case .bool: return Double(pointer(UInt8.self)[0])
         case .float: return Double(pointer(Float.self)[0])
         case .double: return pointer(Double.self)[0]
+        case .string: return nil
         }
     }
 }
