@@ -31,7 +31,7 @@ struct CumSumKernel: Kernel {
         case .double: scan(x.pointer(Double.self), out.assumingMemoryBound(to: Double.self), outer, length, inner) { $0 + $1 }
         case .int32: scan(x.pointer(Int32.self), out.assumingMemoryBound(to: Int32.self), outer, length, inner) { $0 &+ $1 }
         case .int64: scan(x.pointer(Int64.self), out.assumingMemoryBound(to: Int64.self), outer, length, inner) { $0 &+ $1 }
-        case .bool: break
+        case .bool, .string: break
         }
     }
 

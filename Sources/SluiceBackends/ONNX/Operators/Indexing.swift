@@ -102,6 +102,7 @@ enum Indexing {
         case .int64: scatter(updates, to, block, out, reduction, Int64.self, &+, &*)
         case .int32: scatter(updates, to, block, out, reduction, Int32.self, &+, &*)
         case .bool: for (i, t) in to.enumerated() { copyElements(out + t, updates + i * block, count: block, size: 1) }
+        case .string: break  // refused at load
         }
     }
 
@@ -166,7 +167,7 @@ struct ScatterElementsKernel: Kernel {
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(3...3)
-        let t = try n.type(0)
+        let t = try n.type(0, in: ElementType.numbersAndBool)
         _ = try n.type(1, in: [.int64, .int32])
         guard try n.type(2) == t else { throw n.fail("updates are \(try n.type(2)), data \(t)") }
         let kernel = ScatterElementsKernel(axis: n.attributes.int("axis", default: 0), reduction: try Indexing.reduction(n, t))
@@ -224,7 +225,7 @@ struct ScatterNDKernel: Kernel {
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(3...3)
-        let t = try n.type(0)
+        let t = try n.type(0, in: ElementType.numbersAndBool)
         _ = try n.type(1, in: [.int64])
         guard try n.type(2) == t else { throw n.fail("updates are \(try n.type(2)), data \(t)") }
         return Compiled(kernel: ScatterNDKernel(reduction: try Indexing.reduction(n, t)), outputTypes: [t])
@@ -258,7 +259,7 @@ struct OneHotKernel: Kernel {
         let numbers: [ElementType] = [.float, .double, .int64, .int32]
         _ = try n.type(0, in: numbers)
         _ = try n.type(1, in: numbers)
-        return Compiled(kernel: OneHotKernel(axis: n.attributes.int("axis", default: -1)), outputTypes: [try n.type(2)])
+        return Compiled(kernel: OneHotKernel(axis: n.attributes.int("axis", default: -1)), outputTypes: [try n.type(2, in: ElementType.numbersAndBool)])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -300,7 +301,7 @@ struct OneHotKernel: Kernel {
 struct NonZeroKernel: Kernel {
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(1...1)
-        _ = try n.type(0)
+        _ = try n.type(0, in: ElementType.numbersAndBool)
         return Compiled(kernel: NonZeroKernel(), outputTypes: [.int64])
     }
 
@@ -314,6 +315,7 @@ struct NonZeroKernel: Kernel {
         case .int64: found = Self.nonzero(x.buffer(Int64.self))
         case .int32: found = Self.nonzero(x.buffer(Int32.self))
         case .bool: found = Self.nonzero(x.buffer(UInt8.self))
+        case .string: return  // refused at load
         }
         let out = try ws.output(io, 0, .int64, [dims.count, found.count], as: Int64.self)
         let strides = Axis.strides(dims)

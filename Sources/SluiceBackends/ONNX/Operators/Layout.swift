@@ -86,7 +86,7 @@ struct PadKernel: Kernel {
             return Compiled(kernel: PadKernel(mode: mode, fixed: (pads, value)), outputTypes: [t])
         }
         try n.requireInputs(2...4)
-        let t = try n.type(0)
+        let t = try n.type(0, in: ElementType.numbersAndBool)
         _ = try n.type(1, in: [.int64])
         if n.has(2), try n.type(2) != t { throw n.fail("constant_value's type \(try n.type(2)) is not the input's \(t)") }
         if n.has(3) { _ = try n.type(3, in: [.int64, .int32]) }
@@ -229,7 +229,9 @@ struct TriluKernel: Kernel {
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(1...2)
         if n.has(1) { _ = try n.type(1, in: [.int64]) }
-        return Compiled(kernel: TriluKernel(upper: n.attributes.int("upper", default: 1) != 0), outputTypes: [try n.type(0)])
+        return Compiled(
+            kernel: TriluKernel(upper: n.attributes.int("upper", default: 1) != 0),
+            outputTypes: [try n.type(0, in: ElementType.numbersAndBool)])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {

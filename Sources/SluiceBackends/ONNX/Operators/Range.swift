@@ -25,7 +25,7 @@ struct RangeKernel: Kernel {
         case .double: try floats(io, ws, start.pointer(Double.self)[0], limit.pointer(Double.self)[0], delta.pointer(Double.self)[0])
         case .int32: try integers(io, ws, start.pointer(Int32.self)[0], limit.pointer(Int32.self)[0], delta.pointer(Int32.self)[0])
         case .int64: try integers(io, ws, start.pointer(Int64.self)[0], limit.pointer(Int64.self)[0], delta.pointer(Int64.self)[0])
-        case .bool: break
+        case .bool, .string: break
         }
     }
 

@@ -28,7 +28,7 @@ struct ModKernel: Kernel {
         case .double: Broadcast.map(a, b, shape, out.assumingMemoryBound(to: Double.self)) { (x: Double, y: Double) in Foundation.fmod(x, y) }
         case .int64: integer(a, b, shape, out.assumingMemoryBound(to: Int64.self))
         case .int32: integer(a, b, shape, out.assumingMemoryBound(to: Int32.self))
-        case .bool: break
+        case .bool, .string: break
         }
     }
 

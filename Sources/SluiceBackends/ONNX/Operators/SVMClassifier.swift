@@ -7,7 +7,7 @@ import SluiceCore
 /// [N, 2] as [-s, s] for two classes), or with `prob_a`/`prob_b` libsvm's probabilities: each
 /// pair's Platt sigmoid, coupled into one probability per class (Wu, Lin and Weng's method, as
 /// libsvm and onnxruntime iterate it). Without support vectors (the linear form) the scores
-/// are x·coefficients[c] + rho[0] per class, the label the best score. Integer labels only.
+/// are x·coefficients[c] + rho[0] per class, the label the best score. Integer or string labels (`MLLabels`).
 struct SVMClassifierKernel: Kernel {
     let function: SVMKernelFunction
     let labels: [Int64]
@@ -36,7 +36,8 @@ struct SVMClassifierKernel: Kernel {
         try n.requireInputs(1...1)
         _ = try n.type(0, in: MLInput.types)
         let a = n.attributes
-        let labels = try MLLabels.read(n, "classlabels_ints")
+        let read = try MLLabels(n, "classlabels_ints")
+        let labels = read.values
         guard labels.count >= 2, labels.count < 65536 else {
             throw n.fail("\(labels.count) class labels; the operator takes 2 to 65535")
         }
@@ -95,7 +96,7 @@ struct SVMClassifierKernel: Kernel {
             vectors: (vectorCount > 0 ? vectors : coefficients).map { Double($0) },
             coefficients: coefficients.map { Double($0) }, features: features, rho: rho, probA: probA, probB: probB,
             transform: transform, weightsArePositive: coefficients.allSatisfy { $0 >= 0 })
-        return Compiled(kernel: kernel, outputTypes: [.int64, .float], requiredOutputs: 2)
+        return Compiled(kernel: kernel, outputTypes: [read.type, .float], requiredOutputs: 2, strings: read.strings)
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {

@@ -54,7 +54,7 @@ struct TopKKernel: Kernel {
         case .double: select(x.pointer(Double.self), values.assumingMemoryBound(to: Double.self), indices, x.shape, a, count)
         case .int32: select(x.pointer(Int32.self), values.assumingMemoryBound(to: Int32.self), indices, x.shape, a, count)
         case .int64: select(x.pointer(Int64.self), values.assumingMemoryBound(to: Int64.self), indices, x.shape, a, count)
-        case .bool: break
+        case .bool, .string: break
         }
     }
 

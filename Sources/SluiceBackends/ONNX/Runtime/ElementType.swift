@@ -46,6 +46,10 @@ enum ElementType: Sendable, Equatable, CustomStringConvertible {
 
     var isFloatingPoint: Bool { self == .float || self == .double }
 
+    /// The numeric and boolean types: what an operator takes when it writes or compares element
+    /// values (a Pad's constant, a Scatter's reduction), which a STRING's table index is not.
+    static let numbersAndBool: [ElementType] = [.float, .double, .int64, .int32, .bool]
+
     var description: String {
         switch self {
         case .float: "float"
