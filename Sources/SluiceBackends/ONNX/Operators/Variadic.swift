@@ -1,39 +1,50 @@
 import SluiceCore
 
-/// Min, Max, Sum and Mean of one or more FP32 inputs (broadcast), and PRelu.
+/// Min, Max, Sum and Mean of one or more FP32 or FP64 inputs (broadcast), and PRelu.
 struct VariadicKernel: Kernel {
     enum Op: Sendable { case min, max, sum, mean }
     let op: Op
+    let type: ElementType
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         guard !n.inputTypes.isEmpty else { throw n.fail("needs at least one input") }
-        for i in n.inputTypes.indices { _ = try n.type(i, in: [.float]) }
+        let t = try n.type(0, in: [.float, .double])
+        for i in n.inputTypes.indices { _ = try n.type(i, in: [t]) }
         if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
         let op: Op = n.op == "Min" ? .min : n.op == "Max" ? .max : n.op == "Sum" ? .sum : .mean
-        return Compiled(kernel: VariadicKernel(op: op), outputTypes: [.float])
+        return Compiled(kernel: VariadicKernel(op: op, type: t), outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        switch type {
+        case .double: try run(io, ws, Double.self)
+        default: try run(io, ws, Float.self)
+        }
+    }
+
+    private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
         let inputs = io.inputs.indices.map { ws.input(io, $0) }
         var shape = inputs[0].shape
         for x in inputs.dropFirst() {
             guard let s = Broadcast.shape(shape, x.shape) else { throw io.fail("shapes \(shape) and \(x.shape) do not broadcast") }
             shape = s
         }
-        let raw = try ws.output(io, 0, .float, shape)
+        let raw = try ws.output(io, 0, type, shape)
         let first = inputs[0]
-        stridedCopy(first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw, size: 4)
-        let out = raw.assumingMemoryBound(to: Float.self)
-        let acc = Operand(shape: shape, type: .float, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
+        stridedCopy(
+            first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw,
+            size: type.size)
+        let out = raw.assumingMemoryBound(to: T.self)
+        let acc = Operand(shape: shape, type: type, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
         for x in inputs.dropFirst() {
             switch op {
-            case .min: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
-            case .max: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
-            case .sum, .mean: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a + b }
+            case .min: Broadcast.map(acc, x, shape, out) { (a: T, b: T) in a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+            case .max: Broadcast.map(acc, x, shape, out) { (a: T, b: T) in a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+            case .sum, .mean: Broadcast.map(acc, x, shape, out) { (a: T, b: T) in a + b }
             }
         }
         if op == .mean {
-            let k = Float(inputs.count)
+            let k = T(inputs.count)
             for i in 0..<acc.count { out[i] /= k }
         }
     }

@@ -1,0 +1,114 @@
+@testable import SluiceBackends
+import SluiceCore
+import Testing
+
+/// FP64 models (scripts/make_double_fixtures.py: skl2onnx exports with DoubleTensorType): they
+/// compute in double and answer in the model's declared types, as onnxruntime does, for 8, 1 and
+/// 0 rows; other element types are converted into an FP64 input; an operator that runs only in
+/// FP32 refuses the model with the fix.
+@Suite struct ONNXDoubleTests {
+    static let cases = ONNXFixtureTests.cases.filter { $0.hasSuffix("_double") }
+
+    /// The first `rows` rows of the fixture's input and of each expected output.
+    static func rows(
+        _ fixture: ONNXFixtureTests.Fixture, _ rows: Int
+    ) throws -> (Tensor, [String: (shape: [Int], datatype: String, data: [Double])]) {
+        guard case .fp64(let values) = fixture.input.data else { throw ServingError.invalidInput("not an FP64 fixture") }
+        let width = values.count / fixture.input.shape[0]
+        let input = try Tensor(
+            name: fixture.input.name, shape: [rows] + fixture.input.shape.dropFirst(), data: .fp64(Array(values[0..<rows * width])))
+        var outputs = fixture.outputs
+        for (name, o) in fixture.outputs {
+            let w = o.data.count / o.shape[0]
+            outputs[name] = ([rows] + o.shape.dropFirst(), o.datatype, Array(o.data[0..<rows * w]))
+        }
+        return (input, outputs)
+    }
+
+    @Test(arguments: cases, [8, 1, 0])
+    func anFP64ModelAnswersInFP64AsOnnxruntimeDid(_ name: String, _ rows: Int) throws {
+        let fixture = try ONNXFixtureTests.Fixture(name)
+        #expect(fixture.rtol <= (name.hasPrefix("random_forest") ? 1e-6 : 1e-12))
+        let backend = try ONNXFixtureTests.load(name)
+        #expect(backend.inputs.map(\.datatype) == [.fp64])
+        let (input, expected) = try Self.rows(fixture, rows)
+        let outputs = try backend.infer([input])
+        #expect(outputs.map(\.name) == fixture.outputNames)
+        for output in outputs {
+            let want = try #require(expected[output.name])
+            #expect(output.shape == want.shape, "\(name) \(output.name)")
+            #expect(output.datatype.rawValue == want.datatype, "\(name) \(output.name)")
+            #expect(backend.outputs.first { $0.name == output.name }?.datatype == output.datatype)
+            let got = try #require(output.doubleValues())
+            try #require(got.count == want.data.count)
+            for (i, (g, w)) in zip(got, want.data).enumerated() {
+                #expect(abs(g - w) <= fixture.rtol * max(abs(w), 1), "\(name) \(output.name)[\(i)]: \(g) vs \(w)")
+            }
+        }
+    }
+
+    /// An FP32 or INT64 request for an FP64 input is converted exactly (every FP32 and every
+    /// integer up to 2^53 is a double), so it answers as the same values sent as FP64.
+    @Test func otherNumericTypesAreConvertedIntoAnFP64Input() throws {
+        let backend = try ONNXFixtureTests.load("linear_regression_double")
+        let name = backend.inputs[0].name
+        let integers: [Int64] = [1 << 40 + 1, -3, 0, 7, 9_007_199_254_740_993 >> 1, 12]
+        let floats: [Float] = [0.1, -2.5, 1e-20, 3e30, 16_777_215, -0.75]
+        for (data, doubles) in [
+            (TensorData.int64(integers), integers.map { Double($0) }), (TensorData.fp32(floats), floats.map { Double($0) }),
+        ] {
+            let converted = try backend.infer([Tensor(name: name, shape: [1, 6], data: data)])
+            let direct = try backend.infer([Tensor(name: name, shape: [1, 6], data: .fp64(doubles))])
+            #expect(converted == direct)
+            #expect(converted.first?.datatype == .fp64)
+        }
+    }
+
+    /// A double value through Conv, which computes only in FP32: the load fails naming the node
+    /// and the fix, instead of computing in the wrong precision.
+    @Test func anOperatorThatRunsOnlyInFP32RefusesAnFP64ModelWithTheFix() throws {
+        var weights = Onnx_TensorProto()
+        weights.name = "w"
+        weights.dataType = 11
+        weights.dims = [1, 1, 1, 1]
+        weights.doubleData = [2]
+        let error = #expect(throws: ServingError.self) {
+            try ONNXGraph.backend(
+                [ONNXGraph.node("Conv", ["x", "w"], ["y"], name: "conv")],
+                inputs: [ONNXGraph.value("x", [1, 1, 2, 2], type: 11)], outputs: ["y"], initializers: [weights])
+        }
+        guard case .loadFailure(let message) = error else {
+            Issue.record("expected loadFailure, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("node 'conv' (Conv): operator Conv does not run in FP64; re-export with FloatTensorType"), "\(message)")
+    }
+
+    /// Gemm, the element-wise functions, Clip and Softmax in FP64 keep digits FP32 would lose:
+    /// 1 + 2^-40 survives every step (in FP32 it is 1).
+    @Test func doubleArithmeticKeepsDigitsFP32Loses() throws {
+        var b = Onnx_TensorProto()
+        b.name = "b"
+        b.dataType = 11
+        b.dims = [2, 2]
+        b.doubleData = [1, 0, 0, 1]
+        let backend = try ONNXGraph.backend(
+            [ONNXGraph.node("Gemm", ["x", "b"], ["g"], name: "gemm"),
+             ONNXGraph.node("Abs", ["g"], ["a"], name: "abs"),
+             ONNXGraph.node("Clip", ["a"], ["c"], name: "clip"),
+             ONNXGraph.node("Max", ["c", "a"], ["y"], name: "max"),
+             ONNXGraph.node("Softmax", ["y"], ["s"], name: "softmax")],
+            inputs: [ONNXGraph.value("x", [nil, 2], type: 11)], outputs: ["y", "s"], initializers: [b])
+        let tiny = 0x1p-40
+        let x: [Double] = [1 + tiny, -1, 3, 3 + 4 * tiny]
+        let out = try backend.infer([Tensor(name: "x", shape: [2, 2], data: .fp64(x))])
+        #expect(out[0] == Tensor(unchecked: "y", shape: [2, 2], data: .fp64([1 + tiny, 1, 3, 3 + 4 * tiny])))
+        guard case .fp64(let s) = out[1].data else {
+            Issue.record("softmax answered \(out[1].datatype)")
+            return
+        }
+        // softmax([1 + t, 1])[0] = 1 / (1 + e^-t) ≈ 1/2 + t/4.
+        #expect(abs(s[0] - (0.5 + tiny / 4)) < 1e-16)
+        #expect(abs(s[2] - (0.5 - tiny)) < 1e-16)
+    }
+}
