@@ -84,6 +84,28 @@ import Testing
         #expect(message.contains("node 'conv' (Conv): operator Conv does not run in FP64; re-export with FloatTensorType"), "\(message)")
     }
 
+    /// A tree ensemble with double thresholds (`nodes_values_as_tensor`) is refused the same way:
+    /// the shared evaluator walks FP32 thresholds.
+    @Test func aTreeEnsembleWithDoubleThresholdsRefusesWithTheFix() throws {
+        var tree = ONNXGraph.node(
+            "TreeEnsembleRegressor", ["x"], ["y"], name: "trees",
+            ints: ["nodes_treeids": [0], "nodes_nodeids": [0], "nodes_featureids": [0], "nodes_truenodeids": [0],
+                   "nodes_falsenodeids": [0], "target_treeids": [0], "target_nodeids": [0], "target_ids": [0]])
+        tree.domain = "ai.onnx.ml"
+        var values = Onnx_AttributeProto()
+        values.name = "nodes_values_as_tensor"
+        values.type = .tensor
+        values.t.dataType = 11
+        values.t.dims = [1]
+        values.t.doubleData = [0.5]
+        tree.attribute.append(values)
+        let error = #expect(throws: ServingError.self) {
+            try ONNXGraph.backend([tree], inputs: [ONNXGraph.value("x", [nil, 1], type: 11)], outputs: ["y"], ml: true)
+        }
+        #expect("\(String(describing: error))".contains(
+            "node 'trees' (TreeEnsembleRegressor): operator ai.onnx.ml.TreeEnsembleRegressor does not run in FP64; re-export with FloatTensorType"))
+    }
+
     /// Gemm, the element-wise functions, Clip and Softmax in FP64 keep digits FP32 would lose:
     /// 1 + 2^-40 survives every step (in FP32 it is 1).
     @Test func doubleArithmeticKeepsDigitsFP32Loses() throws {
