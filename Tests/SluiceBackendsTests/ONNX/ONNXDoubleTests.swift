@@ -1,3 +1,4 @@
+import Foundation
 @testable import SluiceBackends
 import SluiceCore
 import Testing
@@ -104,6 +105,44 @@ import Testing
         }
         #expect("\(String(describing: error))".contains(
             "node 'trees' (TreeEnsembleRegressor): operator ai.onnx.ml.TreeEnsembleRegressor does not run in FP64; re-export with FloatTensorType"))
+    }
+
+    /// skl2onnx's DoubleTensorType tree regressors: FP32 tree attributes, so the node answers FP32,
+    /// but the graph declares its output FP64. onnxruntime refuses them; so does Sluice, rather
+    /// than answer in a type the model does not declare.
+    @Test func anOutputDeclaredFP64ThatANodeComputesInFP32IsRefused() throws {
+        var tree = ONNXGraph.node(
+            "TreeEnsembleRegressor", ["x"], ["y"], name: "trees",
+            ints: ["nodes_treeids": [0], "nodes_nodeids": [0], "nodes_featureids": [0], "nodes_truenodeids": [0],
+                   "nodes_falsenodeids": [0], "target_treeids": [0], "target_nodeids": [0], "target_ids": [0]])
+        tree.domain = "ai.onnx.ml"
+        for (name, values) in [("nodes_values", [Float(0)]), ("target_weights", [Float(1.5)])] {
+            var a = Onnx_AttributeProto()
+            a.name = name
+            a.type = .floats
+            a.floats = values
+            tree.attribute.append(a)
+        }
+        var modes = Onnx_AttributeProto()
+        modes.name = "nodes_modes"
+        modes.type = .strings
+        modes.strings = [Data("LEAF".utf8)]
+        tree.attribute.append(modes)
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        model.opsetImport = [Onnx_OperatorSetIdProto(), Onnx_OperatorSetIdProto()]
+        model.opsetImport[0].version = 13
+        model.opsetImport[1].domain = "ai.onnx.ml"
+        model.opsetImport[1].version = 1
+        model.graph.node = [tree]
+        model.graph.input = [ONNXGraph.value("x", [nil, 1], type: 11)]
+        model.graph.output = [ONNXGraph.value("y", [nil, 1], type: 11)]
+        let error = #expect(throws: ServingError.self) { try GraphCompiler.compile(model, file: "model.onnx") }
+        #expect("\(String(describing: error))".contains(
+            "graph output 'y' is declared double, but its node computes float; re-export with FloatTensorType"))
+        // Declared FP32, as the node computes, it loads.
+        model.graph.output = [ONNXGraph.value("y", [nil, 1], type: 1)]
+        #expect(try GraphCompiler.compile(model, file: "model.onnx").outputs.map(\.type) == [.float])
     }
 
     /// Gemm, the element-wise functions, Clip and Softmax in FP64 keep digits FP32 would lose:
