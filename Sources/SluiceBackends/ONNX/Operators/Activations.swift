@@ -1,4 +1,3 @@
-import Foundation
 import SluiceCore
 
 /// Element-wise functions of one FP32 or FP64 input: Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log,

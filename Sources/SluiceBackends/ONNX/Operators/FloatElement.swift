@@ -13,14 +13,13 @@ protocol FloatElement: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
     static var elementType: ElementType { get }
     /// e^x where a loop wants it fast (Softmax): `FastMath.exp` for FP32.
     static func fastExp(_ x: Self) -> Self
-    /// 1 / (1 + e^-x), without overflow.
-    static func logistic(_ x: Self) -> Self
-    static func tanh(_ x: Self) -> Self
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
     static func erf(_ x: Self) -> Self
-    static func pow(_ x: Self, _ y: Self) -> Self
+    /// `activation` on `n` values with `bias` added (`Activation.apply`), by the type's own loops.
+    static func activate(
+        _ activation: Activation, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int, bias: Self)
 
     /// `C = alpha·A'·B' + beta·C` (row-major) through OpenBLAS's sgemm or dgemm.
     static func gemm(
@@ -35,13 +34,16 @@ protocol FloatElement: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
 extension Float: FloatElement {
     static var elementType: ElementType { .float }
     @inline(__always) static func fastExp(_ x: Float) -> Float { FastMath.exp(x) }
-    @inline(__always) static func logistic(_ x: Float) -> Float { FastMath.logistic(x) }
-    @inline(__always) static func tanh(_ x: Float) -> Float { FastMath.tanh(x) }
     @inline(__always) static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) static func log(_ x: Float) -> Float { Foundation.log(x) }
     @inline(__always) static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
     @inline(__always) static func erf(_ x: Float) -> Float { Foundation.erf(x) }
-    @inline(__always) static func pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
+    @inline(__always)
+    static func activate(
+        _ activation: Activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, bias: Float
+    ) {
+        activation.applyFP32(x, y, n, bias: bias)
+    }
 
     @inline(__always)
     static func gemm(
@@ -67,18 +69,21 @@ extension Float: FloatElement {
 extension Double: FloatElement {
     static var elementType: ElementType { .double }
     @inline(__always) static func fastExp(_ x: Double) -> Double { Foundation.exp(x) }
+    /// onnxruntime's double Sigmoid: 1 / (1 + e^-|x|), mirrored for negative x (never overflows).
     @inline(__always)
     static func logistic(_ x: Double) -> Double {
-        // onnxruntime's double Sigmoid: 1 / (1 + e^-|x|), mirrored for negative x.
         let v = 1 / (1 + Foundation.exp(-Swift.abs(x)))
         return x >= 0 ? v : 1 - v
     }
-    @inline(__always) static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     @inline(__always) static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) static func log(_ x: Double) -> Double { Foundation.log(x) }
     @inline(__always) static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
     @inline(__always) static func erf(_ x: Double) -> Double { Foundation.erf(x) }
-    @inline(__always) static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    static func activate(
+        _ activation: Activation, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int, bias: Double
+    ) {
+        activation.applyFP64(x, y, n, bias: bias)
+    }
 
     @inline(__always)
     static func gemm(
