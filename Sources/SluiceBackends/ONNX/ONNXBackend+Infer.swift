@@ -30,17 +30,28 @@ extension ONNXBackend {
             guard count == tensor.data.count else {
                 throw .invalidInput("input '\(name)' has shape \(tensor.shape) but \(tensor.data.count) elements")
             }
-            if plan.inputs.count == 1, port.type == .float, case .fp32(let values) = tensor.data {
-                // The one FP32 input (the usual model) is read where the request holds it, for
-                // as long as the graph runs: kernels never write their inputs.
-                return try values.withUnsafeBufferPointer { (buffer) throws(ServingError) -> [Tensor] in
-                    ws.refer(port.id, .float, tensor.shape, count: count, to: buffer.baseAddress.map { UnsafeRawPointer($0) })
-                    return try run(ws)
+            if plan.inputs.count == 1 {
+                // The one FP32 (or FP64) input, the usual model, is read where the request holds
+                // it, for as long as the graph runs: kernels never write their inputs.
+                switch (port.type, tensor.data) {
+                case (.float, .fp32(let values)): return try run(ws, referring: values, port, tensor.shape, count)
+                case (.double, .fp64(let values)): return try run(ws, referring: values, port, tensor.shape, count)
+                default: break
                 }
             }
             try bind(tensor, to: port, ws)
         }
         return try run(ws)
+    }
+
+    /// Runs the graph with its one input `port` read in place from `values` (of the port's type).
+    private func run<T>(
+        _ ws: Workspace, referring values: [T], _ port: ExecutionPlan.Port, _ shape: [Int], _ count: Int
+    ) throws(ServingError) -> [Tensor] {
+        try values.withUnsafeBufferPointer { (buffer) throws(ServingError) -> [Tensor] in
+            ws.refer(port.id, port.type, shape, count: count, to: buffer.baseAddress.map { UnsafeRawPointer($0) })
+            return try run(ws)
+        }
     }
 
     /// Runs the steps on bound inputs and copies out the answer.
@@ -74,10 +85,11 @@ extension ONNXBackend {
             copy(a, .float)
         case (.double, .fp64(let a)): copy(a, .double)
         case (.double, _):
-            guard let a = tensor.floatValues() else {
+            // Integers convert exactly up to 2^53, as numpy's astype(float64) does.
+            guard let a = tensor.doubleValues() else {
                 throw .invalidInput("input '\(tensor.name)' is \(tensor.datatype.rawValue); the model takes FP64")
             }
-            copy(a.map { Double($0) }, .double)
+            copy(a, .double)
         case (.int64, .int64(let a)): copy(a, .int64)
         case (.int64, .int32(let a)): copy(a.map { Int64($0) }, .int64)
         case (.int32, .int32(let a)): copy(a, .int32)

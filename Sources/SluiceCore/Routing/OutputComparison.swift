@@ -22,8 +22,8 @@ package enum OutputComparison {
 }
 
 extension Tensor {
-    /// Every element as a `Double`, or nil for `BYTES`.
-    func doubleValues() -> [Double]? {
+    /// Every element as a `Double`, or nil for `BYTES` (shadow comparison; FP64 model inputs).
+    package func doubleValues() -> [Double]? {
         switch data {
         case .bool(let a): a.map { $0 ? 1 : 0 }
         case .uint8(let a): a.map(Double.init)

@@ -17,6 +17,10 @@ import Testing
         "mlp_regressor", "normalizer_logreg", "normalizer_max_ridge", "random_forest_classifier",
         "random_forest_regressor", "reductions", "resampler", "ridge_two_targets", "rnn_reverse_relu",
         "scaler_logreg", "scan_cdist", "scan_cumsum", "transformer_block", "upsampler",
+        // FP64 (scripts/make_double_fixtures.py)
+        "linear_regression_double", "logreg_binary_double", "minmax_ridge_double", "mlp_classifier_binary_double",
+        "mlp_classifier_double", "mlp_regressor_double", "pca_double", "random_forest_classifier_double",
+        "scaler_logreg_multiclass_double",
     ] + mlCases
 
     struct Fixture {
@@ -25,34 +29,48 @@ import Testing
         var outputNames: [String]
         var outputs: [String: (shape: [Int], datatype: String, data: [Double])]
 
+        /// input.json and expected.json, read with JSONDecoder, which parses every double
+        /// exactly (JSONSerialization on Linux can be an ulp off, which an FP64 case notices).
+        private struct InputFile: Decodable {
+            var name: String
+            var datatype: String
+            var shape: [Int]
+            var data: [Double?]
+        }
+
+        private struct ExpectedFile: Decodable {
+            struct Output: Decodable {
+                var shape: [Int]
+                var datatype: String
+                var data: [Double]
+            }
+            var rtol: Double
+            var outputNames: [String]
+            var outputs: [String: Output]
+
+            enum CodingKeys: String, CodingKey {
+                case rtol, outputs
+                case outputNames = "output_names"
+            }
+        }
+
         init(_ name: String) throws {
             let folder = try ONNXFixtureTests.root().appendingPathComponent(name)
-            let input = try ONNXFixtureTests.json(folder.appendingPathComponent("input.json"))
-            let values = try #require(input["data"] as? [Any]).map { ($0 as? NSNumber)?.floatValue ?? .nan }
+            let input = try JSONDecoder().decode(InputFile.self, from: Data(contentsOf: folder.appendingPathComponent("input.json")))
+            let values = input.data.map { $0 ?? .nan }
             self.input = try Tensor(
-                name: try #require(input["name"] as? String), shape: try #require(input["shape"] as? [Int]),
-                data: .fp32(values))
-            let expected = try ONNXFixtureTests.json(folder.appendingPathComponent("expected.json"))
-            rtol = try #require(expected["rtol"] as? Double)
-            outputNames = try #require(expected["output_names"] as? [String])
-            var outputs: [String: (shape: [Int], datatype: String, data: [Double])] = [:]
-            for (key, value) in try #require(expected["outputs"] as? [String: Any]) {
-                let t = try #require(value as? [String: Any])
-                outputs[key] = (
-                    try #require(t["shape"] as? [Int]), try #require(t["datatype"] as? String),
-                    try #require(t["data"] as? [NSNumber]).map(\.doubleValue)
-                )
-            }
-            self.outputs = outputs
+                name: input.name, shape: input.shape,
+                data: input.datatype == "FP64" ? .fp64(values) : .fp32(values.map { Float($0) }))
+            let expected = try JSONDecoder().decode(
+                ExpectedFile.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+            rtol = expected.rtol
+            outputNames = expected.outputNames
+            outputs = expected.outputs.mapValues { ($0.shape, $0.datatype, $0.data) }
         }
     }
 
     static func root() throws -> URL {
         try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("onnx")
-    }
-
-    static func json(_ url: URL) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 
     static func load(_ name: String) throws -> any Backend {
@@ -75,10 +93,11 @@ import Testing
             switch output.data {
             case .int64(let labels):
                 #expect(labels == expected.data.map { Int64($0) }, "\(output.name)")
-            case .fp32(let values):
+            case .fp32, .fp64:
+                let values = try #require(output.doubleValues())
                 try #require(values.count == expected.data.count)
                 for (i, (got, want)) in zip(values, expected.data).enumerated() {
-                    let error = abs(Double(got) - want)
+                    let error = abs(got - want)
                     #expect(error <= fixture.rtol * max(abs(want), 1), "\(output.name)[\(i)]: \(got) vs \(want)")
                 }
             default:
@@ -92,18 +111,24 @@ import Testing
         let fixture = try Fixture(name)
         let backend = try Self.load(name)
         let whole = try backend.infer([fixture.input])
-        guard case .fp32(let values) = fixture.input.data else { return }
         let rows = fixture.input.shape[0]
-        let width = values.count / rows
+        let width = fixture.input.data.count / rows
         for row in [0, rows / 2, rows - 1] {
-            let one = try Tensor(
-                name: fixture.input.name, shape: [1] + fixture.input.shape.dropFirst(),
-                data: .fp32(Array(values[row * width..<(row + 1) * width])))
+            let slice = row * width..<(row + 1) * width
+            let data: TensorData
+            switch fixture.input.data {
+            case .fp32(let values): data = .fp32(Array(values[slice]))
+            case .fp64(let values): data = .fp64(Array(values[slice]))
+            default: return
+            }
+            let one = try Tensor(name: fixture.input.name, shape: [1] + fixture.input.shape.dropFirst(), data: data)
             for (single, all) in zip(try backend.infer([one]), whole) {
                 let w = single.data.count
                 switch (single.data, all.data) {
                 case (.fp32(let a), .fp32(let b)):
                     for (x, y) in zip(a, b[row * w..<(row + 1) * w]) { #expect(abs(x - y) <= 1e-5 * max(abs(y), 1)) }
+                case (.fp64(let a), .fp64(let b)):
+                    for (x, y) in zip(a, b[row * w..<(row + 1) * w]) { #expect(abs(x - y) <= 1e-12 * max(abs(y), 1)) }
                 case (.int64(let a), .int64(let b)):
                     #expect(a == Array(b[row * w..<(row + 1) * w]))
                 default:

@@ -89,10 +89,10 @@ extension GraphCompiler {
                 }
                 continue
             }
-            if let add = step.kernel as? ArithmeticKernel, add.op == .add, add.type == .float, add.legacyAxis == nil,
-                var matmul = first.kernel as? MatMulKernel, matmul.bias == nil, matmul.activation == .identity,
-                let weights = constants[first.io.inputs[1]], weights.shape.count == 2,
-                let bias = others.first.flatMap({ constants[$0] }), bias.type == .float,
+            if let add = step.kernel as? ArithmeticKernel, add.op == .add, add.legacyAxis == nil,
+                var matmul = first.kernel as? MatMulKernel, add.type == matmul.type, matmul.bias == nil,
+                matmul.activation == .identity, let weights = constants[first.io.inputs[1]], weights.shape.count == 2,
+                let bias = others.first.flatMap({ constants[$0] }), bias.type == matmul.type,
                 bias.count == weights.shape[1], bias.shape.last == weights.shape[1]
             {
                 matmul.bias = bias

@@ -98,6 +98,12 @@ struct GraphCompiler {
         var outputs: [ExecutionPlan.Port] = []
         for vi in graph.output {
             guard let id = ids[vi.name] else { throw fail("graph output '\(vi.name)' is not produced by any node") }
+            // Answers carry the declared type, as onnxruntime's type check insists (skl2onnx's
+            // DoubleTensorType tree exports declare FP64 outputs their FP32 tree nodes never make).
+            if let t = Self.tensor(vi.type), let declared = ElementType(onnx: Int(t.elemType)), declared != types[id] {
+                let fix = declared == .double ? "; re-export with FloatTensorType" : ""
+                throw fail("graph output '\(vi.name)' is declared \(declared), but its node computes \(types[id])\(fix)")
+            }
             let dims = Self.tensor(vi.type).flatMap(Self.dims) ?? declaredDims[id]
             outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims, leadingSymbol: Self.leadingSymbol(vi.type)))
         }

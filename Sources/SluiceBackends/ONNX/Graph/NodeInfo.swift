@@ -41,15 +41,22 @@ struct NodeInfo {
         return t
     }
 
-    /// Input `i` requires one of `allowed`.
+    /// Input `i` requires one of `allowed`. An FP64 input to an operator that computes only in
+    /// FP32 is refused with the fix (the one home of that message).
     func type(_ i: Int, in allowed: [ElementType]) throws(ServingError) -> ElementType {
         let t = try type(i)
+        if t == .double, allowed.contains(.float), !allowed.contains(.double) { throw notInFP64() }
         guard allowed.contains(t) else {
             // A double input that the operator would take as float: the converter can write that.
             let fix = t == .double && allowed.contains(.float) ? "; re-export the model with FloatTensorType inputs" : ""
             throw fail("input \(i) has element type \(t), which this operator does not take (it takes \(allowed.map(\.description).joined(separator: ", ")))\(fix)")
         }
         return t
+    }
+
+    /// The refusal of an FP64 model by an operator that runs only in FP32.
+    func notInFP64() -> ServingError {
+        fail("operator \(domain.isEmpty ? "" : domain + ".")\(op) does not run in FP64; re-export with FloatTensorType")
     }
 
     func requireInputs(_ range: ClosedRange<Int>) throws(ServingError) {

@@ -1,7 +1,7 @@
 import Foundation
 import SluiceCore
 
-/// FP32 element-wise functions of one input: the activations (Relu, LeakyRelu, Sigmoid, Tanh,
+/// Element-wise functions of one FP32 or FP64 input: the activations (Relu, LeakyRelu, Sigmoid, Tanh,
 /// Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu, Shrink),
 /// Exp, Log, Sqrt, Erf, Gelu (opset 20, approximate "none" or "tanh"), Abs, Neg, Sign, Reciprocal, the roundings and the trigonometric and
 /// hyperbolic functions and their inverses.
@@ -15,10 +15,11 @@ struct UnaryKernel: Kernel {
         case gelu, geluTanh
     }
     let function: Function
+    let type: ElementType
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(1...1)
-        _ = try n.type(0, in: [.float])
+        let t = try n.type(0, in: [.float, .double])
         let f: Function
         switch n.op {
         case "Relu": f = .relu
@@ -70,7 +71,7 @@ struct UnaryKernel: Kernel {
         default: throw n.fail("not an element-wise function")
         }
         if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
-        return Compiled(kernel: UnaryKernel(function: f), outputTypes: [.float])
+        return Compiled(kernel: UnaryKernel(function: f, type: t), outputTypes: [t])
     }
 
     /// The function as an activation a Gemm, MatMul or Conv before it can apply to its own
@@ -86,9 +87,17 @@ struct UnaryKernel: Kernel {
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        switch type {
+        case .double: try run(io, ws, Double.self)
+        default: try run(io, ws, Float.self)
+        }
+    }
+
+    @inline(__always)
+    private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
         let x = ws.input(io, 0)
-        let src = x.pointer(Float.self)
-        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
+        let src = x.pointer(T.self)
+        let out = try ws.output(io, 0, type, x.shape, as: T.self)
         let n = x.count
         if let activation {
             activation.apply(src, out, n)
@@ -96,10 +105,10 @@ struct UnaryKernel: Kernel {
         }
         switch function {
         case .relu, .leakyRelu, .sigmoid, .tanh: break  // `activation` above ran them
-        case .exp: for i in 0..<n { out[i] = Foundation.exp(src[i]) }
-        case .log: for i in 0..<n { out[i] = Foundation.log(src[i]) }
+        case .exp: for i in 0..<n { out[i] = T.exp(src[i]) }
+        case .log: for i in 0..<n { out[i] = T.log(src[i]) }
         case .sqrt: for i in 0..<n { out[i] = src[i].squareRoot() }
-        case .erf: for i in 0..<n { out[i] = Foundation.erf(src[i]) }
+        case .erf: for i in 0..<n { out[i] = T.erf(src[i]) }
         case .abs: for i in 0..<n { out[i] = Swift.abs(src[i]) }
         case .neg: for i in 0..<n { out[i] = -src[i] }
         case .floor: for i in 0..<n { out[i] = src[i].rounded(.down) }
@@ -108,15 +117,19 @@ struct UnaryKernel: Kernel {
         case .softplus:
             for i in 0..<n {
                 let v = src[i]
-                out[i] = v > 20 ? v : Foundation.log1p(Foundation.exp(v))
+                out[i] = v > 20 ? v : T.log1p(T.exp(v))
             }
-        case .elu(let alpha): for i in 0..<n { let v = src[i]; out[i] = v < 0 ? alpha * (Foundation.exp(v) - 1) : v }
-        case .selu(let alpha, let gamma):
+        case .elu(let a):
+            let alpha = T(a)
+            for i in 0..<n { let v = src[i]; out[i] = v < 0 ? alpha * (T.exp(v) - 1) : v }
+        case .selu(let a, let g):
+            let alpha = T(a), gamma = T(g)
             for i in 0..<n {
                 let v = src[i]
-                out[i] = v <= 0 ? gamma * (alpha * Foundation.exp(v) - alpha) : gamma * v
+                out[i] = v <= 0 ? gamma * (alpha * T.exp(v) - alpha) : gamma * v
             }
-        case .hardSigmoid(let alpha, let beta):
+        case .hardSigmoid(let a, let b):
+            let alpha = T(a), beta = T(b)
             for i in 0..<n { out[i] = Swift.max(0, Swift.min(1, alpha * src[i] + beta)) }
         // NaN and ±0 keep themselves, as numpy.sign gives them.
         case .sign: for i in 0..<n { let v = src[i]; out[i] = v > 0 ? 1 : (v < 0 ? -1 : v) }
@@ -126,58 +139,66 @@ struct UnaryKernel: Kernel {
         case .mish:
             for i in 0..<n {
                 let v = src[i]
-                out[i] = v * Foundation.tanh(v > 20 ? v : Foundation.log1p(Foundation.exp(v)))
+                out[i] = v * T(Foundation.tanh(Double(v > 20 ? v : T.log1p(T.exp(v)))))
             }
-        case .thresholdedRelu(let alpha): for i in 0..<n { out[i] = src[i] > alpha ? src[i] : 0 }
-        case .celu(let alpha):
-            for i in 0..<n { let v = src[i]; out[i] = Swift.max(0, v) + Swift.min(0, alpha * (Foundation.exp(v / alpha) - 1)) }
-        case .shrink(let bias, let lambd):
+        case .thresholdedRelu(let a):
+            let alpha = T(a)
+            for i in 0..<n { out[i] = src[i] > alpha ? src[i] : 0 }
+        case .celu(let a):
+            let alpha = T(a)
+            for i in 0..<n { let v = src[i]; out[i] = Swift.max(0, v) + Swift.min(0, alpha * (T.exp(v / alpha) - 1)) }
+        case .shrink(let b, let l):
+            let bias = T(b), lambd = T(l)
             for i in 0..<n { let v = src[i]; out[i] = v < -lambd ? v + bias : (v > lambd ? v - bias : 0) }
-        case .sin: for i in 0..<n { out[i] = Foundation.sin(src[i]) }
-        case .cos: for i in 0..<n { out[i] = Foundation.cos(src[i]) }
-        case .tan: for i in 0..<n { out[i] = Foundation.tan(src[i]) }
-        case .asin: for i in 0..<n { out[i] = Foundation.asin(src[i]) }
-        case .acos: for i in 0..<n { out[i] = Foundation.acos(src[i]) }
-        case .atan: for i in 0..<n { out[i] = Foundation.atan(src[i]) }
-        case .sinh: for i in 0..<n { out[i] = Foundation.sinh(src[i]) }
-        case .cosh: for i in 0..<n { out[i] = Foundation.cosh(src[i]) }
-        case .asinh: for i in 0..<n { out[i] = Foundation.asinh(src[i]) }
-        case .acosh: for i in 0..<n { out[i] = Foundation.acosh(src[i]) }
-        case .atanh: for i in 0..<n { out[i] = Foundation.atanh(src[i]) }
-        case .gelu: for i in 0..<n { out[i] = FastMath.gelu(src[i]) }
-        case .geluTanh: for i in 0..<n { out[i] = FastMath.geluTanh(src[i]) }
+        case .sin: for i in 0..<n { out[i] = T(Foundation.sin(Double(src[i]))) }
+        case .cos: for i in 0..<n { out[i] = T(Foundation.cos(Double(src[i]))) }
+        case .tan: for i in 0..<n { out[i] = T(Foundation.tan(Double(src[i]))) }
+        case .asin: for i in 0..<n { out[i] = T(Foundation.asin(Double(src[i]))) }
+        case .acos: for i in 0..<n { out[i] = T(Foundation.acos(Double(src[i]))) }
+        case .atan: for i in 0..<n { out[i] = T(Foundation.atan(Double(src[i]))) }
+        case .sinh: for i in 0..<n { out[i] = T(Foundation.sinh(Double(src[i]))) }
+        case .cosh: for i in 0..<n { out[i] = T(Foundation.cosh(Double(src[i]))) }
+        case .asinh: for i in 0..<n { out[i] = T(Foundation.asinh(Double(src[i]))) }
+        case .acosh: for i in 0..<n { out[i] = T(Foundation.acosh(Double(src[i]))) }
+        case .atanh: for i in 0..<n { out[i] = T(Foundation.atanh(Double(src[i]))) }
+        case .gelu: for i in 0..<n { out[i] = T.gelu(src[i]) }
+        case .geluTanh: for i in 0..<n { out[i] = T.geluTanh(src[i]) }
         }
     }
 }
 
-/// Clip to [min, max]; the bounds are attributes before opset 11 and optional scalar inputs
-/// from 11 on (read per request when they are not constants).
+/// Clip to [min, max] on FP32 or FP64; the bounds are attributes before opset 11 and optional
+/// scalar inputs (of the input's type) from 11 on, read per request when they are not constants.
 struct ClipKernel: Kernel {
-    let low: Float
-    let high: Float
+    let low: Double
+    let high: Double
+    let type: ElementType
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
-        _ = try n.type(0, in: [.float])
         if n.opset < 11 {
             try n.requireInputs(1...1)
+            _ = try n.type(0, in: [.float])
             if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
             let low = n.attributes.float("min", default: -.greatestFiniteMagnitude)
             let high = n.attributes.float("max", default: .greatestFiniteMagnitude)
-            return Compiled(kernel: ClipKernel(low: low, high: high), outputTypes: [.float])
+            return Compiled(kernel: ClipKernel(low: Double(low), high: Double(high), type: .float), outputTypes: [.float])
         }
         try n.requireInputs(1...3)
-        for i in 1..<3 where n.has(i) { _ = try n.type(i, in: [.float]) }
-        return Compiled(kernel: ClipKernel(low: -.infinity, high: .infinity), outputTypes: [.float])
+        let t = try n.type(0, in: [.float, .double])
+        for i in 1..<3 where n.has(i) { _ = try n.type(i, in: [t]) }
+        return Compiled(kernel: ClipKernel(low: -.infinity, high: .infinity, type: t), outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let x = ws.input(io, 0)
         var low = self.low, high = self.high
-        if ws.has(io, 1), let v = ws.input(io, 1).scalar() { low = Float(v) }
-        if ws.has(io, 2), let v = ws.input(io, 2).scalar() { high = Float(v) }
-        let src = x.pointer(Float.self)
-        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
-        Activation.clip(low: low, high: high).apply(src, out, x.count)
+        if ws.has(io, 1), let v = ws.input(io, 1).scalar() { low = v }
+        if ws.has(io, 2), let v = ws.input(io, 2).scalar() { high = v }
+        let clip = Activation.clip(low: low, high: high)
+        switch type {
+        case .double: clip.apply(x.pointer(Double.self), try ws.output(io, 0, type, x.shape, as: Double.self), x.count)
+        default: clip.apply(x.pointer(Float.self), try ws.output(io, 0, type, x.shape, as: Float.self), x.count)
+        }
     }
 
     /// The clip as an activation for the product before it when its bounds are known at load
@@ -187,7 +208,7 @@ struct ClipKernel: Kernel {
         for i in 1...2 where i < io.inputs.count && io.inputs[i] >= 0 {
             // As `run` reads them: a present but empty bound keeps the default.
             guard let c = constants[io.inputs[i]] else { return nil }
-            if let v = c.doubles.first { bounds[i - 1] = Float(v) }
+            if let v = c.doubles.first { bounds[i - 1] = v }
         }
         return .clip(low: bounds[0], high: bounds[1])
     }

@@ -77,14 +77,15 @@ struct ArithmeticKernel: Kernel {
 }
 
 /// Pow (broadcast): a float base with a float, double, int64 or int32 exponent in float
-/// arithmetic; an int64 or int32 base in double arithmetic, truncated back.
+/// arithmetic; a double base in double arithmetic; an int64 or int32 base in double arithmetic,
+/// truncated back.
 struct PowKernel: Kernel {
     let baseType: ElementType
     let exponentType: ElementType
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...2)
-        let t = try n.type(0, in: [.float, .int64, .int32])
+        let t = try n.type(0, in: [.float, .double, .int64, .int32])
         let e = try n.type(1, in: [.float, .double, .int64, .int32])
         if n.opset < 7 { n.attributes.ignore("broadcast") }
         return Compiled(kernel: PowKernel(baseType: t, exponentType: e), outputTypes: [t])
@@ -94,6 +95,17 @@ struct PowKernel: Kernel {
         let a = ws.input(io, 0), b = ws.input(io, 1)
         guard let shape = Broadcast.shape(a.shape, b.shape) else {
             throw io.fail("shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        if baseType == .double {
+            let o = try ws.output(io, 0, .double, shape, as: Double.self)
+            switch exponentType {
+            case .float: Broadcast.map(a, b, shape, o) { (x: Double, y: Float) in Foundation.pow(x, Double(y)) }
+            case .double: Broadcast.map(a, b, shape, o) { (x: Double, y: Double) in Foundation.pow(x, y) }
+            case .int64: Broadcast.map(a, b, shape, o) { (x: Double, y: Int64) in Foundation.pow(x, Double(y)) }
+            case .int32: Broadcast.map(a, b, shape, o) { (x: Double, y: Int32) in Foundation.pow(x, Double(y)) }
+            case .bool: break
+            }
+            return
         }
         if baseType != .float {
             let out = try ws.output(io, 0, baseType, shape)

@@ -85,17 +85,30 @@ struct MLLabels: Sendable {
 
 /// Reads the [N, C] (or [C]) numeric input of an ai.onnx.ml operator as FP32 rows, converting
 /// other types into the workspace's scratch space.
+///
+/// `rounding` is how an FP64 value becomes FP32. onnxruntime compares an FP64 input with a tree's
+/// FP32 thresholds in double; rounding up (for `x <= t` splits) or down (for `x < t`) gives the
+/// same answer in FP32 for every FP32 threshold `t`, since no FP32 value lies strictly between
+/// `x` and its rounding in that direction.
 enum MLInput {
     static let types: [ElementType] = [.float, .double, .int64, .int32]
 
-    static func rows(_ x: Operand, _ io: NodeIO, _ ws: Workspace) throws(ServingError) -> (UnsafePointer<Float>, rows: Int, columns: Int) {
+    static func rows(
+        _ x: Operand, _ io: NodeIO, _ ws: Workspace, rounding: FloatingPointRoundingRule = .toNearestOrEven
+    ) throws(ServingError) -> (UnsafePointer<Float>, rows: Int, columns: Int) {
         guard x.rank == 1 || x.rank == 2 else { throw io.fail("input \(x.shape) must be [N, C] or [C]") }
         let rows = x.rank == 1 ? 1 : x.shape[0]
         let columns = x.rank == 1 ? x.shape[0] : x.shape[1]
         if x.type == .float { return (x.pointer(Float.self), rows, columns) }
         let out = ws.scratch.reserve(x.count * 4).assumingMemoryBound(to: Float.self)
         switch x.type {
-        case .double: for (i, v) in x.buffer(Double.self).enumerated() { out[i] = Float(v) }
+        case .double:
+            let src = x.buffer(Double.self)
+            switch rounding {
+            case .up: for (i, v) in src.enumerated() { let f = Float(v); out[i] = Double(f) < v ? f.nextUp : f }
+            case .down: for (i, v) in src.enumerated() { let f = Float(v); out[i] = Double(f) > v ? f.nextDown : f }
+            default: for (i, v) in src.enumerated() { out[i] = Float(v) }
+            }
         case .int64: for (i, v) in x.buffer(Int64.self).enumerated() { out[i] = Float(v) }
         case .int32: for (i, v) in x.buffer(Int32.self).enumerated() { out[i] = Float(v) }
         case .bool, .float, .string: break

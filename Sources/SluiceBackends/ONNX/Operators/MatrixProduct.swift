@@ -1,12 +1,13 @@
-import COpenBLAS
 import SluiceCore
 
-/// `C = A·B` (row-major, FP32) through OpenBLAS on the calling thread; `accumulate` adds to C.
+/// `C = A·B` (row-major, FP32 or FP64) through OpenBLAS on the calling thread; `accumulate`
+/// adds to C. The one home of the matrix product: Gemm, MatMul, Conv and the linear ML
+/// operators all come here.
 @inline(__always)
-func sgemm(
-    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
-    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
-    _ c: UnsafeMutablePointer<Float>, ldc: Int
+func gemm<T: FloatElement>(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: T = 1,
+    _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int, beta: T = 0,
+    _ c: UnsafeMutablePointer<T>, ldc: Int
 ) {
     guard m > 0, n > 0 else { return }
     guard k > 0 else {
@@ -19,26 +20,35 @@ func sgemm(
         // first copy B into its packed panels on every call (for a 2048×2048 layer that is a
         // second pass over 16 MB), so a single row goes to sgemv, which streams B in place.
         // The row of A is A[0, ·], or A's first column (stride lda) when A is transposed.
-        let incx = blasint(transA ? lda : 1)
+        let incx = transA ? lda : 1
         if transB {
             // C[j] = Σ_p A[p]·B[j, p]: B is n × k, row-major.
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(n), blasint(k), alpha, b, blasint(ldb), a, incx, beta, c, 1)
+            T.gemv(false, n, k, alpha, b, ldb, a, incx, beta, c)
         } else {
             // C[j] = Σ_p A[p]·B[p, j]: B is k × n, row-major, read transposed.
-            cblas_sgemv(CblasRowMajor, CblasTrans, blasint(k), blasint(n), alpha, b, blasint(ldb), a, incx, beta, c, 1)
+            T.gemv(true, k, n, alpha, b, ldb, a, incx, beta, c)
         }
         return
     }
-    cblas_sgemm(
-        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-        blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    T.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-/// Fills `rows` rows of `n` floats at `out` with `row` (which may be `out` itself, its first row
+/// The FP32 spelling of `gemm`, which the FP32-only kernels (Conv, the linear ML operators)
+/// call.
+@inline(__always)
+func sgemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
+}
+
+/// Fills `rows` rows of `n` elements at `out` with `row` (which may be `out` itself, its first row
 /// already written): copies that double the filled part, so a bias of ten values over a
 /// thousand rows is eleven memcpy calls, not a thousand.
 @inline(__always)
-func repeatRow(_ row: UnsafePointer<Float>, _ n: Int, into out: UnsafeMutablePointer<Float>, rows: Int) {
+func repeatRow<T>(_ row: UnsafePointer<T>, _ n: Int, into out: UnsafeMutablePointer<T>, rows: Int) {
     guard rows > 0, n > 0 else { return }
     if row != UnsafePointer(out) { out.update(from: row, count: n) }
     var filled = 1
@@ -50,41 +60,53 @@ func repeatRow(_ row: UnsafePointer<Float>, _ n: Int, into out: UnsafeMutablePoi
 }
 
 /// Gemm: `alpha·A'·B' + beta·C` with optional transposes and a C that broadcasts to [M, N]
-/// (copied into the output first, so sgemm adds the product to it with beta 1).
+/// (copied into the output first, so gemm adds the product to it with beta 1), in FP32 or FP64
+/// (all inputs of one type, the output too).
 struct GemmKernel: Kernel {
     let transA: Bool
     let transB: Bool
     let alpha: Float
     let beta: Float
+    let type: ElementType
     /// Applied to the output in place: the Relu, Tanh, … node that followed, fused at load.
     var activation = Activation.identity
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
+        let t = try n.type(0, in: [.float, .double])
         // A and B are read on every run; only C may be absent.
-        for i in 0..<n.inputTypes.count where i < 2 || n.has(i) { _ = try n.type(i, in: [.float]) }
+        for i in 1..<n.inputTypes.count where i < 2 || n.has(i) { _ = try n.type(i, in: [t]) }
         let a = n.attributes
         if n.opset < 7 { a.ignore("broadcast") }
         let kernel = GemmKernel(
             transA: a.int("transA", default: 0) != 0, transB: a.int("transB", default: 0) != 0,
-            alpha: a.float("alpha", default: 1), beta: a.float("beta", default: 1))
-        return Compiled(kernel: kernel, outputTypes: [.float])
+            alpha: a.float("alpha", default: 1), beta: a.float("beta", default: 1), type: t)
+        return Compiled(kernel: kernel, outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        switch type {
+        case .double: try run(io, ws, Double.self)
+        default: try run(io, ws, Float.self)
+        }
+    }
+
+    @inline(__always)
+    private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
         let a = ws.input(io, 0), b = ws.input(io, 1)
         guard a.rank == 2, b.rank == 2 else { throw io.fail("A \(a.shape) and B \(b.shape) must be matrices") }
         let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
         let kb = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
         guard k == kb else { throw io.fail("A \(a.shape) and B \(b.shape) do not multiply") }
-        let out = try ws.output(io, 0, .float, [m, n], as: Float.self)
-        var addC: Float = 0
+        let out = try ws.output(io, 0, type, [m, n], as: T.self)
+        var addC: T = 0
         if ws.has(io, 2), beta != 0 {
             let c = ws.input(io, 2)
             guard let s = Broadcast.shape(c.shape, [m, n]), s == [m, n] else {
                 throw io.fail("C \(c.shape) does not broadcast to [\(m), \(n)]")
             }
-            let pc = c.pointer(Float.self)
+            let pc = c.pointer(T.self)
+            let beta = T(self.beta)
             if c.count == m * n {
                 for i in 0..<m * n { out[i] = beta * pc[i] }
             } else if Broadcast.isTrailing(c.shape, of: [m, n]), c.count == n {
@@ -106,32 +128,41 @@ struct GemmKernel: Kernel {
             }
             addC = 1
         }
-        sgemm(
-            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a.pointer(Float.self), lda: a.shape[1],
-            b.pointer(Float.self), ldb: b.shape[1], beta: addC, out, ldc: n)
+        gemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: T(alpha), a.pointer(T.self), lda: a.shape[1],
+            b.pointer(T.self), ldb: b.shape[1], beta: addC, out, ldc: n)
         if activation != .identity { activation.apply(out, out, m * n) }
     }
 }
 
-/// MatMul with NumPy semantics: 1-D operands promoted, batch dimensions broadcast. A stack of
-/// rows times one matrix (a Linear layer) is one sgemm call.
+/// MatMul with NumPy semantics: 1-D operands promoted, batch dimensions broadcast, in FP32 or
+/// FP64. A stack of rows times one matrix (a Linear layer) is one gemm call.
 ///
 /// Fused at load (`GraphCompiler.fuse`): the Add of a constant bias row that followed it (the
-/// bias is copied into every output row and sgemm adds the product with beta 1, as Gemm does
+/// bias is copied into every output row and gemm adds the product with beta 1, as Gemm does
 /// with C) and the activation after that, applied in place.
 struct MatMulKernel: Kernel {
-    /// A constant of shape [1, …, 1, N] added to every output row, or nil.
+    let type: ElementType
+    /// A constant of shape [1, …, 1, N] (of `type`) added to every output row, or nil.
     var bias: Constant?
     var activation = Activation.identity
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...2)
-        _ = try n.type(0, in: [.float])
-        _ = try n.type(1, in: [.float])
-        return Compiled(kernel: MatMulKernel(bias: nil), outputTypes: [.float])
+        let t = try n.type(0, in: [.float, .double])
+        _ = try n.type(1, in: [t])
+        return Compiled(kernel: MatMulKernel(type: t, bias: nil), outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        switch type {
+        case .double: try run(io, ws, Double.self)
+        default: try run(io, ws, Float.self)
+        }
+    }
+
+    @inline(__always)
+    private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
         let a = ws.input(io, 0), b = ws.input(io, 1)
         guard a.rank >= 1, b.rank >= 1 else { throw io.fail("MatMul needs at least 1-D operands") }
         let sa = a.rank == 1 ? [1, a.shape[0]] : a.shape
@@ -144,23 +175,23 @@ struct MatMulKernel: Kernel {
         var shape = batch
         if a.rank > 1 { shape.append(m) }
         if b.rank > 1 { shape.append(n) }
-        var beta: Float = 0
+        var beta: T = 0
         if let bias, bias.shape.count > shape.count {
             // Add's broadcast of a [1, N] bias over a 1-D product: the bias's leading 1s.
             shape = Array(repeating: 1, count: bias.shape.count - shape.count) + shape
         }
-        let out = try ws.output(io, 0, .float, shape, as: Float.self)
-        let pa = a.pointer(Float.self), pb = b.pointer(Float.self)
+        let out = try ws.output(io, 0, type, shape, as: T.self)
+        let pa = a.pointer(T.self), pb = b.pointer(T.self)
         let batches = batch.reduce(1, *)
         if let bias {
-            let row = UnsafePointer(bias.buffer.pointer.assumingMemoryBound(to: Float.self))
+            let row = UnsafePointer(bias.buffer.pointer.assumingMemoryBound(to: T.self))
             repeatRow(row, n, into: out, rows: batches * m)
             beta = 1
         }
         defer { if activation != .identity { activation.apply(out, out, batches * m * n) } }
         if sb.count == 2 {
             // Every batch of A against the same B: one product of all rows.
-            sgemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, beta: beta, out, ldc: n)
+            gemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, beta: beta, out, ldc: n)
             return
         }
         let batchA = Array(sa.dropLast(2)), batchB = Array(sb.dropLast(2))
@@ -168,7 +199,7 @@ struct MatMulKernel: Kernel {
         Broadcast.rows([batchA, batchB], out: batch) { off, inner, length in
             var ia = off[0], ib = off[1]
             for _ in 0..<length {
-                sgemm(
+                gemm(
                     m: m, n: n, k: k, pa + ia * m * k, lda: k, pb + ib * k * n, ldb: n, beta: beta, out + index * m * n,
                     ldc: n)
                 ia += inner[0]

@@ -80,7 +80,7 @@ struct InstanceNormKernel: Kernel {
     }
 }
 
-/// Softmax, LogSoftmax and Hardmax. From opset 13 along one axis (default -1); before, over
+/// Softmax, LogSoftmax and Hardmax on FP32 or FP64. From opset 13 along one axis (default -1); before, over
 /// the input flattened to 2-D at `axis` (default 1), as those opsets define it.
 struct SoftmaxKernel: Kernel {
     let axis: Int
@@ -88,18 +88,27 @@ struct SoftmaxKernel: Kernel {
     let log: Bool
     /// Hardmax: 1 at the first maximum of each row, 0 elsewhere.
     var hard = false
+    let type: ElementType
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(1...1)
-        _ = try n.type(0, in: [.float])
+        let t = try n.type(0, in: [.float, .double])
         let flattens = n.opset < 13
         let axis = n.attributes.int("axis", default: flattens ? 1 : -1)
         return Compiled(
-            kernel: SoftmaxKernel(axis: axis, flattens: flattens, log: n.op == "LogSoftmax", hard: n.op == "Hardmax"),
-            outputTypes: [.float])
+            kernel: SoftmaxKernel(axis: axis, flattens: flattens, log: n.op == "LogSoftmax", hard: n.op == "Hardmax", type: t),
+            outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        switch type {
+        case .double: try run(io, ws, Double.self)
+        default: try run(io, ws, Float.self)
+        }
+    }
+
+    @inline(__always)
+    private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
         let x = ws.input(io, 0)
         let rank = x.rank
         guard let a = rank == 0 ? 0 : Axis.normalize(axis, rank: rank) else {
@@ -109,8 +118,8 @@ struct SoftmaxKernel: Kernel {
         let length = flattens ? x.shape[a...].reduce(1, *) : (rank == 0 ? 1 : x.shape[a])
         // A scalar has no dimensions after its axis to slice (its one element softmaxes to 1).
         let inner = flattens || rank == 0 ? 1 : x.shape[(a + 1)...].reduce(1, *)
-        let src = x.pointer(Float.self)
-        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
+        let src = x.pointer(T.self)
+        let out = try ws.output(io, 0, type, x.shape, as: T.self)
         if hard {
             Self.hardmax(src, out, outer: outer, length: length, inner: inner)
             return
@@ -128,14 +137,14 @@ struct SoftmaxKernel: Kernel {
                 }
             }
             let total = outer * length
-            for i in 0..<total { out[i] = FastMath.exp(out[i]) }
+            for i in 0..<total { out[i] = T.fastExp(out[i]) }
             Self.rows(outer, length, src, out) { x, y, count in
                 let sums = Self.sums(UnsafePointer(y), count, length)
                 let largest = log ? Self.maxima(x, count, length) : SIMD4()
                 for r in 0..<count {
                     let (xr, row) = (x + r * length, y + r * length)
                     if log {
-                        let l = largest[r] + Foundation.log(sums[r])
+                        let l = largest[r] + T.log(sums[r])
                         for j in 0..<length { row[j] = xr[j] - l }
                     } else {
                         let scale = 1 / sums[r]
@@ -148,16 +157,16 @@ struct SoftmaxKernel: Kernel {
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * length * inner + i
-                var largest = -Float.infinity
+                var largest = -T.infinity
                 for j in 0..<length { largest = max(largest, src[base + j * inner]) }
-                var sum: Float = 0
+                var sum: T = 0
                 for j in 0..<length {
-                    let e = FastMath.exp(src[base + j * inner] - largest)
+                    let e = T.fastExp(src[base + j * inner] - largest)
                     out[base + j * inner] = e
                     sum += e
                 }
                 if log {
-                    let l = Foundation.log(sum)
+                    let l = T.log(sum)
                     for j in 0..<length { out[base + j * inner] = src[base + j * inner] - largest - l }
                 } else {
                     for j in 0..<length { out[base + j * inner] /= sum }
@@ -166,7 +175,7 @@ struct SoftmaxKernel: Kernel {
         }
     }
 
-    private static func hardmax(_ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int) {
+    private static func hardmax<T: FloatElement>(_ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, length: Int, inner: Int) {
         out.update(repeating: 0, count: outer * length * inner)
         guard length > 0 else { return }
         for o in 0..<outer {
@@ -181,9 +190,9 @@ struct SoftmaxKernel: Kernel {
 
     /// Calls `body(x, y, count)` for blocks of four rows (`count` 4) and then the rest one by one.
     @inline(__always)
-    private static func rows(
-        _ outer: Int, _ length: Int, _ src: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-        _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    private static func rows<T>(
+        _ outer: Int, _ length: Int, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+        _ body: (UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void
     ) {
         var o = 0
         while o < outer {
@@ -195,8 +204,8 @@ struct SoftmaxKernel: Kernel {
 
     /// The maximum of each of `count` (1 or 4) rows, in lanes; four independent chains.
     @inline(__always)
-    private static func maxima(_ x: UnsafePointer<Float>, _ count: Int, _ length: Int) -> SIMD4<Float> {
-        var m = SIMD4<Float>(repeating: -.infinity)
+    private static func maxima<T: FloatElement>(_ x: UnsafePointer<T>, _ count: Int, _ length: Int) -> SIMD4<T> {
+        var m = SIMD4<T>(repeating: -.infinity)
         if count == 4 {
             let (a, b, c, d) = (x, x + length, x + 2 * length, x + 3 * length)
             var (m0, m1, m2, m3) = (m[0], m[1], m[2], m[3])
@@ -215,10 +224,10 @@ struct SoftmaxKernel: Kernel {
 
     /// The sum of each of `count` (1 or 4) rows, each in index order; four independent chains.
     @inline(__always)
-    private static func sums(_ y: UnsafePointer<Float>, _ count: Int, _ length: Int) -> SIMD4<Float> {
+    private static func sums<T: FloatElement>(_ y: UnsafePointer<T>, _ count: Int, _ length: Int) -> SIMD4<T> {
         if count == 4 {
             let (a, b, c, d) = (y, y + length, y + 2 * length, y + 3 * length)
-            var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+            var (s0, s1, s2, s3): (T, T, T, T) = (0, 0, 0, 0)
             for j in 0..<length {
                 s0 += a[j]
                 s1 += b[j]
@@ -227,7 +236,7 @@ struct SoftmaxKernel: Kernel {
             }
             return SIMD4(s0, s1, s2, s3)
         }
-        var s: Float = 0
+        var s: T = 0
         for j in 0..<length { s += y[j] }
         return SIMD4(s, 0, 0, 0)
     }

@@ -23,9 +23,10 @@ struct TreeEnsembleKernel: Kernel {
         _ = try n.type(0, in: MLInput.types)
         let a = n.attributes
         let classifier = n.op == "TreeEnsembleClassifier"
+        // Double thresholds and weights (`*_as_tensor`): the shared evaluator walks FP32 trees.
         for name in ["nodes_values_as_tensor", "nodes_hitrates_as_tensor", "base_values_as_tensor",
                      "class_weights_as_tensor", "target_weights_as_tensor"] where a.has(name) {
-            throw n.fail("attribute '\(name)' (double precision trees) is not supported")
+            throw n.notInFP64()
         }
         a.ignore("nodes_hitrates")
         let prefix = classifier ? "class" : "target"
@@ -173,7 +174,9 @@ struct TreeEnsembleKernel: Kernel {
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
-        let (x, rows, columns) = try MLInput.rows(ws.input(io, 0), io, ws)
+        // An FP64 input compares with the FP32 thresholds as in double (see `MLInput.rows`).
+        let rounding: FloatingPointRoundingRule = ensemble.comparison == .lessOrEqual ? .up : .down
+        let (x, rows, columns) = try MLInput.rows(ws.input(io, 0), io, ws, rounding: rounding)
         let features = ensemble.featureCount
         guard columns >= features else { throw io.fail("input has \(columns) features; the trees read \(features)") }
         let width = ensemble.outputCount

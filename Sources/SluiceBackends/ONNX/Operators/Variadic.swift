@@ -1,22 +1,32 @@
 import SluiceCore
 
-/// Min, Max, Sum and Mean of one or more FP32 inputs (broadcast; Min and Max also of double,
+/// Min, Max, Sum and Mean of one or more FP32 or FP64 inputs (broadcast; Min and Max also of
 /// int64 or int32 ones), and PRelu.
 struct VariadicKernel: Kernel {
     enum Op: Sendable { case min, max, sum, mean }
     let op: Op
-    var type = ElementType.float
+    let type: ElementType
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         guard !n.inputTypes.isEmpty else { throw n.fail("needs at least one input") }
         let op: Op = n.op == "Min" ? .min : n.op == "Max" ? .max : n.op == "Sum" ? .sum : .mean
-        let t = try n.type(0, in: op == .min || op == .max ? [.float, .double, .int64, .int32] : [.float])
+        let t = try n.type(0, in: op == .min || op == .max ? [.float, .double, .int64, .int32] : [.float, .double])
         for i in n.inputTypes.indices { _ = try n.type(i, in: [t]) }
         if n.opset < 6 { n.attributes.ignore("consumed_inputs") }
         return Compiled(kernel: VariadicKernel(op: op, type: t), outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        switch type {
+        case .double: try run(io, ws, Double.self)
+        case .int64: try extreme(io, ws, Int64.self)
+        case .int32: try extreme(io, ws, Int32.self)
+        default: try run(io, ws, Float.self)
+        }
+    }
+
+    /// The inputs, their broadcast shape, and the output holding the first input broadcast.
+    private func start(_ io: NodeIO, _ ws: Workspace) throws(ServingError) -> ([Operand], [Int], UnsafeMutableRawPointer) {
         let inputs = io.inputs.indices.map { ws.input(io, $0) }
         var shape = inputs[0].shape
         for x in inputs.dropFirst() {
@@ -25,39 +35,40 @@ struct VariadicKernel: Kernel {
         }
         let raw = try ws.output(io, 0, type, shape)
         let first = inputs[0]
-        stridedCopy(first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw, size: type.size)
-        switch type {
-        case .double: return extreme(inputs, shape, raw, Double.self)
-        case .int64: return extreme(inputs, shape, raw, Int64.self)
-        case .int32: return extreme(inputs, shape, raw, Int32.self)
-        default: break
-        }
-        let out = raw.assumingMemoryBound(to: Float.self)
-        let acc = Operand(shape: shape, type: .float, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
+        stridedCopy(
+            first.base, offset: 0, strides: Broadcast.strides(first.shape, to: shape), shape: shape, into: raw,
+            size: type.size)
+        return (inputs, shape, raw)
+    }
+
+    private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
+        let (inputs, shape, raw) = try start(io, ws)
+        let out = raw.assumingMemoryBound(to: T.self)
+        let acc = Operand(shape: shape, type: type, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
         for x in inputs.dropFirst() {
             switch op {
-            case .min: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
-            case .max: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
-            case .sum, .mean: Broadcast.map(acc, x, shape, out) { (a: Float, b: Float) in a + b }
+            case .min: Broadcast.map(acc, x, shape, out) { (a: T, b: T) in a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+            case .max: Broadcast.map(acc, x, shape, out) { (a: T, b: T) in a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+            case .sum, .mean: Broadcast.map(acc, x, shape, out) { (a: T, b: T) in a + b }
             }
         }
         if op == .mean {
-            let k = Float(inputs.count)
+            let k = T(inputs.count)
             for i in 0..<acc.count { out[i] /= k }
         }
     }
 }
 
 extension VariadicKernel {
-    /// Min or Max of non-FP32 inputs into `raw`, which holds the first input broadcast; NaN
-    /// (a value unequal to itself) propagates as in the FP32 loop.
-    private func extreme<T: Comparable>(_ inputs: [Operand], _ shape: [Int], _ raw: UnsafeMutableRawPointer, _: T.Type) {
+    /// Min or Max of integer inputs.
+    private func extreme<T: FixedWidthInteger>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
+        let (inputs, shape, raw) = try start(io, ws)
         let out = raw.assumingMemoryBound(to: T.self)
         let acc = Operand(shape: shape, type: type, count: shape.reduce(1, *), base: UnsafeRawPointer(raw))
         let smaller = op == .min
         for x in inputs.dropFirst() {
             Broadcast.map(acc, x, shape, out) { (a: T, b: T) in
-                a != a ? a : (b != b ? b : (smaller ? Swift.min(a, b) : Swift.max(a, b)))
+                smaller ? Swift.min(a, b) : Swift.max(a, b)
             }
         }
     }
