@@ -103,7 +103,7 @@ struct PowKernel: Kernel {
             case .double: Broadcast.map(a, b, shape, o) { (x: Double, y: Double) in Foundation.pow(x, y) }
             case .int64: Broadcast.map(a, b, shape, o) { (x: Double, y: Int64) in Foundation.pow(x, Double(y)) }
             case .int32: Broadcast.map(a, b, shape, o) { (x: Double, y: Int32) in Foundation.pow(x, Double(y)) }
-            case .bool: break
+            case .bool, .string: break
             }
             return
         }
