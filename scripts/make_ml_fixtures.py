@@ -3,7 +3,7 @@
 
 Same folder format as scripts/make_onnx_fixtures.py (whose helpers this imports): each case is
 Tests/SluiceBackendsTests/Fixtures/onnx/<case>/{model.onnx, input.json, expected.json}, listed in
-ONNXFixtureTests.cases. make_onnx_fixtures.py empties Fixtures/onnx first: run this one after it.
+ONNXFixtureTests.cases.
 
 Cases:
   svc_<kernel>_binary         SVC (linear, poly, rbf, sigmoid), two classes, no probabilities:

@@ -117,7 +117,8 @@ def write_case(name, model, x, objective, rtol=1e-5):
         assert np.all(np.isfinite(value)), f"{name}: {output_name} has non-finite values"
         outputs[output_name] = tensor(value)
     folder = os.path.join(ROOT, name)
-    os.makedirs(folder, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
     with open(os.path.join(folder, "model.onnx"), "wb") as f:
         f.write(data)
     flat = [None if np.isnan(v) else float(v) for v in x.reshape(-1)]
@@ -385,7 +386,7 @@ def network_cases():
 
 def write_bad_fixtures(good):
     bad = os.path.join(ROOT, "bad")
-    os.makedirs(bad)
+    os.makedirs(bad, exist_ok=True)
     open(os.path.join(bad, "truncated.onnx"), "wb").write(good[: len(good) // 2])
     open(os.path.join(bad, "not_a_model.onnx"), "w").write("hello\nworld\n")
     # A well-formed graph with an operator Sluice does not run.
@@ -488,16 +489,17 @@ def make_models():
 
 
 def main():
-    shutil.rmtree(ROOT, ignore_errors=True)
-    os.makedirs(ROOT)
+    # Other scripts (make_ml_, make_rnn_, make_double_, make_layout_, make_transformer_fixtures.py)
+    # write cases beside these, so only this script's own folders are replaced.
+    os.makedirs(ROOT, exist_ok=True)
     sklearn_cases()
     network_cases()
     good = open(os.path.join(ROOT, "logreg_binary", "model.onnx"), "rb").read()
     write_bad_fixtures(good)
     write_hostile_fixtures()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
-    assert total < 1_500_000, f"fixtures take {total} bytes; keep them under 1.5 MB"
-    print(f"fixtures: {total} bytes")
+    assert total < 3_000_000, f"Fixtures/onnx takes {total} bytes; keep it under 3 MB"
+    print(f"Fixtures/onnx: {total} bytes")
 
 
 if __name__ == "__main__":

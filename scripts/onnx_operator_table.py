@@ -63,7 +63,7 @@ def main():
         "`Sources/SluiceBackends/ONNX/Operators/Operators.swift`; do not edit by hand.\n",
         "A supported operator runs at every opset version the README's ONNX section names, with every "
         "attribute converters emit; an attribute a kernel does not understand fails the load naming it. "
-        "Element types: FP32 compute, with int64, int32, bool and double where an operator needs them. "
+        "Element types: FP32 compute, with FP64 for models exported in double, int64, int32 and bool where an operator needs them, and strings for the text and category operators. "
         "ONNX's own node tests check each (`ONNXConformanceTests`).\n",
     ]
     for domain, name, title in [("", "onnx", "ai.onnx"), ("ai.onnx.ml", "ml", "ai.onnx.ml")]:

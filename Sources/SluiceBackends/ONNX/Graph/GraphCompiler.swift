@@ -128,8 +128,11 @@ struct GraphCompiler {
         if let reason = missing.reason { throw fail(reason) }
     }
 
-    /// The domains this build has kernels for: ai.onnx (spelled "") and ai.onnx.ml.
-    private static func runsDomain(_ domain: String) -> Bool { domain.isEmpty || domain == "ai.onnx.ml" }
+    /// The domains this build has kernels for: ai.onnx (spelled ""), ai.onnx.ml and com.microsoft
+    /// (its Tokenizer only: `Operators.microsoft`).
+    private static func runsDomain(_ domain: String) -> Bool {
+        domain.isEmpty || domain == "ai.onnx.ml" || domain == "com.microsoft"
+    }
 
     /// The version of each domain the model imports, refusing versions of ai.onnx and ai.onnx.ml
     /// we do not run.

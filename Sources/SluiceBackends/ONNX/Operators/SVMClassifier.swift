@@ -11,6 +11,8 @@ import SluiceCore
 struct SVMClassifierKernel: Kernel {
     let function: SVMKernelFunction
     let labels: [Int64]
+    /// INT64, or STRING when `labels` are indices of the plan's strings (`MLLabels`).
+    let labelType: ElementType
     /// Empty in the linear form.
     let vectorsPerClass: [Int]
     let firstVector: [Int]
@@ -91,7 +93,7 @@ struct SVMClassifierKernel: Kernel {
             features = coefficients.count / classes
         }
         let kernel = SVMClassifierKernel(
-            function: try SVMKernelFunction(n, linearForm: vectorCount == 0), labels: labels,
+            function: try SVMKernelFunction(n, linearForm: vectorCount == 0), labels: labels, labelType: read.type,
             vectorsPerClass: vectorCount > 0 ? perClass : [], firstVector: first, vectorCount: vectorCount,
             vectors: (vectorCount > 0 ? vectors : coefficients).map { Double($0) },
             coefficients: coefficients.map { Double($0) }, features: features, rho: rho, probA: probA, probB: probB,
@@ -102,7 +104,7 @@ struct SVMClassifierKernel: Kernel {
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
         let (x, rows, columns) = try MLInput.rows(ws.input(io, 0), io, ws)
         guard columns == features else { throw io.fail("input has \(columns) features; the model takes \(features)") }
-        let label = try ws.output(io, 0, .int64, [rows], as: Int64.self)
+        let label = try ws.output(io, 0, labelType, [rows], as: Int64.self)
         let scores = try ws.output(io, 1, .float, [rows, width], as: Float.self)
         if linearForm {
             let k = try function.matrix(
