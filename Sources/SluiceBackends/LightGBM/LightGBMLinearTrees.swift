@@ -76,29 +76,38 @@ struct LightGBMLinearTrees: Sendable {
 
     /// Row-major `rows × featureCount` in, `rows × outputCount` raw scores out, each the Double
     /// sum of its trees' outputs in tree order. Called from any thread; sizes checked by the backend.
+    /// The leaf indices come a block of rows at a time (about 2^20 of them): all rows × trees at
+    /// once would let a large request to a large model ask for gigabytes.
     func margins(_ x: [Float], rows: Int) -> [Float] {
-        let leaves = leafIndex.margins(x, rows: rows)
         let treeCount = trees.count
         let featureCount = leafIndex.featureCount
         var out = [Float](repeating: 0, count: rows * outputCount)
         var sums = [Double](repeating: 0, count: outputCount)
-        for row in 0..<rows {
-            for o in 0..<outputCount { sums[o] = 0 }
-            let first = row * featureCount
-            for (t, tree) in trees.enumerated() {
-                let leaf = Int(leaves[row * treeCount + t])
-                var value = tree.leafConst[leaf]
-                for i in tree.starts[leaf]..<tree.starts[leaf + 1] {
-                    let feature = x[first + tree.features[i]]
-                    if feature.isNaN {
-                        value = tree.leafValue[leaf]
-                        break
+        let block = max(1, (1 << 20) / max(treeCount, 1))
+        var start = 0
+        while start < rows {
+            let count = min(block, rows - start)
+            let leaves = leafIndex.margins(Array(x[start * featureCount..<(start + count) * featureCount]), rows: count)
+            for r in 0..<count {
+                let row = start + r
+                for o in 0..<outputCount { sums[o] = 0 }
+                let first = row * featureCount
+                for (t, tree) in trees.enumerated() {
+                    let leaf = Int(leaves[r * treeCount + t])
+                    var value = tree.leafConst[leaf]
+                    for i in tree.starts[leaf]..<tree.starts[leaf + 1] {
+                        let feature = x[first + tree.features[i]]
+                        if feature.isNaN {
+                            value = tree.leafValue[leaf]
+                            break
+                        }
+                        value += tree.coefficients[i] * Double(feature)
                     }
-                    value += tree.coefficients[i] * Double(feature)
+                    sums[t % outputCount] += value
                 }
-                sums[t % outputCount] += value
+                for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
             }
-            for o in 0..<outputCount { out[row * outputCount + o] = Float(sums[o]) }
+            start += count
         }
         return out
     }

@@ -38,14 +38,15 @@ package struct XGBoostBackend: Backend {
             throw .loadFailure(
                 "\(name): this is XGBoost's binary model format, which Sluice does not read. XGBoost says: \"The binary format has been deprecated in 1.6 and removed in 3.1, use UBJ or JSON instead. You can port the binary model to UBJ and JSON by re-saving it with XGBoost 3.0.\" (xgboost.Booster(model_file=\"\(name)\").save_model(\"model.ubj\") with an XGBoost before 3.1)")
         }
-        let iterations = request.options[IterationChoice.option].flatMap(IterationChoice.init(rawValue:)) ?? .best
+        let iterations = request.options[IterationChoice.option].flatMap(IterationChoice.init(rawValue:))
         let document: ModelValue
         do {
             document = Self.isUBJSON(bytes) ? try UBJSONReader.parse(bytes) : try ModelValue.parseJSON(bytes)
         } catch {
             throw .loadFailure("\(name): not a valid model file at byte \(error.offset): \(error.reason)")
         }
-        let model = try XGBoostModel(document: ModelField(value: document, path: "", file: name), iterations: iterations)
+        let model = try XGBoostModel(
+            document: ModelField(value: document, path: "", file: name), iterations: iterations, limits: request.limits)
         return try XGBoostBackend(model: model, request: request, fileName: name)
     }
 

@@ -5,8 +5,10 @@ extension XGBoostModel {
     /// from `tree_info` (a vector-leaf tree becomes one tree per output). DART models are served
     /// like gbtree with each tree's leaves scaled by its `weight_drop`, which is what XGBoost's
     /// predictor does outside training. `rounds` keeps the trees of the first that many boosting
-    /// rounds (early stopping's best_iteration + 1); nil keeps all.
-    static func trees(learner: ModelField, outputs: Int, rounds: Int?) throws(ServingError) -> [DecodedTree] {
+    /// rounds (early stopping's best_iteration + 1); nil keeps all. Vector-leaf trees, which
+    /// become one full tree per output, may expand to at most `leafValues` nodes in all
+    /// (`limits.max_model_tensor_elements`): a small file could otherwise ask for terabytes.
+    static func trees(learner: ModelField, outputs: Int, rounds: Int?, leafValues: Int) throws(ServingError) -> [DecodedTree] {
         let booster = try learner.member("gradient_booster")
         let kind = try booster.member("name").string()
         let model: ModelField
@@ -34,8 +36,9 @@ extension XGBoostModel {
         } ?? allTrees.count
         var trees: [DecodedTree] = []
         trees.reserveCapacity(kept)
+        var budget = leafValues
         for (index, field) in allTrees.prefix(kept).enumerated() {
-            for var tree in try decodeTree(field, output: Int(info[index]), outputs: outputs) {
+            for var tree in try decodeTree(field, output: Int(info[index]), outputs: outputs, budget: &budget) {
                 if let weights {
                     tree.value = tree.value.map { $0 * weights[index] }
                 }
@@ -68,7 +71,9 @@ extension XGBoostModel {
     /// One tree. Leaf values live in `split_conditions` (XGBoost stores a node's leaf value and
     /// split threshold in the same slot); `base_weights` is the unscaled weight and not used.
     /// A vector-leaf tree (multi_strategy=multi_output_tree) is returned as one tree per output.
-    static func decodeTree(_ tree: ModelField, output: Int, outputs: Int) throws(ServingError) -> [DecodedTree] {
+    static func decodeTree(
+        _ tree: ModelField, output: Int, outputs: Int, budget: inout Int
+    ) throws(ServingError) -> [DecodedTree] {
         let left = try tree.member("left_children").int32s()
         var right = try tree.member("right_children").int32s()
         let features = try tree.member("split_indices").int32s()
@@ -87,7 +92,7 @@ extension XGBoostModel {
             guard leafSize == outputs else {
                 throw param.fail("size_leaf_vector \(leafSize) differs from the model's \(outputs) outputs")
             }
-            let values = try vectorLeaves(tree, left: left, right: &right, width: leafSize)
+            let values = try vectorLeaves(tree, left: left, right: &right, width: leafSize, budget: &budget)
             return values.enumerated().map { output, value in
                 DecodedTree(
                     feature: features, threshold: conditions, left: left, right: right, defaultLeft: defaults,
@@ -106,11 +111,17 @@ extension XGBoostModel {
     /// values each); those right children become -1, the ensemble's leaf mark. XGBoost 2: both
     /// children are -1 and every node's vector is in `base_weights`, node by node.
     static func vectorLeaves(
-        _ tree: ModelField, left: [Int32], right: inout [Int32], width: Int
+        _ tree: ModelField, left: [Int32], right: inout [Int32], width: Int, budget: inout Int
     ) throws(ServingError) -> [[Float]] {
         guard right.count == left.count else {
             throw tree.fail("left_children and right_children differ in length")
         }
+        // width ≤ 2^16 and the budget ≤ 2^30: the division keeps the product unformed.
+        guard left.count <= budget / width else {
+            throw tree.fail(
+                "\(left.count) nodes × \(width) outputs take the vector-leaf trees beyond \(budget) more nodes (limits.max_model_tensor_elements)")
+        }
+        budget -= left.count * width
         var values = [[Float]](repeating: [Float](repeating: 0, count: left.count), count: width)
         guard let weightsField = tree.optionalMember("leaf_weights") else {
             let field = try tree.member("base_weights")

@@ -15,7 +15,8 @@ struct XGBoostModel {
     let outputCount: Int
     let booster: XGBoostBooster
 
-    init(document: ModelField, iterations: IterationChoice = .best) throws(ServingError) {
+    /// `iterations`: model.yaml's `xgboost.iterations`, nil when not given (then `.best`).
+    init(document: ModelField, iterations: IterationChoice? = nil, limits: ModelLimits = ModelLimits()) throws(ServingError) {
         let learner = try document.member("learner")
         let params = try learner.member("learner_model_param")
         let objectiveField = try learner.member("objective").member("name")
@@ -44,13 +45,18 @@ struct XGBoostModel {
         let baseScores = try Self.baseScores(params.member("base_score"), objective: objective, outputs: outputCount)
         let gradientBooster = try learner.member("gradient_booster")
         if try gradientBooster.member("name").string() == "gblinear" {
+            if let iterations {
+                throw gradientBooster.fail(
+                    "model.yaml's xgboost.iterations (\(iterations.rawValue)) does not apply to a gblinear model, whose file holds only its final weights; remove it")
+            }
             booster = .linear(
                 try LinearBooster(
                     model: gradientBooster.member("model"), featureCount: featureCount, outputCount: outputCount,
                     baseScores: baseScores))
         } else {
-            let rounds = iterations == .best ? try Self.bestIteration(learner).map { $0 + 1 } : nil
-            let trees = try Self.trees(learner: learner, outputs: outputCount, rounds: rounds)
+            let rounds = (iterations ?? .best) == .best ? try Self.bestIteration(learner).map { $0 + 1 } : nil
+            let trees = try Self.trees(
+                learner: learner, outputs: outputCount, rounds: rounds, leafValues: limits.maxTensorElements)
             do {
                 booster = .trees(
                     try TreeEnsemble(
@@ -71,7 +77,7 @@ struct XGBoostModel {
     static func bestIteration(_ learner: ModelField) throws(ServingError) -> Int? {
         guard let field = learner.optionalMember("attributes")?.optionalMember("best_iteration") else { return nil }
         let best = try field.int()
-        guard best >= 0 else { throw field.fail("best_iteration \(best) is negative") }
+        guard best >= 0, best < Int(Int32.max) else { throw field.fail("best_iteration \(best) is out of range") }
         return best
     }
 

@@ -9,6 +9,17 @@ import Testing
 @Suite struct ONNXLayoutHostileTests {
     typealias Hostile = ONNXHostileShapeTests
 
+    /// An empty image divides into blocks of any size, so SpaceToDepth's C·b² channels must be
+    /// formed checked: 2^24 × (2^20)² is beyond any Int.
+    @Test func spaceToDepthOfAnEmptyImageWithHugeBlocksIsRefused() throws {
+        let backend = try ONNXGraph.backend(
+            [ONNXGraph.node("SpaceToDepth", ["x"], ["y"], name: "s2d", int: ["blocksize": 1 << 20])],
+            inputs: [ONNXGraph.value("x", [nil, nil, nil, nil])], outputs: ["y"])
+        Hostile.expectRefusal(["SpaceToDepth 's2d'", "beyond any tensor size"]) {
+            try backend.infer([Hostile.floats("x", [1, 1 << 24, 0, 0])])
+        }
+    }
+
     @Test func tileRepeatsBeyondTheLimitAreRefusedBeforeTheyMultiply() throws {
         let backend = try ONNXGraph.backend(
             [ONNXGraph.node("Tile", ["x", "repeats"], ["y"], name: "tile")],

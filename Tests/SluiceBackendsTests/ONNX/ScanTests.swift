@@ -91,4 +91,35 @@ import Testing
             ])
         }
     }
+
+    /// A Scan's body runs in a workspace of its own, whose string table is not the graph's:
+    /// string states, inputs or outputs fail the load.
+    @Test func stringsInAScanFailTheLoad() throws {
+        var node = ONNXGraph.node("Identity", ["s_in"], ["s_out"], name: "id")
+        var body = Onnx_GraphProto()
+        body.name = "strings"
+        body.node = [node, ONNXGraph.node("Identity", ["x"], ["y"], name: "id2")]
+        var text = Onnx_TypeProto.Tensor()
+        text.elemType = 8
+        func value(_ name: String, _ type: Onnx_TypeProto.Tensor) -> Onnx_ValueInfoProto {
+            var v = Onnx_ValueInfoProto()
+            v.name = name
+            v.type.value = .tensorType(type)
+            return v
+        }
+        body.input = [value("s_in", text), Self.anyFloat("x")]
+        body.output = [value("s_out", text), Self.anyFloat("y")]
+        node = ONNXGraph.node("Scan", ["s_in", "x"], ["s_out", "ys"], name: "scan", int: ["num_scan_inputs": 1])
+        var a = Onnx_AttributeProto()
+        a.name = "body"
+        a.type = .graph
+        a.g = body
+        node.attribute.append(a)
+        let error = #expect(throws: ServingError.self) {
+            try ONNXGraph.backend(
+                [node], inputs: [ONNXGraph.value("s_in", [], type: 8), ONNXGraph.value("x", [2])], outputs: ["s_out", "ys"],
+                opset: 16)
+        }
+        #expect("\(String(describing: error))".contains("strings in a Scan"), "\(String(describing: error))")
+    }
 }

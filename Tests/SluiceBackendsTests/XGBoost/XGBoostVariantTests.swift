@@ -51,6 +51,48 @@ import Testing
         }
     }
 
+    /// A gblinear file holds only its final weights: an iterations choice would be accepted
+    /// and do nothing, so it fails the load instead.
+    @Test(arguments: ["best", "all"])
+    func iterationsOnAGBLinearModelFailsTheLoad(_ choice: String) throws {
+        let error = #expect(throws: ServingError.self) {
+            try Self.load("gblinear_binary/model.json", options: ["iterations": choice])
+        }
+        #expect("\(String(describing: error))".contains("does not apply to a gblinear model"), "\(String(describing: error))")
+        #expect(throws: Never.self) { try Self.load("gblinear_binary/model.json") }
+    }
+
+    /// best_iteration counts rounds; one beyond any tree count fails the load instead of
+    /// overflowing when the round count is formed.
+    @Test func aBestIterationBeyondAnyTreeCountFailsTheLoad() throws {
+        let path = try TreeFixture.path("xgboost", "early_stop_binary/model.json")
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let pattern = try #require(text.range(of: #""best_iteration":"[0-9]+""#, options: .regularExpression))
+        text.replaceSubrange(pattern, with: #""best_iteration":"9223372036854775807""#)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-best-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("model.json").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let error = #expect(throws: ServingError.self) {
+            try Backends.standard.load(BackendLoadRequest(file: file, backend: "xgboost"))
+        }
+        #expect("\(String(describing: error))".contains("best_iteration 9223372036854775807 is out of range"), "\(String(describing: error))")
+    }
+
+    /// A vector-leaf tree becomes one tree per output: the expansion is bounded by
+    /// limits.max_model_tensor_elements before anything is allocated.
+    @Test func vectorLeafTreesBeyondTheLimitFailTheLoad() throws {
+        let file = try TreeFixture.path("xgboost", "vector_leaf_multiclass/model.json")
+        var limits = ModelLimits()
+        limits.maxTensorElements = 64
+        let error = #expect(throws: ServingError.self) {
+            try Backends.standard.load(BackendLoadRequest(file: file, backend: "xgboost", limits: limits))
+        }
+        #expect("\(String(describing: error))".contains("limits.max_model_tensor_elements"), "\(String(describing: error))")
+        #expect(throws: Never.self) { try Backends.standard.load(BackendLoadRequest(file: file, backend: "xgboost")) }
+    }
+
     @Test func binaryFormatIsRefusedWithXGBoostsAdvice() throws {
         let path = try TreeFixture.path("xgboost", "deprecated_binary/model.bst")
         let error = #expect(throws: ServingError.self) {
@@ -105,5 +147,26 @@ extension TreeFixture {
                 name: "input", shape: [rows, fixture.cols], data: .fp32(Array(fixture.input.prefix(rows * fixture.cols))))
             try fixture.firstRows(rows).check(backend.infer([input]), from: backend)
         }
+    }
+
+    /// More rows than one block of leaf indices (2^20 / trees rows): every row still answers
+    /// as it does alone.
+    @Test func requestsLongerThanOneBlockAnswerEveryRow() throws {
+        let fixture = try TreeFixture("lightgbm", "linear_regression")
+        let backend = try Backends.standard.load(
+            BackendLoadRequest(file: TreeFixture.path("lightgbm", "linear_regression/model.txt"), backend: "lightgbm"))
+        let trees = try String(contentsOfFile: TreeFixture.path("lightgbm", "linear_regression/model.txt"), encoding: .utf8)
+            .components(separatedBy: "\nTree=").count - 1
+        let rows = (1 << 20) / trees + 3
+        let values = (0..<rows).flatMap { r in fixture.input[(r % fixture.rows) * fixture.cols..<(r % fixture.rows + 1) * fixture.cols] }
+        let answer = try backend.infer([try Tensor(name: "input", shape: [rows, fixture.cols], data: .fp32(values))])
+        let alone = try backend.infer([fixture.inputTensor])
+        guard case .fp32(let long) = answer[0].data, case .fp32(let short) = alone[0].data else {
+            Issue.record("answers are not FP32")
+            return
+        }
+        let width = short.count / fixture.rows
+        #expect(long.count == rows * width)
+        #expect((0..<rows).allSatisfy { r in (0..<width).allSatisfy { long[r * width + $0] == short[(r % fixture.rows) * width + $0] } })
     }
 }

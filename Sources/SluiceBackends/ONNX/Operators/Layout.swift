@@ -307,9 +307,12 @@ struct BlockShuffleKernel: Kernel {
             shape = [n, d, h * b, w * b]
         } else {
             guard h % b == 0, w % b == 0 else { throw io.fail("\(h)×\(w) does not divide into blocks of \(b)×\(b)") }
+            // An empty image divides by any block, so C·b² may be beyond any size (b² cannot be).
+            let (depth, overflow) = c.multipliedReportingOverflow(by: b * b)
+            guard !overflow else { throw io.fail("\(c) channels in blocks of \(b)×\(b) are beyond any tensor size") }
             view = [n, c, h / b, b, w / b, b]
             perm = [0, 3, 5, 1, 2, 4]
-            shape = [n, c * b * b, h / b, w / b]
+            shape = [n, depth, h / b, w / b]
         }
         let out = try ws.output(io, 0, x.type, shape)
         let strides = Axis.strides(view)

@@ -36,6 +36,10 @@ struct ScanKernel: Kernel {
         for i in 0..<states where body.outputs[i].type != body.inputs[i].type {
             throw n.fail("state \(i) goes into the body as \(body.inputs[i].type) and comes out as \(body.outputs[i].type)")
         }
+        // The body runs in a workspace of its own, whose string table is not the graph's.
+        guard !n.inputTypes.contains(.string), !body.outputs.contains(where: { $0.type == .string }), body.strings.isEmpty else {
+            throw n.fail("strings in a Scan's inputs, outputs or body are not supported")
+        }
         let k = body.outputs.count - states
         func flags(_ name: String, _ count: Int) throws(ServingError) -> [Bool] {
             let values = a.ints(name) ?? Array(repeating: 0, count: count)

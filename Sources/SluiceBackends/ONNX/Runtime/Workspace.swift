@@ -217,6 +217,8 @@ final class WorkspacePool: Sendable {
     }
 
     func give(_ ws: Workspace) {
+        // The answer holds copies of the request's strings by now: an idle workspace keeps none.
+        ws.resetStrings()
         let bytes = ws.heldBytes
         idle.withLock { idle in
             guard idle.workspaces.count < Self.maxIdle, bytes <= Self.maxIdleBytes - idle.bytes else { return }
