@@ -38,13 +38,16 @@ Run: python3 scripts/make_double_fixtures.py
 """
 import json
 import os
+import sys
 import warnings
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
-import onnxruntime as ort  # noqa: E402
+from make_onnx_fixtures import session, tensor  # noqa: E402
 from skl2onnx import to_onnx  # noqa: E402
 from skl2onnx.common.data_types import DoubleTensorType  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
@@ -62,23 +65,6 @@ COLS = 6
 TRAIN_ROWS = 300
 TEST_ROWS = 8
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
-DATATYPES = {np.dtype(np.float64): "FP64", np.dtype(np.float32): "FP32", np.dtype(np.int64): "INT64"}
-
-
-def session(model_bytes):
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
-
-
-def tensor(values):
-    values = np.asarray(values)
-    datatype = DATATYPES[values.dtype]
-    flat = values.reshape(-1)
-    data = [int(v) for v in flat] if datatype == "INT64" else [float(v) for v in flat]
-    return {"shape": list(values.shape), "datatype": datatype, "data": data}
 
 
 def tabular(seed, classes=None):

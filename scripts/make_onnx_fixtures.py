@@ -85,7 +85,7 @@ TRAIN_ROWS = 400
 TEST_ROWS = 40
 COLS = 6
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
-DATATYPES = {np.dtype(np.float32): "FP32", np.dtype(np.int64): "INT64"}
+DATATYPES = {np.dtype(np.float32): "FP32", np.dtype(np.float64): "FP64", np.dtype(np.int64): "INT64"}
 
 
 def session(model_bytes):

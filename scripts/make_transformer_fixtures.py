@@ -41,29 +41,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "Tests", "SluiceBackendsTests", "Fixtures", "onnx")
 OPSET = 20
 ROWS = 8
-DATATYPES = {np.dtype(np.float32): "FP32", np.dtype(np.int64): "INT64"}
-
-
-def session(model_bytes):
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
-
-
-def tensor(values):
-    values = np.asarray(values)
-    datatype = DATATYPES[values.dtype]
-    flat = values.reshape(-1)
-    data = [int(v) for v in flat] if datatype == "INT64" else [float(v) for v in flat]
-    return {"shape": list(values.shape), "datatype": datatype, "data": data}
 
 
 def write_case(name, model, x, objective, rtol=1e-5, empty_batch=True):
     onnx.checker.check_model(model, full_check=True)
     data = model.SerializeToString()
+    from make_onnx_fixtures import session, tensor  # onnxruntime and scikit-learn: only to write fixtures
+
     sess = session(data)
     (graph_input,) = sess.get_inputs()
     names = [o.name for o in sess.get_outputs()]

@@ -13,30 +13,7 @@ extension CatBoostBackend {
         // Labels from the raw scores: every transform is monotonic.
         let labels = objective.answer == .multiClassifier ? Argmax.rows(scores, width: width) : []
         finish(&scores, width: width)
-        switch objective.answer {
-        case .binaryClassifier:
-            var probabilities = [Float](repeating: 0, count: rows * 2)
-            var binaryLabels = [Int64](repeating: 0, count: rows)
-            for row in 0..<rows {
-                let p = scores[row]
-                probabilities[2 * row] = 1 - p
-                probabilities[2 * row + 1] = p
-                // argmax of [1-p, p], the first on a tie
-                binaryLabels[row] = p > 1 - p ? 1 : 0
-            }
-            return [
-                Tensor(unchecked: outputs[0].name, shape: [rows, 2], data: .fp32(probabilities)),
-                Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(binaryLabels)),
-            ]
-        case .multiClassifier:
-            return [
-                Tensor(unchecked: outputs[0].name, shape: [rows, width], data: .fp32(scores)),
-                Tensor(unchecked: outputs[1].name, shape: [rows], data: .int64(labels)),
-            ]
-        case .regressor:
-            let shape = width == 1 ? [rows] : [rows, width]
-            return [Tensor(unchecked: outputs[0].name, shape: shape, data: .fp32(scores))]
-        }
+        return objective.answer.tensors(scores, labels: labels, rows: rows, width: width, outputs: outputs)
     }
 
     /// The objective's transform, row by row in Double (as catboost's predict), rounded to FP32

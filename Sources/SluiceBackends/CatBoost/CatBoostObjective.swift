@@ -5,14 +5,7 @@ import Foundation
 /// `predict_proba` (classifiers) or `predict` (the rest) answers. Decided once at load from
 /// `model_info.params.loss_function.type`; applied per request on any thread.
 struct CatBoostObjective: Sendable {
-    enum Answer: Sendable {
-        /// `probabilities [-1, 2]` as `[1-p, p]` from a sigmoid, and `label`.
-        case binaryClassifier
-        /// `probabilities [-1, classes]` and `label` (argmax of the raw scores).
-        case multiClassifier
-        /// `predictions [-1]` (or `[-1, dimension]` for multi-target losses).
-        case regressor
-    }
+    typealias Answer = TreeAnswer
 
     /// The transforms catboost's predict applies, in its Double arithmetic.
     enum Transform: Sendable, Equatable {

@@ -4,14 +4,7 @@ import Foundation
 /// answers, and which outputs Sluice answers (README "Outputs of tree models"). Parsed once at load
 /// from the header's `objective=<name> <key:value>…` line; applied per request on any thread.
 struct LightGBMObjective: Sendable {
-    enum Answer: Sendable {
-        /// `probabilities [-1, 2]` as `[1-p, p]`, and `label`.
-        case binaryClassifier
-        /// `probabilities [-1, classes]` and `label` (argmax of the scores).
-        case multiClassifier
-        /// `predictions [-1]`.
-        case regressor
-    }
+    typealias Answer = TreeAnswer
 
     /// The objectives' `ConvertOutput`, in LightGBM's own Double arithmetic.
     enum Transform: Sendable, Equatable {
