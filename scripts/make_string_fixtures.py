@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
-import onnxruntime as ort  # noqa: E402
+from make_onnx_fixtures import session  # noqa: E402
 import pandas as pd  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
 from skl2onnx import convert_sklearn  # noqa: E402
@@ -49,14 +49,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "Tests", "SluiceBackendsTests", "Fixtures", "onnx_strings")
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
 DATATYPES = {np.dtype(np.float32): "FP32", np.dtype(np.int64): "INT64", np.dtype(np.bool_): "BOOL"}
-
-
-def session(model_bytes):
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
 
 
 def tensor(values):

@@ -57,7 +57,7 @@ package struct CatBoostBackend: Backend {
         } else {
             inputs = try TreeSignature.inputs(request.inputs, featureCount: model.features.floatCount, fileName: fileName)
         }
-        outputs = try TreeSignature.outputs(request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)
+        outputs = try TreeSignature.outputs(request.outputs, defaults: model.objective.answer.defaultOutputs(width: model.outputCount), fileName: fileName)
     }
 
     /// A model with categorical features takes `input` (FP32 `[-1, float features]`, left out
@@ -84,19 +84,5 @@ package struct CatBoostBackend: Backend {
             }
         }
         return declared
-    }
-
-    static func defaultOutputs(_ model: CatBoostModel) -> [TensorSpec] {
-        switch model.objective.answer {
-        case .binaryClassifier, .multiClassifier:
-            let classes = model.objective.answer == .binaryClassifier ? 2 : model.outputCount
-            return [
-                TensorSpec(name: "probabilities", datatype: .fp32, shape: [-1, classes]),
-                TensorSpec(name: "label", datatype: .int64, shape: [-1]),
-            ]
-        case .regressor:
-            let shape = model.outputCount == 1 ? [-1] : [-1, model.outputCount]
-            return [TensorSpec(name: "predictions", datatype: .fp32, shape: shape)]
-        }
     }
 }

@@ -42,19 +42,6 @@ package struct LightGBMBackend: Backend {
         linear = model.linear
         iterations = model.iterations
         inputs = try TreeSignature.inputs(request.inputs, featureCount: model.featureCount, fileName: fileName)
-        outputs = try TreeSignature.outputs(request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)
-    }
-
-    static func defaultOutputs(_ model: LightGBMModel) -> [TensorSpec] {
-        switch model.objective.answer {
-        case .binaryClassifier, .multiClassifier:
-            let classes = model.objective.answer == .binaryClassifier ? 2 : model.outputCount
-            return [
-                TensorSpec(name: "probabilities", datatype: .fp32, shape: [-1, classes]),
-                TensorSpec(name: "label", datatype: .int64, shape: [-1]),
-            ]
-        case .regressor:
-            return [TensorSpec(name: "predictions", datatype: .fp32, shape: [-1])]
-        }
+        outputs = try TreeSignature.outputs(request.outputs, defaults: model.objective.answer.defaultOutputs(width: model.outputCount), fileName: fileName)
     }
 }

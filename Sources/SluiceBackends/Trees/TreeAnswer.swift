@@ -1,7 +1,7 @@
 import SluiceCore
 
 /// Which outputs a tree model answers (README "Outputs of tree models"), and the answer tensors
-/// built from its transformed scores: one home for the LightGBM and CatBoost backends.
+/// built from its transformed scores: one home for the XGBoost, LightGBM and CatBoost backends.
 enum TreeAnswer: Sendable {
     /// `probabilities [-1, 2]` as `[1-p, p]`, and `label`.
     case binaryClassifier
@@ -9,6 +9,19 @@ enum TreeAnswer: Sendable {
     case multiClassifier
     /// `predictions [-1]` (or `[-1, width]` for multi-target models).
     case regressor
+
+    /// The outputs a model of `width` outputs answers unless `model.yaml` renames them.
+    func defaultOutputs(width: Int) -> [TensorSpec] {
+        switch self {
+        case .binaryClassifier, .multiClassifier:
+            return [
+                TensorSpec(name: "probabilities", datatype: .fp32, shape: [-1, self == .binaryClassifier ? 2 : width]),
+                TensorSpec(name: "label", datatype: .int64, shape: [-1]),
+            ]
+        case .regressor:
+            return [TensorSpec(name: "predictions", datatype: .fp32, shape: width == 1 ? [-1] : [-1, width])]
+        }
+    }
 
     /// The answer for `rows` rows of `width` transformed scores; `labels` are the multiclass
     /// argmaxes (taken from the raw scores), empty otherwise. `outputs` names the tensors.

@@ -72,20 +72,6 @@ package struct XGBoostBackend: Backend {
         booster = model.booster
         inputs = try TreeSignature.inputs(request.inputs, featureCount: model.featureCount, fileName: fileName)
         outputs = try TreeSignature.outputs(
-            request.outputs, defaults: Self.defaultOutputs(model), fileName: fileName)
-    }
-
-    static func defaultOutputs(_ model: XGBoostModel) -> [TensorSpec] {
-        switch model.objective.answer {
-        case .binaryClassifier, .multiClassifier:
-            let classes = model.objective.answer == .binaryClassifier ? 2 : model.outputCount
-            return [
-                TensorSpec(name: "probabilities", datatype: .fp32, shape: [-1, classes]),
-                TensorSpec(name: "label", datatype: .int64, shape: [-1]),
-            ]
-        case .regressor:
-            let shape = model.outputCount == 1 ? [-1] : [-1, model.outputCount]
-            return [TensorSpec(name: "predictions", datatype: .fp32, shape: shape)]
-        }
+            request.outputs, defaults: model.objective.answer.defaultOutputs(width: model.outputCount), fileName: fileName)
     }
 }

@@ -4,14 +4,7 @@ import Foundation
 /// become answers, and which outputs it answers (README "Outputs of tree models"). Decided once at
 /// load.
 struct XGBoostObjective: Sendable {
-    enum Answer: Sendable {
-        /// `probabilities [-1, 2]` as `[1-p, p]` from a sigmoid, and `label`.
-        case binaryClassifier
-        /// `probabilities [-1, classes]` from a softmax of the margins, and `label` (argmax).
-        case multiClassifier
-        /// `predictions [-1]` (or `[-1, targets]`), after `transform`.
-        case regressor
-    }
+    typealias Answer = TreeAnswer
 
     /// How XGBoost turns the stored (user-facing) base_score into margin space: the inverse of
     /// the objective's transform.
