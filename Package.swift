@@ -47,13 +47,16 @@ let package = Package(
         .target(
             name: "SluiceCore", dependencies: ["SluiceJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: settings),
+        // Kernels in C with run-time dispatch to AVX2/FMA and AVX-512 (issue #19); always optimised,
+        // since the debug build's tests run them on real models too.
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "SluiceBackends",
             dependencies: [
-                "SluiceCore", "SluiceJSON", "COpenBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "SluiceCore", "SluiceJSON", "COpenBLAS", "CKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             // A tree walk picks each child with a conditional move; LLVM's x86 pass that turns
             // such moves inside loops back into branches guesses wrong on data-driven splits.

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Sluice's backends against the reference libraries, per batch, one thread each, one run.
 
-For each model and batch size (1, 64, 1024 rows; the transformer layer 1 and 8) it times the library's predict from Python
+For each model and batch size (1, 64, 1024 rows; the transformer layer 1 and 8; issue #19's compute
+models at the batches in BATCHES_OF) it times the library's predict from Python
 and Sluice's `Backend.infer` in-process (`sluice-micro backend-speed`, a release build), on the
 same rows (a temporary Float32 file both read), and prints the median time per call and the
 ratio Sluice / library. Rounds alternate library and Sluice so both see the same machine load;
@@ -41,7 +42,20 @@ import numpy as np  # noqa: E402
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 BATCHES = [1, 64, 1024]
 # Models timed at other batch sizes than BATCHES: a sequence model's batch is a few sequences.
-BATCHES_OF = {"lstm (onnx, 64-128, 50 steps)": [1, 8]}
+BATCHES_OF = {
+    "lstm (onnx, 64-128, 50 steps)": [1, 8],
+    "wide-mlp (onnx, 256-2048-2048-10)": [1, 64],
+    "resnet block (onnx, 64x56x56)": [32],
+    "mobilenet block (onnx, 64x56x56)": [32],
+    "bert layer (onnx, decomposed, 128x256)": [32],
+}
+# Repetitions per batch for models whose calls take milliseconds (the default suits microseconds).
+REPS_OF = {
+    "wide-mlp (onnx, 256-2048-2048-10)": {1: 200, 64: 30},
+    "resnet block (onnx, 64x56x56)": {32: 5},
+    "mobilenet block (onnx, 64x56x56)": {32: 10},
+    "bert layer (onnx, decomposed, 128x256)": {32: 5},
+}
 ONNX_FIXTURES = os.path.join(ROOT, "Tests", "SluiceBackendsTests", "Fixtures", "onnx")
 
 
@@ -150,6 +164,16 @@ def models(include_onnx, tmp):
         with open(lstm, "wb") as f:
             f.write(lstm_layer(50, 64, 128).SerializeToString())
         found.append(("lstm (onnx, 64-128, 50 steps)", ONNXModel, lstm, [50, 64], 0.0))
+        # Issue #19's compute models (bench/compute_models.py): a wide MLP, a ResNet basic block, a
+        # MobileNet depthwise-separable block and a BERT encoder layer with decomposed LayerNorm
+        # and GELU, written to temporary files.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import compute_models
+        for name, label in [("wide_mlp", "wide-mlp (onnx, 256-2048-2048-10)"),
+                            ("resnet_block", "resnet block (onnx, 64x56x56)"),
+                            ("mobilenet_block", "mobilenet block (onnx, 64x56x56)"),
+                            ("bert_layer", "bert layer (onnx, decomposed, 128x256)")]:
+            found.append((label, ONNXModel, compute_models.write(tmp, name), compute_models.INPUT_SHAPES[name], 0.0))
         digits = "models/digits-mlp/1/model.onnx"
         if os.path.exists(os.path.join(ROOT, digits)):
             found.append(("digits-mlp (onnx, 64-32-10)", ONNXModel, digits, [64], 0.0))
@@ -207,7 +231,8 @@ def main():
                 if label in skipped:
                     continue
                 count = transformer_reps if batches is TRANSFORMER_BATCHES else reps_for
-                reps = [count(b, args.scale) for b in batches]
+                reps = [max(3, int(args.scale * REPS_OF[label][b])) if label in REPS_OF else count(b, args.scale)
+                        for b in batches]
                 lib = {b: model.time(x[:b], n) for b, n in zip(batches, reps)}
                 ours, why = sluice(args.micro, model, shape, files[label], batches, reps)
                 if ours is None:
