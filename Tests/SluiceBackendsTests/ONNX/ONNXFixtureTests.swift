@@ -23,6 +23,8 @@ import Testing
         "scaler_logreg_multiclass_double",
         // scikit-learn model kinds (scripts/make_model_kinds_fixtures.py)
         "gaussian_nb", "isolation_forest", "kmeans", "knn_classifier", "knn_regressor", "pca",
+        // Winograd and the fused residual (scripts/make_conv_fixtures.py)
+        "conv_winograd", "conv_winograd_residual", "conv_winograd_wide",
     ] + mlCases
 
     struct Fixture {

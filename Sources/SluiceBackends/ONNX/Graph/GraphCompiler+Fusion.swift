@@ -9,6 +9,7 @@ import SluiceCore
 ///   the weights and bias once, here (onnxruntime's default optimisations do the same).
 /// - Gemm, MatMul or Conv, then Relu, LeakyRelu, Sigmoid, Tanh or a Clip with bounds known at
 ///   load: applied to the output in place (Conv: in the pass that adds the bias).
+/// - Conv, then Add of a tensor already computed: added in the Conv's epilogue (`residualFusion`).
 ///
 /// Before that, an Identity, an inference Dropout or a Cast to the type the value already has
 /// is dropped and its readers read its input instead (unless its output is a graph output).
@@ -89,6 +90,9 @@ extension GraphCompiler {
                 }
                 continue
             }
+            if let fused = residualFusion(of: step, onto: first, at: at, others: others, producer: producer) {
+                return replaced(fused.kernel, inputs: fused.inputs)
+            }
             if let add = step.kernel as? ArithmeticKernel, add.op == .add, add.legacyAxis == nil,
                 var matmul = first.kernel as? MatMulKernel, add.type == matmul.type, matmul.bias == nil,
                 matmul.activation == .identity, let weights = constants[first.io.inputs[1]], weights.shape.count == 2,
@@ -99,7 +103,7 @@ extension GraphCompiler {
                 return replaced(matmul)
             }
             if let norm = step.kernel as? BatchNormKernel, k == 0, let conv = first.kernel as? ConvKernel,
-                conv.activation == .identity, let folded = fold(norm, io, into: first.io)
+                conv.activation == .identity, !conv.residual, let folded = fold(norm, io, into: first.io)
             {
                 return replaced(conv, inputs: folded)
             }

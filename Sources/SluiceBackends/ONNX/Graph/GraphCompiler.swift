@@ -109,6 +109,7 @@ struct GraphCompiler {
         }
         guard !outputs.isEmpty else { throw fail("the graph has no outputs") }
         if fusing { fuse(outputs: Set(outputs.map(\.id))) }
+        prepareWinograd()
         return plan(inputs: inputs, outputs: outputs)
     }
 

@@ -4,12 +4,20 @@ import SluiceCore
 /// the input patches of a chunk of images are laid out as one matrix (im2col) and multiplied
 /// with the weights by one sgemm. A 1×1 window with unit strides and no padding reads the input
 /// as it is. The bias and a fused activation are applied in the one pass that moves the product
-/// into place (or in place after it).
+/// into place (or in place after it). A 3×3 convolution with unit steps and constant weights runs
+/// as Winograd F(2×2, 3×3) instead (`Winograd`). A residual Add fused at load
+/// (`GraphCompiler.fuseResidual`) is input 3, added before the activation.
 struct ConvKernel: Kernel {
     let window: Window
     let group: Int
     /// The Relu, Clip, … node that followed, fused at load (`GraphCompiler.fuse`).
     var activation = Activation.identity
+    /// The weights transformed for Winograd, when it computes this convolution
+    /// (`GraphCompiler.prepareWinograd`).
+    var winograd: Winograd?
+    /// Whether input 3 is a tensor to add to the output before the activation: the other
+    /// operand of an Add that followed (`GraphCompiler.fuseResidual`).
+    var residual = false
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
@@ -26,7 +34,7 @@ struct ConvKernel: Kernel {
         let x = ws.input(io, 0), w = ws.input(io, 1)
         guard x.rank == w.rank, x.rank >= 3 else { throw io.fail("input \(x.shape) and weights \(w.shape) do not fit") }
         let batch = x.shape[0], channels = x.shape[1], maps = w.shape[0]
-        let cg = channels / group, mg = maps / group
+        let cg = channels / group
         guard channels % group == 0, maps % group == 0, w.shape[1] == cg,
             Array(w.shape.dropFirst(2)) == window.kernel
         else {
@@ -41,11 +49,62 @@ struct ConvKernel: Kernel {
         } else {
             bias = nil
         }
-        let out = try ws.output(io, 0, .float, [batch, maps] + p.outputDims, as: Float.self)
+        let shape = [batch, maps] + p.outputDims
+        guard residual, ws.has(io, 3) else {
+            let out = try ws.output(io, 0, .float, shape, as: Float.self)
+            try convolve(x, w, p, bias: bias, residual: nil, activation: activation, into: out, ws, io)
+            return
+        }
+        let r = ws.input(io, 3)
+        guard r.type == .float else { throw io.fail("the residual is \(r.type), not FP32") }
+        if r.shape == shape {
+            let out = try ws.output(io, 0, .float, shape, as: Float.self)
+            try convolve(x, w, p, bias: bias, residual: r.pointer(Float.self), activation: activation, into: out, ws, io)
+            return
+        }
+        // The Add broadcasts (a residual of another shape): the convolution goes to a buffer of
+        // its own, then the Add and the activation run as their nodes would have.
+        guard let total = Broadcast.shape(shape, r.shape) else { throw io.fail("shapes \(shape) and \(r.shape) do not broadcast") }
+        guard let count = Shape.count(shape, within: ws.limits.maxTensorElements) else {
+            throw io.fail("output \(ws.limits.beyond(shape))")
+        }
+        let spill = Buffer(bytes: count * MemoryLayout<Float>.size)
+        let product = spill.pointer.assumingMemoryBound(to: Float.self)
+        try convolve(x, w, p, bias: bias, residual: nil, activation: .identity, into: product, ws, io)
+        let out = try ws.output(io, 0, .float, total, as: Float.self)
+        let operand = Operand(shape: shape, type: .float, count: count, base: UnsafeRawPointer(product))
+        Broadcast.map(operand, r, total, out) { (a: Float, b: Float) in a + b }
+        activation.apply(out, out, total.reduce(1, *))
+    }
+
+    /// The convolution of `x` by `w` with window plan `p` into `out` ([batch, maps] + output
+    /// dims), adding `bias` (per map) and `residual` (of the output's shape) before
+    /// `activation`.
+    private func convolve(
+        _ x: Operand, _ w: Operand, _ p: Window.Plan, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+        activation: Activation, into out: UnsafeMutablePointer<Float>, _ ws: Workspace, _ io: NodeIO
+    ) throws(ServingError) {
+        let batch = x.shape[0], channels = x.shape[1], maps = w.shape[0]
+        let cg = channels / group, mg = maps / group
         // Nothing to compute. The loops below run images × groups times, which a nonempty output
         // bounds (groups divide maps), an empty one does not: a file's group of 2^62 divides 0
         // channels and 0 maps.
         guard batch > 0, maps > 0, !p.outputDims.contains(0) else { return }
+        if let winograd, winograd.fits(p, channels: channels, maps: maps),
+            winograd.run(
+                x.pointer(Float.self), batch: batch, p, bias: bias, residual: residual, activation: activation, into: out,
+                ws)
+        {
+            return
+        }
+        if let residual {
+            // im2col adds the residual after the product, then activates: one more pass.
+            try convolve(x, w, p, bias: bias, residual: nil, activation: .identity, into: out, ws, io)
+            let count = batch * maps * p.outputDims.reduce(1, *)
+            for i in 0..<count { out[i] += residual[i] }
+            activation.apply(out, out, count)
+            return
+        }
         let inPlane = p.input[0] * p.input[1] * p.input[2]
         let outPlane = p.output[0] * p.output[1] * p.output[2]
         let taps = p.kernel[0] * p.kernel[1] * p.kernel[2]
