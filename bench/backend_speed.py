@@ -188,9 +188,11 @@ def models(include_onnx, tmp):
         yield "transformer (onnx, 128x256, 4h)", ONNXModel(transformer_file(tmp)), shape, x, TRANSFORMER_BATCHES
 
 
-def sluice(micro, model, shape, rows_file, batches, reps):
+def sluice(micro, model, shape, rows_file, batches, reps, threads=1):
+    """Sluice's median µs per call and the input sum it read, per batch; `threads` above 1 runs
+    each call as that many slices at once (bench/threads.py)."""
     command = [micro, "backend-speed", model.kind, model.path, rows_file, "x".join(map(str, shape)),
-               ",".join(map(str, batches)), ",".join(map(str, reps))]
+               ",".join(map(str, batches)), ",".join(map(str, reps))] + ([str(threads)] if threads != 1 else [])
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if out.startswith("SKIP"):
         return None, out.strip()

@@ -20,21 +20,26 @@ package final class DataPlane: Sendable {
     package let routes: Routes?
     /// Runs routes' shadow copies; nil turns shadows off (tests of the data plane alone).
     let shadows: ShadowRunner?
+    /// Runs slices of costly calls of versions with `threads_per_inference` above 1.
+    let intraOp: IntraOpPool
 
     package convenience init(
         manager: ModelManager, metrics: ServingMetrics? = nil, routes: Routes? = nil, isAccepting: @escaping @Sendable () -> Bool
     ) {
-        self.init(manager: manager, metrics: metrics, routes: routes, shadows: nil, isAccepting: isAccepting)
+        self.init(
+            manager: manager, metrics: metrics, routes: routes, shadows: nil,
+            intraOp: IntraOpPool(sliceAboveNanos: ServerConfig.Scheduling().inlineBudgetMicros * 1000), isAccepting: isAccepting)
     }
 
     init(
-        manager: ModelManager, metrics: ServingMetrics?, routes: Routes?, shadows: ShadowRunner?,
+        manager: ModelManager, metrics: ServingMetrics?, routes: Routes?, shadows: ShadowRunner?, intraOp: IntraOpPool,
         isAccepting: @escaping @Sendable () -> Bool
     ) {
         self.manager = manager
         self.metrics = metrics
         self.routes = routes
         self.shadows = shadows
+        self.intraOp = intraOp
         self.isAccepting = isAccepting
     }
 
@@ -220,8 +225,16 @@ package final class DataPlane: Sendable {
             computeNanos = nanos
             recordExecution(servable, rows: request.inputs.first?.shape.first ?? 1, nanos: nanos, queuedNanos: queuedNanos)
         }
-        let outputs = try servable.backend.infer(request.inputs)
+        let outputs = try compute(request.inputs, on: servable)
         return InferenceResponse(modelName: servable.modelName, modelVersion: servable.version, id: request.id, outputs: outputs)
+    }
+
+    /// One backend call of `servable` on `inputs`: whole, or cut into slices of rows that run at
+    /// once when the version's `threads_per_inference` allows and the call is costly
+    /// (`IntraOpPool`). Called by `infer` and by the batcher for a merged batch, on the thread
+    /// that runs the call; either way it counts as one execution.
+    func compute(_ inputs: [Tensor], on servable: ServableVersion) throws(ServingError) -> [Tensor] {
+        try intraOp.run(inputs, on: servable)
     }
 
     /// Records one backend call of `rows` rows on `servable` that ran `nanos` in the backend,

@@ -24,6 +24,8 @@ package final class Server: Sendable {
     private let health: HealthWatch
     /// Stopped last at shutdown, once no connection is left to answer.
     private let pool: WorkerPool
+    /// The helpers of `threads_per_inference`, shared by every version.
+    let intraOp: IntraOpPool
     /// Traffic routes (empty without a routes file; the admin API can add some).
     package let routes: Routes
     private let logger: Logger
@@ -54,9 +56,12 @@ package final class Server: Sendable {
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
         }
-        let dataPlane = DataPlane(
-            manager: manager, metrics: serving, routes: routes, shadows: ShadowRunner(), isAccepting: { accepting.value })
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let intraOp = IntraOpPool(sliceAboveNanos: config.scheduling.inlineBudgetMicros * 1000, helpers: cores - 1)
+        self.intraOp = intraOp
+        let dataPlane = DataPlane(
+            manager: manager, metrics: serving, routes: routes, shadows: ShadowRunner(), intraOp: intraOp,
+            isAccepting: { accepting.value })
         let pool = WorkerPool(
             threads: config.scheduling.workers > 0 ? config.scheduling.workers : cores, maxQueue: config.scheduling.maxQueue)
         self.pool = pool

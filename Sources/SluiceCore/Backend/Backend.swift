@@ -33,12 +33,27 @@ extension Backend {
     /// it can: every output's first dimension must be the batch (-1; a classifier's `label`
     /// [-1] counts) and the backend must batch rows. Called by the model manager as a version
     /// loads.
-    package var batchingRefusal: String? {
+    package var batchingRefusal: String? { rowsRefusal(for: "dynamic_batching", verb: "batch") }
+
+    /// Why this backend cannot run a request as slices of its rows (`threads_per_inference`
+    /// above 1), or nil when it can: what batching needs, and every input's first dimension the
+    /// batch too, so that cutting the inputs along it cuts only rows. Called by the model
+    /// manager as a version loads.
+    package var slicingRefusal: String? {
+        if let input = inputs.first(where: { $0.shape.first != -1 }) {
+            return "threads_per_inference needs inputs whose first dimension is the batch: input '\(input.name)' has shape \(input.shape)"
+        }
+        return rowsRefusal(for: "threads_per_inference", verb: "slice")
+    }
+
+    /// Why outputs of this backend cannot be cut into rows, for the `key` that needs them to
+    /// (`verb` says what it would do).
+    private func rowsRefusal(for key: String, verb: String) -> String? {
         if let output = outputs.first(where: { $0.shape.first != -1 }) {
-            return "dynamic_batching needs outputs whose first dimension is the batch: output '\(output.name)' has shape \(output.shape)"
+            return "\(key) needs outputs whose first dimension is the batch: output '\(output.name)' has shape \(output.shape)"
         }
         guard batchesRows else {
-            return "backend '\(platform)' cannot batch this model: its outputs do not have one row per input row"
+            return "backend '\(platform)' cannot \(verb) this model: its outputs do not have one row per input row"
         }
         return nil
     }

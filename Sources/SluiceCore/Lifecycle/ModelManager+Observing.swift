@@ -50,6 +50,7 @@ extension ModelManager {
         do throws(ServingError) {
             let backend = try loader(bundle.loadRequest)
             if bundle.config.isBatched, let refusal = backend.batchingRefusal { throw .loadFailure(refusal) }
+            if bundle.config.threadsPerInference > 1, let refusal = backend.slicingRefusal { throw .loadFailure(refusal) }
             if bundle.config.warmup {
                 do throws(ServingError) {
                     try Warmup.run(backend)

@@ -4,7 +4,7 @@ extension ModelConfig {
     /// The keys a model-level `model.yaml` may hold; anything else is a typo and refused.
     static let knownKeys = [
         "backend", "inputs", "outputs", "version_policy", "labels", "max_batch_size", "dynamic_batching",
-        "instances", "max_queue", "warmup",
+        "instances", "max_queue", "warmup", "threads_per_inference",
     ]
 
     /// Parses a model-level `model.yaml`. `file` is only used in errors (the path as the user
@@ -56,6 +56,10 @@ extension ModelConfig {
             }
         }
         if let node = keys["warmup"] { config.warmup = try reader.bool(node, at: "warmup") }
+        if let node = keys["threads_per_inference"] {
+            config.threadsPerInference = try reader.value(
+                node, at: "threads_per_inference", as: .int(in: ModelConfig.threadsPerInferenceRange))
+        }
         return config
     }
 

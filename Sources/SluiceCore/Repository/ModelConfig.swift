@@ -33,6 +33,11 @@ package struct ModelConfig: Sendable, Equatable {
     package var maxQueue: Int?
     /// `warmup:`; default true: one synthetic request must succeed before a version is ready.
     package var warmup: Bool
+    /// `threads_per_inference:` (1…64); default 1. Above 1, a costly request (or merged batch)
+    /// of several rows is cut into at most that many slices of rows that run at once, on its
+    /// worker and the intra-op helpers (README "Where inference runs"). Refused at load for a
+    /// backend whose rows are not independent (`Backend.slicingRefusal`).
+    package var threadsPerInference: Int = 1
     /// Sections named after a backend (`xgboost: {iterations: all}`), by backend name: options
     /// only that backend understands, checked against its `BackendFactory.options` at parse time.
     /// A version loaded by another backend than a section names is refused by the scanner, so
@@ -59,6 +64,8 @@ package struct ModelConfig: Sendable, Equatable {
     /// `instances:` may be 1…1024: more concurrent calls of one version than that would only
     /// contend for the worker pool.
     package static let instancesRange = 1...1024
+    /// `threads_per_inference:` may be 1…64: past the cores, more slices only add hand-offs.
+    package static let threadsPerInferenceRange = 1...64
     /// `max_queue:` may be 1…1_000_000 requests.
     package static let maxQueueRange = 1...1_000_000
     /// The queue bound when `max_queue` is not declared.

@@ -133,7 +133,7 @@ final class Batcher: Sendable {
             inputNanos = Int(clamping: computing &- start)
             let outputs: [Tensor]
             do throws(ServingError) {
-                outputs = try servable.backend.infer(inputs)
+                outputs = try plane.compute(inputs, on: servable)
             } catch {
                 computeNanos = Int(clamping: MonotonicClock.now() &- computing)
                 throw error

@@ -17,6 +17,7 @@ private let file = "models/fraud/model.yaml"
         instances: 2
         max_queue: 64
         warmup: false
+        threads_per_inference: 2
         """
     let config = try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames)
     #expect(config.backend == "xgboost")
@@ -31,6 +32,12 @@ private let file = "models/fraud/model.yaml"
     #expect(config.maxQueue == 64)
     #expect(config.queueCapacity == 64)
     #expect(config.warmup == false)
+    #expect(config.threadsPerInference == 2)
+}
+
+@Test(arguments: [("", 1), ("threads_per_inference: 1", 1), ("threads_per_inference: 64", 64)])
+func threadsPerInferenceDefaultsToOneAndTakesUpToSixtyFour(yaml: String, threads: Int) throws {
+    #expect(try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames).threadsPerInference == threads)
 }
 
 @Test func batchingDefaultsAreTritons() throws {
@@ -96,7 +103,7 @@ func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
     ("version_policy: latest", "version_policy: must be a mapping"),
     ("version_polcy: {latest: 1}",
      "version_polcy: unknown key (expected one of: backend, inputs, outputs, version_policy, labels, "
-        + "max_batch_size, dynamic_batching, instances, max_queue, warmup, xgboost, lightgbm, onnx)"),
+        + "max_batch_size, dynamic_batching, instances, max_queue, warmup, threads_per_inference, xgboost, lightgbm, onnx)"),
     ("xgboost: {iterations: some}", "xgboost.iterations: must be one of best, all"),
     ("xgboost: {iteration_range: all}", "xgboost.iteration_range: unknown key (expected one of: iterations)"),
     ("xgboost: all", "xgboost: must be a mapping"),
@@ -140,6 +147,13 @@ func versionPolicyParsesEachForm(yaml: String, policy: VersionPolicy) throws {
     ("max_queue: 10", "max_queue: needs instances, or dynamic_batching with max_batch_size (without them no request waits)"),
     ("dynamic_batching: {}", "dynamic_batching: needs max_batch_size (the most rows one merged call may hold)"),
     ("warmup: maybe", "warmup: must be true or false"),
+    ("threads_per_inference: 0", "threads_per_inference: must be between 1 and 64"),
+    ("threads_per_inference: -2", "threads_per_inference: must be between 1 and 64"),
+    ("threads_per_inference: 65", "threads_per_inference: must be between 1 and 64"),
+    ("threads_per_inference: 99999999999999999999999", "threads_per_inference: must be an integer"),
+    ("threads_per_inference: two", "threads_per_inference: must be an integer"),
+    ("threads_per_inference: 1.5", "threads_per_inference: must be an integer"),
+    ("threads_per_inference: [2]", "threads_per_inference: must be an integer"),
     ("warmup: true\nwarmup: false", "warmup: duplicate key"),
 ])
 func badConfigNamesTheKeyAndTheReason(yaml: String, message: String) {

@@ -8,9 +8,12 @@ package enum TensorBatch {
     /// The request's batch size: the first dimension its inputs share, or nil when it has no
     /// input, an input is a scalar, the inputs disagree, or they have 0 rows (nothing to merge,
     /// and an output's rows could not be told apart).
-    package static func rows(of request: InferenceRequest) -> Int? {
-        guard let first = request.inputs.first?.shape.first, first >= 1 else { return nil }
-        for input in request.inputs {
+    package static func rows(of request: InferenceRequest) -> Int? { rows(of: request.inputs) }
+
+    /// `rows(of:)` of a request with these inputs.
+    package static func rows(of inputs: [Tensor]) -> Int? {
+        guard let first = inputs.first?.shape.first, first >= 1 else { return nil }
+        for input in inputs {
             guard input.shape.first == first else { return nil }
         }
         return first
@@ -21,34 +24,45 @@ package enum TensorBatch {
     /// Throws `.backendFailure` when the requests do not share a key (the driver's fault, not the
     /// client's) and `.invalidInput` when the merged shape overflows `Int`.
     package static func concat(_ requests: [InferenceRequest]) throws(ServingError) -> [Tensor] {
-        guard let first = requests.first else { return [] }
-        guard requests.count > 1 else { return first.inputs }
+        guard requests.count > 1 else { return requests.first?.inputs ?? [] }
+        return try concat(requests.map(\.inputs), role: "input")
+    }
+
+    /// `parts` (lists of tensors alike but for their rows, each at least 1 row) concatenated along
+    /// dimension 0: tensor `i` of the result holds tensor `i` of every part, rows in part order.
+    /// `role` names the tensors in errors (`input`, `output`). The one home of the joining row
+    /// arithmetic, for merged requests' inputs and for the outputs of a request's slices
+    /// (`SlicedInference`). Throws `.backendFailure` when the parts differ past their rows and
+    /// `.invalidInput` when the joined shape overflows `Int`.
+    package static func concat(_ parts: [[Tensor]], role: String) throws(ServingError) -> [Tensor] {
+        guard let first = parts.first else { return [] }
+        guard parts.count > 1 else { return first }
         var merged: [Tensor] = []
-        merged.reserveCapacity(first.inputs.count)
-        for (i, model) in first.inputs.enumerated() {
+        merged.reserveCapacity(first.count)
+        for (i, model) in first.enumerated() {
             var rows = 0
-            var parts: [TensorData] = []
-            parts.reserveCapacity(requests.count)
-            for request in requests {
-                guard i < request.inputs.count, request.inputs.count == first.inputs.count else {
-                    throw .backendFailure("batch mixes requests with different inputs")
+            var pieces: [TensorData] = []
+            pieces.reserveCapacity(parts.count)
+            for part in parts {
+                guard i < part.count, part.count == first.count else {
+                    throw .backendFailure("batch mixes parts with different \(role)s")
                 }
-                let input = request.inputs[i]
-                guard input.name == model.name, input.datatype == model.datatype,
-                    let count = input.shape.first, count >= 1, input.shape.dropFirst() == model.shape.dropFirst()
+                let tensor = part[i]
+                guard tensor.name == model.name, tensor.datatype == model.datatype,
+                    let count = tensor.shape.first, count >= 1, tensor.shape.dropFirst() == model.shape.dropFirst()
                 else {
                     throw .backendFailure(
-                        "batch mixes input '\(model.name)' \(model.shape) with '\(input.name)' \(input.shape)")
+                        "batch mixes \(role) '\(model.name)' \(model.shape) with '\(tensor.name)' \(tensor.shape)")
                 }
                 let (sum, overflow) = rows.addingReportingOverflow(count)
-                guard !overflow else { throw .invalidInput("batch of input '\(model.name)' has too many rows") }
+                guard !overflow else { throw .invalidInput("batch of \(role) '\(model.name)' has too many rows") }
                 rows = sum
-                parts.append(input.data)
+                pieces.append(tensor.data)
             }
             let shape = [rows] + model.shape.dropFirst()
             let count = try Shape.elementCount(shape)
-            guard let data = TensorData.joined(parts, count: count), data.count == count else {
-                throw .backendFailure("batch of input '\(model.name)' does not fill its shape \(shape)")
+            guard let data = TensorData.joined(pieces, count: count), data.count == count else {
+                throw .backendFailure("batch of \(role) '\(model.name)' does not fill its shape \(shape)")
             }
             merged.append(Tensor(unchecked: model.name, shape: shape, data: data))
         }
