@@ -92,7 +92,7 @@ import Testing
     func packedAndUnpackedProductsAgree(_ m: Int) throws {
         let k = 70, n = 45
         let b = SingleRowProductTests.values(k * n, seed: 21)
-        let packedB = try #require(PackedMatrix(Constant(b, type: .float, shape: [k, n]), transposed: false, limits: ModelLimits()))
+        let packedB = try #require(PackedMatrix(Constant(b, type: .float, shape: [k, n]), transposed: false, limits: ModelLimits(), fewest: 1))
         let a = SingleRowProductTests.values(max(m, 1) * k, seed: 22)
         var viaBLAS = [Float](repeating: 1, count: m * n), viaPacked = viaBLAS
         a.withUnsafeBufferPointer { pa in
@@ -112,19 +112,20 @@ import Testing
     }
 
     /// A B whose packed form would exceed the model's tensor limit is not packed (the product
-    /// then runs unpacked), nor is an FP64 or non-matrix constant.
+    /// then runs unpacked), nor is an FP64 or non-matrix constant, nor one too small to pay.
     @Test func packingStaysWithinTheLimits() {
         var limits = ModelLimits()
         limits.maxTensorElements = 100
         let b = Constant([Float](repeating: 1, count: 90), type: .float, shape: [9, 10])  // 9 × 16 padded: 144
-        #expect(PackedMatrix(b, transposed: false, limits: limits) == nil)
-        #expect(PackedMatrix(b, transposed: true, limits: limits) == nil)  // k 10 × n 9 padded: 160
+        #expect(PackedMatrix(b, transposed: false, limits: limits, fewest: 1) == nil)
+        #expect(PackedMatrix(b, transposed: true, limits: limits, fewest: 1) == nil)  // k 10 × n 9 padded: 160
         limits.maxTensorElements = 144
-        let fits = PackedMatrix(b, transposed: false, limits: limits)
+        let fits = PackedMatrix(b, transposed: false, limits: limits, fewest: 1)
         #expect(fits?.k == 9 && fits?.n == 10)
+        #expect(PackedMatrix(b, transposed: false, limits: ModelLimits()) == nil)  // 90 < worthPacking
         let double = Constant([Double](repeating: 1, count: 90), type: .double, shape: [9, 10])
-        #expect(PackedMatrix(double, transposed: false, limits: ModelLimits()) == nil)
+        #expect(PackedMatrix(double, transposed: false, limits: ModelLimits(), fewest: 1) == nil)
         let vector = Constant([Float](repeating: 1, count: 90), type: .float, shape: [90])
-        #expect(PackedMatrix(vector, transposed: false, limits: ModelLimits()) == nil)
+        #expect(PackedMatrix(vector, transposed: false, limits: ModelLimits(), fewest: 1) == nil)
     }
 }

@@ -14,11 +14,17 @@ struct PackedMatrix: Sendable {
     let n: Int
     private let buffer: Buffer
 
+    /// The fewest weights worth packing: 64 Ki floats (256 KiB, a 256 × 256 layer). Below that,
+    /// B stays in cache between calls and OpenBLAS's small-matrix kernels, which skip its
+    /// packing, are faster than ours (the 16-32-32-10 MLP at 64 rows: 9 against 11 µs).
+    static let worthPacking = 1 << 16
+
     /// B packed from the FP32 constant `b` (k × n, or n × k when `transposed`), or nil when `b`
-    /// is not a non-empty FP32 matrix or the packed form would exceed the model's tensor limit
-    /// (the product then runs through OpenBLAS unpacked, as it would without packing).
-    init?(_ b: Constant, transposed: Bool, limits: ModelLimits) {
-        guard b.type == .float, b.shape.count == 2, b.count > 0 else { return nil }
+    /// is not an FP32 matrix of at least `fewest` elements or the packed form would exceed the
+    /// model's tensor limit (the product then runs through OpenBLAS unpacked, as it would
+    /// without packing).
+    init?(_ b: Constant, transposed: Bool, limits: ModelLimits, fewest: Int = worthPacking) {
+        guard b.type == .float, b.shape.count == 2, b.count > 0, b.count >= fewest else { return nil }
         let k = transposed ? b.shape[1] : b.shape[0], n = transposed ? b.shape[0] : b.shape[1]
         // n (at most b.count) rounded up to whole panels of 16, times k, within the limit.
         guard let count = Shape.count([(n + 15) / 16 * 16, k], within: limits.maxTensorElements),
