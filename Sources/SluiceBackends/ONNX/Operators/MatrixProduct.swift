@@ -1,18 +1,30 @@
+import CKernels
 import SluiceCore
 
-/// `C = A·B` (row-major, FP32 or FP64) through OpenBLAS on the calling thread; `accumulate`
-/// adds to C. The one home of the matrix product: Gemm, MatMul, Conv and the linear ML
-/// operators all come here.
+/// `C = alpha·A'·B' + beta·C` (row-major, FP32 or FP64) on the calling thread. The one home of
+/// the matrix product: Gemm, MatMul, Conv and the linear ML operators all come here.
+///
+/// An FP32 B that was packed at load (`packedB`, the same matrix as `b`, a constant) goes to
+/// Sluice's own kernels (Sources/CKernels/gemm.c, AVX-512, AVX2 or baseline by `CPULevel`),
+/// which stream it in place at any number of rows; everything else goes to OpenBLAS.
 @inline(__always)
 func gemm<T: FloatElement>(
     transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: T = 1,
-    _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int, beta: T = 0,
+    _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int, packedB: PackedMatrix? = nil, beta: T = 0,
     _ c: UnsafeMutablePointer<T>, ldc: Int
 ) {
     guard m > 0, n > 0 else { return }
     guard k > 0 else {
         // BLAS leaves C untouched for k = 0 only when beta is 1; spell out the empty sum.
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    if let packedB, T.self == Float.self, packedB.k == k, packedB.n == n {
+        // A(i, p) is a[i·lda + p], or a[p·lda + i] when A is transposed.
+        sluice_sgemm_packed(
+            m, n, k, Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), transA ? 1 : lda,
+            transA ? lda : 1, packedB.pointer, Float(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self),
+            ldc, CPULevel.current)
         return
     }
     if m == 1 {
@@ -70,6 +82,8 @@ struct GemmKernel: Kernel {
     let type: ElementType
     /// Applied to the output in place: the Relu, Tanh, … node that followed, fused at load.
     var activation = Activation.identity
+    /// B packed at load when it is an FP32 initializer (`gemm(packedB:)`).
+    var packedB: PackedMatrix?
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
@@ -78,9 +92,11 @@ struct GemmKernel: Kernel {
         for i in 1..<n.inputTypes.count where i < 2 || n.has(i) { _ = try n.type(i, in: [t]) }
         let a = n.attributes
         if n.opset < 7 { a.ignore("broadcast") }
+        let transB = a.int("transB", default: 0) != 0
         let kernel = GemmKernel(
-            transA: a.int("transA", default: 0) != 0, transB: a.int("transB", default: 0) != 0,
-            alpha: a.float("alpha", default: 1), beta: a.float("beta", default: 1), type: t)
+            transA: a.int("transA", default: 0) != 0, transB: transB, alpha: a.float("alpha", default: 1),
+            beta: a.float("beta", default: 1), type: t,
+            packedB: n.constants[1].flatMap { PackedMatrix($0, transposed: transB, limits: n.limits) })
         return Compiled(kernel: kernel, outputTypes: [t])
     }
 
@@ -130,7 +146,7 @@ struct GemmKernel: Kernel {
         }
         gemm(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: T(alpha), a.pointer(T.self), lda: a.shape[1],
-            b.pointer(T.self), ldb: b.shape[1], beta: addC, out, ldc: n)
+            b.pointer(T.self), ldb: b.shape[1], packedB: packedB, beta: addC, out, ldc: n)
         if activation != .identity { activation.apply(out, out, m * n) }
     }
 }
@@ -146,12 +162,15 @@ struct MatMulKernel: Kernel {
     /// A constant of shape [1, …, 1, N] (of `type`) added to every output row, or nil.
     var bias: Constant?
     var activation = Activation.identity
+    /// B packed at load when it is an FP32 matrix initializer (`gemm(packedB:)`).
+    var packedB: PackedMatrix?
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...2)
         let t = try n.type(0, in: [.float, .double])
         _ = try n.type(1, in: [t])
-        return Compiled(kernel: MatMulKernel(type: t, bias: nil), outputTypes: [t])
+        let packedB = n.constants[1].flatMap { PackedMatrix($0, transposed: false, limits: n.limits) }
+        return Compiled(kernel: MatMulKernel(type: t, bias: nil, packedB: packedB), outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -191,7 +210,7 @@ struct MatMulKernel: Kernel {
         defer { if activation != .identity { activation.apply(out, out, batches * m * n) } }
         if sb.count == 2 {
             // Every batch of A against the same B: one product of all rows.
-            gemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, beta: beta, out, ldc: n)
+            gemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, packedB: packedB, beta: beta, out, ldc: n)
             return
         }
         let batchA = Array(sa.dropLast(2)), batchB = Array(sb.dropLast(2))
