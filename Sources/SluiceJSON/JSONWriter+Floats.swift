@@ -158,34 +158,7 @@ extension JSONWriter {
     static func digitCount(_ v: UInt64) -> Int {
         // ⌊log10 2^bits⌋ + 1 is right or one too many.
         let guess = ((64 - v.leadingZeroBitCount) * 1233) >> 12
-        return v < powerOfTen(guess) ? guess : guess + 1
-    }
-
-    /// 10^n for n in 0...19 (a switch: a constant table, no global's once-check).
-    @inline(__always)
-    static func powerOfTen(_ n: Int) -> UInt64 {
-        switch n {
-        case 0: 1
-        case 1: 10
-        case 2: 100
-        case 3: 1_000
-        case 4: 10_000
-        case 5: 100_000
-        case 6: 1_000_000
-        case 7: 10_000_000
-        case 8: 100_000_000
-        case 9: 1_000_000_000
-        case 10: 10_000_000_000
-        case 11: 100_000_000_000
-        case 12: 1_000_000_000_000
-        case 13: 10_000_000_000_000
-        case 14: 100_000_000_000_000
-        case 15: 1_000_000_000_000_000
-        case 16: 10_000_000_000_000_000
-        case 17: 100_000_000_000_000_000
-        case 18: 1_000_000_000_000_000_000
-        default: 10_000_000_000_000_000_000
-        }
+        return v < JSONReader.integerPower(guess) ? guess : guess + 1
     }
 
     /// The last `count` decimal digits of `v`, most significant first, ending before `end`,

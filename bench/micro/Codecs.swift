@@ -6,7 +6,7 @@ import SluiceServer
 /// `sluice-micro codecs`: the big-batch data path in process (issue #19, goal 3) — decoding a
 /// 1,000 × 16 FP32 V2 request and encoding a 1,000 × 10 FP32 answer, as JSON and with the
 /// binary extension, and the float printer alone. Prints ns per operation (median and best of
-/// 15 rounds, as `measure` does), then floats/s and MB/s of JSON read and written from the
+/// 15 rounds, `measure`), then floats/s and MB/s of JSON read and written from the
 /// medians. Used by bench/big-batch.sh; values are random in [-3, 3), written as clients write
 /// them (Float.description's shortest digits).
 enum Codecs {
@@ -22,23 +22,23 @@ enum Codecs {
             modelName: "mlp", modelVersion: 1, id: nil,
             outputs: [Tensor(unchecked: "probabilities", shape: [1000, 10], data: .fp32(outputs))])
 
-        let decodeJSON = try median("V2 JSON decode, 1,000 x 16 FP32", iterations: 40) { _ = try V2Request.decode(json) }
-        let decodeBinary = try median("V2 binary decode, 1,000 x 16 FP32", iterations: 400) {
+        let decodeJSON = try measure("V2 JSON decode, 1,000 x 16 FP32", iterations: 40) { _ = try V2Request.decode(json) }
+        let decodeBinary = try measure("V2 binary decode, 1,000 x 16 FP32", iterations: 400) {
             _ = try V2Request.decode(binary, jsonLength: header.count)
         }
         let encodedJSON = try V2ResponseEncoder.encode(response)
-        let encodeJSON = try median("V2 JSON encode, 1,000 x 10 FP32", iterations: 40) { _ = try V2ResponseEncoder.encode(response) }
-        let encodeBinary = try median("V2 binary encode, 1,000 x 10 FP32", iterations: 400) {
+        let encodeJSON = try measure("V2 JSON encode, 1,000 x 10 FP32", iterations: 40) { _ = try V2ResponseEncoder.encode(response) }
+        let encodeBinary = try measure("V2 binary encode, 1,000 x 10 FP32", iterations: 400) {
             _ = try V2ResponseEncoder.encode(response, binaryDataOutput: true)
         }
-        let printFloats = median("JSONWriter.floats, 10,000 FP32", iterations: 40) {
+        let printFloats = measure("JSONWriter.floats, 10,000 FP32", iterations: 40) {
             var w = JSONWriter(capacity: 160_000)
             w.beginArray()
             w.floats(outputs)
             w.endArray()
             _ = w.bytes.count
         }
-        let describeFloats = median("Float.description, 10,000 FP32 (before)", iterations: 10) {
+        let describeFloats = measure("Float.description, 10,000 FP32 (before)", iterations: 10) {
             var n = 0
             for v in outputs { n &+= v.description.utf8.count }
             _ = n
@@ -49,19 +49,5 @@ enum Codecs {
         print("RESULT json_encode_floats_per_s=\(rate(10_000, encodeJSON)) json_written=\(mbps(encodedJSON.body.count, encodeJSON)) (\(encodedJSON.body.count) bytes)")
         print("RESULT float_printing=\(rate(10_000, printFloats)) description=\(rate(10_000, describeFloats))")
         print("RESULT binary_decode=\(mbps(binary.count, decodeBinary)) binary_encode=\(mbps(40_000, encodeBinary))")
-    }
-
-    /// `measure`'s rounds, returning the median ns per operation.
-    static func median(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows -> Double {
-        var samples: [Double] = []
-        for _ in 0..<15 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<iterations { try body() }
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / Double(iterations))
-        }
-        samples.sort()
-        let pad = name.padding(toLength: 44, withPad: " ", startingAt: 0)
-        print("\(pad) median \(String(format: "%10.0f", samples[7])) ns   best \(String(format: "%10.0f", samples[0])) ns")
-        return samples[7]
     }
 }

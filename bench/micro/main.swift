@@ -11,7 +11,8 @@ import SluiceServer
 // bench/backend-speed.sh; `sluice-micro codecs` the big-batch codecs (Codecs.swift), for
 // bench/big-batch.sh.
 
-func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows {
+@discardableResult
+func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows -> Double {
     var samples: [Double] = []
     for _ in 0..<15 {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -21,6 +22,7 @@ func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrow
     samples.sort()
     let pad = name.padding(toLength: 44, withPad: " ", startingAt: 0)
     print("\(pad) median \(String(format: "%10.0f", samples[7])) ns   best \(String(format: "%10.0f", samples[0])) ns")
+    return samples[7]
 }
 
 if CommandLine.arguments.dropFirst().first == "codecs" {
