@@ -6,7 +6,8 @@
 # in-process codec timings of `sluice-micro codecs` (decode 1,000 x 16, encode 1,000 x 10,
 # float printing, MB/s).
 #   bench/big-batch.sh            (REQUESTS=300 per wire format; release binaries built first:
-#                                  swift build -c release --product sluice --product sluice-micro)
+#                                  swift build -c release --product sluice, and sluice-micro;
+#                                  BIN= and MICRO= name other builds)
 #
 # The measurement. The server's access log (`access_log: true`) gives, per request, duration_ms:
 # from the moment the request was complete (its last body byte read: RequestContext.started) to
@@ -20,8 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${REQUESTS:-300}
-bin=${SLUICE:-.build/release/sluice}
-micro=${SLUICE_MICRO:-.build/release/sluice-micro}
+bin=${BIN:-.build/release/sluice}
+micro=${MICRO:-.build/release/sluice-micro}
 work=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/models/mlp/1"
 cp Tests/SluiceBackendsTests/Fixtures/onnx/mlp/model.onnx "$work/models/mlp/1/model.onnx"
@@ -29,6 +30,7 @@ port=${PORT:-18231}
 SLUICE_ACCESS_LOG=true "$bin" serve --host 127.0.0.1 --port "$port" --models "$work/models" --threads 1 \
   >"$work/log" 2>&1 & pid=$!
 for _ in $(seq 1 600); do curl -fs -o /dev/null "http://127.0.0.1:$port/v2/models/mlp/ready" && break; sleep 0.1; done
+curl -fs -o /dev/null "http://127.0.0.1:$port/v2/models/mlp/ready" || { echo "the server did not become ready:" >&2; cat "$work/log" >&2; exit 1; }
 
 python3 - "$port" "$n" "$work/log" <<'PY'
 import http.client, json, random, struct, sys, time
