@@ -153,19 +153,21 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// Shortest text that reads back to the same `Double`.
+    /// Shortest text that reads back to the same `Double`, as `description` writes it
+    /// (JSONWriter+Floats.swift).
     @inlinable
     public mutating func double(_ value: Double) {
         comma()
-        if value.isFinite { appendASCII(value.description) } else { appendNonFinite(value.isNaN, value < 0) }
+        appendDouble(value)
         needsComma = true
     }
 
-    /// Shortest text that reads back to the same `Float` (not the `Double` widening's digits).
+    /// Shortest text that reads back to the same `Float` (not the `Double` widening's digits),
+    /// as `description` writes it.
     @inlinable
     public mutating func float(_ value: Float) {
         comma()
-        if value.isFinite { appendASCII(value.description) } else { appendNonFinite(value.isNaN, value < 0) }
+        appendFloat(value)
         needsComma = true
     }
 
@@ -194,11 +196,6 @@ public struct JSONWriter: Sendable {
     @inlinable
     mutating func comma() {
         if needsComma { storage.append(UInt8(ascii: ",")) }
-    }
-
-    @usableFromInline
-    mutating func appendNonFinite(_ isNaN: Bool, _ negative: Bool) {
-        appendASCII(isNaN ? "NaN" : negative ? "-Infinity" : "Infinity")
     }
 
     /// `"text"`, for a literal that needs no escaping.

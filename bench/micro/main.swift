@@ -8,9 +8,11 @@ import SluiceServer
 // Each line: median and best of 15 rounds, ns per operation. Used for the scheduling decision
 // (README "Where inference runs") and to find what to make faster; never run by the tests.
 // `sluice-micro backend-speed …` times one backend's infer instead (BackendSpeed.swift), for
-// bench/backend-speed.sh.
+// bench/backend-speed.sh; `sluice-micro codecs` the big-batch codecs (Codecs.swift), for
+// bench/big-batch.sh.
 
-func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows {
+@discardableResult
+func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows -> Double {
     var samples: [Double] = []
     for _ in 0..<15 {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -20,6 +22,12 @@ func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrow
     samples.sort()
     let pad = name.padding(toLength: 44, withPad: " ", startingAt: 0)
     print("\(pad) median \(String(format: "%10.0f", samples[7])) ns   best \(String(format: "%10.0f", samples[0])) ns")
+    return samples[7]
+}
+
+if CommandLine.arguments.dropFirst().first == "codecs" {
+    try Codecs.run()
+    exit(0)
 }
 
 if CommandLine.arguments.dropFirst().first == "backend-speed" {

@@ -147,8 +147,8 @@ package enum V2ResponseEncoder {
         case .int32(let a): for v in a { w.int(v) }
         case .int64(let a): for v in a { w.int(v) }
         case .fp16(let a): for v in a { w.float(Float(v)) }
-        case .fp32(let a): for v in a { w.float(v) }
-        case .fp64(let a): for v in a { w.double(v) }
+        case .fp32(let a): w.floats(a)
+        case .fp64(let a): w.doubles(a)
         case .bytes(let a): for v in a { w.string(utf8: v) }
         }
     }
