@@ -25,6 +25,8 @@ import Testing
         "gaussian_nb", "isolation_forest", "kmeans", "knn_classifier", "knn_regressor", "pca",
         // Winograd and the fused residual (scripts/make_conv_fixtures.py)
         "conv_winograd", "conv_winograd_residual", "conv_winograd_wide",
+        // Dense layers on the packed kernels (scripts/make_dense_fixtures.py)
+        "dense_packed",
     ] + mlCases
 
     struct Fixture {
