@@ -23,6 +23,8 @@ import Testing
         "scaler_logreg_multiclass_double",
         // scikit-learn model kinds (scripts/make_model_kinds_fixtures.py)
         "gaussian_nb", "isolation_forest", "kmeans", "knn_classifier", "knn_regressor", "pca",
+        // decomposed LayerNorm and GELU (scripts/make_attention_fixtures.py)
+        "bert_decomposed", "gelu_layernorm_forms", "pattern_near_misses",
     ] + mlCases
 
     struct Fixture {
