@@ -27,6 +27,8 @@ import Testing
         "conv_winograd", "conv_winograd_residual", "conv_winograd_wide",
         // Dense layers on the packed kernels (scripts/make_dense_fixtures.py)
         "dense_packed",
+        // decomposed LayerNorm and GELU (scripts/make_attention_fixtures.py)
+        "bert_decomposed", "gelu_layernorm_forms", "pattern_near_misses",
     ] + mlCases
 
     struct Fixture {

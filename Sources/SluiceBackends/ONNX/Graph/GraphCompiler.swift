@@ -108,7 +108,10 @@ struct GraphCompiler {
             outputs.append(.init(id: id, name: vi.name, type: types[id], dims: dims, leadingSymbol: Self.leadingSymbol(vi.type)))
         }
         guard !outputs.isEmpty else { throw fail("the graph has no outputs") }
-        if fusing { fuse(outputs: Set(outputs.map(\.id))) }
+        if fusing {
+            fusePatterns(outputs: Set(outputs.map(\.id)))
+            fuse(outputs: Set(outputs.map(\.id)))
+        }
         prepareWinograd()
         return plan(inputs: inputs, outputs: outputs)
     }

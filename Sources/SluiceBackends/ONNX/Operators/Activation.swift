@@ -1,11 +1,14 @@
 import Foundation
 
 /// An element-wise function with an optional added constant, `y = f(x + bias)`: what Relu,
-/// LeakyRelu, Sigmoid, Tanh and Clip run alone, and what Gemm, MatMul and Conv apply to their
+/// LeakyRelu, Sigmoid, Tanh, Gelu and Clip run alone, and what Gemm, MatMul and Conv apply to their
 /// own output when the graph compiler fused the bias and the activation node that followed
 /// them. One loop per case over contiguous memory, so each vectorizes; `x` may be `y`.
 enum Activation: Sendable, Equatable {
     case identity, relu, leakyRelu(Float), sigmoid, tanh
+    /// GELU, exact (erf) and with the tanh approximation: the FFN's activation, so the
+    /// intermediate of a transformer's feed-forward layer is written once.
+    case gelu, geluTanh
     /// Bounds of Clip; NaN stays NaN, as onnxruntime and numpy.clip leave it. Double, so an
     /// FP64 Clip keeps its bounds exactly (an FP32 one's are FP32 values, converted back exactly).
     case clip(low: Double, high: Double)
@@ -33,6 +36,8 @@ enum Activation: Sendable, Equatable {
         case .leakyRelu(let alpha): Self.map(x, y, n) { let v = $0 + bias; return v < 0 ? v * alpha : v }
         case .sigmoid: Self.map(x, y, n) { FastMath.logistic($0 + bias) }
         case .tanh: Self.map(x, y, n) { FastMath.tanh($0 + bias) }
+        case .gelu: Self.map(x, y, n) { FastMath.gelu($0 + bias) }
+        case .geluTanh: Self.map(x, y, n) { FastMath.geluTanh($0 + bias) }
         case .clip(let l, let h):
             let low = Float(l), high = Float(h)
             Self.map(x, y, n) { let v = $0 + bias; return v.isNaN ? v : Swift.min(Swift.max(v, low), high) }
@@ -48,6 +53,8 @@ enum Activation: Sendable, Equatable {
         case .leakyRelu(let alpha): Self.map(x, y, n) { v in v + bias < 0 ? (v + bias) * Double(alpha) : v + bias }
         case .sigmoid: Self.map(x, y, n) { Double.logistic($0 + bias) }
         case .tanh: Self.map(x, y, n) { Foundation.tanh($0 + bias) }
+        case .gelu: Self.map(x, y, n) { Double.gelu($0 + bias) }
+        case .geluTanh: Self.map(x, y, n) { Double.geluTanh($0 + bias) }
         case .clip(let low, let high): Self.map(x, y, n) { v in (v + bias).isNaN ? v + bias : Swift.min(Swift.max(v + bias, low), high) }
         }
     }

@@ -82,6 +82,8 @@ struct UnaryKernel: Kernel {
         case .leakyRelu(let alpha): .leakyRelu(alpha)
         case .sigmoid: .sigmoid
         case .tanh: .tanh
+        case .gelu: .gelu
+        case .geluTanh: .geluTanh
         default: nil
         }
     }
@@ -104,7 +106,7 @@ struct UnaryKernel: Kernel {
             return
         }
         switch function {
-        case .relu, .leakyRelu, .sigmoid, .tanh: break  // `activation` above ran them
+        case .relu, .leakyRelu, .sigmoid, .tanh, .gelu, .geluTanh: break  // `activation` above ran them
         case .exp: for i in 0..<n { out[i] = T.exp(src[i]) }
         case .log: for i in 0..<n { out[i] = T.log(src[i]) }
         case .sqrt: for i in 0..<n { out[i] = src[i].squareRoot() }
@@ -161,8 +163,6 @@ struct UnaryKernel: Kernel {
         case .asinh: for i in 0..<n { out[i] = T(Foundation.asinh(Double(src[i]))) }
         case .acosh: for i in 0..<n { out[i] = T(Foundation.acosh(Double(src[i]))) }
         case .atanh: for i in 0..<n { out[i] = T(Foundation.atanh(Double(src[i]))) }
-        case .gelu: for i in 0..<n { out[i] = T.gelu(src[i]) }
-        case .geluTanh: for i in 0..<n { out[i] = T.geluTanh(src[i]) }
         }
     }
 }
