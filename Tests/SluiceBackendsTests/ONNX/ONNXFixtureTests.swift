@@ -21,6 +21,8 @@ import Testing
         "linear_regression_double", "logreg_binary_double", "minmax_ridge_double", "mlp_classifier_binary_double",
         "mlp_classifier_double", "mlp_regressor_double", "pca_double", "random_forest_classifier_double",
         "scaler_logreg_multiclass_double",
+        // depthwise Conv (scripts/make_depthwise_fixtures.py)
+        "depthwise_block", "depthwise_odd", "depthwise_windows",
         // scikit-learn model kinds (scripts/make_model_kinds_fixtures.py)
         "gaussian_nb", "isolation_forest", "kmeans", "knn_classifier", "knn_regressor", "pca",
         // Winograd and the fused residual (scripts/make_conv_fixtures.py)

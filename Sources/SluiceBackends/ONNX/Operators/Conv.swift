@@ -18,6 +18,8 @@ struct ConvKernel: Kernel {
     /// Whether input 3 is a tensor to add to the output before the activation: the other
     /// operand of an Add that followed (`GraphCompiler.fuseResidual`).
     var residual = false
+    /// One input channel per group, 2-D, constant weights: run by `depthwise` (DepthwiseConv.swift).
+    var depthwise = false
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
@@ -27,7 +29,8 @@ struct ConvKernel: Kernel {
         let window = try Window.read(n, rank: weightKernel?.count, kernel: weightKernel, ceilMode: false)
         let group = n.attributes.int("group", default: 1)
         guard group >= 1 else { throw n.fail("group \(group) must be positive") }
-        return Compiled(kernel: ConvKernel(window: window, group: group), outputTypes: [.float])
+        let depthwise = Self.isDepthwise(weights: n.constants[1]?.shape)
+        return Compiled(kernel: ConvKernel(window: window, group: group, depthwise: depthwise), outputTypes: [.float])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -105,6 +108,12 @@ struct ConvKernel: Kernel {
             activation.apply(out, out, count)
             return
         }
+        if depthwise, cg == 1, x.rank == 4 {
+            let (px, pw) = (x.pointer(Float.self), w.pointer(Float.self))
+            return Self.depthwise(
+                px, pw, bias: bias, into: out, images: batch, channels: channels, maps: maps, p, activation: activation,
+                level: CPULevel.current)
+        }
         let inPlane = p.input[0] * p.input[1] * p.input[2]
         let outPlane = p.output[0] * p.output[1] * p.output[2]
         let taps = p.kernel[0] * p.kernel[1] * p.kernel[2]
@@ -121,6 +130,11 @@ struct ConvKernel: Kernel {
                     activation.apply(plane, plane, outPlane, bias: bias?[m] ?? 0)
                 }
             }
+        }
+        if direct, group == 1 {
+            return Self.pointwise(
+                px, pw, bias: bias, into: out, images: batch, channels: channels, maps: maps, positions: outPlane,
+                activation: activation)
         }
         if direct {
             // The input planes already are the patch matrix, one image at a time.
