@@ -99,6 +99,14 @@ package struct ModelLimits: Sendable, Equatable {
     /// 32×64×112×112 = 25.7 M); operators raise it for larger batches.
     package var maxTensorElements = 1 << 26
 
+    /// `limits.max_idle_workspace_bytes`: what an ONNX model version keeps between requests, in
+    /// all its idle workspaces (the intermediates of its graph). 256 MiB holds what a CNN or an
+    /// encoder layer makes at batch 32 (a MobileNet block's 77 MB, a ResNet block's ~100 MB), so
+    /// a stream of such requests reuses its buffers instead of asking the kernel for fresh,
+    /// zeroed pages on every request (40 % of such a request's time); a request that needed more
+    /// frees what it made as it ends. 0 keeps nothing.
+    package var maxIdleWorkspaceBytes = 256 << 20
+
     /// What `maxTensorElements` may be set to. The ceiling, 2^30 (4 GiB as FP32), keeps every
     /// product of two bounded sizes (a dimension times a stride, a window times a dimension)
     /// far below `Int.max`, and every matrix dimension within BLAS's 32-bit integers.

@@ -50,6 +50,8 @@ extension ServerConfig {
               "beyond: the new connection is closed at once; capped to what the open-file limit allows (below)"),
         .init("limits.max_model_tensor_elements", \.modelLimits.maxTensorElements, .int(in: ModelLimits.maxTensorElementsRange),
               "ONNX: the most elements any tensor may have (stored, sent or computed); beyond: the load fails, or 400"),
+        .init("limits.max_idle_workspace_bytes", \.modelLimits.maxIdleWorkspaceBytes, .size(in: 0...(1 << 40)),
+              "ONNX: intermediates a model version keeps between requests, in all; a request that made more frees it"),
         .init("limits.grace_period", \.gracePeriod, .seconds, "SIGTERM/SIGINT: drain for at most this long, then exit 0"),
         .init("scheduling.inline_budget_us", \.scheduling.inlineBudgetMicros, .int(in: 0...60_000_000),
               "estimated compute above this runs on the worker pool (see \"Where inference runs\")"),

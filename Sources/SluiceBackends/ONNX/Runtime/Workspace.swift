@@ -190,10 +190,11 @@ struct Operand {
 /// use) and gives it back, so buffers are reused and never shared by two requests at once.
 /// Called from any event-loop or worker thread; the lock is held only to pop or push.
 ///
-/// What it keeps is bounded: at most `maxIdle` workspaces holding at most `maxIdleBytes` in all.
+/// What it keeps is bounded: at most `maxIdle` workspaces holding at most
+/// `limits.maxIdleWorkspaceBytes` in all (`limits.max_idle_workspace_bytes`, 256 MiB by default).
 /// A workspace that would pass either is dropped (its memory freed) when its request ends, so
-/// one request that made a 256 MB intermediate does not pin it; a model whose requests need
-/// more than `maxIdleBytes` allocates its intermediates per request.
+/// one request that made a 1 GB intermediate does not pin it; a model whose requests need more
+/// than the budget allocates its intermediates per request.
 final class WorkspacePool: Sendable {
     private struct Idle {
         var workspaces: [(Workspace, bytes: Int)] = []
@@ -203,9 +204,6 @@ final class WorkspacePool: Sendable {
     private let idle = Mutex(Idle())
     /// More idle workspaces than this are dropped (a burst of concurrency should not pin memory).
     static let maxIdle = 16
-    /// 64 MiB: far more than an MLP, a small CNN or a tree ensemble needs at the batches they
-    /// are sent (a few MB), far less than what one hostile request may make.
-    static let maxIdleBytes = 64 << 20
 
     func take(_ plan: ExecutionPlan) -> Workspace {
         let reused = idle.withLock { idle -> Workspace? in
@@ -221,7 +219,7 @@ final class WorkspacePool: Sendable {
         ws.resetStrings()
         let bytes = ws.heldBytes
         idle.withLock { idle in
-            guard idle.workspaces.count < Self.maxIdle, bytes <= Self.maxIdleBytes - idle.bytes else { return }
+            guard idle.workspaces.count < Self.maxIdle, bytes <= ws.limits.maxIdleWorkspaceBytes - idle.bytes else { return }
             idle.workspaces.append((ws, bytes))
             idle.bytes += bytes
         }
