@@ -148,7 +148,7 @@ class Reference:
             # The generated code reads the type of the model's thresholds: float32 for XGBoost,
             # float64 for LightGBM (treelite keeps LightGBM's doubles).
             load = treelite.frontend.load_lightgbm_model if kind == "lightgbm" else treelite.frontend.load_xgboost_model
-            self.dtype = "float64" if "float64" in str(load(model).input_type) else "float32"
+            self.dtype = str(load(model).input_type)
         else:
             import lleaves
             self.predictor = lleaves.Model(model_file=model)
@@ -156,14 +156,17 @@ class Reference:
 
     def predict(self, x):
         if self.tool == "tl2cgen":
-            dmat = self.tl2cgen.DMatrix(x, dtype=self.dtype, missing=np.nan)
-            return self.predictor.predict(dmat).reshape(len(x), -1)
+            return self.predictor.predict(self._matrix(x)).reshape(len(x), -1)
         return self.predictor.predict(x, n_jobs=1).reshape(len(x), -1)
+
+    def _matrix(self, x):
+        # tl2cgen's DMatrix wraps an array of exactly its type (NumPy 2 refuses its copy=False cast).
+        return self.tl2cgen.DMatrix(np.ascontiguousarray(x, dtype=self.dtype), dtype=self.dtype, missing=np.nan)
 
     def time(self, x, reps, median_us):
         if self.tool == "tl2cgen":
             # One DMatrix built beforehand (tl2cgen caches no predictions, so reusing it is fair).
-            dmat = self.tl2cgen.DMatrix(x, dtype=self.dtype, missing=np.nan)
+            dmat = self._matrix(x)
             return median_us(lambda _: self.predictor.predict(dmat), reps)
         return median_us(lambda _: self.predictor.predict(x, n_jobs=1), reps)
 
