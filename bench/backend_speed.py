@@ -14,10 +14,16 @@ What is timed on the library side, one call on arrays built beforehand:
                trees), and Booster.inplace_predict on the ndarray; the table compares against
                the faster of the two and names it.
   lightgbm     Booster.predict(ndarray, num_threads=1) (its only predict).
+  compiled     for the tree models, the same model compiled to machine code (bench/compiled_trees.py:
+               Treelite's tl2cgen, gcc -O3, and lleaves for LightGBM), each predicting with one
+               thread; the table compares against the faster and names it. Compiling is not timed.
   onnxruntime  InferenceSession.run with intra/inter_op_num_threads=1, sequential execution,
                default graph optimisations.
 Sluice's side is Backend.infer on an input tensor built beforehand: its outputs (e.g. both
 `probabilities` and `label` for a classifier) are built on every call.
+
+Besides the bundled tree models, issue #19's (bench/compiled_trees.py): LightGBM 1,000 trees ×
+255 leaves and XGBoost 50 trees of depth 6, trained once with fixed seeds.
 
 The transformer layer is scripts/make_transformer_fixtures.py's `transformer_model` at BERT
 scale, written to a temporary file: hidden 256, 4 heads, sequence 128, feed-forward 1024,
@@ -39,6 +45,9 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compiled_trees  # noqa: E402
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 BATCHES = [1, 64, 1024]
 # Models timed at other batch sizes than BATCHES: a sequence model's batch is a few sequences.
@@ -55,6 +64,7 @@ REPS_OF = {
     "resnet block (onnx, 64x56x56)": {32: 5},
     "mobilenet block (onnx, 64x56x56)": {32: 10},
     "bert layer (onnx, decomposed, 128x256)": {32: 5},
+    compiled_trees.BIG_LGBM: {1: 300, 64: 60, 1024: 10},
 }
 ONNX_FIXTURES = os.path.join(ROOT, "Tests", "SluiceBackendsTests", "Fixtures", "onnx")
 
@@ -112,6 +122,9 @@ class XGBoostModel:
             return predict, "predict(DMatrix)"
         return inplace, "inplace_predict"
 
+    def predict(self, x):
+        return self.booster.predict(self.xgb.DMatrix(x, nthread=1))
+
 
 class LightGBMModel:
     kind = "lightgbm"
@@ -123,6 +136,9 @@ class LightGBMModel:
 
     def time(self, x, reps):
         return median_us(lambda _: self.booster.predict(x, num_threads=1), reps), "predict"
+
+    def predict(self, x):
+        return self.booster.predict(x, num_threads=1)
 
 
 class ONNXModel:
@@ -143,7 +159,7 @@ class ONNXModel:
         return median_us(lambda _: self.session.run(None, feed), reps), "run"
 
 
-def models(include_onnx, tmp):
+def models(include_onnx, tmp, only):
     """(label, model, input shape without the batch, rows, batches) for each benchmarked model."""
     rng = np.random.default_rng(2026)
     found = [
@@ -151,6 +167,9 @@ def models(include_onnx, tmp):
         ("fraud v2 (xgboost, 60 trees)", XGBoostModel, "models/fraud/2/model.json", [20], 0.0),
         ("churn-lgbm (lightgbm, 60 trees)", LightGBMModel, "models/churn-lgbm/1/model.txt", [10], 0.03),
     ]
+    kinds = {"xgboost": XGBoostModel, "lightgbm": LightGBMModel}
+    found += [(label, kinds[kind], path, [features], 0.0)
+              for label, kind, path, features in compiled_trees.issue_models(only)]
     if include_onnx:
         found += [
             ("mlp (onnx, 16-32-32-10)", ONNXModel, os.path.join(ONNX_FIXTURES, "mlp", "model.onnx"), [16], 0.0),
@@ -223,11 +242,14 @@ def main():
     table = {}  # (label, batch) -> list of (sluice µs, library µs, what)
     skipped = set()
     with tempfile.TemporaryDirectory() as tmp:
-        cases = [c for c in models(include_onnx, tmp) if args.only in c[0]]
+        cases = [c for c in models(include_onnx, tmp, args.only) if args.only in c[0]]
         files = {}
+        compiled = {}  # label -> compiled references (tree models only)
         for i, (label, model, shape, x, batches) in enumerate(cases):
             files[label] = os.path.join(tmp, f"rows{i}.f32")
             x.tofile(files[label])
+            if model.kind in ("xgboost", "lightgbm"):
+                compiled[label] = compiled_trees.references(model.kind, model.path, x, model.predict(x))
         for r in range(args.rounds):
             for label, model, shape, x, batches in cases:
                 if label in skipped:
@@ -236,6 +258,9 @@ def main():
                 reps = [max(3, int(args.scale * REPS_OF[label][b])) if label in REPS_OF else count(b, args.scale)
                         for b in batches]
                 lib = {b: model.time(x[:b], n) for b, n in zip(batches, reps)}
+                # The fastest compiled reference per batch, or None.
+                fast = {b: min(((c.time(x[:b], n, median_us), c.tool) for c in compiled.get(label, [])),
+                               default=None) for b, n in zip(batches, reps)}
                 ours, why = sluice(args.micro, model, shape, files[label], batches, reps)
                 if ours is None:
                     print(f"SKIP {label}: Sluice cannot load it in this build ({why})")
@@ -244,18 +269,30 @@ def main():
                 for b in batches:
                     want = float(np.nansum(x[:b].astype(np.float64)))
                     assert abs(ours[b][1] - want) <= 1e-3 * max(1, abs(want)), "Sluice read other rows"
-                    table.setdefault((label, b), []).append((ours[b][0], *lib[b]))
+                    table.setdefault((label, b), []).append((ours[b][0], *lib[b], fast[b]))
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
     print(f"\n{'model':34s} {'batch':>5s} {'Sluice µs':>10s} {'library µs':>11s} {'ratio':>6s}  "
           f"{'ratio per round':24s} library call")
     for (label, b), samples in table.items():
-        ratios = [s / lib for s, lib, _ in samples]
-        s_med = statistics.median(s for s, _, _ in samples)
-        l_med = statistics.median(lib for _, lib, _ in samples)
-        calls = sorted({what for _, _, what in samples})
+        ratios = [s / lib for s, lib, _, _ in samples]
+        s_med = statistics.median(s for s, _, _, _ in samples)
+        l_med = statistics.median(lib for _, lib, _, _ in samples)
+        calls = sorted({what for _, _, what, _ in samples})
         print(f"{label:34s} {b:5d} {s_med:10.1f} {l_med:11.1f} {statistics.median(ratios):6.2f}  "
               f"{' '.join(f'{q:.2f}' for q in ratios):24s} {'/'.join(calls)}")
+    # Tree models against the same model compiled to machine code (bench/compiled_trees.py).
+    against = {key: samples for key, samples in table.items() if all(s[3] for s in samples)}
+    if against:
+        print(f"\n{'model':34s} {'batch':>5s} {'Sluice µs':>10s} {'compiled µs':>11s} {'ratio':>6s}  "
+              f"{'ratio per round':24s} compiled by")
+    for (label, b), samples in against.items():
+        ratios = [s / fast[0] for s, _, _, fast in samples]
+        s_med = statistics.median(s for s, _, _, _ in samples)
+        c_med = statistics.median(fast[0] for _, _, _, fast in samples)
+        tools = sorted({fast[1] for _, _, _, fast in samples})
+        print(f"{label:34s} {b:5d} {s_med:10.1f} {c_med:11.1f} {statistics.median(ratios):6.2f}  "
+              f"{' '.join(f'{q:.2f}' for q in ratios):24s} {'/'.join(tools)}")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,11 @@ case "${1:-}" in
     pip_missing onnx
     # bench/backend-speed.sh times the reference libraries from Python.
     pip_missing xgboost lightgbm onnxruntime
+    # ...and the tree models compiled to machine code (bench/compiled_trees.py): Treelite's
+    # compiler (tl2cgen, which runs gcc) and lleaves. lleaves 1.3 uses llvmlite's legacy pass
+    # manager, which llvmlite 0.45 removed.
+    pip_missing treelite tl2cgen lleaves
+    python3 -c 'import llvmlite.binding as b; b.PassManagerBuilder' 2>/dev/null || need_pip+=("llvmlite<0.45")
     # bench/grpc.sh builds its gRPC request body with tritonclient.grpc's messages.
     grpc_venv_missing
     ;;
