@@ -23,7 +23,7 @@ extension ConvKernel {
         case .identity: (-.infinity, .infinity, nil)
         case .relu: (0, .infinity, nil)
         case .clip(let low, let high): (Float(low), Float(high), nil)
-        case .leakyRelu, .sigmoid, .tanh: (-.infinity, .infinity, activation)
+        case .leakyRelu, .sigmoid, .tanh, .gelu, .geluTanh: (-.infinity, .infinity, activation)
         }
     }
 
