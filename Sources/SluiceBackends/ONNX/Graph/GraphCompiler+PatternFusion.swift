@@ -79,7 +79,7 @@ struct PatternGraph {
         let pow = dReaders.first { steps[$0].kernel is PowKernel }, div = dReaders.first { arithmetic($0, .div) }
         guard let pow, let div, pow != div, isPow(pow, of: d, exponent: 2), let square = output(pow),
             let mean2 = onlyReader(square), isMeanOverLastAxis(mean2), input(mean2, 0) == square, let variance = output(mean2),
-            let add = onlyReader(variance), arithmetic(add, .add), let epsilon = scalar(other(add, than: variance)),
+            let add = onlyReader(variance), arithmetic(add, .add), let epsilon = scalar(other(add, than: variance)), epsilon >= 0,
             let shifted = output(add), let sqrt = onlyReader(shifted), isSqrt(sqrt), let std = output(sqrt),
             onlyReader(std) == div, steps[div].io.inputs == [d, std], let normalized = output(div),
             let mul = onlyReader(normalized), arithmetic(mul, .mul), let scale = other(mul, than: normalized),

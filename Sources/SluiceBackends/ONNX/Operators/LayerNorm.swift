@@ -48,28 +48,42 @@ struct LayerNormKernel: Kernel {
         }
     }
 
-    /// Mean and 1/sqrt(variance + epsilon) of `n` floats, from Σx and Σx² in one pass.
+    /// Mean and 1/sqrt(variance + epsilon) of `n` floats in two passes over the row (in cache
+    /// after the first): the mean, then the mean of (x − mean)², as the ONNX function and a
+    /// decomposed LayerNorm compute it. One pass of Σx² − n·mean² loses every digit when the
+    /// mean is large against the spread ([10000, 10001] would normalise to ±158, not ±1).
     @inline(__always)
     static func moments(_ x: UnsafePointer<Float>, _ n: Int, _ epsilon: Float) -> (Float, Float) {
-        var sum = SIMD8<Float>(), squares = SIMD8<Float>()
-        var j = 0
+        guard n > 0 else { return (0, 1 / epsilon.squareRoot()) }
         let raw = UnsafeRawPointer(x)
+        var sum = SIMD8<Float>()
+        var j = 0
         while j + 8 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            sum += v
-            squares += v * v
+            sum += raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
             j += 8
         }
-        var s = sum.sum(), q = squares.sum()
+        var s = sum.sum()
         while j < n {
             s += x[j]
-            q += x[j] * x[j]
             j += 1
         }
         let count = Float(n)
-        let mean = n > 0 ? s / count : 0
-        let variance = n > 0 ? Swift.max(q / count - mean * mean, 0) : 0
-        return (mean, 1 / (variance + epsilon).squareRoot())
+        let mean = s / count
+        let center = SIMD8<Float>(repeating: mean)
+        var squares = SIMD8<Float>()
+        j = 0
+        while j + 8 <= n {
+            let d = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - center
+            squares += d * d
+            j += 8
+        }
+        var q = squares.sum()
+        while j < n {
+            let d = x[j] - mean
+            q += d * d
+            j += 1
+        }
+        return (mean, 1 / (q / count + epsilon).squareRoot())
     }
 
     /// Scale or B as `n` values along the normalised dimensions (it broadcasts to them).
