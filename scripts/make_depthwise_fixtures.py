@@ -15,6 +15,11 @@ padding, then LeakyRelu (applied after the kernel's pass).
 depthwise_odd: windows off the fast paths: 2x2 stride 3 (multiplier 3, bias), 3x3 stride 3 with
 SAME_UPPER padding, 7x5 with pads and dilation (1, 2) then Sigmoid, 1x1; on [N, 3, 20, 19],
 both ends flattened side by side.
+
+depthwise_separable_pair: two separable blocks on [N, 6, 12, 10]; the first (depthwise 3x3 with a
+bias and Relu, pointwise 1x1 with a bias then Relu) fuses into one step; in the second (depthwise
+5x5 stride 2 -> BatchNormalization -> Clip(0, 6), pointwise 1x1 -> BatchNormalization) the
+depthwise output is also a graph output ("middle"), so the pair must not fuse.
 """
 import os
 import sys
@@ -111,6 +116,34 @@ def odd_model(seed=62):
                    [value("output", ["batch", 9 * 6 * 3 + 9 * 3 * 2])], init, 13)
 
 
+def pair_model(seed=64, channels=6):
+    rng = np.random.default_rng(seed)
+    bn1, i1 = batch_norm(rng, "bn1", "dw2", "b1", 12)
+    bn2, i2 = batch_norm(rng, "bn2", "pw2", "output", 10)
+    init = [
+        weights(rng, "dw1.weight", (channels * 2, 1, 3, 3)), weights(rng, "dw1.bias", (channels * 2,), 0.1),
+        weights(rng, "pw1.weight", (12, channels * 2, 1, 1)), weights(rng, "pw1.bias", (12,), 0.1),
+        weights(rng, "dw2.weight", (12, 1, 5, 5)), weights(rng, "pw2.weight", (10, 12, 1, 1)),
+        floats("zero", 0.0), floats("six", 6.0),
+    ] + i1 + i2
+    nodes = [
+        helper.make_node("Conv", ["input", "dw1.weight", "dw1.bias"], ["dw1"], "/dw1/Conv", kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1], group=channels),
+        helper.make_node("Relu", ["dw1"], ["r1"], "/dw1/Relu"),
+        helper.make_node("Conv", ["r1", "pw1.weight", "pw1.bias"], ["pw1"], "/pw1/Conv", kernel_shape=[1, 1],
+                         pads=[0, 0, 0, 0], strides=[1, 1]),
+        helper.make_node("Relu", ["pw1"], ["r2"], "/pw1/Relu"),
+        helper.make_node("Conv", ["r2", "dw2.weight"], ["dw2"], "/dw2/Conv", kernel_shape=[5, 5], pads=[2, 2, 2, 2],
+                         strides=[2, 2], group=12),
+        bn1,
+        helper.make_node("Clip", ["b1", "zero", "six"], ["middle"], "/act/Clip"),
+        helper.make_node("Conv", ["middle", "pw2.weight"], ["pw2"], "/pw2/Conv", kernel_shape=[1, 1]),
+        bn2,
+    ]
+    return network("depthwise_separable_pair", nodes, [value("input", ["batch", channels, 12, 10])],
+                   [value("output", ["batch", 10, 6, 5]), value("middle", ["batch", 12, 6, 5])], init, 13)
+
+
 def main():
     rng = np.random.default_rng(63)
     x = rng.normal(size=(8, 8, 13, 11)).astype(np.float32) * 2
@@ -122,6 +155,9 @@ def main():
     write_case("depthwise_windows", windows_model(), x, "depthwise")
     x = rng.normal(size=(8, 3, 20, 19)).astype(np.float32)
     write_case("depthwise_odd", odd_model(), x, "depthwise")
+    x = rng.normal(size=(8, 6, 12, 10)).astype(np.float32)
+    x[0] = 0
+    write_case("depthwise_separable_pair", pair_model(), x, "depthwise")
 
 
 if __name__ == "__main__":

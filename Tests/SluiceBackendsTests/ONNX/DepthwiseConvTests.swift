@@ -164,7 +164,8 @@ import Testing
     /// a Conv whose weights are an input not.
     @Test func depthwiseIsDecidedFromTheWeightsAtLoad() throws {
         let backend = try #require(try ONNXFixtureTests.load("depthwise_block") as? ONNXBackend)
-        let convs = backend.plan.steps.compactMap { $0.kernel as? ConvKernel }
+        // The block's two Convs are one fused step (SeparableConvKernel) holding both.
+        let convs = backend.plan.steps.compactMap { $0.kernel as? SeparableConvKernel }.flatMap { [$0.depthwise, $0.pointwise] }
         #expect(convs.map(\.depthwise) == [true, false])
         #expect(convs.map(\.activation) == [.clip(low: 0, high: 6), .clip(low: 0, high: 6)])
         let input = try ONNXGraph.backend(

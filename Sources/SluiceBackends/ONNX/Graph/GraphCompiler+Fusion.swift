@@ -44,6 +44,7 @@ extension GraphCompiler {
             result.append(step)
         }
         steps = result
+        fuseSeparable(outputs: outputs)
     }
 
     /// (input, output) of a step that only copies its input: Identity, Dropout without its

@@ -1,0 +1,66 @@
+import SluiceCore
+
+/// A depthwise Conv followed by a pointwise 1×1 Conv (MobileNet's separable block), fused at
+/// load (`GraphCompiler.fuseSeparable`), run image by image: one image's depthwise output
+/// (C × H × W, 800 KB for 64 maps at 56×56) goes to the workspace's scratch and the pointwise
+/// product reads it at once, while it is still in the L2 cache. The batch's intermediate (25.7 MB
+/// for 32 such images) is never written. Each half keeps its own kernel: the depthwise one with
+/// its folded BatchNormalization and activation (its bias and clamp in the C pass), the
+/// pointwise one with its own, applied per image after its sgemm.
+///
+/// Inputs: [x, depthwise weights, depthwise bias or −1, pointwise weights, pointwise bias or −1].
+struct SeparableConvKernel: Kernel {
+    let depthwise: ConvKernel
+    let pointwise: ConvKernel
+
+    func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
+        let x = ws.input(io, 0), dw = ws.input(io, 1), pw = ws.input(io, 3)
+        // The checks ConvKernel.run makes for each half, with the intermediate's shape in between.
+        guard x.rank == 4, dw.rank == 4, pw.rank == 4 else {
+            throw io.fail("input \(x.shape) and weights \(dw.shape), \(pw.shape) do not fit")
+        }
+        let batch = x.shape[0], channels = x.shape[1], maps = dw.shape[0], group = depthwise.group
+        guard channels % group == 0, maps % group == 0, dw.shape[1] == channels / group, dw.shape[1] == 1,
+            Array(dw.shape.dropFirst(2)) == depthwise.window.kernel
+        else {
+            throw io.fail("input \(x.shape), weights \(dw.shape) and group \(group) do not fit")
+        }
+        let p = try depthwise.window.plan(Array(x.shape.dropFirst(2)), io)
+        let middle = [batch, maps] + p.outputDims
+        guard Shape.count(middle, within: ws.limits.maxTensorElements) != nil else {
+            throw io.fail("depthwise output \(ws.limits.beyond(middle))")
+        }
+        let outMaps = pw.shape[0]
+        guard pw.shape[1] == maps, Array(pw.shape.dropFirst(2)) == pointwise.window.kernel else {
+            throw io.fail("depthwise output \(middle) and pointwise weights \(pw.shape) do not fit")
+        }
+        let q = try pointwise.window.plan(p.outputDims, io)
+        guard q.outputDims == p.outputDims else { throw io.fail("the pointwise Conv changes the image \(p.outputDims)") }
+        let firstBias = try Self.bias(io, 2, maps: maps, ws)
+        let secondBias = try Self.bias(io, 4, maps: outMaps, ws)
+        let out = try ws.output(io, 0, .float, [batch, outMaps] + p.outputDims, as: Float.self)
+        guard batch > 0, outMaps > 0, !p.outputDims.contains(0) else { return }
+        let positions = p.output[0] * p.output[1] * p.output[2]
+        let inPlane = p.input[0] * p.input[1] * p.input[2]
+        // One image's intermediate, within the limit checked above for the whole batch.
+        let image = ws.scratch.reserve(max(maps * positions, 1) * MemoryLayout<Float>.size).assumingMemoryBound(to: Float.self)
+        let (px, pdw, ppw) = (x.pointer(Float.self), dw.pointer(Float.self), pw.pointer(Float.self))
+        let level = CPULevel.current
+        for b in 0..<batch {
+            ConvKernel.depthwise(
+                px + b * channels * inPlane, pdw, bias: firstBias, into: image, images: 1, channels: channels, maps: maps, p,
+                activation: depthwise.activation, level: level)
+            ConvKernel.pointwise(
+                image, ppw, bias: secondBias, into: out + b * outMaps * positions, images: 1, channels: maps, maps: outMaps,
+                positions: positions, activation: pointwise.activation)
+        }
+    }
+
+    /// Input `i`, a bias of `maps` values, or nil when absent.
+    private static func bias(_ io: NodeIO, _ i: Int, maps: Int, _ ws: Workspace) throws(ServingError) -> UnsafePointer<Float>? {
+        guard ws.has(io, i) else { return nil }
+        let b = ws.input(io, i)
+        guard b.count == maps else { throw io.fail("bias has \(b.count) values for \(maps) feature maps") }
+        return b.pointer(Float.self)
+    }
+}
