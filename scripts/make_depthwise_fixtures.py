@@ -16,6 +16,8 @@ depthwise_odd: windows off the fast paths: 2x2 stride 3 (multiplier 3, bias), 3x
 SAME_UPPER padding, 7x5 with pads and dilation (1, 2) then Sigmoid, 1x1; on [N, 3, 20, 19],
 both ends flattened side by side.
 
+depthwise_inverted_residual: a MobileNetV2 block whose skip Add fuses into the pointwise Conv
+  (so the depthwise/pointwise pair must not fuse), on [N, 8, 9, 7].
 depthwise_separable_pair: two separable blocks on [N, 6, 12, 10]; the first (depthwise 3x3 with a
 bias and Relu, pointwise 1x1 with a bias then Relu) fuses into one step; in the second (depthwise
 5x5 stride 2 -> BatchNormalization -> Clip(0, 6), pointwise 1x1 -> BatchNormalization) the
@@ -144,6 +146,27 @@ def pair_model(seed=64, channels=6):
                    [value("output", ["batch", 10, 6, 5]), value("middle", ["batch", 12, 6, 5])], init, 13)
 
 
+def inverted_residual_model(seed=65, channels=8):
+    """A MobileNetV2 inverted residual: depthwise 3x3 -> BN -> Clip(0, 6) -> pointwise 1x1 -> BN ->
+    Add(input). The Add fuses into the pointwise Conv as its residual, so the pair stays unfused."""
+    rng = np.random.default_rng(seed)
+    bn1, i1 = batch_norm(rng, "bn1", "dw", "b1", channels)
+    bn2, i2 = batch_norm(rng, "bn2", "pw", "b2", channels)
+    init = [weights(rng, "dw.weight", (channels, 1, 3, 3)), weights(rng, "pw.weight", (channels, channels, 1, 1)),
+            floats("zero", 0.0), floats("six", 6.0)] + i1 + i2
+    nodes = [
+        helper.make_node("Conv", ["input", "dw.weight"], ["dw"], "/dw/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                         group=channels),
+        bn1,
+        helper.make_node("Clip", ["b1", "zero", "six"], ["r1"], "/act1/Clip"),
+        helper.make_node("Conv", ["r1", "pw.weight"], ["pw"], "/pw/Conv", kernel_shape=[1, 1]),
+        bn2,
+        helper.make_node("Add", ["b2", "input"], ["output"], "/Add"),
+    ]
+    return network("depthwise_inverted_residual", nodes, [value("input", ["batch", channels, 9, 7])],
+                   [value("output", ["batch", channels, 9, 7])], init, 13)
+
+
 def main():
     rng = np.random.default_rng(63)
     x = rng.normal(size=(8, 8, 13, 11)).astype(np.float32) * 2
@@ -158,6 +181,8 @@ def main():
     x = rng.normal(size=(8, 6, 12, 10)).astype(np.float32)
     x[0] = 0
     write_case("depthwise_separable_pair", pair_model(), x, "depthwise")
+    x = rng.normal(size=(8, 8, 9, 7)).astype(np.float32)
+    write_case("depthwise_inverted_residual", inverted_residual_model(), x, "depthwise")
 
 
 if __name__ == "__main__":

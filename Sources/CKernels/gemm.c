@@ -1,5 +1,8 @@
 #include "gemm.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+
 #include "ckernels.h"
 
 #if defined(__x86_64__)
@@ -240,13 +243,37 @@ static void tiles(int level, const tile_t *t, int rows, int panels) {
     tiles_base(t, rows);
 }
 
-void sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
-                         const float *packed, float beta, float *c, size_t ldc, int level) {
+// One A block per thread that multiplies, 64-byte aligned: MC × KC floats (192 KiB), allocated
+// at its first product and reused call after call, freed when the thread ends. On the heap, not
+// in static thread-local storage, which glibc would carve out of every thread's stack (event
+// loops included) whether or not it ever multiplies.
+static pthread_key_t apack_key;
+static pthread_once_t apack_once = PTHREAD_ONCE_INIT;
+static int apack_ready;
+
+static void apack_create(void) { apack_ready = pthread_key_create(&apack_key, free) == 0; }
+
+static float *apack_block(void) {
+    pthread_once(&apack_once, apack_create);
+    if (!apack_ready) return NULL;
+    float *block = pthread_getspecific(apack_key);
+    if (block) return block;
+    void *fresh = NULL;
+    if (posix_memalign(&fresh, 64, sizeof(float) * MC * KC) != 0) return NULL;
+    if (pthread_setspecific(apack_key, fresh) != 0) {
+        free(fresh);
+        return NULL;
+    }
+    return fresh;
+}
+
+int sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
+                        const float *packed, float beta, float *c, size_t ldc, int level) {
 #if !defined(__x86_64__)
     level = SLUICE_CPU_BASELINE;
 #endif
-    // One A block per thread, 64-byte aligned: MC × KC floats (192 KiB), reused call after call.
-    static _Thread_local float apack[MC * KC] __attribute__((aligned(64)));
+    float *apack = apack_block();
+    if (!apack) return -1;
     const size_t panels = (n + NR - 1) / NR, width = panels * NR;
     for (size_t i0 = 0; i0 < m; i0 += MC) {
         const size_t mc = m - i0 < MC ? m - i0 : MC;
@@ -281,4 +308,5 @@ void sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float 
             }
         }
     }
+    return 0;
 }

@@ -167,7 +167,9 @@ package final class Server: Sendable {
         }
         http.stop()
         // What is still queued has no connection left to answer; what runs may finish.
-        pool.stop(waitingUntil: DispatchTime(uptimeNanoseconds: max(deadline, DispatchTime.now().uptimeNanoseconds + 1_000_000_000)))
+        let end = DispatchTime(uptimeNanoseconds: max(deadline, DispatchTime.now().uptimeNanoseconds + 1_000_000_000))
+        pool.stop(waitingUntil: end)
+        intraOp.stop(waitingUntil: end)
     }
 
     /// Stops the loops at once.
@@ -177,6 +179,7 @@ package final class Server: Sendable {
         canaryDriver.withLock { $0?.stop() }
         health.stop()
         http.stop()
+        intraOp.stop(waitingUntil: .now())
     }
 
     /// Re-reads the TLS certificate and key (what SIGHUP does). Open connections keep their

@@ -20,7 +20,9 @@ void sluice_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t
 /// (a_row = lda, a_col = 1 for a row-major A; the reverse for Aᵀ); C is m × n with leading
 /// dimension ldc. With beta 0, C is only written. m, n, k > 0 (the caller handles empty
 /// products); sizes are trusted, checked by the caller.
-void sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
-                         const float *packed, float beta, float *c, size_t ldc, int level);
+/// Returns 0, or -1 without touching C when the thread's 192 KiB block for A could not be
+/// allocated (the caller then multiplies another way).
+int sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
+                        const float *packed, float beta, float *c, size_t ldc, int level);
 
 #endif

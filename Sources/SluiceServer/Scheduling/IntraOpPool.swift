@@ -16,7 +16,8 @@ package final class IntraOpPool: Sendable {
     private let helpers: Int
     /// Estimated nanoseconds above which a call is sliced (`Scheduler.inlineBudgetNanos`).
     private let sliceAboveNanos: Int
-    private let pool = Mutex<WorkerPool?>(nil)
+    /// The helpers once started; `stopped` after `stop`, when slices run on their callers.
+    private let pool = Mutex<(workers: WorkerPool?, stopped: Bool)>((nil, false))
     private let sliced = Atomic<Int>(0)
 
     /// `helpers` threads (at least 1) at most, started at the first sliced call.
@@ -62,12 +63,24 @@ package final class IntraOpPool: Sendable {
     /// Queues a slice's work on the helpers, starting them the first time; false when their
     /// queue is full (the caller runs that slice itself).
     private func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
-        let pool = pool.withLock { pool in
-            if let pool { return pool }
+        let workers = pool.withLock { pool -> WorkerPool? in
+            guard !pool.stopped else { return nil }
+            if let workers = pool.workers { return workers }
             let started = WorkerPool(threads: helpers, maxQueue: 1024, name: "sluice-intraop")
-            pool = started
+            pool.workers = started
             return started
         }
-        return pool.submit(job)
+        return workers?.submit(job) ?? false
+    }
+
+    /// Ends the helpers (with the server): queued slices are dropped, which their callers then
+    /// claim and run themselves, and later slices all run on their callers. Waits for running
+    /// slices until `deadline`.
+    func stop(waitingUntil deadline: DispatchTime) {
+        let workers = pool.withLock { pool -> WorkerPool? in
+            pool.stopped = true
+            return pool.workers
+        }
+        workers?.stop(waitingUntil: deadline)
     }
 }

@@ -37,7 +37,7 @@ import Testing
         a.withUnsafeBufferPointer { pa in
             packed.withUnsafeBufferPointer { pp in
                 c.withUnsafeMutableBufferPointer { pc in
-                    sluice_sgemm_packed(
+                    _ = sluice_sgemm_packed(
                         s.m, s.n, s.k, alpha, pa.baseAddress, transA ? 1 : lda, transA ? lda : 1, pp.baseAddress, beta,
                         pc.baseAddress, ldc, level)
                 }

@@ -78,13 +78,19 @@ import Testing
         }
     }
 
-    @Test func outputsThatLoseTheRowsCannotBeJoined() {
+    /// Outputs that cannot be joined (rows lost, or a length that depends on the slice's data):
+    /// the call runs again whole and answers as unsliced.
+    @Test func outputsThatCannotBeJoinedAreAnsweredWhole() throws {
         let inputs = Self.input(rows: 4)
-        #expect(throws: ServingError.backendFailure(
-            "output 'total' has shape [1] for a slice of 2 rows; its rows cannot be joined")) {
-            try SlicedInference.run(inputs, rows: 4, slices: 2, helpers: { _ in false }) { _ throws(ServingError) in
-                [Tensor(unchecked: "total", shape: [1], data: .fp32([0]))]
-            }
+        let total = try SlicedInference.run(inputs, rows: 4, slices: 2, helpers: { _ in false }) { x throws(ServingError) in
+            [Tensor(unchecked: "total", shape: [1], data: .fp32([Float(x[0].shape[0])]))]
         }
+        #expect(total == [Tensor(unchecked: "total", shape: [1], data: .fp32([4]))])
+        // Per-row outputs whose width depends on the slice (slices of 3 and 2 rows: widths 4 and 3).
+        let padded = try SlicedInference.run(Self.input(rows: 5), rows: 5, slices: 2, helpers: { _ in false }) { x throws(ServingError) in
+            let rows = x[0].shape[0]
+            return [Tensor(unchecked: "padded", shape: [rows, rows + 1], data: .fp32(Array(repeating: 1, count: rows * (rows + 1))))]
+        }
+        #expect(padded.first?.shape == [5, 6])
     }
 }

@@ -4,7 +4,8 @@ import SluiceCore
 /// (`SeparableConvKernel`), after `fuse` has folded each Conv's BatchNormalization and
 /// activation into it. Only when the depthwise output has that one reader and is not a graph
 /// output, and the pointwise Conv has one group, a 1×1 window, unit strides, no padding and
-/// constant weights and bias: the fused step then takes the depthwise step's place, which is
+/// constant weights and bias, and neither has a residual Add fused into it (a MobileNetV2 block's
+/// skip after the projection stays on its own Conv): the fused step then takes the depthwise step's place, which is
 /// sound because the pointwise step's other inputs are constants.
 extension GraphCompiler {
     mutating func fuseSeparable(outputs: Set<Int>) {
@@ -18,7 +19,9 @@ extension GraphCompiler {
             let io = step.io
             if let second = step.kernel as? ConvKernel, isPointwise(second, io), io.outputs.count == 1,
                 let v = io.inputs.first, v >= 0, readers[v] == 1, !outputs.contains(v), let at = producer[v],
-                let first = result[at].kernel as? ConvKernel, first.depthwise, result[at].io.outputs == [v]
+                let first = result[at].kernel as? ConvKernel, first.depthwise, result[at].io.outputs == [v],
+                // A residual fused into either Conv (input 3) is not part of the pair's inputs.
+                !first.residual, !second.residual
             {
                 let firstInputs = result[at].io.inputs
                 let inputs = [firstInputs[0], firstInputs[1], firstInputs.count > 2 ? firstInputs[2] : -1,

@@ -19,12 +19,14 @@ func gemm<T: FloatElement>(
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
-    if let packedB, T.self == Float.self, packedB.k == k, packedB.n == n {
-        // A(i, p) is a[i·lda + p], or a[p·lda + i] when A is transposed.
+    // A(i, p) is a[i·lda + p], or a[p·lda + i] when A is transposed. Should the thread's block
+    // for A not be allocated (out of memory), OpenBLAS multiplies the unpacked B below.
+    if let packedB, T.self == Float.self, packedB.k == k, packedB.n == n,
         sluice_sgemm_packed(
             m, n, k, Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), transA ? 1 : lda,
             transA ? lda : 1, packedB.pointer, Float(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self),
-            ldc, CPULevel.current)
+            ldc, CPULevel.current) == 0
+    {
         return
     }
     if m == 1 {

@@ -25,8 +25,9 @@ package enum SlicedInference {
     /// rows, `TensorBatch.rows(of:)`), and joins the outputs in row order. `helpers` queues a
     /// job on another thread and says whether it took it (false: the caller runs that share).
     /// The first slice to fail fails the whole call with its error; the slices not yet started
-    /// then do not run. Throws `.backendFailure` when a slice's output does not have that
-    /// slice's rows (such outputs could not be joined).
+    /// then do not run. When the slices' outputs cannot be joined (an output without that
+    /// slice's rows, or whose other dimensions differ between slices: a length that depends on
+    /// the data), the call runs again whole, so a request answers what it would unsliced.
     package static func run(
         _ inputs: [Tensor], rows: Int, slices: Int,
         helpers: (@escaping @Sendable () -> Void) -> Bool,
@@ -41,13 +42,10 @@ package enum SlicedInference {
         }
         job.work()
         let outputs = try job.outputs()
-        for (part, count) in zip(outputs, counts) {
-            if let output = part.first(where: { $0.shape.first != count }) {
-                throw .backendFailure(
-                    "output '\(output.name)' has shape \(output.shape) for a slice of \(count) rows; its rows cannot be joined")
-            }
-        }
-        return try TensorBatch.concat(outputs, role: "output")
+        guard zip(outputs, counts).allSatisfy({ part, count in part.allSatisfy { $0.shape.first == count } }),
+            let joined = try? TensorBatch.concat(outputs, role: "output")
+        else { return try infer(inputs) }
+        return joined
     }
 
     /// The slices of one call and what became of them, shared by the caller and its helpers.
