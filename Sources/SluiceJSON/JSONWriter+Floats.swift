@@ -102,6 +102,7 @@ extension JSONWriter {
     /// plain decimal (the lower limit, 10^-4, is the decimal's own). The digits go down in one
     /// block (`writeDigits`) and the point is slid in after; up to `digitSlack` bytes past the
     /// text may be overwritten.
+    @inline(__always)
     private static func write(_ d: ShortestDecimal.Decimal, negative: Bool, plainUpTo: Bool, to start: UnsafeMutablePointer<UInt8>) -> Int {
         var p = start
         if negative {
