@@ -231,7 +231,7 @@ extension JSONWriter {
     static func digitCount(_ v: UInt64) -> Int {
         // ⌊log10 2^bits⌋ + 1 is right or one too many.
         let guess = ((64 - v.leadingZeroBitCount) * 1233) >> 12
-        return v < JSONReader.integerPower(guess) ? guess : guess + 1
+        return v < ShortestDecimal.decimalPower(guess) ? guess : guess + 1
     }
 
     /// The last `count` decimal digits of `v`, most significant first, ending before `end`,
