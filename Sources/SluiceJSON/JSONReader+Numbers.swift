@@ -217,9 +217,9 @@ extension JSONReader {
         return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
     }
 
-    /// 10^n for n in 0...19 (0 beyond). A switch, not a `static let` array: the modules that
-    /// inline the reader turn it into a constant table, where an array would cost a call to its
-    /// global's addressor (and once-check) per number. The float printer counts digits with it.
+    /// 10^n for n in 0...8. A switch, not a `static let` array: the modules that inline the
+    /// reader turn it into a constant table, where an array would cost a call to its global's
+    /// addressor (and once-check) per number.
     @inlinable @inline(__always)
     static func integerPower(_ n: Int) -> UInt64 {
         switch n {
@@ -232,17 +232,6 @@ extension JSONReader {
         case 6: 1_000_000
         case 7: 10_000_000
         case 8: 100_000_000
-        case 9: 1_000_000_000
-        case 10: 10_000_000_000
-        case 11: 100_000_000_000
-        case 12: 1_000_000_000_000
-        case 13: 10_000_000_000_000
-        case 14: 100_000_000_000_000
-        case 15: 1_000_000_000_000_000
-        case 16: 10_000_000_000_000_000
-        case 17: 100_000_000_000_000_000
-        case 18: 1_000_000_000_000_000_000
-        case 19: 10_000_000_000_000_000_000
         default: 0
         }
     }

@@ -36,7 +36,7 @@ extension JSONWriter {
     }
 
     private mutating func appendOne<T>(_ value: T, maxLength: Int, _ write: (T, UnsafeMutablePointer<UInt8>) -> Int) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
             guard let p = buffer.baseAddress else { return }
             storage.append(contentsOf: UnsafeBufferPointer(start: p, count: write(value, p)))
         }
@@ -48,14 +48,21 @@ extension JSONWriter {
         _ values: UnsafeBufferPointer<T>, maxLength: Int, _ write: (T, UnsafeMutablePointer<UInt8>) -> Int
     ) {
         guard !values.isEmpty else { return }
-        let capacity = 4096
-        storage.reserveCapacity(storage.count + values.count * 8)
+        // 1 KiB: the most `withUnsafeTemporaryAllocation` puts on the stack without asking the
+        // thread for its stack bounds (a system call's worth, which a 1-row answer would feel).
+        let capacity = 1024
+        // Room for the usual 8-10 bytes per value, growing geometrically: reserving an exact
+        // size would make the appends after it (closing brackets) reallocate again.
+        let (estimate, overflow) = values.count.multipliedReportingOverflow(by: 10)
+        if !overflow, storage.capacity - storage.count < estimate {
+            storage.reserveCapacity(max(storage.count &+ estimate, storage.capacity &* 2))
+        }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             guard let p = buffer.baseAddress else { return }
             var used = 0
             var comma = needsComma
             for value in values {
-                if used > capacity - maxLength - 1 {
+                if used > capacity - maxLength - 1 - Self.digitSlack {
                     storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
                     used = 0
                 }
@@ -92,21 +99,23 @@ extension JSONWriter {
     }
 
     /// The layout described at the extension; `plainUpTo` says the value is small enough for a
-    /// plain decimal (the lower limit, 10^-4, is the decimal's own).
+    /// plain decimal (the lower limit, 10^-4, is the decimal's own). The digits go down in one
+    /// block (`writeDigits`) and the point is slid in after; up to `digitSlack` bytes past the
+    /// text may be overwritten.
+    @inline(__always)
     private static func write(_ d: ShortestDecimal.Decimal, negative: Bool, plainUpTo: Bool, to start: UnsafeMutablePointer<UInt8>) -> Int {
         var p = start
         if negative {
             p.pointee = UInt8(ascii: "-")
             p += 1
         }
-        var digits = d.digits
-        let n = digitCount(digits)
+        let n = digitCount(d.digits)
         // The exponent of the leading digit.
         let leading = d.exponent &+ n &- 1
         if plainUpTo, leading >= -4 {
             if d.exponent >= 0 {
                 // An integer: its digits, the zeros after them, ".0".
-                writeLowDigits(&digits, count: n, endingAt: p + n)
+                writeDigits(d.digits, count: n, to: p)
                 p += n
                 for _ in 0..<d.exponent {
                     p.pointee = UInt8(ascii: "0")
@@ -117,12 +126,11 @@ extension JSONWriter {
                 return p + 2 - start
             }
             if leading >= 0 {
-                // The fraction's digits, the point before them, the integer's digits.
-                let end = p + n + 1
-                writeLowDigits(&digits, count: -d.exponent, endingAt: end)
+                // All digits one place right, the integer's slid back over the gap, the point.
+                writeDigits(d.digits, count: n, to: p + 1)
+                for i in 0...leading { p[i] = p[i &+ 1] }
                 p[leading &+ 1] = UInt8(ascii: ".")
-                writeLowDigits(&digits, count: leading &+ 1, endingAt: p + leading + 1)
-                return end - start
+                return p + n + 1 - start
             }
             // "0.", the zeros after the point (at most three), the digits.
             p[0] = UInt8(ascii: "0")
@@ -132,17 +140,16 @@ extension JSONWriter {
                 p.pointee = UInt8(ascii: "0")
                 p += 1
             }
-            writeLowDigits(&digits, count: n, endingAt: p + n)
+            writeDigits(d.digits, count: n, to: p)
             return p + n - start
         }
         // The leading digit, then the point and the others when there are any.
+        writeDigits(d.digits, count: n, to: p + 1)
+        p[0] = p[1]
         if n > 1 {
-            writeLowDigits(&digits, count: n &- 1, endingAt: p + n + 1)
             p[1] = UInt8(ascii: ".")
-            p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: digits)
             p += n + 1
         } else {
-            p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: digits)
             p += 1
         }
         p[0] = UInt8(ascii: "e")
@@ -153,12 +160,78 @@ extension JSONWriter {
         return p + 2 + width - start
     }
 
+    /// Bytes past a number's text that `write` may overwrite (`writeDigits` stores whole words).
+    static let digitSlack = 8
+
+    /// The `count` (1...19) decimal digits of `v` at `p`, eight at a time as one word store
+    /// (`eightDigits`); may overwrite up to `digitSlack` bytes past them. Up to 9 digits (every
+    /// `Float`) inline; a leading group goes down before the word after it, which overwrites
+    /// its spill.
+    @inline(__always)
+    static func writeDigits(_ v: UInt64, count: Int, to p: UnsafeMutablePointer<UInt8>) {
+        if count <= 8 {
+            writeShortDigits(UInt32(truncatingIfNeeded: v), count: count, to: p)
+        } else if count == 9 {
+            let high = v / 100_000_000
+            p[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: high)
+            storeWord(eightDigits(UInt32(truncatingIfNeeded: v &- high &* 100_000_000)), at: p + 1)
+        } else {
+            writeLongDigits(v, count: count, to: p)
+        }
+    }
+
+    /// `writeDigits` for `count` 1...8 (v < 10^8 fits 32 bits): the word's 8 - count leading
+    /// zero bytes shifted out (count ≥ 1, so the shift stays below 64).
+    @inline(__always)
+    static func writeShortDigits(_ v: UInt32, count: Int, to p: UnsafeMutablePointer<UInt8>) {
+        storeWord(eightDigits(v) &>> UInt64(8 &* (8 &- count)), at: p)
+    }
+
+    /// `writeDigits` for 10 to 19 digits (`Double` only).
+    @inline(never)
+    static func writeLongDigits(_ v: UInt64, count: Int, to p: UnsafeMutablePointer<UInt8>) {
+        let high = v / 100_000_000
+        let low = UInt32(truncatingIfNeeded: v &- high &* 100_000_000)
+        if count <= 16 {
+            writeShortDigits(UInt32(truncatingIfNeeded: high), count: count &- 8, to: p)
+        } else {
+            // 17 to 19 digits: high has 9 to 11, so top has 1 to 3.
+            let top = high / 100_000_000
+            writeShortDigits(UInt32(truncatingIfNeeded: top), count: count &- 16, to: p)
+            storeWord(eightDigits(UInt32(truncatingIfNeeded: high &- top &* 100_000_000)), at: p + (count &- 16))
+        }
+        storeWord(eightDigits(low), at: p + (count &- 8))
+    }
+
+    /// Eight bytes at `p`, the low byte first.
+    @inline(__always)
+    static func storeWord(_ word: UInt64, at p: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: word.littleEndian, as: UInt64.self)
+    }
+
+    /// The eight ASCII digits of `x` (< 10^8, leading zeros included), the first in the low byte.
+    /// Lanes: x splits into two 4-digit halves in 32-bit lanes, each into two 2-digit parts in
+    /// 16-bit lanes, each into two digits in bytes, dividing every lane at once by a multiply
+    /// and shift (⌊v·10486 / 2^20⌋ = ⌊v/100⌋ for v < 10^4, ⌊v·103 / 2^10⌋ = ⌊v/10⌋ for v < 100;
+    /// the products stay inside their lanes, so &* never carries across).
+    @inline(__always)
+    static func eightDigits(_ x: UInt32) -> UInt64 {
+        let high = x / 10_000
+        let low = x &- high &* 10_000
+        var y = UInt64(high) | UInt64(low) &<< 32
+        let hundreds = ((y &* 10_486) &>> 20) & 0x0000_007F_0000_007F
+        y = hundreds | (y &- hundreds &* 100) &<< 16
+        let tens = ((y &* 103) &>> 10) & 0x000F_000F_000F_000F
+        y = tens | (y &- tens &* 10) &<< 8
+        return y | 0x3030_3030_3030_3030
+    }
+
     /// How many decimal digits `v` (≥ 1) has: from its bit length, corrected once.
     @inline(__always)
     static func digitCount(_ v: UInt64) -> Int {
         // ⌊log10 2^bits⌋ + 1 is right or one too many.
         let guess = ((64 - v.leadingZeroBitCount) * 1233) >> 12
-        return v < JSONReader.integerPower(guess) ? guess : guess + 1
+        return v < ShortestDecimal.decimalPower(guess) ? guess : guess + 1
     }
 
     /// The last `count` decimal digits of `v`, most significant first, ending before `end`,

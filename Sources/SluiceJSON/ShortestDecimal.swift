@@ -31,7 +31,7 @@ enum ShortestDecimal {
     }
 
     /// The shortest nearest decimal of `value`'s magnitude; `value` finite and non-zero.
-    @usableFromInline
+    @usableFromInline @inline(__always)
     static func float(_ value: Float) -> Decimal {
         let bits = value.bitPattern & 0x7FFF_FFFF
         let fraction = UInt64(bits & 0x7F_FFFF)
@@ -51,6 +51,7 @@ enum ShortestDecimal {
     }
 
     /// v = c·2^q.
+    @inline(__always)
     private static func floatDecimal(c: UInt64, q: Int) -> Decimal {
         let (k, cb, lower, upper) = interval(c: c, q: q, smallest: 1 << 23, qMin: -149)
         let g = floatPower(-k)
