@@ -11,8 +11,8 @@ with onnxruntime's answers (one thread, graph optimisations off). 8 images, dyna
   conv_winograd_residual  x [batch, 12, 13, 7]: the ResNet basic block, Conv 3x3 -> BN -> Relu ->
                           Conv 3x3 -> BN -> Add(skip x) -> Relu, and a second Add whose Conv
                           comes second: Add(Relu output, Conv 3x3 without bias) -> LeakyRelu.
-  conv_winograd_wide      x [batch, 2, 3, 261]: one tile row wider than a Winograd block (131
-                          tiles), Conv 3x3 pads 1 2->3 with bias -> Clip(0, 6).
+  conv_winograd_wide      x [batch, 4, 3, 261]: one tile row wider than a Winograd block (131
+                          tiles), Conv 3x3 pads 1 4->3 with bias -> Clip(0, 6).
 
 Seeded, single-threaded; a rerun with the same libraries writes the same files.
 Needs: pip install onnx onnxruntime numpy
@@ -90,16 +90,16 @@ def conv_winograd_residual(seed=191, channels=12):
 
 def conv_winograd_wide(seed=192):
     rng = np.random.default_rng(seed)
-    init = [weights(rng, "c.weight", (3, 2, 3, 3)), weights(rng, "c.bias", (3,), 0.1),
+    init = [weights(rng, "c.weight", (3, 4, 3, 3)), weights(rng, "c.bias", (3,), 0.1),
             numpy_helper.from_array(np.float32(0), "zero"), numpy_helper.from_array(np.float32(6), "six")]
     nodes = [
         helper.make_node("Conv", ["x", "c.weight", "c.bias"], ["c"], "/c/Conv", kernel_shape=[3, 3],
                          pads=[1, 1, 1, 1]),
         helper.make_node("Clip", ["c", "zero", "six"], ["y"], "/Clip"),
     ]
-    model = network("conv_winograd_wide", nodes, [value("x", ["batch", 2, 3, 261])],
+    model = network("conv_winograd_wide", nodes, [value("x", ["batch", 4, 3, 261])],
                     [value("y", ["batch", 3, 3, 261])], init, 13)
-    x = (rng.normal(size=(8, 2, 3, 261)) * 3).astype(np.float32)
+    x = (rng.normal(size=(8, 4, 3, 261)) * 3).astype(np.float32)
     write_case("conv_winograd_wide", model, x, "regression")
 
 

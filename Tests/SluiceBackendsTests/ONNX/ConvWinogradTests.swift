@@ -109,6 +109,19 @@ import Testing
         #expect(answers.allSatisfy { $0 == answers[0] }, "the levels differ")
     }
 
+    /// Winograd takes 3×3 convolutions of at least `Winograd.minChannels` input channels (every
+    /// fixture here); a single-channel stem (the 1×8×8 CNN fixture) stays on im2col.
+    @Test func winogradTakesConvolutionsOfEnoughChannels() throws {
+        for name in ["conv_winograd", "conv_winograd_wide"] {
+            let backend = try ONNXFusionTests.backend(try ONNXFusionTests.fixture(name), fusing: true)
+            let convs = backend.plan.steps.compactMap { $0.kernel as? ConvKernel }
+            #expect(!convs.isEmpty && convs.allSatisfy { $0.winograd != nil }, "\(name)")
+        }
+        let cnn = try ONNXFusionTests.backend(try ONNXFusionTests.fixture("cnn"), fusing: true)
+        let first = try #require(cnn.plan.steps.compactMap { $0.kernel as? ConvKernel }.first)
+        #expect(first.group == 1 && first.window.kernel == [3, 3] && first.winograd == nil)
+    }
+
     /// The ResNet block's skip Add and the Add whose Conv comes second fuse into their Convs;
     /// fused and unfused plans answer alike.
     @Test func residualAddsFuseIntoTheirConvolutions() throws {

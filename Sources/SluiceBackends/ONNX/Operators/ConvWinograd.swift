@@ -20,11 +20,18 @@ struct Winograd: Sendable {
     /// floats per tile) stay near 1 MB, the L2 cache of one core, at 64 channels.
     static let blockTiles = 128
 
+    /// Fewer input channels than this stay on im2col: the 16 products of a block are written
+    /// whatever the channels, while the work they save grows with them, so a grayscale stem (one
+    /// channel: 16 products of k = 1) runs 1.5× slower as Winograd than as one im2col sgemm of
+    /// k = 9 (the bundled-style 1×8×8 CNN, bench/backend-speed.sh).
+    static let minChannels = 4
+
     /// The transform of `w` when the convolution is one Winograd computes: 3×3 window, strides
-    /// and dilations 1, one group, FP32 weights [maps, channels, 3, 3]; nil otherwise.
+    /// and dilations 1, one group, FP32 weights [maps, channels, 3, 3] with at least
+    /// `minChannels` channels; nil otherwise.
     init?(_ conv: ConvKernel, weights w: Constant) {
         guard conv.group == 1, conv.window.kernel == [3, 3], conv.window.strides == [1, 1],
-            conv.window.dilations == [1, 1]
+            conv.window.dilations == [1, 1], w.shape.count == 4, w.shape[1] >= Self.minChannels
         else { return nil }
         self.init(transforming: w)
     }
