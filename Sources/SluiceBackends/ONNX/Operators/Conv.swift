@@ -29,7 +29,9 @@ struct ConvKernel: Kernel {
         let window = try Window.read(n, rank: weightKernel?.count, kernel: weightKernel, ceilMode: false)
         let group = n.attributes.int("group", default: 1)
         guard group >= 1 else { throw n.fail("group \(group) must be positive") }
-        let depthwise = Self.isDepthwise(weights: n.constants[1]?.shape)
+        // A single-channel input (group 1) stays on im2col, which puts a chunk of images in one
+        // sgemm: the per-plane kernel ran a grayscale 8×8 stem 1.5× slower.
+        let depthwise = group > 1 && Self.isDepthwise(weights: n.constants[1]?.shape)
         return Compiled(kernel: ConvKernel(window: window, group: group, depthwise: depthwise), outputTypes: [.float])
     }
 
