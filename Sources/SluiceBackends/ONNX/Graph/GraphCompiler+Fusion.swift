@@ -19,10 +19,7 @@ import SluiceCore
 /// which is sound because the consumer's other inputs are constants.
 extension GraphCompiler {
     mutating func fuse(outputs: Set<Int>) {
-        var readers = [Int](repeating: 0, count: types.count)
-        for step in steps {
-            for v in step.io.inputs where v >= 0 { readers[v] += 1 }
-        }
+        var readers = readerCounts()
         var result: [ExecutionPlan.Step] = []
         var producer: [Int: Int] = [:]
         var renamed: [Int: Int] = [:]
@@ -45,6 +42,16 @@ extension GraphCompiler {
         }
         steps = result
         fuseSeparable(outputs: outputs)
+    }
+
+    /// How many step inputs read each value (a step reading it twice counts twice), indexed
+    /// by value id: the fusions' test that an intermediate has one reader.
+    func readerCounts() -> [Int] {
+        var readers = [Int](repeating: 0, count: types.count)
+        for step in steps {
+            for v in step.io.inputs where v >= 0 { readers[v] += 1 }
+        }
+        return readers
     }
 
     /// (input, output) of a step that only copies its input: Identity, Dropout without its

@@ -9,10 +9,7 @@ import SluiceCore
 /// sound because the pointwise step's other inputs are constants.
 extension GraphCompiler {
     mutating func fuseSeparable(outputs: Set<Int>) {
-        var readers = [Int](repeating: 0, count: types.count)
-        for step in steps {
-            for v in step.io.inputs where v >= 0 { readers[v] += 1 }
-        }
+        let readers = readerCounts()
         var result: [ExecutionPlan.Step] = []
         var producer: [Int: Int] = [:]
         for step in steps {
