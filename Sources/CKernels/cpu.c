@@ -1,4 +1,4 @@
-#include "ckernels.h"
+#include "cpu_level.h"
 
 #include <stdlib.h>
 

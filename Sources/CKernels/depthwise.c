@@ -7,7 +7,7 @@
 // whose input column is inside (a range worked out per tap), so the zero padding costs nothing
 // and there is no separate edge code; the clamp runs over the row while it is still in L1.
 #include "depthwise.h"
-#include "ckernels.h"
+#include "cpu_level.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 

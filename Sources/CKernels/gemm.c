@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "ckernels.h"
+#include "cpu_level.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -3,7 +3,7 @@
 // same body compiled for those instruction sets. Only additions and subtractions, in the same
 // order at every level, so every level gives the same bits.
 #include "winograd.h"
-#include "ckernels.h"
+#include "cpu_level.h"
 
 #include <string.h>
 

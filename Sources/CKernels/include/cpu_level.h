@@ -2,8 +2,8 @@
 // beside a baseline x86-64 (or portable) path and picked at run time, so one build runs on any
 // x86-64. Each kernel's entry takes the instruction-set level to use as its last argument: the
 // server passes `sluice_cpu_level()`, tests pass every level up to it.
-#ifndef SLUICE_CKERNELS_H
-#define SLUICE_CKERNELS_H
+#ifndef SLUICE_CPU_LEVEL_H
+#define SLUICE_CPU_LEVEL_H
 
 /// Instruction-set levels, each including the ones below.
 enum {
