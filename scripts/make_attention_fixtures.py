@@ -18,6 +18,11 @@ optimisations off). The batch dimension is dynamic; 8 rows (onnxruntime also run
                          normalised value is also a graph output, one with ε added after the Sqrt, one
                          over axis 1; a tanh GELU with 0.04 for 0.044715, an exact GELU whose Erf output
                          is a graph output; self-attention with Softmax over axis 2.
+  layernorm_broadcast    x [batch, 6, width], width dynamic and 1 here, at opset 13: a decomposed LayerNorm
+                         with γ and β of 16 values, whose Mul and Add broadcast the one normalised value of
+                         each row (0) to 16 (onnxruntime answers [batch, 6, 16]; the fused kernel must
+                         too), then a second LayerNorm over those 16. ONNXPatternFusionTests also runs it
+                         at widths 16 (the usual case), 3 and 0 (refused, fused or not).
 
 Seeded, single-threaded; a rerun with the same libraries writes the same files.
 Needs: pip install onnx onnxruntime numpy
@@ -50,8 +55,8 @@ def ints(name, values):
     return numpy_helper.from_array(np.asarray(values, dtype=np.int64), name)
 
 
-def model_of(name, nodes, outputs, initializers, opset):
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", SEQ, HIDDEN])
+def model_of(name, nodes, outputs, initializers, opset, width=HIDDEN):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", SEQ, width])
     graph = helper.make_graph(nodes, name, [x], outputs, initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="sluice-fixtures")
     model.ir_version = 8
@@ -185,6 +190,26 @@ def pattern_near_misses(seed=196):
     return model_of("pattern_near_misses", nodes, [out("y"), out("ln1_norm"), out("e_erf")], init, 13)
 
 
+def layernorm_broadcast(seed=198):
+    rng = np.random.default_rng(seed)
+    init = [floats("eps", 1e-5), floats("two", 2.0)]
+    nodes = []
+    for name, x in (("n1", "x"), ("y", "n1")):
+        norm_params(rng, init, name)
+        nodes += [
+            n("ReduceMean", [x], [f"{name}_mean"], axes=[-1], keepdims=1),
+            n("Sub", [x, f"{name}_mean"], [f"{name}_d"]),
+            n("Pow", [f"{name}_d", "two"], [f"{name}_sq"]),
+            n("ReduceMean", [f"{name}_sq"], [f"{name}_var"], axes=[-1], keepdims=1),
+            n("Add", [f"{name}_var", "eps"], [f"{name}_ve"]),
+            n("Sqrt", [f"{name}_ve"], [f"{name}_std"]),
+            n("Div", [f"{name}_d", f"{name}_std"], [f"{name}_norm"]),
+            n("Mul", [f"{name}_norm", f"{name}_g"], [f"{name}_scaled"]),
+            n("Add", [f"{name}_scaled", f"{name}_beta"], [name]),
+        ]
+    return model_of("layernorm_broadcast", nodes, [out("y")], init, 13, width="width")
+
+
 def main():
     rng = np.random.default_rng(197)
     x = rng.normal(size=[ROWS, SEQ, HIDDEN]).astype(np.float32)
@@ -192,6 +217,8 @@ def main():
     write_case("bert_decomposed", bert, x, "BERT layer, LayerNorm and GELU decomposed")
     write_case("gelu_layernorm_forms", gelu_layernorm_forms(), x, "GELU and LayerNorm spellings that fuse")
     write_case("pattern_near_misses", pattern_near_misses(), x, "LayerNorm and GELU look-alikes that must not fuse")
+    write_case("layernorm_broadcast", layernorm_broadcast(), x[:, :, :1],
+               "decomposed LayerNorm over a last dimension of 1 whose γ and β widen it to 16")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import Testing
         // Dense layers on the packed kernels (scripts/make_dense_fixtures.py)
         "dense_packed",
         // decomposed LayerNorm and GELU (scripts/make_attention_fixtures.py)
-        "bert_decomposed", "gelu_layernorm_forms", "pattern_near_misses",
+        "bert_decomposed", "gelu_layernorm_forms", "pattern_near_misses", "layernorm_broadcast",
     ] + mlCases
 
     struct Fixture {

@@ -46,7 +46,42 @@ import Testing
         #expect(labels.filter { $0.hasPrefix("Transpose") }.count == 4, "\(labels)")
     }
 
-    @Test(arguments: ["bert_decomposed", "gelu_layernorm_forms", "pattern_near_misses"], [8, 1, 0])
+    /// x [rows, 6, width] through two decomposed LayerNorms with γ and β of 16 values: at width
+    /// 1 the first one's Mul and Add widen each row to 16 (ONNXFixtureTests checks that against
+    /// onnxruntime), at 16 it is the usual LayerNorm, and at widths that do not broadcast with
+    /// 16 both plans refuse the request.
+    @Test func aLayerNormWhoseScaleWidensTheLastDimensionAnswersAsTheUnfusedGraph() throws {
+        let file = try ONNXFusionTests.fixture("layernorm_broadcast")
+        let fused = try ONNXFusionTests.backend(file, fusing: true), plain = try ONNXFusionTests.backend(file, fusing: false)
+        let labels = fused.plan.steps.map(\.io.label)
+        #expect(labels.count == 2 && labels.allSatisfy { $0.hasSuffix("as LayerNormalization") }, "\(labels)")
+        for width in [1, 16] {
+            let x = ONNXHostileShapeTests.floats("x", [3, 6, width])
+            let answers = try fused.infer([x])
+            #expect(answers.map(\.shape) == [[3, 6, 16]])
+            ONNXFusionTests.expectSameAnswers(answers, try plain.infer([x]))
+        }
+        for width in [3, 0] {
+            let x = ONNXHostileShapeTests.floats("x", [3, 6, width])
+            ONNXHostileShapeTests.expectRefusal(["as LayerNormalization", "do not broadcast"]) { try fused.infer([x]) }
+            ONNXHostileShapeTests.expectRefusal(["do not broadcast"]) { try plain.infer([x]) }
+        }
+    }
+
+    /// The operator itself keeps ONNX's contract: Y has X's shape, so a Scale that would widen
+    /// X's last dimension is refused (onnxruntime refuses it too).
+    @Test func theLayerNormalizationOperatorRefusesAScaleWiderThanX() throws {
+        let node = ONNXGraph.node("LayerNormalization", ["x", "scale"], ["y"], name: "ln")
+        let backend = try ONNXGraph.backend(
+            [node], inputs: [ONNXGraph.value("x", [nil, nil])], outputs: ["y"],
+            initializers: [ONNXGraph.floats("scale", [4], [1, 2, 3, 4])], opset: 17)
+        ONNXHostileShapeTests.expectRefusal(["LayerNormalization 'ln'", "Scale [4]"]) {
+            try backend.infer([ONNXHostileShapeTests.floats("x", [2, 1])])
+        }
+        #expect(try backend.infer([ONNXHostileShapeTests.floats("x", [2, 4])])[0].shape == [2, 4])
+    }
+
+    @Test(arguments: ["bert_decomposed", "gelu_layernorm_forms", "pattern_near_misses", "layernorm_broadcast"], [8, 1, 0])
     func fusedAndUnfusedPlansAnswerAlike(_ name: String, _ rows: Int) throws {
         let file = try ONNXFusionTests.fixture(name)
         let fused = try ONNXFusionTests.backend(file, fusing: true), plain = try ONNXFusionTests.backend(file, fusing: false)

@@ -9,7 +9,9 @@ import SluiceCore
 /// - LayerNormalization over the last axis:
 ///   `m = ReduceMean(x, [-1]); d = x − m; v = ReduceMean(d ^ 2, [-1]);
 ///   y = d / Sqrt(v + ε) · γ (+ β)` with ε a scalar constant, γ and β constant vectors
-///   (of at most one dimension), → `LayerNormKernel(axis: -1, epsilon: ε)` on [x, γ, β].
+///   (of at most one dimension), → `LayerNormKernel(axis: -1, epsilon: ε)` on [x, γ, β],
+///   broadcasting γ and β as the Mul and Add did (`broadcastsScale`: x [..., 1] with γ of H
+///   values answers [..., H]).
 /// - GELU, exact: `x · (Erf(x / √2) + 1) · 0.5` (or `x · (1/√2)`), → `.gelu`.
 /// - GELU, tanh: `x · (Tanh(√(2/π) · (x + 0.044715 · x³)) + 1) · 0.5`, x³ as `Pow(x, 3)` or
 ///   `x · (x · x)`, → `.geluTanh`.
@@ -96,8 +98,8 @@ struct PatternGraph {
             last = bias
         }
         return PatternMatch(
-            name: "LayerNormalization", kernel: LayerNormKernel(axis: -1, epsilon: Float(epsilon)), inputs: inputs,
-            consumed: consumed, at: last)
+            name: "LayerNormalization", kernel: LayerNormKernel(axis: -1, epsilon: Float(epsilon), broadcastsScale: true),
+            inputs: inputs, consumed: consumed, at: last)
     }
 
     /// ReduceMean of FP32 over axes [-1] (attribute or constant input), keeping dimensions.

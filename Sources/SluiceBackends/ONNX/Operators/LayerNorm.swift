@@ -5,9 +5,16 @@ import SluiceCore
 /// Scale + B`. Optional outputs Mean and InvStdDev have X's shape with those dimensions 1.
 /// Computed in FP32 (stash_type 1, the only one exporters write), mean and variance in one
 /// pass of eight-lane sums.
+///
+/// The decomposed LayerNorm that `GraphCompiler.fusePatterns` turns into this kernel multiplies
+/// and adds γ and β with NumPy broadcasting, so there they may also widen the normalised
+/// dimension: x [..., 1] with γ of H values answers [..., H] (each row's one normalised value,
+/// 0, times γ plus β), as the unfused graph does. `broadcastsScale` keeps that answer; the
+/// operator itself (off) refuses a Scale or B that does not fit X, as onnxruntime does.
 struct LayerNormKernel: Kernel {
     let axis: Int
     let epsilon: Float
+    var broadcastsScale = false
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
@@ -27,25 +34,49 @@ struct LayerNormKernel: Kernel {
         }
         let normalized = Array(x.shape[a...])
         let rows = x.shape[..<a].reduce(1, *), n = normalized.reduce(1, *)
-        let scale = try Self.spread(ws.input(io, 1), to: normalized, io, "Scale")
-        let bias = ws.has(io, 2) ? try Self.spread(ws.input(io, 2), to: normalized, io, "B") : nil
+        let scaled = try scaledDimensions(normalized, io, ws)
+        let out = try ws.output(io, 0, .float, Array(x.shape[..<a]) + scaled, as: Float.self)
+        let width = scaled.reduce(1, *)  // within the limit: `output` took it
+        let scale = try Self.spread(ws.input(io, 1), to: scaled, io, "Scale")
+        let bias = ws.has(io, 2) ? try Self.spread(ws.input(io, 2), to: scaled, io, "B") : nil
         let statsShape = Array(x.shape[..<a]) + Array(repeating: 1, count: x.rank - a)
-        let out = try ws.output(io, 0, .float, x.shape, as: Float.self)
         let means = ws.wants(io, 1) ? try ws.output(io, 1, .float, statsShape, as: Float.self) : nil
         let inverses = ws.wants(io, 2) ? try ws.output(io, 2, .float, statsShape, as: Float.self) : nil
         let src = x.pointer(Float.self)
-        let zeros = bias == nil ? [Float](repeating: 0, count: n) : []
+        let zeros = bias == nil ? [Float](repeating: 0, count: width) : []
         scale.withUnsafeBufferPointer { s in
             (bias ?? zeros).withUnsafeBufferPointer { b in
                 for r in 0..<rows {
-                    let xr = src + r * n, yr = out + r * n
+                    let xr = src + r * n, yr = out + r * width
                     let (mean, inverse) = Self.moments(xr, n, epsilon)
                     means?[r] = mean
                     inverses?[r] = inverse
-                    for j in 0..<n { yr[j] = (xr[j] - mean) * inverse * s[j] + b[j] }
+                    if width == n {
+                        for j in 0..<n { yr[j] = (xr[j] - mean) * inverse * s[j] + b[j] }
+                    } else {
+                        // One value per row (n is 1), spread over γ's width.
+                        let z = (xr[0] - mean) * inverse
+                        for j in 0..<width { yr[j] = z * s[j] + b[j] }
+                    }
                 }
             }
         }
+    }
+
+    /// The dimensions Scale and B apply to and the output ends with: the normalised ones, or
+    /// with `broadcastsScale` their broadcast with Scale's and B's, of the same rank and either
+    /// the same size or widened from a size of 1 (what the decomposed graph's Mul and Add give).
+    private func scaledDimensions(_ normalized: [Int], _ io: NodeIO, _ ws: Workspace) throws(ServingError) -> [Int] {
+        guard broadcastsScale else { return normalized }
+        let scale = ws.input(io, 1).shape, bias = ws.has(io, 2) ? ws.input(io, 2).shape : []
+        let n = normalized.reduce(1, *)
+        guard let shape = Broadcast.shape(normalized, scale, bias), shape.count == normalized.count,
+            n == 1 || shape == normalized
+        else {
+            let with = ws.has(io, 2) ? "Scale \(scale) and B \(bias)" : "Scale \(scale)"
+            throw io.fail("the normalized dimensions \(normalized) do not broadcast with \(with)")
+        }
+        return shape
     }
 
     /// Mean and 1/sqrt(variance + epsilon) of `n` floats in two passes over the row (in cache
