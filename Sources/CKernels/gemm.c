@@ -17,7 +17,7 @@
 // The loops, outermost first: MC rows of A, KC rows of B (packing that A block), groups of P
 // panels (P·NR columns of C), R-row tiles. A group of panels (P·KC·NR floats) is then reused
 // by every tile of the MC rows from L1/L2, and the A block (MC·KC) stays in L2.
-enum { NR = 16, KC = 512, MC = 96 };
+enum { NR = 16, KC = 512, MC = 96, FEW = 12 };
 
 size_t sluice_sgemm_packed_count(size_t k, size_t n) { return (n + NR - 1) / NR * NR * k; }
 
@@ -246,7 +246,10 @@ static void tiles(int level, const tile_t *t, int rows, int panels) {
 // One A block per thread that multiplies, 64-byte aligned: MC × KC floats (192 KiB), allocated
 // at its first product and reused call after call, freed when the thread ends. On the heap, not
 // in static thread-local storage, which glibc would carve out of every thread's stack (event
-// loops included) whether or not it ever multiplies.
+// loops included) whether or not it ever multiplies. Should it not be had (out of memory), the
+// product goes through a block of FEW rows on the stack instead: B is then streamed once per
+// 12 rows of A rather than per 96, slower for many rows, but the packed B is all it needs, so
+// the weights' unpacked copy can be dropped at load.
 static pthread_key_t apack_key;
 static pthread_once_t apack_once = PTHREAD_ONCE_INIT;
 static int apack_ready;
@@ -267,16 +270,12 @@ static float *apack_block(void) {
     return fresh;
 }
 
-int sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
-                        const float *packed, float beta, float *c, size_t ldc, int level) {
-#if !defined(__x86_64__)
-    level = SLUICE_CPU_BASELINE;
-#endif
-    float *apack = apack_block();
-    if (!apack) return -1;
+/// The product with `apack` as the block for A, `block_rows` (MC, or FEW on the stack) rows.
+static void multiply(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
+                     const float *packed, float beta, float *c, size_t ldc, int level, float *apack, size_t block_rows) {
     const size_t panels = (n + NR - 1) / NR, width = panels * NR;
-    for (size_t i0 = 0; i0 < m; i0 += MC) {
-        const size_t mc = m - i0 < MC ? m - i0 : MC;
+    for (size_t i0 = 0; i0 < m; i0 += block_rows) {
+        const size_t mc = m - i0 < block_rows ? m - i0 : block_rows;
         int R, P;
         shape(level, mc, &R, &P);
         for (size_t p0 = 0; p0 < k; p0 += KC) {
@@ -308,5 +307,30 @@ int sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *
             }
         }
     }
-    return 0;
+}
+
+__attribute__((noinline)) void sluice_sgemm_packed_on_stack(size_t m, size_t n, size_t k, float alpha,
+                                                          const float *a, size_t a_row, size_t a_col,
+                                                          const float *packed, float beta, float *c, size_t ldc,
+                                                          int level) {
+#if !defined(__x86_64__)
+    level = SLUICE_CPU_BASELINE;
+#endif
+    // FEW rows (the tallest tile) of KC floats: 24 KiB, on the stack of a function the usual
+    // path never enters.
+    float apack[FEW * KC] __attribute__((aligned(64)));
+    multiply(m, n, k, alpha, a, a_row, a_col, packed, beta, c, ldc, level, apack, FEW);
+}
+
+void sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
+                         const float *packed, float beta, float *c, size_t ldc, int level) {
+#if !defined(__x86_64__)
+    level = SLUICE_CPU_BASELINE;
+#endif
+    float *apack = apack_block();
+    if (!apack) {
+        sluice_sgemm_packed_on_stack(m, n, k, alpha, a, a_row, a_col, packed, beta, c, ldc, level);
+        return;
+    }
+    multiply(m, n, k, alpha, a, a_row, a_col, packed, beta, c, ldc, level, apack, MC);
 }

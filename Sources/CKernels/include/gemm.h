@@ -19,10 +19,15 @@ void sluice_sgemm_pack_b(int trans_b, size_t k, size_t n, const float *b, size_t
 /// C = alpha·A·B + beta·C with B packed by sluice_sgemm_pack_b. A(i, p) is a[i·a_row + p·a_col]
 /// (a_row = lda, a_col = 1 for a row-major A; the reverse for Aᵀ); C is m × n with leading
 /// dimension ldc. With beta 0, C is only written. m, n, k > 0 (the caller handles empty
-/// products); sizes are trusted, checked by the caller.
-/// Returns 0, or -1 without touching C when the thread's 192 KiB block for A could not be
-/// allocated (the caller then multiplies another way).
-int sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
-                        const float *packed, float beta, float *c, size_t ldc, int level);
+/// products); sizes are trusted, checked by the caller. Never fails: A is copied into the
+/// thread's 192 KiB block, or, when that cannot be allocated, into 24 KiB on the stack
+/// (`sluice_sgemm_packed_on_stack`), so the packed B is all a product needs.
+void sluice_sgemm_packed(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row, size_t a_col,
+                         const float *packed, float beta, float *c, size_t ldc, int level);
+
+/// sluice_sgemm_packed through its fallback, whatever the heap would give: A in blocks of 12
+/// rows on the caller's stack (24 KiB). Called by sluice_sgemm_packed, and by the tests.
+void sluice_sgemm_packed_on_stack(size_t m, size_t n, size_t k, float alpha, const float *a, size_t a_row,
+                                  size_t a_col, const float *packed, float beta, float *c, size_t ldc, int level);
 
 #endif

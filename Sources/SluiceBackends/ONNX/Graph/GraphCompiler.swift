@@ -113,6 +113,7 @@ struct GraphCompiler {
             fuse(outputs: Set(outputs.map(\.id)))
         }
         prepareWinograd()
+        packWeights()
         return plan(inputs: inputs, outputs: outputs)
     }
 
@@ -306,6 +307,10 @@ struct GraphCompiler {
 
     /// Gives every computed value a buffer, sharing buffers between values whose lifetimes
     /// (first write to last read) do not overlap. Graph inputs and outputs keep their own.
+    /// Keeps only the constants a step reads or a graph output is: those of folded nodes,
+    /// weights a BatchNormalization was folded into, a bias fused into its MatMul (which holds
+    /// it) and a B packed for its product (`packWeights`) would otherwise stay beside their
+    /// replacement for as long as the model is loaded.
     private func plan(inputs: [ExecutionPlan.Port], outputs: [ExecutionPlan.Port]) -> ExecutionPlan {
         var lastUse = [Int](repeating: -1, count: types.count)
         for (s, step) in steps.enumerated() {
@@ -327,8 +332,9 @@ struct GraphCompiler {
                 if lastUse[v] <= s, !pinned.contains(v) { free.append(bufferOf[v]) }
             }
         }
+        let read = Set(steps.flatMap(\.io.inputs)).union(pinned)
         return ExecutionPlan(
-            valueCount: types.count, steps: steps, constants: constants.map { ($0.key, $0.value) },
+            valueCount: types.count, steps: steps, constants: constants.filter { read.contains($0.key) }.map { ($0.key, $0.value) },
             bufferOf: bufferOf, bufferCount: count, inputs: inputs, outputs: outputs, limits: limits, notes: notes,
             strings: strings)
     }

@@ -1,32 +1,20 @@
-import CKernels
 import SluiceCore
 
-/// `C = alpha·A'·B' + beta·C` (row-major, FP32 or FP64) on the calling thread. The one home of
-/// the matrix product: Gemm, MatMul, Conv and the linear ML operators all come here.
-///
-/// An FP32 B that was packed at load (`packedB`, the same matrix as `b`, a constant) goes to
-/// Sluice's own kernels (Sources/CKernels/gemm.c, AVX-512, AVX2 or baseline by `CPULevel`),
-/// which stream it in place at any number of rows; everything else goes to OpenBLAS.
+/// `C = alpha·A'·B' + beta·C` (row-major, FP32 or FP64) on the calling thread, through
+/// OpenBLAS. The one home of the matrix product with a B in memory: Gemm, MatMul, Conv and the
+/// linear ML operators all come here. An FP32 B packed at load goes to Sluice's own kernels
+/// instead (`PackedMatrix.multiply`: Sources/CKernels/gemm.c, AVX-512, AVX2 or baseline by
+/// `CPULevel`), which stream it in place at any number of rows.
 @inline(__always)
 func gemm<T: FloatElement>(
     transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: T = 1,
-    _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int, packedB: PackedMatrix? = nil, beta: T = 0,
+    _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int, beta: T = 0,
     _ c: UnsafeMutablePointer<T>, ldc: Int
 ) {
     guard m > 0, n > 0 else { return }
     guard k > 0 else {
         // BLAS leaves C untouched for k = 0 only when beta is 1; spell out the empty sum.
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
-        return
-    }
-    // A(i, p) is a[i·lda + p], or a[p·lda + i] when A is transposed. Should the thread's block
-    // for A not be allocated (out of memory), OpenBLAS multiplies the unpacked B below.
-    if let packedB, T.self == Float.self, packedB.k == k, packedB.n == n,
-        sluice_sgemm_packed(
-            m, n, k, Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), transA ? 1 : lda,
-            transA ? lda : 1, packedB.pointer, Float(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self),
-            ldc, CPULevel.current) == 0
-    {
         return
     }
     if m == 1 {
@@ -84,7 +72,8 @@ struct GemmKernel: Kernel {
     let type: ElementType
     /// Applied to the output in place: the Relu, Tanh, … node that followed, fused at load.
     var activation = Activation.identity
-    /// B packed at load when it is an FP32 initializer (`gemm(packedB:)`).
+    /// B packed at load when it is an FP32 constant (`GraphCompiler.packWeights`, which then
+    /// gives the step no input B): the product streams it, never the workspace's B.
     var packedB: PackedMatrix?
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
@@ -94,11 +83,9 @@ struct GemmKernel: Kernel {
         for i in 1..<n.inputTypes.count where i < 2 || n.has(i) { _ = try n.type(i, in: [t]) }
         let a = n.attributes
         if n.opset < 7 { a.ignore("broadcast") }
-        let transB = a.int("transB", default: 0) != 0
         let kernel = GemmKernel(
-            transA: a.int("transA", default: 0) != 0, transB: transB, alpha: a.float("alpha", default: 1),
-            beta: a.float("beta", default: 1), type: t,
-            packedB: n.constants[1].flatMap { PackedMatrix($0, transposed: transB, limits: n.limits) })
+            transA: a.int("transA", default: 0) != 0, transB: a.int("transB", default: 0) != 0,
+            alpha: a.float("alpha", default: 1), beta: a.float("beta", default: 1), type: t)
         return Compiled(kernel: kernel, outputTypes: [t])
     }
 
@@ -111,11 +98,11 @@ struct GemmKernel: Kernel {
 
     @inline(__always)
     private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
-        let a = ws.input(io, 0), b = ws.input(io, 1)
-        guard a.rank == 2, b.rank == 2 else { throw io.fail("A \(a.shape) and B \(b.shape) must be matrices") }
+        let a = ws.input(io, 0), bShape = packedB?.shape ?? ws.input(io, 1).shape
+        guard a.rank == 2, bShape.count == 2 else { throw io.fail("A \(a.shape) and B \(bShape) must be matrices") }
         let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
-        let kb = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
-        guard k == kb else { throw io.fail("A \(a.shape) and B \(b.shape) do not multiply") }
+        let kb = transB ? bShape[1] : bShape[0], n = transB ? bShape[0] : bShape[1]
+        guard k == kb else { throw io.fail("A \(a.shape) and B \(bShape) do not multiply") }
         let out = try ws.output(io, 0, type, [m, n], as: T.self)
         var addC: T = 0
         if ws.has(io, 2), beta != 0 {
@@ -146,9 +133,17 @@ struct GemmKernel: Kernel {
             }
             addC = 1
         }
-        gemm(
-            transA: transA, transB: transB, m: m, n: n, k: k, alpha: T(alpha), a.pointer(T.self), lda: a.shape[1],
-            b.pointer(T.self), ldb: b.shape[1], packedB: packedB, beta: addC, out, ldc: n)
+        if let packedB {
+            // FP32: only an FP32 B is packed.
+            packedB.multiply(
+                transA: transA, m: m, alpha: alpha, a.pointer(Float.self), lda: a.shape[1], beta: addC == 0 ? 0 : 1,
+                UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), ldc: n)
+        } else {
+            let b = ws.input(io, 1)
+            gemm(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: T(alpha), a.pointer(T.self), lda: a.shape[1],
+                b.pointer(T.self), ldb: b.shape[1], beta: addC, out, ldc: n)
+        }
         if activation != .identity { activation.apply(out, out, m * n) }
     }
 }
@@ -164,15 +159,15 @@ struct MatMulKernel: Kernel {
     /// A constant of shape [1, …, 1, N] (of `type`) added to every output row, or nil.
     var bias: Constant?
     var activation = Activation.identity
-    /// B packed at load when it is an FP32 matrix initializer (`gemm(packedB:)`).
+    /// B packed at load when it is an FP32 constant matrix (`GraphCompiler.packWeights`, which
+    /// then gives the step no input B): the product streams it, never the workspace's B.
     var packedB: PackedMatrix?
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...2)
         let t = try n.type(0, in: [.float, .double])
         _ = try n.type(1, in: [t])
-        let packedB = n.constants[1].flatMap { PackedMatrix($0, transposed: false, limits: n.limits) }
-        return Compiled(kernel: MatMulKernel(type: t, bias: nil, packedB: packedB), outputTypes: [t])
+        return Compiled(kernel: MatMulKernel(type: t, bias: nil), outputTypes: [t])
     }
 
     func run(_ io: NodeIO, _ ws: Workspace) throws(ServingError) {
@@ -184,25 +179,25 @@ struct MatMulKernel: Kernel {
 
     @inline(__always)
     private func run<T: FloatElement>(_ io: NodeIO, _ ws: Workspace, _: T.Type) throws(ServingError) {
-        let a = ws.input(io, 0), b = ws.input(io, 1)
-        guard a.rank >= 1, b.rank >= 1 else { throw io.fail("MatMul needs at least 1-D operands") }
+        let a = ws.input(io, 0), bShape = packedB?.shape ?? ws.input(io, 1).shape
+        guard a.rank >= 1, !bShape.isEmpty else { throw io.fail("MatMul needs at least 1-D operands") }
         let sa = a.rank == 1 ? [1, a.shape[0]] : a.shape
-        let sb = b.rank == 1 ? [b.shape[0], 1] : b.shape
+        let sb = bShape.count == 1 ? [bShape[0], 1] : bShape
         let m = sa[sa.count - 2], k = sa[sa.count - 1], kb = sb[sb.count - 2], n = sb[sb.count - 1]
-        guard k == kb else { throw io.fail("shapes \(a.shape) and \(b.shape) do not multiply") }
+        guard k == kb else { throw io.fail("shapes \(a.shape) and \(bShape) do not multiply") }
         guard let batch = Broadcast.shape(Array(sa.dropLast(2)), Array(sb.dropLast(2))) else {
-            throw io.fail("batch dimensions of \(a.shape) and \(b.shape) do not broadcast")
+            throw io.fail("batch dimensions of \(a.shape) and \(bShape) do not broadcast")
         }
         var shape = batch
         if a.rank > 1 { shape.append(m) }
-        if b.rank > 1 { shape.append(n) }
+        if bShape.count > 1 { shape.append(n) }
         var beta: T = 0
         if let bias, bias.shape.count > shape.count {
             // Add's broadcast of a [1, N] bias over a 1-D product: the bias's leading 1s.
             shape = Array(repeating: 1, count: bias.shape.count - shape.count) + shape
         }
         let out = try ws.output(io, 0, type, shape, as: T.self)
-        let pa = a.pointer(T.self), pb = b.pointer(T.self)
+        let pa = a.pointer(T.self)
         let batches = batch.reduce(1, *)
         if let bias {
             let row = UnsafePointer(bias.buffer.pointer.assumingMemoryBound(to: T.self))
@@ -210,9 +205,17 @@ struct MatMulKernel: Kernel {
             beta = 1
         }
         defer { if activation != .identity { activation.apply(out, out, batches * m * n) } }
+        if let packedB {
+            // One FP32 matrix (only such a B is packed) against every batch of A: one product.
+            packedB.multiply(
+                m: batches * m, a.pointer(Float.self), lda: k, beta: bias == nil ? 0 : 1,
+                UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), ldc: n)
+            return
+        }
+        let pb = ws.input(io, 1).pointer(T.self)
         if sb.count == 2 {
             // Every batch of A against the same B: one product of all rows.
-            gemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, packedB: packedB, beta: beta, out, ldc: n)
+            gemm(m: batches * m, n: n, k: k, pa, lda: k, pb, ldb: n, beta: beta, out, ldc: n)
             return
         }
         let batchA = Array(sa.dropLast(2)), batchB = Array(sb.dropLast(2))

@@ -3,15 +3,20 @@ import SluiceCore
 
 /// A constant FP32 matrix B (k × n) laid out once, at load, in the order the C kernels
 /// (Sources/CKernels/gemm.c) read it: panels of 16 columns in blocks of rows. Gemm and MatMul
-/// build one when their B is an initializer, and `gemm(packedB:)` then streams it in place on
-/// every request, at one row (a matrix-vector product bound by memory) as at many.
+/// get one when their B is an FP32 constant (`GraphCompiler.packWeights`), and `multiply` then
+/// streams it in place on every request, at one row (a matrix-vector product bound by memory)
+/// as at many.
 ///
-/// Built on the loading thread, read by any request thread afterwards (immutable). It is a
-/// second copy of the weights (rounded up to 16 columns) beside the constant, which other
-/// nodes may still read.
+/// Built on the loading thread, read by any request thread afterwards (immutable). It replaces
+/// the constant for its product, which no longer reads B (the step's input is -1), so unless
+/// another step or a graph output reads it too, the plan drops the constant and the weights live
+/// once (rounded up to 16 columns).
 struct PackedMatrix: Sendable {
     let k: Int
     let n: Int
+    /// B's shape as the model gives it: [k, n], or [n, k] when it was packed transposed (for
+    /// the kernels' shape checks and messages).
+    let shape: [Int]
     private let buffer: Buffer
 
     /// The fewest weights worth packing: 64 Ki floats (256 KiB, a 256 × 256 layer). Below that,
@@ -32,11 +37,23 @@ struct PackedMatrix: Sendable {
         else { return nil }
         self.k = k
         self.n = n
+        shape = b.shape
         buffer = Buffer(bytes: count * MemoryLayout<Float>.size)
         let packed = buffer.pointer.assumingMemoryBound(to: Float.self)
         sluice_sgemm_pack_b(transposed ? 1 : 0, k, n, b.elements(as: Float.self).baseAddress, b.shape[1], packed)
     }
 
-    /// The packed floats, for `gemm`.
-    var pointer: UnsafePointer<Float> { UnsafePointer(buffer.pointer.assumingMemoryBound(to: Float.self)) }
+    /// `C = alpha·A'·B + beta·C` for A of m rows (k × m when `transA`), row-major with leading
+    /// dimensions lda and ldc, on the calling thread. Nothing to do for m = 0 (k and n are
+    /// not 0: an empty B is never packed). Never fails: should the thread's block for A not be
+    /// allocated, the C kernel copies A through a smaller one on the stack.
+    func multiply(
+        transA: Bool = false, m: Int, alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int, beta: Float = 0,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0 else { return }
+        sluice_sgemm_packed(
+            m, n, k, alpha, a, transA ? 1 : lda, transA ? lda : 1, buffer.pointer.assumingMemoryBound(to: Float.self),
+            beta, c, ldc, CPULevel.current)
+    }
 }
