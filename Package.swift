@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceNet", "SluiceHTTP", "SluiceJSON", "SluiceCore", "SluiceBackends",
+                "SluiceNet", "SluiceHTTP", "SluiceJSON", "SluiceCore", "SluiceBackends", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 // The gRPC messages (Protocols/GRPC/Generated, scripts/gen-grpc-proto.sh).
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

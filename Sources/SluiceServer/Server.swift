@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 package import Logging
 import SluiceBackends
@@ -32,6 +33,18 @@ package final class Server: Sendable {
     /// Kept to break, in `deinit`, the cycle its collectors make with `manager` and `routes`.
     private let registry: MetricsRegistry
 
+    /// `loader`, after which what the load freed (the file's bytes, the parsed graph, constants
+    /// a plan dropped, such as dense weights kept packed) goes back to the system: glibc keeps
+    /// large freed blocks in the loading thread's arena, where the resident size would count
+    /// them for as long as the server runs (bench/weights-memory.sh). On the loader thread,
+    /// once per load.
+    static func returningFreedMemory(_ loader: @escaping BackendLoader) -> BackendLoader {
+        { request throws(ServingError) in
+            defer { malloc_trim(0) }
+            return try loader(request)
+        }
+    }
+
     /// Builds everything but binds nothing; `backends` are those the repository may use. Throws
     /// `SocketError` if the event loops cannot be made.
     package init(config: ServerConfig, logger: Logger = Logger(label: "sluice"), backends: BackendRegistry = Backends.standard) throws {
@@ -42,7 +55,8 @@ package final class Server: Sendable {
         self.registry = registry
         let serving = ServingMetrics(registry: registry)
         manager = ModelManager(
-            source: config.modelSource(backends: backends), loader: backends.loader(limits: config.modelLimits),
+            source: config.modelSource(backends: backends),
+            loader: Self.returningFreedMemory(backends.loader(limits: config.modelLimits)),
             pollInterval: .milliseconds(Int(config.pollInterval * 1000)), metrics: serving
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")

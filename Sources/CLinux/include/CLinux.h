@@ -1,6 +1,8 @@
 #ifndef SLUICE_CLINUX_H
 #define SLUICE_CLINUX_H
-// What Swift's Glibc module leaves out: epoll, eventfd, timerfd, accept4, and the stdio globals.
+// What Swift's Glibc module leaves out: epoll, eventfd, timerfd, accept4, the stdio globals, and
+// malloc_trim.
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
