@@ -87,6 +87,27 @@ import Testing
         try Backends.standard.load(BackendLoadRequest(file: root().appendingPathComponent("\(name)/model.onnx").path, backend: "onnx"))
     }
 
+    /// Fixture `name`'s model fed a batch of 0 rows (the input's other dimensions as they are)
+    /// answers every output, in order, with 0 rows, the rest of onnxruntime's shape and no
+    /// elements. For the suites whose kernels have an empty-batch path of their own; reports
+    /// at the caller's line.
+    static func expectAnEmptyBatchAnswersEmptyOutputs(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let fixture = try Fixture(name)
+        let none: TensorData
+        switch fixture.input.data {
+        case .fp64: none = .fp64([])
+        default: none = .fp32([])
+        }
+        let empty = try Tensor(name: fixture.input.name, shape: [0] + fixture.input.shape.dropFirst(), data: none)
+        let outputs = try load(name).infer([empty])
+        #expect(outputs.map(\.name) == fixture.outputNames, "\(name)", sourceLocation: sourceLocation)
+        for output in outputs {
+            let expected = try #require(fixture.outputs[output.name], sourceLocation: sourceLocation)
+            #expect(output.shape == [0] + expected.shape.dropFirst(), "\(name): \(output.name)", sourceLocation: sourceLocation)
+            #expect(output.data.count == 0, "\(name): \(output.name)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test(arguments: cases)
     func modelAnswersAsOnnxruntimeDid(_ name: String) throws {
         let fixture = try Fixture(name)

@@ -13,16 +13,7 @@ import Testing
 
     @Test(arguments: fixtures)
     func anEmptyBatchAnswersEmptyOutputs(_ name: String) throws {
-        let backend = try ONNXFixtureTests.load(name)
-        let fixture = try ONNXFixtureTests.Fixture(name)
-        let x = try Tensor(name: fixture.input.name, shape: [0] + fixture.input.shape.dropFirst(), data: .fp32([]))
-        let outputs = try backend.infer([x])
-        #expect(outputs.map(\.name) == fixture.outputNames)
-        for output in outputs {
-            let expected = try #require(fixture.outputs[output.name])
-            #expect(output.shape == [0] + expected.shape.dropFirst(), "\(output.name)")
-            #expect(output.data.count == 0)
-        }
+        try ONNXFixtureTests.expectAnEmptyBatchAnswersEmptyOutputs(name)
     }
 
     /// An LSTM of hidden size 2 over X [seq, batch, 3], W, R and sequence_lens from the request.
