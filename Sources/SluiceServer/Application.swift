@@ -94,7 +94,10 @@ package enum Application {
             return 1
         }
         let backends = Backends.standard
-        let manager = ModelManager(source: config.modelSource(backends: backends), loader: backends.loader(limits: config.modelLimits)) { _, _ in }
+        let manager = ModelManager(
+            source: config.modelSource(backends: backends), loader: backends.loader(limits: config.modelLimits),
+            threadsPerInference: config.scheduling.threadsPerInference
+        ) { _, _ in }
         let findings = manager.loadAll()
         var failed = false
         for finding in findings {

@@ -57,7 +57,8 @@ package final class Server: Sendable {
         manager = ModelManager(
             source: config.modelSource(backends: backends),
             loader: Self.returningFreedMemory(backends.loader(limits: config.modelLimits)),
-            pollInterval: .milliseconds(Int(config.pollInterval * 1000)), metrics: serving
+            pollInterval: .milliseconds(Int(config.pollInterval * 1000)),
+            threadsPerInference: config.scheduling.threadsPerInference, metrics: serving
         ) { level, message in
             log.log(level: Self.logLevel(level), "\(message)")
         }

@@ -50,7 +50,9 @@ extension ModelManager {
         do throws(ServingError) {
             let backend = try loader(bundle.loadRequest)
             if bundle.config.isBatched, let refusal = backend.batchingRefusal { throw .loadFailure(refusal) }
-            if bundle.config.threadsPerInference > 1, let refusal = backend.slicingRefusal { throw .loadFailure(refusal) }
+            var config = bundle.config
+            let (threads, threadsNote) = try threadsPerInference(declared: config.threadsPerInference, backend)
+            config.threadsPerInference = threads
             if bundle.config.warmup {
                 do throws(ServingError) {
                     try Warmup.run(backend)
@@ -59,11 +61,11 @@ extension ModelManager {
                 }
             }
             let servable = ServableVersion(
-                modelName: id.name, version: id.version, backend: backend, file: bundle.file, config: bundle.config,
+                modelName: id.name, version: id.version, backend: backend, file: bundle.file, config: config,
                 metrics: metrics.map { VersionMetrics($0, model: id.name, version: id.version) },
                 onDrained: { [weak self] in self?.versionDrained() })
             metrics?.loadDuration.handle(labels: [id.name]).observe(since: start)
-            let notes = backend.notes.map { "; \($0)" }.joined()
+            let notes = (backend.notes + [threadsNote].compactMap { $0 }).map { "; \($0)" }.joined()
             log(.info, "\(id) is ready (\(backend.platform), \(bundle.file), \(ContinuousClock.now - start))\(notes)")
             return .success(servable)
         } catch {
@@ -71,6 +73,21 @@ extension ModelManager {
             log(.error, "\(id) is unavailable: \(error)")
             return .failure(error)
         }
+    }
+
+    /// The threads one call of a version may use (`ModelConfig.threadsPerInference`): its
+    /// `model.yaml`'s, which a backend that cannot slice refuses (the load fails with the
+    /// reason); else the server's default where the backend can slice, and 1 where it cannot,
+    /// with a note saying why for the ready line (a server-wide default never makes a model
+    /// unavailable).
+    func threadsPerInference(declared: Int?, _ backend: any Backend) throws(ServingError) -> (Int, note: String?) {
+        if let declared {
+            if declared > 1, let refusal = backend.slicingRefusal { throw .loadFailure(refusal) }
+            return (declared, nil)
+        }
+        guard defaultThreadsPerInference > 1 else { return (1, nil) }
+        guard let refusal = backend.slicingRefusal else { return (defaultThreadsPerInference, nil) }
+        return (1, "one thread per inference, not scheduling.threads_per_inference's \(defaultThreadsPerInference): \(refusal)")
     }
 
     /// Logs the findings a previous scan did not already report, so a broken folder is logged

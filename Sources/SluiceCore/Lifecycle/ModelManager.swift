@@ -19,6 +19,9 @@ package final class ModelManager: Sendable {
     let log: @Sendable (LogLevel, String) -> Void
     /// Serving metrics: load durations and failures, and each loaded version's handles.
     let metrics: ServingMetrics?
+    /// The server's `scheduling.threads_per_inference`: what a version whose `model.yaml` does
+    /// not set `threads_per_inference` runs with, where its backend can slice.
+    let defaultThreadsPerInference: Int
     private let now: @Sendable () -> ContinuousClock.Instant
     private let table = Mutex(ModelTable.empty)
     /// Held for a whole control operation (scan, loads, publish), so they never interleave.
@@ -39,16 +42,18 @@ package final class ModelManager: Sendable {
     ///   - pollInterval: how long a version without `SHA256SUMS` must keep the same files before
     ///     a poll loads it; the server passes its `poll_interval` (when polling is off, only
     ///     `loadAll` and explicit loads load, and they do not wait).
+    ///   - threadsPerInference: the server-wide default of `threads_per_inference` (1…64).
     ///   - now: the clock the stability wait is measured on; tests pass a manual one.
     ///   - log: receives one line per finding, per loaded, failed or released version, and a
     ///     summary. Called from loader threads concurrently, so it must be thread-safe.
     package init(
         source: any ModelSource, loader: @escaping BackendLoader, pollInterval: Duration = .seconds(5),
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        threadsPerInference: Int = 1, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
         metrics: ServingMetrics? = nil,
         log: @escaping @Sendable (LogLevel, String) -> Void
     ) {
         self.metrics = metrics
+        defaultThreadsPerInference = threadsPerInference
         self.source = source
         self.loader = loader
         self.now = now

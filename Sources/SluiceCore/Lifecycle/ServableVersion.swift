@@ -31,6 +31,9 @@ package final class ServableVersion: Sendable {
     /// and reading them through `config` copies the whole config (its arrays and labels) first.
     package let queuesRequests: Bool
     package let requestRowLimit: Int?
+    /// The most slices one call may run as (`config.threadsPerInference`, which the manager
+    /// resolved at load; 1 when unset), read once here for the same reason.
+    package let threadsPerInference: Int
     /// Run counts and measured cost, updated by the threads that run this version.
     package let stats: VersionStats
     /// Metric handles resolved at load; nil when the manager has no metrics (tests, validate).
@@ -75,6 +78,7 @@ package final class ServableVersion: Sendable {
         self.config = config
         queuesRequests = config.queuesRequests
         requestRowLimit = config.requestRowLimit
+        threadsPerInference = config.threadsPerInference ?? 1
         stats = VersionStats(maxBatchSize: config.maxBatchSize)
     }
 }

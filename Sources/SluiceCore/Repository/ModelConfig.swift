@@ -33,11 +33,14 @@ package struct ModelConfig: Sendable, Equatable {
     package var maxQueue: Int?
     /// `warmup:`; default true: one synthetic request must succeed before a version is ready.
     package var warmup: Bool
-    /// `threads_per_inference:` (1…64); default 1. Above 1, a costly request (or merged batch)
-    /// of several rows is cut into at most that many slices of rows that run at once, on its
-    /// worker and the intra-op helpers (README "Where inference runs"). Refused at load for a
-    /// backend whose rows are not independent (`Backend.slicingRefusal`).
-    package var threadsPerInference: Int = 1
+    /// `threads_per_inference:` (1…64); `nil` when not declared: the server's
+    /// `scheduling.threads_per_inference` then applies where the backend can slice, else 1
+    /// (`ModelManager.threadsPerInference`). Above 1, a costly request (or merged batch) of
+    /// several rows is cut into at most that many slices of rows that run at once, on its worker
+    /// and the intra-op helpers (README "Where inference runs"). Declared above 1, it is refused
+    /// at load for a backend whose rows are not independent (`Backend.slicingRefusal`). A loaded
+    /// version's config holds the value it runs with (`ServableVersion.threadsPerInference`).
+    package var threadsPerInference: Int?
     /// Sections named after a backend (`xgboost: {iterations: all}`), by backend name: options
     /// only that backend understands, checked against its `BackendFactory.options` at parse time.
     /// A version loaded by another backend than a section names is refused by the scanner, so

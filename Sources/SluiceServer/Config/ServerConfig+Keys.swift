@@ -58,6 +58,8 @@ extension ServerConfig {
         .init("scheduling.workers", \.scheduling.workers, .int(in: 0...1024), "worker threads; 0 = one per core"),
         .init("scheduling.max_queue", \.scheduling.maxQueue, .int(in: 1...1_000_000),
               "waiting requests beyond this get 503 + Retry-After"),
+        .init("scheduling.threads_per_inference", \.scheduling.threadsPerInference, .int(in: ModelConfig.threadsPerInferenceRange),
+              "threads one costly request may use, for models whose `model.yaml` does not set `threads_per_inference` (and that can be sliced; see \"Where inference runs\")"),
         .init("http2.enabled", \.http2.enabled, .bool,
               "h2c on `port`; false: HTTP/1.1 only (the preface gets 505, `Upgrade: h2c` is ignored)"),
         .init("http2.max_concurrent_streams", \.http2.maxConcurrentStreams, .int(in: 1...1_000_000),

@@ -62,6 +62,9 @@ package struct ServerConfig: Sendable, Equatable {
         package var workers = 0
         /// Requests waiting for a worker beyond which new ones get 503 + Retry-After.
         package var maxQueue = 1024
+        /// `threads_per_inference` of the versions whose `model.yaml` does not set it
+        /// (`ModelManager.defaultThreadsPerInference`).
+        package var threadsPerInference = 1
     }
 
     package init() {}

@@ -29,7 +29,7 @@ package final class IntraOpPool: Sendable {
     /// `servable.backend.infer(inputs)`, sliced when that pays (above). Throws what the backend
     /// throws (the first failing slice's error).
     func run(_ inputs: [Tensor], on servable: ServableVersion) throws(ServingError) -> [Tensor] {
-        let threads = servable.config.threadsPerInference
+        let threads = servable.threadsPerInference
         let backend = servable.backend
         guard threads > 1, let rows = TensorBatch.rows(of: inputs), rows >= 2, isCostly(servable, rows: rows) else {
             return try backend.infer(inputs)

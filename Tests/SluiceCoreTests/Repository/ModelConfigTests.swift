@@ -35,8 +35,9 @@ private let file = "models/fraud/model.yaml"
     #expect(config.threadsPerInference == 2)
 }
 
-@Test(arguments: [("", 1), ("threads_per_inference: 1", 1), ("threads_per_inference: 64", 64)])
-func threadsPerInferenceDefaultsToOneAndTakesUpToSixtyFour(yaml: String, threads: Int) throws {
+/// Unset, the server's `scheduling.threads_per_inference` decides (`ModelManager`).
+@Test(arguments: [("", nil), ("threads_per_inference: 1", 1), ("threads_per_inference: 64", 64)] as [(String, Int?)])
+func threadsPerInferenceIsUnsetByDefaultAndTakesUpToSixtyFour(yaml: String, threads: Int?) throws {
     #expect(try ModelConfig.parse(yaml: yaml, file: file, backends: standardBackendNames).threadsPerInference == threads)
 }
 

@@ -13,6 +13,19 @@ func pollIntervalFlagTakesTheSyntaxOfTheConfigKey(_ text: String, _ seconds: Dou
     #expect(try resolve(CommandLineOverrides(), ["SLUICE_POLL_INTERVAL": text]).pollInterval == seconds)
 }
 
+@Test func theDefaultThreadsPerInferenceComesFromTheEnvironmentOverTheFile() throws {
+    #expect(try resolve(CommandLineOverrides()).scheduling.threadsPerInference == 1)
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(UUID().uuidString).yaml").path
+    try Data("scheduling: {threads_per_inference: 2}\n".utf8).write(to: URL(fileURLWithPath: file))
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    var flags = CommandLineOverrides()
+    flags.config = file
+    let fromFile = try ServerConfig.resolve(flags, environment: [:], fileExists: { $0 == file })
+    #expect(fromFile.scheduling.threadsPerInference == 2)
+    let environment = ["SLUICE_SCHEDULING_THREADS_PER_INFERENCE": "4"]
+    #expect(try ServerConfig.resolve(flags, environment: environment, fileExists: { $0 == file }).scheduling.threadsPerInference == 4)
+}
+
 @Test func logLevelFlagIsCheckedLikeTheConfigKey() throws {
     #expect(try resolve(CommandLineOverrides(logLevel: "debug")).logLevel == "debug")
     #expect(throws: ConfigError(file: "command line", keyPath: "--log-level",
@@ -48,6 +61,8 @@ func badFlagsNameTheFlagAndTheReason(_ flags: CommandLineOverrides, _ message: S
     (["SLUICE_LIMITS_MAX_BODY_BYTES": "9223372036854775807"], "environment (SLUICE_*): limits.max_body_bytes: must be at most 1TiB"),
     (["SLUICE_LIMITS_GRACE_PERIOD": "1e300"], "environment (SLUICE_*): limits.grace_period: must be at most a year"),
     (["SLUICE_LIMITS_IDLE_TIMEOUT": "9000h"], "environment (SLUICE_*): limits.idle_timeout: must be at most a year"),
+    (["SLUICE_SCHEDULING_THREADS_PER_INFERENCE": "65"],
+     "environment (SLUICE_*): scheduling.threads_per_inference: must be between 1 and 64"),
 ])
 func badVariablesNameTheKeyAndTheReason(_ environment: [String: String], _ prefix: String) {
     do {

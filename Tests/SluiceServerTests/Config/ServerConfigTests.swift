@@ -27,7 +27,7 @@ private func write(_ text: String) throws -> String {
         threads: 3
         poll_interval: 250ms
         limits: {max_header_bytes: 8KiB, max_body_bytes: 1MB, header_timeout: 2s, idle_timeout: 1m, max_connections: 5}
-        scheduling: {inline_budget_us: 50, workers: 4, max_queue: 10}
+        scheduling: {inline_budget_us: 50, workers: 4, max_queue: 10, threads_per_inference: 2}
         """))
     #expect(config.port == 9000)
     #expect(config.threads == 3)
@@ -37,7 +37,7 @@ private func write(_ text: String) throws -> String {
     #expect(config.limits.headerTimeout == 2_000_000_000)
     #expect(config.limits.idleTimeout == 60_000_000_000)
     #expect(config.limits.maxConnections == 5)
-    #expect(config.scheduling == .init(inlineBudgetMicros: 50, workers: 4, maxQueue: 10))
+    #expect(config.scheduling == .init(inlineBudgetMicros: 50, workers: 4, maxQueue: 10, threadsPerInference: 2))
 }
 
 @Test(arguments: [
@@ -52,6 +52,8 @@ private func write(_ text: String) throws -> String {
     ("tls: {cert: a.crt}", "tls.key: required"),
     ("tls: {cert: a.crt, key: a.key, ca: x}", "tls.ca: unknown key"),
     ("compression: {level: 11}", "compression.level: must be between 1 and 9"),
+    ("scheduling: {threads_per_inference: 0}", "scheduling.threads_per_inference: must be between 1 and 64"),
+    ("scheduling: {threads_per_inference: 65}", "scheduling.threads_per_inference: must be between 1 and 64"),
     ("access_log: maybe", "access_log: must be true or false"),
     ("http2: {max_frame_size: 1KiB}", "http2.max_frame_size: must be between 16KiB and 16777215 bytes"),
     ("http2: {initial_window_size: 4GiB}", "http2.initial_window_size: must be at most 2147483647 bytes"),

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import Synchronization
 import Testing
 @testable import SluiceServer
@@ -135,5 +136,36 @@ import Testing
         #expect(try c.request("GET", "/v2/models/d/versions/1/ready").status == 503)
         #expect(try reason("d") == "threads_per_inference needs inputs whose first dimension is the batch: input 'steps' has shape [1]")
         #expect(try reason("e") == "backend 'onnx' cannot slice this model: its outputs do not have one row per input row")
+    }
+
+    /// `scheduling.threads_per_inference: 2`: a model whose `model.yaml` leaves the key out
+    /// slices its costly requests, one that sets it to 1 does not, and one whose rows are not
+    /// independent, refused when its own file asks for threads, loads and runs on one thread.
+    @Test func theServerWideDefaultAppliesWhereModelYAMLIsSilentAndTheModelCanBeSliced() throws {
+        let repo = try TemporaryRepository()
+        for (model, yaml) in [("quiet", ""), ("single", "threads_per_inference: 1\n")] {
+            try repo.add(model: model, version: 1, file: "\(Self.fixtures)/mlp/model.onnx", as: "model.onnx")
+            try repo.write(yaml, to: "\(model)/model.yaml")
+        }
+        try repo.add(model: "d", version: 1, file: "\(Self.fixtures)/hostile/dynamic_dims.onnx", as: "model.onnx")
+        try repo.write("warmup: false\n", to: "d/model.yaml")
+        let server = try TestServer(models: repo.path) {
+            $0.scheduling.inlineBudgetMicros = 0
+            $0.scheduling.threadsPerInference = 2
+        }
+        let c = try server.client()
+        func threads(_ model: String) throws -> Int? {
+            try server.server.manager.snapshot.model(named: model)?.servable(version: 1).threadsPerInference
+        }
+        #expect(try threads("quiet") == 2)
+        #expect(try threads("single") == 1)
+        #expect(try threads("d") == 1)
+        #expect(try c.request("GET", "/v2/models/d/versions/1/ready").status == 200)
+        let json = Self.body(rows: 8, width: 16, input: "input")
+        let single = try c.request("POST", "/v2/models/single/infer", json: json)
+        #expect(server.server.intraOp.slicedCalls == 0)
+        let quiet = try c.request("POST", "/v2/models/quiet/infer", json: json)
+        #expect(server.server.intraOp.slicedCalls == 1)
+        Self.expectSame(single, quiet, tolerance: 1e-5, "8 rows")
     }
 }

@@ -71,6 +71,26 @@ import Testing
         #expect(Application.validate(CommandLineOverrides(models: TestServer.bundledModels)) == 0)
     }
 
+    /// `scheduling.threads_per_inference` is checked like every key, and under it a model that
+    /// cannot be sliced still validates (it will run on one thread), unless its own `model.yaml`
+    /// asks for threads.
+    @Test func validateChecksTheServerWideThreadsPerInference() throws {
+        let files = try TemporaryRepository()
+        try files.write("routes: []\n", to: "routes.yaml")
+        try files.write("scheduling: {threads_per_inference: 2}\n", to: "two.yaml")
+        try files.write("scheduling: {threads_per_inference: 0}\n", to: "zero.yaml")
+        let repo = try TemporaryRepository()
+        try repo.add(model: "d", version: 1, file: "\(ONNXServingTests.fixtures)/hostile/dynamic_dims.onnx", as: "model.onnx")
+        try repo.write("warmup: false\n", to: "d/model.yaml")
+        func validate(_ config: String) -> Int32 {
+            Application.validate(CommandLineOverrides(config: files.path + "/" + config, models: repo.path, routes: files.path + "/routes.yaml"))
+        }
+        #expect(validate("two.yaml") == 0)
+        #expect(validate("zero.yaml") == 1)
+        try repo.write("warmup: false\nthreads_per_inference: 2\n", to: "d/model.yaml")
+        #expect(validate("two.yaml") == 1)
+    }
+
     @Test func validateChecksTheRoutesAgainstTheRepository() throws {
         let files = try TemporaryRepository()
         try files.write("routes: [{name: r, model: fraud, split: [{version: 1, weight: 50}, {label: canary, weight: 50}]}]\n", to: "good.yaml")
