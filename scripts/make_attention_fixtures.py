@@ -78,6 +78,27 @@ def norm_params(rng, init, name):
     init += [floats(f"{name}_g", 1 + 0.1 * rng.normal(size=HIDDEN)), floats(f"{name}_beta", 0.1 * rng.normal(size=HIDDEN))]
 
 
+def decomposed_layer_norm(rng, init, nodes, name, x, axes=(-1,), eps_after_sqrt=False):
+    """LayerNorm as torch.onnx.export writes it below opset 17 (ReduceMean with axes as an attribute,
+    opset 13; "eps" and "two" among the initializers), γ and β of HIDDEN values, ε added before the
+    Sqrt (or, a look-alike, after it). Returns the output's name, `name`."""
+    norm_params(rng, init, name)
+    nodes.extend([
+        n("ReduceMean", [x], [f"{name}_mean"], axes=list(axes), keepdims=1),
+        n("Sub", [x, f"{name}_mean"], [f"{name}_d"]),
+        n("Pow", [f"{name}_d", "two"], [f"{name}_sq"]),
+        n("ReduceMean", [f"{name}_sq"], [f"{name}_var"], axes=list(axes), keepdims=1)])
+    if eps_after_sqrt:
+        nodes.extend([n("Sqrt", [f"{name}_var"], [f"{name}_sd"]), n("Add", [f"{name}_sd", "eps"], [f"{name}_std"])])
+    else:
+        nodes.extend([n("Add", [f"{name}_var", "eps"], [f"{name}_ve"]), n("Sqrt", [f"{name}_ve"], [f"{name}_std"])])
+    nodes.extend([
+        n("Div", [f"{name}_d", f"{name}_std"], [f"{name}_norm"]),
+        n("Mul", [f"{name}_norm", f"{name}_g"], [f"{name}_scaled"]),
+        n("Add", [f"{name}_scaled", f"{name}_beta"], [name])])
+    return name
+
+
 def attention(rng, init, nodes, name, x, two_transposes=False, divide=False, axis=-1, heads=2):
     """Self-attention on x [batch, SEQ, HIDDEN] as torch.onnx.export writes it: Q, K, V projections
     split into heads by Reshape and Transpose (K by 0,2,3,1, or by 0,2,1,3 then 0,1,3,2), scores
@@ -159,21 +180,7 @@ def pattern_near_misses(seed=196):
     a = attention(rng, init, nodes, "att", "x", axis=2)  # Softmax over the queries: not attention
 
     def layer_norm(name, x, axes=(-1,), eps_after_sqrt=False):
-        norm_params(rng, init, name)
-        nodes.extend([
-            n("ReduceMean", [x], [f"{name}_mean"], axes=list(axes), keepdims=1),
-            n("Sub", [x, f"{name}_mean"], [f"{name}_d"]),
-            n("Pow", [f"{name}_d", "two"], [f"{name}_sq"]),
-            n("ReduceMean", [f"{name}_sq"], [f"{name}_var"], axes=list(axes), keepdims=1)])
-        if eps_after_sqrt:
-            nodes.extend([n("Sqrt", [f"{name}_var"], [f"{name}_sd"]), n("Add", [f"{name}_sd", "eps"], [f"{name}_std"])])
-        else:
-            nodes.extend([n("Add", [f"{name}_var", "eps"], [f"{name}_ve"]), n("Sqrt", [f"{name}_ve"], [f"{name}_std"])])
-        nodes.extend([
-            n("Div", [f"{name}_d", f"{name}_std"], [f"{name}_norm"]),
-            n("Mul", [f"{name}_norm", f"{name}_g"], [f"{name}_scaled"]),
-            n("Add", [f"{name}_scaled", f"{name}_beta"], [name])])
-        return name
+        return decomposed_layer_norm(rng, init, nodes, name, x, axes, eps_after_sqrt)
 
     h = layer_norm("ln1", a)  # ln1_norm is also a graph output
     h = layer_norm("ln2", h, eps_after_sqrt=True)
@@ -194,19 +201,8 @@ def layernorm_broadcast(seed=198):
     rng = np.random.default_rng(seed)
     init = [floats("eps", 1e-5), floats("two", 2.0)]
     nodes = []
-    for name, x in (("n1", "x"), ("y", "n1")):
-        norm_params(rng, init, name)
-        nodes += [
-            n("ReduceMean", [x], [f"{name}_mean"], axes=[-1], keepdims=1),
-            n("Sub", [x, f"{name}_mean"], [f"{name}_d"]),
-            n("Pow", [f"{name}_d", "two"], [f"{name}_sq"]),
-            n("ReduceMean", [f"{name}_sq"], [f"{name}_var"], axes=[-1], keepdims=1),
-            n("Add", [f"{name}_var", "eps"], [f"{name}_ve"]),
-            n("Sqrt", [f"{name}_ve"], [f"{name}_std"]),
-            n("Div", [f"{name}_d", f"{name}_std"], [f"{name}_norm"]),
-            n("Mul", [f"{name}_norm", f"{name}_g"], [f"{name}_scaled"]),
-            n("Add", [f"{name}_scaled", f"{name}_beta"], [name]),
-        ]
+    decomposed_layer_norm(rng, init, nodes, "n1", "x")
+    decomposed_layer_norm(rng, init, nodes, "y", "n1")
     return model_of("layernorm_broadcast", nodes, [out("y")], init, 13, width="width")
 
 
