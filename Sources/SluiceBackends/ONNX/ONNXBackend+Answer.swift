@@ -15,12 +15,24 @@ extension ONNXBackend {
     /// Runs the steps on bound inputs and returns the outputs, in the plan's order. Leaves the
     /// workspace pointing at none of the answer's storage, whether it returns or throws.
     func answer(_ ws: Workspace) throws(ServingError) -> [Tensor] {
-        var answer = [Tensor?](repeating: nil, count: plan.outputs.count)
-        try run(ws, lendingFrom: 0, &answer)
-        let tensors = answer.compactMap { $0 }
-        guard tensors.count == plan.outputs.count else { throw .backendFailure("an output of the graph was not built") }
-        for (k, tensor) in tensors.enumerated() {
-            ws.answerCounts[k] = Self.learned(ws.answerCounts[k], tensor.data.count)
+        var tensors: [Tensor] = []
+        tensors.reserveCapacity(plan.outputs.count)
+        if plan.outputs.indices.contains(where: { lendingCapacity($0, ws) > 0 }) {
+            var built = [Tensor?](repeating: nil, count: plan.outputs.count)
+            try run(ws, lendingFrom: 0, &built)
+            for case let tensor? in built { tensors.append(tensor) }
+            guard tensors.count == plan.outputs.count else { throw .backendFailure("an output of the graph was not built") }
+            for (k, tensor) in tensors.enumerated() {
+                ws.answerCounts[k] = Self.learned(ws.answerCounts[k], tensor.data.count)
+            }
+        } else {
+            // Nothing to lend (small outputs, the first request): no nesting, which a one-row
+            // request would feel.
+            try runSteps(ws)
+            for (k, port) in plan.outputs.enumerated() {
+                tensors.append(Self.tensor(outputs[k].name, ws, port.id))
+                ws.answerCounts[k] = Self.learned(ws.answerCounts[k], ws.counts[port.id])
+            }
         }
         return tensors
     }
@@ -37,27 +49,23 @@ extension ONNXBackend {
     /// (no step writes it); the same value as an earlier output (which lends it); or a previous
     /// answer smaller than `minLentBytes` or none yet.
     func lendingCapacity(_ k: Int, _ ws: Workspace) -> Int {
-        let port = plan.outputs[k]
-        switch port.type {
+        // Fields, not the port: a one-row request feels the copy of its name and dims.
+        let type = plan.outputs[k].type, id = plan.outputs[k].id, count = ws.answerCounts[k]
+        switch type {
         case .float, .double, .int64, .int32: break
         case .bool, .string: return 0
         }
         // The counts came from a workspace, so within limits.maxTensorElements: no overflow.
-        guard ws.answerCounts[k] * port.type.size >= Self.minLentBytes, ws.bufferOf[port.id] >= 0,
-            !plan.inputs.contains(where: { $0.id == port.id }),
-            !plan.outputs[..<k].contains(where: { $0.id == port.id })
+        guard count * type.size >= Self.minLentBytes, ws.bufferOf[id] >= 0,
+            !plan.inputs.contains(where: { $0.id == id }),
+            !plan.outputs[..<k].contains(where: { $0.id == id })
         else { return 0 }
-        return ws.answerCounts[k]
+        return count
     }
 
     /// Builds outputs `k...` into `answer`, running the graph once inside the innermost level.
     private func run(_ ws: Workspace, lendingFrom k: Int, _ answer: inout [Tensor?]) throws(ServingError) {
-        guard k < plan.outputs.count else {
-            for step in plan.steps {
-                try step.kernel.run(step.io, ws)
-            }
-            return
-        }
+        guard k < plan.outputs.count else { return try runSteps(ws) }
         let capacity = lendingCapacity(k, ws)
         guard capacity > 0 else {
             try run(ws, lendingFrom: k + 1, &answer)
@@ -70,6 +78,13 @@ extension ONNXBackend {
         case .int64: answer[k] = try lending(capacity, to: k, ws, &answer) { TensorData.int64($0) }
         case .int32: answer[k] = try lending(capacity, to: k, ws, &answer) { TensorData.int32($0) }
         case .bool, .string: throw .backendFailure("output '\(outputs[k].name)' cannot be lent")
+        }
+    }
+
+    @inline(__always)
+    private func runSteps(_ ws: Workspace) throws(ServingError) {
+        for step in plan.steps {
+            try step.kernel.run(step.io, ws)
         }
     }
 
@@ -113,10 +128,11 @@ extension ONNXBackend {
         let n = ws.counts[v]
         let base = UnsafeRawPointer(ws.bases[v])
         func array<T: BitwiseCopyable>(_: T.Type) -> [T] {
-            [T](tensorCapacity: n) { buffer, initialized in
-                if let out = buffer.baseAddress, n > 0 {
-                    out.initialize(from: base.assumingMemoryBound(to: T.self), count: n)
-                }
+            let source = UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n)
+            // Small ones skip the generic call, which is not specialised across modules.
+            guard n * MemoryLayout<T>.stride >= [T].hugePageBytes else { return Array(source) }
+            return [T](tensorCapacity: n) { buffer, initialized in
+                _ = buffer.initialize(fromContentsOf: source)
                 initialized = n
             }
         }
