@@ -41,7 +41,7 @@ extension ONNXBackend {
             }
             try bind(tensor, to: port, ws)
         }
-        return try run(ws)
+        return try answer(ws)
     }
 
     /// Runs the graph with its one input `port` read in place from `values` (of the port's type).
@@ -50,21 +50,8 @@ extension ONNXBackend {
     ) throws(ServingError) -> [Tensor] {
         try values.withUnsafeBufferPointer { (buffer) throws(ServingError) -> [Tensor] in
             ws.refer(port.id, port.type, shape, count: count, to: buffer.baseAddress.map { UnsafeRawPointer($0) })
-            return try run(ws)
+            return try answer(ws)
         }
-    }
-
-    /// Runs the steps on bound inputs and copies out the answer.
-    private func run(_ ws: Workspace) throws(ServingError) -> [Tensor] {
-        for step in plan.steps {
-            try step.kernel.run(step.io, ws)
-        }
-        var answer: [Tensor] = []
-        answer.reserveCapacity(plan.outputs.count)
-        for (k, port) in plan.outputs.enumerated() {
-            answer.append(Self.tensor(outputs[k].name, ws, port.id))
-        }
-        return answer
     }
 
     /// Copies a request tensor, whose shape `infer` checked, into its workspace slot, converted
@@ -108,22 +95,5 @@ extension ONNXBackend {
             throw .invalidInput(
                 "input '\(tensor.name)' is \(tensor.datatype.rawValue); the model takes \(port.type.wire.rawValue)")
         }
-    }
-
-    /// A value of the workspace as an answer tensor (one copy).
-    static func tensor(_ name: String, _ ws: Workspace, _ v: Int) -> Tensor {
-        let n = ws.counts[v]
-        let base = UnsafeRawPointer(ws.bases[v])
-        func array<T>(_: T.Type) -> [T] { Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n)) }
-        let data: TensorData
-        switch ws.types[v] {
-        case .float: data = .fp32(array(Float.self))
-        case .double: data = .fp64(array(Double.self))
-        case .int64: data = .int64(array(Int64.self))
-        case .int32: data = .int32(array(Int32.self))
-        case .bool: data = .bool(array(UInt8.self).map { $0 != 0 })
-        case .string: data = .bytes(array(Int64.self).map { ws.string($0) })
-        }
-        return Tensor(unchecked: name, shape: ws.shapes[v], data: data)
     }
 }

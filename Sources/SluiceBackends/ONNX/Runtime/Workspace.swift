@@ -31,6 +31,12 @@ final class Workspace: @unchecked Sendable {
     /// (its inputs, Cast, StringNormalizer, ...) and dropped when the next one starts.
     let constantStrings: [[UInt8]]
     var strings: [[UInt8]] = []
+    /// Storage an answer being built lends to graph outputs (`lend`), written in place of the
+    /// value's buffer when it fits. Empty unless `ONNXBackend.infer` is running the graph.
+    private var lent: [(value: Int, base: UnsafeMutableRawPointer, bytes: Int)] = []
+    /// Element counts of the previous request's graph outputs, by output index, which size the
+    /// storage the next answer lends (`ONNXBackend.lendingCapacity`); 0 before any.
+    var answerCounts: [Int]
 
     init(plan: ExecutionPlan) {
         limits = plan.limits
@@ -42,6 +48,7 @@ final class Workspace: @unchecked Sendable {
         bufferOf = plan.bufferOf
         constantStrings = plan.strings
         bases = Array(repeating: ExecutionPlan.emptyBase, count: n)
+        answerCounts = Array(repeating: 0, count: plan.outputs.count)
         for (id, constant) in plan.constants {
             shapes[id] = constant.shape
             types[id] = constant.type
@@ -77,9 +84,37 @@ final class Workspace: @unchecked Sendable {
     func write(_ v: Int, _ type: ElementType, _ shape: [Int]) -> UnsafeMutableRawPointer? {
         guard let count = Shape.count(shape, within: limits.maxTensorElements) else { return nil }
         describe(v, type, shape, count)
-        let base = buffers[bufferOf[v]].reserve(max(count * type.size, 1))
+        let bytes = max(count * type.size, 1)
+        let base = lentStorage(v, bytes) ?? buffers[bufferOf[v]].reserve(bytes)
         bases[v] = base
         return base
+    }
+
+    @inline(__always)
+    private func lentStorage(_ v: Int, _ bytes: Int) -> UnsafeMutableRawPointer? {
+        guard !lent.isEmpty, let storage = lent.first(where: { $0.value == v }), bytes <= storage.bytes else { return nil }
+        return storage.base
+    }
+
+    /// Has `write` put computed value `v` in `bytes` from `base` (an answer's storage) instead of
+    /// its buffer whenever it fits, until `reclaim(v)`. The caller owns the storage for that
+    /// whole time and keeps it there: values the graph reads later find `v` where it was
+    /// written. Only for a value that no other value shares a buffer with after it is written
+    /// (a graph output: the plan never frees an output's buffer) and that nothing but a step
+    /// writes (not a graph input or constant).
+    func lend(_ v: Int, _ base: UnsafeMutableRawPointer, bytes: Int) {
+        lent.append((v, base, bytes))
+    }
+
+    /// Ends `lend(v, ...)`. When `v` was written there, it now reads as empty: the storage
+    /// leaves with the answer, and the workspace must not point into it.
+    func reclaim(_ v: Int) {
+        guard let k = lent.firstIndex(where: { $0.value == v }) else { return }
+        if bases[v] == lent[k].base {
+            describe(v, types[v], [0], 0)
+            bases[v] = ExecutionPlan.emptyBase
+        }
+        lent.remove(at: k)
     }
 
     /// Points graph input `v` at the `count` elements the request holds (nil when there are
