@@ -115,14 +115,14 @@ import Testing
         #expect(PointwiseWeights(Constant([1, 2] as [Float], type: .float, shape: [2, 1]), limits: ModelLimits()) != nil)
     }
 
-    /// A separable pair on 40 maps 31 × 29 (a band of 28 rows: 28 and 3 rows), 23 output maps,
-    /// a Clip after the depthwise half and a LeakyRelu after the pointwise one: the fused step
+    /// A separable pair on 64 maps 41 × 120 (bands of 34 rows and 7), 23 output maps, a Clip
+    /// after the depthwise half and a LeakyRelu after the pointwise one: the fused step
     /// (bands, packed weights) and the two Convs apart (depthwise kernel, packed pointwise
     /// weights over whole images) answer alike, and both match OpenBLAS's product (fusion off
     /// and the weights an input).
     @Test func bandsOfTheSeparablePairAnswerAsTheConvsApart() throws {
-        let (channels, outMaps, h, w) = (40, 23, 31, 29)
-        #expect(SeparableConvKernel.bandBytes / 4 / (channels * w) == 28)
+        let (channels, outMaps, h, w) = (64, 23, 41, 120)
+        #expect(SeparableConvKernel.bandBytes / 4 / (channels * w) == 34)
         let nodes = [
             ONNXGraph.node("Conv", ["x", "dw", "db"], ["d"], name: "dw", int: ["group": channels], ints: ["kernel_shape": [3, 3], "pads": [1, 1, 1, 1]]),
             ONNXGraph.node("Clip", ["d", "lo", "hi"], ["r"], name: "clip"),
