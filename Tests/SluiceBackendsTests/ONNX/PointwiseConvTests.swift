@@ -65,7 +65,7 @@ import Testing
         let x = Self.values(c.channels * c.ld, 1), w = Self.values(c.maps * c.channels, 2)
         let bias = c.bias ? Self.values(c.maps, 3) : nil
         let packed = try #require(PointwiseWeights(Constant(w, type: .float, shape: [c.maps, c.channels, 1, 1]), limits: ModelLimits()))
-        #expect(packed.fits(maps: c.maps, channels: c.channels))
+        #expect(packed.maps == c.maps && packed.channels == c.channels)
         let want = Self.reference(c, x, w, bias)
         for level in CPULevel.runnable {
             var got = [Float](repeating: .nan, count: c.maps * c.ld)
@@ -108,11 +108,13 @@ import Testing
         }
     }
 
-    /// Non-FP32 weights, or weights with a window wider than 1, are not packed.
-    @Test func onlyFP32WeightsOfAOneByOneWindowArePacked() {
+    /// Weights with a window wider than 1 are not packed; the Convs take the kernel from AVX2 up.
+    @Test func onlyWeightsOfAOneByOneWindowArePacked() throws {
         #expect(PointwiseWeights(Constant([1, 2, 3, 4] as [Float], type: .float, shape: [1, 1, 2, 2]), limits: ModelLimits()) == nil)
         #expect(PointwiseWeights(Constant([1, 2] as [Float], type: .float, shape: [2, 1, 1, 1]), limits: ModelLimits()) != nil)
-        #expect(PointwiseWeights(Constant([1, 2] as [Float], type: .float, shape: [2, 1]), limits: ModelLimits()) != nil)
+        let packed = try #require(PointwiseWeights(Constant([1, 2] as [Float], type: .float, shape: [2, 1]), limits: ModelLimits()))
+        #expect(CPULevel.runnable.map { packed.runs(maps: 2, channels: 1, level: $0) } == CPULevel.runnable.map { $0 >= 1 })
+        #expect(!packed.runs(maps: 1, channels: 2, level: CPULevel.detected))
     }
 
     /// A separable pair on 64 maps 41 × 120 (bands of 34 rows and 7), 23 output maps, a Clip

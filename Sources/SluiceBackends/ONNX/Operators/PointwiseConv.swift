@@ -14,14 +14,14 @@ import SluiceCore
 extension ConvKernel {
     /// `run` checked the shapes: x [images, channels, positions], w [maps, channels], the bias
     /// `maps` values, out [images, maps, positions], all nonempty. `packed`, when it holds these
-    /// weights, takes the place of `w`. Called on the request's thread; `level` is
+    /// weights and `runs` at this level, takes the place of `w`. Called on the request's thread; `level` is
     /// `CPULevel.current` (tests pass each runnable level).
     static func pointwise(
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, packed: PointwiseWeights?, bias: UnsafePointer<Float>?,
         into out: UnsafeMutablePointer<Float>, images: Int, channels: Int, maps: Int, positions: Int, activation: Activation,
         level: Int32
     ) {
-        if let packed, packed.fits(maps: maps, channels: channels) {
+        if let packed, packed.runs(maps: maps, channels: channels, level: level) {
             let stream = PointwiseWeights.streams(images * maps * positions)
             for b in 0..<images {
                 packed.run(
@@ -80,8 +80,18 @@ struct PointwiseWeights: Sendable {
         sluice_pointwise_pack(maps, channels, w.elements(as: Float.self).baseAddress, buffer.pointer.assumingMemoryBound(to: Float.self))
     }
 
-    /// Whether these are the weights of a product with `maps` outputs over `channels` inputs.
-    func fits(maps: Int, channels: Int) -> Bool { maps == self.maps && channels == self.channels }
+    /// The lowest instruction-set level at which the Convs take this kernel. Its SSE2 tile reaches
+    /// about half of SSE's peak: with SLUICE_CPU_LEVEL=0 the MobileNet block took 88-97 ms a call
+    /// against OpenBLAS's 60 (OpenBLAS still on its AVX-512 kernels there; on a CPU without AVX2
+    /// it would use SSE kernels, which are still ahead of ours). The baseline tile keeps the C
+    /// kernel whole at every level, which its tests check.
+    static let fewestLevel = Int32(SLUICE_CPU_AVX2)
+
+    /// Whether the product with `maps` outputs over `channels` inputs at `level` runs on these
+    /// weights (they are its weights, and the level is one where the kernel beats OpenBLAS).
+    func runs(maps: Int, channels: Int, level: Int32) -> Bool {
+        level >= Self.fewestLevel && maps == self.maps && channels == self.channels
+    }
 
     /// y[m·ldy + j] = activation(bias[m] + Σ_c W[m, c]·x[c·ldx + j]) for every map m and column
     /// j < columns (> 0). A Relu or Clip is applied in the kernel; any other activation over

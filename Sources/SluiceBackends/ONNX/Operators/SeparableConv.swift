@@ -51,7 +51,7 @@ struct SeparableConvKernel: Kernel {
         let inPlane = p.input[0] * p.input[1] * p.input[2]
         let (px, pdw, ppw) = (x.pointer(Float.self), dw.pointer(Float.self), pw.pointer(Float.self))
         let level = CPULevel.current
-        if let packed = pointwise.pointwiseWeights, packed.fits(maps: outMaps, channels: maps) {
+        if let packed = pointwise.pointwiseWeights, packed.runs(maps: outMaps, channels: maps, level: level) {
             // Rows of one output depth (2-D: p.output[0] is 1), each band the depthwise window
             // with the padding before moved by the band's first row, as im2col's slabs do.
             let (rowsOut, width) = (p.output[1], p.output[2])
