@@ -16,6 +16,12 @@ depthwise_odd: windows off the fast paths: 2x2 stride 3 (multiplier 3, bias), 3x
 SAME_UPPER padding, 7x5 with pads and dilation (1, 2) then Sigmoid, 1x1; on [N, 3, 20, 19],
 both ends flattened side by side.
 
+pointwise_odd: pointwise 1x1 Convs one after another, off the kernel's tile sizes, on [N, 3, 7, 9]
+  (63 positions): 3 -> 13 maps with a bias then Relu (few channels), 13 -> 300 without a bias,
+  300 -> 7 with a bias then Sigmoid (more channels than the kernel's block of 256).
+depthwise_separable_odd: a separable block whose pointwise half is off the tile sizes, on
+  [N, 10, 9, 11]: depthwise 3x3 stride 1 (pads 1, bias) -> Clip(0, 6), pointwise 1x1 10 -> 19
+  (bias) -> LeakyRelu (applied after the kernel's clamp-free epilogue).
 depthwise_inverted_residual: a MobileNetV2 block whose skip Add fuses into the pointwise Conv
   (so the depthwise/pointwise pair must not fuse), on [N, 8, 9, 7].
 depthwise_separable_pair: two separable blocks on [N, 6, 12, 10]; the first (depthwise 3x3 with a
@@ -167,6 +173,42 @@ def inverted_residual_model(seed=65, channels=8):
                    [value("output", ["batch", channels, 9, 7])], init, 13)
 
 
+def pointwise_model(seed=66):
+    rng = np.random.default_rng(seed)
+    init = [
+        weights(rng, "a.weight", (13, 3, 1, 1)), weights(rng, "a.bias", (13,), 0.1),
+        weights(rng, "b.weight", (300, 13, 1, 1)),
+        weights(rng, "c.weight", (7, 300, 1, 1)), weights(rng, "c.bias", (7,), 0.1),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["input", "a.weight", "a.bias"], ["a"], "/a/Conv", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["a"], ["ra"], "/a/Relu"),
+        helper.make_node("Conv", ["ra", "b.weight"], ["b"], "/b/Conv", kernel_shape=[1, 1], pads=[0, 0, 0, 0]),
+        helper.make_node("Conv", ["b", "c.weight", "c.bias"], ["c"], "/c/Conv", kernel_shape=[1, 1], strides=[1, 1]),
+        helper.make_node("Sigmoid", ["c"], ["output"], "/c/Sigmoid"),
+    ]
+    return network("pointwise_odd", nodes, [value("input", ["batch", 3, 7, 9])],
+                   [value("output", ["batch", 7, 7, 9])], init, 13)
+
+
+def separable_odd_model(seed=67, channels=10, out_channels=19):
+    rng = np.random.default_rng(seed)
+    init = [
+        weights(rng, "dw.weight", (channels, 1, 3, 3)), weights(rng, "dw.bias", (channels,), 0.1),
+        weights(rng, "pw.weight", (out_channels, channels, 1, 1)), weights(rng, "pw.bias", (out_channels,), 0.1),
+        floats("zero", 0.0), floats("six", 6.0),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["input", "dw.weight", "dw.bias"], ["dw"], "/dw/Conv", kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1], group=channels),
+        helper.make_node("Clip", ["dw", "zero", "six"], ["r"], "/dw/Clip"),
+        helper.make_node("Conv", ["r", "pw.weight", "pw.bias"], ["pw"], "/pw/Conv", kernel_shape=[1, 1]),
+        helper.make_node("LeakyRelu", ["pw"], ["output"], "/pw/LeakyRelu", alpha=0.2),
+    ]
+    return network("depthwise_separable_odd", nodes, [value("input", ["batch", channels, 9, 11])],
+                   [value("output", ["batch", out_channels, 9, 11])], init, 13)
+
+
 def main():
     rng = np.random.default_rng(63)
     x = rng.normal(size=(8, 8, 13, 11)).astype(np.float32) * 2
@@ -183,6 +225,10 @@ def main():
     write_case("depthwise_separable_pair", pair_model(), x, "depthwise")
     x = rng.normal(size=(8, 8, 9, 7)).astype(np.float32)
     write_case("depthwise_inverted_residual", inverted_residual_model(), x, "depthwise")
+    x = rng.normal(size=(3, 3, 7, 9)).astype(np.float32)
+    write_case("pointwise_odd", pointwise_model(), x, "depthwise")
+    x = rng.normal(size=(3, 10, 9, 11)).astype(np.float32) * 2
+    write_case("depthwise_separable_odd", separable_odd_model(), x, "depthwise")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include "cpu_level.h"
 #include "depthwise.h"
 #include "gemm.h"
+#include "pointwise.h"
 #include "winograd.h"
 
 #endif

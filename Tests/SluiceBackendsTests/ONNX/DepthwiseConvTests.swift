@@ -67,6 +67,9 @@ import Testing
         Case(size: (9, 10), kernel: (1, 1)),
         Case(size: (16, 33), stride: (1, 2), pads: (1, 1, 1, 1)),
         Case(size: (16, 33), stride: (2, 1), pads: (0, 1, 1, 0)),
+        // A negative top pad: a band of output rows further down the plane (SeparableConvKernel).
+        Case(size: (20, 19), pads: (-3, 1, 1, 1), activation: .relu),
+        Case(size: (21, 40), kernel: (5, 5), stride: (2, 2), pads: (-4, 2, 2, 2)),
     ]
 
     static func values(_ count: Int, _ seed: Int) -> [Float] {

@@ -23,6 +23,7 @@ import Testing
         "scaler_logreg_multiclass_double",
         // depthwise Conv (scripts/make_depthwise_fixtures.py)
         "depthwise_block", "depthwise_odd", "depthwise_separable_pair", "depthwise_inverted_residual", "depthwise_windows",
+        "depthwise_separable_odd", "pointwise_odd",
         // scikit-learn model kinds (scripts/make_model_kinds_fixtures.py)
         "gaussian_nb", "isolation_forest", "kmeans", "knn_classifier", "knn_regressor", "pca",
         // Winograd and the fused residual (scripts/make_conv_fixtures.py)

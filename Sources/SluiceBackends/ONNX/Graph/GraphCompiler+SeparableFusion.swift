@@ -36,17 +36,12 @@ extension GraphCompiler {
         steps = result
     }
 
-    /// A Conv whose weights are a constant [maps, channels, 1, 1] with one group, unit strides
-    /// and no padding (explicit zeros or VALID), and whose bias, if any, is a constant.
+    /// A pointwise Conv (`ConvKernel.isPointwise`) whose weights are a constant [maps, channels,
+    /// 1, 1] and whose bias, if any, is a constant.
     private func isPointwise(_ conv: ConvKernel, _ io: NodeIO) -> Bool {
-        guard conv.group == 1, io.inputs.count >= 2, let w = constants[io.inputs[1]], w.shape.count == 4,
-            w.shape[2] == 1, w.shape[3] == 1, conv.window.kernel == [1, 1], conv.window.strides == [1, 1]
+        guard conv.isPointwise, conv.window.kernel == [1, 1], io.inputs.count >= 2, let w = constants[io.inputs[1]],
+            w.shape.count == 4, w.shape[2] == 1, w.shape[3] == 1
         else { return false }
-        if io.inputs.count > 2, io.inputs[2] >= 0, constants[io.inputs[2]] == nil { return false }
-        switch conv.window.padding {
-        case .explicit(let pads): return pads.allSatisfy { $0 == 0 }
-        case .valid: return true
-        case .sameUpper, .sameLower: return false
-        }
+        return io.inputs.count <= 2 || io.inputs[2] < 0 || constants[io.inputs[2]] != nil
     }
 }

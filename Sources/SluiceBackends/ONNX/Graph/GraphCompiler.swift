@@ -112,7 +112,7 @@ struct GraphCompiler {
             fusePatterns(outputs: Set(outputs.map(\.id)))
             fuse(outputs: Set(outputs.map(\.id)))
         }
-        prepareWinograd()
+        prepareConvolutions()
         packWeights()
         return plan(inputs: inputs, outputs: outputs)
     }

@@ -13,13 +13,27 @@ struct ConvKernel: Kernel {
     /// The Relu, Clip, … node that followed, fused at load (`GraphCompiler.fuse`).
     var activation = Activation.identity
     /// The weights transformed for Winograd, when it computes this convolution
-    /// (`GraphCompiler.prepareWinograd`).
+    /// (`GraphCompiler.prepareConvolutions`).
     var winograd: Winograd?
     /// Whether input 3 is a tensor to add to the output before the activation: the other
     /// operand of an Add that followed (`GraphCompiler.fuseResidual`).
     var residual = false
     /// One input channel per group, 2-D, constant weights: run by `depthwise` (DepthwiseConv.swift).
     var depthwise = false
+    /// The weights packed for Sluice's pointwise kernel, when this is a 1×1 Conv with one group
+    /// and constant FP32 weights (`GraphCompiler.prepareConvolutions`, PointwiseConv.swift).
+    var pointwiseWeights: PointwiseWeights?
+
+    /// A 1×1 window with unit strides, no padding (explicit zeros or VALID) and one group: each
+    /// image's output is the weights times its input as it is (`pointwise`).
+    var isPointwise: Bool {
+        guard group == 1, !window.kernel.isEmpty, window.kernel.allSatisfy({ $0 == 1 }), window.strides.allSatisfy({ $0 == 1 }) else { return false }
+        switch window.padding {
+        case .explicit(let pads): return pads.allSatisfy { $0 == 0 }
+        case .valid: return true
+        case .sameUpper, .sameLower: return false
+        }
+    }
 
     static func make(_ n: NodeInfo) throws(ServingError) -> Compiled {
         try n.requireInputs(2...3)
@@ -135,8 +149,8 @@ struct ConvKernel: Kernel {
         }
         if direct, group == 1 {
             return Self.pointwise(
-                px, pw, bias: bias, into: out, images: batch, channels: channels, maps: maps, positions: outPlane,
-                activation: activation)
+                px, pw, packed: pointwiseWeights, bias: bias, into: out, images: batch, channels: channels, maps: maps,
+                positions: outPlane, activation: activation, level: CPULevel.current)
         }
         if direct {
             // The input planes already are the patch matrix, one image at a time.

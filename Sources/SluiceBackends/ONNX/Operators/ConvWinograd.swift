@@ -5,7 +5,7 @@ import SluiceCore
 /// constant weights (a ResNet's convolutions): each 2×2 block of outputs is made from a 4×4
 /// input tile with 16 multiplications per (map, channel) instead of 36, so the products are
 /// 16 matrix products of [maps × channels] by [channels × tiles], 2.25× fewer flops than the
-/// im2col product. The weights are transformed once, at load (`GraphCompiler.prepareWinograd`,
+/// im2col product. The weights are transformed once, at load (`GraphCompiler.prepareConvolutions`,
 /// after BatchNormalization was folded into them); the input and output transforms run in C
 /// (Sources/CKernels/winograd.c), one block of tile rows at a time so the transformed tiles and
 /// their products stay in the L2 cache.

@@ -16,9 +16,9 @@ extension ConvKernel {
         return true
     }
 
-    /// The clamp the C kernel applies, and what is left for Swift to apply after it (nil when
-    /// the clamp is all of the activation).
-    static func depthwiseClamp(_ activation: Activation) -> (low: Float, high: Float, rest: Activation?) {
+    /// The clamp the C kernels (depthwise, pointwise) apply, and what is left for Swift to apply
+    /// after it (nil when the clamp is all of the activation).
+    static func fusedClamp(_ activation: Activation) -> (low: Float, high: Float, rest: Activation?) {
         switch activation {
         case .identity: (-.infinity, .infinity, nil)
         case .relu: (0, .infinity, nil)
@@ -40,7 +40,7 @@ extension ConvKernel {
         let (KH, KW) = (p.kernel[1], p.kernel[2])
         let inPlane = H * W, outPlane = OH * OW, taps = KH * KW
         let multiplier = maps / channels
-        let (low, high, rest) = depthwiseClamp(activation)
+        let (low, high, rest) = fusedClamp(activation)
         for b in 0..<images {
             for m in 0..<maps {
                 let plane = out + (b * maps + m) * outPlane
