@@ -12,12 +12,12 @@ extension JSONWriter {
     /// body at once: for tensors, where a call and a copy per value would cost more than the
     /// digits. Called inside an open array.
     public mutating func floats(_ values: [Float]) {
-        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxFloatLength, Self.writeFloat) }
+        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxFloatLength, slot: 16, Self.writeFloat) }
     }
 
     /// As `floats`, for `Double` values.
     public mutating func doubles(_ values: [Double]) {
-        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxDoubleLength, Self.writeDouble) }
+        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxDoubleLength, slot: 32, Self.writeDouble) }
     }
 
     /// "-0.000" and 9 digits, or "-1.2345678e-38" (Float); "-0.000" and 17 digits, or
@@ -42,15 +42,22 @@ extension JSONWriter {
         }
     }
 
-    /// Writes `values` comma-separated through `write` into a stack buffer, copied into the body
-    /// whenever another value might not fit.
+    /// Writes `values` comma-separated through `write` into a stack buffer, copied into the
+    /// body a buffer at a time. Two passes per buffer: each value's text goes into its own
+    /// fixed slot (`slot` bytes, a multiple of 8 above `maxLength`), then the texts are slid
+    /// down over the gaps. Written end to end in one pass, every number's stores would wait
+    /// for the length of the one before, the end of its whole computation, and the processor
+    /// could not work on several numbers at once; the slide only waits for an addition.
     private mutating func appendElements<T>(
-        _ values: UnsafeBufferPointer<T>, maxLength: Int, _ write: (T, UnsafeMutablePointer<UInt8>) -> Int
+        _ values: UnsafeBufferPointer<T>, maxLength: Int, slot: Int, _ write: (T, UnsafeMutablePointer<UInt8>) -> Int
     ) {
         guard !values.isEmpty else { return }
+        assert(slot > maxLength && slot % 8 == 0)
         // 1 KiB: the most `withUnsafeTemporaryAllocation` puts on the stack without asking the
         // thread for its stack bounds (a system call's worth, which a 1-row answer would feel).
         let capacity = 1024
+        // Slots per buffer, leaving the last one's `digitSlack` room.
+        let slots = (capacity - Self.digitSlack) / slot
         // Room for the usual 8-10 bytes per value, growing geometrically: reserving an exact
         // size would make the appends after it (closing brackets) reallocate again.
         let (estimate, overflow) = values.count.multipliedReportingOverflow(by: 10)
@@ -58,28 +65,127 @@ extension JSONWriter {
             storage.reserveCapacity(max(storage.count &+ estimate, storage.capacity &* 2))
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            guard let p = buffer.baseAddress else { return }
-            var used = 0
-            var comma = needsComma
-            for value in values {
-                if used > capacity - maxLength - 1 - Self.digitSlack {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: slots) { lengths in
+                guard let p = buffer.baseAddress, let lengths = lengths.baseAddress else { return }
+                // The first value has no comma before it when it opens the array.
+                var skip = needsComma ? 0 : 1
+                var start = 0
+                while start < values.count {
+                    let count = min(slots, values.count &- start)
+                    for i in 0..<count {
+                        let at = p + i &* slot
+                        at.pointee = UInt8(ascii: ",")
+                        lengths[i] = UInt8(truncatingIfNeeded: 1 &+ write(values[start &+ i], at + 1))
+                    }
+                    // Slot i's text moves down to `used` ≤ i·slot, so copying whole slots in
+                    // order never overwrites one not yet copied.
+                    var used = 0
+                    for i in 0..<count {
+                        let from = UnsafeRawPointer(p + (i &* slot &+ skip))
+                        let to = UnsafeMutableRawPointer(p + used)
+                        for word in stride(from: 0, to: slot, by: 8) {
+                            to.storeBytes(of: from.loadUnaligned(fromByteOffset: word, as: UInt64.self), toByteOffset: word, as: UInt64.self)
+                        }
+                        used &+= Int(lengths[i]) &- skip
+                        skip = 0
+                    }
                     storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
-                    used = 0
+                    start &+= count
                 }
-                if comma { p[used] = UInt8(ascii: ","); used += 1 }
-                comma = true
-                used += write(value, p + used)
             }
-            storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
         }
         needsComma = true
     }
 
-    /// `value`'s text at `p` (room for `maxFloatLength` bytes); returns its length.
+    /// `value`'s text at `p` (room for `maxFloatLength` bytes plus `digitSlack`); returns its
+    /// length. Tensors are mostly normal numbers from 10^-4 to 10^7 and small ones as
+    /// exponents: those take `writeNormalFloat`, without a branch on the digits; zeros,
+    /// subnormals, powers of two, 10^7 and up, NaN and the infinities take the general layout.
+    @inline(__always)
     static func writeFloat(_ value: Float, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        let bits = value.bitPattern
+        let biased = bits &>> 23 & 0xFF
+        let fraction = bits & 0x7F_FFFF
+        if biased != 0, biased != 0xFF, fraction != 0 {
+            let length = writeNormalFloat(fraction: fraction, biased: biased, negative: bits &>> 31 != 0, to: p)
+            if length != 0 { return length }
+        }
+        return writeFloatInGeneral(value, to: p)
+    }
+
+    @inline(never)
+    private static func writeFloatInGeneral(_ value: Float, to p: UnsafeMutablePointer<UInt8>) -> Int {
         guard value.isFinite, value != 0 else { return writeSpecial(isNaN: value.isNaN, isZero: value == 0, negative: value.sign == .minus, to: p) }
         let plain = value.magnitude <= 16_777_216
         return write(ShortestDecimal.float(value), negative: value.sign == .minus, plainUpTo: plain, to: p)
+    }
+
+    /// The layout described at the extension for a normal `Float` that is not a power of two
+    /// (`floatDigits`'s input), or 0 when its leading digit is at 10^7 or above (then `write`
+    /// decides). The digits are padded with zeros to exactly nine, a word and a byte of text
+    /// whatever their count, and the count of digits that matter is read off the word's bits
+    /// (its trailing zero digits are its high zero bytes). The layout then stores whole words
+    /// at computed offsets: "0.000000" then the digits for 0.0001 to 1, the digits with the
+    /// point merged in by masks up to 10^7, the digits then "e-XX" below 10^-4.
+    @inline(__always)
+    static func writeNormalFloat(fraction: UInt32, biased: UInt32, negative: Bool, to start: UnsafeMutablePointer<UInt8>) -> Int {
+        let d = ShortestDecimal.floatDigits(fraction: fraction, biased: biased)
+        // `leading`'s 6 to 8 digits right-aligned in a word, shifted down over its leading
+        // zero bytes (zeroes, 1 or 2) with `last` after them: the first eight of the nine
+        // digits; the ninth is `last` when there were no leading zeros (else 0).
+        let leadingDigits = eightDigitValues(d.leading)
+        let zeroes = leadingDigits.trailingZeroBitCount &>> 3
+        let lastByte = UInt64(d.last)
+        let shifted: UInt64 = leadingDigits &>> UInt64(truncatingIfNeeded: 8 &* zeroes)
+        let digits: UInt64 = shifted | (lastByte &<< UInt64(truncatingIfNeeded: 56 &- 8 &* zeroes)) &<< 8
+        let ninth = zeroes == 0 ? lastByte : 0
+        // Digits that matter: nine when the ninth is not zero, else eight less the word's
+        // trailing zero digits.
+        let count = ninth != 0 ? 9 : 8 &- digits.leadingZeroBitCount &>> 3
+        // The exponent of the leading digit.
+        let leading = d.exponent &+ 8 &- zeroes
+        if leading >= 7 { return 0 }
+        let text = digits | 0x3030_3030_3030_3030
+        let ninthText = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: ninth)
+        // The sign is stored whatever it is and kept only when negative.
+        start.pointee = UInt8(ascii: "-")
+        let p = start + (negative ? 1 : 0)
+        let signLength = p - start
+        if leading >= 0 {
+            // Bytes 0...leading are digits, leading + 1 the point, those after it the digits
+            // one place right (leading ≤ 6, so the masks' shifts stay below 64), bytes 8 and
+            // 9 the last two digits.
+            let integerMask = ~UInt64(0) &>> UInt64(truncatingIfNeeded: 56 &- 8 &* leading)
+            let word = text & integerMask
+                | UInt64(UInt8(ascii: ".")) &<< UInt64(truncatingIfNeeded: 8 &* leading &+ 8)
+                | text &<< 8 & ~(integerMask &<< 8 | 0xFF)
+            storeWord(word, at: p)
+            p[8] = UInt8(truncatingIfNeeded: text &>> 56)
+            p[9] = ninthText
+            // "123.45", or the integer's digits and padding zeros then ".0".
+            return signLength &+ max(count &+ 1, leading &+ 3)
+        }
+        if leading >= -4 {
+            // "0." and up to three zeros, then the digits over the zeros' word's end.
+            storeWord(0x3030_3030_3030_2E30, at: p)
+            let at = p + (1 &- leading)
+            storeWord(text, at: at)
+            at[8] = ninthText
+            return signLength &+ 1 &- leading &+ count
+        }
+        // One digit, the point and the others when there are any, "e-XX" (a normal Float's
+        // exponent is two digits: 10^-38 to 10^38).
+        storeWord(text, at: p + 1)
+        p[9] = ninthText
+        p[0] = p[1]
+        p[1] = UInt8(ascii: ".")
+        let e = UInt32(truncatingIfNeeded: -leading)
+        let tens = (e &* 103) &>> 10
+        let exponent = UInt32(UInt8(ascii: "e")) | UInt32(UInt8(ascii: "-")) &<< 8
+            | (UInt32(UInt8(ascii: "0")) &+ tens) &<< 16 | (UInt32(UInt8(ascii: "0")) &+ e &- tens &* 10) &<< 24
+        let end = count == 1 ? 1 : count &+ 1
+        UnsafeMutableRawPointer(p + end).storeBytes(of: exponent.littleEndian, as: UInt32.self)
+        return signLength &+ end &+ 4
     }
 
     /// `value`'s text at `p` (room for `maxDoubleLength` bytes); returns its length.
@@ -216,14 +322,19 @@ extension JSONWriter {
     /// the products stay inside their lanes, so &* never carries across).
     @inline(__always)
     static func eightDigits(_ x: UInt32) -> UInt64 {
+        eightDigitValues(x) | 0x3030_3030_3030_3030
+    }
+
+    /// `eightDigits` before the ASCII offset: each byte a digit's value 0...9.
+    @inline(__always)
+    static func eightDigitValues(_ x: UInt32) -> UInt64 {
         let high = x / 10_000
         let low = x &- high &* 10_000
         var y = UInt64(high) | UInt64(low) &<< 32
         let hundreds = ((y &* 10_486) &>> 20) & 0x0000_007F_0000_007F
         y = hundreds | (y &- hundreds &* 100) &<< 16
         let tens = ((y &* 103) &>> 10) & 0x000F_000F_000F_000F
-        y = tens | (y &- tens &* 10) &<< 8
-        return y | 0x3030_3030_3030_3030
+        return tens | (y &- tens &* 10) &<< 8
     }
 
     /// How many decimal digits `v` (≥ 1) has: from its bit length, corrected once.
