@@ -12,12 +12,19 @@ extension JSONWriter {
     /// body at once: for tensors, where a call and a copy per value would cost more than the
     /// digits. Called inside an open array.
     public mutating func floats(_ values: [Float]) {
-        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxFloatLength, slot: 16, Self.writeFloat) }
+        values.withUnsafeBufferPointer {
+            appendElements($0, maxLength: Self.maxFloatLength, group: 4, Self.writeFourFloats, Self.writeFloat)
+        }
     }
 
     /// As `floats`, for `Double` values.
     public mutating func doubles(_ values: [Double]) {
-        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxDoubleLength, slot: 32, Self.writeDouble) }
+        values.withUnsafeBufferPointer {
+            appendElements($0, maxLength: Self.maxDoubleLength, group: 1, { v, p in
+                p.pointee = UInt8(ascii: ",")
+                return 1 &+ Self.writeDouble(v.pointee, to: p + 1)
+            }, Self.writeDouble)
+        }
     }
 
     /// "-0.000" and 9 digits, or "-1.2345678e-38" (Float); "-0.000" and 17 digits, or
@@ -42,22 +49,19 @@ extension JSONWriter {
         }
     }
 
-    /// Writes `values` comma-separated through `write` into a stack buffer, copied into the
-    /// body a buffer at a time. Two passes per buffer: each value's text goes into its own
-    /// fixed slot (`slot` bytes, a multiple of 8 above `maxLength`), then the texts are slid
-    /// down over the gaps. Written end to end in one pass, every number's stores would wait
-    /// for the length of the one before, the end of its whole computation, and the processor
-    /// could not work on several numbers at once; the slide only waits for an addition.
+    /// Writes `values` comma-separated into a stack buffer, copied into the body whenever
+    /// another group might not fit: `group` values at a time through `writeGroup` (each with
+    /// the comma before it), the first value when it opens the array and those left over
+    /// through `write`.
     private mutating func appendElements<T>(
-        _ values: UnsafeBufferPointer<T>, maxLength: Int, slot: Int, _ write: (T, UnsafeMutablePointer<UInt8>) -> Int
+        _ values: UnsafeBufferPointer<T>, maxLength: Int, group: Int,
+        _ writeGroup: (UnsafePointer<T>, UnsafeMutablePointer<UInt8>) -> Int,
+        _ write: (T, UnsafeMutablePointer<UInt8>) -> Int
     ) {
-        guard !values.isEmpty else { return }
-        assert(slot > maxLength && slot % 8 == 0)
+        guard let base = values.baseAddress, !values.isEmpty else { return }
         // 1 KiB: the most `withUnsafeTemporaryAllocation` puts on the stack without asking the
         // thread for its stack bounds (a system call's worth, which a 1-row answer would feel).
         let capacity = 1024
-        // Slots per buffer, leaving the last one's `digitSlack` room.
-        let slots = (capacity - Self.digitSlack) / slot
         // Room for the usual 8-10 bytes per value, growing geometrically: reserving an exact
         // size would make the appends after it (closing brackets) reallocate again.
         let (estimate, overflow) = values.count.multipliedReportingOverflow(by: 10)
@@ -65,36 +69,75 @@ extension JSONWriter {
             storage.reserveCapacity(max(storage.count &+ estimate, storage.capacity &* 2))
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: slots) { lengths in
-                guard let p = buffer.baseAddress, let lengths = lengths.baseAddress else { return }
-                // The first value has no comma before it when it opens the array.
-                var skip = needsComma ? 0 : 1
-                var start = 0
-                while start < values.count {
-                    let count = min(slots, values.count &- start)
-                    for i in 0..<count {
-                        let at = p + i &* slot
-                        at.pointee = UInt8(ascii: ",")
-                        lengths[i] = UInt8(truncatingIfNeeded: 1 &+ write(values[start &+ i], at + 1))
-                    }
-                    // Slot i's text moves down to `used` ≤ i·slot, so copying whole slots in
-                    // order never overwrites one not yet copied.
-                    var used = 0
-                    for i in 0..<count {
-                        let from = UnsafeRawPointer(p + (i &* slot &+ skip))
-                        let to = UnsafeMutableRawPointer(p + used)
-                        for word in stride(from: 0, to: slot, by: 8) {
-                            to.storeBytes(of: from.loadUnaligned(fromByteOffset: word, as: UInt64.self), toByteOffset: word, as: UInt64.self)
-                        }
-                        used &+= Int(lengths[i]) &- skip
-                        skip = 0
-                    }
-                    storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
-                    start &+= count
-                }
+            guard let p = buffer.baseAddress else { return }
+            let full = capacity - group * (maxLength + 1) - Self.digitSlack
+            var used = 0
+            var i = 0
+            if !needsComma {
+                used = write(base.pointee, p)
+                i = 1
             }
+            while i &+ group <= values.count {
+                if used > full {
+                    storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
+                    used = 0
+                }
+                used &+= writeGroup(base + i, p + used)
+                i &+= group
+            }
+            while i < values.count {
+                if used > full {
+                    storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
+                    used = 0
+                }
+                p[used] = UInt8(ascii: ",")
+                used &+= 1 &+ write(base[i], p + used + 1)
+                i &+= 1
+            }
+            storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
         }
         needsComma = true
+    }
+
+    /// Four values, each with a comma before it, as `writeFloat` writes them; returns the
+    /// length. When all four take the normal path their digits are found first, side by side,
+    /// and laid out after: one number's work depends on nothing of the others', and written
+    /// together the processor overlaps them, where one after another each waits on the last.
+    static func writeFourFloats(_ values: UnsafePointer<Float>, to start: UnsafeMutablePointer<UInt8>) -> Int {
+        let b0 = values[0].bitPattern, b1 = values[1].bitPattern, b2 = values[2].bitPattern, b3 = values[3].bitPattern
+        var p = start
+        if isNormalFloat(b0), isNormalFloat(b1), isNormalFloat(b2), isNormalFloat(b3) {
+            let d0 = ShortestDecimal.floatDigits(fraction: b0 & 0x7F_FFFF, biased: b0 &>> 23 & 0xFF)
+            let d1 = ShortestDecimal.floatDigits(fraction: b1 & 0x7F_FFFF, biased: b1 &>> 23 & 0xFF)
+            let d2 = ShortestDecimal.floatDigits(fraction: b2 & 0x7F_FFFF, biased: b2 &>> 23 & 0xFF)
+            let d3 = ShortestDecimal.floatDigits(fraction: b3 & 0x7F_FFFF, biased: b3 &>> 23 & 0xFF)
+            p += writeNormalFloat(d0, bits: b0, afterCommaAt: p)
+            p += writeNormalFloat(d1, bits: b1, afterCommaAt: p)
+            p += writeNormalFloat(d2, bits: b2, afterCommaAt: p)
+            p += writeNormalFloat(d3, bits: b3, afterCommaAt: p)
+        } else {
+            for i in 0..<4 {
+                p.pointee = UInt8(ascii: ",")
+                p += 1 &+ writeFloat(values[i], to: p + 1)
+            }
+        }
+        return p - start
+    }
+
+    /// A comma then `writeNormalFloat`'s text, or `writeFloatInGeneral`'s when it declines.
+    @inline(__always)
+    private static func writeNormalFloat(_ d: ShortestDecimal.FloatDigits, bits: UInt32, afterCommaAt p: UnsafeMutablePointer<UInt8>) -> Int {
+        p.pointee = UInt8(ascii: ",")
+        let length = writeNormalFloat(d, negative: bits &>> 31 != 0, to: p + 1)
+        return 1 &+ (length != 0 ? length : writeFloatInGeneral(Float(bitPattern: bits), to: p + 1))
+    }
+
+    /// Whether `writeFloat` takes `writeNormalFloat` for these bits: a normal number that is
+    /// not a power of two.
+    @inline(__always)
+    static func isNormalFloat(_ bits: UInt32) -> Bool {
+        let biased = bits &>> 23 & 0xFF
+        return biased != 0 && biased != 0xFF && bits & 0x7F_FFFF != 0
     }
 
     /// `value`'s text at `p` (room for `maxFloatLength` bytes plus `digitSlack`); returns its
@@ -104,10 +147,9 @@ extension JSONWriter {
     @inline(__always)
     static func writeFloat(_ value: Float, to p: UnsafeMutablePointer<UInt8>) -> Int {
         let bits = value.bitPattern
-        let biased = bits &>> 23 & 0xFF
-        let fraction = bits & 0x7F_FFFF
-        if biased != 0, biased != 0xFF, fraction != 0 {
-            let length = writeNormalFloat(fraction: fraction, biased: biased, negative: bits &>> 31 != 0, to: p)
+        if isNormalFloat(bits) {
+            let d = ShortestDecimal.floatDigits(fraction: bits & 0x7F_FFFF, biased: bits &>> 23 & 0xFF)
+            let length = writeNormalFloat(d, negative: bits &>> 31 != 0, to: p)
             if length != 0 { return length }
         }
         return writeFloatInGeneral(value, to: p)
@@ -128,8 +170,7 @@ extension JSONWriter {
     /// at computed offsets: "0.000000" then the digits for 0.0001 to 1, the digits with the
     /// point merged in by masks up to 10^7, the digits then "e-XX" below 10^-4.
     @inline(__always)
-    static func writeNormalFloat(fraction: UInt32, biased: UInt32, negative: Bool, to start: UnsafeMutablePointer<UInt8>) -> Int {
-        let d = ShortestDecimal.floatDigits(fraction: fraction, biased: biased)
+    static func writeNormalFloat(_ d: ShortestDecimal.FloatDigits, negative: Bool, to start: UnsafeMutablePointer<UInt8>) -> Int {
         // `leading`'s 6 to 8 digits right-aligned in a word, shifted down over its leading
         // zero bytes (zeroes, 1 or 2) with `last` after them: the first eight of the nine
         // digits; the ninth is `last` when there were no leading zeros (else 0).
