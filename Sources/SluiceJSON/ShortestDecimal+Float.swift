@@ -12,9 +12,11 @@
 /// that distance is a multiple of ten (a tenth of the time) to settle which of two it is and
 /// break exact ties to the even one.
 ///
-/// The powers are `floatPower`'s (10^-k rounded up to 64 bits, Dragonbox's table for
-/// binary32), and the logarithms `floorLog10Pow2` and `floorLog2Pow10`. Every normal `Float`
-/// that is not a power of two is checked against `float(_:)` and `description` by the tests.
+/// The powers are `floatPower`'s (10^k rounded up to 64 bits, which is Dragonbox's table for
+/// binary32), the logarithms `floorLog10Pow2` and `floorLog2Pow10`. The tests check it
+/// against `float(_:)` and `description` (random values, every binade, tensors); all 2^32
+/// bit patterns were checked against `description` through the writer once, when it was
+/// written. Powers of two (a lopsided interval) and subnormals stay with `float(_:)`.
 extension ShortestDecimal {
     /// A decimal `leading`·10 + `last` times 10^`exponent`: the digits in two parts, so
     /// that the text of `leading` can be made while `last` is still being decided.
@@ -62,26 +64,26 @@ extension ShortestDecimal {
             } else if zIsInteger, !closed {
                 // It is the upper bound itself, which is excluded: one step down, then the
                 // smaller divisor's answer, carried back into two parts.
-                let digits = (significand &- 1) &* 10 &+ smallerDivisorDigit(r: 100, delta: delta, twoC: twoC, cache: cache, beta: beta, tens: significand &- 1)
+                let digits = (significand &- 1) &* 10 &+ smallerDivisorDigit(r: 100, delta: delta, twoC: twoC, cache: cache, beta: beta)
                 return FloatDigits(leading: digits / 10, last: digits % 10, exponent: minusK &+ 1)
             }
         }
         if larger { return FloatDigits(leading: significand, last: 0, exponent: minusK &+ 1) }
-        let last = smallerDivisorDigit(r: r, delta: delta, twoC: twoC, cache: cache, beta: beta, tens: significand)
+        let last = smallerDivisorDigit(r: r, delta: delta, twoC: twoC, cache: cache, beta: beta)
         return FloatDigits(leading: significand, last: last, exponent: minusK &+ 1)
     }
 
-    /// The smaller divisor, 10: the digit y's nearest integer adds to `tens`·10, from zᵢ less
+    /// The smaller divisor, 10: the last digit of y's nearest integer, from zᵢ less
     /// half the interval (r ≥ δ). When that distance is a multiple of ten, y's parity tells
     /// which of two it is, and an integer y (a tie) goes to the even one. 0...9 when r ≤ 99,
     /// up to 10 for the excluded upper bound's r = 100.
     @inline(__always)
-    private static func smallerDivisorDigit(r: UInt32, delta: UInt32, twoC: UInt32, cache: UInt64, beta: Int, tens: UInt32) -> UInt32 {
+    private static func smallerDivisorDigit(r: UInt32, delta: UInt32, twoC: UInt32, cache: UInt64, beta: Int) -> UInt32 {
         let dist = r &- delta / 2 &+ 5
         let digit = dist / 10
         guard dist % 10 == 0 else { return digit }
         let (yParity, yIsInteger) = parityOfProduct(twoC, cache, beta)
-        // The sum's parity is the digit's: tens·10 is even.
+        // The digit's parity is the whole number's (the rest is a multiple of ten).
         let approxYParity = (dist ^ 5) & 1 != 0
         return yParity != approxYParity || (yIsInteger && digit & 1 != 0) ? digit &- 1 : digit
     }
