@@ -12,12 +12,19 @@ extension JSONWriter {
     /// body at once: for tensors, where a call and a copy per value would cost more than the
     /// digits. Called inside an open array.
     public mutating func floats(_ values: [Float]) {
-        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxFloatLength, Self.writeFloat) }
+        values.withUnsafeBufferPointer {
+            appendElements($0, maxLength: Self.maxFloatLength, group: 4, Self.writeFourFloats, Self.writeFloat)
+        }
     }
 
     /// As `floats`, for `Double` values.
     public mutating func doubles(_ values: [Double]) {
-        values.withUnsafeBufferPointer { appendElements($0, maxLength: Self.maxDoubleLength, Self.writeDouble) }
+        values.withUnsafeBufferPointer {
+            appendElements($0, maxLength: Self.maxDoubleLength, group: 1, { v, p in
+                p.pointee = UInt8(ascii: ",")
+                return 1 &+ Self.writeDouble(v.pointee, to: p + 1)
+            }, Self.writeDouble)
+        }
     }
 
     /// "-0.000" and 9 digits, or "-1.2345678e-38" (Float); "-0.000" and 17 digits, or
@@ -42,12 +49,16 @@ extension JSONWriter {
         }
     }
 
-    /// Writes `values` comma-separated through `write` into a stack buffer, copied into the body
-    /// whenever another value might not fit.
+    /// Writes `values` comma-separated into a stack buffer, copied into the body whenever
+    /// another group might not fit: `group` values at a time through `writeGroup` (each with
+    /// the comma before it), the first value when it opens the array and those left over
+    /// through `write`.
     private mutating func appendElements<T>(
-        _ values: UnsafeBufferPointer<T>, maxLength: Int, _ write: (T, UnsafeMutablePointer<UInt8>) -> Int
+        _ values: UnsafeBufferPointer<T>, maxLength: Int, group: Int,
+        _ writeGroup: (UnsafePointer<T>, UnsafeMutablePointer<UInt8>) -> Int,
+        _ write: (T, UnsafeMutablePointer<UInt8>) -> Int
     ) {
-        guard !values.isEmpty else { return }
+        guard let base = values.baseAddress, !values.isEmpty else { return }
         // 1 KiB: the most `withUnsafeTemporaryAllocation` puts on the stack without asking the
         // thread for its stack bounds (a system call's worth, which a 1-row answer would feel).
         let capacity = 1024
@@ -59,24 +70,54 @@ extension JSONWriter {
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             guard let p = buffer.baseAddress else { return }
+            let full = capacity - group * (maxLength + 1) - Self.digitSlack
             var used = 0
-            var comma = needsComma
-            for value in values {
-                if used > capacity - maxLength - 1 - Self.digitSlack {
+            var i = 0
+            if !needsComma {
+                used = write(base.pointee, p)
+                i = 1
+            }
+            while i &+ group <= values.count {
+                if used > full {
                     storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
                     used = 0
                 }
-                if comma { p[used] = UInt8(ascii: ","); used += 1 }
-                comma = true
-                used += write(value, p + used)
+                used &+= writeGroup(base + i, p + used)
+                i &+= group
+            }
+            while i < values.count {
+                if used > full {
+                    storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
+                    used = 0
+                }
+                p[used] = UInt8(ascii: ",")
+                used &+= 1 &+ write(base[i], p + used + 1)
+                i &+= 1
             }
             storage.append(contentsOf: UnsafeBufferPointer(start: p, count: used))
         }
         needsComma = true
     }
 
-    /// `value`'s text at `p` (room for `maxFloatLength` bytes); returns its length.
+    /// `value`'s text at `p` (room for `maxFloatLength` bytes plus `digitSlack`); returns its
+    /// length. Tensors are mostly normal numbers below 10^7: those take `floatDigits` and
+    /// `writeNormalFloat`, which neither divide trailing zeros off nor look the digit count
+    /// up; zeros, subnormals, powers of two, 10^7 and up, NaN and the infinities take the
+    /// general `write`.
+    @inline(__always)
     static func writeFloat(_ value: Float, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        let bits = value.bitPattern
+        if isNormalNotPowerOfTwo(bits) {
+            let d = ShortestDecimal.floatDigits(fraction: bits & 0x7F_FFFF, biased: bits &>> 23 & 0xFF)
+            let length = writeNormalFloat(d, negative: bits &>> 31 != 0, to: p)
+            if length != 0 { return length }
+        }
+        return writeFloatInGeneral(value, to: p)
+    }
+
+    /// `writeFloat` for the values `writeNormalFloat` does not take.
+    @inline(never)
+    static func writeFloatInGeneral(_ value: Float, to p: UnsafeMutablePointer<UInt8>) -> Int {
         guard value.isFinite, value != 0 else { return writeSpecial(isNaN: value.isNaN, isZero: value == 0, negative: value.sign == .minus, to: p) }
         let plain = value.magnitude <= 16_777_216
         return write(ShortestDecimal.float(value), negative: value.sign == .minus, plainUpTo: plain, to: p)
@@ -216,14 +257,19 @@ extension JSONWriter {
     /// the products stay inside their lanes, so &* never carries across).
     @inline(__always)
     static func eightDigits(_ x: UInt32) -> UInt64 {
+        eightDigitValues(x) | 0x3030_3030_3030_3030
+    }
+
+    /// `eightDigits` before the ASCII offset: each byte a digit's value 0...9.
+    @inline(__always)
+    static func eightDigitValues(_ x: UInt32) -> UInt64 {
         let high = x / 10_000
         let low = x &- high &* 10_000
         var y = UInt64(high) | UInt64(low) &<< 32
         let hundreds = ((y &* 10_486) &>> 20) & 0x0000_007F_0000_007F
         y = hundreds | (y &- hundreds &* 100) &<< 16
         let tens = ((y &* 103) &>> 10) & 0x000F_000F_000F_000F
-        y = tens | (y &- tens &* 10) &<< 8
-        return y | 0x3030_3030_3030_3030
+        return tens | (y &- tens &* 10) &<< 8
     }
 
     /// How many decimal digits `v` (≥ 1) has: from its bit length, corrected once.

@@ -156,6 +156,71 @@ import Testing
         #expect(String(decoding: first.bytes, as: UTF8.self) == "[1.0,0.5]")
     }
 
+    /// `values` through the bulk writer, against their `description`s joined.
+    static func bulkText(_ values: [Float]) -> (got: String, want: String) {
+        var w = JSONWriter()
+        w.array { w in w.floats(values) }
+        return (String(decoding: w.bytes, as: UTF8.self), "[" + values.map(\.description).joined(separator: ",") + "]")
+    }
+
+    /// The Dragonbox path (`floatDigits`, normal Floats but powers of two) against Schubfach
+    /// (`float`, the general path) on random bit patterns: the same decimal once trailing
+    /// zeros are gone, with the digit counts the writer's layout relies on.
+    @Test func floatDigitsAgreeWithTheGeneralPath() {
+        var patterns = Patterns(state: 29)
+        var wrong: [UInt32] = []
+        for _ in 0..<300_000 {
+            let bits = UInt32(truncatingIfNeeded: patterns.next())
+            let biased = bits >> 23 & 0xFF
+            guard biased != 0, biased != 0xFF, bits & 0x7F_FFFF != 0 else { continue }
+            let d = ShortestDecimal.floatDigits(fraction: bits & 0x7F_FFFF, biased: biased)
+            var digits = UInt64(d.leading) * 10 + UInt64(d.last)
+            var exponent = d.exponent
+            let inRange = (100_000..<100_000_000).contains(d.leading) && d.last <= 9
+            while digits % 10 == 0 {
+                digits /= 10
+                exponent += 1
+            }
+            let expected = ShortestDecimal.float(Float(bitPattern: bits))
+            if !inRange || digits != expected.digits || exponent != expected.exponent { wrong.append(bits) }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
+    /// Every binade, 257 fractions each with both signs, one value at a time and four at a
+    /// time (`writeFourFloats`), against `description`: every layout the Float path has.
+    @Test func normalFloatsOfEveryBinadePrintAsDescriptionDoes() {
+        var wrong: [Float] = []
+        for biased in UInt32(1)...254 {
+            var binade: [Float] = []
+            for fraction in stride(from: UInt32(0), through: 0x7F_FFFF, by: 0x7F_FFFF / 256) {
+                let value = Float(bitPattern: biased << 23 | fraction)
+                binade += [value, -value]
+                if Self.text(value) != value.description || Self.text(-value) != (-value).description { wrong.append(value) }
+            }
+            let (got, want) = Self.bulkText(binade)
+            if got != want { wrong.append(Float(bitPattern: biased << 23)) }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
+    /// Tensors as models write them, through the bulk writer: probabilities, features,
+    /// softmax tails, large activations, and groups of four mixing in zeros, powers of two,
+    /// subnormals and non-finite values (which leave the four-at-a-time path).
+    @Test(arguments: [(Float(0), Float(1)), (-3, 3), (1e-9, 1e-4), (1e5, 1e9), (-1e-38, 1e-38)])
+    func tensorsPrintAsDescriptionDoes(range: (Float, Float)) {
+        var patterns = Patterns(state: 11)
+        var values = (0..<4003).map { _ in Float.random(in: range.0..<range.1, using: &patterns) }
+        for i in stride(from: 5, to: values.count, by: 97) {
+            values[i] = [0, 1, 0.5, 1024, .leastNonzeroMagnitude, -.leastNormalMagnitude, 16_777_216, 10_000_000][i % 8]
+        }
+        let (got, want) = Self.bulkText(values)
+        #expect(got == want)
+        var special = JSONWriter()
+        special.array { w in w.floats([1, .nan, -.infinity, 0.25, 3]) }
+        #expect(String(decoding: special.bytes, as: UTF8.self) == "[1.0,NaN,-Infinity,0.25,3.0]")
+    }
+
     /// The fixed-point logarithms against exact integer comparisons over the ranges used.
     @Test func fixedPointLogarithmsAreExact() {
         /// Non-negative integers as base-2^32 limbs, little-endian: enough for 3·2^1100.
