@@ -20,10 +20,19 @@ extension JSONWriter {
             p += writeNormalFloat(d2, bits: b2, afterCommaAt: p)
             p += writeNormalFloat(d3, bits: b3, afterCommaAt: p)
         } else {
-            for i in 0..<4 {
-                p.pointee = UInt8(ascii: ",")
-                p += 1 &+ writeFloat(values[i], to: p + 1)
-            }
+            p += writeFourFloatsInGeneral(values, to: p)
+        }
+        return p - start
+    }
+
+    /// `writeFourFloats` when one of the four does not take the normal path: out of line, so
+    /// that the normal path stays small.
+    @inline(never)
+    private static func writeFourFloatsInGeneral(_ values: UnsafePointer<Float>, to start: UnsafeMutablePointer<UInt8>) -> Int {
+        var p = start
+        for i in 0..<4 {
+            p.pointee = UInt8(ascii: ",")
+            p += 1 &+ writeFloat(values[i], to: p + 1)
         }
         return p - start
     }

@@ -33,8 +33,9 @@ extension ShortestDecimal {
     /// 9 digits (v·10^-k, k = ⌊log10 2^q⌋, lies in [c, 10c) with c in [2^23, 2^24)), which
     /// the writer's Float layout relies on, and may end in zeros, which the writer finds in
     /// the digits' text rather than dividing them off one by one. Pure; on the caller's
-    /// thread.
-    @inline(__always)
+    /// thread. `@inline(always)`: with `@inline(__always)` the optimizer still called it,
+    /// four calls a group in `writeFourFloats` (its table's switch counts as large).
+    @inline(always)
     static func floatDigits(fraction: UInt32, biased: UInt32) -> FloatDigits {
         let c = fraction | 1 << 23
         let q = Int(biased) &- 150
