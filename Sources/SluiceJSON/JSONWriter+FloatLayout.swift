@@ -8,7 +8,10 @@ extension JSONWriter {
     /// and laid out after: one number's work depends on nothing of the others', and written
     /// together the processor overlaps them, where one after another each waits on the last.
     static func writeFourFloats(_ values: UnsafePointer<Float>, to start: UnsafeMutablePointer<UInt8>) -> Int {
-        let b0 = values[0].bitPattern, b1 = values[1].bitPattern, b2 = values[2].bitPattern, b3 = values[3].bitPattern
+        // The bits read as words: `bitPattern` stayed a call in this function.
+        let raw = UnsafeRawPointer(values)
+        let b0 = raw.load(as: UInt32.self), b1 = raw.load(fromByteOffset: 4, as: UInt32.self)
+        let b2 = raw.load(fromByteOffset: 8, as: UInt32.self), b3 = raw.load(fromByteOffset: 12, as: UInt32.self)
         var p = start
         if isNormalNotPowerOfTwo(b0), isNormalNotPowerOfTwo(b1), isNormalNotPowerOfTwo(b2), isNormalNotPowerOfTwo(b3) {
             let d0 = ShortestDecimal.floatDigits(fraction: b0 & 0x7F_FFFF, biased: b0 &>> 23 & 0xFF)
