@@ -8,7 +8,10 @@ extension JSONWriter {
     /// and laid out after: one number's work depends on nothing of the others', and written
     /// together the processor overlaps them, where one after another each waits on the last.
     static func writeFourFloats(_ values: UnsafePointer<Float>, to start: UnsafeMutablePointer<UInt8>) -> Int {
-        let b0 = values[0].bitPattern, b1 = values[1].bitPattern, b2 = values[2].bitPattern, b3 = values[3].bitPattern
+        // The bits read as words: `bitPattern` stayed a call in this function.
+        let raw = UnsafeRawPointer(values)
+        let b0 = raw.load(as: UInt32.self), b1 = raw.load(fromByteOffset: 4, as: UInt32.self)
+        let b2 = raw.load(fromByteOffset: 8, as: UInt32.self), b3 = raw.load(fromByteOffset: 12, as: UInt32.self)
         var p = start
         if isNormalNotPowerOfTwo(b0), isNormalNotPowerOfTwo(b1), isNormalNotPowerOfTwo(b2), isNormalNotPowerOfTwo(b3) {
             let d0 = ShortestDecimal.floatDigits(fraction: b0 & 0x7F_FFFF, biased: b0 &>> 23 & 0xFF)
@@ -20,10 +23,19 @@ extension JSONWriter {
             p += writeNormalFloat(d2, bits: b2, afterCommaAt: p)
             p += writeNormalFloat(d3, bits: b3, afterCommaAt: p)
         } else {
-            for i in 0..<4 {
-                p.pointee = UInt8(ascii: ",")
-                p += 1 &+ writeFloat(values[i], to: p + 1)
-            }
+            p += writeFourFloatsInGeneral(values, to: p)
+        }
+        return p - start
+    }
+
+    /// `writeFourFloats` when one of the four does not take the normal path: out of line, so
+    /// that the normal path stays small.
+    @inline(never)
+    private static func writeFourFloatsInGeneral(_ values: UnsafePointer<Float>, to start: UnsafeMutablePointer<UInt8>) -> Int {
+        var p = start
+        for i in 0..<4 {
+            p.pointee = UInt8(ascii: ",")
+            p += 1 &+ writeFloat(values[i], to: p + 1)
         }
         return p - start
     }

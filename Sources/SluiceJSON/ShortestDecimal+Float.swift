@@ -33,8 +33,9 @@ extension ShortestDecimal {
     /// 9 digits (v·10^-k, k = ⌊log10 2^q⌋, lies in [c, 10c) with c in [2^23, 2^24)), which
     /// the writer's Float layout relies on, and may end in zeros, which the writer finds in
     /// the digits' text rather than dividing them off one by one. Pure; on the caller's
-    /// thread.
-    @inline(__always)
+    /// thread. `@inline(always)`: with `@inline(__always)` the optimizer still called it,
+    /// four calls a group in `writeFourFloats`.
+    @inline(always)
     static func floatDigits(fraction: UInt32, biased: UInt32) -> FloatDigits {
         let c = fraction | 1 << 23
         let q = Int(biased) &- 150
@@ -47,8 +48,11 @@ extension ShortestDecimal {
         let twoC = c &<< 1
         let delta = UInt32(truncatingIfNeeded: cache &>> UInt64(truncatingIfNeeded: 63 &- beta))
         // z: the upper bound (2c + 1)·2^(q-1)·10^-k, its integer part and whether it is one
-        // (the upper 64 of the 96-bit product).
-        let z = (UInt64((twoC | 1) &<< UInt32(truncatingIfNeeded: beta)) &<< 32).multipliedFullWidth(by: cache).high
+        // (the upper 64 of the 96-bit product x·2^32·cache, x < 2^31: two 64-bit products
+        // of x by cache's halves, which cannot overflow; `multipliedFullWidth` stayed a call
+        // of the standard library's in `writeFourFloats`).
+        let x = UInt64((twoC | 1) &<< UInt32(truncatingIfNeeded: beta))
+        let z = x &* (cache &>> 32) &+ (x &* (cache & 0xFFFF_FFFF)) &>> 32
         let zi = UInt32(truncatingIfNeeded: z &>> 32)
         let zIsInteger = UInt32(truncatingIfNeeded: z) == 0
 
