@@ -67,7 +67,7 @@ struct PointwiseWeights: Sendable {
     /// layer may still find in the caches, are written through them.
     static let streamingFloats = 1 << 22
 
-    /// Whether an output of `count` floats is written with non-temporal stores.
+    /// Whether an output of `count` floats is written with non-temporal stores (at AVX-512).
     static func streams(_ count: Int) -> Bool { count > streamingFloats }
 
     /// The packed form of `w`, or nil when `w` is not FP32 [maps, channels] with every further
