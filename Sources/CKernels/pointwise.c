@@ -49,7 +49,7 @@ typedef struct {
     float low, high;
     int add;            // add the sums to y (not the first block of channels)
     int finish;         // add the bias and clamp (the last block of channels)
-    int stream;         // write finished columns past the caches (non-temporal stores)
+    int stream;         // write finished rows that start on a 64-byte line past the caches (AVX-512)
     const float *next;  // the next panel's X, fetched into the cache during this tile, or null
 } tile_t;
 
@@ -158,7 +158,7 @@ AVX2 void tile_avx2(const tile_t *t, const int R, const int EDGE) {
         }
     }
     const __m256 low = _mm256_set1_ps(t->low), high = _mm256_set1_ps(t->high);
-    const int add = t->add, finish = t->finish, stream = !EDGE && t->stream && t->finish;
+    const int add = t->add, finish = t->finish;
 #pragma clang loop unroll(full)
     for (int r = 0; r < R; r++) {
         float *yr = t->y + (size_t)r * t->ldy;
@@ -173,8 +173,6 @@ AVX2 void tile_avx2(const tile_t *t, const int R, const int EDGE) {
         for (int q = 0; q < 2; q++) {
             if (EDGE) {
                 _mm256_maskstore_ps(yr + 8 * q, mask[q], v[q]);
-            } else if (stream && ((uintptr_t)yr & 31) == 0) {
-                _mm256_stream_ps(yr + 8 * q, v[q]);
             } else {
                 _mm256_storeu_ps(yr + 8 * q, v[q]);
             }
@@ -239,6 +237,7 @@ AVX512 void tile_avx512(const tile_t *t, const int R, const int EDGE) {
             // max then min with the sum second: a NaN sum comes through both.
             if (finish) v[q] = _mm512_min_ps(high, _mm512_max_ps(low, _mm512_add_ps(v[q], b)));
         }
+        // A row off the line (ldy not a whole number of lines) is written through the cache.
         if (stream && ((uintptr_t)yr & 63) == 0) {
             for (int q = 0; q < P512; q++) _mm512_stream_ps(yr + 16 * q, v[q]);
         } else {
@@ -301,12 +300,10 @@ static void tiles(int level, const tile_t *t, int rows, int edge) {
     tiles_base(t, rows);
 }
 
-void sluice_pointwise(
+// sluice_pointwise on the columns it is given, with the tiles from its first column.
+static void block(
     const float *packed, size_t maps, size_t channels, const float *x, size_t ldx, size_t n, const float *bias,
     float low, float high, float *y, size_t ldy, int stream, int level) {
-#if !defined(__x86_64__)
-    level = SLUICE_CPU_BASELINE;
-#endif
     int R;
     size_t NR;
     shape(level, &R, &NR);
@@ -336,6 +333,27 @@ void sluice_pointwise(
             }
         }
     }
+}
+
+void sluice_pointwise(
+    const float *packed, size_t maps, size_t channels, const float *x, size_t ldx, size_t n, const float *bias,
+    float low, float high, float *y, size_t ldy, int stream, int level) {
+#if !defined(__x86_64__)
+    level = SLUICE_CPU_BASELINE;
+#endif
+    // Streaming only from AVX-512 (see the header). Its tiles stream a row only from a 64-byte
+    // line, and a lent answer's rows start 48 bytes past one: when every row of y sits at the
+    // same place in its line (ldy a whole number of lines), the columns before the first line
+    // go first, through the cache, and every later tile starts on a line. Otherwise the rows
+    // that happen to start on a line stream and the others do not.
+    if (level != SLUICE_CPU_AVX512) stream = 0;
+    size_t peel = 0;
+    if (stream && ldy % 16 == 0) {
+        peel = (16 - (size_t)((uintptr_t)y / sizeof(float) % 16)) % 16;
+        if (peel >= n) peel = 0;
+    }
+    if (peel) block(packed, maps, channels, x, ldx, peel, bias, low, high, y, ldy, 0, level);
+    block(packed, maps, channels, x + peel, ldx, n - peel, bias, low, high, y + peel, ldy, stream, level);
 #if defined(__x86_64__)
     // Non-temporal stores are weakly ordered: fenced before another thread can be handed y.
     if (stream) _mm_sfence();

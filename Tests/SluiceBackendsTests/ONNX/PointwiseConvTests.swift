@@ -7,9 +7,11 @@ import Testing
 /// instruction-set level this machine runs, products whose maps are not a multiple of the tile
 /// height, whose columns are not a multiple of the tile width, with one channel or more than a
 /// block of them, answer the FP64 product within 1e-5 relative, with and without a bias, under
-/// each fused activation, in place and through non-temporal stores. A separable pair whose
-/// depthwise output is cut into several bands answers as the two Convs run apart; the
-/// fixtures (scripts/make_depthwise_fixtures.py, checked against onnxruntime by
+/// each fused activation, in place, and streamed (non-temporal stores) into Y at each offset
+/// within a 64-byte line, rows a whole number of lines apart (AVX-512 peels the columns before
+/// the first line) or not (each row on its own), the floats around Y untouched. A separable
+/// pair whose depthwise output is cut into several bands answers as the two Convs run apart;
+/// the fixtures (scripts/make_depthwise_fixtures.py, checked against onnxruntime by
 /// ONNXFixtureTests) run through it, and an empty batch answers an empty batch.
 @Suite struct PointwiseConvTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -40,6 +42,12 @@ import Testing
         Case(maps: 17, channels: 300, columns: 70, activation: .relu),
         Case(maps: 6, channels: 513, columns: 33, stride: 35, activation: .clip(low: -0.5, high: 0.5), stream: true),
         Case(maps: 40, channels: 257, columns: 200, bias: false),
+        // Streamed: rows a whole number of lines apart, so one peel serves every row of a tile;
+        // rows 3 floats further each (every row at its own alignment); more than a block of
+        // channels, streamed only once the last block finishes a column.
+        Case(maps: 13, channels: 5, columns: 150, stride: 160, bias: false, activation: .relu, stream: true),
+        Case(maps: 9, channels: 7, columns: 200, stride: 203, stream: true),
+        Case(maps: 7, channels: 300, columns: 150, stride: 176, activation: .clip(low: -0.5, high: 0.5), stream: true),
     ]
 
     static func values(_ count: Int, _ seed: Int) -> [Float] {
@@ -67,23 +75,32 @@ import Testing
         let packed = try #require(PointwiseWeights(Constant(w, type: .float, shape: [c.maps, c.channels, 1, 1]), limits: ModelLimits()))
         #expect(packed.maps == c.maps && packed.channels == c.channels)
         let want = Self.reference(c, x, w, bias)
+        // Y at each offset (floats) past a 64-byte line: streamed outputs at every alignment the
+        // kernel tells apart (a whole line, half of one, a float, and the 48 bytes of a lent answer).
+        let line = 16
+        let offsets = c.stream ? [0, 1, 4, 8, 12] : [0]
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: (c.maps * c.ld + line) * 4, alignment: line * 4)
+        defer { storage.deallocate() }
+        let all = storage.bindMemory(to: Float.self, capacity: c.maps * c.ld + line)
         for level in CPULevel.runnable {
-            var got = [Float](repeating: .nan, count: c.maps * c.ld)
-            (bias ?? []).withUnsafeBufferPointer { pb in
-                got.withUnsafeMutableBufferPointer { out in
+            for offset in offsets {
+                all.initialize(repeating: .nan, count: c.maps * c.ld + line)
+                (bias ?? []).withUnsafeBufferPointer { pb in
                     packed.run(
                         x, ldx: c.ld, columns: c.columns, bias: bias == nil ? nil : pb.baseAddress, activation: c.activation,
-                        into: out.baseAddress!, ldy: c.ld, stream: c.stream, level: level)
+                        into: all + offset, ldy: c.ld, stream: c.stream, level: level)
                 }
+                let at = "level \(CPULevel.name(level)), Y \(offset * 4) bytes past a line"
+                var wrong = 0
+                for i in 0..<(c.maps * c.ld + line) {
+                    // Columns past the band, and the floats around Y, are not written: still NaN.
+                    let (g, r) = (all[i], i >= offset && i - offset < want.count ? want[i - offset] : .nan)
+                    let fine = r.isNaN ? g.isNaN : abs(Double(g) - r) <= 1e-5 * max(abs(r), 1)
+                    if !fine, wrong < 3 { Issue.record("\(at) [\(i - offset)]: \(g) vs \(r)") }
+                    if !fine { wrong += 1 }
+                }
+                #expect(wrong == 0, "\(at)")
             }
-            var wrong = 0
-            for (i, (g, r)) in zip(got, want).enumerated() {
-                // Columns past the band are not written: still NaN.
-                let fine = r.isNaN ? g.isNaN : abs(Double(g) - r) <= 1e-5 * max(abs(r), 1)
-                if !fine, wrong < 3 { Issue.record("level \(CPULevel.name(level)) [\(i)]: \(g) vs \(r)") }
-                if !fine { wrong += 1 }
-            }
-            #expect(wrong == 0, "level \(CPULevel.name(level))")
         }
     }
 
@@ -170,12 +187,7 @@ import Testing
 
     @Test(arguments: ["pointwise_odd", "depthwise_separable_odd"])
     func anEmptyBatchAnswersAnEmptyBatch(_ name: String) throws {
-        let fixture = try ONNXFixtureTests.Fixture(name)
-        let backend = try ONNXFixtureTests.load(name)
-        let empty = try Tensor(name: fixture.input.name, shape: [0] + fixture.input.shape.dropFirst(), data: .fp32([]))
-        let outputs = try backend.infer([empty])
-        let expected = try #require(fixture.outputs[fixture.outputNames[0]])
-        #expect(outputs.map(\.shape) == [[0] + expected.shape.dropFirst()])
+        try ONNXFixtureTests.expectAnEmptyBatchAnswersEmptyOutputs(name)
     }
 }
 

@@ -46,21 +46,28 @@ extension ConvKernel {
 /// The constant FP32 weights [maps, channels(, 1, 1)] of a pointwise Conv laid out once, at load
 /// (`GraphCompiler.prepareConvolutions`, after any BatchNormalization was folded into them), in
 /// the order Sources/CKernels/pointwise.c reads them: panels of 12 maps, channel after channel.
-/// Built on the loading thread, read by any request thread afterwards (immutable); a second copy
-/// of the weights beside the constant, which other nodes may still read.
+/// Built on the loading thread, read by any request thread afterwards (immutable). The weights
+/// then live twice: the Conv still reads its input 1, for its shape checks and for the OpenBLAS
+/// path below `fewestLevel` (SLUICE_CPU_LEVEL=0, a CPU without AVX2, the tests' lower levels).
+/// Dropping the original would take shape checks from these weights and an unpacked fallback
+/// decided at load, in both Conv kernels, to save at most maps × channels floats per layer
+/// (32 KiB for MobileNet's 64 → 128 block, 4 MiB for its widest 1024 → 1024 layer).
 struct PointwiseWeights: Sendable {
     let maps: Int
     let channels: Int
     private let buffer: Buffer
 
     /// Outputs of more floats than this (16 MiB, half this machine's L3 cache) are written past
-    /// the caches (non-temporal stores): no reader finds such an output there anyway, and not
-    /// reading every line before writing it made the 64 → 128 maps product of 32 images at 56×56
-    /// (51 MB) 15% faster. Smaller outputs, which the next layer may still find in the caches,
-    /// are written through them.
+    /// the caches (non-temporal stores, AVX-512 only): no reader finds such an output there
+    /// anyway. Into the workspace's reused buffer, not reading every line before writing it made
+    /// the 64 → 128 maps product of 32 images at 56×56 (51 MB) 15% faster; into the fresh
+    /// huge-page answer it is written to now (starting 48 bytes past a line, so the kernel peels
+    /// each row's first 4 columns), the MobileNet block ran 37.9 ms a call against 39.5 written
+    /// through the cache (medians of 11 alternating rounds). Smaller outputs, which the next
+    /// layer may still find in the caches, are written through them.
     static let streamingFloats = 1 << 22
 
-    /// Whether an output of `count` floats is written with non-temporal stores.
+    /// Whether an output of `count` floats is written with non-temporal stores (at AVX-512).
     static func streams(_ count: Int) -> Bool { count > streamingFloats }
 
     /// The packed form of `w`, or nil when `w` is not FP32 [maps, channels] with every further

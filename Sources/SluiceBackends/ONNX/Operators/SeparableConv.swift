@@ -55,10 +55,9 @@ struct SeparableConvKernel: Kernel {
             // Rows of one output depth (2-D: p.output[0] is 1), each band the depthwise window
             // with the padding before moved by the band's first row, as im2col's slabs do.
             let (rowsOut, width) = (p.output[1], p.output[2])
-            var rows = Swift.max(1, Swift.min(rowsOut, Self.bandBytes / MemoryLayout<Float>.size / Swift.max(maps * width, 1)))
-            // Bands of whole 64-byte lines, so that every band's output rows can be streamed.
-            let step = 16 / Self.gcd(width, 16)
-            if rows < rowsOut, rows >= step { rows = rows / step * step }
+            // A band's output rows may start anywhere in a 64-byte line: the kernel peels the
+            // columns before the first line when it streams.
+            let rows = Swift.max(1, Swift.min(rowsOut, Self.bandBytes / MemoryLayout<Float>.size / Swift.max(maps * width, 1)))
             let band = ws.scratch.reserve(Swift.max(maps * rows * width, 1) * MemoryLayout<Float>.size)
                 .assumingMemoryBound(to: Float.self)
             let stream = PointwiseWeights.streams(batch * outMaps * positions)
@@ -91,8 +90,6 @@ struct SeparableConvKernel: Kernel {
                 maps: outMaps, positions: positions, activation: pointwise.activation, level: level)
         }
     }
-
-    private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 
     /// Input `i`, a bias of `maps` values, or nil when absent.
     private static func bias(_ io: NodeIO, _ i: Int, maps: Int, _ ws: Workspace) throws(ServingError) -> UnsafePointer<Float>? {
