@@ -347,10 +347,16 @@ void sluice_pointwise(
     // go first, through the cache, and every later tile starts on a line. Otherwise the rows
     // that happen to start on a line stream and the others do not.
     if (level != SLUICE_CPU_AVX512) stream = 0;
+    // Edge tiles (fewer than a tile's columns) never stream: when less than one full tile would be
+    // left after the peel, nothing would stream, and the peel would only cost a second pass
+    // over the weights, so the call is one pass through the cache.
     size_t peel = 0;
     if (stream && ldy % 16 == 0) {
         peel = (16 - (size_t)((uintptr_t)y / sizeof(float) % 16)) % 16;
-        if (peel >= n) peel = 0;
+        int tile_maps;
+        size_t tile_columns;
+        shape(level, &tile_maps, &tile_columns);
+        if (n < peel + tile_columns) stream = 0, peel = 0;
     }
     if (peel) block(packed, maps, channels, x, ldx, peel, bias, low, high, y, ldy, 0, level);
     block(packed, maps, channels, x + peel, ldx, n - peel, bias, low, high, y + peel, ldy, stream, level);
