@@ -40,7 +40,7 @@ let package = Package(
         // specialises @inlinable code in other modules only when it is public (package is not
         // enough, nor -cross-module-optimization), and the codecs read and write every value
         // through it (bench/h1-instructions.sh).
-        .target(name: "SluiceJSON", swiftSettings: settings),
+        .target(name: "SluiceJSON", dependencies: ["CKernels"], swiftSettings: settings),
         .target(
             name: "SluiceHTTP", dependencies: ["SluiceNet", "SluiceJSON", "CZlib", "CNGHTTP2"],
             swiftSettings: settings),
@@ -91,7 +91,7 @@ let package = Package(
             name: "sluice-micro", dependencies: ["SluiceServer", "SluiceCore", "SluiceBackends"],
             path: "bench/micro", swiftSettings: settings),
         .testTarget(name: "SluiceNetTests", dependencies: ["SluiceNet"], swiftSettings: settings),
-        .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"], swiftSettings: settings),
+        .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON", "CKernels"], swiftSettings: settings),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP"], swiftSettings: settings),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], swiftSettings: settings),
         .testTarget(

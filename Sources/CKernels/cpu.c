@@ -19,9 +19,9 @@ static int detect(void) {
     const unsigned long long xcr0 = xgetbv0();
     if ((xcr0 & 0x6) != 0x6) return SLUICE_CPU_BASELINE;  // XMM and YMM state
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return SLUICE_CPU_BASELINE;
-    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
+    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512cd = (b >> 28) & 1;
     if (!avx2) return SLUICE_CPU_BASELINE;
-    if (avx512f && (xcr0 & 0xe6) == 0xe6) return SLUICE_CPU_AVX512;  // opmask and ZMM state too
+    if (avx512f && avx512cd && (xcr0 & 0xe6) == 0xe6) return SLUICE_CPU_AVX512;  // opmask and ZMM state too
     return SLUICE_CPU_AVX2;
 }
 #else

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Floats as text, written straight into the body: the shortest digits that read back to the
 /// same value (`ShortestDecimal`), laid out as Swift's `description` lays them out, so the text
 /// is byte for byte what `value.description` gives (which the tests check) without a `String`
@@ -12,8 +14,28 @@ extension JSONWriter {
     /// body at once: for tensors, where a call and a copy per value would cost more than the
     /// digits. Called inside an open array.
     public mutating func floats(_ values: [Float]) {
+        // The level is asked for only when there is a group of eight: a 1-row answer's few
+        // values skip the call (bench/h1-instructions.sh counts it).
+        floats(values, cpuLevel: values.count >= 8 ? sluice_cpu_level() : Int32(SLUICE_CPU_BASELINE))
+    }
+
+    /// `floats` at an instruction-set level (`sluice_cpu_level()`'s, or lower in tests): at
+    /// AVX-512 eight values at a time in vector lanes (`sluice_float_text8`,
+    /// Sources/CKernels/float_text.c, the same method and text), else four at a time here.
+    /// A group of eight the kernel leaves (one of its values a subnormal, a power of two, 10^7
+    /// or more, infinite or NaN) is written here as two groups of four.
+    mutating func floats(_ values: [Float], cpuLevel: Int32) {
         values.withUnsafeBufferPointer {
-            appendElements($0, maxLength: Self.maxFloatLength, group: 4, Self.writeFourFloats, Self.writeFloat)
+            if cpuLevel >= Int32(SLUICE_CPU_AVX512) {
+                appendElements($0, maxLength: Self.maxFloatLength, group: 8, { v, p in
+                    let length = sluice_float_text8(v, p, cpuLevel)
+                    if length != 0 { return length }
+                    let first = Self.writeFourFloats(v, to: p)
+                    return first &+ Self.writeFourFloats(v + 4, to: p + first)
+                }, Self.writeFloat)
+            } else {
+                appendElements($0, maxLength: Self.maxFloatLength, group: 4, Self.writeFourFloats, Self.writeFloat)
+            }
         }
     }
 

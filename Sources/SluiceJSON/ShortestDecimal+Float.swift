@@ -21,6 +21,12 @@
 /// bit patterns were checked against `description` through the writer when it was written
 /// and when it was made branch-free. Powers of two (a lopsided interval) and subnormals stay
 /// with `float(_:)`.
+///
+/// The same method, and `writeNormalFloat`'s layout, run eight at a time in AVX-512 lanes for
+/// `JSONWriter.floats` (Sources/CKernels/float_text.c, its steps named after these): a change
+/// here is a change there. The tests check that kernel against `description` too, and every
+/// bit pattern it takes was checked against this path when it was written (all 2^32, eight
+/// consecutive at a time, the values it leaves replaced by 0.3).
 extension ShortestDecimal {
     /// A decimal `leading`·10 + `last` times 10^`exponent`: the digits in two parts, so
     /// that the text of `leading` can be made while `last` is still being decided.

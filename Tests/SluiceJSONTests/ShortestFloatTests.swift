@@ -1,3 +1,4 @@
+import CKernels
 import Testing
 @testable import SluiceJSON
 
@@ -156,10 +157,14 @@ import Testing
         #expect(String(decoding: first.bytes, as: UTF8.self) == "[1.0,0.5]")
     }
 
-    /// `values` through the bulk writer, against their `description`s joined.
-    static func bulkText(_ values: [Float]) -> (got: String, want: String) {
+    /// Every instruction-set level this machine runs, lowest first: the bulk writer's eight-lane
+    /// kernel (Sources/CKernels/float_text.c) at AVX-512, four at a time in Swift below.
+    static var levels: [Int32] { Array(0...sluice_cpu_level_detected()) }
+
+    /// `values` through the bulk writer at `level`, against their `description`s joined.
+    static func bulkText(_ values: [Float], level: Int32) -> (got: String, want: String) {
         var w = JSONWriter()
-        w.array { w in w.floats(values) }
+        w.array { w in w.floats(values, cpuLevel: level) }
         return (String(decoding: w.bytes, as: UTF8.self), "[" + values.map(\.description).joined(separator: ",") + "]")
     }
 
@@ -187,8 +192,9 @@ import Testing
         #expect(wrong.isEmpty, "\(wrong.prefix(10))")
     }
 
-    /// Every binade, 257 fractions each with both signs, one value at a time and four at a
-    /// time (`writeFourFloats`), against `description`: every layout the Float path has.
+    /// Every binade, 257 fractions each with both signs, one value at a time and in bulk at
+    /// every level (eight lanes, four at a time), against `description`: every layout the Float
+    /// path has.
     @Test func normalFloatsOfEveryBinadePrintAsDescriptionDoes() {
         var wrong: [Float] = []
         for biased in UInt32(1)...254 {
@@ -198,8 +204,10 @@ import Testing
                 binade += [value, -value]
                 if Self.text(value) != value.description || Self.text(-value) != (-value).description { wrong.append(value) }
             }
-            let (got, want) = Self.bulkText(binade)
-            if got != want { wrong.append(Float(bitPattern: biased << 23)) }
+            for level in Self.levels {
+                let (got, want) = Self.bulkText(binade, level: level)
+                if got != want { wrong.append(Float(bitPattern: biased << 23)) }
+            }
         }
         #expect(wrong.isEmpty, "\(wrong.prefix(10))")
     }
@@ -214,11 +222,46 @@ import Testing
         for i in stride(from: 5, to: values.count, by: 97) {
             values[i] = [0, 1, 0.5, 1024, .leastNonzeroMagnitude, -.leastNormalMagnitude, 16_777_216, 10_000_000][i % 8]
         }
-        let (got, want) = Self.bulkText(values)
-        #expect(got == want)
-        var special = JSONWriter()
-        special.array { w in w.floats([1, .nan, -.infinity, 0.25, 3]) }
-        #expect(String(decoding: special.bytes, as: UTF8.self) == "[1.0,NaN,-Infinity,0.25,3.0]")
+        for level in Self.levels {
+            let (got, want) = Self.bulkText(values, level: level)
+            #expect(got == want, "level \(level)")
+            var special = JSONWriter()
+            special.array { w in w.floats([1, .nan, -.infinity, 0.25, 3, 0, -0.0, 0.125, 7, 1e-7], cpuLevel: level) }
+            #expect(String(decoding: special.bytes, as: UTF8.self) == "[1.0,NaN,-Infinity,0.25,3.0,0.0,-0.0,0.125,7.0,1e-07]")
+        }
+    }
+
+    /// The eight-lane kernel on groups whose lanes each take a different way: every layout,
+    /// both signs, zeros, and about one lane in a hundred at the rounding interval's bounds
+    /// (settled by masks, as the others), against `description`; a group holding a value the
+    /// kernel leaves (here a power of two) is not written. Every bit pattern the kernel takes
+    /// was checked against the Swift path when it was written (docs/performance.md).
+    @Test(.enabled(if: sluice_cpu_level_detected() >= Int32(SLUICE_CPU_AVX512), "the kernel needs AVX-512"))
+    func vectorLanesPrintAsDescriptionDoes() {
+        var patterns = Patterns(state: 41)
+        let ranges: [(Float, Float)] = [(0, 1), (-3, 3), (-1e7, 1e7), (-1e-4, 1e-4), (-1e-30, 1e-30), (0.001, 0.01), (1e6, 1e7)]
+        var wrong: [[Float]] = []
+        var written = 0
+        for round in 0..<40_000 {
+            var group = (0..<8).map { _ -> Float in
+                let (low, high) = ranges[Int(patterns.next() % UInt64(ranges.count))]
+                return Float.random(in: low..<high, using: &patterns)
+            }
+            if round % 16 == 0 { group[Int(patterns.next() % 8)] = patterns.next() % 2 == 0 ? 0 : -0.0 }
+            var bytes = [UInt8](repeating: 0, count: 128)
+            let length = group.withUnsafeBufferPointer { v in
+                bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
+            }
+            if length != 0 { written += 1 }
+            if String(decoding: bytes[0..<length], as: UTF8.self) != group.map({ "," + $0.description }).joined() { wrong.append(group) }
+        }
+        #expect(written == 40_000)
+        #expect(wrong.isEmpty, "\(wrong.prefix(3))")
+        let left: [Float] = [0.3, 1, 0.5, 0.25, 0.7, 0.1, 2, 3]
+        #expect(left.withUnsafeBufferPointer { v in
+            var bytes = [UInt8](repeating: 0, count: 128)
+            return bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
+        } == 0)
     }
 
     /// The fixed-point logarithms against exact integer comparisons over the ranges used.

@@ -6,6 +6,7 @@
 
 #include "cpu_level.h"
 #include "depthwise.h"
+#include "float_text.h"
 #include "gemm.h"
 #include "pointwise.h"
 #include "winograd.h"

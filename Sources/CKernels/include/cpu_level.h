@@ -9,7 +9,7 @@
 enum {
     SLUICE_CPU_BASELINE = 0,  // SSE2 on x86-64; plain C elsewhere
     SLUICE_CPU_AVX2 = 1,      // AVX2 and FMA3, with the OS saving YMM state
-    SLUICE_CPU_AVX512 = 2,    // AVX-512 F, with the OS saving ZMM state
+    SLUICE_CPU_AVX512 = 2,    // AVX-512 F and CD (every AVX-512 processor has both), with the OS saving ZMM state
 };
 
 /// The highest level this CPU and OS run, detected once (cpuid, xgetbv); lowered, never raised,
