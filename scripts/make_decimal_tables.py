@@ -2,7 +2,8 @@
 """Writes Sources/SluiceJSON/ShortestDecimal+Tables.swift: the powers of ten the shortest
 float printer (ShortestDecimal.swift) scales by, computed exactly with Python's integers; and
 Sources/CKernels/float_powers.h, the Float table again for the vector printer
-(Sources/CKernels/float_text.c).
+(Sources/CKernels/float_text.c), with the text of every normal power of two, whose rounding
+interval is lopsided (the binade below is twice as dense), as that printer writes it.
 
 For each e, g(e) is 10^e scaled by a power of two into [2^(N-1), 2^N) and rounded up, plus one
 when exact, i.e. floor(10^e * 2^(N-1-floor(log2 10^e))) + 1: an upper bound strictly above the
@@ -33,6 +34,39 @@ def g(e: int, bits: int) -> int:
     value = scaled.numerator // scaled.denominator + 1
     assert 2 ** (bits - 1) < value < 2 ** bits
     return value
+
+
+def power_of_two_text(e: int) -> str:
+    """2^e's shortest round-trip text as a Float, as Swift's `description` writes it: the fewest
+    digits inside the rounding interval (ties to even keep the bounds: the significand 1.0 is
+    even), the nearest of them, then a plain decimal up to 2^24 and from 10^-4, else the
+    exponent form."""
+    v = Fraction(2) ** e
+    low, high = v - Fraction(2) ** (e - 25), v + Fraction(2) ** (e - 24)
+    leading = 0
+    while Fraction(10) ** (leading + 1) <= v:
+        leading += 1
+    while Fraction(10) ** leading > v:
+        leading -= 1
+    for n in range(1, 10):
+        scale = Fraction(10) ** (leading - n + 1)
+        first, last = -(-low // scale), high // scale
+        if first <= last:
+            m = min(range(first, last + 1), key=lambda m: abs(m * scale - v))
+            digits, k = str(m), leading - n + 1
+            break
+    else:
+        raise AssertionError(e)
+    n = len(digits)
+    point = k + n - 1  # the exponent of the leading digit
+    if e <= 24 and point >= -4:
+        if k >= 0:
+            return digits + "0" * k + ".0"
+        if point >= 0:
+            return digits[: point + 1] + "." + digits[point + 1 :]
+        return "0." + "0" * (-point - 1) + digits
+    rest = "." + digits[1:] if n > 1 else ""
+    return f"{digits[0]}{rest}e{'-' if point < 0 else '+'}{abs(point):02d}"
 
 
 def main() -> None:
@@ -95,7 +129,21 @@ def main() -> None:
         "static const unsigned long long float_powers[78] = {",
     ]
     c += [f"    0x{g(e, 64):016X}ull," for e in range(-31, 47)]
-    c += ["};", ""]
+    c += [
+        "};",
+        "",
+        "// The text of 2^(biased - 127) for the biased exponents 1...254 (0 and 255 unused), as",
+        "// two little-endian words: up to 15 bytes of text, its length in the 16th.",
+        "static const unsigned long long float_power_of_two_text[256][2] = {",
+        "    {0, 0},",
+    ]
+    for biased in range(1, 255):
+        text = power_of_two_text(biased - 127).encode()
+        assert len(text) <= 15
+        block = text.ljust(15, b"\0") + bytes([len(text)])
+        low, high = int.from_bytes(block[:8], "little"), int.from_bytes(block[8:], "little")
+        c.append(f"    {{0x{low:016X}ull, 0x{high:016X}ull}},  // {text.decode()}")
+    c += ["    {0, 0},", "};", ""]
     (root / "Sources/CKernels/float_powers.h").write_text("\n".join(c))
 
 

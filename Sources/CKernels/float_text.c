@@ -8,7 +8,8 @@
 // - digits: k from the exponent, 10^-k from the table (a gather), z = the upper bound scaled,
 //   its integer part divided by 100, and the last digit chosen as `smallerDivisorDigit` does.
 //   The cases at the interval's bounds (about 1 lane in 100, `floatDigitsAtBounds`) are masks
-//   too: no lane leaves the vectors.
+//   too, computed only for a group that has one: no lane leaves the vectors. Powers of two (a lopsided interval: the binade below is
+//   twice as dense) take their text from a table of all 254, made with the powers of ten.
 // - text: the leading digits as eight bytes (`eight_digit_values`), shifted over their leading
 //   zeros with the last digit after them; the count of digits that matter from the bytes' zero
 //   tail. Three layouts ("12.5", "0.00125", "1.25e-05") are each made as 16 bytes (two words)
@@ -45,6 +46,20 @@ AVX512 __m512i eight_digit_values(__m512i x) {
     return _mm512_or_si512(tens, _mm512_slli_epi64(_mm512_sub_epi64(y, _mm512_mullo_epi32(tens, set64(10 | 10ull << 32))), 8));
 }
 
+// ShortestDecimal.smallerDivisorDigit in each lane: the last digit of y's nearest integer from
+// r (r ≥ delta, up to 100), `low` the low 64 bits of 2c·cache.
+AVX512 __m512i smaller_divisor_digit(__m512i r, __m512i delta, __m512i low, __m512i beta) {
+    const __m512i dist = _mm512_add_epi64(_mm512_sub_epi64(r, _mm512_srli_epi64(delta, 1)), set64(5));
+    const __m512i digit = _mm512_srli_epi64(_mm512_mul_epu32(dist, set64(103)), 10);  // dist / 10, dist < 1029
+    const __mmask8 multiple_of_ten = _mm512_cmpeq_epu64_mask(dist, _mm512_mul_epu32(digit, set64(10)));
+    const __m512i y_parity = _mm512_and_si512(_mm512_srlv_epi64(low, _mm512_sub_epi64(set64(64), beta)), set64(1));
+    const __mmask8 y_is_integer = _mm512_testn_epi64_mask(_mm512_srlv_epi64(low, _mm512_sub_epi64(set64(32), beta)), set64(0xFFFFFFFF));
+    const __m512i approx_y_parity = _mm512_and_si512(_mm512_xor_si512(dist, set64(5)), set64(1));
+    const __m512i adjust = _mm512_or_si512(
+        _mm512_xor_si512(y_parity, approx_y_parity), _mm512_maskz_and_epi64(y_is_integer, digit, set64(1)));
+    return _mm512_mask_sub_epi64(digit, multiple_of_ten, digit, adjust);
+}
+
 __attribute__((target("avx512f,avx512cd"))) static long text8_avx512(const float *values, unsigned char *out) {
     // The index arithmetic in 32-bit lanes.
     const __m256i b32 = _mm256_loadu_si256((const __m256i *)values);
@@ -58,12 +73,14 @@ __attribute__((target("avx512f,avx512cd"))) static long text8_avx512(const float
     const __m512i bits = _mm512_cvtepu32_epi64(b32);
     const __m512i biased = _mm512_cvtepu32_epi64(biased32);
     const __m512i fraction = _mm512_cvtepu32_epi64(fraction32);
-    // Lanes for the method: normal and not a power of two. Zeros are written too; anything else
-    // is the caller's.
-    const __mmask8 normal = _mm512_cmpneq_epu64_mask(biased, _mm512_setzero_si512()) & _mm512_cmpneq_epu64_mask(biased, set64(0xFF)) &
-                            _mm512_test_epi64_mask(fraction, fraction);
+    // Lanes for the method: normal and not a power of two. Zeros and powers of two are written
+    // too; anything else is the caller's.
+    const __mmask8 finite_normal = _mm512_cmpneq_epu64_mask(biased, _mm512_setzero_si512()) & _mm512_cmpneq_epu64_mask(biased, set64(0xFF));
+    const __mmask8 fraction_zero = _mm512_testn_epi64_mask(fraction, fraction);
+    const __mmask8 normal = finite_normal & ~fraction_zero;
+    const __mmask8 power_of_two = finite_normal & fraction_zero;
     const __mmask8 zero = _mm512_testn_epi64_mask(bits, set64(0x7FFFFFFF));
-    if ((__mmask8)(normal | zero) != 0xFF) return 0;
+    if ((__mmask8)(finite_normal | zero) != 0xFF) return 0;
 
     // Other lanes read the table's first entry.
     const __m256i index = _mm256_and_si256(_mm256_add_epi32(e32, _mm256_set1_epi32(31)), _mm512_castsi512_si256(_mm512_maskz_set1_epi32(normal, -1)));
@@ -81,40 +98,33 @@ __attribute__((target("avx512f,avx512cd"))) static long text8_avx512(const float
     const __m512i r = _mm512_sub_epi64(zi, _mm512_mul_epu32(significand, set64(100)));
     const __mmask8 closed = _mm512_testn_epi64_mask(c, set64(1));
 
-    // floatDigitsAtBounds's two cases, as masks: r = delta (the lower bound's fraction decides
-    // whether the multiple of 100 is inside), and an excluded upper bound that is a multiple of
-    // 100 (one step down: smallerDivisorDigit at r = 100, carried back into two parts).
+    // smallerDivisorDigit, then 0 where the multiple of 100 is inside (r < delta).
+    const __m512i low = _mm512_add_epi64(_mm512_mul_epu32(two_c, cache), _mm512_slli_epi64(_mm512_mul_epu32(two_c, cache_high), 32));
+    __m512i last = _mm512_maskz_mov_epi64(_mm512_cmpge_epu64_mask(r, delta), smaller_divisor_digit(r, delta, low, beta));
+
+    // floatDigitsAtBounds's two cases, about one lane in a hundred, so a group in twelve takes
+    // this branch (computed for every group, they made the kernel 7.4 ns a value instead of
+    // 5.8): r = delta, where the lower bound's fraction decides whether the multiple of 100 is
+    // inside; and an excluded upper bound that is a multiple of 100, one step down.
     const __mmask8 r_is_delta = _mm512_cmpeq_epu64_mask(r, delta);
     const __mmask8 step_down = _mm512_cmpeq_epu64_mask(r, _mm512_setzero_si512()) & z_is_integer & ~closed;
-    const __m512i r_used = _mm512_mask_mov_epi64(r, step_down, set64(100));
-
-    // smallerDivisorDigit at r_used, then 0 where the multiple of 100 is inside (r < delta).
-    const __m512i dist = _mm512_add_epi64(_mm512_sub_epi64(r_used, _mm512_srli_epi64(delta, 1)), set64(5));
-    const __m512i digit = _mm512_srli_epi64(_mm512_mul_epu32(dist, set64(103)), 10);  // dist / 10, dist < 1029
-    const __mmask8 multiple_of_ten = _mm512_cmpeq_epu64_mask(dist, _mm512_mul_epu32(digit, set64(10)));
-    const __m512i low = _mm512_add_epi64(_mm512_mul_epu32(two_c, cache), _mm512_slli_epi64(_mm512_mul_epu32(two_c, cache_high), 32));
-    const __m512i y_parity = _mm512_and_si512(_mm512_srlv_epi64(low, _mm512_sub_epi64(set64(64), beta)), set64(1));
-    const __mmask8 y_is_integer = _mm512_testn_epi64_mask(_mm512_srlv_epi64(low, _mm512_sub_epi64(set64(32), beta)), set64(0xFFFFFFFF));
-    const __m512i approx_y_parity = _mm512_and_si512(_mm512_xor_si512(dist, set64(5)), set64(1));
-    const __m512i adjust = _mm512_or_si512(
-        _mm512_xor_si512(y_parity, approx_y_parity), _mm512_maskz_and_epi64(y_is_integer, digit, set64(1)));
-    __m512i last = _mm512_maskz_sub_epi64(
-        _mm512_cmpge_epu64_mask(r, delta) | step_down, digit, _mm512_maskz_mov_epi64(multiple_of_ten, adjust));
-
-    // r = delta: the multiple of 100 is inside when the lower bound's integer part is odd, or
-    // it is an integer and the bounds are in the interval.
-    const __m512i two_c_less = _mm512_sub_epi64(two_c, set64(1));
-    const __m512i low_bound = _mm512_add_epi64(
-        _mm512_mul_epu32(two_c_less, cache), _mm512_slli_epi64(_mm512_mul_epu32(two_c_less, cache_high), 32));
-    const __mmask8 bound_odd = _mm512_test_epi64_mask(_mm512_srlv_epi64(low_bound, _mm512_sub_epi64(set64(64), beta)), set64(1));
-    const __mmask8 bound_integer =
-        _mm512_testn_epi64_mask(_mm512_srlv_epi64(low_bound, _mm512_sub_epi64(set64(32), beta)), set64(0xFFFFFFFF));
-    last = _mm512_maskz_mov_epi64(~(r_is_delta & (bound_odd | (bound_integer & closed))), last);
-    // The step down: (significand - 1)·10 + the digit, split again.
-    const __m512i stepped = _mm512_add_epi64(_mm512_mul_epu32(_mm512_sub_epi64(significand, set64(1)), set64(10)), last);
-    const __m512i stepped_leading = _mm512_srli_epi64(_mm512_mul_epu32(stepped, set64(0xCCCCCCCDu)), 35);  // / 10
-    significand = _mm512_mask_mov_epi64(significand, step_down, stepped_leading);
-    last = _mm512_mask_sub_epi64(last, step_down, stepped, _mm512_mul_epu32(stepped_leading, set64(10)));
+    if (normal & (r_is_delta | step_down)) {
+        // r = delta: inside when the lower bound's integer part is odd, or it is an integer and
+        // the bounds are in the interval.
+        const __m512i two_c_less = _mm512_sub_epi64(two_c, set64(1));
+        const __m512i low_bound = _mm512_add_epi64(
+            _mm512_mul_epu32(two_c_less, cache), _mm512_slli_epi64(_mm512_mul_epu32(two_c_less, cache_high), 32));
+        const __mmask8 bound_odd = _mm512_test_epi64_mask(_mm512_srlv_epi64(low_bound, _mm512_sub_epi64(set64(64), beta)), set64(1));
+        const __mmask8 bound_integer =
+            _mm512_testn_epi64_mask(_mm512_srlv_epi64(low_bound, _mm512_sub_epi64(set64(32), beta)), set64(0xFFFFFFFF));
+        last = _mm512_maskz_mov_epi64(~(r_is_delta & (bound_odd | (bound_integer & closed))), last);
+        // The step down: (significand - 1)·10 + smallerDivisorDigit at r = 100, split again.
+        const __m512i stepped = _mm512_add_epi64(
+            _mm512_mul_epu32(_mm512_sub_epi64(significand, set64(1)), set64(10)), smaller_divisor_digit(set64(100), delta, low, beta));
+        const __m512i stepped_leading = _mm512_srli_epi64(_mm512_mul_epu32(stepped, set64(0xCCCCCCCDu)), 35);  // / 10
+        significand = _mm512_mask_mov_epi64(significand, step_down, stepped_leading);
+        last = _mm512_mask_sub_epi64(last, step_down, stepped, _mm512_mul_epu32(stepped_leading, set64(10)));
+    }
 
     // The text: leading's 6 to 8 digits shifted over their leading zero bytes, the last digit
     // after them, the ninth digit apart (the last one when there were no zeros).
@@ -180,6 +190,15 @@ __attribute__((target("avx512f,avx512cd"))) static long text8_avx512(const float
         lo = _mm512_mask_mov_epi64(lo, scientific, e_lo);
         hi = _mm512_mask_mov_epi64(hi, scientific, e_hi);
         length = _mm512_mask_add_epi64(length, scientific, end, set64(4));
+    }
+
+    // Powers of two, whose rounding interval is lopsided: their text from the table, the length
+    // in its 16th byte (shifted out below with the rest of the second word's top).
+    if (power_of_two) {
+        const __m256i at = _mm256_slli_epi32(biased32, 1);
+        lo = _mm512_mask_i32gather_epi64(lo, power_of_two, at, (const void *)float_power_of_two_text, 8);
+        hi = _mm512_mask_i32gather_epi64(hi, power_of_two, _mm256_add_epi32(at, _mm256_set1_epi32(1)), (const void *)float_power_of_two_text, 8);
+        length = _mm512_mask_srli_epi64(length, power_of_two, hi, 56);
     }
 
     // Zeros: "0.0".

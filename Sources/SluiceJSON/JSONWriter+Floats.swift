@@ -22,8 +22,8 @@ extension JSONWriter {
     /// `floats` at an instruction-set level (`sluice_cpu_level()`'s, or lower in tests): at
     /// AVX-512 eight values at a time in vector lanes (`sluice_float_text8`,
     /// Sources/CKernels/float_text.c, the same method and text), else four at a time here.
-    /// A group of eight the kernel leaves (one of its values a subnormal, a power of two, 10^7
-    /// or more, infinite or NaN) is written here as two groups of four.
+    /// A group of eight the kernel leaves (one of its values a subnormal, 10^7 or more but not a
+    /// power of two, infinite or NaN) is written here as two groups of four.
     mutating func floats(_ values: [Float], cpuLevel: Int32) {
         values.withUnsafeBufferPointer {
             if cpuLevel >= Int32(SLUICE_CPU_AVX512) {

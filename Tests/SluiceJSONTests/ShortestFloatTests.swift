@@ -232,9 +232,9 @@ import Testing
     }
 
     /// The eight-lane kernel on groups whose lanes each take a different way: every layout,
-    /// both signs, zeros, and about one lane in a hundred at the rounding interval's bounds
-    /// (settled by masks, as the others), against `description`; a group holding a value the
-    /// kernel leaves (here a power of two) is not written. Every bit pattern the kernel takes
+    /// both signs, zeros, powers of two (from a table), and about one lane in a hundred at the
+    /// rounding interval's bounds (settled by masks, as the others), against `description`; a
+    /// group holding a value the kernel leaves (a subnormal, 10^8) is not written. Every bit pattern the kernel takes
     /// was checked against the Swift path when it was written (docs/performance.md).
     @Test(.enabled(if: sluice_cpu_level_detected() >= Int32(SLUICE_CPU_AVX512), "the kernel needs AVX-512"))
     func vectorLanesPrintAsDescriptionDoes() {
@@ -248,6 +248,10 @@ import Testing
                 return Float.random(in: low..<high, using: &patterns)
             }
             if round % 16 == 0 { group[Int(patterns.next() % 8)] = patterns.next() % 2 == 0 ? 0 : -0.0 }
+            if round % 4 == 1 {
+                let exponent = Int(patterns.next() % 254) - 126
+                group[Int(patterns.next() % 8)] = Float(sign: patterns.next() % 2 == 0 ? .plus : .minus, exponent: exponent, significand: 1)
+            }
             var bytes = [UInt8](repeating: 0, count: 128)
             let length = group.withUnsafeBufferPointer { v in
                 bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
@@ -257,11 +261,12 @@ import Testing
         }
         #expect(written == 40_000)
         #expect(wrong.isEmpty, "\(wrong.prefix(3))")
-        let left: [Float] = [0.3, 1, 0.5, 0.25, 0.7, 0.1, 2, 3]
-        #expect(left.withUnsafeBufferPointer { v in
-            var bytes = [UInt8](repeating: 0, count: 128)
-            return bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
-        } == 0)
+        for left: [Float] in [[0.3, 1, 0.5, 0.25, 0.7, 0.1, 2, .leastNonzeroMagnitude], [0.3, 1e8, 0.5, 0.25, 0.7, 0.1, 2, 3]] {
+            #expect(left.withUnsafeBufferPointer { v in
+                var bytes = [UInt8](repeating: 0, count: 128)
+                return bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
+            } == 0)
+        }
     }
 
     /// The fixed-point logarithms against exact integer comparisons over the ranges used.

@@ -9,7 +9,8 @@ import SluiceServer
 /// 15 rounds, `measure`), then floats/s and MB/s of JSON read and written from the
 /// medians. Used by bench/big-batch.sh; request values are random in [-3, 3), written as
 /// clients write them (Float.description's shortest digits), answer values random in [0, 1)
-/// (probabilities), and the printer is also timed on values in [-3, 3).
+/// (probabilities), and the printer is also timed on values in [-3, 3) and on a saturated
+/// softmax's answers (a tenth exactly 1.0, a power of two).
 ///
 /// The answers' values are new every iteration: the JSON encode and printing lines cycle
 /// through `pool` sets of 10,000 values (2.5 MB a pool: in the last-level cache, as an
@@ -25,6 +26,10 @@ enum Codecs {
         let inputs = (0..<16_000).map { _ in Float.random(in: -3..<3, using: &generator) }
         let outputs = (0..<pool).map { _ in (0..<10_000).map { _ in Float.random(in: 0..<1, using: &generator) } }
         let signed = (0..<pool).map { _ in (0..<10_000).map { _ in Float.random(in: -3..<3, using: &generator) } }
+        // A saturated softmax's answers: one value in ten exactly 1.0, the rest below 10^-3.
+        let saturated = (0..<pool).map { _ in
+            (0..<10_000).map { _ in Int.random(in: 0..<10, using: &generator) == 0 ? 1 : Float.random(in: 0..<1e-3, using: &generator) }
+        }
 
         let json = Array(#"{"inputs":[{"name":"input","datatype":"FP32","shape":[1000,16],"data":[\#(inputs.map(\.description).joined(separator: ","))]}]}"#.utf8)
         let header = Array(#"{"inputs":[{"name":"input","datatype":"FP32","shape":[1000,16],"parameters":{"binary_data_size":64000}}],"parameters":{"binary_data_output":true}}"#.utf8)
@@ -73,12 +78,15 @@ enum Codecs {
         print("values in [-3, 3):")
         let printSigned = printing(signed)
         let describeSigned = describing(signed)
+        print("saturated softmax answers:")
+        let printSaturated = printing(saturated)
         func rate(_ count: Int, _ ns: Double) -> String { String(format: "%.1f M/s", Double(count) / ns * 1e3) }
         func mbps(_ bytes: Int, _ ns: Double) -> String { String(format: "%.0f MB/s", Double(bytes) / ns * 1e3) }
         print("RESULT json_decode_floats_per_s=\(rate(16_000, decodeJSON)) json_parsed=\(mbps(json.count, decodeJSON)) (\(json.count) bytes)")
         print("RESULT json_encode_floats_per_s=\(rate(10_000, encodeJSON)) json_written=\(mbps(encodedJSON.body.count, encodeJSON)) (\(encodedJSON.body.count) bytes)")
         print("RESULT float_printing=\(rate(10_000, printFloats)) description=\(rate(10_000, describeFloats))")
         print("RESULT float_printing_pm3=\(rate(10_000, printSigned)) description_pm3=\(rate(10_000, describeSigned))")
+        print("RESULT float_printing_saturated=\(rate(10_000, printSaturated))")
         print("RESULT binary_decode=\(mbps(binary.count, decodeBinary)) binary_encode=\(mbps(40_000, encodeBinary))")
     }
 }
