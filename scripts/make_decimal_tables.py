@@ -40,9 +40,10 @@ def power_of_two_text(e: int) -> str:
     """2^e's shortest round-trip text as a Float, as Swift's `description` writes it: the fewest
     digits inside the rounding interval (ties to even keep the bounds: the significand 1.0 is
     even), the nearest of them, then a plain decimal up to 2^24 and from 10^-4, else the
-    exponent form."""
+    exponent form. The interval is lopsided, the binade below twice as dense, except below the
+    smallest normal, 2^-126, whose neighbour below is a subnormal as far away as the one above."""
     v = Fraction(2) ** e
-    low, high = v - Fraction(2) ** (e - 25), v + Fraction(2) ** (e - 24)
+    low, high = v - Fraction(2) ** (e - (24 if e == -126 else 25)), v + Fraction(2) ** (e - 24)
     leading = 0
     while Fraction(10) ** (leading + 1) <= v:
         leading += 1
@@ -61,12 +62,17 @@ def power_of_two_text(e: int) -> str:
     point = k + n - 1  # the exponent of the leading digit
     if e <= 24 and point >= -4:
         if k >= 0:
-            return digits + "0" * k + ".0"
-        if point >= 0:
-            return digits[: point + 1] + "." + digits[point + 1 :]
-        return "0." + "0" * (-point - 1) + digits
-    rest = "." + digits[1:] if n > 1 else ""
-    return f"{digits[0]}{rest}e{'-' if point < 0 else '+'}{abs(point):02d}"
+            text = digits + "0" * k + ".0"
+        elif point >= 0:
+            text = digits[: point + 1] + "." + digits[point + 1 :]
+        else:
+            text = "0." + "0" * (-point - 1) + digits
+    else:
+        rest = "." + digits[1:] if n > 1 else ""
+        text = f"{digits[0]}{rest}e{'-' if point < 0 else '+'}{abs(point):02d}"
+    # The text reads back into the interval, so to 2^e.
+    assert low <= Fraction(text) <= high, (e, text)
+    return text
 
 
 def main() -> None:
@@ -133,13 +139,15 @@ def main() -> None:
         "};",
         "",
         "// The text of 2^(biased - 127) for the biased exponents 1...254 (0 and 255 unused), as",
-        "// two little-endian words: up to 15 bytes of text, its length in the 16th.",
+        "// two little-endian words: up to 14 bytes of text (a sign goes before it), its length in",
+        "// the 16th byte.",
         "static const unsigned long long float_power_of_two_text[256][2] = {",
         "    {0, 0},",
     ]
     for biased in range(1, 255):
         text = power_of_two_text(biased - 127).encode()
-        assert len(text) <= 15
+        # A negative value's sign moves the text one byte on, past the 15th: 14 bytes at most.
+        assert len(text) <= 14
         block = text.ljust(15, b"\0") + bytes([len(text)])
         low, high = int.from_bytes(block[:8], "little"), int.from_bytes(block[8:], "little")
         c.append(f"    {{0x{low:016X}ull, 0x{high:016X}ull}},  // {text.decode()}")

@@ -82,7 +82,8 @@ static const unsigned long long float_powers[78] = {
 };
 
 // The text of 2^(biased - 127) for the biased exponents 1...254 (0 and 255 unused), as
-// two little-endian words: up to 15 bytes of text, its length in the 16th.
+// two little-endian words: up to 14 bytes of text (a sign goes before it), its length in
+// the 16th byte.
 static const unsigned long long float_power_of_two_text[256][2] = {
     {0, 0},
     {0x3439343537312E31ull, 0x0D000038332D6534ull},  // 1.1754944e-38

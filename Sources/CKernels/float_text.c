@@ -2,14 +2,16 @@
 // ShortestDecimal.floatDigits then JSONWriter.writeNormalFloat, read there for why each step
 // holds; here each step is done in the eight 64-bit lanes of a ZMM register at once. The Swift
 // path is a chain of about 100 dependent instructions per number, scheduled one number (or four)
-// at a time; in lanes the same chain serves eight, and no choice is a branch.
+// at a time; in lanes the same chain serves eight, and each lane's choices are masks. The only
+// branches are per group, on cases most groups do not have.
 //
 // Per lane:
 // - digits: k from the exponent, 10^-k from the table (a gather), z = the upper bound scaled,
 //   its integer part divided by 100, and the last digit chosen as `smallerDivisorDigit` does.
 //   The cases at the interval's bounds (about 1 lane in 100, `floatDigitsAtBounds`) are masks
-//   too, computed only for a group that has one: no lane leaves the vectors. Powers of two (a lopsided interval: the binade below is
-//   twice as dense) take their text from a table of all 254, made with the powers of ten.
+//   too, computed only for a group that has one: no lane leaves the vectors. Powers of two (a
+//   lopsided interval: the binade below is twice as dense) take their text from a table of all
+//   254, generated with the powers of ten.
 // - text: the leading digits as eight bytes (`eight_digit_values`), shifted over their leading
 //   zeros with the last digit after them; the count of digits that matter from the bytes' zero
 //   tail. Three layouts ("12.5", "0.00125", "1.25e-05") are each made as 16 bytes (two words)

@@ -21,7 +21,8 @@ extension JSONWriter {
 
     /// `floats` at an instruction-set level (`sluice_cpu_level()`'s, or lower in tests): at
     /// AVX-512 eight values at a time in vector lanes (`sluice_float_text8`,
-    /// Sources/CKernels/float_text.c, the same method and text), else four at a time here.
+    /// Sources/CKernels/float_text.c: the same method and text, powers of two from a table),
+    /// else four at a time here.
     /// A group of eight the kernel leaves (one of its values a subnormal, 10^7 or more but not a
     /// power of two, infinite or NaN) is written here as two groups of four.
     mutating func floats(_ values: [Float], cpuLevel: Int32) {

@@ -24,9 +24,11 @@
 ///
 /// The same method, and `writeNormalFloat`'s layout, run eight at a time in AVX-512 lanes for
 /// `JSONWriter.floats` (Sources/CKernels/float_text.c, its steps named after these): a change
-/// here is a change there. The tests check that kernel against `description` too, and every
-/// bit pattern it takes was checked against this path when it was written (all 2^32, eight
-/// consecutive at a time, the values it leaves replaced by 0.3).
+/// here is a change there. That kernel also writes powers of two, from a generated table of
+/// their text, where this path leaves them to `float(_:)`. The tests check it against
+/// `description` too, and every bit pattern it takes was checked against the writer's Swift
+/// path when it was written (all 2^32, eight consecutive at a time, the values it leaves
+/// replaced by 0.3).
 extension ShortestDecimal {
     /// A decimal `leading`·10 + `last` times 10^`exponent`: the digits in two parts, so
     /// that the text of `leading` can be made while `last` is still being decided.

@@ -250,23 +250,34 @@ import Testing
             if round % 16 == 0 { group[Int(patterns.next() % 8)] = patterns.next() % 2 == 0 ? 0 : -0.0 }
             if round % 4 == 1 {
                 let exponent = Int(patterns.next() % 254) - 126
-                group[Int(patterns.next() % 8)] = Float(sign: patterns.next() % 2 == 0 ? .plus : .minus, exponent: exponent, significand: 1)
+                let sign: FloatingPointSign = patterns.next() % 2 == 0 ? .plus : .minus
+                group[Int(patterns.next() % 8)] = Float(sign: sign, exponent: exponent, significand: 1)
             }
-            var bytes = [UInt8](repeating: 0, count: 128)
-            let length = group.withUnsafeBufferPointer { v in
-                bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
-            }
-            if length != 0 { written += 1 }
-            if String(decoding: bytes[0..<length], as: UTF8.self) != group.map({ "," + $0.description }).joined() { wrong.append(group) }
+            let text = Self.kernelText(group)
+            if text != nil { written += 1 }
+            if text != group.map({ "," + $0.description }).joined() { wrong.append(group) }
         }
         #expect(written == 40_000)
         #expect(wrong.isEmpty, "\(wrong.prefix(3))")
+        // Groups of nothing but powers of two and zeros (no lane takes the method), and groups the
+        // kernel leaves.
+        let powers: [Float] = [1, 0.5, -2, 0, .leastNormalMagnitude, Float(sign: .plus, exponent: 127, significand: 1), -0.0, -16_777_216]
+        #expect(Self.kernelText(powers) == powers.map { "," + $0.description }.joined())
+        #expect(
+            Self.kernelText([-33_554_432, -1, 8_388_608, 0.125, -0.0, 1024, 0.0625, -.leastNormalMagnitude])
+                == ",-3.3554432e+07,-1.0,8388608.0,0.125,-0.0,1024.0,0.0625,-1.1754944e-38")
         for left: [Float] in [[0.3, 1, 0.5, 0.25, 0.7, 0.1, 2, .leastNonzeroMagnitude], [0.3, 1e8, 0.5, 0.25, 0.7, 0.1, 2, 3]] {
-            #expect(left.withUnsafeBufferPointer { v in
-                var bytes = [UInt8](repeating: 0, count: 128)
-                return bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
-            } == 0)
+            #expect(Self.kernelText(left) == nil)
         }
+    }
+
+    /// `sluice_float_text8` on eight values: their text, or nil when it leaves them.
+    static func kernelText(_ values: [Float]) -> String? {
+        var bytes = [UInt8](repeating: 0, count: 128)
+        let length = values.withUnsafeBufferPointer { v in
+            bytes.withUnsafeMutableBufferPointer { sluice_float_text8(v.baseAddress!, $0.baseAddress!, Int32(SLUICE_CPU_AVX512)) }
+        }
+        return length == 0 ? nil : String(decoding: bytes[0..<length], as: UTF8.self)
     }
 
     /// The fixed-point logarithms against exact integer comparisons over the ranges used.
